@@ -1,0 +1,23 @@
+namespace Coffre.Grains;
+
+/// <summary>Names shared by silos and clients: storage providers and per-grain-type state names.</summary>
+public static class GrainNames
+{
+    /// <summary>The one grain-state storage provider (ADO.NET on PostgreSQL in a cluster, memory when embedded).</summary>
+    public const string Storage = "coffre";
+
+    /// <summary>
+    /// State names are distinct per grain type: the ADO.NET provider's row identity ignores the grain type,
+    /// so two grain types sharing a key and a state name would share a row.
+    /// </summary>
+    public static class States
+    {
+        public const string Professional = "professional-v1";
+    }
+
+    /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
+    public static class Keys
+    {
+        public static string Professional(string rpps) => "rpps-" + rpps;
+    }
+}

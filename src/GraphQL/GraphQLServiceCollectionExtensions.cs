@@ -1,0 +1,50 @@
+using Coffre.GraphQL.Schema;
+using Coffre.GraphQL.Transport;
+using Coffre.GraphQL.Validation;
+using GraphQL;
+using GraphQL.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Http;
+
+namespace Coffre.GraphQL;
+
+public static class GraphQLServiceCollectionExtensions
+{
+    public const string Path = "/graphql";
+
+    /// <summary>Registers the schema, the executor with Coffre's limits and the HTTP transport.</summary>
+    public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, IConfiguration configuration, bool introspectionByDefault)
+    {
+        services.AddOptions<GraphQLOptions>().Bind(configuration.GetSection("Coffre:GraphQL"))
+            .PostConfigure(o => o.Introspection ??= introspectionByDefault);
+        services.AddGraphQL(b => b
+            .AddSchema<CoffreSchema>()
+            .AddGraphTypes(typeof(CoffreSchema).Assembly)
+            .AddSystemTextJson()
+            .AddComplexityAnalyzer(c =>
+            {
+                var limits = configuration.GetSection("Coffre:GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions();
+                c.MaxDepth = limits.MaxDepth;
+                c.MaxComplexity = limits.MaxComplexity;
+            }));
+        services.AddSingleton<IValidationRule>(sp => new MaxAliasesRule(sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.MaxAliases));
+        services.AddSingleton<IValidationRule>(sp => sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.Introspection == true
+            ? new NoOpRule()
+            : new NoIntrospectionRule());
+        services.AddSingleton<GraphQLRequestExecutor>();
+        services.AddSingleton<GraphQLHttpEndpoint>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCoffreGraphQL(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map(Path, (HttpContext http, GraphQLHttpEndpoint endpoint) => endpoint.HandleAsync(http));
+        return endpoints;
+    }
+
+    private sealed class NoOpRule : ValidationRuleBase;
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Coffre.GraphQL.Errors;
+using GraphQL;
+using GraphQL.Transport;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Coffre.GraphQL.Transport;
+
+/// <summary>
+/// GraphQL over HTTP (graphql.org working draft): POST with application/json, GET for queries only,
+/// 4xx for requests that cannot be parsed or validated, 200 with <c>errors</c> for field errors.
+/// </summary>
+public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQLTextSerializer serializer, IOptions<GraphQLOptions> options)
+{
+    private const string GraphQLResponseJson = "application/graphql-response+json";
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        GraphQLRequest? request;
+        if (HttpMethods.IsGet(http.Request.Method))
+        {
+            request = FromQueryString(http.Request.Query);
+        }
+        else if (HttpMethods.IsPost(http.Request.Method))
+        {
+            if (http.Request.ContentLength > options.Value.MaxRequestBytes)
+            {
+                await WriteRequestErrorAsync(http, StatusCodes.Status413PayloadTooLarge, "REQUEST_TOO_LARGE", $"request body exceeds {options.Value.MaxRequestBytes} bytes");
+                return;
+            }
+            if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                await WriteRequestErrorAsync(http, StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as application/json");
+                return;
+            }
+            try
+            {
+                using var limited = new MemoryStream();
+                await CopyLimitedAsync(http.Request.Body, limited, options.Value.MaxRequestBytes, http.RequestAborted);
+                limited.Position = 0;
+                request = await serializer.ReadAsync<GraphQLRequest>(limited, http.RequestAborted);
+            }
+            catch (RequestTooLargeException)
+            {
+                await WriteRequestErrorAsync(http, StatusCodes.Status413PayloadTooLarge, "REQUEST_TOO_LARGE", $"request body exceeds {options.Value.MaxRequestBytes} bytes");
+                return;
+            }
+            catch (JsonException e)
+            {
+                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", $"body is not a GraphQL JSON request: {e.Message.Split('.')[0]}");
+                return;
+            }
+        }
+        else
+        {
+            http.Response.Headers.Allow = "GET, POST";
+            await WriteRequestErrorAsync(http, StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "use POST, or GET for queries");
+            return;
+        }
+
+        if (request is null || string.IsNullOrWhiteSpace(request.Query))
+        {
+            await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", "the request has no 'query'");
+            return;
+        }
+
+        var outcome = await executor.ExecuteAsync(request, http.User, http.RequestServices, allowMutations: !HttpMethods.IsGet(http.Request.Method), http.RequestAborted);
+        http.Response.StatusCode = outcome.Kind switch
+        {
+            ExecutionKind.RequestError => StatusCodes.Status400BadRequest,
+            ExecutionKind.MutationOverGet => StatusCodes.Status405MethodNotAllowed,
+            _ => StatusCodes.Status200OK,
+        };
+        http.Response.ContentType = AcceptsGraphQLResponse(http.Request) ? GraphQLResponseJson : "application/json";
+        await serializer.WriteAsync(http.Response.Body, outcome.Result, http.RequestAborted);
+    }
+
+    private GraphQLRequest? FromQueryString(IQueryCollection query)
+    {
+        var variables = query["variables"].ToString();
+        var extensions = query["extensions"].ToString();
+        return new GraphQLRequest
+        {
+            Query = query["query"].ToString(),
+            OperationName = query["operationName"].ToString() is { Length: > 0 } name ? name : null,
+            Variables = variables.Length > 0 ? serializer.Deserialize<Inputs>(variables) : null,
+            Extensions = extensions.Length > 0 ? serializer.Deserialize<Inputs>(extensions) : null,
+        };
+    }
+
+    private static bool AcceptsGraphQLResponse(HttpRequest request) =>
+        request.Headers.Accept.ToString().Contains(GraphQLResponseJson, StringComparison.OrdinalIgnoreCase);
+
+    private async Task WriteRequestErrorAsync(HttpContext http, int status, string code, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = AcceptsGraphQLResponse(http.Request) ? GraphQLResponseJson : "application/json";
+        var result = new ExecutionResult { Errors = [new ExecutionError(message) { Code = code }] };
+        await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);
+    }
+
+    private static async Task CopyLimitedAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        long total = 0;
+        int n;
+        while ((n = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += n;
+            if (total > limit)
+            {
+                throw new RequestTooLargeException();
+            }
+            await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+        }
+    }
+
+    private sealed class RequestTooLargeException : Exception;
+}

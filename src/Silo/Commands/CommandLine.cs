@@ -1,0 +1,46 @@
+using Coffre.Silo.Hosting;
+
+namespace Coffre.Silo.Commands;
+
+/// <summary>The verbs of the one executable. Without a verb it starts the embedded default.</summary>
+public static class CommandLine
+{
+    public const string Usage = """
+        usage: coffre [embedded|silo|gateway|migrate|token|help] [--Key=value ...]
+          embedded   one process, no external service (default)
+          silo       cluster silo on PostgreSQL + Blob storage, serves GraphQL too
+          gateway    GraphQL front end as a client of the cluster
+          migrate    apply Coffre's PostgreSQL schema (idempotent)
+          token      mint a development token: --role operator|patient|professional --subject ID [--rpps N] [--hours H]
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "embedded";
+        var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
+        try
+        {
+            return verb switch
+            {
+                "embedded" => await ServeCommand.RunAsync(CoffreRole.Embedded, rest),
+                "silo" => await ServeCommand.RunAsync(CoffreRole.Silo, rest),
+                "gateway" => await ServeCommand.RunAsync(CoffreRole.Gateway, rest),
+                "migrate" => await MigrateCommand.RunAsync(rest),
+                "token" => await TokenCommand.RunAsync(rest),
+                "help" or "--help" => PrintUsage(0),
+                _ => PrintUsage(2),
+            };
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"coffre: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+
+    private static int PrintUsage(int code)
+    {
+        (code == 0 ? Console.Out : Console.Error).WriteLine(Usage);
+        return code;
+    }
+}

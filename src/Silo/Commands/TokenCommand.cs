@@ -1,0 +1,37 @@
+using Coffre.Domain.Identifiers;
+using Coffre.Silo.Hosting;
+using Coffre.Silo.Security;
+
+namespace Coffre.Silo.Commands;
+
+/// <summary>
+/// <c>coffre token --role operator|patient|professional --subject ID [--rpps N] [--hours H]</c>:
+/// prints a token signed with the local key (development and tests; production tokens come from the OIDC authority).
+/// </summary>
+public static class TokenCommand
+{
+    public static Task<int> RunAsync(string[] args)
+    {
+        var configuration = CommandConfiguration.Build(args);
+        var options = Settings.ReadOptions(configuration);
+        var settings = AuthSettings.Read(configuration);
+        var key = settings.ResolveSigningKey(options)
+            ?? throw new StartupException("tokens come from the OIDC authority (Coffre:Auth:Authority is set); no local key to sign with");
+        var role = configuration["role"];
+        if (role is not ("operator" or "patient" or "professional"))
+        {
+            throw new StartupException("--role must be operator, patient or professional");
+        }
+        var subject = configuration["subject"] is { Length: > 0 } s ? s : throw new StartupException("--subject is required");
+        var rpps = configuration["rpps"];
+        if (role == "professional" && Rpps.Validate(rpps) is { } rule)
+        {
+            throw new StartupException($"--rpps {rule}");
+        }
+        var hours = double.TryParse(configuration["hours"] ?? "8", System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0 && h <= 24 * 30
+            ? h
+            : throw new StartupException("--hours must be a number of hours between 0 and 720");
+        Console.WriteLine(TokenIssuer.Mint(settings, key, role, subject, role == "professional" ? rpps : null, TimeSpan.FromHours(hours)));
+        return Task.FromResult(0);
+    }
+}

@@ -1,0 +1,62 @@
+namespace Coffre.Silo.Hosting;
+
+/// <summary>What this process is.</summary>
+public enum CoffreRole
+{
+    /// <summary>One process, silo + GraphQL, localhost clustering, memory grain state, content on local disk.</summary>
+    Embedded,
+
+    /// <summary>A cluster silo on PostgreSQL (membership, grain state, reminders) and Blob storage (content), serving GraphQL too.</summary>
+    Silo,
+
+    /// <summary>The GraphQL front end as a stateless Orleans client of the cluster.</summary>
+    Gateway,
+}
+
+/// <summary>Configuration section <c>Coffre</c>; every key can be set from the environment as <c>Coffre__Key</c>.</summary>
+public sealed class CoffreOptions
+{
+    public const string Section = "Coffre";
+
+    public CoffreRole Role { get; set; } = CoffreRole.Embedded;
+
+    /// <summary>Folder for the embedded default's content and development signing key.</summary>
+    public string DataPath { get; set; } = ".data";
+
+    /// <summary>Blob container holding document content in a cluster.</summary>
+    public string BlobContainer { get; set; } = "coffre-content";
+
+    /// <summary>Orleans Dashboard (on in the embedded default, off elsewhere unless set).</summary>
+    public bool? Dashboard { get; set; }
+
+    /// <summary>OTLP endpoint for metrics and traces; telemetry is off when empty.</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    public ClusterSettings Cluster { get; set; } = new();
+}
+
+/// <summary>Configuration section <c>Coffre:Cluster</c>.</summary>
+public sealed class ClusterSettings
+{
+    public string ClusterId { get; set; } = "coffre";
+    public string ServiceId { get; set; } = "coffre";
+
+    /// <summary>Address other silos and clients reach this silo at (loopback by default).</summary>
+    public string AdvertisedIp { get; set; } = "127.0.0.1";
+
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Listen on every interface (inside containers); loopback-only otherwise.</summary>
+    public bool ListenOnAnyHostAddress { get; set; }
+
+    /// <summary>Use Kubernetes hosting (pod name, namespace and IP from the downward API).</summary>
+    public bool Kubernetes { get; set; }
+
+    /// <summary>Failure detection: probe timeout. Tuned down from Orleans' 5 s so a dead silo is declared within seconds.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    public int NumMissedProbesLimit { get; set; } = 2;
+
+    public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using Coffre.Grains;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace Coffre.Silo.Hosting;
+
+/// <summary>Orleans wiring for the three roles: a co-hosted silo (embedded or cluster) or a client (gateway).</summary>
+public static class OrleansHosting
+{
+    private const string Invariant = "Npgsql";
+
+    public static WebApplicationBuilder AddCoffreSilo(this WebApplicationBuilder builder, CoffreOptions options)
+    {
+        var cluster = options.Cluster;
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = cluster.ProbeTimeout;
+                o.NumMissedProbesLimit = cluster.NumMissedProbesLimit;
+                o.TableRefreshTimeout = cluster.TableRefreshTimeout;
+            });
+            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(15));
+            if (options.Role == CoffreRole.Embedded)
+            {
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+                silo.AddMemoryGrainStorage(GrainNames.Storage);
+                silo.UseInMemoryReminderService();
+            }
+            else
+            {
+                var connectionString = Settings.PostgresConnectionString(builder.Configuration);
+                if (cluster.Kubernetes)
+                {
+                    silo.UseKubernetesHosting();
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(ParseIp(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, cluster.ListenOnAnyHostAddress);
+                }
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = Invariant;
+                    o.ConnectionString = connectionString;
+                });
+                silo.AddAdoNetGrainStorage(GrainNames.Storage, o =>
+                {
+                    o.Invariant = Invariant;
+                    o.ConnectionString = connectionString;
+                });
+                silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainNames.Storage)
+                    .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = Invariant;
+                    o.ConnectionString = connectionString;
+                });
+            }
+            silo.AddActivityPropagation();
+        });
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddCoffreClient(this WebApplicationBuilder builder, CoffreOptions options)
+    {
+        var cluster = options.Cluster;
+        var connectionString = Settings.PostgresConnectionString(builder.Configuration);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            });
+            client.AddActivityPropagation();
+        });
+        return builder;
+    }
+
+    private static IPAddress ParseIp(string value) =>
+        IPAddress.TryParse(value, out var ip)
+            ? ip
+            : throw new StartupException($"setting Coffre:Cluster:AdvertisedIp (Coffre__Cluster__AdvertisedIp) is not an IP address: '{value}'");
+}

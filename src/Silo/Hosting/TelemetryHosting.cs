@@ -1,0 +1,36 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Npgsql;
+
+namespace Coffre.Silo.Hosting;
+
+/// <summary>OpenTelemetry metrics and traces (Orleans, ASP.NET Core, Npgsql) over OTLP, only when an endpoint is configured.</summary>
+public static class TelemetryHosting
+{
+    public static IServiceCollection AddCoffreTelemetry(this IServiceCollection services, CoffreOptions options)
+    {
+        if (string.IsNullOrEmpty(options.OtlpEndpoint))
+        {
+            return services;
+        }
+        if (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var endpoint))
+        {
+            throw new StartupException($"setting Coffre:OtlpEndpoint (Coffre__OtlpEndpoint) is not an absolute URL: '{options.OtlpEndpoint}'");
+        }
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("coffre-" + options.Role.ToString().ToLowerInvariant()))
+            .WithMetrics(m => m
+                .AddMeter("Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddOtlpExporter(o => o.Endpoint = endpoint))
+            .WithTracing(t => t
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation()
+                .AddNpgsql()
+                .AddOtlpExporter(o => o.Endpoint = endpoint));
+        return services;
+    }
+}

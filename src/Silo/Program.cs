@@ -1,0 +1,3 @@
+using Coffre.Silo.Commands;
+
+return await CommandLine.RunAsync(args);

@@ -1,0 +1,51 @@
+using System.Security.Claims;
+using Coffre.GraphQL.Authorization;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Coffre.Silo.Security;
+
+/// <summary>Mints development tokens with the local signing key (operator command <c>coffre token</c>).</summary>
+public static class TokenIssuer
+{
+    public static string Mint(AuthSettings settings, SymmetricSecurityKey key, string role, string subject, string? rpps, TimeSpan lifetime)
+    {
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = subject,
+            [CallerFactory.RoleClaim] = role,
+        };
+        if (rpps is not null)
+        {
+            claims[CallerFactory.RppsClaim] = rpps;
+        }
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = settings.Issuer,
+            Audience = settings.Audience,
+            Claims = claims,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    public static ClaimsPrincipal? Validate(AuthSettings settings, SymmetricSecurityKey key, string token)
+    {
+        var result = new JsonWebTokenHandler().ValidateTokenAsync(token, Parameters(settings, key)).GetAwaiter().GetResult();
+        return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
+    }
+
+    public static TokenValidationParameters Parameters(AuthSettings settings, SymmetricSecurityKey? key) => new()
+    {
+        ValidIssuer = settings.Issuer,
+        ValidAudience = settings.Audience,
+        IssuerSigningKey = key,
+        ValidateIssuerSigningKey = key is not null,
+        ClockSkew = TimeSpan.FromMinutes(1),
+        NameClaimType = "sub",
+        RoleClaimType = CallerFactory.RoleClaim,
+    };
+}
