@@ -55,7 +55,11 @@ create table if not exists orleans_storage (
 -- string-keyed grain of that state name. The texts use
 --     (grainidextensionstring = @x or (@x is null and grainidextensionstring is null))
 -- which means the same thing and, with the value known at planning time, reduces to either
--- "= @x" or "IS NULL", both of which use the unique index.
+-- "= @x" or "IS NULL", both of which use the unique index. Npgsql's default (no auto-prepare)
+-- sends unnamed statements, which PostgreSQL always plans with the actual values. If "Max Auto
+-- Prepare" is ever enabled and PostgreSQL switches such a statement to a generic plan, the
+-- index still narrows on (serviceid, graintypestring, n0, n1) and the extension becomes a
+-- filter: fine for integer and Guid keys, slower with many string keys (all have n0 = n1 = 0).
 -- ---------------------------------------------------------------------------------------------
 
 insert into orleansquery (querykey, querytext) values

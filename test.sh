@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing (PostgreSQL from Debian packages, Azurite from npm), starts both
+# on 127.0.0.1 on free ports in a temporary folder, builds, runs every test project, and stops them even when
+# tests fail. Ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+COFFRE_ROOT="$PWD"
+source deploy/local/lib.sh
+
+ensure_tools
+
+work="$(mktemp -d /tmp/coffre-test.XXXXXX)"
+chmod 755 "$work"
+cleanup() {
+  stop_azurite "$work/azurite"
+  stop_postgres "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pg_port="$(free_port)"
+blob_port="$(free_port)"
+log "starting PostgreSQL on 127.0.0.1:$pg_port and Azurite on 127.0.0.1:$blob_port"
+start_postgres "$work/pg" "$pg_port"
+start_azurite "$work/azurite" "$blob_port"
+export COFFRE_TEST_POSTGRES="$(postgres_connection_string "$pg_port")"
+export COFFRE_TEST_BLOB="$(blob_connection_string "$blob_port")"
+
+log "building"
+dotnet build Cluster.sln -c Release -nologo -clp:ErrorsOnly
+
+passed=0 failed=0 status=0
+for project in tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  log "running $name"
+  out="$work/$name.log"
+  set +e
+  dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s*(Passed|Failed|Skipped) |Total tests|error" || true
+  rc="${PIPESTATUS[0]}"
+  set -e
+  p="$(grep -oE 'Passed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
+  f="$(grep -oE 'Failed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ "$rc" -ne 0 ]; then
+    status=1
+    [ "$f" -eq 0 ] && failed=$((failed + 1)) && log "$name failed to run (exit $rc)"
+  fi
+done
+
+if [ -d tests/api ]; then
+  log "running API tests (node)"
+  (cd tests/api && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  set +e
+  node --test tests/api/ 2>&1 | tee "$work/api.log"
+  rc="${PIPESTATUS[0]}"
+  set -e
+  p="$(grep -oE '^# pass [0-9]+' "$work/api.log" | grep -oE '[0-9]+' || echo 0)"
+  f="$(grep -oE '^# fail [0-9]+' "$work/api.log" | grep -oE '[0-9]+' || echo 0)"
+  passed=$((passed + p)); failed=$((failed + f))
+  [ "$rc" -ne 0 ] && status=1
+fi
+
+echo "$passed passed, $failed failed"
+exit "$status"
