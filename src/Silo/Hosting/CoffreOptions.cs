@@ -59,4 +59,7 @@ public sealed class ClusterSettings
     public int NumMissedProbesLimit { get; set; } = 2;
 
     public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a grain call waits for its answer before failing (Orleans' default is 30 s).</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

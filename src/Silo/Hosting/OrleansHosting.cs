@@ -26,6 +26,7 @@ public static class OrleansHosting
                 o.NumMissedProbesLimit = cluster.NumMissedProbesLimit;
                 o.TableRefreshTimeout = cluster.TableRefreshTimeout;
             });
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(15));
             if (options.Role == CoffreRole.Embedded)
             {
@@ -49,22 +50,29 @@ public static class OrleansHosting
                     o.Invariant = Invariant;
                     o.ConnectionString = connectionString;
                 });
-                silo.AddAdoNetGrainStorage(GrainNames.Storage, o =>
-                {
-                    o.Invariant = Invariant;
-                    o.ConnectionString = connectionString;
-                });
-                silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainNames.Storage)
-                    .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
-                silo.UseAdoNetReminderService(o =>
-                {
-                    o.Invariant = Invariant;
-                    o.ConnectionString = connectionString;
-                });
+                silo.AddCoffrePostgresState(connectionString);
             }
             silo.AddActivityPropagation();
         });
         return builder;
+    }
+
+    /// <summary>Grain state and reminders in Coffre's own PostgreSQL schema (grain state serialised with Orleans' binary serializer).</summary>
+    public static ISiloBuilder AddCoffrePostgresState(this ISiloBuilder silo, string connectionString)
+    {
+        silo.AddAdoNetGrainStorage(GrainNames.Storage, o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainNames.Storage)
+            .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        return silo;
     }
 
     public static WebApplicationBuilder AddCoffreClient(this WebApplicationBuilder builder, CoffreOptions options)
@@ -78,6 +86,7 @@ public static class OrleansHosting
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseAdoNetClustering(o =>
             {

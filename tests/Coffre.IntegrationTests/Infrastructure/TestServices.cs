@@ -1,0 +1,53 @@
+using Azure.Storage.Blobs;
+using Coffre.Storage.Postgres;
+using Npgsql;
+
+namespace Coffre.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL and Azurite that ./test.sh starts on 127.0.0.1 (COFFRE_TEST_POSTGRES, COFFRE_TEST_BLOB).
+/// Each test gets its own database or container, so tests never see each other's data.
+/// </summary>
+public static class TestServices
+{
+    public static string PostgresAdmin => Required("COFFRE_TEST_POSTGRES");
+    public static string Blob => Required("COFFRE_TEST_BLOB");
+
+    /// <summary>A new empty database; returns its connection string.</summary>
+    public static async Task<string> NewDatabaseAsync()
+    {
+        var name = "t_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var admin = new NpgsqlConnection(PostgresAdmin))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>A new database with Coffre's schema applied.</summary>
+    public static async Task<string> NewMigratedDatabaseAsync()
+    {
+        var connectionString = await NewDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new SchemaMigrator(dataSource).MigrateAsync();
+        return connectionString;
+    }
+
+    public static BlobContainerClient NewContainer() =>
+        new BlobServiceClient(Blob).GetBlobContainerClient("t-" + Guid.NewGuid().ToString("N")[..20]);
+
+    public static async Task<T> ScalarAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static string Required(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: run the integration tests through ./test.sh, which starts PostgreSQL and Azurite");
+}

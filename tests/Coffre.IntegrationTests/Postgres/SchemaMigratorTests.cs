@@ -1,0 +1,87 @@
+using Coffre.IntegrationTests.Infrastructure;
+using Coffre.Storage.Postgres;
+using Npgsql;
+using Xunit;
+
+namespace Coffre.IntegrationTests.Postgres;
+
+public sealed class SchemaMigratorTests
+{
+    [Fact]
+    public async Task Migrating_twice_applies_each_migration_once()
+    {
+        var cs = await TestServices.NewDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var migrator = new SchemaMigrator(dataSource);
+
+        var first = await migrator.MigrateAsync();
+        var second = await migrator.MigrateAsync();
+
+        Assert.Equal(SchemaMigrator.Migrations.Count, first.Count);
+        Assert.Empty(second);
+        Assert.Equal(SchemaMigrator.ExpectedVersion, await migrator.CurrentVersionAsync());
+        await migrator.EnsureCurrentAsync();
+    }
+
+    [Fact]
+    public async Task Concurrent_migrations_from_several_processes_leave_one_schema()
+    {
+        var cs = await TestServices.NewDatabaseAsync();
+        var sources = Enumerable.Range(0, 4).Select(_ => NpgsqlDataSource.Create(cs)).ToList();
+        var applied = await Task.WhenAll(sources.Select(s => new SchemaMigrator(s).MigrateAsync()));
+
+        Assert.Equal(SchemaMigrator.Migrations.Count, applied.Sum(a => a.Count));
+        Assert.Equal((long)SchemaMigrator.Migrations.Count, await TestServices.ScalarAsync<long>(cs, "SELECT count(*) FROM coffre_schema_version"));
+        foreach (var s in sources)
+        {
+            await s.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Empty_database_is_reported_as_needing_migration()
+    {
+        var cs = await TestServices.NewDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var error = await Assert.ThrowsAsync<SchemaVersionException>(() => new SchemaMigrator(dataSource).EnsureCurrentAsync());
+        Assert.Equal(0, error.Current);
+        Assert.Contains("coffre migrate", error.Message);
+    }
+
+    [Fact]
+    public async Task Newer_schema_than_the_build_is_refused()
+    {
+        var cs = await TestServices.NewMigratedDatabaseAsync();
+        await TestServices.ScalarAsync<int>(cs, $"INSERT INTO coffre_schema_version(version, name) VALUES ({SchemaMigrator.ExpectedVersion + 1}, 'future') RETURNING version");
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var error = await Assert.ThrowsAsync<SchemaVersionException>(() => new SchemaMigrator(dataSource).MigrateAsync());
+        Assert.Contains("newer than this build", error.Message);
+    }
+
+    [Fact]
+    public async Task Every_query_key_the_providers_need_is_present()
+    {
+        var cs = await TestServices.NewMigratedDatabaseAsync();
+        string[] required =
+        [
+            "InsertMembershipVersionKey", "InsertMembershipKey", "UpdateMembershipKey", "UpdateIAmAlivetimeKey",
+            "MembershipReadAllKey", "MembershipReadRowKey", "GatewaysQueryKey", "DeleteMembershipTableEntriesKey",
+            "CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey",
+            "ReadFromStorageKey", "WriteToStorageKey", "ClearStorageKey", "DeleteStorageKey",
+            "ReadReminderRowsKey", "ReadReminderRowKey", "ReadRangeRows1Key", "ReadRangeRows2Key",
+            "UpsertReminderRowKey", "DeleteReminderRowKey", "DeleteReminderRowsKey",
+        ];
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT querykey FROM orleansquery", connection);
+        var present = new HashSet<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+        Assert.Empty(required.Except(present));
+    }
+}
