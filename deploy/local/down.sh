@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Stops the local cluster (gateway, silos gracefully, then Azurite and PostgreSQL). --purge also deletes its data.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/cluster.env"
+
+for name in gateway silo3 silo2 silo1; do
+  if [ -f "$STATE/$name.pid" ]; then
+    pid="$(cat "$STATE/$name.pid")"
+    if kill -TERM "$pid" 2>/dev/null; then
+      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -9 "$pid" 2>/dev/null || true
+      log "stopped $name"
+    fi
+    rm -f "$STATE/$name.pid"
+  fi
+done
+stop_azurite "$STATE/azurite"
+stop_postgres "$STATE/pg"
+log "stopped Azurite and PostgreSQL"
+if [ "${1:-}" = "--purge" ]; then rm -rf "$STATE"; log "removed $STATE"; fi
