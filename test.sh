@@ -25,6 +25,7 @@ start_postgres "$work/pg" "$pg_port"
 start_azurite "$work/azurite" "$blob_port"
 export COFFRE_TEST_POSTGRES="$(postgres_connection_string "$pg_port")"
 export COFFRE_TEST_BLOB="$(blob_connection_string "$blob_port")"
+export COFFRE_TEST_REPORT="$work/report.txt"
 
 log "building"
 dotnet build Cluster.sln -c Release -nologo -clp:ErrorsOnly
@@ -60,5 +61,9 @@ if [ -d tests/api ]; then
   [ "$rc" -ne 0 ] && status=1
 fi
 
+if [ -s "$COFFRE_TEST_REPORT" ]; then
+  log "measurements reported by the tests:"
+  sed 's/^/  /' "$COFFRE_TEST_REPORT" >&2
+fi
 echo "$passed passed, $failed failed"
 exit "$status"

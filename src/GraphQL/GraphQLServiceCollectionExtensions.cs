@@ -43,6 +43,7 @@ public static class GraphQLServiceCollectionExtensions
     public static IEndpointRouteBuilder MapCoffreGraphQL(this IEndpointRouteBuilder endpoints)
     {
         endpoints.Map(Path, (HttpContext http, GraphQLHttpEndpoint endpoint) => endpoint.HandleAsync(http));
+        endpoints.MapCoffreDocumentContent();
         return endpoints;
     }
 

@@ -13,11 +13,23 @@ public static class GrainNames
     public static class States
     {
         public const string Professional = "professional-v1";
+        public const string Vault = "vault-v1";
+        public const string VaultDocuments = "vault-documents-v1";
+        public const string Establishment = "establishment-v1";
+        public const string NirIndex = "nir-index-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
     public static class Keys
     {
         public static string Professional(string rpps) => "rpps-" + rpps;
+
+        public static string Establishment(string finess) => "finess-" + finess;
+
+        /// <summary>Vault ids are already prefixed ("v-…").</summary>
+        public static string Vault(string vaultId) => vaultId;
+
+        /// <summary>The NIR never appears in a key: its keyed hash does.</summary>
+        public static string NirIndex(string nirKeyedHashHex) => "nir-" + nirKeyedHashHex;
     }
 }

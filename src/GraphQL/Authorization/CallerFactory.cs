@@ -1,13 +1,21 @@
 using System.Security.Claims;
-using Coffre.Grains.Security;
+using Coffre.Domain.Access;
+using Coffre.Domain.Identifiers;
 
 namespace Coffre.GraphQL.Authorization;
 
-/// <summary>Turns a validated token's claims into the <see cref="Caller"/> that grains re-check. Anything unknown is anonymous.</summary>
+/// <summary>
+/// Turns a validated token's claims into the <see cref="Caller"/> that grains re-check. Anything incomplete or
+/// unknown is anonymous (deny by default). Claims: <c>sub</c>; <c>coffre_role</c> (patient, professional,
+/// operator); for patients <c>sub</c> is their vault id; for professionals <c>rpps</c>, <c>profession</c> and
+/// optionally <c>finess</c> (the establishment they act for, as Pro Santé Connect's exercice/activité).
+/// </summary>
 public static class CallerFactory
 {
     public const string RoleClaim = "coffre_role";
     public const string RppsClaim = "rpps";
+    public const string ProfessionClaim = "profession";
+    public const string FinessClaim = "finess";
 
     public static Caller From(ClaimsPrincipal? user)
     {
@@ -22,9 +30,11 @@ public static class CallerFactory
         }
         return user.FindFirstValue(RoleClaim) switch
         {
-            "operator" => new Caller(CallerKind.Operator, subject),
-            "patient" => new Caller(CallerKind.Patient, subject),
-            "professional" when user.FindFirstValue(RppsClaim) is { Length: > 0 } rpps => new Caller(CallerKind.Professional, subject, rpps),
+            "operator" => Caller.Operator(subject),
+            "patient" when Ids.IsVaultId(subject) => Caller.Patient(subject),
+            "professional" when user.FindFirstValue(RppsClaim) is { } rpps && Rpps.IsValid(rpps)
+                && user.FindFirstValue(ProfessionClaim) is { Length: > 0 } profession
+                => Caller.Professional(rpps, profession, user.FindFirstValue(FinessClaim) is { } f && Finess.IsValid(f) ? f : null),
             _ => Caller.Anonymous,
         };
     }

@@ -1,4 +1,4 @@
-using Coffre.Grains.Security;
+using Coffre.Domain.Access;
 using Coffre.Storage.Content;
 using GraphQL;
 using GraphQL.Execution;
@@ -27,8 +27,9 @@ public static class ErrorCodes
         var inner = original is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : original;
         context.Exception = inner switch
         {
-            AccessDeniedException denied => new ExecutionError(denied.Reason) { Code = Forbidden },
-            ValidationFailedException invalid => WithField(new ExecutionError(invalid.Message) { Code = Validation }, invalid.Field),
+            AccessDeniedException { Code: DenialReason.NotAuthenticated } denied => WithReason(new ExecutionError(denied.Reason) { Code = Unauthenticated }, denied.Code),
+            AccessDeniedException denied => WithReason(new ExecutionError(denied.Reason) { Code = Forbidden }, denied.Code),
+            ValidationFailedException invalid => WithField(new ExecutionError(invalid.Message) { Code = invalid.Code }, invalid.Field),
             ContentStoreUnavailableException => new ExecutionError("document storage is unavailable, retry later") { Code = Unavailable },
             TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
                 => new ExecutionError("the cluster did not answer in time, retry") { Code = Unavailable },
@@ -38,9 +39,17 @@ public static class ErrorCodes
         return Task.CompletedTask;
     }
 
+    /// <summary>Adds <c>extensions.field</c>: the argument or input field at fault.</summary>
     public static ExecutionError WithField(ExecutionError error, string field)
     {
-        error.Data["field"] = field;
+        (error.Extensions ??= [])["field"] = field;
+        return error;
+    }
+
+    /// <summary>Adds <c>extensions.reason</c>: the evaluator's machine-readable denial reason.</summary>
+    public static ExecutionError WithReason(ExecutionError error, DenialReason reason)
+    {
+        (error.Extensions ??= [])["reason"] = reason.ToString();
         return error;
     }
 }

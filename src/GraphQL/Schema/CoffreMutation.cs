@@ -1,54 +1,208 @@
-using Coffre.GraphQL.Authorization;
+using Coffre.Domain.Access;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Vaults;
 using Coffre.GraphQL.Types;
 using Coffre.Grains;
+using Coffre.Grains.Establishments;
+using Coffre.Grains.Identity;
 using Coffre.Grains.Professionals;
-using Coffre.Grains.Security;
+using Coffre.Grains.Vaults;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Coffre.GraphQL.Schema;
 
+/// <summary>
+/// Every mutation takes one input object and returns one payload: the changed object plus <c>userErrors</c>
+/// for expected failures. Authorisation failures are top-level errors with <c>extensions.code = FORBIDDEN</c>.
+/// The resolver only translates; the grain decides (and audits) every call.
+/// </summary>
 public sealed class CoffreMutation : ObjectGraphType
 {
     public CoffreMutation()
     {
         Name = "Mutation";
 
-        Field<NonNullGraphType<RegisterProfessionalPayloadType>>("registerProfessional")
-            .Description("Creates or updates a professional in the directory. Operators only.")
-            .Argument<NonNullGraphType<RegisterProfessionalInputType>>("input")
+        Mutation<OpenVaultInputType, OpenVaultInput, OpenVaultPayloadType>("openVault",
+            "Opens a vault for a person: operators, or a social/médico-social referent with the person's recorded consent.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = Ids.NewVaultId();
+                if (input.Nir is { } nir)
+                {
+                    var hasher = ctx.RequestServices!.GetRequiredService<NirHasher>();
+                    var holder = await ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hasher.HashHex(nir))).ClaimAsync(caller, vaultId);
+                    if (holder != vaultId)
+                    {
+                        throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", "CONFLICT");
+                    }
+                }
+                var identity = new Domain.Documents.IdentityTraits(input.Identity.FamilyName.Trim(), input.Identity.GivenNames.Trim(),
+                    input.Identity.BirthDate, input.Identity.Sex, input.Nir is null ? null : Nir.Mask(input.Nir), input.Identity.UsualName);
+                var view = await ctx.Vault(vaultId).OpenAsync(caller, new OpenVault(identity, ToConsent(input.Consent), input.IsMinor ?? false));
+                return (view, vaultId);
+            });
+
+        Mutation<VaultRefInputType, VaultRefInput, CloseVaultPayloadType>("closeVault", "Closes a vault (operators).",
+            async (ctx, caller, input) => (await ctx.Vault(VaultIdOf(input.VaultId)).CloseAsync(caller), VaultIdOf(input.VaultId)));
+
+        Mutation<UpdateDocumentInputType, UpdateDocumentInput, UpdateDocumentPayloadType>("updateDocument",
+            "Changes a document's title (author) or its visibility and private flag (the person and representatives).",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                var changes = new DocumentChanges(input.Title, input.MaskedFromProfessionals, input.InvisibleToPatient, input.InvisibleToRepresentatives, input.Private);
+                return (await ctx.Vault(vaultId).UpdateDocumentAsync(caller, input.DocumentId, changes), vaultId);
+            });
+
+        Mutation<DocumentRefInputType, DocumentRefInput, DeleteDocumentPayloadType>("deleteDocument", "Deletes a document and its content (the person only).",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                await ctx.Vault(vaultId).DeleteDocumentAsync(caller, input.DocumentId);
+                return (input.DocumentId, vaultId);
+            });
+
+        Mutation<GrantAccessInputType, GrantAccessInput, GrantAccessPayloadType>("grantAccess",
+            "Gives a professional (rpps) or an establishment (finess) access to some document classes/types, until a date.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                if ((input.Rpps is null) == (input.Finess is null))
+                {
+                    throw new ValidationFailedException("rpps", "give exactly one of rpps or finess");
+                }
+                var request = new GrantRequest(input.Rpps is null ? GranteeKind.Establishment : GranteeKind.Professional, input.Rpps ?? input.Finess!,
+                    new DocumentScope(input.ClassCodes, input.TypeCodes), input.ExpiresAt, input.TreatingPhysician ?? false);
+                return (await ctx.Vault(vaultId).GrantAccessAsync(caller, request), vaultId);
+            });
+
+        Mutation<RevokeAccessInputType, RevokeAccessInput, RevokeAccessPayloadType>("revokeAccess", "Revokes a grant.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                await ctx.Vault(vaultId).RevokeAccessAsync(caller, input.GrantId);
+                return (input.GrantId, vaultId);
+            });
+
+        Mutation<ProfessionalRefInputType, ProfessionalRefInput, BlockProfessionalPayloadType>("blockProfessional",
+            "Blocks a professional: no access on any basis, break-glass included.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                await ctx.Vault(vaultId).BlockProfessionalAsync(caller, input.Rpps);
+                return (input.Rpps, vaultId);
+            });
+
+        Mutation<ProfessionalRefInputType, ProfessionalRefInput, UnblockProfessionalPayloadType>("unblockProfessional", "Lifts a block.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                await ctx.Vault(vaultId).UnblockProfessionalAsync(caller, input.Rpps);
+                return (input.Rpps, vaultId);
+            });
+
+        Mutation<AddReferentInputType, AddReferentInput, AddReferentPayloadType>("addReferent",
+            "Records a referent (trusted third party) with the person's consent: how, scope, until when.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                return (await ctx.Vault(vaultId).AddReferentAsync(caller, new ReferentRequest(input.Rpps, input.EstablishmentFiness, ToConsent(input.Consent)!)), vaultId);
+            });
+
+        Mutation<ProfessionalRefInputType, ProfessionalRefInput, RevokeReferentPayloadType>("revokeReferent", "Ends a referent's mandate.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                await ctx.Vault(vaultId).RevokeReferentAsync(caller, input.Rpps);
+                return (input.Rpps, vaultId);
+            });
+
+        Mutation<AddRepresentativeInputType, AddRepresentativeInput, AddRepresentativePayloadType>("addRepresentative",
+            "Records a legal representative (parent of a minor, tutor, curator). Operators, from civil status or a court decision.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                var representative = GlobalId.VaultId(input.RepresentativeVaultId)
+                    ?? throw new ValidationFailedException("representativeVaultId", "is not a vault id");
+                return (await ctx.Vault(vaultId).AddRepresentativeAsync(caller, new RepresentativeRequest(representative, input.Kind, input.Until, input.PersonConsentedAt)), vaultId);
+            });
+
+        Mutation<RemoveRepresentativeInputType, RemoveRepresentativeInput, RemoveRepresentativePayloadType>("removeRepresentative", "Ends a legal representation (operators).",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                var representative = GlobalId.VaultId(input.RepresentativeVaultId)
+                    ?? throw new ValidationFailedException("representativeVaultId", "is not a vault id");
+                await ctx.Vault(vaultId).RemoveRepresentativeAsync(caller, representative);
+                return (representative, vaultId);
+            });
+
+        Mutation<BreakGlassInputType, BreakGlassInput, BreakGlassPayloadType>("breakGlass",
+            "Emergency access (bris de glace): a stated reason opens the emergency summary documents for a limited time; the person is notified.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                return (await ctx.Vault(vaultId).BreakGlassAsync(caller, input.Reason), vaultId);
+            });
+
+        Mutation<VaultRefInputType, VaultRefInput, VerifyAuditChainPayloadType>("verifyAuditChain",
+            "Recomputes the vault's audit hash chain and reports the first event that does not verify.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                return (await ctx.Vault(vaultId).VerifyAuditChainAsync(caller), vaultId);
+            });
+
+        Mutation<RegisterProfessionalInputType, RegisterProfessionalInput, RegisterProfessionalPayloadType>("registerProfessional",
+            "Creates or updates a professional in the directory. Operators only.",
+            async (ctx, caller, input) => (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(input.Rpps))
+                .RegisterAsync(caller, new RegisterProfessional(input.DisplayName, input.ProfessionCode, input.Sector)), null));
+
+        Mutation<RegisterEstablishmentInputType, RegisterEstablishmentInput, RegisterEstablishmentPayloadType>("registerEstablishment",
+            "Creates or updates an establishment (FINESS legal entity or site). Operators only.",
+            async (ctx, caller, input) => (await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(input.Finess))
+                .RegisterAsync(caller, new RegisterEstablishment(input.Name, input.Kind, input.CategoryCode, input.LegalEntityFiness, input.Sector)), null));
+
+        Mutation<SetEstablishmentMemberInputType, SetEstablishmentMemberInput, SetEstablishmentMemberPayloadType>("setEstablishmentMember",
+            "Adds (member: true) or removes a professional from an establishment. Operators only.",
+            async (ctx, caller, input) => (await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(input.Finess))
+                .SetMemberAsync(caller, input.Rpps, input.Member), null));
+    }
+
+    /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>
+    private void Mutation<TInputType, TInput, TPayloadType>(string name, string description,
+        Func<IResolveFieldContext, Caller, TInput, Task<(object? Result, string? VaultId)>> run)
+        where TInputType : IInputObjectGraphType
+        where TPayloadType : IObjectGraphType
+    {
+        Field<NonNullGraphType<TPayloadType>>(name)
+            .Description(description)
+            .Argument<NonNullGraphType<TInputType>>("input")
             .ResolveAsync(async ctx =>
             {
-                var input = ctx.GetArgument<RegisterProfessionalInput>("input");
-                var grains = ctx.RequestServices!.GetRequiredService<IGrainFactory>();
-                var caller = CallerFactory.From(ctx.User);
-                if (!caller.IsOperator)
+                var caller = ctx.Caller();
+                if (caller.Kind == CallerKind.Anonymous)
                 {
-                    throw new AccessDeniedException("only an operator may register professionals");
+                    throw new AccessDeniedException("sign in first", DenialReason.NotAuthenticated);
                 }
                 try
                 {
-                    var profile = await grains.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(input.Rpps))
-                        .RegisterAsync(caller, new RegisterProfessional(input.DisplayName, input.ProfessionCode, input.Sector));
-                    return new RegisterProfessionalPayload(profile, []);
+                    var (result, vaultId) = await run(ctx, caller, ctx.GetArgument<TInput>("input"));
+                    return new MutationPayload(result, vaultId, []);
                 }
                 catch (ValidationFailedException e)
                 {
-                    return new RegisterProfessionalPayload(null, [new UserError("VALIDATION", e.Field, e.Message)]);
+                    return new MutationPayload(null, null, [new UserError(e.Code, e.Field, e.Message)]);
                 }
             });
     }
-}
 
-public sealed record RegisterProfessionalPayload(ProfessionalProfile? Professional, IReadOnlyList<UserError> UserErrors);
+    private static string VaultIdOf(string id) =>
+        GlobalId.VaultId(id) ?? throw new ValidationFailedException("vaultId", "is not a vault id (v-… or a Vault global id)");
 
-public sealed class RegisterProfessionalPayloadType : ObjectGraphType<RegisterProfessionalPayload>
-{
-    public RegisterProfessionalPayloadType()
-    {
-        Name = "RegisterProfessionalPayload";
-        Field<ProfessionalType>("professional").Resolve(ctx => ctx.Source.Professional);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("userErrors").Resolve(ctx => ctx.Source.UserErrors);
-    }
+    private static ConsentRecord? ToConsent(ConsentInput? input) => input is null
+        ? null
+        : new ConsentRecord(input.Method, new DocumentScope(input.ClassCodes, input.TypeCodes), input.ExpiresAt, input.Evidence);
 }

@@ -1,8 +1,9 @@
+using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
-using Coffre.GraphQL.Authorization;
-using Coffre.GraphQL.Errors;
 using Coffre.GraphQL.Types;
 using Coffre.Grains;
+using Coffre.Grains.Establishments;
+using Coffre.Grains.Identity;
 using Coffre.Grains.Professionals;
 using GraphQL;
 using GraphQL.Types;
@@ -21,21 +22,74 @@ public sealed class CoffreQuery : ObjectGraphType
             .Resolve(ctx => ctx.RequestServices!.GetRequiredService<ServiceInfo>());
 
         Field<NonNullGraphType<ViewerType>>("viewer")
-            .Description("Who the token says you are. Anonymous without a token.")
-            .Resolve(ctx => CallerFactory.From(ctx.User));
+            .Description("Who the token says you are, and for a person their own vault.")
+            .Resolve(ctx => ctx.Caller());
+
+        Field<NodeInterface>("node")
+            .Description("Any object by its global id (Vault, Document).")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async ctx => await ResolveNodeAsync(ctx, ctx.GetArgument<string>("id")));
+
+        Field<NonNullGraphType<ListGraphType<NodeInterface>>>("nodes")
+            .Description("Several objects by global id, in order; null where one is missing. At most 50.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids")
+            .ResolveAsync(async ctx =>
+            {
+                var ids = ctx.GetArgument<List<string>>("ids");
+                if (ids.Count > 50)
+                {
+                    throw Errors.ErrorCodes.WithField(new ExecutionError("ids must hold at most 50 ids") { Code = Errors.ErrorCodes.Validation }, "ids");
+                }
+                // Each id is resolved by its own grain, in parallel (bounded by the 50-id cap).
+                return await Task.WhenAll(ids.Select(id => ResolveNodeAsync(ctx, id)));
+            });
+
+        Field<VaultType>("vault")
+            .Description("A vault by its id (v-…) or global id, as you may see it.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async ctx =>
+            {
+                var vaultId = GlobalId.VaultId(ctx.GetArgument<string>("id"))
+                    ?? throw Errors.ErrorCodes.WithField(new ExecutionError("id is not a vault id") { Code = Errors.ErrorCodes.Validation }, "id");
+                return await ctx.Vault(vaultId).GetAsync(ctx.Caller());
+            });
+
+        Field<VaultType>("vaultByNir")
+            .Description("A person's vault by NIR (operators and professionals; your access to it is then checked and audited). Null when the person has no vault.")
+            .Argument<NonNullGraphType<NirGraphType>>("nir")
+            .ResolveAsync(async ctx =>
+            {
+                var hash = ctx.RequestServices!.GetRequiredService<NirHasher>().HashHex(ctx.GetArgument<string>("nir"));
+                var caller = ctx.Caller();
+                var vaultId = await ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hash)).FindAsync(caller);
+                return vaultId is null ? null : await ctx.Vault(vaultId).GetAsync(caller);
+            });
 
         Field<ProfessionalType>("professional")
             .Description("A professional by RPPS/ADELI number. Operators, and the professional themself.")
-            .Argument<NonNullGraphType<StringGraphType>>("rpps")
-            .ResolveAsync(async ctx =>
-            {
-                var rpps = ctx.GetArgument<string>("rpps");
-                if (Rpps.Validate(rpps) is { } rule)
-                {
-                    throw ErrorCodes.WithField(new ExecutionError($"rpps {rule}") { Code = ErrorCodes.Validation }, "rpps");
-                }
-                var grains = ctx.RequestServices!.GetRequiredService<IGrainFactory>();
-                return await grains.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(rpps)).GetAsync(CallerFactory.From(ctx.User));
-            });
+            .Argument<NonNullGraphType<RppsGraphType>>("rpps")
+            .ResolveAsync(async ctx => await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(ctx.GetArgument<string>("rpps"))).GetAsync(ctx.Caller()));
+
+        Field<EstablishmentType>("establishment")
+            .Description("An establishment by FINESS. Any signed-in caller; members for operators.")
+            .Argument<NonNullGraphType<FinessGraphType>>("finess")
+            .ResolveAsync(async ctx => await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(ctx.GetArgument<string>("finess"))).GetAsync(ctx.Caller()));
+
+        Field<NonNullGraphType<HabilitationMatrixType>>("habilitationMatrix")
+            .Description("The versioned habilitation matrix: professions, document types, emergency scope. Public reference data.")
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<HabilitationMatrix>());
+    }
+
+    private static async Task<object?> ResolveNodeAsync(IResolveFieldContext ctx, string id)
+    {
+        switch (GlobalId.Decode(id))
+        {
+            case ("Vault", var vaultId) when Ids.IsVaultId(vaultId):
+                return await ctx.Vault(vaultId).GetAsync(ctx.Caller());
+            case ("Document", var local) when local.Split('/') is [var vaultId, var documentId] && Ids.IsVaultId(vaultId):
+                return await ctx.Vault(vaultId).GetDocumentAsync(ctx.Caller(), documentId);
+            default:
+                return null;
+        }
     }
 }

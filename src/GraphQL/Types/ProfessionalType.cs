@@ -1,4 +1,5 @@
 using Coffre.Grains.Professionals;
+using Coffre.Domain.Access;
 using GraphQL.Types;
 
 namespace Coffre.GraphQL.Types;
@@ -29,7 +30,7 @@ public sealed class RegisterProfessionalInputType : InputObjectGraphType<Registe
     public RegisterProfessionalInputType()
     {
         Name = "RegisterProfessionalInput";
-        Field(x => x.Rpps).Description("RPPS (11 digits) or ADELI (9 digits), with its Luhn check digit.");
+        Field<NonNullGraphType<RppsGraphType>>("rpps");
         Field(x => x.DisplayName);
         Field(x => x.ProfessionCode);
         Field<NonNullGraphType<ProfessionSectorType>>("sector");

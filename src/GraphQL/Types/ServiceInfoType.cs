@@ -1,4 +1,4 @@
-using Coffre.Grains.Security;
+using Coffre.Domain.Access;
 using GraphQL.Types;
 
 namespace Coffre.GraphQL.Types;
@@ -22,8 +22,13 @@ public sealed class ViewerType : ObjectGraphType<Caller>
     public ViewerType()
     {
         Name = "Viewer";
-        Field<NonNullGraphType<StringGraphType>>("kind").Resolve(ctx => ctx.Source.Kind.ToString().ToUpperInvariant());
+        Field<NonNullGraphType<CallerKindType>>("kind").Resolve(ctx => ctx.Source.Kind);
         Field<NonNullGraphType<StringGraphType>>("subject").Resolve(ctx => ctx.Source.Subject);
         Field<StringGraphType>("rpps").Resolve(ctx => ctx.Source.Rpps);
+        Field<StringGraphType>("professionCode").Resolve(ctx => ctx.Source.ProfessionCode);
+        Field<StringGraphType>("establishmentFiness").Resolve(ctx => ctx.Source.EstablishmentFiness);
+        Field<VaultType>("vault")
+            .Description("A person's own vault (null for other callers).")
+            .ResolveAsync(async ctx => ctx.Source.VaultId is { } vaultId ? await ctx.Vault(vaultId).GetAsync(ctx.Source) : null);
     }
 }

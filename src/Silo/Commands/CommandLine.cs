@@ -11,7 +11,8 @@ public static class CommandLine
           silo       cluster silo on PostgreSQL + Blob storage, serves GraphQL too
           gateway    GraphQL front end as a client of the cluster
           migrate    apply Coffre's PostgreSQL schema (idempotent)
-          token      mint a development token: --role operator|patient|professional --subject ID [--rpps N] [--hours H]
+          token      mint a development token: --role operator|patient|professional --subject ID
+                     [--rpps N --profession CODE [--finess N]] [--hours H]
         """;
 
     public static async Task<int> RunAsync(string[] args)

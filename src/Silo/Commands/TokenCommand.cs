@@ -28,10 +28,25 @@ public static class TokenCommand
         {
             throw new StartupException($"--rpps {rule}");
         }
+        var profession = configuration["profession"];
+        if (role == "professional" && string.IsNullOrEmpty(profession))
+        {
+            throw new StartupException("--profession is required for a professional (e.g. 10 médecin, SOC-AS assistant de service social)");
+        }
+        var finess = configuration["finess"];
+        if (finess is not null && Finess.Validate(finess) is { } finessRule)
+        {
+            throw new StartupException($"--finess {finessRule}");
+        }
+        if (role == "patient" && !Ids.IsVaultId(subject))
+        {
+            throw new StartupException("--subject of a patient is their vault id (v-…)");
+        }
         var hours = double.TryParse(configuration["hours"] ?? "8", System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0 && h <= 24 * 30
             ? h
             : throw new StartupException("--hours must be a number of hours between 0 and 720");
-        Console.WriteLine(TokenIssuer.Mint(settings, key, role, subject, role == "professional" ? rpps : null, TimeSpan.FromHours(hours)));
+        Console.WriteLine(TokenIssuer.Mint(settings, key, role, subject, role == "professional" ? rpps : null, TimeSpan.FromHours(hours),
+            role == "professional" ? profession : null, role == "professional" ? finess : null));
         return Task.FromResult(0);
     }
 }

@@ -42,7 +42,7 @@ public sealed class AuthSettings
         }
         else if (options.Role == CoffreRole.Embedded)
         {
-            bytes = DevelopmentKey(options.DataPath);
+            bytes = Secrets.DevelopmentKey(options.DataPath, "dev-signing-key");
         }
         else
         {
@@ -53,28 +53,5 @@ public sealed class AuthSettings
             throw new StartupException("setting Coffre:Auth:SigningKey (Coffre__Auth__SigningKey) must hold at least 32 bytes");
         }
         return new SymmetricSecurityKey(bytes) { KeyId = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16] };
-    }
-
-    private static byte[] DevelopmentKey(string dataPath)
-    {
-        var path = Path.Combine(Path.GetFullPath(dataPath), "dev-signing-key");
-        if (File.Exists(path))
-        {
-            return Convert.FromBase64String(File.ReadAllText(path).Trim());
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var key = RandomNumberGenerator.GetBytes(32);
-        var temp = path + "." + Guid.NewGuid().ToString("N");
-        File.WriteAllText(temp, Convert.ToBase64String(key));
-        try
-        {
-            File.Move(temp, path, overwrite: false);
-        }
-        catch (IOException)
-        {
-            File.Delete(temp);
-            return Convert.FromBase64String(File.ReadAllText(path).Trim());
-        }
-        return key;
     }
 }

@@ -8,7 +8,7 @@ namespace Coffre.Silo.Security;
 /// <summary>Mints development tokens with the local signing key (operator command <c>coffre token</c>).</summary>
 public static class TokenIssuer
 {
-    public static string Mint(AuthSettings settings, SymmetricSecurityKey key, string role, string subject, string? rpps, TimeSpan lifetime)
+    public static string Mint(AuthSettings settings, SymmetricSecurityKey key, string role, string subject, string? rpps, TimeSpan lifetime, string? profession = null, string? finess = null)
     {
         var claims = new Dictionary<string, object>
         {
@@ -18,6 +18,14 @@ public static class TokenIssuer
         if (rpps is not null)
         {
             claims[CallerFactory.RppsClaim] = rpps;
+        }
+        if (profession is not null)
+        {
+            claims[CallerFactory.ProfessionClaim] = profession;
+        }
+        if (finess is not null)
+        {
+            claims[CallerFactory.FinessClaim] = finess;
         }
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor

@@ -1,7 +1,7 @@
 using Coffre.Domain.Identifiers;
 using Coffre.Grains;
 using Coffre.Grains.Professionals;
-using Coffre.Grains.Security;
+using Coffre.Domain.Access;
 using Coffre.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;

@@ -1,7 +1,7 @@
 using Coffre.Domain.Identifiers;
 using Coffre.Grains;
 using Coffre.Grains.Professionals;
-using Coffre.Grains.Security;
+using Coffre.Domain.Access;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;

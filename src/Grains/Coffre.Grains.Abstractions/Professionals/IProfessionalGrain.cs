@@ -1,4 +1,4 @@
-using Coffre.Grains.Security;
+using Coffre.Domain.Access;
 
 namespace Coffre.Grains.Professionals;
 
@@ -30,11 +30,3 @@ public sealed record ProfessionalProfile(
     [property: Id(4)] DateTimeOffset RegisteredAt,
     [property: Id(5)] DateTimeOffset UpdatedAt,
     [property: Id(6)] int Revision);
-
-[GenerateSerializer, Alias("coffre.profession-sector")]
-public enum ProfessionSector
-{
-    Health = 0,
-    Social = 1,
-    MedicoSocial = 2,
-}

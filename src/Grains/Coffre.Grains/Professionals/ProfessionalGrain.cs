@@ -1,5 +1,5 @@
 using Coffre.Domain.Identifiers;
-using Coffre.Grains.Security;
+using Coffre.Domain.Access;
 
 namespace Coffre.Grains.Professionals;
 

@@ -1,0 +1,77 @@
+namespace Coffre.Domain.Access;
+
+/// <summary>What the caller wants to do on a vault.</summary>
+[GenerateSerializer, Alias("coffre.vault-action")]
+public enum VaultAction
+{
+    /// <summary>See the vault summary (status, identity traits shown to the caller, counts).</summary>
+    ReadVault = 0,
+    ListDocuments = 1,
+    ReadDocument = 2,
+    CreateDocument = 3,
+    UpdateDocument = 4,
+    DeleteDocument = 5,
+    /// <summary>Read the vault's access history (audit).</summary>
+    ReadHistory = 6,
+    /// <summary>Grants, blocks, masking and visibility.</summary>
+    ManageAccess = 7,
+    /// <summary>Referents (trusted third parties) and their recorded consent.</summary>
+    ManageReferents = 8,
+    ManageRepresentatives = 9,
+    /// <summary>Open an emergency (break-glass) session.</summary>
+    BreakGlass = 10,
+    /// <summary>Lifecycle: close, reopen, opposition.</summary>
+    ManageLifecycle = 11,
+}
+
+/// <summary>On what ground access was allowed: shown to the person in their access history.</summary>
+[GenerateSerializer, Alias("coffre.legal-basis")]
+public enum LegalBasis
+{
+    None = 0,
+    Owner = 1,
+    LegalRepresentative = 2,
+    Referent = 3,
+    Grant = 4,
+    Author = 5,
+    BreakGlass = 6,
+    Operator = 7,
+}
+
+/// <summary>Why access was denied: machine-readable, stable, mapped to a sentence by <see cref="AccessDecision.Explanation"/>.</summary>
+[GenerateSerializer, Alias("coffre.denial-reason")]
+public enum DenialReason
+{
+    None = 0,
+    NotAuthenticated = 1,
+    NotPermitted = 2,
+    VaultNotActive = 3,
+    Blocked = 4,
+    NoBasis = 5,
+    BasisExpired = 6,
+    OutsideScope = 7,
+    ProfessionNotHabilitated = 8,
+    MaskedFromProfessionals = 9,
+    HiddenFromPatient = 10,
+    HiddenFromRepresentatives = 11,
+    Private = 12,
+    OutsideEmergencyScope = 13,
+    ConsentRequired = 14,
+    DocumentDeleted = 15,
+}
+
+/// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.access-decision")]
+public sealed record AccessDecision(
+    [property: Id(0)] bool Allowed,
+    [property: Id(1)] LegalBasis Basis,
+    [property: Id(2)] DenialReason Reason,
+    [property: Id(3)] string Explanation)
+{
+    public static AccessDecision Allow(LegalBasis basis, string explanation) => new(true, basis, DenialReason.None, explanation);
+
+    public static AccessDecision Deny(DenialReason reason, string explanation) => new(false, LegalBasis.None, reason, explanation);
+
+    /// <summary>Throws <see cref="AccessDeniedException"/> unless allowed; returns the decision for auditing.</summary>
+    public AccessDecision OrThrow() => Allowed ? this : throw new AccessDeniedException(Explanation, Reason);
+}

@@ -1,0 +1,619 @@
+using Coffre.Domain.Documents;
+using Coffre.Domain.Vaults;
+
+namespace Coffre.Domain.Access;
+
+/// <summary>
+/// The one access evaluator of Coffre. Pure: no I/O, no clock (time comes as <c>now</c>), no allocation on the
+/// common paths (decisions are shared immutable instances), safe to call per document when listing.
+/// </summary>
+/// <remarks>
+/// Deny by default. Every decision carries a <see cref="LegalBasis"/> (allowed) or a <see cref="DenialReason"/>
+/// (denied) and a plain English sentence with no personal data. Rules, in order:
+/// <list type="number">
+/// <item>Anonymous caller → <see cref="DenialReason.NotAuthenticated"/>.</item>
+/// <item>Vault status. Opposed: everyone denied (<see cref="DenialReason.VaultNotActive"/>) except an operator's
+/// <see cref="VaultAction.ManageLifecycle"/>. Closed: only patient callers' (owner, representatives)
+/// <see cref="VaultAction.ReadVault"/> and <see cref="VaultAction.ReadHistory"/> and an operator's ManageLifecycle go
+/// on to the rules below; everything else VaultNotActive. Pending: referents, grantees, representatives and operators
+/// proceed as normal (social workers open and feed vaults before activation); the owner, not yet activated, may only
+/// ReadVault and ManageLifecycle (activate or oppose), else VaultNotActive. Any other status: VaultNotActive.</item>
+/// <item>Operator: only ReadVault (status, summary) and ManageLifecycle, basis <see cref="LegalBasis.Operator"/>;
+/// never documents or history (<see cref="DenialReason.NotPermitted"/>).</item>
+/// <item>Owner (patient caller whose vault id is the vault's): every action except BreakGlass (NotPermitted), basis
+/// <see cref="LegalBasis.Owner"/>. On a document (ReadDocument, UpdateDocument, DeleteDocument, and ListDocuments
+/// asked per document): a deleted one → <see cref="DenialReason.DocumentDeleted"/>; an InvisibleToPatient one →
+/// <see cref="DenialReason.HiddenFromPatient"/> (acting on a document one may not see would reveal it).
+/// ListDocuments without a document is vault-level and allowed; the grain filters each document with ReadDocument.</item>
+/// <item>Legal representative (patient caller named by a representation of this vault). None active: one whose
+/// <c>Until</c> has passed → <see cref="DenialReason.BasisExpired"/>; one not yet started → NoBasis. Parent or
+/// tutor: as the owner, basis <see cref="LegalBasis.LegalRepresentative"/>, but on a document
+/// InvisibleToRepresentatives → <see cref="DenialReason.HiddenFromRepresentatives"/> and InvisibleToPatient →
+/// HiddenFromPatient. Curator: only ReadVault, ListDocuments, ReadDocument, CreateDocument, ReadHistory (else
+/// NotPermitted), and only once the person's consent is recorded (else <see cref="DenialReason.ConsentRequired"/>).
+/// Representatives never BreakGlass. Several representations: the widest active one counts.</item>
+/// <item>Professional (RPPS and profession code required, else NotAuthenticated):
+/// <list type="bullet">
+/// <item>blocked by the person → <see cref="DenialReason.Blocked"/>, first, whatever other basis;</item>
+/// <item>profession not in the matrix → <see cref="DenialReason.ProfessionNotHabilitated"/>;</item>
+/// <item>ManageAccess, ManageRepresentatives, ManageLifecycle, ReadHistory, DeleteDocument → NotPermitted;</item>
+/// <item>ManageReferents: only a Social or MedicoSocial professional who is an active referent (basis Referent);
+/// a referent whose mandate expired or was revoked → BasisExpired; otherwise NotPermitted;</item>
+/// <item>BreakGlass: allowed (basis BreakGlass) when the matrix lets the profession break the glass and the vault is
+/// Active or Pending; else ProfessionNotHabilitated. The grain records the session and checks the reason text;</item>
+/// <item>ReadDocument, UpdateDocument, CreateDocument, and ListDocuments per document, need the document; none → NotPermitted;</item>
+/// <item>basis, in order: (a) Author — ReadDocument, UpdateDocument (and per-document listing) of a document whose
+/// author (Professional or Referent) has the caller's RPPS: allowed, masked or not, matrix not consulted (deleted →
+/// DocumentDeleted, private → Private still apply); UpdateDocument by anyone else → NotPermitted.
+/// (b) an active Grant naming the caller (RPPS, or establishment FINESS) whose scope covers the document → Grant;
+/// (c) an active Referent with the caller's RPPS whose consent scope covers the document → Referent;
+/// (d) an active BreakGlassSession for the RPPS → BreakGlass, for ReadVault, ListDocuments and ReadDocument only
+/// (CreateDocument → NotPermitted);</item>
+/// <item>no basis: an active one that does not cover the document → <see cref="DenialReason.OutsideScope"/>; else
+/// one expired or revoked → <see cref="DenialReason.BasisExpired"/>; else <see cref="DenialReason.NoBasis"/>
+/// (a basis not yet started says so in the sentence);</item>
+/// <item>ReadVault and ListDocuments without a document: any basis → allowed;</item>
+/// <item>on a document, in order: deleted → DocumentDeleted; Private → <see cref="DenialReason.Private"/>
+/// (professionals never see nor create private items); MaskedFromProfessionals (reads only) →
+/// <see cref="DenialReason.MaskedFromProfessionals"/> unless a covering treating-physician grant; basis BreakGlass and
+/// type outside the matrix's emergency scope → <see cref="DenialReason.OutsideEmergencyScope"/>; the matrix must
+/// allow Read (ReadDocument, ListDocuments) or Create (CreateDocument) for profession × typeCode, else
+/// ProfessionNotHabilitated.</item>
+/// </list></item>
+/// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
+/// </list>
+/// </remarks>
+public sealed class AccessEvaluator(HabilitationMatrix matrix)
+{
+    public HabilitationMatrix Matrix { get; } = matrix ?? throw new ArgumentNullException(nameof(matrix));
+
+    /// <summary>Decides whether <paramref name="caller"/> may do <paramref name="action"/> on <paramref name="vault"/>
+    /// (and on <paramref name="document"/> for document actions) at <paramref name="now"/>.</summary>
+    public AccessDecision Decide(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(vault);
+        ArgumentNullException.ThrowIfNull(caller);
+
+        // 1. Authentication.
+        if (caller.Kind == CallerKind.Anonymous)
+        {
+            return D.NotAuthenticated;
+        }
+
+        // 2. Vault lifecycle.
+        switch (vault.Status)
+        {
+            case VaultStatus.Active:
+            case VaultStatus.Pending:
+                break;
+            case VaultStatus.Opposed:
+                if (!(caller.IsOperator && action == VaultAction.ManageLifecycle))
+                {
+                    return D.VaultOpposed;
+                }
+
+                break;
+            case VaultStatus.Closed:
+                if (!(caller.IsOperator && action == VaultAction.ManageLifecycle)
+                    && !(caller.Kind == CallerKind.Patient && action is VaultAction.ReadVault or VaultAction.ReadHistory))
+                {
+                    return D.VaultClosed;
+                }
+
+                break;
+            default:
+                return D.VaultUnavailable;
+        }
+
+        if (!IsKnown(action))
+        {
+            return D.NotPermitted;
+        }
+
+        return caller.Kind switch
+        {
+            // 3.
+            CallerKind.Operator => action is VaultAction.ReadVault or VaultAction.ManageLifecycle ? D.AllowOperator : D.OperatorLimited,
+            // 4. and 5.
+            CallerKind.Patient => DecidePatient(vault, caller, action, document, now),
+            // 6.
+            CallerKind.Professional => DecideProfessional(vault, caller, action, document, now),
+            // 7.
+            _ => D.NotPermitted,
+        };
+    }
+
+    private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.ManageLifecycle;
+
+    /// <summary>Actions on one document: ReadDocument, UpdateDocument, DeleteDocument, and ListDocuments asked per document.</summary>
+    private static bool IsDocumentRead(VaultAction action, DocumentFacts? document) =>
+        action is VaultAction.ReadDocument or VaultAction.UpdateDocument or VaultAction.DeleteDocument
+        || (action == VaultAction.ListDocuments && document is not null);
+
+    private static AccessDecision DecidePatient(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
+    {
+        var callerVault = caller.VaultId;
+
+        // 4. Owner.
+        if (callerVault == vault.VaultId)
+        {
+            if (action == VaultAction.BreakGlass)
+            {
+                return D.OwnerNoBreakGlass;
+            }
+
+            if (vault.Status == VaultStatus.Pending && action is not (VaultAction.ReadVault or VaultAction.ManageLifecycle))
+            {
+                return D.OwnerPending;
+            }
+
+            if (IsDocumentRead(action, document))
+            {
+                if (document is null)
+                {
+                    return D.DocumentRequired;
+                }
+
+                if (document.Deleted)
+                {
+                    return D.DocumentDeleted;
+                }
+
+                if (document.Visibility.InvisibleToPatient)
+                {
+                    return D.HiddenFromPatient;
+                }
+            }
+
+            return D.AllowOwner;
+        }
+
+        // 5. Legal representative: the widest active representation counts.
+        LegalRepresentative? best = null;
+        var expired = false;
+        var notYet = false;
+        var representatives = vault.Representatives;
+        for (var i = 0; i < representatives.Count; i++)
+        {
+            var r = representatives[i];
+            if (r.RepresentativeVaultId != callerVault)
+            {
+                continue;
+            }
+
+            if (r.IsActive(now))
+            {
+                if (best is null || Rank(r, now) > Rank(best, now))
+                {
+                    best = r;
+                }
+            }
+            else if (r.Until is { } until && until <= now)
+            {
+                expired = true;
+            }
+            else
+            {
+                notYet = true;
+            }
+        }
+
+        if (best is null)
+        {
+            return expired ? D.RepresentationExpired : notYet ? D.RepresentationNotStarted : D.NoRole;
+        }
+
+        if (action == VaultAction.BreakGlass)
+        {
+            return D.RepresentativeNoBreakGlass;
+        }
+
+        if (best.Kind == RepresentationKind.Curator)
+        {
+            if (action is not (VaultAction.ReadVault or VaultAction.ListDocuments or VaultAction.ReadDocument
+                or VaultAction.CreateDocument or VaultAction.ReadHistory))
+            {
+                return D.CuratorLimited;
+            }
+
+            if (best.PersonConsentedAt is not { } consented || consented > now)
+            {
+                return D.CuratorConsentRequired;
+            }
+        }
+        else if (best.Kind is not (RepresentationKind.Parent or RepresentationKind.Tutor))
+        {
+            return D.NotPermitted;
+        }
+
+        if (IsDocumentRead(action, document))
+        {
+            if (document is null)
+            {
+                return D.DocumentRequired;
+            }
+
+            if (document.Deleted)
+            {
+                return D.DocumentDeleted;
+            }
+
+            if (document.Visibility.InvisibleToRepresentatives)
+            {
+                return D.HiddenFromRepresentatives;
+            }
+
+            if (document.Visibility.InvisibleToPatient)
+            {
+                return D.HiddenFromPatient;
+            }
+        }
+
+        return D.AllowRepresentative;
+    }
+
+    /// <summary>Parent and tutor act as the owner; a curator with the person's consent comes next; without, last.</summary>
+    private static int Rank(LegalRepresentative r, DateTimeOffset now) => r.Kind switch
+    {
+        RepresentationKind.Parent or RepresentationKind.Tutor => 2,
+        RepresentationKind.Curator when r.PersonConsentedAt is { } at && at <= now => 1,
+        _ => 0,
+    };
+
+    private AccessDecision DecideProfessional(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
+    {
+        var rpps = caller.Rpps;
+        var profession = caller.ProfessionCode;
+        if (string.IsNullOrEmpty(rpps) || string.IsNullOrEmpty(profession))
+        {
+            return D.ProfessionalIdentityIncomplete;
+        }
+
+        // Blocked: first, whatever other basis.
+        var blocks = vault.Blocks;
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            if (blocks[i].Rpps == rpps)
+            {
+                return D.Blocked;
+            }
+        }
+
+        if (!Matrix.TryGetProfession(profession, out var info))
+        {
+            return D.UnknownProfession;
+        }
+
+        switch (action)
+        {
+            case VaultAction.ManageAccess:
+            case VaultAction.ManageRepresentatives:
+            case VaultAction.ManageLifecycle:
+            case VaultAction.ReadHistory:
+                return D.ProfessionalNeverManages;
+            case VaultAction.DeleteDocument:
+                return D.OnlyOwnerDeletes;
+            case VaultAction.ManageReferents:
+                return info.Sector is ProfessionSector.Social or ProfessionSector.MedicoSocial
+                    ? ManageReferents(vault, rpps, now)
+                    : D.ManageReferentsNotAllowed;
+            case VaultAction.BreakGlass:
+                return info.CanBreakGlass && vault.Status is VaultStatus.Active or VaultStatus.Pending
+                    ? D.AllowBreakGlassOpen
+                    : info.CanBreakGlass ? D.VaultUnavailable : D.NotEligibleForBreakGlass;
+            case VaultAction.ReadVault:
+            case VaultAction.ListDocuments:
+            case VaultAction.ReadDocument:
+            case VaultAction.CreateDocument:
+            case VaultAction.UpdateDocument:
+                break;
+            default:
+                return D.NotPermitted;
+        }
+
+        var create = action == VaultAction.CreateDocument;
+        var onDocument = create || IsDocumentRead(action, document);
+        if (onDocument && document is null)
+        {
+            return D.DocumentRequired;
+        }
+
+        // (a) Author: sees (and updates) their own documents, masked or not; the matrix is not consulted.
+        if (document is not null && !create && IsAuthor(document.Author, rpps))
+        {
+            return document.Deleted ? D.DocumentDeleted : document.Private ? D.Private : D.AllowAuthor;
+        }
+
+        if (action == VaultAction.UpdateDocument)
+        {
+            return D.OnlyAuthorUpdates;
+        }
+
+        // (b) grants, (c) referents, (d) break-glass sessions.
+        var grant = false;
+        var treating = false;
+        var activeOutOfScope = false;
+        var expired = false;
+        var notYet = false;
+
+        var grants = vault.Grants;
+        for (var i = 0; i < grants.Count; i++)
+        {
+            var g = grants[i];
+            if (!g.Names(caller))
+            {
+                continue;
+            }
+
+            if (g.IsActive(now))
+            {
+                if (document is null || g.Scope.Covers(document.ClassCode, document.TypeCode))
+                {
+                    grant = true;
+                    treating |= g.TreatingPhysician;
+                }
+                else
+                {
+                    activeOutOfScope = true;
+                }
+            }
+            else if (g.RevokedAt is not null || (g.ExpiresAt is { } expires && expires <= now))
+            {
+                expired = true;
+            }
+            else
+            {
+                notYet = true;
+            }
+        }
+
+        var referent = false;
+        if (!grant)
+        {
+            var referents = vault.Referents;
+            for (var i = 0; i < referents.Count; i++)
+            {
+                var r = referents[i];
+                if (r.Rpps != rpps)
+                {
+                    continue;
+                }
+
+                if (r.IsActive(now))
+                {
+                    if (document is null || r.Consent.Scope.Covers(document.ClassCode, document.TypeCode))
+                    {
+                        referent = true;
+                        break;
+                    }
+
+                    activeOutOfScope = true;
+                }
+                else if (r.RevokedAt is not null || r.Consent.ExpiresAt <= now)
+                {
+                    expired = true;
+                }
+                else
+                {
+                    notYet = true;
+                }
+            }
+        }
+
+        var breakGlass = false;
+        if (!grant && !referent)
+        {
+            var sessions = vault.BreakGlassSessions;
+            for (var i = 0; i < sessions.Count; i++)
+            {
+                var s = sessions[i];
+                if (s.Rpps != rpps)
+                {
+                    continue;
+                }
+
+                if (s.IsActive(now))
+                {
+                    breakGlass = true;
+                    break;
+                }
+
+                if (s.ExpiresAt <= now)
+                {
+                    expired = true;
+                }
+                else
+                {
+                    notYet = true;
+                }
+            }
+        }
+
+        LegalBasis basis;
+        if (grant)
+        {
+            basis = LegalBasis.Grant;
+        }
+        else if (referent)
+        {
+            basis = LegalBasis.Referent;
+        }
+        else if (breakGlass && !create)
+        {
+            basis = LegalBasis.BreakGlass;
+        }
+        else
+        {
+            return activeOutOfScope ? D.OutsideScope
+                : breakGlass ? D.BreakGlassReadOnly
+                : expired ? D.BasisExpired
+                : notYet ? D.BasisNotStarted
+                : D.NoBasis;
+        }
+
+        if (document is null)
+        {
+            // ReadVault, or ListDocuments asked for the vault: any basis will do; the grain filters per document.
+            return Allow(basis);
+        }
+
+        if (document.Deleted)
+        {
+            return D.DocumentDeleted;
+        }
+
+        if (document.Private)
+        {
+            return D.Private;
+        }
+
+        if (!create && document.Visibility.MaskedFromProfessionals && !(basis == LegalBasis.Grant && treating))
+        {
+            return D.Masked;
+        }
+
+        if (basis == LegalBasis.BreakGlass && !Matrix.IsInEmergencyScope(document.TypeCode))
+        {
+            return D.OutsideEmergencyScope;
+        }
+
+        if (!Matrix.Allows(profession, create ? MatrixAction.Create : MatrixAction.Read, document.TypeCode))
+        {
+            return create ? D.ProfessionCannotCreateType : D.ProfessionCannotReadType;
+        }
+
+        return Allow(basis);
+    }
+
+    private static AccessDecision ManageReferents(VaultAccessState vault, string rpps, DateTimeOffset now)
+    {
+        var expired = false;
+        var referents = vault.Referents;
+        for (var i = 0; i < referents.Count; i++)
+        {
+            var r = referents[i];
+            if (r.Rpps != rpps)
+            {
+                continue;
+            }
+
+            if (r.IsActive(now))
+            {
+                return D.AllowReferentManages;
+            }
+
+            expired |= r.RevokedAt is not null || r.Consent.ExpiresAt <= now;
+        }
+
+        return expired ? D.ReferentExpired : D.ManageReferentsNotAllowed;
+    }
+
+    private static bool IsAuthor(Author author, string rpps) =>
+        author.Kind is AuthorKind.Professional or AuthorKind.Referent && author.Id == rpps;
+
+    private static AccessDecision Allow(LegalBasis basis) => basis switch
+    {
+        LegalBasis.Grant => D.AllowGrant,
+        LegalBasis.Referent => D.AllowReferent,
+        LegalBasis.BreakGlass => D.AllowBreakGlass,
+        _ => D.NotPermitted,
+    };
+
+    /// <summary>Every decision the evaluator gives: shared, immutable, one sentence each.</summary>
+    private static class D
+    {
+        public static readonly AccessDecision AllowOwner = AccessDecision.Allow(LegalBasis.Owner,
+            "Allowed: this is the person's own vault.");
+        public static readonly AccessDecision AllowRepresentative = AccessDecision.Allow(LegalBasis.LegalRepresentative,
+            "Allowed: legal representative of the person.");
+        public static readonly AccessDecision AllowOperator = AccessDecision.Allow(LegalBasis.Operator,
+            "Allowed: service operator, for the vault's status and lifecycle only.");
+        public static readonly AccessDecision AllowAuthor = AccessDecision.Allow(LegalBasis.Author,
+            "Allowed: the professional wrote this document.");
+        public static readonly AccessDecision AllowGrant = AccessDecision.Allow(LegalBasis.Grant,
+            "Allowed: the person gave access to this professional or to their establishment.");
+        public static readonly AccessDecision AllowReferent = AccessDecision.Allow(LegalBasis.Referent,
+            "Allowed: referent mandated by the person's recorded consent.");
+        public static readonly AccessDecision AllowReferentManages = AccessDecision.Allow(LegalBasis.Referent,
+            "Allowed: a referent may record or renew the person's consent.");
+        public static readonly AccessDecision AllowBreakGlass = AccessDecision.Allow(LegalBasis.BreakGlass,
+            "Allowed: emergency (break-glass) access, limited to the emergency summary, recorded and notified to the person.");
+        public static readonly AccessDecision AllowBreakGlassOpen = AccessDecision.Allow(LegalBasis.BreakGlass,
+            "Allowed: emergency (break-glass) access may be opened; it is time-limited, recorded and notified to the person.");
+
+        public static readonly AccessDecision NotAuthenticated = AccessDecision.Deny(DenialReason.NotAuthenticated,
+            "You are not signed in. Sign in to use this vault.");
+        public static readonly AccessDecision ProfessionalIdentityIncomplete = AccessDecision.Deny(DenialReason.NotAuthenticated,
+            "Your professional identity is incomplete (no RPPS number or no profession). Sign in again with your professional card.");
+        public static readonly AccessDecision VaultOpposed = AccessDecision.Deny(DenialReason.VaultNotActive,
+            "This vault is not in use: its creation was opposed, so nothing in it can be seen or added.");
+        public static readonly AccessDecision VaultClosed = AccessDecision.Deny(DenialReason.VaultNotActive,
+            "This vault is closed: only the person and their legal representatives can still see its summary and history.");
+        public static readonly AccessDecision VaultUnavailable = AccessDecision.Deny(DenialReason.VaultNotActive,
+            "This vault is not open for this action.");
+        public static readonly AccessDecision OwnerPending = AccessDecision.Deny(DenialReason.VaultNotActive,
+            "Your vault is not activated yet. Activate it first; until then you can only see its summary and activate or oppose it.");
+        public static readonly AccessDecision OperatorLimited = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Service operators only see a vault's status and manage its lifecycle; they never see documents or the access history.");
+        public static readonly AccessDecision OwnerNoBreakGlass = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Emergency (break-glass) access is for health professionals; you already have access to your own vault.");
+        public static readonly AccessDecision RepresentativeNoBreakGlass = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Emergency (break-glass) access is for health professionals only.");
+        public static readonly AccessDecision DocumentRequired = AccessDecision.Deny(DenialReason.NotPermitted,
+            "This action is about one document, and no document was given.");
+        public static readonly AccessDecision DocumentDeleted = AccessDecision.Deny(DenialReason.DocumentDeleted,
+            "This document has been deleted.");
+        public static readonly AccessDecision HiddenFromPatient = AccessDecision.Deny(DenialReason.HiddenFromPatient,
+            "This document is held back until the professional who wrote it has discussed it with the person.");
+        public static readonly AccessDecision HiddenFromRepresentatives = AccessDecision.Deny(DenialReason.HiddenFromRepresentatives,
+            "This document is confidential to the person and is not shown to legal representatives.");
+        public static readonly AccessDecision RepresentationExpired = AccessDecision.Deny(DenialReason.BasisExpired,
+            "Your legal representation of this person has ended.");
+        public static readonly AccessDecision RepresentationNotStarted = AccessDecision.Deny(DenialReason.NoBasis,
+            "Your legal representation of this person has not started yet.");
+        public static readonly AccessDecision CuratorLimited = AccessDecision.Deny(DenialReason.NotPermitted,
+            "A curator may see the vault, see and add documents and see the history, but not manage access, representatives, referents or the vault itself.");
+        public static readonly AccessDecision CuratorConsentRequired = AccessDecision.Deny(DenialReason.ConsentRequired,
+            "Under curatorship the person must first consent to your access. Ask them to record their consent.");
+        public static readonly AccessDecision NoRole = AccessDecision.Deny(DenialReason.NotPermitted,
+            "You have no role on this vault.");
+        public static readonly AccessDecision Blocked = AccessDecision.Deny(DenialReason.Blocked,
+            "The person has blocked your access to their vault.");
+        public static readonly AccessDecision UnknownProfession = AccessDecision.Deny(DenialReason.ProfessionNotHabilitated,
+            "Your profession is not in the habilitation matrix, so it gives you no access to vaults.");
+        public static readonly AccessDecision ProfessionalNeverManages = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Professionals cannot manage access, legal representatives or the vault's lifecycle, nor read its access history; only the person and their legal representatives can.");
+        public static readonly AccessDecision OnlyOwnerDeletes = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only the person or their legal representative can delete a document.");
+        public static readonly AccessDecision ManageReferentsNotAllowed = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only a social or medico-social referent of this person can record or renew their consent.");
+        public static readonly AccessDecision ReferentExpired = AccessDecision.Deny(DenialReason.BasisExpired,
+            "Your mandate as referent has expired or was withdrawn; the person must give their consent again.");
+        public static readonly AccessDecision NotEligibleForBreakGlass = AccessDecision.Deny(DenialReason.ProfessionNotHabilitated,
+            "Your profession cannot open emergency (break-glass) access.");
+        public static readonly AccessDecision OnlyAuthorUpdates = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only the professional who wrote a document can change its details.");
+        public static readonly AccessDecision BreakGlassReadOnly = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Emergency (break-glass) access only lets you read the emergency summary; it does not let you add documents.");
+        public static readonly AccessDecision OutsideScope = AccessDecision.Deny(DenialReason.OutsideScope,
+            "Your access to this vault does not cover this kind of document.");
+        public static readonly AccessDecision BasisExpired = AccessDecision.Deny(DenialReason.BasisExpired,
+            "Your access to this vault has expired or was withdrawn.");
+        public static readonly AccessDecision BasisNotStarted = AccessDecision.Deny(DenialReason.NoBasis,
+            "Your access to this vault has not started yet.");
+        public static readonly AccessDecision NoBasis = AccessDecision.Deny(DenialReason.NoBasis,
+            "You have no access to this vault: the person has not given you access and you are not their referent.");
+        public static readonly AccessDecision Private = AccessDecision.Deny(DenialReason.Private,
+            "The person keeps this document private; professionals never see or add private documents.");
+        public static readonly AccessDecision Masked = AccessDecision.Deny(DenialReason.MaskedFromProfessionals,
+            "The person has hidden this document from professionals; only its author and the treating physician can see it.");
+        public static readonly AccessDecision OutsideEmergencyScope = AccessDecision.Deny(DenialReason.OutsideEmergencyScope,
+            "Emergency (break-glass) access only opens the emergency summary documents, and this document is not one of them.");
+        public static readonly AccessDecision ProfessionCannotReadType = AccessDecision.Deny(DenialReason.ProfessionNotHabilitated,
+            "Your profession is not allowed to see this type of document.");
+        public static readonly AccessDecision ProfessionCannotCreateType = AccessDecision.Deny(DenialReason.ProfessionNotHabilitated,
+            "Your profession is not allowed to add this type of document.");
+        public static readonly AccessDecision NotPermitted = AccessDecision.Deny(DenialReason.NotPermitted,
+            "This action is not allowed.");
+    }
+}

@@ -1,0 +1,63 @@
+using Coffre.Domain.Access;
+
+namespace Coffre.Domain.Auditing;
+
+/// <summary>IHE BALP / FHIR AuditEvent action codes.</summary>
+[GenerateSerializer, Alias("coffre.audit-action")]
+public enum AuditAction
+{
+    Create = 'C',
+    Read = 'R',
+    Update = 'U',
+    Delete = 'D',
+    Execute = 'E',
+}
+
+/// <summary>
+/// One access to a vault, allowed or denied: who (kind, opaque id, profession), what (operation, target),
+/// the outcome, and the legal basis. Built only by <see cref="AuditEvents.Create"/>, which keeps personal data
+/// out (targets are opaque ids; no names, no NIR, no document titles).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.audit-event")]
+public sealed record AuditEvent(
+    [property: Id(0)] string VaultId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] CallerKind ActorKind,
+    [property: Id(3)] string ActorId,
+    [property: Id(4)] string? ActorProfession,
+    [property: Id(5)] AuditAction Action,
+    [property: Id(6)] string Operation,
+    [property: Id(7)] string Target,
+    [property: Id(8)] bool Allowed,
+    [property: Id(9)] LegalBasis Basis,
+    [property: Id(10)] DenialReason Reason);
+
+/// <summary>The one audit factory.</summary>
+public static class AuditEvents
+{
+    /// <summary>
+    /// Builds the event for <paramref name="operation"/> (e.g. <c>document.read</c>) on <paramref name="target"/>
+    /// (<c>vault</c>, <c>document:{id}</c>, <c>grant:{id}</c>) from the evaluator's decision.
+    /// </summary>
+    public static AuditEvent Create(string vaultId, Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset at) =>
+        new(vaultId, at, caller.Kind, ActorId(caller), caller.ProfessionCode, ActionOf(operation), operation, target,
+            decision.Allowed, decision.Basis, decision.Reason);
+
+    /// <summary>Patients by vault id, professionals by RPPS (their public professional identifier), operators by subject.</summary>
+    public static string ActorId(Caller caller) => caller.Kind switch
+    {
+        CallerKind.Professional => caller.Rpps ?? "unknown",
+        CallerKind.Anonymous => "anonymous",
+        _ => caller.Subject,
+    };
+
+    /// <summary>C/R/U/D/E from the operation's verb (the part after the last dot).</summary>
+    public static AuditAction ActionOf(string operation) => operation[(operation.LastIndexOf('.') + 1)..] switch
+    {
+        "create" or "upload" or "grant" or "add" or "block" => AuditAction.Create,
+        "read" or "list" or "download" or "history" or "explain" or "view" => AuditAction.Read,
+        "delete" or "revoke" or "remove" or "unblock" => AuditAction.Delete,
+        "break-glass" or "activate" or "close" or "verify" => AuditAction.Execute,
+        _ => AuditAction.Update,
+    };
+}

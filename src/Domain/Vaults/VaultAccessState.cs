@@ -1,0 +1,144 @@
+namespace Coffre.Domain.Vaults;
+
+/// <summary>Lifecycle of a vault.</summary>
+[GenerateSerializer, Alias("coffre.vault-status")]
+public enum VaultStatus
+{
+    /// <summary>Created (by import or by a referent), not yet activated by the person.</summary>
+    Pending = 0,
+    Active = 1,
+    /// <summary>The person opposed its creation: nothing but the opposition record is kept.</summary>
+    Opposed = 2,
+    Closed = 3,
+}
+
+/// <summary>What a document scope covers: null lists mean "all"; an empty list means "none".</summary>
+[GenerateSerializer, Immutable, Alias("coffre.document-scope")]
+public sealed record DocumentScope(
+    [property: Id(0)] IReadOnlyList<string>? ClassCodes = null,
+    [property: Id(1)] IReadOnlyList<string>? TypeCodes = null)
+{
+    public static DocumentScope All { get; } = new();
+
+    public bool Covers(string classCode, string typeCode) =>
+        (ClassCodes is null || ClassCodes.Contains(classCode)) && (TypeCodes is null || TypeCodes.Contains(typeCode));
+}
+
+/// <summary>Kinds of legal representation (minors, protected adults).</summary>
+[GenerateSerializer, Alias("coffre.representation-kind")]
+public enum RepresentationKind
+{
+    /// <summary>Holder of parental authority of a minor.</summary>
+    Parent = 0,
+    /// <summary>Tutelle: the guardian acts for the protected adult.</summary>
+    Tutor = 1,
+    /// <summary>Curatelle: the curator assists; acts only with the protected person's recorded consent.</summary>
+    Curator = 2,
+}
+
+/// <summary>A legal representative: another person (identified by their own vault id) acting for this vault's owner.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.legal-representative")]
+public sealed record LegalRepresentative(
+    [property: Id(0)] string RepresentativeVaultId,
+    [property: Id(1)] RepresentationKind Kind,
+    [property: Id(2)] DateTimeOffset Since,
+    [property: Id(3)] DateTimeOffset? Until,
+    [property: Id(4)] string RecordedBy,
+    [property: Id(5)] DateTimeOffset? PersonConsentedAt = null)
+{
+    public bool IsActive(DateTimeOffset now) => Since <= now && (Until is null || now < Until);
+}
+
+/// <summary>How a person's consent was recorded when they may have no phone or account.</summary>
+[GenerateSerializer, Alias("coffre.consent-method")]
+public enum ConsentMethod
+{
+    SignedPaper = 0,
+    OralWitnessed = 1,
+    SmsCode = 2,
+    InApp = 3,
+}
+
+/// <summary>Recorded consent: who recorded it, when, how, for what scope, until when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.consent")]
+public sealed record Consent(
+    [property: Id(0)] string RecordedBy,
+    [property: Id(1)] DateTimeOffset RecordedAt,
+    [property: Id(2)] ConsentMethod Method,
+    [property: Id(3)] DocumentScope Scope,
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    [property: Id(5)] string? Evidence = null);
+
+/// <summary>A referent (trusted third party): a professional and their establishment, mandated by the person's recorded consent.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.referent")]
+public sealed record Referent(
+    [property: Id(0)] string Rpps,
+    [property: Id(1)] string? EstablishmentFiness,
+    [property: Id(2)] Consent Consent,
+    [property: Id(3)] DateTimeOffset? RevokedAt = null,
+    [property: Id(4)] DateTimeOffset? CountersignedAt = null)
+{
+    public bool IsActive(DateTimeOffset now) => RevokedAt is null && Consent.RecordedAt <= now && now < Consent.ExpiresAt;
+}
+
+/// <summary>Access granted to a professional (by RPPS) or to every member of an establishment (by FINESS).</summary>
+[GenerateSerializer, Immutable, Alias("coffre.grant")]
+public sealed record Grant(
+    [property: Id(0)] string Id,
+    [property: Id(1)] GranteeKind GranteeKind,
+    [property: Id(2)] string Grantee,
+    [property: Id(3)] DocumentScope Scope,
+    [property: Id(4)] DateTimeOffset GrantedAt,
+    [property: Id(5)] DateTimeOffset? ExpiresAt,
+    [property: Id(6)] string GrantedBy,
+    [property: Id(7)] DateTimeOffset? RevokedAt = null,
+    [property: Id(8)] bool TreatingPhysician = false)
+{
+    public bool IsActive(DateTimeOffset now) => RevokedAt is null && GrantedAt <= now && (ExpiresAt is null || now < ExpiresAt);
+
+    public bool Names(Access.Caller caller) => GranteeKind switch
+    {
+        GranteeKind.Professional => caller.Rpps == Grantee,
+        GranteeKind.Establishment => caller.EstablishmentFiness is not null && caller.EstablishmentFiness == Grantee,
+        _ => false,
+    };
+}
+
+[GenerateSerializer, Alias("coffre.grantee-kind")]
+public enum GranteeKind
+{
+    Professional = 0,
+    Establishment = 1,
+}
+
+/// <summary>A professional the person has blocked: no access on any basis.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.block")]
+public sealed record Block(
+    [property: Id(0)] string Rpps,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string By);
+
+/// <summary>An emergency access session: time-boxed, emergency scope only, audited and notified.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.break-glass-session")]
+public sealed record BreakGlassSession(
+    [property: Id(0)] string Rpps,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] DateTimeOffset StartedAt,
+    [property: Id(3)] DateTimeOffset ExpiresAt)
+{
+    public bool IsActive(DateTimeOffset now) => StartedAt <= now && now < ExpiresAt;
+}
+
+/// <summary>Everything about a vault that access decisions depend on (held in the vault grain's permission state).</summary>
+[GenerateSerializer, Alias("coffre.vault-access")]
+public sealed record VaultAccessState
+{
+    [Id(0)] public required string VaultId { get; init; }
+    [Id(1)] public VaultStatus Status { get; init; } = VaultStatus.Pending;
+    [Id(2)] public bool IsMinor { get; init; }
+    [Id(3)] public IReadOnlyList<LegalRepresentative> Representatives { get; init; } = [];
+    [Id(4)] public IReadOnlyList<Referent> Referents { get; init; } = [];
+    [Id(5)] public IReadOnlyList<Grant> Grants { get; init; } = [];
+    [Id(6)] public IReadOnlyList<Block> Blocks { get; init; } = [];
+    [Id(7)] public IReadOnlyList<BreakGlassSession> BreakGlassSessions { get; init; } = [];
+}

@@ -1,0 +1,45 @@
+using Coffre.Domain.Access;
+
+namespace Coffre.Grains.Establishments;
+
+/// <summary>An establishment (FINESS legal entity or site), keyed by <see cref="GrainNames.Keys.Establishment"/>.</summary>
+[Alias("coffre.establishment")]
+public interface IEstablishmentGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or updates the establishment. Operators only.</summary>
+    [Alias("register")] Task<EstablishmentProfile> RegisterAsync(Caller caller, RegisterEstablishment command);
+
+    /// <summary>Public directory data (name, kind, category): any signed-in caller.</summary>
+    [Alias("get")] Task<EstablishmentProfile?> GetAsync(Caller caller);
+
+    /// <summary>Adds or removes a member professional (RPPS). Operators only.</summary>
+    [Alias("set-member")] Task<EstablishmentProfile> SetMemberAsync(Caller caller, string rpps, bool member);
+}
+
+[GenerateSerializer, Immutable, Alias("coffre.register-establishment")]
+public sealed record RegisterEstablishment(
+    [property: Id(0)] string Name,
+    [property: Id(1)] EstablishmentKind Kind,
+    [property: Id(2)] string CategoryCode,
+    [property: Id(3)] string? LegalEntityFiness,
+    [property: Id(4)] ProfessionSector Sector);
+
+[GenerateSerializer, Alias("coffre.establishment-kind")]
+public enum EstablishmentKind
+{
+    /// <summary>Entité juridique (EJ).</summary>
+    LegalEntity = 0,
+    /// <summary>Établissement géographique (EG), part of a legal entity.</summary>
+    Site = 1,
+}
+
+[GenerateSerializer, Immutable, Alias("coffre.establishment-profile")]
+public sealed record EstablishmentProfile(
+    [property: Id(0)] string Finess,
+    [property: Id(1)] string Name,
+    [property: Id(2)] EstablishmentKind Kind,
+    [property: Id(3)] string CategoryCode,
+    [property: Id(4)] string? LegalEntityFiness,
+    [property: Id(5)] ProfessionSector Sector,
+    [property: Id(6)] IReadOnlyList<string> Members,
+    [property: Id(7)] DateTimeOffset UpdatedAt);

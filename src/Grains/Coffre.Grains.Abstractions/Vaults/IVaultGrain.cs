@@ -1,0 +1,62 @@
+using Coffre.Domain.Access;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Vaults;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>
+/// A person's vault, keyed by its opaque id (<c>v-…</c>). It holds its own permissions and document index and
+/// checks every call against them with the access evaluator (deny by default); every call, allowed or denied,
+/// is appended to the vault's audit chain.
+/// </summary>
+[Alias("coffre.vault")]
+public interface IVaultGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the vault: an operator, or a social/médico-social professional with the person's recorded consent (who becomes referent).</summary>
+    [Alias("open")] Task<VaultView> OpenAsync(Caller caller, OpenVault command);
+
+    [Alias("get")] Task<VaultView> GetAsync(Caller caller);
+
+    [Alias("list-documents")] Task<DocumentPage> ListDocumentsAsync(Caller caller, DocumentQuery query);
+
+    [Alias("get-document")] Task<DocumentEntry> GetDocumentAsync(Caller caller, string documentId);
+
+    /// <summary>Checks a deposit before its content is streamed (access, type, size, quota); nothing is recorded but the audit event.</summary>
+    [Alias("authorize-upload")] Task<UploadPermit> AuthorizeUploadAsync(Caller caller, NewDocument document);
+
+    /// <summary>Records a document whose content is already stored under <paramref name="contentKey"/>, re-checking everything.</summary>
+    [Alias("add-document")] Task<DocumentEntry> AddDocumentAsync(Caller caller, NewDocument document, string contentKey, long size, string sha256);
+
+    [Alias("authorize-download")] Task<DocumentEntry> AuthorizeDownloadAsync(Caller caller, string documentId);
+
+    [Alias("update-document")] Task<DocumentEntry> UpdateDocumentAsync(Caller caller, string documentId, DocumentChanges changes);
+
+    [Alias("delete-document")] Task DeleteDocumentAsync(Caller caller, string documentId);
+
+    [Alias("grant")] Task<Grant> GrantAccessAsync(Caller caller, GrantRequest request);
+
+    [Alias("revoke")] Task RevokeAccessAsync(Caller caller, string grantId);
+
+    [Alias("block")] Task BlockProfessionalAsync(Caller caller, string rpps);
+
+    [Alias("unblock")] Task UnblockProfessionalAsync(Caller caller, string rpps);
+
+    [Alias("add-referent")] Task<Referent> AddReferentAsync(Caller caller, ReferentRequest request);
+
+    [Alias("revoke-referent")] Task RevokeReferentAsync(Caller caller, string rpps);
+
+    [Alias("add-representative")] Task<LegalRepresentative> AddRepresentativeAsync(Caller caller, RepresentativeRequest request);
+
+    [Alias("remove-representative")] Task RemoveRepresentativeAsync(Caller caller, string representativeVaultId);
+
+    [Alias("break-glass")] Task<BreakGlassSession> BreakGlassAsync(Caller caller, string reason);
+
+    /// <summary>"Why can't I see this": the evaluator's decision for the caller, without doing the action.</summary>
+    [Alias("explain")] Task<AccessDecision> ExplainAsync(Caller caller, VaultAction action, string? documentId);
+
+    [Alias("history")] Task<AccessHistoryPage> GetAccessHistoryAsync(Caller caller, long? beforeSequence, int limit);
+
+    [Alias("verify-audit")] Task<AuditChainReport> VerifyAuditChainAsync(Caller caller);
+
+    [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
+}

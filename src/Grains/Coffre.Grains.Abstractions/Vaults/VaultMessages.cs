@@ -1,0 +1,115 @@
+using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Vaults;
+
+namespace Coffre.Grains.Vaults;
+
+[GenerateSerializer, Immutable, Alias("coffre.open-vault")]
+public sealed record OpenVault(
+    [property: Id(0)] IdentityTraits Identity,
+    [property: Id(1)] ConsentRecord? Consent,
+    [property: Id(2)] bool IsMinor = false);
+
+/// <summary>The person's consent as a referent records it (method, evidence, scope, duration).</summary>
+[GenerateSerializer, Immutable, Alias("coffre.consent-record")]
+public sealed record ConsentRecord(
+    [property: Id(0)] ConsentMethod Method,
+    [property: Id(1)] DocumentScope Scope,
+    [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] string? Evidence);
+
+[GenerateSerializer, Immutable, Alias("coffre.vault-view")]
+public sealed record VaultView(
+    [property: Id(0)] string VaultId,
+    [property: Id(1)] VaultStatus Status,
+    [property: Id(2)] IdentityTraits? Identity,
+    [property: Id(3)] long QuotaBytes,
+    [property: Id(4)] long UsedBytes,
+    [property: Id(5)] int DocumentCount,
+    [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] VaultAccessState? Access,
+    [property: Id(8)] IReadOnlyList<VaultAction> Capabilities,
+    [property: Id(9)] LegalBasis Basis);
+
+[GenerateSerializer, Immutable, Alias("coffre.document-query")]
+public sealed record DocumentQuery(
+    [property: Id(0)] IReadOnlyList<string>? ClassCodes = null,
+    [property: Id(1)] IReadOnlyList<string>? TypeCodes = null,
+    [property: Id(2)] DateTimeOffset? From = null,
+    [property: Id(3)] DateTimeOffset? To = null,
+    [property: Id(4)] int First = 20,
+    [property: Id(5)] string? After = null);
+
+[GenerateSerializer, Immutable, Alias("coffre.document-page")]
+public sealed record DocumentPage(
+    [property: Id(0)] IReadOnlyList<DocumentEntry> Items,
+    [property: Id(1)] IReadOnlyList<string> Cursors,
+    [property: Id(2)] bool HasNextPage,
+    [property: Id(3)] int TotalCount);
+
+[GenerateSerializer, Immutable, Alias("coffre.new-document")]
+public sealed record NewDocument(
+    [property: Id(0)] string Title,
+    [property: Id(1)] string ClassCode,
+    [property: Id(2)] string TypeCode,
+    [property: Id(3)] string ContentType,
+    [property: Id(4)] long Size,
+    [property: Id(5)] string Sha256,
+    [property: Id(6)] DateOnly? ServiceDate = null,
+    [property: Id(7)] Visibility? Visibility = null,
+    [property: Id(8)] bool Private = false,
+    [property: Id(9)] string? Replaces = null);
+
+[GenerateSerializer, Immutable, Alias("coffre.upload-permit")]
+public sealed record UploadPermit(
+    [property: Id(0)] string ContentKey,
+    [property: Id(1)] long MaxBytes);
+
+/// <summary>Metadata changes: null leaves a field as it is.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.document-changes")]
+public sealed record DocumentChanges(
+    [property: Id(0)] string? Title = null,
+    [property: Id(1)] bool? MaskedFromProfessionals = null,
+    [property: Id(2)] bool? InvisibleToPatient = null,
+    [property: Id(3)] bool? InvisibleToRepresentatives = null,
+    [property: Id(4)] bool? Private = null);
+
+[GenerateSerializer, Immutable, Alias("coffre.grant-request")]
+public sealed record GrantRequest(
+    [property: Id(0)] GranteeKind GranteeKind,
+    [property: Id(1)] string Grantee,
+    [property: Id(2)] DocumentScope Scope,
+    [property: Id(3)] DateTimeOffset? ExpiresAt,
+    [property: Id(4)] bool TreatingPhysician = false);
+
+[GenerateSerializer, Immutable, Alias("coffre.referent-request")]
+public sealed record ReferentRequest(
+    [property: Id(0)] string Rpps,
+    [property: Id(1)] string? EstablishmentFiness,
+    [property: Id(2)] ConsentRecord Consent);
+
+[GenerateSerializer, Immutable, Alias("coffre.representative-request")]
+public sealed record RepresentativeRequest(
+    [property: Id(0)] string RepresentativeVaultId,
+    [property: Id(1)] RepresentationKind Kind,
+    [property: Id(2)] DateTimeOffset? Until,
+    [property: Id(3)] DateTimeOffset? PersonConsentedAt = null);
+
+[GenerateSerializer, Immutable, Alias("coffre.access-history-page")]
+public sealed record AccessHistoryPage(
+    [property: Id(0)] IReadOnlyList<AccessHistoryEntry> Items,
+    [property: Id(1)] bool HasMore,
+    [property: Id(2)] long TotalCount);
+
+[GenerateSerializer, Immutable, Alias("coffre.access-history-entry")]
+public sealed record AccessHistoryEntry(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] AuditEvent Event);
+
+[GenerateSerializer, Immutable, Alias("coffre.audit-chain-report")]
+public sealed record AuditChainReport(
+    [property: Id(0)] bool Intact,
+    [property: Id(1)] long EventsChecked,
+    [property: Id(2)] long? FirstBrokenSequence,
+    [property: Id(3)] string? Problem);

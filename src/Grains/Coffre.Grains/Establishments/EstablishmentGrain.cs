@@ -1,0 +1,85 @@
+using Coffre.Domain.Access;
+using Coffre.Domain.Identifiers;
+
+namespace Coffre.Grains.Establishments;
+
+[GrainType("establishment")]
+public sealed class EstablishmentGrain(
+    [PersistentState(GrainNames.States.Establishment, GrainNames.Storage)] IPersistentState<EstablishmentState> state,
+    TimeProvider clock) : Grain, IEstablishmentGrain
+{
+    private string FinessNumber => this.GetPrimaryKeyString()["finess-".Length..];
+
+    async Task<EstablishmentProfile> IEstablishmentGrain.RegisterAsync(Caller caller, RegisterEstablishment command)
+    {
+        RequireOperator(caller, "register establishments");
+        if (Finess.Validate(FinessNumber) is { } rule)
+        {
+            throw new ValidationFailedException("finess", rule);
+        }
+        if (string.IsNullOrWhiteSpace(command.Name) || command.Name.Length > 200)
+        {
+            throw new ValidationFailedException("name", "must be 1 to 200 characters");
+        }
+        if (string.IsNullOrWhiteSpace(command.CategoryCode) || command.CategoryCode.Length > 8)
+        {
+            throw new ValidationFailedException("categoryCode", "must be 1 to 8 characters");
+        }
+        if (command.Kind == EstablishmentKind.Site && (command.LegalEntityFiness is null || Finess.Validate(command.LegalEntityFiness) is not null))
+        {
+            throw new ValidationFailedException("legalEntityFiness", "a site must name its legal entity's valid FINESS");
+        }
+        if (command.Kind == EstablishmentKind.LegalEntity && command.LegalEntityFiness is not null)
+        {
+            throw new ValidationFailedException("legalEntityFiness", "a legal entity has no parent");
+        }
+        state.State.Profile = new EstablishmentProfile(FinessNumber, command.Name.Trim(), command.Kind, command.CategoryCode.Trim(),
+            command.LegalEntityFiness, command.Sector, state.State.Profile?.Members ?? [], clock.GetUtcNow());
+        await state.WriteStateAsync();
+        return state.State.Profile;
+    }
+
+    Task<EstablishmentProfile?> IEstablishmentGrain.GetAsync(Caller caller)
+    {
+        if (caller.Kind == CallerKind.Anonymous)
+        {
+            throw new AccessDeniedException("sign in to read the establishment directory", DenialReason.NotAuthenticated);
+        }
+        var profile = state.State.Profile;
+        // Membership lists are for operators; others see the public directory entry.
+        return Task.FromResult(caller.IsOperator || profile is null ? profile : profile with { Members = [] });
+    }
+
+    async Task<EstablishmentProfile> IEstablishmentGrain.SetMemberAsync(Caller caller, string rpps, bool member)
+    {
+        RequireOperator(caller, "change establishment members");
+        if (Domain.Identifiers.Rpps.Validate(rpps) is { } rule)
+        {
+            throw new ValidationFailedException("rpps", rule);
+        }
+        var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
+        var members = profile.Members.Where(m => m != rpps).ToList();
+        if (member)
+        {
+            members.Add(rpps);
+        }
+        state.State.Profile = profile with { Members = members, UpdatedAt = clock.GetUtcNow() };
+        await state.WriteStateAsync();
+        return state.State.Profile;
+    }
+
+    private static void RequireOperator(Caller caller, string what)
+    {
+        if (!caller.IsOperator)
+        {
+            throw new AccessDeniedException($"only an operator may {what}");
+        }
+    }
+}
+
+[GenerateSerializer, Alias("coffre.establishment-state")]
+public sealed class EstablishmentState
+{
+    [Id(0)]
+    public EstablishmentProfile? Profile { get; set; }
+}

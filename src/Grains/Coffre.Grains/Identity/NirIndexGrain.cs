@@ -1,0 +1,39 @@
+using Coffre.Domain.Access;
+
+namespace Coffre.Grains.Identity;
+
+[GrainType("nir-index")]
+public sealed class NirIndexGrain(
+    [PersistentState(GrainNames.States.NirIndex, GrainNames.Storage)] IPersistentState<NirIndexState> state) : Grain, INirIndexGrain
+{
+    Task<string?> INirIndexGrain.FindAsync(Caller caller)
+    {
+        if (caller.Kind is not (CallerKind.Operator or CallerKind.Professional))
+        {
+            throw new AccessDeniedException("only operators and professionals look people up by NIR");
+        }
+        return Task.FromResult(state.State.VaultId);
+    }
+
+    async Task<string> INirIndexGrain.ClaimAsync(Caller caller, string vaultId)
+    {
+        if (caller.Kind is not (CallerKind.Operator or CallerKind.Professional))
+        {
+            throw new AccessDeniedException("only operators and referents open vaults");
+        }
+        if (state.State.VaultId is { } existing)
+        {
+            return existing;
+        }
+        state.State.VaultId = vaultId;
+        await state.WriteStateAsync();
+        return vaultId;
+    }
+}
+
+[GenerateSerializer, Alias("coffre.nir-index-state")]
+public sealed class NirIndexState
+{
+    [Id(0)]
+    public string? VaultId { get; set; }
+}

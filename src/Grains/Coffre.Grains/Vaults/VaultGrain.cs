@@ -1,0 +1,551 @@
+using System.Text.Json;
+using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Vaults;
+using Coffre.Storage.Audit;
+using Coffre.Storage.Content;
+using Coffre.Storage.Outbox;
+using Microsoft.Extensions.Options;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>
+/// A person's vault. Every method: (1) asks the one <see cref="AccessEvaluator"/> about this caller against this
+/// vault's own state, (2) appends the decision to the vault's audit chain (allowed or denied) before answering,
+/// (3) throws <see cref="AccessDeniedException"/> when denied. Not reentrant: one call at a time per vault.
+/// </summary>
+[GrainType("vault")]
+public sealed class VaultGrain(
+    [PersistentState(GrainNames.States.Vault, GrainNames.Storage)] IPersistentState<VaultState> vault,
+    [PersistentState(GrainNames.States.VaultDocuments, GrainNames.Storage)] IPersistentState<VaultDocumentsState> index,
+    AccessEvaluator evaluator,
+    HabilitationMatrix matrix,
+    IAuditLog audit,
+    IOutbox outbox,
+    IContentStore content,
+    IOptions<VaultOptions> options,
+    TimeProvider clock) : Grain, IVaultGrain
+{
+    private VaultOptions Limits => options.Value;
+    private string VaultId => this.GetPrimaryKeyString();
+    private DateTimeOffset Now => clock.GetUtcNow();
+
+    private VaultAccessState Access => vault.State.Access
+        ?? throw new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+
+    // ---------------------------------------------------------------- lifecycle
+
+    async Task<VaultView> IVaultGrain.OpenAsync(Caller caller, OpenVault command)
+    {
+        var now = Now;
+        var decision = DecideOpen(caller, command);
+        await AuditAsync(caller, "vault.create", "vault", decision, now);
+        decision.OrThrow();
+        if (vault.State.Access is not null)
+        {
+            throw new ValidationFailedException("vaultId", "is already open", "CONFLICT");
+        }
+        ValidateIdentity(command.Identity);
+        var referents = new List<Referent>();
+        if (caller.Kind == CallerKind.Professional)
+        {
+            var consent = ValidateConsent(command.Consent!, caller, now);
+            referents.Add(new Referent(caller.Rpps!, caller.EstablishmentFiness, consent));
+        }
+        vault.State.Access = new VaultAccessState
+        {
+            VaultId = VaultId,
+            // A referent opens the vault with the person present and consenting: it is active at once. A vault an
+            // operator opens (national import, phone channel) waits for the person's activation.
+            Status = caller.Kind == CallerKind.Professional ? VaultStatus.Active : VaultStatus.Pending,
+            IsMinor = command.IsMinor,
+            Referents = referents,
+        };
+        vault.State.Identity = command.Identity;
+        vault.State.QuotaBytes = Limits.QuotaBytes;
+        vault.State.CreatedAt = now;
+        vault.State.CreatedBy = AuditEvents.ActorId(caller);
+        await vault.WriteStateAsync();
+        return View(caller, decision);
+    }
+
+    private AccessDecision DecideOpen(Caller caller, OpenVault command)
+    {
+        if (caller.IsOperator)
+        {
+            return AccessDecision.Allow(LegalBasis.Operator, "operators open vaults");
+        }
+        if (caller.Kind == CallerKind.Professional && caller.ProfessionCode is { } code
+            && matrix.TryGetProfession(code, out var profession) && profession.Sector != ProfessionSector.Health)
+        {
+            return command.Consent is null
+                ? AccessDecision.Deny(DenialReason.ConsentRequired, "a referent opens a vault only with the person's recorded consent")
+                : AccessDecision.Allow(LegalBasis.Referent, "a social or médico-social professional opens the vault with the person's recorded consent");
+        }
+        return AccessDecision.Deny(DenialReason.NotPermitted, "only operators and social or médico-social referents open vaults");
+    }
+
+    async Task<VaultView> IVaultGrain.GetAsync(Caller caller)
+    {
+        var decision = await CheckAsync(caller, VaultAction.ReadVault, null, "vault.read", "vault");
+        return View(caller, decision);
+    }
+
+    async Task<VaultView> IVaultGrain.CloseAsync(Caller caller)
+    {
+        var decision = await CheckAsync(caller, VaultAction.ManageLifecycle, null, "vault.close", "vault");
+        vault.State.Access = Access with { Status = VaultStatus.Closed };
+        await vault.WriteStateAsync();
+        return View(caller, decision);
+    }
+
+    // ---------------------------------------------------------------- documents
+
+    async Task<DocumentPage> IVaultGrain.ListDocumentsAsync(Caller caller, DocumentQuery query)
+    {
+        if (query.First is < 1 or > 100)
+        {
+            throw new ValidationFailedException("first", "must be between 1 and 100");
+        }
+        await CheckAsync(caller, VaultAction.ListDocuments, null, "documents.list", "vault");
+        var now = Now;
+        var visible = index.State.Documents
+            .Where(d => d.DeletedAt is null && d.ReplacedBy is null)
+            .Where(d => query.ClassCodes is null || query.ClassCodes.Contains(d.ClassCode))
+            .Where(d => query.TypeCodes is null || query.TypeCodes.Contains(d.TypeCode))
+            .Where(d => query.From is null || d.CreatedAt >= query.From)
+            .Where(d => query.To is null || d.CreatedAt < query.To)
+            .Where(d => evaluator.Decide(Access, caller, VaultAction.ReadDocument, d.Facts(), now).Allowed)
+            .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+        var start = 0;
+        if (query.After is not null)
+        {
+            var position = visible.FindIndex(d => Cursor(d) == query.After);
+            if (position < 0)
+            {
+                throw new ValidationFailedException("after", "is not a cursor of this list");
+            }
+            start = position + 1;
+        }
+        var page = visible.Skip(start).Take(query.First).ToList();
+        return new DocumentPage(page, page.Select(Cursor).ToList(), start + page.Count < visible.Count, visible.Count);
+    }
+
+    private static string Cursor(DocumentEntry d) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(d.Id));
+
+    async Task<DocumentEntry> IVaultGrain.GetDocumentAsync(Caller caller, string documentId)
+    {
+        var document = FindDocument(documentId);
+        await CheckDocumentAsync(caller, VaultAction.ReadDocument, document, "document.read", $"document:{documentId}");
+        return document;
+    }
+
+    async Task<UploadPermit> IVaultGrain.AuthorizeUploadAsync(Caller caller, NewDocument document)
+    {
+        var facts = ValidateNewDocument(caller, document, NewDocumentId());
+        await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.authorize-upload", "vault");
+        return new UploadPermit($"vaults/{VaultId}/{facts.DocumentId}", Math.Min(Limits.MaxDocumentBytes, vault.State.QuotaBytes - vault.State.UsedBytes));
+    }
+
+    async Task<DocumentEntry> IVaultGrain.AddDocumentAsync(Caller caller, NewDocument document, string contentKey, long size, string sha256)
+    {
+        var prefix = $"vaults/{VaultId}/";
+        if (!contentKey.StartsWith(prefix, StringComparison.Ordinal) || contentKey[prefix.Length..] is not { Length: > 0 } documentId
+            || index.State.Documents.Any(d => d.Id == documentId))
+        {
+            throw new ValidationFailedException("contentKey", "was not issued for a new document of this vault");
+        }
+        var facts = ValidateNewDocument(caller, document, documentId);
+        if (size != document.Size || !Sha256Hex.Matches(sha256, Sha256Hex.Normalise(document.Sha256) ?? ""))
+        {
+            throw new ValidationFailedException("sha256", "does not match the stored content");
+        }
+        var decision = await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.create", $"document:{facts.DocumentId}");
+        var now = Now;
+        var entry = new DocumentEntry
+        {
+            Id = facts.DocumentId,
+            Title = document.Title.Trim(),
+            ClassCode = document.ClassCode,
+            TypeCode = document.TypeCode,
+            Author = facts.Author,
+            SourceFiness = caller.EstablishmentFiness,
+            CreatedAt = now,
+            UpdatedAt = now,
+            ServiceDate = document.ServiceDate,
+            Size = size,
+            Sha256 = Sha256Hex.Normalise(sha256)!,
+            ContentKey = contentKey,
+            ContentType = document.ContentType,
+            Visibility = facts.Visibility,
+            Private = document.Private,
+            Replaces = document.Replaces,
+            Version = document.Replaces is null ? 1 : FindDocument(document.Replaces).Version + 1,
+        };
+        index.State.Documents.Add(entry);
+        index.State.NextNumber++;
+        if (document.Replaces is not null)
+        {
+            var i = index.State.Documents.FindIndex(d => d.Id == document.Replaces);
+            index.State.Documents[i] = index.State.Documents[i] with { ReplacedBy = entry.Id };
+        }
+        await index.WriteStateAsync();
+        vault.State.UsedBytes += size;
+        await vault.WriteStateAsync();
+        if (decision.Basis != LegalBasis.Owner)
+        {
+            await NotifyAsync("new-document", new { documentId = entry.Id, classCode = entry.ClassCode, typeCode = entry.TypeCode });
+        }
+        return entry;
+    }
+
+    async Task<DocumentEntry> IVaultGrain.AuthorizeDownloadAsync(Caller caller, string documentId)
+    {
+        var document = FindDocument(documentId);
+        await CheckDocumentAsync(caller, VaultAction.ReadDocument, document, "document.download", $"document:{documentId}");
+        return document;
+    }
+
+    async Task<DocumentEntry> IVaultGrain.UpdateDocumentAsync(Caller caller, string documentId, DocumentChanges changes)
+    {
+        var document = FindDocument(documentId);
+        var visibilityChange = changes.MaskedFromProfessionals is not null || changes.InvisibleToPatient is not null
+            || changes.InvisibleToRepresentatives is not null || changes.Private is not null;
+        var action = visibilityChange ? VaultAction.ManageAccess : VaultAction.UpdateDocument;
+        await CheckDocumentAsync(caller, action, document, visibilityChange ? "document.visibility" : "document.update", $"document:{documentId}");
+        if (changes.Title is { } title && (string.IsNullOrWhiteSpace(title) || title.Length > 200))
+        {
+            throw new ValidationFailedException("title", "must be 1 to 200 characters");
+        }
+        if (changes.InvisibleToRepresentatives == true && (document.RepresentativesVisibilityLifted || !document.Visibility.InvisibleToRepresentatives))
+        {
+            throw new ValidationFailedException("invisibleToRepresentatives", "can only be set when the document is deposited, and never again once lifted");
+        }
+        var lifted = document.Visibility.InvisibleToRepresentatives && changes.InvisibleToRepresentatives == false;
+        var updated = document with
+        {
+            Title = changes.Title?.Trim() ?? document.Title,
+            Visibility = new Visibility(
+                changes.MaskedFromProfessionals ?? document.Visibility.MaskedFromProfessionals,
+                changes.InvisibleToPatient ?? document.Visibility.InvisibleToPatient,
+                changes.InvisibleToRepresentatives ?? document.Visibility.InvisibleToRepresentatives),
+            Private = changes.Private ?? document.Private,
+            RepresentativesVisibilityLifted = document.RepresentativesVisibilityLifted || lifted,
+            UpdatedAt = Now,
+        };
+        index.State.Documents[index.State.Documents.FindIndex(d => d.Id == documentId)] = updated;
+        await index.WriteStateAsync();
+        return updated;
+    }
+
+    async Task IVaultGrain.DeleteDocumentAsync(Caller caller, string documentId)
+    {
+        var document = FindDocument(documentId);
+        await CheckDocumentAsync(caller, VaultAction.DeleteDocument, document, "document.delete", $"document:{documentId}");
+        index.State.Documents[index.State.Documents.FindIndex(d => d.Id == documentId)] = document with { DeletedAt = Now, UpdatedAt = Now };
+        await index.WriteStateAsync();
+        vault.State.UsedBytes = Math.Max(0, vault.State.UsedBytes - document.Size);
+        await vault.WriteStateAsync();
+        await content.DeleteAsync(new ContentKey(document.ContentKey));
+    }
+
+    // ---------------------------------------------------------------- permissions
+
+    async Task<Grant> IVaultGrain.GrantAccessAsync(Caller caller, GrantRequest request)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "grant.create", $"{request.GranteeKind.ToString().ToLowerInvariant()}:{request.Grantee}");
+        ValidateGrantee(request.GranteeKind, request.Grantee);
+        ValidateScope(request.Scope, "scope");
+        if (request.ExpiresAt is { } expires && expires <= Now)
+        {
+            throw new ValidationFailedException("expiresAt", "must be in the future");
+        }
+        var grant = new Grant("g-" + Ids.NewToken(), request.GranteeKind, request.Grantee, request.Scope, Now, request.ExpiresAt,
+            AuditEvents.ActorId(caller), TreatingPhysician: request.TreatingPhysician);
+        vault.State.Access = Access with { Grants = [.. Access.Grants, grant] };
+        await vault.WriteStateAsync();
+        return grant;
+    }
+
+    async Task IVaultGrain.RevokeAccessAsync(Caller caller, string grantId)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "grant.revoke", $"grant:{grantId}");
+        var grant = Access.Grants.FirstOrDefault(g => g.Id == grantId && g.RevokedAt is null)
+            ?? throw new ValidationFailedException("grantId", "names no active grant of this vault", "NOT_FOUND");
+        vault.State.Access = Access with { Grants = Access.Grants.Select(g => g == grant ? g with { RevokedAt = Now } : g).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task IVaultGrain.BlockProfessionalAsync(Caller caller, string rpps)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "professional.block", $"professional:{rpps}");
+        ValidateGrantee(GranteeKind.Professional, rpps);
+        if (Access.Blocks.Any(b => b.Rpps == rpps))
+        {
+            return;
+        }
+        vault.State.Access = Access with { Blocks = [.. Access.Blocks, new Block(rpps, Now, AuditEvents.ActorId(caller))] };
+        await vault.WriteStateAsync();
+    }
+
+    async Task IVaultGrain.UnblockProfessionalAsync(Caller caller, string rpps)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "professional.unblock", $"professional:{rpps}");
+        vault.State.Access = Access with { Blocks = Access.Blocks.Where(b => b.Rpps != rpps).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task<Referent> IVaultGrain.AddReferentAsync(Caller caller, ReferentRequest request)
+    {
+        await CheckAsync(caller, VaultAction.ManageReferents, null, "referent.add", $"professional:{request.Rpps}");
+        ValidateGrantee(GranteeKind.Professional, request.Rpps);
+        if (request.EstablishmentFiness is { } finess && Finess.Validate(finess) is { } rule)
+        {
+            throw new ValidationFailedException("establishmentFiness", rule);
+        }
+        var referent = new Referent(request.Rpps, request.EstablishmentFiness, ValidateConsent(request.Consent, caller, Now));
+        vault.State.Access = Access with { Referents = [.. Access.Referents.Where(r => r.Rpps != request.Rpps), referent] };
+        await vault.WriteStateAsync();
+        return referent;
+    }
+
+    async Task IVaultGrain.RevokeReferentAsync(Caller caller, string rpps)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "referent.revoke", $"professional:{rpps}");
+        _ = Access.Referents.FirstOrDefault(r => r.Rpps == rpps && r.RevokedAt is null)
+            ?? throw new ValidationFailedException("rpps", "names no active referent of this vault", "NOT_FOUND");
+        vault.State.Access = Access with { Referents = Access.Referents.Select(r => r.Rpps == rpps && r.RevokedAt is null ? r with { RevokedAt = Now } : r).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task<LegalRepresentative> IVaultGrain.AddRepresentativeAsync(Caller caller, RepresentativeRequest request)
+    {
+        // Legal representation comes from civil status or a court decision: operators record it.
+        await CheckAsync(caller, VaultAction.ManageLifecycle, null, "representative.add", $"vault:{request.RepresentativeVaultId}");
+        if (!Ids.IsVaultId(request.RepresentativeVaultId) || request.RepresentativeVaultId == VaultId)
+        {
+            throw new ValidationFailedException("representativeVaultId", "must be another vault's id (v-…)");
+        }
+        var representative = new LegalRepresentative(request.RepresentativeVaultId, request.Kind, Now, request.Until,
+            AuditEvents.ActorId(caller), request.PersonConsentedAt);
+        vault.State.Access = Access with
+        {
+            Representatives = [.. Access.Representatives.Where(r => r.RepresentativeVaultId != request.RepresentativeVaultId), representative],
+        };
+        await vault.WriteStateAsync();
+        return representative;
+    }
+
+    async Task IVaultGrain.RemoveRepresentativeAsync(Caller caller, string representativeVaultId)
+    {
+        await CheckAsync(caller, VaultAction.ManageLifecycle, null, "representative.remove", $"vault:{representativeVaultId}");
+        vault.State.Access = Access with { Representatives = Access.Representatives.Where(r => r.RepresentativeVaultId != representativeVaultId).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task<BreakGlassSession> IVaultGrain.BreakGlassAsync(Caller caller, string reason)
+    {
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < Limits.BreakGlassMinReasonLength || reason.Length > 500)
+        {
+            await AuditAsync(caller, "vault.break-glass", "vault", AccessDecision.Deny(DenialReason.NotPermitted, "break-glass needs a stated reason"), Now);
+            throw new ValidationFailedException("reason", $"must state the emergency in {Limits.BreakGlassMinReasonLength} to 500 characters");
+        }
+        await CheckAsync(caller, VaultAction.BreakGlass, null, "vault.break-glass", "vault");
+        var now = Now;
+        var duration = matrix.BreakGlassMaxDuration < Limits.BreakGlassDuration ? matrix.BreakGlassMaxDuration : Limits.BreakGlassDuration;
+        var session = new BreakGlassSession(caller.Rpps!, reason.Trim(), now, now + duration);
+        vault.State.Access = Access with { BreakGlassSessions = [.. Access.BreakGlassSessions.Where(s => s.IsActive(now)), session] };
+        await vault.WriteStateAsync();
+        await NotifyAsync("break-glass", new { rpps = caller.Rpps, profession = caller.ProfessionCode, startedAt = now, expiresAt = session.ExpiresAt });
+        return session;
+    }
+
+    // ---------------------------------------------------------------- explanations and history
+
+    async Task<AccessDecision> IVaultGrain.ExplainAsync(Caller caller, VaultAction action, string? documentId)
+    {
+        if (caller.Kind == CallerKind.Anonymous)
+        {
+            return AccessDecision.Deny(DenialReason.NotAuthenticated, "sign in first");
+        }
+        var document = documentId is null ? null : FindDocument(documentId).Facts();
+        // Anyone with some standing on the vault may ask why; the answer reveals no document content.
+        var decision = evaluator.Decide(Access, caller, action, document, Now);
+        await AuditAsync(caller, "access.explain", documentId is null ? "vault" : $"document:{documentId}", decision, Now);
+        return decision;
+    }
+
+    async Task<AccessHistoryPage> IVaultGrain.GetAccessHistoryAsync(Caller caller, long? beforeSequence, int limit)
+    {
+        if (limit is < 1 or > 200)
+        {
+            throw new ValidationFailedException("first", "must be between 1 and 200");
+        }
+        await CheckAsync(caller, VaultAction.ReadHistory, null, "history.read", "vault");
+        var page = await audit.ReadAsync(VaultId, beforeSequence, limit);
+        return new AccessHistoryPage(page.Items.Select(e => new AccessHistoryEntry(e.Sequence, e.Event)).ToList(), page.HasMore, page.TotalCount);
+    }
+
+    async Task<AuditChainReport> IVaultGrain.VerifyAuditChainAsync(Caller caller)
+    {
+        var now = Now;
+        var decision = caller.IsOperator
+            ? AccessDecision.Allow(LegalBasis.Operator, "operators verify audit chains")
+            : evaluator.Decide(Access, caller, VaultAction.ReadHistory, null, now);
+        await AuditAsync(caller, "audit.verify", "vault", decision, now);
+        decision.OrThrow();
+        var result = await audit.VerifyAsync(VaultId);
+        return new AuditChainReport(result.Intact, result.EventsChecked, result.FirstBrokenSequence, result.Problem);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>Decides, audits, throws when denied, and records a professional's first access.</summary>
+    private async Task<AccessDecision> CheckAsync(Caller caller, VaultAction action, DocumentFacts? document, string operation, string target)
+    {
+        var now = Now;
+        if (vault.State.Access is null)
+        {
+            var missing = AccessDecision.Deny(DenialReason.NotPermitted, "no vault has this id");
+            await AuditAsync(caller, operation, target, missing, now);
+            throw new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+        }
+        var decision = evaluator.Decide(Access, caller, action, document, now);
+        await AuditAsync(caller, operation, target, decision, now);
+        decision.OrThrow();
+        if (caller.Kind == CallerKind.Professional && caller.Rpps is { } rpps && !vault.State.SeenProfessionals.Contains(rpps))
+        {
+            vault.State.SeenProfessionals.Add(rpps);
+            await vault.WriteStateAsync();
+            await NotifyAsync("first-access", new { rpps, profession = caller.ProfessionCode, basis = decision.Basis.ToString(), at = now });
+        }
+        return decision;
+    }
+
+    private Task<AccessDecision> CheckDocumentAsync(Caller caller, VaultAction action, DocumentEntry document, string operation, string target) =>
+        CheckAsync(caller, action, document.Facts(), operation, target);
+
+    private Task AuditAsync(Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset at) =>
+        audit.AppendAsync(AuditEvents.Create(VaultId, caller, operation, target, decision, at));
+
+    private Task NotifyAsync(string kind, object payload) =>
+        outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, VaultId, kind, JsonSerializer.Serialize(payload), Now)]);
+
+    private DocumentEntry FindDocument(string documentId) =>
+        index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null)
+        ?? throw new ValidationFailedException("documentId", "names no document of this vault", "NOT_FOUND");
+
+    private VaultView View(Caller caller, AccessDecision decision)
+    {
+        var access = vault.State.Access!;
+        var now = Now;
+        var manages = decision.Basis is LegalBasis.Owner or LegalBasis.LegalRepresentative;
+        var capabilities = Enum.GetValues<VaultAction>().Where(a => a == VaultAction.CreateDocument
+            ? matrix.DocumentTypes.Any(t => evaluator.Decide(access, caller, a, ProbeDocument(t), now).Allowed)
+            : evaluator.Decide(access, caller, a, null, now).Allowed).ToList();
+        return new VaultView(VaultId, access.Status, decision.Basis == LegalBasis.Operator && caller.IsOperator ? null : vault.State.Identity,
+            vault.State.QuotaBytes, vault.State.UsedBytes, index.State.Documents.Count(d => d.DeletedAt is null && d.ReplacedBy is null),
+            vault.State.CreatedAt, manages ? access : null, capabilities, decision.Basis);
+    }
+
+    private string NewDocumentId() => $"d-{index.State.NextNumber:D6}-{Ids.NewToken()[..8]}";
+
+    private static DocumentFacts ProbeDocument(DocumentTypeInfo type) =>
+        new("probe", type.ClassCodes[0], type.TypeCode, Visibility.Normal, false, new Author(AuthorKind.System, "probe"));
+
+    private DocumentFacts ValidateNewDocument(Caller caller, NewDocument document, string documentId)
+    {
+        if (string.IsNullOrWhiteSpace(document.Title) || document.Title.Length > 200)
+        {
+            throw new ValidationFailedException("title", "must be 1 to 200 characters");
+        }
+        if (!matrix.IsKnownType(document.TypeCode))
+        {
+            throw new ValidationFailedException("typeCode", "is not a document type of the habilitation matrix (JDV_J07)");
+        }
+        if (!matrix.IsValidClassFor(document.TypeCode, document.ClassCode))
+        {
+            throw new ValidationFailedException("classCode", $"is not a class (TRE_A03) allowed for type {document.TypeCode}");
+        }
+        if (!Limits.AllowedContentTypes.Contains(document.ContentType, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ValidationFailedException("contentType", $"must be one of {string.Join(", ", Limits.AllowedContentTypes)}");
+        }
+        if (Sha256Hex.Normalise(document.Sha256) is null)
+        {
+            throw new ValidationFailedException("sha256", "must be 64 hexadecimal characters");
+        }
+        if (document.Size <= 0 || document.Size > Limits.MaxDocumentBytes)
+        {
+            throw new ValidationFailedException("size", $"must be between 1 and {Limits.MaxDocumentBytes} bytes");
+        }
+        if (vault.State.Access is not null && vault.State.UsedBytes + document.Size > vault.State.QuotaBytes)
+        {
+            throw new ValidationFailedException("size", $"exceeds the vault's remaining quota of {vault.State.QuotaBytes - vault.State.UsedBytes} bytes", "QUOTA_EXCEEDED");
+        }
+        if (document.Replaces is not null)
+        {
+            FindDocument(document.Replaces);
+        }
+        var visibility = document.Visibility ?? Visibility.Normal;
+        var author = caller.Kind switch
+        {
+            CallerKind.Professional when Access.Referents.Any(r => r.Rpps == caller.Rpps && r.IsActive(Now)) => new Author(AuthorKind.Referent, caller.Rpps!, caller.EstablishmentFiness),
+            CallerKind.Professional => new Author(AuthorKind.Professional, caller.Rpps!, caller.EstablishmentFiness),
+            CallerKind.Patient when caller.VaultId == VaultId => new Author(AuthorKind.Person, caller.Subject),
+            CallerKind.Patient => new Author(AuthorKind.Representative, caller.Subject),
+            _ => new Author(AuthorKind.System, AuditEvents.ActorId(caller)),
+        };
+        return new DocumentFacts(documentId, document.ClassCode, document.TypeCode, visibility, document.Private, author);
+    }
+
+    private Consent ValidateConsent(ConsentRecord record, Caller caller, DateTimeOffset now)
+    {
+        if (record.ExpiresAt <= now || record.ExpiresAt > now.AddYears(3))
+        {
+            throw new ValidationFailedException("consent.expiresAt", "must be in the future and at most 3 years ahead");
+        }
+        if (record.Method is ConsentMethod.SignedPaper or ConsentMethod.OralWitnessed && string.IsNullOrWhiteSpace(record.Evidence))
+        {
+            throw new ValidationFailedException("consent.evidence", "must describe the signed form or the witness for paper and oral consent");
+        }
+        ValidateScope(record.Scope, "consent.scope");
+        return new Consent(AuditEvents.ActorId(caller), now, record.Method, record.Scope, record.ExpiresAt, record.Evidence?.Trim());
+    }
+
+    private void ValidateScope(DocumentScope scope, string field)
+    {
+        if (scope.TypeCodes?.FirstOrDefault(t => !matrix.IsKnownType(t)) is { } unknown)
+        {
+            throw new ValidationFailedException($"{field}.typeCodes", $"contains unknown type {unknown}");
+        }
+    }
+
+    private static void ValidateGrantee(GranteeKind kind, string grantee)
+    {
+        var rule = kind == GranteeKind.Professional ? Domain.Identifiers.Rpps.Validate(grantee) : Finess.Validate(grantee);
+        if (rule is not null)
+        {
+            throw new ValidationFailedException(kind == GranteeKind.Professional ? "rpps" : "finess", rule);
+        }
+    }
+
+    private static void ValidateIdentity(IdentityTraits identity)
+    {
+        if (string.IsNullOrWhiteSpace(identity.FamilyName) || identity.FamilyName.Length > 100)
+        {
+            throw new ValidationFailedException("identity.familyName", "must be 1 to 100 characters");
+        }
+        if (string.IsNullOrWhiteSpace(identity.GivenNames) || identity.GivenNames.Length > 100)
+        {
+            throw new ValidationFailedException("identity.givenNames", "must be 1 to 100 characters");
+        }
+        if (identity.BirthDate < new DateOnly(1890, 1, 1) || identity.BirthDate > DateOnly.FromDateTime(DateTime.UtcNow))
+        {
+            throw new ValidationFailedException("identity.birthDate", "must be a real date in the past");
+        }
+    }
+}

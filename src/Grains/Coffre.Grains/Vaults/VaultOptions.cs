@@ -1,0 +1,23 @@
+namespace Coffre.Grains.Vaults;
+
+/// <summary>Vault limits (configuration section <c>Coffre:Vaults</c>).</summary>
+public sealed class VaultOptions
+{
+    public const string Section = "Coffre:Vaults";
+
+    /// <summary>Storage quota per vault (Reconnect's is 600 MB).</summary>
+    public long QuotaBytes { get; set; } = 600L * 1024 * 1024;
+
+    /// <summary>Largest single document.</summary>
+    public long MaxDocumentBytes { get; set; } = 25L * 1024 * 1024;
+
+    /// <summary>Content types a document may have (PDF, images from a phone scanner, CDA XML, plain text).</summary>
+    public string[] AllowedContentTypes { get; set; } =
+        ["application/pdf", "image/jpeg", "image/png", "image/tiff", "image/heic", "application/xml", "text/xml", "text/plain"];
+
+    /// <summary>Longest break-glass session (the matrix may set a shorter one).</summary>
+    public TimeSpan BreakGlassDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Shortest reason a professional must give for break-glass.</summary>
+    public int BreakGlassMinReasonLength { get; set; } = 15;
+}

@@ -1,0 +1,260 @@
+using System.Text.Json;
+using Coffre.Domain.Access;
+using Coffre.Domain.Documents;
+using Coffre.GraphQL.Authorization;
+using Coffre.GraphQL.Errors;
+using Coffre.GraphQL.Schema;
+using Coffre.Grains.Vaults;
+using Coffre.Storage.Content;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace Coffre.GraphQL.Transport;
+
+/// <summary>
+/// Document content over plain HTTP, with the same bearer token as GraphQL:
+/// <list type="bullet">
+/// <item><c>POST /vaults/{vaultId}/documents</c>: <c>multipart/form-data</c> with a <c>metadata</c> part (JSON: title,
+/// classCode, typeCode, size, sha256, optional serviceDate, visibility, private, replaces) followed by a <c>file</c>
+/// part. The vault checks the deposit before any byte is stored; the content is hashed while streaming and
+/// must match the declared SHA-256 and size, or nothing is stored.</item>
+/// <item><c>GET /vaults/{vaultId}/documents/{documentId}/content</c>: streams the content; the stored SHA-256 is
+/// verified as it streams (a mismatch aborts the response).</item>
+/// </list>
+/// Errors use the GraphQL error shape: <c>{"errors":[{"message","extensions":{"code","field"}}]}</c>.
+/// </summary>
+public static class DocumentContentEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapCoffreDocumentContent(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/vaults/{vaultId}/documents", UploadAsync).DisableAntiforgery();
+        endpoints.MapGet("/vaults/{vaultId}/documents/{documentId}/content", DownloadAsync);
+        return endpoints;
+    }
+
+    private sealed record UploadMetadata(
+        string? Title, string? ClassCode, string? TypeCode, long? Size, string? Sha256,
+        DateOnly? ServiceDate, bool? MaskedFromProfessionals, bool? InvisibleToPatient, bool? InvisibleToRepresentatives,
+        bool? Private, string? Replaces);
+
+    private static async Task UploadAsync(HttpContext http, string vaultId, IGrainFactory grains, IContentStore store, ILoggerFactory loggers)
+    {
+        var caller = CallerFactory.From(http.User);
+        if (await Refuse(http, caller, vaultId) is true)
+        {
+            return;
+        }
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
+        {
+            await WriteErrorAsync(http, 415, ErrorCodes.Validation, "send multipart/form-data with a 'metadata' part then a 'file' part", "body");
+            return;
+        }
+        var reader = new MultipartReader(boundary, http.Request.Body) { HeadersLengthLimit = 16 * 1024 };
+        var section = await reader.ReadNextSectionAsync(http.RequestAborted);
+        if (section is null || PartName(section) != "metadata")
+        {
+            await WriteErrorAsync(http, 400, ErrorCodes.Validation, "the first part must be 'metadata' (JSON)", "metadata");
+            return;
+        }
+        UploadMetadata? metadata;
+        try
+        {
+            metadata = await JsonSerializer.DeserializeAsync<UploadMetadata>(new LimitedStream(section.Body, 64 * 1024), Json, http.RequestAborted);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            await WriteErrorAsync(http, 400, ErrorCodes.Validation, "metadata is not valid JSON (at most 64 KiB)", "metadata");
+            return;
+        }
+        var fileSection = await reader.ReadNextSectionAsync(http.RequestAborted);
+        if (metadata is null || fileSection is null || PartName(fileSection) != "file")
+        {
+            await WriteErrorAsync(http, 400, ErrorCodes.Validation, "a 'file' part must follow the metadata", "file");
+            return;
+        }
+        var document = new NewDocument(metadata.Title ?? "", metadata.ClassCode ?? "", metadata.TypeCode ?? "",
+            fileSection.ContentType ?? "application/octet-stream", metadata.Size ?? 0, metadata.Sha256 ?? "", metadata.ServiceDate,
+            new Visibility(metadata.MaskedFromProfessionals ?? false, metadata.InvisibleToPatient ?? false, metadata.InvisibleToRepresentatives ?? false),
+            metadata.Private ?? false, metadata.Replaces);
+        var vault = grains.GetGrain<IVaultGrain>(vaultId);
+        StoredContent? stored = null;
+        try
+        {
+            var permit = await vault.AuthorizeUploadAsync(caller, document);
+            var key = new ContentKey(permit.ContentKey);
+            var body = new LimitedStream(fileSection.Body, document.Size);
+            stored = await store.WriteAsync(key, body, Sha256Hex.Normalise(document.Sha256), http.RequestAborted);
+            if (stored.Length != document.Size)
+            {
+                throw new ValidationFailedException("size", $"is {document.Size} but {stored.Length} bytes were sent");
+            }
+            var entry = await vault.AddDocumentAsync(caller, document, permit.ContentKey, stored.Length, stored.Sha256);
+            stored = null;
+            http.Response.StatusCode = StatusCodes.Status201Created;
+            await http.Response.WriteAsJsonAsync(new
+            {
+                data = new
+                {
+                    id = GlobalId.Encode("Document", vaultId + "/" + entry.Id),
+                    documentId = entry.Id,
+                    entry.Title,
+                    entry.ClassCode,
+                    entry.TypeCode,
+                    entry.ContentType,
+                    entry.Size,
+                    entry.Sha256,
+                    entry.CreatedAt,
+                    downloadPath = $"/vaults/{vaultId}/documents/{entry.Id}/content",
+                },
+            }, Json, http.RequestAborted);
+        }
+        catch (Exception e)
+        {
+            if (stored is not null)
+            {
+                await store.DeleteAsync(stored.Key, CancellationToken.None);
+            }
+            await WriteExceptionAsync(http, e, loggers.CreateLogger(typeof(DocumentContentEndpoints)));
+        }
+    }
+
+    private static async Task DownloadAsync(HttpContext http, string vaultId, string documentId, IGrainFactory grains, IContentStore store, ILoggerFactory loggers)
+    {
+        var caller = CallerFactory.From(http.User);
+        if (await Refuse(http, caller, vaultId) is true)
+        {
+            return;
+        }
+        try
+        {
+            var entry = await grains.GetGrain<IVaultGrain>(vaultId).AuthorizeDownloadAsync(caller, documentId);
+            await using var content = await store.OpenReadAsync(new ContentKey(entry.ContentKey), http.RequestAborted);
+            if (content is null)
+            {
+                await WriteErrorAsync(http, 404, ErrorCodes.NotFound, "the document's content is missing from storage", "documentId");
+                return;
+            }
+            http.Response.ContentType = entry.ContentType;
+            http.Response.ContentLength = content.Length;
+            http.Response.Headers.ETag = $"\"{entry.Sha256}\"";
+            http.Response.Headers["Digest"] = "sha-256=" + Convert.ToBase64String(Convert.FromHexString(entry.Sha256));
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{entry.Id}\"";
+            http.Response.Headers.CacheControl = "no-store";
+            try
+            {
+                await content.Stream.CopyToAsync(http.Response.Body, http.RequestAborted);
+            }
+            catch (ContentIntegrityException)
+            {
+                loggers.CreateLogger(typeof(DocumentContentEndpoints)).LogError("stored content of a document failed its integrity check; response aborted");
+                http.Abort();
+            }
+        }
+        catch (Exception e)
+        {
+            await WriteExceptionAsync(http, e, loggers.CreateLogger(typeof(DocumentContentEndpoints)));
+        }
+    }
+
+    private static async Task<bool> Refuse(HttpContext http, Caller caller, string vaultId)
+    {
+        if (caller.Kind == CallerKind.Anonymous)
+        {
+            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null);
+            return true;
+        }
+        if (!Domain.Identifiers.Ids.IsVaultId(vaultId))
+        {
+            await WriteErrorAsync(http, 404, ErrorCodes.NotFound, "vaultId is not a vault id", "vaultId");
+            return true;
+        }
+        return false;
+    }
+
+    private static string? PartName(MultipartSection section) =>
+        ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ? HeaderUtilities.RemoveQuotes(disposition.Name).Value : null;
+
+    private static Task WriteExceptionAsync(HttpContext http, Exception e, ILogger logger)
+    {
+        var inner = e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : e;
+        switch (inner)
+        {
+            case AccessDeniedException denied:
+                return WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, denied.Code.ToString());
+            case ValidationFailedException invalid:
+                var status = invalid.Code switch { "NOT_FOUND" => 404, "QUOTA_EXCEEDED" => 413, "CONFLICT" => 409, _ => 400 };
+                return WriteErrorAsync(http, status, invalid.Code, invalid.Message, invalid.Field);
+            case ContentHashMismatchException:
+                return WriteErrorAsync(http, 400, ErrorCodes.Validation, "sha256 does not match the content sent; nothing was stored", "sha256");
+            case ContentTooLongException:
+                return WriteErrorAsync(http, 413, ErrorCodes.Validation, "the file is larger than its declared size", "size");
+            case ContentStoreUnavailableException:
+                return WriteErrorAsync(http, 503, ErrorCodes.Unavailable, "document storage is unavailable, retry later", null);
+            case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
+                return Task.CompletedTask;
+            default:
+                logger.LogError("document content request failed: {Type}", inner.GetType().Name);
+                return WriteErrorAsync(http, 500, ErrorCodes.Internal, "internal error", null);
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, int status, string code, string message, string? field, string? reason = null)
+    {
+        if (http.Response.HasStarted)
+        {
+            http.Abort();
+            return Task.CompletedTask;
+        }
+        http.Response.StatusCode = status;
+        var extensions = new Dictionary<string, string> { ["code"] = code };
+        if (field is not null)
+        {
+            extensions["field"] = field;
+        }
+        if (reason is not null)
+        {
+            extensions["reason"] = reason;
+        }
+        return http.Response.WriteAsJsonAsync(new { errors = new[] { new { message, extensions } } }, Json);
+    }
+
+    /// <summary>Reads at most <c>limit</c> bytes; more throws <see cref="ContentTooLongException"/>.</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int n)
+        {
+            _read += n;
+            return _read > limit ? throw new ContentTooLongException() : n;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private sealed class ContentTooLongException : Exception;
+}

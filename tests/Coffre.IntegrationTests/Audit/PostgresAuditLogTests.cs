@@ -1,0 +1,236 @@
+using Coffre.IntegrationTests.Infrastructure;
+using Coffre.Storage.Audit;
+using Npgsql;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Coffre.IntegrationTests.Audit;
+
+/// <summary>The audit-log contract on PostgreSQL, plus what only a database allows: tampering behind the log's back.</summary>
+public sealed class PostgresAuditLogTests(ITestOutputHelper output) : AuditLogContract(output)
+{
+    private string _connectionString = "";
+    private NpgsqlDataSource? _dataSource;
+    private PostgresAuditLog? _log;
+
+    protected override IAuditLog Log => _log!;
+
+    protected override string Name => "PostgreSQL, batched";
+
+    public override async Task InitializeAsync()
+    {
+        _connectionString = await TestServices.NewMigratedDatabaseAsync();
+        _dataSource = NpgsqlDataSource.Create(_connectionString);
+        _log = new PostgresAuditLog(_dataSource, HeadKey);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_log is not null)
+        {
+            await _log.DisposeAsync();
+        }
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs SQL as the superuser with ordinary triggers off (what the append-only trigger cannot stop).</summary>
+    private async Task TamperAsync(string sql, string vault)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var off = new NpgsqlCommand("SET LOCAL session_replication_role = replica", connection, tx))
+        {
+            await off.ExecuteNonQueryAsync();
+        }
+        await using (var command = new NpgsqlCommand(sql, connection, tx))
+        {
+            command.Parameters.AddWithValue("vault", vault);
+            Assert.True(await command.ExecuteNonQueryAsync() > 0, "the tampering changed nothing");
+        }
+        await tx.CommitAsync();
+    }
+
+    private async Task<PostgresException> RefusedAsync(string sql, string vault)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("vault", vault);
+        return await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+    }
+
+    [Fact]
+    public async Task Edited_event_is_reported_at_its_sequence()
+    {
+        var vault = NewVault();
+        await AppendAllAsync(vault, 10);
+        await TamperAsync("UPDATE audit_event SET allowed = NOT allowed WHERE vault_id = @vault AND seq = 4", vault);
+
+        var result = await Log.VerifyAsync(vault);
+        Assert.False(result.Intact);
+        Assert.Equal(4, result.FirstBrokenSequence);
+        Assert.Equal("event 4 was modified", result.Problem);
+    }
+
+    [Fact]
+    public async Task Edited_time_is_reported_at_its_sequence()
+    {
+        var vault = NewVault();
+        await AppendAllAsync(vault, 5);
+        await TamperAsync("UPDATE audit_event SET at = at + interval '1 microsecond' WHERE vault_id = @vault AND seq = 2", vault);
+
+        var result = await Log.VerifyAsync(vault);
+        Assert.Equal(2, result.FirstBrokenSequence);
+        Assert.Equal("event 2 was modified", result.Problem);
+    }
+
+    [Fact]
+    public async Task Deleted_middle_event_is_reported_missing()
+    {
+        var vault = NewVault();
+        await AppendAllAsync(vault, 10);
+        await TamperAsync("DELETE FROM audit_event WHERE vault_id = @vault AND seq = 5", vault);
+
+        var result = await Log.VerifyAsync(vault);
+        Assert.False(result.Intact);
+        Assert.Equal(5, result.FirstBrokenSequence);
+        Assert.Equal("event 5 is missing", result.Problem);
+    }
+
+    [Fact]
+    public async Task Deleted_tail_is_reported()
+    {
+        var vault = NewVault();
+        await AppendAllAsync(vault, 10);
+        await TamperAsync("DELETE FROM audit_event WHERE vault_id = @vault AND seq >= 9", vault);
+
+        var result = await Log.VerifyAsync(vault);
+        Assert.False(result.Intact);
+        Assert.Equal(9, result.FirstBrokenSequence);
+        Assert.Equal("events after 8 were removed", result.Problem);
+    }
+
+    [Fact]
+    public async Task Head_rewritten_to_hide_a_deleted_tail_is_reported()
+    {
+        var vault = NewVault();
+        await AppendAllAsync(vault, 10);
+        await TamperAsync("""
+            DELETE FROM audit_event WHERE vault_id = @vault AND seq >= 9;
+            UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_event WHERE vault_id = @vault AND seq = 8) WHERE vault_id = @vault
+            """, vault);
+
+        var result = await Log.VerifyAsync(vault);
+        Assert.False(result.Intact);
+        Assert.Equal("chain head was modified", result.Problem);
+    }
+
+    [Fact]
+    public async Task Plain_update_delete_and_truncate_of_audit_rows_are_refused()
+    {
+        var vault = NewVault();
+        await AppendAllAsync(vault, 3);
+
+        var update = await RefusedAsync("UPDATE audit_event SET allowed = NOT allowed WHERE vault_id = @vault AND seq = 2", vault);
+        Assert.Contains("append-only", update.MessageText);
+        var delete = await RefusedAsync("DELETE FROM audit_event WHERE vault_id = @vault", vault);
+        Assert.Contains("append-only", delete.MessageText);
+        var truncate = await RefusedAsync("TRUNCATE audit_event", vault);
+        Assert.Contains("append-only", truncate.MessageText);
+        var headDelete = await RefusedAsync("DELETE FROM audit_head WHERE vault_id = @vault", vault);
+        Assert.Contains("never deleted", headDelete.MessageText);
+        var headBack = await RefusedAsync("UPDATE audit_head SET seq = 2 WHERE vault_id = @vault", vault);
+        Assert.Contains("only moves forward", headBack.MessageText);
+
+        Assert.Equal(new ChainVerification(true, 3, null, null), await Log.VerifyAsync(vault));
+    }
+
+    [Fact]
+    public async Task A_second_writer_on_the_same_vault_is_caught_up_after_a_conflict()
+    {
+        var vault = NewVault();
+        await using var otherSource = NpgsqlDataSource.Create(_connectionString);
+        await using var other = new PostgresAuditLog(otherSource, HeadKey);
+
+        Assert.Equal(new long[] { 1, 2, 3 }, await AppendAllAsync(vault, 3));   // this writer caches head 3
+        Assert.Equal(4, await other.AppendAsync(Event(vault, 4)));
+        Assert.Equal(5, await other.AppendAsync(Event(vault, 5)));
+        Assert.Equal(6, await Log.AppendAsync(Event(vault, 6)));              // stale cache: conflict, re-read, retry
+
+        Assert.Equal(new ChainVerification(true, 6, null, null), await Log.VerifyAsync(vault));
+    }
+
+    [Fact]
+    public async Task Two_writers_appending_to_the_same_vaults_at_once_leave_intact_chains()
+    {
+        await using var otherSource = NpgsqlDataSource.Create(_connectionString);
+        await using var other = new PostgresAuditLog(otherSource, HeadKey, new PostgresAuditLogOptions { MaxConflictRetries = 50 });
+        await using var mineSource = NpgsqlDataSource.Create(_connectionString);
+        await using var mine = new PostgresAuditLog(mineSource, HeadKey, new PostgresAuditLogOptions { MaxConflictRetries = 50 });
+        var vaults = Enumerable.Range(0, 4).Select(_ => NewVault()).ToArray();
+
+        var appends = Enumerable.Range(0, 400).Select(i =>
+        {
+            var writer = i % 2 == 0 ? mine : other;
+            return writer.AppendAsync(Event(vaults[i % 4], i));
+        });
+        await Task.WhenAll(appends);
+
+        foreach (var vault in vaults)
+        {
+            Assert.Equal(new ChainVerification(true, 100, null, null), await Log.VerifyAsync(vault));
+        }
+    }
+
+    [Fact]
+    public async Task Dispose_writes_every_queued_event_then_refuses_more()
+    {
+        var vault = NewVault();
+        await using var source = NpgsqlDataSource.Create(_connectionString);
+        var log = new PostgresAuditLog(source, HeadKey);
+        var queued = Enumerable.Range(1, 300).Select(i => log.AppendAsync(Event(vault, i))).ToList();
+        await log.DisposeAsync();
+
+        Assert.All(queued, t => Assert.True(t.IsCompletedSuccessfully));
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), (await Task.WhenAll(queued)).Order());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => log.AppendAsync(Event(vault, 301)));
+        Assert.Equal(new ChainVerification(true, 300, null, null), await Log.VerifyAsync(vault));
+    }
+
+    [Fact]
+    public async Task Appends_fail_and_are_never_acknowledged_when_the_database_is_unreachable()
+    {
+        var missing = new NpgsqlConnectionStringBuilder(_connectionString) { Database = "no_such_database_" + Guid.NewGuid().ToString("N")[..8] };
+        await using var source = NpgsqlDataSource.Create(missing.ConnectionString);
+        await using var log = new PostgresAuditLog(source, HeadKey);
+        var vault = NewVault();
+
+        var attempts = Enumerable.Range(1, 20).Select(i => log.AppendAsync(Event(vault, i))).ToList();
+        foreach (var attempt in attempts)
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => attempt);
+        }
+    }
+
+    [Fact]
+    public async Task A_vault_whose_head_was_removed_is_refused_while_other_vaults_append()
+    {
+        var broken = NewVault();
+        var healthy = NewVault();
+        await AppendAllAsync(broken, 2);
+        await TamperAsync("DELETE FROM audit_head WHERE vault_id = @vault", broken);
+        await using var source = NpgsqlDataSource.Create(_connectionString);
+        await using var fresh = new PostgresAuditLog(source, HeadKey);   // nothing cached
+
+        var refused = fresh.AppendAsync(Event(broken, 3));
+        var accepted = fresh.AppendAsync(Event(healthy, 1));
+        await Assert.ThrowsAsync<AuditChainBrokenException>(() => refused);
+        Assert.Equal(1, await accepted);
+        Assert.Equal("chain head is missing", (await fresh.VerifyAsync(broken)).Problem);
+        Assert.True((await fresh.VerifyAsync(healthy)).Intact);
+    }
+}
