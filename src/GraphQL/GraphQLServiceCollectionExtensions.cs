@@ -37,12 +37,14 @@ public static class GraphQLServiceCollectionExtensions
             : new NoIntrospectionRule());
         services.AddSingleton<GraphQLRequestExecutor>();
         services.AddSingleton<GraphQLHttpEndpoint>();
+        services.AddSingleton<GraphQLWebSocketEndpoint>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapCoffreGraphQL(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.Map(Path, (HttpContext http, GraphQLHttpEndpoint endpoint) => endpoint.HandleAsync(http));
+        endpoints.Map(Path, (HttpContext http, GraphQLHttpEndpoint endpoint, GraphQLWebSocketEndpoint webSockets) =>
+            http.WebSockets.IsWebSocketRequest ? webSockets.HandleAsync(http) : endpoint.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
         return endpoints;
     }

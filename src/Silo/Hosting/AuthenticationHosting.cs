@@ -20,6 +20,7 @@ public static class AuthenticationHosting
             jwt.TokenValidationParameters = TokenIssuer.Parameters(settings, key);
         });
         services.AddAuthorization();
+        services.AddSingleton<Coffre.GraphQL.Transport.IWebSocketAuthenticator, JwtWebSocketAuthenticator>();
         return services;
     }
 }

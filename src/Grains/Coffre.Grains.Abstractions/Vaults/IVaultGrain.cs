@@ -56,6 +56,15 @@ public interface IVaultGrain : IGrainWithStringKey
 
     [Alias("history")] Task<AccessHistoryPage> GetAccessHistoryAsync(Caller caller, long? beforeSequence, int limit);
 
+    /// <summary>The person's notifications (first access by a professional, break-glass, new document), newest first.</summary>
+    [Alias("notifications")] Task<IReadOnlyList<VaultNotification>> GetNotificationsAsync(Caller caller, int limit);
+
+    /// <summary>
+    /// Notifications created after <paramref name="after"/>, for a live subscription: access is re-checked on every
+    /// poll; the subscription's start was audited, so an allowed poll is not audited again (a denied one is).
+    /// </summary>
+    [Alias("poll-notifications")] Task<IReadOnlyList<VaultNotification>> PollNotificationsAsync(Caller caller, DateTimeOffset after);
+
     [Alias("verify-audit")] Task<AuditChainReport> VerifyAuditChainAsync(Caller caller);
 
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);

@@ -113,3 +113,11 @@ public sealed record AuditChainReport(
     [property: Id(1)] long EventsChecked,
     [property: Id(2)] long? FirstBrokenSequence,
     [property: Id(3)] string? Problem);
+
+[GenerateSerializer, Immutable, Alias("coffre.vault-notification")]
+public sealed record VaultNotification(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string PayloadJson,
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] DateTimeOffset? DeliveredAt);

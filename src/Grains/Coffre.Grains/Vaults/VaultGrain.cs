@@ -389,6 +389,31 @@ public sealed class VaultGrain(
         return new AccessHistoryPage(page.Items.Select(e => new AccessHistoryEntry(e.Sequence, e.Event)).ToList(), page.HasMore, page.TotalCount);
     }
 
+    async Task<IReadOnlyList<VaultNotification>> IVaultGrain.GetNotificationsAsync(Caller caller, int limit)
+    {
+        if (limit is < 1 or > 100)
+        {
+            throw new ValidationFailedException("first", "must be between 1 and 100");
+        }
+        await CheckAsync(caller, VaultAction.ReadHistory, null, "notifications.read", "vault");
+        var messages = await outbox.ListForRecipientAsync(VaultId, limit);
+        return messages.Select(m => new VaultNotification(m.Id, m.Kind, m.PayloadJson, m.CreatedAt, m.DeliveredAt)).ToList();
+    }
+
+    async Task<IReadOnlyList<VaultNotification>> IVaultGrain.PollNotificationsAsync(Caller caller, DateTimeOffset after)
+    {
+        var now = Now;
+        var decision = evaluator.Decide(Access, caller, VaultAction.ReadHistory, null, now);
+        if (!decision.Allowed)
+        {
+            await AuditAsync(caller, "notifications.read", "vault", decision, now);
+            decision.OrThrow();
+        }
+        var messages = await outbox.ListForRecipientAsync(VaultId, 50);
+        return messages.Where(m => m.CreatedAt > after).OrderBy(m => m.CreatedAt)
+            .Select(m => new VaultNotification(m.Id, m.Kind, m.PayloadJson, m.CreatedAt, m.DeliveredAt)).ToList();
+    }
+
     async Task<AuditChainReport> IVaultGrain.VerifyAuditChainAsync(Caller caller)
     {
         var now = Now;
