@@ -11,6 +11,7 @@ public static class CommandLine
           silo       cluster silo on PostgreSQL + Blob storage, serves GraphQL too
           gateway    GraphQL front end as a client of the cluster
           migrate    apply Coffre's PostgreSQL schema (idempotent)
+          schema     print the GraphQL schema (SDL) as committed in schema.graphql
           token      mint a development token: --role operator|patient|professional --subject ID
                      [--rpps N --profession CODE [--finess N]] [--hours H]
         """;
@@ -28,6 +29,7 @@ public static class CommandLine
                 "gateway" => await ServeCommand.RunAsync(CoffreRole.Gateway, rest),
                 "migrate" => await MigrateCommand.RunAsync(rest),
                 "token" => await TokenCommand.RunAsync(rest),
+                "schema" => PrintSchema(),
                 "help" or "--help" => PrintUsage(0),
                 _ => PrintUsage(2),
             };
@@ -37,6 +39,12 @@ public static class CommandLine
             await Console.Error.WriteLineAsync($"coffre: {e.Message}");
             return e.ExitCode;
         }
+    }
+
+    private static int PrintSchema()
+    {
+        Console.Out.Write(Coffre.GraphQL.Schema.CoffreSchemaPrinter.Print());
+        return 0;
     }
 
     private static int PrintUsage(int code)

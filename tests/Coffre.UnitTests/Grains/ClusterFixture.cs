@@ -1,4 +1,9 @@
+using Coffre.Domain.Access;
 using Coffre.Grains;
+using Coffre.Grains.Vaults;
+using Coffre.Storage.Audit;
+using Coffre.Storage.Content;
+using Coffre.Storage.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Xunit;
@@ -19,6 +24,12 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainNames.Storage);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(HabilitationMatrix.Default);
+            silo.Services.AddSingleton<AccessEvaluator>();
+            silo.Services.AddSingleton<IAuditLog>(new InMemoryAuditLog());
+            silo.Services.AddSingleton<IOutbox>(new InMemoryOutbox());
+            silo.Services.AddSingleton<IContentStore>(new LocalDiskContentStore(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N"))));
+            silo.Services.AddOptions<VaultOptions>();
         });
         Cluster = builder.Build();
     }
