@@ -8,7 +8,9 @@ cd "$COFFRE_ROOT"
 
 ensure_tools
 mkdir -p "$STATE" && chmod 755 "$STATE"
-[ -f "$STATE/signing-key" ] || head -c 32 /dev/urandom | base64 >"$STATE/signing-key"
+for secret in signing-key nir-key audit-head-key; do
+  [ -f "$STATE/$secret" ] || head -c 32 /dev/urandom | base64 >"$STATE/$secret"
+done
 
 log "publishing coffre to $STATE/app"
 dotnet publish src/Silo/Coffre.Silo.csproj -c Release -o "$STATE/app" -nologo -v quiet -clp:ErrorsOnly >/dev/null
@@ -20,6 +22,7 @@ start_postgres "$STATE/pg" "$PG_PORT"
 export ConnectionStrings__Postgres="$(postgres_connection_string "$PG_PORT")"
 export ConnectionStrings__Blob="$(blob_connection_string "$BLOB_PORT")"
 export Coffre__Auth__SigningKey="$(cat "$STATE/signing-key")"
+export Coffre__Identity__NirKey="$(cat "$STATE/nir-key")" Coffre__Audit__HeadKey="$(cat "$STATE/audit-head-key")"
 export Coffre__Cluster__ClusterId="$CLUSTER_ID" Coffre__Cluster__ServiceId="$CLUSTER_ID"
 
 dotnet "$STATE/app/coffre.dll" migrate

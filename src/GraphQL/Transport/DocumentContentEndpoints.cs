@@ -150,7 +150,7 @@ public static class DocumentContentEndpoints
             http.Response.Headers.CacheControl = "no-store";
             try
             {
-                await content.Stream.CopyToAsync(http.Response.Body, http.RequestAborted);
+                await CopyVerifiedAsync(content.Stream, http.Response.Body, http.RequestAborted);
             }
             catch (ContentIntegrityException)
             {
@@ -161,6 +161,31 @@ public static class DocumentContentEndpoints
         catch (Exception e)
         {
             await WriteExceptionAsync(http, e, loggers.CreateLogger(typeof(DocumentContentEndpoints)));
+        }
+    }
+
+    /// <summary>
+    /// Copies, holding back the last chunk until the source has verified its SHA-256 at end of stream: a client
+    /// never receives the full Content-Length of tampered content (the response is aborted short instead).
+    /// </summary>
+    private static async Task CopyVerifiedAsync(Stream source, Stream target, CancellationToken cancellationToken)
+    {
+        var current = new byte[81920];
+        var pending = new byte[81920];
+        var pendingLength = 0;
+        int read;
+        while ((read = await source.ReadAsync(current, cancellationToken)) > 0)
+        {
+            if (pendingLength > 0)
+            {
+                await target.WriteAsync(pending.AsMemory(0, pendingLength), cancellationToken);
+            }
+            (current, pending) = (pending, current);
+            pendingLength = read;
+        }
+        if (pendingLength > 0)
+        {
+            await target.WriteAsync(pending.AsMemory(0, pendingLength), cancellationToken);
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await LocalCluster.StartAsync(silos: 3);
-        _client = new GraphQLHttpClient(_cluster.Gateway.BaseAddress, _cluster.OperatorToken(), TimeSpan.FromSeconds(15));
+        _client = new GraphQLHttpClient(_cluster.Gateway!.BaseAddress, _cluster.OperatorToken(), TimeSpan.FromSeconds(15));
     }
 
     public async Task DisposeAsync()

@@ -27,6 +27,8 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Coffre__Cluster__ClusterId"] = ClusterId,
             ["Coffre__Cluster__ServiceId"] = ClusterId,
             ["Coffre__Auth__SigningKey"] = Convert.ToBase64String(_signingKey),
+            ["Coffre__Identity__NirKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Coffre__Audit__HeadKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
     }
 
@@ -34,19 +36,26 @@ public sealed class LocalCluster : IAsyncDisposable
     public string ClusterId { get; }
     public List<CoffreProcess> Silos { get; } = [];
     public List<(int SiloPort, int GatewayPort, int HttpPort)> SiloPorts { get; } = [];
-    public CoffreProcess Gateway { get; private set; } = null!;
+    public CoffreProcess? Gateway { get; private set; }
 
-    public static async Task<LocalCluster> StartAsync(int silos = 3)
+    public static async Task<LocalCluster> StartAsync(int silos = 3, bool gateway = true, IReadOnlyDictionary<string, string>? settings = null)
     {
         var cluster = new LocalCluster(await TestServices.NewMigratedDatabaseAsync());
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            cluster._environment[key] = value;
+        }
         for (var i = 0; i < silos; i++)
         {
             cluster.SiloPorts.Add((CoffreProcess.FreePort(), CoffreProcess.FreePort(), CoffreProcess.FreePort()));
             cluster.Silos.Add(null!);
             await cluster.StartSiloAsync(i);
         }
-        cluster.Gateway = CoffreProcess.Start("gateway", cluster._environment);
-        await cluster.Gateway.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        if (gateway)
+        {
+            cluster.Gateway = CoffreProcess.Start("gateway", cluster._environment);
+            await cluster.Gateway.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        }
         return cluster;
     }
 
@@ -63,12 +72,16 @@ public sealed class LocalCluster : IAsyncDisposable
         await Silos[index].WaitReadyAsync(TimeSpan.FromSeconds(90));
     }
 
-    public string OperatorToken()
+    public string OperatorToken() => Token("operator", "op-test");
+
+    public string Token(string role, string subject, string? rpps = null, string? profession = null)
     {
         var settings = new AuthSettings { SigningKey = Convert.ToBase64String(_signingKey) };
         var key = settings.ResolveSigningKey(new CoffreOptions { Role = CoffreRole.Silo })!;
-        return TokenIssuer.Mint(settings, key, "operator", "op-failover", null, TimeSpan.FromHours(1));
+        return TokenIssuer.Mint(settings, key, role, subject, rpps, TimeSpan.FromHours(1), profession);
     }
+
+    public string BlobContainer => _environment["Coffre__BlobContainer"];
 
     /// <summary>Membership rows of this cluster by status (3 Active, 6 Dead).</summary>
     public Task<long> MembersWithStatusAsync(int status) =>
@@ -79,9 +92,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Gateway is not null)
+        if (Gateway is { } gateway)
         {
-            await Gateway.DisposeAsync();
+            await gateway.DisposeAsync();
         }
         foreach (var silo in Silos.Where(s => s is not null))
         {

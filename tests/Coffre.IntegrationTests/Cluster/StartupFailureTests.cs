@@ -11,6 +11,8 @@ public sealed class StartupFailureTests
     private static async Task<string> FailsWithOneLineAsync(string role, Dictionary<string, string> environment, int exitCode)
     {
         environment.TryAdd("Coffre__Auth__SigningKey", SigningKey);
+        environment.TryAdd("Coffre__Identity__NirKey", SigningKey);
+        environment.TryAdd("Coffre__Audit__HeadKey", SigningKey);
         var (code, output) = await CoffreProcess.RunToExitAsync(role, environment, TimeSpan.FromSeconds(90));
         Assert.True(code == exitCode, $"exit {code}, expected {exitCode}:\n{output}");
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -87,9 +89,23 @@ public sealed class StartupFailureTests
         {
             ["ConnectionStrings__Postgres"] = await TestServices.NewMigratedDatabaseAsync(),
             ["ConnectionStrings__Blob"] = TestServices.Blob,
+            ["Coffre__Identity__NirKey"] = SigningKey,
+            ["Coffre__Audit__HeadKey"] = SigningKey,
         }, TimeSpan.FromSeconds(60));
         Assert.Equal(2, code);
         Assert.Contains("coffre: setting Coffre:Auth:Authority or Coffre:Auth:SigningKey", output);
+    }
+
+    [Fact]
+    public async Task Missing_nir_pepper_in_a_cluster_is_named()
+    {
+        var message = await FailsWithOneLineAsync("silo", new()
+        {
+            ["ConnectionStrings__Postgres"] = await TestServices.NewMigratedDatabaseAsync(),
+            ["ConnectionStrings__Blob"] = TestServices.Blob,
+            ["Coffre__Identity__NirKey"] = "",
+        }, 2);
+        Assert.Contains("Coffre__Identity__NirKey", message);
     }
 
     [Fact]

@@ -154,6 +154,11 @@ internal sealed class ConfigurationKeys
         keys.AddOptions(typeof(CoffreOptions), Settings.EnvName(CoffreOptions.Section), 0);
         keys.AddOptions(typeof(AuthSettings), Settings.EnvName(AuthSettings.Section), 0);
         keys.AddOptions(typeof(GraphQLOptions), "Coffre__GraphQL", 0);
+        keys.AddOptions(typeof(Coffre.Grains.Vaults.VaultOptions), Settings.EnvName(Coffre.Grains.Vaults.VaultOptions.Section), 0);
+        keys.AddOptions(typeof(Coffre.Storage.Outbox.OutboxDispatcherOptions), "Coffre__Outbox", 0);
+        keys._exact.Add(Settings.EnvName(VaultHosting.NirKeySetting));
+        keys._exact.Add(Settings.EnvName(VaultHosting.AuditHeadKeySetting));
+        keys._exact.Add(Settings.EnvName(VaultHosting.NotificationFolderSetting));
         keys._exact.Add(Settings.EnvName(Settings.PostgresKey));
         keys._exact.Add(Settings.EnvName(Settings.BlobKey));
         keys._exact.Add("Urls");
