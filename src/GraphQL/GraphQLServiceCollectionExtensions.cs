@@ -35,6 +35,7 @@ public static class GraphQLServiceCollectionExtensions
         services.AddSingleton<IValidationRule>(sp => sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.Introspection == true
             ? new NoOpRule()
             : new NoIntrospectionRule());
+        services.AddScoped<DataLoaders.ProfessionalsByRppsDataLoader>();
         services.AddSingleton<GraphQLRequestExecutor>();
         services.AddSingleton<GraphQLHttpEndpoint>();
         services.AddSingleton<GraphQLWebSocketEndpoint>();

@@ -152,6 +152,11 @@ public sealed class AuthorType : ObjectGraphType<Author>
         Field<NonNullGraphType<AuthorKindType>>("kind").Resolve(ctx => ctx.Source.Kind);
         Field(a => a.Id).Description("RPPS for professionals and referents, vault id for people.");
         Field(a => a.EstablishmentFiness, nullable: true);
+        Field<PublicProfessionalType>("professional")
+            .Description("The directory entry of a professional or referent author (batched per request).")
+            .Resolve(ctx => ctx.Source.Kind is AuthorKind.Professional or AuthorKind.Referent
+                ? ctx.RequestServices!.GetRequiredService<DataLoaders.ProfessionalsByRppsDataLoader>().Load(ctx.Source.Id)
+                : null);
     }
 }
 
@@ -223,5 +228,18 @@ public sealed class NotificationType : ObjectGraphType<VaultNotification>
         Field<NonNullGraphType<StringGraphType>>("payload").Description("JSON details (who, when, which document).").Resolve(ctx => ctx.Source.PayloadJson);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(ctx => ctx.Source.CreatedAt);
         Field<DateTimeOffsetGraphType>("deliveredAt").Resolve(ctx => ctx.Source.DeliveredAt);
+    }
+}
+
+public sealed class PublicProfessionalType : ObjectGraphType<Coffre.Grains.Professionals.PublicProfessional>
+{
+    public PublicProfessionalType()
+    {
+        Name = "PublicProfessional";
+        Description = "A professional's public directory entry.";
+        Field<NonNullGraphType<RppsGraphType>>("rpps").Resolve(ctx => ctx.Source.Rpps);
+        Field(p => p.DisplayName);
+        Field(p => p.ProfessionCode);
+        Field<NonNullGraphType<ProfessionSectorType>>("sector").Resolve(ctx => ctx.Source.Sector);
     }
 }

@@ -13,6 +13,10 @@ public interface IProfessionalGrain : IGrainWithStringKey
     /// <summary>The record, or null when none was registered. Operators and the professional themself.</summary>
     [Alias("get")]
     Task<ProfessionalProfile?> GetAsync(Caller caller);
+
+    /// <summary>The public directory entry (name, profession, sector), as the national directory publishes it; null when unknown.</summary>
+    [Alias("get-public")]
+    Task<PublicProfessional?> GetPublicAsync();
 }
 
 [GenerateSerializer, Immutable, Alias("coffre.register-professional")]
@@ -30,3 +34,11 @@ public sealed record ProfessionalProfile(
     [property: Id(4)] DateTimeOffset RegisteredAt,
     [property: Id(5)] DateTimeOffset UpdatedAt,
     [property: Id(6)] int Revision);
+
+/// <summary>What anyone may know of a professional: the public directory entry.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.public-professional")]
+public sealed record PublicProfessional(
+    [property: Id(0)] string Rpps,
+    [property: Id(1)] string DisplayName,
+    [property: Id(2)] string ProfessionCode,
+    [property: Id(3)] ProfessionSector Sector);

@@ -37,6 +37,9 @@ public sealed class ProfessionalGrain(
         return state.State.Profile;
     }
 
+    Task<PublicProfessional?> IProfessionalGrain.GetPublicAsync() =>
+        Task.FromResult(state.State.Profile is { } p ? new PublicProfessional(p.Rpps, p.DisplayName, p.ProfessionCode, p.Sector) : null);
+
     Task<ProfessionalProfile?> IProfessionalGrain.GetAsync(Caller caller)
     {
         if (!caller.IsOperator && !(caller.Kind == CallerKind.Professional && caller.Rpps == Rpps))

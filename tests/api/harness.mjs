@@ -1,0 +1,430 @@
+// Test harness for Coffre's API tests: one embedded Coffre server per test file, real HTTP, real tokens.
+//
+//   const api = useServer();                 // registers before/after hooks in the calling test file
+//   test('…', async () => { const { status, body } = await api.gql(token, query, variables); });
+//
+// The server is the built executable (dotnet src/Silo/bin/Release/net10.0/coffre.dll embedded …) on free loopback
+// ports with its own temporary data folder. Tokens come from the same executable's `token` verb, signed with a
+// random key handed to both (Coffre:Auth:SigningKey).
+import { spawn, execFile } from 'node:child_process';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+
+const execFileAsync = promisify(execFile);
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DLL = process.env.COFFRE_DLL ?? join(REPO, 'src', 'Silo', 'bin', 'Release', 'net10.0', 'coffre.dll');
+const READY_TIMEOUT_MS = 60_000;
+
+// ------------------------------------------------------------------ identifiers
+
+/** Luhn check digit for a string of digits. */
+export function luhnDigit(body) {
+  for (let c = 0; c <= 9; c++) {
+    if (luhnValid(body + c)) return String(c);
+  }
+  throw new Error('unreachable');
+}
+
+export function luhnValid(digits) {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+const digits = (n) => Array.from({ length: n }, () => randomInt(10)).join('');
+
+/** A valid RPPS: 11 digits, the last a Luhn check digit (starts with 1 like real RPPS numbers). */
+export function newRpps() {
+  const body = '1' + digits(9);
+  return body + luhnDigit(body);
+}
+
+/** A valid FINESS: département 75 + 6 digits + Luhn check digit. */
+export function newFiness() {
+  const body = '75' + digits(6);
+  return body + luhnDigit(body);
+}
+
+/** A valid NIR: sex digit, 12 more digits, key = 97 − (number mod 97). */
+export function newNir() {
+  const body = String(1 + randomInt(2)) + digits(2) + String(1 + randomInt(9)).padStart(2, '0') + '75' + digits(6);
+  const key = 97 - Number(BigInt(body) % 97n);
+  return body + String(key).padStart(2, '0');
+}
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** A well-formed vault id (v- + 20 Crockford base32 characters) that names no vault. */
+export function newVaultIdLike() {
+  return 'v-' + Array.from({ length: 20 }, () => CROCKFORD[randomInt(32)]).join('');
+}
+
+/** Relay global id as the server encodes it: base64url("Type:localId") without padding. */
+export function globalId(type, localId) {
+  return Buffer.from(`${type}:${localId}`, 'utf8').toString('base64url');
+}
+
+export const sha256Hex = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+// ------------------------------------------------------------------ processes and ports
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes; returns that value or throws `message`. */
+export async function waitFor(probe, { timeoutMs = 15_000, intervalMs = 100, message = 'condition not met in time' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`${message} (after ${timeoutMs} ms)`);
+}
+
+/**
+ * Starts one embedded Coffre server. `args` are extra `--Key=value` settings.
+ * Returns { baseUrl, dataPath, signingKey, output(), stop() }.
+ */
+export async function startServer(args = []) {
+  if (!existsSync(DLL)) {
+    throw new Error(`${DLL} is missing: run 'dotnet build src/Silo -c Release' first`);
+  }
+  const [httpPort, siloPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const dataPath = await mkdtemp(join(tmpdir(), 'coffre-api-'));
+  const signingKey = randomBytes(32).toString('base64');
+  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  const lines = [];
+  const child = spawn('dotnet', [DLL, 'embedded',
+    '--urls', baseUrl,
+    `--Coffre:DataPath=${dataPath}`,
+    `--Coffre:Cluster:SiloPort=${siloPort}`,
+    `--Coffre:Cluster:GatewayPort=${gatewayPort}`,
+    `--Coffre:Auth:SigningKey=${signingKey}`,
+    '--Coffre:Dashboard=false',
+    '--Logging:LogLevel:Default=Warning',
+    '--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information',
+    ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+  const keep = (chunk) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.length > 0) lines.push(line);
+    }
+    if (lines.length > 400) lines.splice(0, lines.length - 400);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const exit = new Promise((r) => child.on('exit', (code, signal) => { exited = { code, signal }; r(exited); }));
+  const output = () => lines.slice(-60).join('\n');
+
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5_000);
+    await exit;
+    clearTimeout(timer);
+    await rm(dataPath, { recursive: true, force: true }).catch(() => {});
+  };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited) {
+      throw new Error(`coffre exited (${JSON.stringify(exited)}) before it was ready:\n${output()}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === 200) break;
+      await response.arrayBuffer();
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`coffre was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { baseUrl, dataPath, signingKey, output, stop, child };
+}
+
+// ------------------------------------------------------------------ the API client
+
+/** A client bound to one running server. */
+export function client(server) {
+  const { baseUrl, signingKey, dataPath } = server;
+
+  /** Mints a token with the `token` verb: token('operator', 'op-1'), token('patient', vaultId), token('professional', 'x', { rpps, profession, finess }). */
+  async function token(role, subject, { rpps, profession, finess, hours } = {}) {
+    const args = [DLL, 'token', '--role', role, '--subject', subject];
+    if (rpps) args.push('--rpps', rpps);
+    if (profession) args.push('--profession', profession);
+    if (finess) args.push('--finess', finess);
+    if (hours) args.push('--hours', String(hours));
+    args.push(`--Coffre:DataPath=${dataPath}`, `--Coffre:Auth:SigningKey=${signingKey}`);
+    const { stdout } = await execFileAsync('dotnet', args, { env: { ...process.env, DOTNET_NOLOGO: '1' } });
+    const jwt = stdout.trim().split('\n').pop();
+    assert.match(jwt, /^[\w-]+\.[\w-]+\.[\w-]+$/, `token verb printed no JWT: ${stdout}`);
+    return jwt;
+  }
+
+  /** A professional: mints the token and returns { rpps, profession, finess, token }. */
+  async function professional(profession, { rpps = newRpps(), finess } = {}) {
+    return { rpps, profession, finess, token: await token('professional', `pro-${rpps}`, { rpps, profession, finess }) };
+  }
+
+  const auth = (t) => (t ? { authorization: `Bearer ${t}` } : {});
+
+  /** POST /graphql; returns { status, body, headers }. */
+  async function gql(t, query, variables, { headers = {}, operationName } = {}) {
+    const response = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...auth(t), ...headers },
+      body: JSON.stringify({ query, variables, operationName }),
+    });
+    const text = await response.text();
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { raw: text };
+    }
+    return { status: response.status, body, headers: response.headers };
+  }
+
+  /** Like gql but asserts 200, no errors, and returns data. */
+  async function ok(t, query, variables) {
+    const { status, body } = await gql(t, query, variables);
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(body.errors, undefined, `unexpected errors: ${JSON.stringify(body.errors)}`);
+    return body.data;
+  }
+
+  /**
+   * POST /vaults/{vaultId}/documents as multipart: a 'metadata' JSON part then a 'file' part.
+   * size and sha256 default to the real ones; pass them in metadata to lie.
+   */
+  async function upload(t, vaultId, metadata, bytes, contentType = 'text/plain') {
+    const content = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes);
+    const meta = { size: content.length, sha256: sha256Hex(content), ...metadata };
+    const form = new FormData();
+    form.append('metadata', new Blob([JSON.stringify(meta)], { type: 'application/json' }), 'metadata.json');
+    form.append('file', new Blob([content], { type: contentType }), 'document');
+    const response = await fetch(`${baseUrl}/vaults/${encodeURIComponent(vaultId)}/documents`, { method: 'POST', headers: auth(t), body: form });
+    const text = await response.text();
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { raw: text };
+    }
+    return { status: response.status, body, headers: response.headers };
+  }
+
+  /** GET a downloadPath; returns { status, headers, bytes, body (parsed JSON error when not 200) }. */
+  async function download(t, path) {
+    const response = await fetch(`${baseUrl}${path}`, { headers: auth(t) });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    let body = null;
+    if (response.status !== 200) {
+      try {
+        body = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        body = { raw: bytes.toString('utf8') };
+      }
+    }
+    return { status: response.status, headers: response.headers, bytes, body };
+  }
+
+  /** Files stored for a vault: <DataPath>/content/vaults/<vaultId>/ */
+  async function storedFiles(vaultId) {
+    try {
+      return (await readdir(join(dataPath, 'content', 'vaults', vaultId))).sort();
+    } catch (e) {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  return { baseUrl, dataPath, token, professional, gql, ok, upload, download, storedFiles, auth };
+}
+
+/**
+ * Registers before/after hooks that start and stop one server for the calling test file. Returns an object
+ * whose fields (server, api, and everything `client()` returns) are filled in by the before hook.
+ */
+export function useServer(args = []) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await startServer(args);
+    Object.assign(ctx, client(ctx.server));
+  }, { timeout: READY_TIMEOUT_MS + 10_000 });
+  after(async () => {
+    await ctx.server?.stop();
+  });
+  return ctx;
+}
+
+// ------------------------------------------------------------------ GraphQL operations used by the tests
+
+export const OPEN_VAULT = `mutation OpenVault($input: OpenVaultInput!) {
+  openVault(input: $input) { vault { id vaultId status basis } userErrors { code field message } }
+}`;
+
+export const GRANT_ACCESS = `mutation GrantAccess($input: GrantAccessInput!) {
+  grantAccess(input: $input) { grant { id grantee scope { classCodes typeCodes } treatingPhysician } userErrors { code field message } }
+}`;
+
+export const BLOCK = `mutation Block($input: ProfessionalRefInput!) {
+  blockProfessional(input: $input) { blockedRpps userErrors { code field message } }
+}`;
+
+export const ADD_REPRESENTATIVE = `mutation AddRepresentative($input: AddRepresentativeInput!) {
+  addRepresentative(input: $input) { representative { representativeVaultId kind } userErrors { code field message } }
+}`;
+
+export const ADD_REFERENT = `mutation AddReferent($input: AddReferentInput!) {
+  addReferent(input: $input) { referent { rpps } userErrors { code field message } }
+}`;
+
+export const inOneYear = () => new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
+
+export const identity = (familyName = 'Martin', givenNames = 'Camille') => ({ familyName, givenNames, birthDate: '1984-05-17', sex: 'FEMALE' });
+
+/** Opens a vault as a social worker (referent) with the person's consent; returns the vault id. */
+export async function openVaultAsReferent(api, referentToken, { nir, familyName, givenNames, consentScope = {} } = {}) {
+  const data = await api.ok(referentToken, OPEN_VAULT, {
+    input: {
+      identity: identity(familyName, givenNames),
+      nir,
+      consent: { method: 'IN_APP', expiresAt: inOneYear(), ...consentScope },
+    },
+  });
+  assert.deepEqual(data.openVault.userErrors, [], JSON.stringify(data.openVault.userErrors));
+  assert.equal(data.openVault.vault.status, 'ACTIVE');
+  return data.openVault.vault.vaultId;
+}
+
+export async function grant(api, ownerToken, vaultId, rpps, extra = {}) {
+  const data = await api.ok(ownerToken, GRANT_ACCESS, { input: { vaultId, rpps, ...extra } });
+  assert.deepEqual(data.grantAccess.userErrors, [], JSON.stringify(data.grantAccess.userErrors));
+  return data.grantAccess.grant.id;
+}
+
+export async function block(api, ownerToken, vaultId, rpps) {
+  const data = await api.ok(ownerToken, BLOCK, { input: { vaultId, rpps } });
+  assert.deepEqual(data.blockProfessional.userErrors, []);
+}
+
+export async function addRepresentative(api, operatorToken, vaultId, representativeVaultId, kind = 'PARENT') {
+  const data = await api.ok(operatorToken, ADD_REPRESENTATIVE, { input: { vaultId, representativeVaultId, kind } });
+  assert.deepEqual(data.addRepresentative.userErrors, [], JSON.stringify(data.addRepresentative.userErrors));
+}
+
+/** Uploads and asserts 201; returns the response's data (documentId, downloadPath, sha256, …). */
+export async function deposit(api, t, vaultId, metadata, bytes = `content of ${metadata.title} ${randomBytes(4).toString('hex')}`, contentType = 'text/plain') {
+  const { status, body } = await api.upload(t, vaultId, metadata, bytes, contentType);
+  assert.equal(status, 201, `upload of ${metadata.title} failed: ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+// ------------------------------------------------------------------ the scene
+
+/**
+ * A whole scene on one vault:
+ * - operator;
+ * - social worker (SOC-AS, with a FINESS) who opens the vault with the person's consent: the vault's referent;
+ * - owner: the person (patient token, subject = vault id);
+ * - doctor (10) with a grant on everything (the "grantee");
+ * - podiatrist (80) with a grant on everything, whose matrix forbids delivery reports (15508-5);
+ * - dentist (40) with a grant on everything, whose matrix forbids advance directives (EXPPAT_3);
+ * - blocked doctor (10): granted, then blocked by the owner (a block wins over any basis);
+ * - professional without basis: a doctor (10) nobody gave access;
+ * - other patient: the owner of an unrelated vault;
+ * - representative: the owner of a second vault, made PARENT of the first by the operator;
+ * - documents deposited through the upload endpoint (see `docs`).
+ */
+export async function buildScene(api, { nir } = {}) {
+  const operator = { token: await api.token('operator', 'op-coffre-tests') };
+  const socialWorker = await api.professional('SOC-AS', { finess: newFiness() });
+  const vaultId = await openVaultAsReferent(api, socialWorker.token, { nir });
+  const owner = { vaultId, token: await api.token('patient', vaultId) };
+
+  const [doctor, podiatrist, dentist, blocked, noBasis] = await Promise.all([
+    api.professional('10'), api.professional('80'), api.professional('40'), api.professional('10'), api.professional('10'),
+  ]);
+  doctor.grantId = await grant(api, owner.token, vaultId, doctor.rpps);
+  podiatrist.grantId = await grant(api, owner.token, vaultId, podiatrist.rpps);
+  dentist.grantId = await grant(api, owner.token, vaultId, dentist.rpps);
+  blocked.grantId = await grant(api, owner.token, vaultId, blocked.rpps);
+  await block(api, owner.token, vaultId, blocked.rpps);
+
+  const otherVaultId = await openVaultAsReferent(api, socialWorker.token, { familyName: 'Autre', givenNames: 'Personne' });
+  const otherPatient = { vaultId: otherVaultId, token: await api.token('patient', otherVaultId) };
+
+  const parentVaultId = await openVaultAsReferent(api, socialWorker.token, { familyName: 'Martin', givenNames: 'Parent' });
+  const representative = { vaultId: parentVaultId, token: await api.token('patient', parentVaultId) };
+  await addRepresentative(api, operator.token, vaultId, parentVaultId, 'PARENT');
+
+  const docs = {};
+  // A health document the doctor may see (biology report).
+  docs.health = await deposit(api, owner.token, vaultId, { title: 'CR biologie', classCode: '10', typeCode: '11502-2' });
+  // Masked from professionals (MASQUE_PS).
+  docs.masked = await deposit(api, owner.token, vaultId, { title: 'Synthèse masquée', classCode: '10', typeCode: '34133-9', maskedFromProfessionals: true });
+  // Private: never shown to professionals.
+  docs.private = await deposit(api, owner.token, vaultId, { title: 'Note privée', classCode: '90', typeCode: 'DOCPAT01', private: true });
+  // INVISIBLE_REPRESENTANTS_LEGAUX.
+  docs.hiddenFromRepresentatives = await deposit(api, owner.token, vaultId, { title: 'Lettre de liaison confidentielle', classCode: '10', typeCode: '11490-0', invisibleToRepresentatives: true });
+  // Delivery report: podiatrists may not read it.
+  docs.delivery = await deposit(api, owner.token, vaultId, { title: "CR d'accouchement", classCode: '10', typeCode: '15508-5' });
+  // Advance directives: dentists may not read them.
+  docs.directives = await deposit(api, owner.token, vaultId, { title: 'Directives anticipées', classCode: '52', typeCode: 'EXPPAT_3' });
+  // A social attestation deposited by the social worker (its author, and a referent).
+  docs.social = await deposit(api, socialWorker.token, vaultId, { title: 'Attestation de résidence', classCode: '52', typeCode: 'ATTEST-RESID' }, '%PDF-1.4 attestation', 'application/pdf');
+
+  return { vaultId, operator, socialWorker, owner, doctor, podiatrist, dentist, blocked, noBasis, otherPatient, representative, docs };
+}
+
+/** Reads a vault's whole access history as its owner (pages of 200). */
+export async function accessHistory(api, ownerToken, vaultId) {
+  const events = [];
+  let after = null;
+  for (let page = 0; page < 100; page++) {
+    const data = await api.ok(ownerToken, `query History($id: ID!, $after: String) {
+      vault(id: $id) { accessHistory(first: 200, after: $after) {
+        edges { cursor node { sequence actorId actorKind actorProfession operation target allowed basis reason } }
+        pageInfo { hasNextPage endCursor } totalCount } } }`, { id: vaultId, after });
+    const connection = data.vault.accessHistory;
+    events.push(...connection.edges.map((e) => e.node));
+    if (!connection.pageInfo.hasNextPage) return events;
+    after = connection.pageInfo.endCursor;
+  }
+  throw new Error('access history did not end within 100 pages');
+}
