@@ -36,6 +36,9 @@ public static class GraphQLServiceCollectionExtensions
             ? new NoOpRule()
             : new NoIntrospectionRule());
         services.AddScoped<DataLoaders.ProfessionalsByRppsDataLoader>();
+        services.AddHttpContextAccessor();
+        services.AddOptions<Activation.ActivationRateLimitOptions>().Bind(configuration.GetSection("Coffre:Activation:RateLimits"));
+        services.AddSingleton<Activation.ActivationRateLimiter>();
         services.AddSingleton<GraphQLRequestExecutor>();
         services.AddSingleton<GraphQLHttpEndpoint>();
         services.AddSingleton<GraphQLWebSocketEndpoint>();

@@ -273,19 +273,32 @@ export function client(server) {
     }
   }
 
-  return { baseUrl, dataPath, token, professional, gql, ok, upload, download, storedFiles, auth };
+  /** Files left in the content store's staging folder (<DataPath>/content/.staging), readiness probes aside. */
+  async function stagingFiles() {
+    try {
+      return (await readdir(join(dataPath, 'content', '.staging'))).filter((f) => !f.startsWith('ready-')).sort();
+    } catch (e) {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  return { baseUrl, dataPath, token, professional, gql, ok, upload, download, storedFiles, stagingFiles, auth };
 }
 
 /**
- * Registers before/after hooks that start and stop one server for the calling test file. Returns an object
- * whose fields (server, api, and everything `client()` returns) are filled in by the before hook.
+ * Registers one before hook that starts the server for the calling test file (then runs `setup(ctx)`, e.g. to build
+ * a scene) and one after hook that stops it. Returns an object whose fields (server, and everything `client()`
+ * returns) are filled in by the before hook. One hook, not two: root-level hooks of a file are not guaranteed to
+ * wait for one another on every Node version.
  */
-export function useServer(args = []) {
+export function useServer(args = [], setup = async () => {}) {
   const ctx = {};
   before(async () => {
     ctx.server = await startServer(args);
     Object.assign(ctx, client(ctx.server));
-  }, { timeout: READY_TIMEOUT_MS + 10_000 });
+    await setup(ctx);
+  }, { timeout: READY_TIMEOUT_MS + 60_000 });
   after(async () => {
     await ctx.server?.stop();
   });
@@ -401,7 +414,7 @@ export async function buildScene(api, { nir } = {}) {
   // Private: never shown to professionals.
   docs.private = await deposit(api, owner.token, vaultId, { title: 'Note privée', classCode: '90', typeCode: 'DOCPAT01', private: true });
   // INVISIBLE_REPRESENTANTS_LEGAUX.
-  docs.hiddenFromRepresentatives = await deposit(api, owner.token, vaultId, { title: 'Lettre de liaison confidentielle', classCode: '10', typeCode: '11490-0', invisibleToRepresentatives: true });
+  docs.hiddenFromReps = await deposit(api, owner.token, vaultId, { title: 'Lettre de liaison confidentielle', classCode: '10', typeCode: '11490-0', invisibleToRepresentatives: true });
   // Delivery report: podiatrists may not read it.
   docs.delivery = await deposit(api, owner.token, vaultId, { title: "CR d'accouchement", classCode: '10', typeCode: '15508-5' });
   // Advance directives: dentists may not read them.

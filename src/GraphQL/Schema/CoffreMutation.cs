@@ -1,7 +1,10 @@
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Vaults;
+using Coffre.GraphQL.Activation;
+using Coffre.GraphQL.Authorization;
 using Coffre.GraphQL.Types;
+using Coffre.Grains.Rollout;
 using Coffre.Grains;
 using Coffre.Grains.Establishments;
 using Coffre.Grains.Identity;
@@ -155,6 +158,53 @@ public sealed class CoffreMutation : ObjectGraphType
                 return (await ctx.Vault(vaultId).VerifyAuditChainAsync(caller), vaultId);
             });
 
+        Mutation<ActivateVaultInputType, ActivateVaultInput, ActivateVaultPayloadType>("activateVault",
+            "Activates the person's vault with the code from their letter or email. Every failure gets the same answer (ACTIVATION_REFUSED); " +
+            "a code locks after a few failures; each attempt (each alias) counts against the rate limit.",
+            async (ctx, _, input) =>
+            {
+                RequireAttemptAllowed(ctx);
+                var result = await ctx.Grains().GetGrain<IActivationGrain>(0)
+                    .ActivateAsync(new ActivationRequest(input.Code, input.Nir, input.BirthDate, input.VitaleSerial));
+                if (result.Outcome != ActivationOutcome.Activated)
+                {
+                    throw new ValidationFailedException("code", "with this NIR, birth date and Vitale serial does not match a valid code", "ACTIVATION_REFUSED");
+                }
+                var token = ctx.RequestServices!.GetRequiredService<IPatientTokenIssuer>().IssueFor(result.VaultId!, TimeSpan.FromHours(1));
+                return (new PatientSession(result.VaultId!, token), result.VaultId);
+            }, allowAnonymous: true);
+
+        Mutation<SetPassphraseInputType, SetPassphraseInput, SetPassphrasePayloadType>("setPassphrase",
+            "Sets the passphrase for later sign-in (the person, or a parent or tutor). Stored as a PBKDF2 hash only.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                await ctx.Vault(vaultId).SetPassphraseAsync(caller, input.Passphrase);
+                return (true, vaultId);
+            });
+
+        Mutation<SignInInputType, SignInInput, SignInPayloadType>("signIn",
+            "Signs a person in with their NIR, birth date and passphrase. Every failure gets the same answer (SIGN_IN_REFUSED).",
+            async (ctx, _, input) =>
+            {
+                RequireAttemptAllowed(ctx);
+                var refused = new ValidationFailedException("passphrase", "with this NIR and birth date does not open a vault", "SIGN_IN_REFUSED");
+                var vaultId = await ctx.RequestServices!.GetRequiredService<IVaultLocator>().FindAsync(input.Nir);
+                if (vaultId is null)
+                {
+                    Passphrases.Verify(input.Passphrase, Passphrases.Dummy);
+                    throw refused;
+                }
+                var vault = ctx.Vault(vaultId);
+                if (!await vault.CheckPassphraseAsync(input.Passphrase)
+                    || (await vault.GetAsync(Caller.Patient(vaultId))).Identity?.BirthDate != input.BirthDate)
+                {
+                    throw refused;
+                }
+                var token = ctx.RequestServices!.GetRequiredService<IPatientTokenIssuer>().IssueFor(vaultId, TimeSpan.FromHours(8));
+                return (new PatientSession(vaultId, token), vaultId);
+            }, allowAnonymous: true);
+
         Mutation<RegisterProfessionalInputType, RegisterProfessionalInput, RegisterProfessionalPayloadType>("registerProfessional",
             "Creates or updates a professional in the directory. Operators only.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(input.Rpps))
@@ -173,7 +223,7 @@ public sealed class CoffreMutation : ObjectGraphType
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>
     private void Mutation<TInputType, TInput, TPayloadType>(string name, string description,
-        Func<IResolveFieldContext, Caller, TInput, Task<(object? Result, string? VaultId)>> run)
+        Func<IResolveFieldContext, Caller, TInput, Task<(object? Result, string? VaultId)>> run, bool allowAnonymous = false)
         where TInputType : IInputObjectGraphType
         where TPayloadType : IObjectGraphType
     {
@@ -183,7 +233,7 @@ public sealed class CoffreMutation : ObjectGraphType
             .ResolveAsync(async ctx =>
             {
                 var caller = ctx.Caller();
-                if (caller.Kind == CallerKind.Anonymous)
+                if (caller.Kind == CallerKind.Anonymous && !allowAnonymous)
                 {
                     throw new AccessDeniedException("sign in first", DenialReason.NotAuthenticated);
                 }
@@ -197,6 +247,16 @@ public sealed class CoffreMutation : ObjectGraphType
                     return new MutationPayload(null, null, [new UserError(e.Code, e.Field, e.Message)]);
                 }
             });
+    }
+
+    private static void RequireAttemptAllowed(IResolveFieldContext ctx)
+    {
+        var http = ctx.RequestServices!.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>().HttpContext;
+        var client = http?.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!ctx.RequestServices!.GetRequiredService<ActivationRateLimiter>().TryAcquire(client))
+        {
+            throw new ExecutionError("too many attempts: wait a minute and retry") { Code = "RATE_LIMITED" };
+        }
     }
 
     private static string VaultIdOf(string id) =>

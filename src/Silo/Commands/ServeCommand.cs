@@ -53,6 +53,7 @@ public static class ServeCommand
         builder.Services.AddSingleton(new ServiceInfo("coffre", typeof(ServeCommand).Assembly.GetName().Version?.ToString() ?? "0", options.Role.ToString().ToLowerInvariant()));
         builder.Services.AddCoffreContentStore(builder.Configuration, options);
         builder.Services.AddCoffreVaults(builder.Configuration, options);
+        builder.Services.AddCoffreRollout(builder.Configuration, options);
         builder.Services.AddCoffreHealth(options);
         builder.Services.AddCoffreAuthentication(builder.Configuration, options);
         builder.Services.AddCoffreGraphQL(builder.Configuration, introspectionByDefault: options.Role == CoffreRole.Embedded);

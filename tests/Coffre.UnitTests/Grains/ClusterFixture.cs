@@ -30,6 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IOutbox>(new InMemoryOutbox());
             silo.Services.AddSingleton<IContentStore>(new LocalDiskContentStore(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N"))));
             silo.Services.AddOptions<VaultOptions>();
+            silo.Services.AddSingleton<Coffre.Grains.Rollout.IVaultRegistry, Coffre.Grains.Rollout.EmptyRegistry>();
         });
         Cluster = builder.Build();
     }

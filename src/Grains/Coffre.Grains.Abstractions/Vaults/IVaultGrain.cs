@@ -68,4 +68,13 @@ public interface IVaultGrain : IGrainWithStringKey
     [Alias("verify-audit")] Task<AuditChainReport> VerifyAuditChainAsync(Caller caller);
 
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
+
+    /// <summary>Pending → active, after the activation grain verified the person's code (lifecycle: system caller).</summary>
+    [Alias("activate")] Task<VaultView> ActivateAsync(Caller caller);
+
+    /// <summary>The person (or a parent/tutor) sets the passphrase for later sign-in; stored as a PBKDF2 hash only.</summary>
+    [Alias("set-passphrase")] Task SetPassphraseAsync(Caller caller, string passphrase);
+
+    /// <summary>Checks a passphrase (sign-in); failures are counted and lock sign-in for 15 minutes after 10.</summary>
+    [Alias("check-passphrase")] Task<bool> CheckPassphraseAsync(string passphrase);
 }

@@ -4,6 +4,7 @@ using Coffre.Domain.Auditing;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Vaults;
+using Coffre.Grains.Rollout;
 using Coffre.Storage.Audit;
 using Coffre.Storage.Content;
 using Coffre.Storage.Outbox;
@@ -26,8 +27,34 @@ public sealed class VaultGrain(
     IOutbox outbox,
     IContentStore content,
     IOptions<VaultOptions> options,
+    IVaultRegistry registry,
     TimeProvider clock) : Grain, IVaultGrain
 {
+    private const int MaxFailedSignIns = 10;
+    private static readonly TimeSpan SignInLockout = TimeSpan.FromMinutes(15);
+
+    /// <summary>A vault created by the national import has no grain state: it takes its initial state from the registry on first use.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (vault.State.Access is null && Ids.IsVaultId(VaultId) && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { Opposed: false } person)
+        {
+            vault.State.Access = new VaultAccessState
+            {
+                VaultId = VaultId,
+                Status = VaultStatus.Pending,
+                IsMinor = person.IsMinor,
+                Representatives = person.RepresentativeVaultIds
+                    .Select(r => new LegalRepresentative(r, RepresentationKind.Parent, Now, null, "registry")).ToList(),
+            };
+            vault.State.Identity = person.Identity;
+            vault.State.QuotaBytes = Limits.QuotaBytes;
+            vault.State.CreatedAt = Now;
+            vault.State.CreatedBy = "registry";
+            // Not written yet: the first change persists it, so merely looking at a vault writes nothing.
+        }
+        await base.OnActivateAsync(cancellationToken);
+    }
+
     private VaultOptions Limits => options.Value;
     private string VaultId => this.GetPrimaryKeyString();
     private DateTimeOffset Now => clock.GetUtcNow();
@@ -99,6 +126,59 @@ public sealed class VaultGrain(
         vault.State.Access = Access with { Status = VaultStatus.Closed };
         await vault.WriteStateAsync();
         return View(caller, decision);
+    }
+
+    async Task<VaultView> IVaultGrain.ActivateAsync(Caller caller)
+    {
+        var decision = await CheckAsync(caller, VaultAction.ManageLifecycle, null, "vault.activate", "vault");
+        if (Access.Status == VaultStatus.Pending)
+        {
+            vault.State.Access = Access with { Status = VaultStatus.Active };
+            vault.State.ActivatedAt = Now;
+            await vault.WriteStateAsync();
+        }
+        return View(caller, decision);
+    }
+
+    async Task IVaultGrain.SetPassphraseAsync(Caller caller, string passphrase)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "passphrase.update", "vault");
+        if (Passphrases.Validate(passphrase) is { } rule)
+        {
+            throw new ValidationFailedException("passphrase", rule);
+        }
+        vault.State.PassphraseHash = Passphrases.Hash(passphrase);
+        vault.State.FailedSignIns = 0;
+        vault.State.SignInLockedUntil = null;
+        await vault.WriteStateAsync();
+    }
+
+    async Task<bool> IVaultGrain.CheckPassphraseAsync(string passphrase)
+    {
+        var now = Now;
+        var caller = Caller.Patient(VaultId);
+        bool ok;
+        if (vault.State.Access is not { Status: VaultStatus.Active } || vault.State.PassphraseHash is null
+            || vault.State.SignInLockedUntil > now)
+        {
+            Passphrases.Verify(passphrase, Passphrases.Dummy);
+            ok = false;
+        }
+        else
+        {
+            ok = Passphrases.Verify(passphrase, vault.State.PassphraseHash);
+            vault.State.FailedSignIns = ok ? 0 : vault.State.FailedSignIns + 1;
+            if (vault.State.FailedSignIns >= MaxFailedSignIns)
+            {
+                vault.State.SignInLockedUntil = now + SignInLockout;
+                vault.State.FailedSignIns = 0;
+            }
+            await vault.WriteStateAsync();
+        }
+        await AuditAsync(caller, "vault.sign-in", "vault", ok
+            ? AccessDecision.Allow(LegalBasis.Owner, "signed in")
+            : AccessDecision.Deny(DenialReason.NotAuthenticated, "sign-in refused"), now);
+        return ok;
     }
 
     // ---------------------------------------------------------------- documents

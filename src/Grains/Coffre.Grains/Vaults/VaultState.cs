@@ -14,6 +14,10 @@ public sealed class VaultState
     [Id(4)] public List<string> SeenProfessionals { get; set; } = [];
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public string CreatedBy { get; set; } = "";
+    [Id(7)] public string? PassphraseHash { get; set; }
+    [Id(8)] public int FailedSignIns { get; set; }
+    [Id(9)] public DateTimeOffset? SignInLockedUntil { get; set; }
+    [Id(10)] public DateTimeOffset? ActivatedAt { get; set; }
 }
 
 /// <summary>A vault's document index (state name <c>vault-documents-v1</c>): metadata only.</summary>
