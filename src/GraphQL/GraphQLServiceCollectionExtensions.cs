@@ -15,6 +15,8 @@ namespace Coffre.GraphQL;
 public static class GraphQLServiceCollectionExtensions
 {
     public const string Path = "/graphql";
+    private const int IntrospectionMaxDepth = 15;
+    private const double IntrospectionMaxComplexity = 2_000_000;
 
     /// <summary>Registers the schema, the executor with Coffre's limits and the HTTP transport.</summary>
     public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, IConfiguration configuration, bool introspectionByDefault)
@@ -30,6 +32,18 @@ public static class GraphQLServiceCollectionExtensions
                 var limits = configuration.GetSection("Coffre:GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions();
                 c.MaxDepth = limits.MaxDepth;
                 c.MaxComplexity = limits.MaxComplexity;
+                // Tools' standard introspection query is deeper (15) and wider than API queries; where introspection is
+                // on, an introspection-only operation gets its own, still finite, limits.
+                c.ValidateComplexityDelegate = context =>
+                {
+                    var options = context.ValidationContext.RequestServices?.GetService<IOptions<GraphQLOptions>>()?.Value;
+                    if (options?.Introspection == true && IsIntrospectionOnly(context.ValidationContext.Operation)
+                        && context.MaxDepth <= IntrospectionMaxDepth && context.TotalImpact <= IntrospectionMaxComplexity)
+                    {
+                        context.Error = null;
+                    }
+                    return Task.CompletedTask;
+                };
             }));
         services.AddSingleton<IValidationRule>(sp => new MaxAliasesRule(sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.MaxAliases));
         services.AddSingleton<IValidationRule>(sp => sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.Introspection == true
@@ -52,6 +66,9 @@ public static class GraphQLServiceCollectionExtensions
         endpoints.MapCoffreDocumentContent();
         return endpoints;
     }
+
+    private static bool IsIntrospectionOnly(GraphQLParser.AST.GraphQLOperationDefinition operation) =>
+        operation.SelectionSet.Selections.All(s => s is GraphQLParser.AST.GraphQLField f && f.Name.Value.Span.StartsWith("__"));
 
     private sealed class NoOpRule : ValidationRuleBase;
 }

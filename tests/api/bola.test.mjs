@@ -283,28 +283,40 @@ revokeReferent              operator        -               NotPermitted        
 revokeReferent              owner           -               ALLOW                     # r4
 revokeReferent              grantee         -               NotPermitted              # r6
 
-# add/removeRepresentative are ManageLifecycle (VaultGrain): the operator, and by r4/r5 the owner and a parent too
+# add/removeRepresentative: operators only (VaultGrain.CheckOperatorAsync) — legal representation comes from civil status or a court decision
 addRepresentative           anonymous       -               NotAuthenticated          # r1
 addRepresentative           otherPatient    -               NotPermitted              # r5
 addRepresentative           noBasis         -               NotPermitted              # r6: never ManageLifecycle
 addRepresentative           podiatrist      -               NotPermitted              # r6
-addRepresentative           blocked         -               Blocked                   # r6
+addRepresentative           blocked         -               NotPermitted              # operators only
 addRepresentative           referent        -               NotPermitted              # r6
-addRepresentative           representative  -               ALLOW                     # r5: as the owner
+addRepresentative           representative  -               NotPermitted              # operators only
 addRepresentative           operator        -               ALLOW                     # r3: ManageLifecycle
-addRepresentative           owner           -               ALLOW                     # r4: every action but BreakGlass
+addRepresentative           owner           -               NotPermitted              # operators only
 addRepresentative           grantee         -               NotPermitted              # r6
 
 removeRepresentative        anonymous       -               NotAuthenticated          # r1
 removeRepresentative        otherPatient    -               NotPermitted              # r5
 removeRepresentative        noBasis         -               NotPermitted              # r6
 removeRepresentative        podiatrist      -               NotPermitted              # r6
-removeRepresentative        blocked         -               Blocked                   # r6
+removeRepresentative        blocked         -               NotPermitted              # operators only
 removeRepresentative        referent        -               NotPermitted              # r6
-removeRepresentative        representative  -               ALLOW                     # r5
+removeRepresentative        representative  -               NotPermitted              # operators only
 removeRepresentative        operator        -               ALLOW                     # r3
-removeRepresentative        owner           -               ALLOW                     # r4
+removeRepresentative        owner           -               NotPermitted              # operators only
 removeRepresentative        grantee         -               NotPermitted              # r6
+
+# setPassphrase (sign-in after activation) is ManageAccess: the person, a parent or a tutor
+setPassphrase               anonymous       -               NotAuthenticated          # r1 (refused by the API)
+setPassphrase               otherPatient    -               NotPermitted              # r5
+setPassphrase               noBasis         -               NotPermitted              # r6: never ManageAccess
+setPassphrase               podiatrist      -               NotPermitted              # r6
+setPassphrase               blocked         -               Blocked                   # r6
+setPassphrase               referent        -               NotPermitted              # r6
+setPassphrase               representative  -               ALLOW                     # r5: parent
+setPassphrase               operator        -               NotPermitted              # r3
+setPassphrase               owner           -               ALLOW                     # r4
+setPassphrase               grantee         -               NotPermitted              # r6
 
 # breakGlass needs no basis, only a profession that may break the glass (10, 50, 60); the noBasis row uses a fresh doctor
 breakGlass                  anonymous       -               NotAuthenticated          # r1
@@ -464,7 +476,7 @@ const OPS = {
   },
   vaultByNir: {
     kind: 'query', audit: 'vault.read',
-    run: (t) => runGql(t, 'query Q($nir: Nir!) { vaultByNir(nir: $nir) { vaultId } }', { nir: NIR }, ['vaultByNir']),
+    run: (t) => runGql(t, 'query VaultByNir($nir: Nir!) { vaultByNir(nir: $nir) { vaultId basis capabilities } }', { nir: NIR }, ['vaultByNir']),
     allowed: (r, p) => assert.equal(r.value.vaultId, p.vaultId),
   },
   'vault.documents': {
@@ -499,7 +511,7 @@ const OPS = {
   },
   'vault.notifications': {
     kind: 'query', audit: 'notifications.read', nested: true,
-    run: (t, p) => runGql(t, 'query Q($id: ID!) { vault(id: $id) { notifications(first: 5) { kind } } }', { id: p.vaultId }, ['vault', 'notifications']),
+    run: (t, p) => runGql(t, 'query Notifications($id: ID!) { vault(id: $id) { notifications(first: 5) { kind payload createdAt deliveredAt } } }', { id: p.vaultId }, ['vault', 'notifications']),
     allowed: (r) => assert.ok(Array.isArray(r.value)),
   },
   'vault.why': {
@@ -604,6 +616,12 @@ const OPS = {
     run: (t, p) => runGql(t, `mutation M($input: RemoveRepresentativeInput!) { removeRepresentative(input: $input) { removedVaultId ${PAYLOAD_ERRORS} } }`,
       { input: { vaultId: p.vaultId, representativeVaultId: p.representativeVaultId } }, ['removeRepresentative']),
     allowed: (r, p) => assert.equal(r.value.removedVaultId, p.representativeVaultId),
+  },
+  setPassphrase: {
+    kind: 'mutation', audit: 'passphrase.update',
+    run: (t, p, row) => runGql(t, `mutation M($input: SetPassphraseInput!) { setPassphrase(input: $input) { passphraseSet ${PAYLOAD_ERRORS} } }`,
+      { input: { vaultId: p.vaultId, passphrase: `correct horse battery staple ${row.caller}` } }, ['setPassphrase']),
+    allowed: (r) => assert.equal(r.value.passphraseSet, true),
   },
   breakGlass: {
     kind: 'mutation', audit: 'vault.break-glass',
@@ -759,6 +777,78 @@ describe('BOLA matrix', () => {
       assert.deepEqual(seen, [...keys].sort(), `${caller} sees the wrong documents`);
     }
   });
+
+  test('who manages the vault (grants, blocks, referents, representatives, break-glass sessions) is shown to the owner and representatives only', async () => {
+    const query = `query Managers($id: ID!) { vault(id: $id) { basis identity { familyName nirMasked }
+      grants { grantee } blocks { rpps } referents { rpps } representatives { representativeVaultId } breakGlassSessions { rpps } } }`;
+    for (const caller of ['owner', 'representative']) {
+      const v = (await api.ok(tokenOf(caller), query, { id: scene.vaultId })).vault;
+      assert.ok(v.grants.some((g) => g.grantee === scene.doctor.rpps), `${caller} sees the grants`);
+      assert.ok(v.blocks.some((b) => b.rpps === scene.blocked.rpps), `${caller} sees the blocks`);
+      assert.ok(v.referents.some((r) => r.rpps === scene.socialWorker.rpps), `${caller} sees the referents`);
+      assert.ok(v.representatives.some((r) => r.representativeVaultId === scene.representative.vaultId));
+      assert.ok(Array.isArray(v.breakGlassSessions));
+      assert.equal(v.identity.familyName, 'Martin');
+      assert.match(v.identity.nirMasked, /^[12] \*\* \*\* \*\* \*\*\* \*\*\* \d\d$/, 'the NIR is never returned in full');
+    }
+    for (const caller of ['podiatrist', 'referent', 'grantee', 'operator']) {
+      const { status, body } = await api.gql(tokenOf(caller), query, { id: scene.vaultId });
+      assert.equal(status, 200);
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      const v = body.data.vault;
+      assert.deepEqual([v.grants, v.blocks, v.referents, v.representatives, v.breakGlassSessions], [null, null, null, null, null],
+        `${caller} must not see who manages the vault: ${JSON.stringify(v)}`);
+      if (caller === 'operator') assert.equal(v.identity, null, 'operators do not see identity traits');
+    }
+  });
+
+  test('a closed vault (rule 2): the person still sees its summary and history, nobody sees or adds documents', async () => {
+    const { vaultId, ownerToken } = await freshVault();
+    const doc = await deposit(api, ownerToken, vaultId, { title: 'Avant fermeture', classCode: '90', typeCode: 'DOCPAT01' });
+    const closed = await api.ok(scene.operator.token, `mutation M($input: VaultRefInput!) { closeVault(input: $input) { vault { status } userErrors { code } } }`, { input: { vaultId } });
+    assert.equal(closed.closeVault.vault.status, 'CLOSED');
+    const summary = await api.ok(ownerToken, 'query Q($id: ID!) { vault(id: $id) { status accessHistory(first: 1) { totalCount } } }', { id: vaultId });
+    assert.equal(summary.vault.status, 'CLOSED');
+    assert.ok(summary.vault.accessHistory.totalCount > 0);
+    const representative = await api.ok(scene.representative.token, 'query Q($id: ID!) { vault(id: $id) { status } }', { id: vaultId });
+    assert.equal(representative.vault.status, 'CLOSED');
+    const denied = [
+      ['owner lists documents', await api.gql(ownerToken, 'query Q($id: ID!) { vault(id: $id) { documents { totalCount } } }', { id: vaultId })],
+      ['grantee reads the vault', await api.gql(scene.doctor.token, 'query Q($id: ID!) { vault(id: $id) { vaultId } }', { id: vaultId })],
+      ['referent reads the vault', await api.gql(scene.socialWorker.token, 'query Q($id: ID!) { vault(id: $id) { vaultId } }', { id: vaultId })],
+    ];
+    for (const [label, { body }] of denied) {
+      assert.equal(body.errors?.[0]?.extensions?.code, 'FORBIDDEN', `${label}: ${JSON.stringify(body)}`);
+      assert.equal(body.errors[0].extensions.reason, 'VaultNotActive', label);
+    }
+    const upload = await api.upload(ownerToken, vaultId, UPLOADS.own, 'after closing');
+    assert.equal(upload.status, 403);
+    assert.equal(upload.body.errors[0].extensions.reason, 'VaultNotActive');
+    const download = await api.download(ownerToken, doc.downloadPath);
+    assert.equal(download.status, 403);
+  });
+
+  // BUG: nodes(ids:) resolves the ids with Task.WhenAll, so one refused (or NOT_FOUND) id fails the whole field:
+  // the response is {"errors":[{path:["nodes"], code: FORBIDDEN}], "data": null} — the caller loses the objects it
+  // may see (and every sibling field, as nodes is non-null). Expected (Relay, and the field's own description
+  // "null where one is missing"): null at that position, with an error whose path is ["nodes", i].
+  test('nodes(ids:) checks each id on its own: another person\'s vault and document come back null with FORBIDDEN', async () => {
+    const ids = [globalId('Vault', scene.otherPatient.vaultId), globalId('Vault', scene.vaultId), globalId('Document', `${scene.vaultId}/${scene.docs.health.documentId}`)];
+    const { status, body } = await api.gql(scene.otherPatient.token, 'query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
+    assert.equal(status, 200);
+    assert.deepEqual(body.data?.nodes, [{ id: ids[0] }, null, null], JSON.stringify(body));
+    assert.deepEqual(body.errors.map((e) => [e.extensions.code, e.path.join('.')]).sort(), [['FORBIDDEN', 'nodes.1'], ['FORBIDDEN', 'nodes.2']]);
+  });
+
+  test('a document is reachable only through its own vault: another vault\'s id in the path is NOT_FOUND', async () => {
+    const path = `/vaults/${scene.otherPatient.vaultId}/documents/${scene.docs.health.documentId}/content`;
+    const r = await api.download(scene.otherPatient.token, path);
+    assert.equal(r.status, 404);
+    assert.equal(r.body.errors[0].extensions.code, 'NOT_FOUND');
+    const node = await api.gql(scene.otherPatient.token, 'query Q($id: ID!) { node(id: $id) { id } }', { id: globalId('Document', `${scene.otherPatient.vaultId}/${scene.docs.health.documentId}`) });
+    assert.equal(node.body.data.node, null);
+    assert.equal(node.body.errors[0].extensions.code, 'NOT_FOUND');
+  });
 });
 
 describe('every denial on a vault is audited', () => {
@@ -824,13 +914,19 @@ describe('server bugs found by these tests', () => {
     const refused = await api.gql(scene.doctor.token, OPEN_VAULT, { input: { identity: identity('Squat', 'Test'), nir } });
     assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(refused.body));
 
-    const lookup = await api.gql(scene.operator.token, 'query Q($nir: Nir!) { vaultByNir(nir: $nir) { vaultId } }', { nir });
-    assert.deepEqual(lookup.body, { data: { vaultByNir: null } }, `after a refused openVault the NIR must still have no vault: ${JSON.stringify(lookup.body)}`);
-
+    const lookup = await api.gql(scene.operator.token, 'query VaultByNir($nir: Nir!) { vaultByNir(nir: $nir) { vaultId } }', { nir });
     const opened = await api.gql(scene.socialWorker.token, OPEN_VAULT, {
       input: { identity: identity('Squat', 'Test'), nir, consent: { method: 'IN_APP', expiresAt: inOneYear() } },
     });
-    assert.deepEqual(opened.body.data?.openVault?.userErrors, [], `the legitimate openVault must succeed: ${JSON.stringify(opened.body)}`);
+    // Expected: the NIR still has no vault after the refusal, and the social worker's openVault then succeeds.
+    // Actual today: vaultByNir answers NOT_FOUND ("vaultId names no vault") and openVault answers CONFLICT on nir.
+    assert.deepEqual({
+      vaultByNirAfterRefusal: lookup.body,
+      legitimateOpenVaultUserErrors: opened.body.data?.openVault?.userErrors?.map((e) => `${e.code} ${e.field}: ${e.message}`),
+    }, {
+      vaultByNirAfterRefusal: { data: { vaultByNir: null } },
+      legitimateOpenVaultUserErrors: [],
+    });
     assert.equal(opened.body.data.openVault.vault.status, 'ACTIVE');
   });
 });

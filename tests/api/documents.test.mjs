@@ -321,3 +321,51 @@ describe('pagination and filters of Vault.documents', () => {
     }
   });
 });
+
+describe('the guide\'s curl commands', () => {
+  // The same shell lines as docs/graphql-guide.md (upload as the social worker, download as the person).
+  const UPLOAD = `set -eu
+cd "$WORK"
+printf '%%PDF-1.4 attestation de résidence' > attestation.pdf
+SHA=$(sha256sum attestation.pdf | cut -d' ' -f1)
+SIZE=$(stat -c %s attestation.pdf)
+printf '{"title":"Attestation de résidence","classCode":"52","typeCode":"ATTEST-RESID","size":%s,"sha256":"%s"}' "$SIZE" "$SHA" > metadata.json
+curl -s -X POST "$COFFRE/vaults/$VAULT/documents" \\
+  -H "authorization: Bearer $TOKEN" \\
+  -F "metadata=<metadata.json;type=application/json" \\
+  -F "file=@attestation.pdf;type=application/pdf"
+`;
+  const DOWNLOAD = `set -eu
+cd "$WORK"
+curl -s -f -D headers.txt -o downloaded.pdf -H "authorization: Bearer $TOKEN" "$COFFRE$DOWNLOAD_PATH"
+sha256sum downloaded.pdf | cut -d' ' -f1
+`;
+
+  test('upload with curl -F (metadata then file) and download with curl give back the same bytes', async (t) => {
+    const { execFile } = await import('node:child_process');
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const run = (script, env) => new Promise((resolve, reject) => execFile('bash', ['-c', script], { env: { ...process.env, ...env } },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout))));
+    try {
+      await run('command -v curl && command -v sha256sum');
+    } catch {
+      t.skip('curl or sha256sum is not installed');
+      return;
+    }
+    const work = await mkdtemp(join(tmpdir(), 'coffre-curl-'));
+    try {
+      const out = await run(UPLOAD, { WORK: work, COFFRE: api.baseUrl, VAULT: paged.vaultId, TOKEN: sw.token });
+      const created = JSON.parse(out).data;
+      assert.equal(created.typeCode, 'ATTEST-RESID');
+      assert.equal(created.contentType, 'application/pdf');
+      const sha = (await run(DOWNLOAD, { WORK: work, COFFRE: api.baseUrl, TOKEN: paged.token, DOWNLOAD_PATH: created.downloadPath })).trim();
+      assert.equal(sha, created.sha256);
+      assert.equal(sha, sha256Hex(await readFile(join(work, 'attestation.pdf'))));
+      assert.match(await readFile(join(work, 'headers.txt'), 'utf8'), new RegExp(`etag: "${created.sha256}"`, 'i'));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -32,131 +32,109 @@ public sealed class CoffreMutation : ObjectGraphType
             async (ctx, caller, input) =>
             {
                 var vaultId = Ids.NewVaultId();
+                INirIndexGrain? index = null;
                 if (input.Nir is { } nir)
                 {
                     var hasher = ctx.RequestServices!.GetRequiredService<NirHasher>();
-                    var holder = await ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hasher.HashHex(nir))).ClaimAsync(caller, vaultId);
-                    if (holder != vaultId)
+                    index = ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hasher.HashHex(nir)));
+                    if (await index.FindAsync(caller) is not null)
                     {
                         throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", "CONFLICT");
                     }
                 }
                 var identity = new Domain.Documents.IdentityTraits(input.Identity.FamilyName.Trim(), input.Identity.GivenNames.Trim(),
                     input.Identity.BirthDate, input.Identity.Sex, input.Nir is null ? null : Nir.Mask(input.Nir), input.Identity.UsualName);
+                // The vault decides first (authorisation, identity rules); only an opened vault binds the NIR.
                 var view = await ctx.Vault(vaultId).OpenAsync(caller, new OpenVault(identity, ToConsent(input.Consent), input.IsMinor ?? false));
+                if (index is not null && await index.ClaimAsync(caller, vaultId) != vaultId)
+                {
+                    await ctx.Vault(vaultId).CloseAsync(Caller.Operator("system:duplicate-nir"));
+                    throw new ValidationFailedException("nir", "already has a vault (opened at the same moment): ask its owner or a referent for access", "CONFLICT");
+                }
                 return (view, vaultId);
             });
 
-        Mutation<VaultRefInputType, VaultRefInput, CloseVaultPayloadType>("closeVault", "Closes a vault (operators).",
-            async (ctx, caller, input) => (await ctx.Vault(VaultIdOf(input.VaultId)).CloseAsync(caller), VaultIdOf(input.VaultId)));
+        VaultMutation<VaultRefInputType, VaultRefInput, CloseVaultPayloadType>("closeVault", "Closes a vault (operators).",
+            async (vault, caller, _) => await vault.CloseAsync(caller));
 
-        Mutation<UpdateDocumentInputType, UpdateDocumentInput, UpdateDocumentPayloadType>("updateDocument",
+        VaultMutation<UpdateDocumentInputType, UpdateDocumentInput, UpdateDocumentPayloadType>("updateDocument",
             "Changes a document's title (author) or its visibility and private flag (the person and representatives).",
-            async (ctx, caller, input) =>
+            async (vault, caller, input) => await vault.UpdateDocumentAsync(caller, input.DocumentId,
+                new DocumentChanges(input.Title, input.MaskedFromProfessionals, input.InvisibleToPatient, input.InvisibleToRepresentatives, input.Private)));
+
+        VaultMutation<DocumentRefInputType, DocumentRefInput, DeleteDocumentPayloadType>("deleteDocument", "Deletes a document and its content (the person only).",
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
-                var changes = new DocumentChanges(input.Title, input.MaskedFromProfessionals, input.InvisibleToPatient, input.InvisibleToRepresentatives, input.Private);
-                return (await ctx.Vault(vaultId).UpdateDocumentAsync(caller, input.DocumentId, changes), vaultId);
+                await vault.DeleteDocumentAsync(caller, input.DocumentId);
+                return input.DocumentId;
             });
 
-        Mutation<DocumentRefInputType, DocumentRefInput, DeleteDocumentPayloadType>("deleteDocument", "Deletes a document and its content (the person only).",
-            async (ctx, caller, input) =>
-            {
-                var vaultId = VaultIdOf(input.VaultId);
-                await ctx.Vault(vaultId).DeleteDocumentAsync(caller, input.DocumentId);
-                return (input.DocumentId, vaultId);
-            });
-
-        Mutation<GrantAccessInputType, GrantAccessInput, GrantAccessPayloadType>("grantAccess",
+        VaultMutation<GrantAccessInputType, GrantAccessInput, GrantAccessPayloadType>("grantAccess",
             "Gives a professional (rpps) or an establishment (finess) access to some document classes/types, until a date.",
-            async (ctx, caller, input) =>
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
                 if ((input.Rpps is null) == (input.Finess is null))
                 {
                     throw new ValidationFailedException("rpps", "give exactly one of rpps or finess");
                 }
                 var request = new GrantRequest(input.Rpps is null ? GranteeKind.Establishment : GranteeKind.Professional, input.Rpps ?? input.Finess!,
                     new DocumentScope(input.ClassCodes, input.TypeCodes), input.ExpiresAt, input.TreatingPhysician ?? false);
-                return (await ctx.Vault(vaultId).GrantAccessAsync(caller, request), vaultId);
+                return await vault.GrantAccessAsync(caller, request);
             });
 
-        Mutation<RevokeAccessInputType, RevokeAccessInput, RevokeAccessPayloadType>("revokeAccess", "Revokes a grant.",
-            async (ctx, caller, input) =>
+        VaultMutation<RevokeAccessInputType, RevokeAccessInput, RevokeAccessPayloadType>("revokeAccess", "Revokes a grant.",
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
-                await ctx.Vault(vaultId).RevokeAccessAsync(caller, input.GrantId);
-                return (input.GrantId, vaultId);
+                await vault.RevokeAccessAsync(caller, input.GrantId);
+                return input.GrantId;
             });
 
-        Mutation<ProfessionalRefInputType, ProfessionalRefInput, BlockProfessionalPayloadType>("blockProfessional",
+        VaultMutation<ProfessionalRefInputType, ProfessionalRefInput, BlockProfessionalPayloadType>("blockProfessional",
             "Blocks a professional: no access on any basis, break-glass included.",
-            async (ctx, caller, input) =>
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
-                await ctx.Vault(vaultId).BlockProfessionalAsync(caller, input.Rpps);
-                return (input.Rpps, vaultId);
+                await vault.BlockProfessionalAsync(caller, input.Rpps);
+                return input.Rpps;
             });
 
-        Mutation<ProfessionalRefInputType, ProfessionalRefInput, UnblockProfessionalPayloadType>("unblockProfessional", "Lifts a block.",
-            async (ctx, caller, input) =>
+        VaultMutation<ProfessionalRefInputType, ProfessionalRefInput, UnblockProfessionalPayloadType>("unblockProfessional", "Lifts a block.",
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
-                await ctx.Vault(vaultId).UnblockProfessionalAsync(caller, input.Rpps);
-                return (input.Rpps, vaultId);
+                await vault.UnblockProfessionalAsync(caller, input.Rpps);
+                return input.Rpps;
             });
 
-        Mutation<AddReferentInputType, AddReferentInput, AddReferentPayloadType>("addReferent",
+        VaultMutation<AddReferentInputType, AddReferentInput, AddReferentPayloadType>("addReferent",
             "Records a referent (trusted third party) with the person's consent: how, scope, until when.",
-            async (ctx, caller, input) =>
+            async (vault, caller, input) => await vault.AddReferentAsync(caller, new ReferentRequest(input.Rpps, input.EstablishmentFiness, ToConsent(input.Consent)!)));
+
+        VaultMutation<ProfessionalRefInputType, ProfessionalRefInput, RevokeReferentPayloadType>("revokeReferent", "Ends a referent's mandate.",
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
-                return (await ctx.Vault(vaultId).AddReferentAsync(caller, new ReferentRequest(input.Rpps, input.EstablishmentFiness, ToConsent(input.Consent)!)), vaultId);
+                await vault.RevokeReferentAsync(caller, input.Rpps);
+                return input.Rpps;
             });
 
-        Mutation<ProfessionalRefInputType, ProfessionalRefInput, RevokeReferentPayloadType>("revokeReferent", "Ends a referent's mandate.",
-            async (ctx, caller, input) =>
-            {
-                var vaultId = VaultIdOf(input.VaultId);
-                await ctx.Vault(vaultId).RevokeReferentAsync(caller, input.Rpps);
-                return (input.Rpps, vaultId);
-            });
-
-        Mutation<AddRepresentativeInputType, AddRepresentativeInput, AddRepresentativePayloadType>("addRepresentative",
+        VaultMutation<AddRepresentativeInputType, AddRepresentativeInput, AddRepresentativePayloadType>("addRepresentative",
             "Records a legal representative (parent of a minor, tutor, curator). Operators, from civil status or a court decision.",
-            async (ctx, caller, input) =>
+            async (vault, caller, input) => await vault.AddRepresentativeAsync(caller,
+                new RepresentativeRequest(RepresentativeOf(input.RepresentativeVaultId), input.Kind, input.Until, input.PersonConsentedAt)));
+
+        VaultMutation<RemoveRepresentativeInputType, RemoveRepresentativeInput, RemoveRepresentativePayloadType>("removeRepresentative", "Ends a legal representation (operators).",
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
-                var representative = GlobalId.VaultId(input.RepresentativeVaultId)
-                    ?? throw new ValidationFailedException("representativeVaultId", "is not a vault id");
-                return (await ctx.Vault(vaultId).AddRepresentativeAsync(caller, new RepresentativeRequest(representative, input.Kind, input.Until, input.PersonConsentedAt)), vaultId);
+                var representative = RepresentativeOf(input.RepresentativeVaultId);
+                await vault.RemoveRepresentativeAsync(caller, representative);
+                return representative;
             });
 
-        Mutation<RemoveRepresentativeInputType, RemoveRepresentativeInput, RemoveRepresentativePayloadType>("removeRepresentative", "Ends a legal representation (operators).",
-            async (ctx, caller, input) =>
-            {
-                var vaultId = VaultIdOf(input.VaultId);
-                var representative = GlobalId.VaultId(input.RepresentativeVaultId)
-                    ?? throw new ValidationFailedException("representativeVaultId", "is not a vault id");
-                await ctx.Vault(vaultId).RemoveRepresentativeAsync(caller, representative);
-                return (representative, vaultId);
-            });
-
-        Mutation<BreakGlassInputType, BreakGlassInput, BreakGlassPayloadType>("breakGlass",
+        VaultMutation<BreakGlassInputType, BreakGlassInput, BreakGlassPayloadType>("breakGlass",
             "Emergency access (bris de glace): a stated reason opens the emergency summary documents for a limited time; the person is notified.",
-            async (ctx, caller, input) =>
-            {
-                var vaultId = VaultIdOf(input.VaultId);
-                return (await ctx.Vault(vaultId).BreakGlassAsync(caller, input.Reason), vaultId);
-            });
+            async (vault, caller, input) => await vault.BreakGlassAsync(caller, input.Reason));
 
-        Mutation<VaultRefInputType, VaultRefInput, VerifyAuditChainPayloadType>("verifyAuditChain",
+        VaultMutation<VaultRefInputType, VaultRefInput, VerifyAuditChainPayloadType>("verifyAuditChain",
             "Recomputes the vault's audit hash chain and reports the first event that does not verify.",
-            async (ctx, caller, input) =>
-            {
-                var vaultId = VaultIdOf(input.VaultId);
-                return (await ctx.Vault(vaultId).VerifyAuditChainAsync(caller), vaultId);
-            });
+            async (vault, caller, _) => await vault.VerifyAuditChainAsync(caller));
 
         Mutation<ActivateVaultInputType, ActivateVaultInput, ActivateVaultPayloadType>("activateVault",
             "Activates the person's vault with the code from their letter or email. Every failure gets the same answer (ACTIVATION_REFUSED); " +
@@ -174,13 +152,12 @@ public sealed class CoffreMutation : ObjectGraphType
                 return (new PatientSession(result.VaultId!, token), result.VaultId);
             }, allowAnonymous: true);
 
-        Mutation<SetPassphraseInputType, SetPassphraseInput, SetPassphrasePayloadType>("setPassphrase",
+        VaultMutation<SetPassphraseInputType, SetPassphraseInput, SetPassphrasePayloadType>("setPassphrase",
             "Sets the passphrase for later sign-in (the person, or a parent or tutor). Stored as a PBKDF2 hash only.",
-            async (ctx, caller, input) =>
+            async (vault, caller, input) =>
             {
-                var vaultId = VaultIdOf(input.VaultId);
-                await ctx.Vault(vaultId).SetPassphraseAsync(caller, input.Passphrase);
-                return (true, vaultId);
+                await vault.SetPassphraseAsync(caller, input.Passphrase);
+                return true;
             });
 
         Mutation<SignInInputType, SignInInput, SignInPayloadType>("signIn",
@@ -248,6 +225,20 @@ public sealed class CoffreMutation : ObjectGraphType
                 }
             });
     }
+
+    /// <summary>A mutation on one vault: resolves the vault id (field <c>vaultId</c>), hands the grain to <paramref name="run"/>.</summary>
+    private void VaultMutation<TInputType, TInput, TPayloadType>(string name, string description, Func<IVaultGrain, Caller, TInput, Task<object?>> run)
+        where TInputType : IInputObjectGraphType
+        where TPayloadType : IObjectGraphType
+        where TInput : IVaultInput =>
+        Mutation<TInputType, TInput, TPayloadType>(name, description, async (ctx, caller, input) =>
+        {
+            var vaultId = VaultIdOf(input.VaultId);
+            return (await run(ctx.Vault(vaultId), caller, input), vaultId);
+        });
+
+    private static string RepresentativeOf(string id) =>
+        GlobalId.VaultId(id) ?? throw new ValidationFailedException("representativeVaultId", "is not a vault id");
 
     private static void RequireAttemptAllowed(IResolveFieldContext ctx)
     {

@@ -40,8 +40,27 @@ public sealed class CoffreQuery : ObjectGraphType
                 {
                     throw Errors.ErrorCodes.WithField(new ExecutionError("ids must hold at most 50 ids") { Code = Errors.ErrorCodes.Validation }, "ids");
                 }
-                // Each id is resolved by its own grain, in parallel (bounded by the 50-id cap).
-                return await Task.WhenAll(ids.Select(id => ResolveNodeAsync(ctx, id)));
+                // Each id is resolved by its own grain, in parallel (bounded by the 50-id cap); a refused or missing
+                // one is null at its position, with its error in the errors list, not the end of the whole answer.
+                return await Task.WhenAll(ids.Select(async (id, i) =>
+                {
+                    try
+                    {
+                        return await ResolveNodeAsync(ctx, id);
+                    }
+                    catch (Exception e) when (e is AccessDeniedException or ValidationFailedException)
+                    {
+                        var error = e is AccessDeniedException denied
+                            ? Errors.ErrorCodes.WithReason(new ExecutionError(denied.Reason) { Code = Errors.ErrorCodes.Forbidden }, denied.Code)
+                            : Errors.ErrorCodes.WithField(new ExecutionError(e.Message) { Code = ((ValidationFailedException)e).Code }, ((ValidationFailedException)e).Field);
+                        error.Path = [.. ctx.Path, i];
+                        lock (ctx.Errors)
+                        {
+                            ctx.Errors.Add(error);
+                        }
+                        return null;
+                    }
+                }));
             });
 
         Field<VaultType>("vault")

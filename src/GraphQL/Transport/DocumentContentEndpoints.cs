@@ -191,6 +191,11 @@ public static class DocumentContentEndpoints
 
     private static async Task<bool> Refuse(HttpContext http, Caller caller, string vaultId)
     {
+        if (BearerTokens.WasRejected(http))
+        {
+            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "the bearer token is invalid or expired", null);
+            return true;
+        }
         if (caller.Kind == CallerKind.Anonymous)
         {
             await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null);

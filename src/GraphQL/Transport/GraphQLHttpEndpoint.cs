@@ -17,6 +17,12 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
 
     public async Task HandleAsync(HttpContext http)
     {
+        if (Authorization.BearerTokens.WasRejected(http))
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            await WriteRequestErrorAsync(http, StatusCodes.Status401Unauthorized, Errors.ErrorCodes.Unauthenticated, "the bearer token is invalid or expired");
+            return;
+        }
         GraphQLRequest? request;
         if (HttpMethods.IsGet(http.Request.Method))
         {

@@ -23,7 +23,7 @@ public sealed record ExecutionOutcome(ExecutionKind Kind, ExecutionResult Result
 /// Runs one GraphQL request with Coffre's limits (document size, depth, complexity, aliases, timeout) and
 /// error translation. Shared by the HTTP endpoint and the WebSocket transport.
 /// </summary>
-public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> executer, IOptions<GraphQLOptions> options, IEnumerable<IValidationRule> extraRules)
+public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> executer, IOptions<GraphQLOptions> options, IEnumerable<IValidationRule> extraRules, CoffreSchema schema)
 {
     public async Task<ExecutionOutcome> ExecuteAsync(GraphQLRequest request, ClaimsPrincipal user, IServiceProvider services, bool allowMutations, CancellationToken cancellationToken)
     {
@@ -64,7 +64,74 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
             UnhandledExceptionDelegate = ErrorCodes.Translate,
             ValidationRules = DocumentValidator.CoreRules.Concat(extraRules),
         });
+        if (result.Errors is { Count: > 0 } errors && errors.Any(e => IsScalarRuleError(e) || LiteralRuleOf(e) is not null))
+        {
+            var mapped = new ExecutionErrors();
+            foreach (var error in errors)
+            {
+                mapped.Add(IsScalarRuleError(error) ? AsValidation(error, RuleOf(error)!) : LiteralRuleOf(error) is { } rule ? AsValidation(error, rule) : error);
+            }
+            result.Errors = mapped;
+        }
         return new ExecutionOutcome(result.Executed ? ExecutionKind.Executed : ExecutionKind.RequestError, result);
+    }
+
+    /// <summary>A scalar (Rpps, Finess, Nir, Sha256…) refused a value: its FormatException names the scalar and the rule.</summary>
+    private static bool IsScalarRuleError(ExecutionError error) => error is ValidationError && RuleOf(error) is not null;
+
+    private static FormatException? RuleOf(Exception error)
+    {
+        for (var e = error.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is FormatException format)
+            {
+                return format;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A literal argument a Coffre scalar refused (GraphQL.NET reports only "Expected type 'Rpps'"): the scalar is
+    /// asked again for its rule, so the answer names it.
+    /// </summary>
+    private FormatException? LiteralRuleOf(ExecutionError error)
+    {
+        if (error is not ValidationError { Code: "ARGUMENTS_OF_CORRECT_TYPE" })
+        {
+            return null;
+        }
+        var match = System.Text.RegularExpressions.Regex.Match(error.Message, "Expected type '([A-Za-z0-9]+)', found \"(.*)\"\\.$");
+        if (!match.Success || schema.AllTypes[match.Groups[1].Value] is not Types.CheckedStringGraphType scalar)
+        {
+            return null;
+        }
+        try
+        {
+            scalar.ParseValue(match.Groups[2].Value);
+            return null;
+        }
+        catch (FormatException rule)
+        {
+            return rule;
+        }
+    }
+
+    /// <summary>Re-states a refused scalar value as <c>VALIDATION</c> with the rule's own words and <c>extensions.field</c>.</summary>
+    private static ExecutionError AsValidation(ExecutionError error, FormatException rule)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(error.Message, @"(?:Variable '\$|Argument ')([A-Za-z0-9_.\[\]]+)'");
+        var field = match.Success ? match.Groups[1].Value.Split('.')[^1] : null;
+        var mapped = new ExecutionError(field is null ? rule.Message : $"{field}: {rule.Message}") { Code = Errors.ErrorCodes.Validation };
+        if (field is not null)
+        {
+            Errors.ErrorCodes.WithField(mapped, field);
+        }
+        foreach (var location in error.Locations ?? [])
+        {
+            mapped.AddLocation(location);
+        }
+        return mapped;
     }
 
     /// <summary>The operation the request selects, or null when the name matches none (execution then reports it).</summary>

@@ -62,7 +62,7 @@ public sealed class GraphQLWebSocketEndpoint(GraphQLRequestExecutor executor, IG
                     var first = await Task.WhenAny(receive, initDeadline);
                     if (first == initDeadline && !_acknowledged)
                     {
-                        await CloseAsync(4408, "Connection initialisation timeout");
+                        await CloseAsync(4408, "Connection initialisation timeout", receive);
                         return;
                     }
                 }
@@ -99,7 +99,7 @@ public sealed class GraphQLWebSocketEndpoint(GraphQLRequestExecutor executor, IG
                 message.Write(buffer, 0, result.Count);
                 if (message.Length > MaxMessageBytes)
                 {
-                    await CloseAsync(4400, "Message too large");
+                    await CloseAsync(4400, "Message too large", Task.CompletedTask);
                     return null;
                 }
                 if (result.EndOfMessage)
@@ -231,15 +231,41 @@ public sealed class GraphQLWebSocketEndpoint(GraphQLRequestExecutor executor, IG
 
         public GraphQLRequestExecutor Executor => endpoint.Executor;
 
-        private async Task CloseAsync(int code, string reason)
+        /// <summary>
+        /// Sends the close frame, then waits (2 s at most) for the client's own close frame before the socket is
+        /// dropped, so the client reads the close code (4408, 4401…) rather than an abnormal closure.
+        /// </summary>
+        private async Task CloseAsync(int code, string reason, Task? pendingReceive = null)
         {
-            if (socket.State == WebSocketState.Open)
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 try
                 {
                     await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None);
                 }
                 catch (WebSocketException)
+                {
+                }
+            }
+            if (pendingReceive is not null)
+            {
+                await Task.WhenAny(pendingReceive, Task.Delay(TimeSpan.FromSeconds(2)));
+            }
+            else
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                var buffer = new byte[1024];
+                try
+                {
+                    while (socket.State == WebSocketState.CloseSent)
+                    {
+                        if ((await socket.ReceiveAsync(buffer, wait.Token)).MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+                    }
+                }
+                catch (Exception e) when (e is WebSocketException or OperationCanceledException)
                 {
                 }
             }

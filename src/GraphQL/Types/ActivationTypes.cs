@@ -3,7 +3,7 @@ using GraphQL.Types;
 namespace Coffre.GraphQL.Types;
 
 public sealed record ActivateVaultInput(string Code, string Nir, DateOnly BirthDate, string VitaleSerial);
-public sealed record SetPassphraseInput(string VaultId, string Passphrase);
+public sealed record SetPassphraseInput(string VaultId, string Passphrase) : IVaultInput;
 public sealed record SignInInput(string Nir, DateOnly BirthDate, string Passphrase);
 
 /// <summary>A person's session after activation or sign-in.</summary>

@@ -6,19 +6,25 @@ namespace Coffre.GraphQL.Types;
 
 // Input records: one per mutation. GraphQL.NET builds them through their constructors.
 
+/// <summary>An input that names the vault it acts on (a vault id or a Vault global id).</summary>
+public interface IVaultInput
+{
+    string VaultId { get; }
+}
+
 public sealed record IdentityInput(string FamilyName, string GivenNames, DateOnly BirthDate, Sex Sex, string? UsualName);
 public sealed record ConsentInput(ConsentMethod Method, DateTimeOffset ExpiresAt, string? Evidence, List<string>? ClassCodes, List<string>? TypeCodes);
 public sealed record OpenVaultInput(IdentityInput Identity, string? Nir, ConsentInput? Consent, bool? IsMinor);
-public sealed record VaultRefInput(string VaultId);
-public sealed record DocumentRefInput(string VaultId, string DocumentId);
-public sealed record UpdateDocumentInput(string VaultId, string DocumentId, string? Title, bool? MaskedFromProfessionals, bool? InvisibleToPatient, bool? InvisibleToRepresentatives, bool? Private);
-public sealed record GrantAccessInput(string VaultId, string? Rpps, string? Finess, List<string>? ClassCodes, List<string>? TypeCodes, DateTimeOffset? ExpiresAt, bool? TreatingPhysician);
-public sealed record RevokeAccessInput(string VaultId, string GrantId);
-public sealed record ProfessionalRefInput(string VaultId, string Rpps);
-public sealed record AddReferentInput(string VaultId, string Rpps, string? EstablishmentFiness, ConsentInput Consent);
-public sealed record AddRepresentativeInput(string VaultId, string RepresentativeVaultId, RepresentationKind Kind, DateTimeOffset? Until, DateTimeOffset? PersonConsentedAt);
-public sealed record RemoveRepresentativeInput(string VaultId, string RepresentativeVaultId);
-public sealed record BreakGlassInput(string VaultId, string Reason);
+public sealed record VaultRefInput(string VaultId) : IVaultInput;
+public sealed record DocumentRefInput(string VaultId, string DocumentId) : IVaultInput;
+public sealed record UpdateDocumentInput(string VaultId, string DocumentId, string? Title, bool? MaskedFromProfessionals, bool? InvisibleToPatient, bool? InvisibleToRepresentatives, bool? Private) : IVaultInput;
+public sealed record GrantAccessInput(string VaultId, string? Rpps, string? Finess, List<string>? ClassCodes, List<string>? TypeCodes, DateTimeOffset? ExpiresAt, bool? TreatingPhysician) : IVaultInput;
+public sealed record RevokeAccessInput(string VaultId, string GrantId) : IVaultInput;
+public sealed record ProfessionalRefInput(string VaultId, string Rpps) : IVaultInput;
+public sealed record AddReferentInput(string VaultId, string Rpps, string? EstablishmentFiness, ConsentInput Consent) : IVaultInput;
+public sealed record AddRepresentativeInput(string VaultId, string RepresentativeVaultId, RepresentationKind Kind, DateTimeOffset? Until, DateTimeOffset? PersonConsentedAt) : IVaultInput;
+public sealed record RemoveRepresentativeInput(string VaultId, string RepresentativeVaultId) : IVaultInput;
+public sealed record BreakGlassInput(string VaultId, string Reason) : IVaultInput;
 public sealed record RegisterEstablishmentInput(string Finess, string Name, Grains.Establishments.EstablishmentKind Kind, string CategoryCode, string? LegalEntityFiness, Domain.Access.ProfessionSector Sector);
 public sealed record SetEstablishmentMemberInput(string Finess, string Rpps, bool Member);
 

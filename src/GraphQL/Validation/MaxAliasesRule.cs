@@ -16,8 +16,7 @@ public sealed class MaxAliasesRule(int maxAliases) : ValidationRuleBase
         {
             if (field.Alias is not null && ++count == maxAliases + 1)
             {
-                ctx.ReportError(new ValidationError(ctx.Document.Source, "MAX_ALIASES",
-                    $"the document uses more than {maxAliases} aliases", field));
+                ctx.ReportError(new ValidationError(ctx.Document.Source, "5.0", $"the document uses more than {maxAliases} aliases", field) { Code = "MAX_ALIASES" });
             }
         }));
     }
@@ -31,8 +30,7 @@ public sealed class NoIntrospectionRule : ValidationRuleBase
         {
             if (field.Name == "__schema" || field.Name == "__type")
             {
-                ctx.ReportError(new ValidationError(ctx.Document.Source, "INTROSPECTION_DISABLED",
-                    "introspection is disabled on this server", field));
+                ctx.ReportError(new ValidationError(ctx.Document.Source, "5.0", "introspection is disabled on this server", field) { Code = "INTROSPECTION_DISABLED" });
             }
         }));
 }

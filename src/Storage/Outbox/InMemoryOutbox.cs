@@ -107,6 +107,31 @@ public sealed class InMemoryOutbox(TimeProvider? timeProvider = null) : IOutbox
         }
     }
 
+    /// <summary>
+    /// Drops the recipient's undelivered messages of one kind (the rollout store withdraws a revoked code's email);
+    /// returns how many. What PostgreSQL's rollout store does with a DELETE in its own transaction.
+    /// </summary>
+    internal int RemoveUndelivered(string recipient, string kind)
+    {
+        lock (_lock)
+        {
+            if (!_byRecipient.TryGetValue(recipient, out var entries))
+            {
+                return 0;
+            }
+            return entries.RemoveAll(e =>
+            {
+                if (e.DeliveredAt is not null || !string.Equals(e.Message.Kind, kind, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+                _all.Remove(e.Message.Id);
+                _pending.Remove(e.Message.Id);
+                return true;
+            });
+        }
+    }
+
     /// <summary>The last error recorded for a message (for operators and tests; never logged).</summary>
     public Task<string?> LastErrorAsync(Guid id, CancellationToken cancellationToken = default)
     {

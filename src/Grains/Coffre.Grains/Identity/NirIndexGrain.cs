@@ -4,10 +4,15 @@ namespace Coffre.Grains.Identity;
 
 [GrainType("nir-index")]
 public sealed class NirIndexGrain(
-    [PersistentState(GrainNames.States.NirIndex, GrainNames.Storage)] IPersistentState<NirIndexState> state) : Grain, INirIndexGrain
+    [PersistentState(GrainNames.States.NirIndex, GrainNames.Storage)] IPersistentState<NirIndexState> state,
+    HabilitationMatrix matrix) : Grain, INirIndexGrain
 {
     Task<string?> INirIndexGrain.FindAsync(Caller caller)
     {
+        if (caller.Kind == CallerKind.Anonymous)
+        {
+            throw new AccessDeniedException("sign in first", DenialReason.NotAuthenticated);
+        }
         if (caller.Kind is not (CallerKind.Operator or CallerKind.Professional))
         {
             throw new AccessDeniedException("only operators and professionals look people up by NIR");
@@ -17,10 +22,8 @@ public sealed class NirIndexGrain(
 
     async Task<string> INirIndexGrain.ClaimAsync(Caller caller, string vaultId)
     {
-        if (caller.Kind is not (CallerKind.Operator or CallerKind.Professional))
-        {
-            throw new AccessDeniedException("only operators and referents open vaults");
-        }
+        // Only someone who may open a vault may bind a NIR to it: nobody can squat a person's NIR.
+        VaultOpening.Decide(caller, matrix, consentRecorded: true).OrThrow();
         if (state.State.VaultId is { } existing)
         {
             return existing;

@@ -67,7 +67,7 @@ public sealed class VaultGrain(
     async Task<VaultView> IVaultGrain.OpenAsync(Caller caller, OpenVault command)
     {
         var now = Now;
-        var decision = DecideOpen(caller, command);
+        var decision = VaultOpening.Decide(caller, matrix, command.Consent is not null);
         await AuditAsync(caller, "vault.create", "vault", decision, now);
         decision.OrThrow();
         if (vault.State.Access is not null)
@@ -96,22 +96,6 @@ public sealed class VaultGrain(
         vault.State.CreatedBy = AuditEvents.ActorId(caller);
         await vault.WriteStateAsync();
         return View(caller, decision);
-    }
-
-    private AccessDecision DecideOpen(Caller caller, OpenVault command)
-    {
-        if (caller.IsOperator)
-        {
-            return AccessDecision.Allow(LegalBasis.Operator, "operators open vaults");
-        }
-        if (caller.Kind == CallerKind.Professional && caller.ProfessionCode is { } code
-            && matrix.TryGetProfession(code, out var profession) && profession.Sector != ProfessionSector.Health)
-        {
-            return command.Consent is null
-                ? AccessDecision.Deny(DenialReason.ConsentRequired, "a referent opens a vault only with the person's recorded consent")
-                : AccessDecision.Allow(LegalBasis.Referent, "a social or médico-social professional opens the vault with the person's recorded consent");
-        }
-        return AccessDecision.Deny(DenialReason.NotPermitted, "only operators and social or médico-social referents open vaults");
     }
 
     async Task<VaultView> IVaultGrain.GetAsync(Caller caller)
@@ -218,7 +202,7 @@ public sealed class VaultGrain(
 
     async Task<DocumentEntry> IVaultGrain.GetDocumentAsync(Caller caller, string documentId)
     {
-        var document = FindDocument(documentId);
+        var document = await FindDocumentForAsync(caller, documentId, "document.read");
         await CheckDocumentAsync(caller, VaultAction.ReadDocument, document, "document.read", $"document:{documentId}");
         return document;
     }
@@ -284,14 +268,14 @@ public sealed class VaultGrain(
 
     async Task<DocumentEntry> IVaultGrain.AuthorizeDownloadAsync(Caller caller, string documentId)
     {
-        var document = FindDocument(documentId);
+        var document = await FindDocumentForAsync(caller, documentId, "document.download");
         await CheckDocumentAsync(caller, VaultAction.ReadDocument, document, "document.download", $"document:{documentId}");
         return document;
     }
 
     async Task<DocumentEntry> IVaultGrain.UpdateDocumentAsync(Caller caller, string documentId, DocumentChanges changes)
     {
-        var document = FindDocument(documentId);
+        var document = await FindDocumentForAsync(caller, documentId, "document.update");
         var visibilityChange = changes.MaskedFromProfessionals is not null || changes.InvisibleToPatient is not null
             || changes.InvisibleToRepresentatives is not null || changes.Private is not null;
         var action = visibilityChange ? VaultAction.ManageAccess : VaultAction.UpdateDocument;
@@ -323,7 +307,7 @@ public sealed class VaultGrain(
 
     async Task IVaultGrain.DeleteDocumentAsync(Caller caller, string documentId)
     {
-        var document = FindDocument(documentId);
+        var document = await FindDocumentForAsync(caller, documentId, "document.delete");
         await CheckDocumentAsync(caller, VaultAction.DeleteDocument, document, "document.delete", $"document:{documentId}");
         index.State.Documents[index.State.Documents.FindIndex(d => d.Id == documentId)] = document with { DeletedAt = Now, UpdatedAt = Now };
         await index.WriteStateAsync();
@@ -394,7 +378,15 @@ public sealed class VaultGrain(
 
     async Task IVaultGrain.RevokeReferentAsync(Caller caller, string rpps)
     {
-        await CheckAsync(caller, VaultAction.ManageAccess, null, "referent.revoke", $"professional:{rpps}");
+        if (caller.Kind == CallerKind.Professional && caller.Rpps == rpps)
+        {
+            // A referent may always end their own mandate.
+            await AuditAsync(caller, "referent.revoke", $"professional:{rpps}", AccessDecision.Allow(LegalBasis.Referent, "a referent ends their own mandate"), Now);
+        }
+        else
+        {
+            await CheckAsync(caller, VaultAction.ManageAccess, null, "referent.revoke", $"professional:{rpps}");
+        }
         _ = Access.Referents.FirstOrDefault(r => r.Rpps == rpps && r.RevokedAt is null)
             ?? throw new ValidationFailedException("rpps", "names no active referent of this vault", "NOT_FOUND");
         vault.State.Access = Access with { Referents = Access.Referents.Select(r => r.Rpps == rpps && r.RevokedAt is null ? r with { RevokedAt = Now } : r).ToList() };
@@ -404,7 +396,7 @@ public sealed class VaultGrain(
     async Task<LegalRepresentative> IVaultGrain.AddRepresentativeAsync(Caller caller, RepresentativeRequest request)
     {
         // Legal representation comes from civil status or a court decision: operators record it.
-        await CheckAsync(caller, VaultAction.ManageLifecycle, null, "representative.add", $"vault:{request.RepresentativeVaultId}");
+        await CheckOperatorAsync(caller, "representative.add", $"vault:{request.RepresentativeVaultId}", "legal representatives are recorded by operators from civil status or a court decision");
         if (!Ids.IsVaultId(request.RepresentativeVaultId) || request.RepresentativeVaultId == VaultId)
         {
             throw new ValidationFailedException("representativeVaultId", "must be another vault's id (v-…)");
@@ -421,7 +413,7 @@ public sealed class VaultGrain(
 
     async Task IVaultGrain.RemoveRepresentativeAsync(Caller caller, string representativeVaultId)
     {
-        await CheckAsync(caller, VaultAction.ManageLifecycle, null, "representative.remove", $"vault:{representativeVaultId}");
+        await CheckOperatorAsync(caller, "representative.remove", $"vault:{representativeVaultId}", "legal representatives are removed by operators from civil status or a court decision");
         vault.State.Access = Access with { Representatives = Access.Representatives.Where(r => r.RepresentativeVaultId != representativeVaultId).ToList() };
         await vault.WriteStateAsync();
     }
@@ -530,6 +522,19 @@ public sealed class VaultGrain(
         return decision;
     }
 
+    private async Task CheckOperatorAsync(Caller caller, string operation, string target, string rule)
+    {
+        var decision = caller.IsOperator && vault.State.Access is not null
+            ? AccessDecision.Allow(LegalBasis.Operator, rule)
+            : AccessDecision.Deny(vault.State.Access is null ? DenialReason.NotPermitted : DenialReason.NotPermitted, rule);
+        await AuditAsync(caller, operation, target, decision, Now);
+        if (vault.State.Access is null)
+        {
+            throw new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+        }
+        decision.OrThrow();
+    }
+
     private Task<AccessDecision> CheckDocumentAsync(Caller caller, VaultAction action, DocumentEntry document, string operation, string target) =>
         CheckAsync(caller, action, document.Facts(), operation, target);
 
@@ -542,6 +547,20 @@ public sealed class VaultGrain(
     private DocumentEntry FindDocument(string documentId) =>
         index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null)
         ?? throw new ValidationFailedException("documentId", "names no document of this vault", "NOT_FOUND");
+
+    /// <summary>
+    /// The document, or — when it does not exist — the answer a caller would get for the vault as a whole:
+    /// FORBIDDEN (audited) to a caller with no standing on the vault, NOT_FOUND only to one who may list it.
+    /// </summary>
+    private async Task<DocumentEntry> FindDocumentForAsync(Caller caller, string documentId, string operation)
+    {
+        if (index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null) is { } document)
+        {
+            return document;
+        }
+        await CheckAsync(caller, VaultAction.ListDocuments, null, operation, $"document:{documentId}");
+        throw new ValidationFailedException("documentId", "names no document of this vault", "NOT_FOUND");
+    }
 
     private VaultView View(Caller caller, AccessDecision decision)
     {
