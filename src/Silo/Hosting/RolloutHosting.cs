@@ -7,6 +7,9 @@ using Coffre.Grains;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Rollout;
 using Coffre.Silo.Security;
+using Coffre.Storage.Outbox;
+using Coffre.Storage.Rollout;
+using Npgsql;
 
 namespace Coffre.Silo.Hosting;
 
@@ -15,7 +18,8 @@ public static class RolloutHosting
 {
     public const string CodeKeysSection = "Coffre:Activation:CodeKeys";
     public const string CurrentCodeKeySetting = "Coffre:Activation:CurrentCodeKeyId";
-    public const string DeliveryKeySetting = "Coffre:Activation:DeliveryKey";
+    public const string DeliveryKeysSection = "Coffre:Activation:DeliveryKeys";
+    public const string CurrentDeliveryKeySetting = "Coffre:Activation:CurrentDeliveryKeyId";
 
     public static IServiceCollection AddCoffreRollout(this IServiceCollection services, IConfiguration configuration, CoffreOptions options)
     {
@@ -23,35 +27,55 @@ public static class RolloutHosting
         services.AddSingleton(CodeHasherFrom(configuration, options));
         services.AddSingleton<IPatientTokenIssuer, PatientTokenIssuer>();
         services.AddSingleton<IVaultLocator, VaultLocator>();
-        services.AddSingleton<EmptyRegistry>();
-        services.AddSingleton<IVaultRegistry>(sp => sp.GetRequiredService<EmptyRegistry>());
-        services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<EmptyRegistry>());
+        if (options.Role == CoffreRole.Embedded)
+        {
+            services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
+        }
+        else
+        {
+            services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        }
+        services.AddSingleton(DeliveryCipherFrom(configuration, options));
+        services.AddSingleton<RolloutRegistry>();
+        services.AddSingleton<IVaultRegistry>(sp => sp.GetRequiredService<RolloutRegistry>());
+        services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<RolloutRegistry>());
         return services;
     }
 
     /// <summary>Code keys by id (<c>Coffre:Activation:CodeKeys:1</c>, <c>…:2</c>, base64), the current one named by <c>CurrentCodeKeyId</c>.</summary>
-    public static CodeHasher CodeHasherFrom(IConfiguration configuration, CoffreOptions options)
+    public static CodeHasher CodeHasherFrom(IConfiguration configuration, CoffreOptions options) =>
+        new(KeysFrom(configuration, options, CodeKeysSection, "dev-code-key"), CurrentKey(configuration, options, CodeKeysSection, CurrentCodeKeySetting, "dev-code-key"));
+
+    private static Dictionary<short, byte[]> KeysFrom(IConfiguration configuration, CoffreOptions options, string section, string devFile)
     {
         var keys = new Dictionary<short, byte[]>();
-        foreach (var child in configuration.GetSection(CodeKeysSection).GetChildren())
+        foreach (var child in configuration.GetSection(section).GetChildren())
         {
             if (!short.TryParse(child.Key, out var id) || id <= 0)
             {
-                throw new StartupException($"setting {CodeKeysSection}:{child.Key} ({Settings.EnvName(CodeKeysSection)}__{child.Key}) must be named by a positive key id");
+                throw new StartupException($"setting {section}:{child.Key} ({Settings.EnvName(section)}__{child.Key}) must be named by a positive key id");
             }
-            keys[id] = Secrets.Read(configuration, options, $"{CodeKeysSection}:{child.Key}", $"dev-code-key-{id}");
+            keys[id] = Secrets.Read(configuration, options, $"{section}:{child.Key}", $"{devFile}-{id}");
         }
         if (keys.Count == 0)
         {
-            keys[1] = Secrets.Read(configuration, options, $"{CodeKeysSection}:1", "dev-code-key-1");
+            keys[1] = Secrets.Read(configuration, options, $"{section}:1", $"{devFile}-1");
         }
-        var current = short.TryParse(configuration[CurrentCodeKeySetting], out var c) ? c : keys.Keys.Max();
-        if (!keys.ContainsKey(current))
-        {
-            throw new StartupException($"setting {CurrentCodeKeySetting} ({Settings.EnvName(CurrentCodeKeySetting)}) names key {current}, which {CodeKeysSection} does not hold");
-        }
-        return new CodeHasher(keys, current);
+        return keys;
     }
+
+    private static short CurrentKey(IConfiguration configuration, CoffreOptions options, string section, string setting, string devFile)
+    {
+        var keys = KeysFrom(configuration, options, section, devFile);
+        var current = short.TryParse(configuration[setting], out var c) ? c : keys.Keys.Max();
+        return keys.ContainsKey(current)
+            ? current
+            : throw new StartupException($"setting {setting} ({Settings.EnvName(setting)}) names key {current}, which {section} does not hold");
+    }
+
+    /// <summary>Keys that encrypt codes inside activation emails (<c>Coffre:Activation:DeliveryKeys:1</c>, …, base64, 32 bytes).</summary>
+    public static DeliveryCodeCipher DeliveryCipherFrom(IConfiguration configuration, CoffreOptions options) =>
+        new(KeysFrom(configuration, options, DeliveryKeysSection, "dev-delivery-key"), CurrentKey(configuration, options, DeliveryKeysSection, CurrentDeliveryKeySetting, "dev-delivery-key"));
 
     /// <summary>A person's vault: the one a referent opened (NIR index), else the imported one (registry).</summary>
     private sealed class VaultLocator(IGrainFactory grains, NirHasher hasher, IVaultRegistry registry) : IVaultLocator

@@ -271,6 +271,10 @@ public sealed class IssuanceService
         }
         queue.Writer.TryComplete();
         await Task.WhenAll(committers).ConfigureAwait(false);
+        while (queue.Reader.TryRead(out var unsent))
+        {
+            unsent.Dispose();
+        }
         while (pool.Reader.TryRead(out var idle))
         {
             idle.Dispose();

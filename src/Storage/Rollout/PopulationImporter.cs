@@ -195,7 +195,7 @@ public sealed class PopulationImporter
                         // The same NIR twice in one chunk: close it so that the later line updates the earlier row.
                         checkpoint = Flush(ref chunk, importId, parsed.Line - 1, queue, cancellationToken);
                     }
-                    Span<byte> vitale = [];
+                    var vitale = vitaleHash[..0];
                     if (person.VitaleSerial is { } serial)
                     {
                         HashVitale(_nirHasher, serial, vitaleHash);

@@ -28,9 +28,15 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<AccessEvaluator>();
             silo.Services.AddSingleton<IAuditLog>(new InMemoryAuditLog());
             silo.Services.AddSingleton<IOutbox>(new InMemoryOutbox());
+            silo.Services.AddSingleton(new Coffre.Domain.Identifiers.NirHasher(new byte[32]));
+            silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
             silo.Services.AddSingleton<IContentStore>(new LocalDiskContentStore(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N"))));
             silo.Services.AddOptions<VaultOptions>();
-            silo.Services.AddSingleton<Coffre.Grains.Rollout.IVaultRegistry, Coffre.Grains.Rollout.EmptyRegistry>();
+            silo.Services.AddSingleton<Coffre.Storage.Rollout.IRolloutStore>(sp => new Coffre.Storage.Rollout.InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
+            silo.Services.AddOptions<Coffre.Grains.Rollout.ActivationOptions>();
+            silo.Services.AddSingleton<Coffre.Grains.Rollout.RolloutRegistry>();
+            silo.Services.AddSingleton<Coffre.Grains.Rollout.IVaultRegistry>(sp => sp.GetRequiredService<Coffre.Grains.Rollout.RolloutRegistry>());
+            silo.Services.AddSingleton<Coffre.Grains.Rollout.IActivationStore>(sp => sp.GetRequiredService<Coffre.Grains.Rollout.RolloutRegistry>());
         });
         Cluster = builder.Build();
     }

@@ -65,6 +65,11 @@ public sealed class ActivationGrain(
         return new ActivationResult(ActivationOutcome.Activated, candidate.VaultId);
     }
 
-    /// <summary>The Vitale serial's keyed hash, as the registry stores it (same pepper as the NIR).</summary>
-    private byte[] VitaleHash(string serial) => Convert.FromHexString(nirHasher.HashHex("VITALE:" + serial.Trim()));
+    /// <summary>The Vitale serial's keyed hash, exactly as the import stored it.</summary>
+    private byte[] VitaleHash(string serial)
+    {
+        var hash = new byte[NirHasher.HashSize];
+        Storage.Rollout.PopulationImporter.HashVitale(nirHasher, serial ?? "", hash);
+        return hash;
+    }
 }
