@@ -6,11 +6,17 @@ namespace Coffre.Silo.Commands;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: coffre [embedded|silo|gateway|migrate|token|help] [--Key=value ...]
+        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|help] [--Key=value ...]
           embedded   one process, no external service (default)
           silo       cluster silo on PostgreSQL + Blob storage, serves GraphQL too
           gateway    GraphQL front end as a client of the cluster
           migrate    apply Coffre's PostgreSQL schema (idempotent)
+          import     load a population file: --file F [--import-id ID] [--report R] [--chunk-size N] (resumable)
+          campaign   create --id ID [--name N] [--departements 75,93] [--opposition-weeks 6] [--validity-weeks 6]
+                     issue --id ID [--chunk-size N] [--writers N]   (idempotent, resumable)
+                     status --id ID | export --id ID --out DIR
+          opposition record a person's opposition: --nir N --by WHO [--channel operator|person]
+          generate-population --count N --out F [--seed S]   a deterministic synthetic population file
           schema     print the GraphQL schema (SDL) as committed in schema.graphql
           token      mint a development token: --role operator|patient|professional --subject ID
                      [--rpps N --profession CODE [--finess N]] [--hours H]
@@ -30,6 +36,10 @@ public static class CommandLine
                 "migrate" => await MigrateCommand.RunAsync(rest),
                 "token" => await TokenCommand.RunAsync(rest),
                 "schema" => PrintSchema(),
+                "import" => await RolloutCommands.ImportAsync(rest),
+                "campaign" => await RolloutCommands.CampaignAsync(rest),
+                "opposition" => await RolloutCommands.OppositionAsync(rest),
+                "generate-population" => await RolloutCommands.GeneratePopulationAsync(rest),
                 "help" or "--help" => PrintUsage(0),
                 _ => PrintUsage(2),
             };

@@ -12,7 +12,7 @@ public sealed class ConsoleProgress(string label, long? total, TimeSpan? lineInt
     private readonly bool _terminal = !Console.IsErrorRedirected;
     private readonly TimeSpan _interval = lineInterval ?? TimeSpan.FromSeconds(5);
     private readonly Lock _lock = new();
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private TimeSpan? _lastDraw;
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
@@ -21,7 +21,7 @@ public sealed class ConsoleProgress(string label, long? total, TimeSpan? lineInt
         lock (_lock)
         {
             var now = _clock.Elapsed;
-            if (now - _lastDraw < (_terminal ? TimeSpan.FromMilliseconds(200) : _interval))
+            if (_lastDraw is { } last && now - last < (_terminal ? TimeSpan.FromMilliseconds(200) : _interval))
             {
                 return;
             }

@@ -1,0 +1,934 @@
+using System.Text;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Rollout;
+using Coffre.Storage.Content;
+using Coffre.Storage.Outbox;
+using Coffre.Storage.Rollout;
+using Xunit;
+using Xunit.Abstractions;
+using static Coffre.IntegrationTests.Rollout.RolloutKit;
+
+namespace Coffre.IntegrationTests.Rollout;
+
+/// <summary>
+/// The contract every <see cref="IRolloutStore"/> passes, PostgreSQL (cluster, with Azurite for print batches) and
+/// in-memory (embedded, local disk) alike: the store's operations, then import, opposition and issuance end to end.
+/// </summary>
+public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly string _files = Path.Combine(Path.GetTempPath(), "coffre-rollout-" + Guid.NewGuid().ToString("N")[..12]);
+
+    protected ITestOutputHelper Output { get; } = output;
+
+    protected abstract IRolloutStore Store { get; }
+
+    protected abstract IContentStore Content { get; }
+
+    protected abstract IOutbox Outbox { get; }
+
+    /// <summary>Store-specific checks after an issuance (the PostgreSQL tests count rows in SQL).</summary>
+    protected virtual Task CheckInvariantsAsync(string campaignId) => Task.CompletedTask;
+
+    protected abstract Task InitializeStoreAsync();
+
+    protected abstract Task DisposeStoreAsync();
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_files);
+        await InitializeStoreAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await DisposeStoreAsync();
+        Directory.Delete(_files, recursive: true);
+    }
+
+    protected string Files => _files;
+
+    // ------------------------------------------------------------------ helpers
+
+    private static long _nextIndex = 1000;
+
+    /// <summary>Synthetic people not used by another test of this process (the registry is per test anyway).</summary>
+    protected static List<PersonRecord> People(int count)
+    {
+        var first = Interlocked.Add(ref _nextIndex, count) - count;
+        return [.. Enumerable.Range(0, count).Select(i => Person(first + i))];
+    }
+
+    protected async Task CommitRowsAsync(string importId, IEnumerable<RegistryRow> rows)
+    {
+        var run = await Store.GetImportAsync(importId) ?? await Store.BeginImportAsync(importId, "test.csv", new string('a', 64), T0);
+        using var chunk = new ImportChunk(importId, run.LinesDone, T0);
+        var line = run.LinesDone;
+        foreach (var row in rows)
+        {
+            Assert.True(chunk.Add(++line, row));
+        }
+        await Store.CommitImportChunkAsync(chunk);
+    }
+
+    protected Task<Campaign> CampaignAsync(string id, IReadOnlyList<string>? departements = null, TimeSpan? validity = null) =>
+        Store.CreateCampaignAsync(new NewCampaign(id, "Campaign " + id, departements, "operator:test", CodeValidity: validity), T0);
+
+    /// <summary>A chunk giving each person a code: email when they have one, else a letter in batch <paramref name="batchNo"/>.</summary>
+    protected static (IssuanceChunk Chunk, Dictionary<string, string> Codes) Chunk(string campaignId, IEnumerable<EligiblePerson> people, int batchNo = 1,
+        short keyId = 1, DateTimeOffset? issuedAt = null, TimeSpan? validity = null)
+    {
+        var list = people.ToList();
+        var hasher = Hasher(keyId);
+        var chunk = new IssuanceChunk(Math.Max(1, list.Count));
+        var at = issuedAt ?? T0;
+        var expires = at + (validity ?? TimeSpan.FromDays(42));
+        chunk.Reset(campaignId, keyId, at, expires);
+        var codes = new Dictionary<string, string>();
+        var template = Cipher.Template(campaignId, expires);
+        foreach (var person in list)
+        {
+            var code = ActivationCodes.Generate();
+            var hash = new byte[32];
+            hasher.Hash(code, hash);
+            codes[person.VaultId] = code;
+            if (person.HasEmail)
+            {
+                var payload = new System.Buffers.ArrayBufferWriter<byte>();
+                Cipher.WritePayload(payload, template, person.VaultId, code);
+                chunk.AddEmail(person.NirHash, person.VaultId, hash, Guid.CreateVersion7(), payload.WrittenSpan);
+            }
+            else
+            {
+                chunk.AddLetter(person.NirHash, person.VaultId, hash);
+            }
+        }
+        if (chunk.Letters > 0)
+        {
+            chunk.BatchNo = batchNo;
+            chunk.PrintBatch = new PrintBatch(campaignId, batchNo, PrintBatchFiles.CsvKey(campaignId, batchNo), chunk.Letters, new string('0', 64), at);
+        }
+        return (chunk, codes);
+    }
+
+    protected async Task<List<OutboxMessage>> ActivationMessagesAsync() =>
+        [.. (await Outbox.ClaimAsync(1_000_000, TimeSpan.FromMinutes(1))).Where(m => m.Kind == DeliveryCodeCipher.OutboxKind)];
+
+    protected async Task ImportAsync(IEnumerable<PersonRecord> people, string? importId = null, int chunkSize = 100_000)
+    {
+        var file = WriteFile(Files, people);
+        var result = await Importer(Store, chunkSize).ImportAsync(importId ?? "imp-" + Guid.NewGuid().ToString("N")[..8], file, file + ".rejects");
+        Assert.Equal(0, result.Rejected);
+    }
+
+    // ------------------------------------------------------------------ import and registry
+
+    [Fact]
+    public async Task Import_chunk_inserts_then_updates_without_duplicates_and_moves_the_checkpoint()
+    {
+        var people = People(5);
+        var run = await Store.BeginImportAsync("imp-1", "people.csv", new string('b', 64), T0);
+        Assert.Equal(0, run.LinesDone);
+
+        using (var chunk = new ImportChunk("imp-1", 0, T0))
+        {
+            Assert.True(chunk.Add(1, Row(people[0])));
+            Assert.True(chunk.Add(2, Row(people[1])));
+            Assert.False(chunk.Add(3, Row(people[1])));       // same NIR twice in a chunk: refused, the importer splits
+            chunk.Reject(new RowError(3, "nir", "is required"));
+            Assert.True(chunk.Add(4, Row(people[2])));
+            await Store.CommitImportChunkAsync(chunk);
+        }
+        run = (await Store.GetImportAsync("imp-1"))!;
+        Assert.Equal((4L, 3L, 1L), (run.LinesDone, run.RowsAccepted, run.RowsRejected));
+
+        // The next chunk updates person 1 (new email) and adds person 3.
+        var moved = people[1] with { Email = "moved@example.test" };
+        using (var chunk = new ImportChunk("imp-1", 4, T0.AddMinutes(1)))
+        {
+            chunk.Add(5, Row(moved));
+            chunk.Add(6, Row(people[3]));
+            await Store.CommitImportChunkAsync(chunk);
+        }
+        Assert.Equal(4, await Store.CountPeopleAsync());
+        var stored = (await Store.FindPersonAsync(NirHash(people[1])))!;
+        Assert.Equal("moved@example.test", stored.Email);
+        Assert.Equal(T0.AddMinutes(1), stored.UpdatedAt);
+        Assert.Equal(PersonStatus.Registered, stored.Status);
+
+        // A chunk that does not continue from the checkpoint is refused and stores nothing.
+        using (var stale = new ImportChunk("imp-1", 4, T0))
+        {
+            stale.Add(5, Row(people[4]));
+            await Assert.ThrowsAsync<ImportCheckpointException>(() => Store.CommitImportChunkAsync(stale));
+        }
+        Assert.Null(await Store.FindPersonAsync(NirHash(people[4])));
+
+        var completed = await Store.CompleteImportAsync("imp-1", T0.AddHours(1));
+        Assert.Equal(T0.AddHours(1), completed.CompletedAt);
+        using (var late = new ImportChunk("imp-1", 6, T0))
+        {
+            late.Add(7, Row(people[4]));
+            await Assert.ThrowsAsync<ImportCheckpointException>(() => Store.CommitImportChunkAsync(late));
+        }
+    }
+
+    [Fact]
+    public async Task An_import_resumes_only_with_the_same_file()
+    {
+        await Store.BeginImportAsync("imp-sha", "a.csv", new string('c', 64), T0);
+        Assert.Equal(new string('c', 64), (await Store.BeginImportAsync("imp-sha", "a.csv", new string('C', 64), T0.AddHours(1))).FileSha256);
+        var error = await Assert.ThrowsAsync<ImportFileMismatchException>(() => Store.BeginImportAsync("imp-sha", "a.csv", new string('d', 64), T0));
+        Assert.Equal(new string('c', 64), error.Expected);
+    }
+
+    [Fact]
+    public async Task A_person_is_found_by_nir_hash_and_by_the_derived_vault_id_with_every_field()
+    {
+        var minor = Enumerable.Range(1, 200).Select(i => Person(i)).First(p => p.RepresentativeNirs.Count > 0);
+        await CommitRowsAsync("imp-find", [Row(minor)]);
+
+        var byNir = (await Store.FindPersonAsync(NirHash(minor)))!;
+        var vaultId = RegistryVaultIds.For(NirHash(minor));
+        Assert.True(Ids.IsVaultId(vaultId));
+        Assert.Equal(vaultId, byNir.VaultId);
+        var byVault = (await Store.FindPersonByVaultIdAsync(vaultId))!;
+        foreach (var person in new[] { byNir, byVault })
+        {
+            Assert.Equal(NirHash(minor), person.NirHash);
+            Assert.Equal(Nir.Mask(minor.Nir), person.NirMasked);
+            Assert.Equal(minor.BirthDate, person.BirthDate);
+            Assert.Equal((minor.FamilyName, minor.GivenNames, minor.Sex, minor.Email), (person.FamilyName, person.GivenNames, person.Sex, person.Email));
+            Assert.Equal(minor.Address, person.Address);
+            Assert.Equal(minor.Address!.Departement, person.Departement);
+            Assert.Equal(minor.VitaleSerial is null ? null : VitaleHash(minor.VitaleSerial), person.VitaleHash);
+            Assert.Equal(minor.RepresentativeNirs.Select(NirHash), person.RepresentativeNirHashes);
+            Assert.Equal(minor.RepresentativeNirs.Select(n => RegistryVaultIds.For(NirHash(n))), person.RepresentativeVaultIds);
+            Assert.Equal("imp-find", person.ImportId);
+            Assert.False(person.Opposed);
+        }
+        Assert.Null(await Store.FindPersonByVaultIdAsync(Ids.NewVaultId()));
+        Assert.Null(await Store.FindPersonAsync(new byte[32]));
+    }
+
+    // ------------------------------------------------------------------ campaigns
+
+    [Fact]
+    public async Task Campaign_creation_is_idempotent_and_checked()
+    {
+        var created = await CampaignAsync("c-75", ["75", "2a", "75"]);
+        Assert.Equal(["2A", "75"], created.Departements);
+        Assert.Equal(T0.AddDays(42), created.OppositionWindowEndsAt);
+        Assert.Equal(TimeSpan.FromDays(42), created.CodeValidity);
+        Assert.Equal(CampaignStatus.Created, created.Status);
+        Assert.Equal(created, await CampaignAsync("c-75", ["2A", "75"]));
+        Assert.Equal(created, await Store.GetCampaignAsync("c-75"));
+
+        await Assert.ThrowsAsync<CampaignConflictException>(() => CampaignAsync("c-75", ["75"]));
+        await Assert.ThrowsAsync<ArgumentException>(() => CampaignAsync("C 75"));
+        await Assert.ThrowsAsync<ArgumentException>(() => CampaignAsync("c-empty", []));
+        Assert.Null(await Store.GetCampaignAsync("nope"));
+
+        var everyone = await Store.CreateCampaignAsync(new NewCampaign("c-all", "All", null, "op", TimeSpan.FromDays(7), TimeSpan.FromDays(10)), T0);
+        Assert.Null(everyone.Departements);
+        Assert.Equal(T0.AddDays(7), everyone.OppositionWindowEndsAt);
+        Assert.Equal(["c-75", "c-all"], (await Store.ListCampaignsAsync()).Select(c => c.CampaignId));
+
+        await Store.SetCampaignStatusAsync("c-all", CampaignStatus.Closed);
+        Assert.Equal(CampaignStatus.Closed, (await Store.GetCampaignAsync("c-all"))!.Status);
+        await Assert.ThrowsAsync<CampaignNotFoundException>(() => Store.SetCampaignStatusAsync("nope", CampaignStatus.Closed));
+
+        Assert.Equal(1, await Store.AllocatePrintBatchAsync("c-75"));
+        Assert.Equal(2, await Store.AllocatePrintBatchAsync("c-75"));
+        Assert.Equal(1, await Store.AllocatePrintBatchAsync("c-all"));
+        await Assert.ThrowsAsync<CampaignNotFoundException>(() => Store.AllocatePrintBatchAsync("nope"));
+    }
+
+    [Fact]
+    public async Task Eligible_people_page_by_nir_hash_within_the_segment()
+    {
+        var people = People(40);
+        var unreachable = people[0] with { Email = null, Address = null };
+        await CommitRowsAsync("imp-el", [Row(unreachable), .. people.Skip(1).Select(Row)]);
+        var departements = people.Skip(1).Select(p => p.Address!.Departement).Distinct().Take(3).ToArray();
+        await CampaignAsync("c-seg", departements);
+        await CampaignAsync("c-all");
+
+        var all = new List<EligiblePerson>();
+        byte[]? after = null;
+        while (true)
+        {
+            var page = await Store.ReadEligibleAsync("c-all", after, 7);
+            if (page.Count == 0)
+            {
+                break;
+            }
+            all.AddRange(page);
+            after = page[^1].NirHash;
+        }
+        var expected = people.Skip(1).Select(NirHash).OrderBy(h => h, ByteOrder).ToList();
+        Assert.Equal(expected, all.Select(p => p.NirHash));
+        Assert.Equal(39, await Store.CountEligibleAsync("c-all"));
+
+        var streamed = new List<EligiblePerson>();
+        await foreach (var person in Store.StreamEligibleAsync("c-all"))
+        {
+            streamed.Add(person);
+        }
+        Assert.Equal(expected, streamed.Select(p => p.NirHash).OrderBy(h => h, ByteOrder));
+
+        var inSegment = people.Skip(1).Where(p => departements.Contains(p.Address!.Departement)).ToList();
+        var segment = await Store.ReadEligibleAsync("c-seg", null, 1000);
+        Assert.Equal(inSegment.Select(NirHash).OrderBy(h => h, ByteOrder), segment.Select(p => p.NirHash));
+        Assert.Equal(inSegment.Count, await Store.CountEligibleAsync("c-seg"));
+
+        foreach (var person in all)
+        {
+            var source = people.Single(p => NirHash(p).SequenceEqual(person.NirHash));
+            Assert.Equal(RegistryVaultIds.For(person.NirHash), person.VaultId);
+            Assert.Equal(source.Email is not null, person.HasEmail);
+            if (person.HasEmail)
+            {
+                Assert.Null(person.Address);   // an email person's address is not needed (nor sent)
+            }
+            else
+            {
+                Assert.Equal((source.GivenNames, source.FamilyName, source.Address), (person.GivenNames, person.FamilyName, person.Address));
+            }
+        }
+        Assert.NotNull(await Store.FindEligibleAsync("c-all", NirHash(people[5])));
+        Assert.Null(await Store.FindEligibleAsync("c-all", NirHash(unreachable)));
+    }
+
+    // ------------------------------------------------------------------ issuance chunks
+
+    [Fact]
+    public async Task An_issuance_chunk_stores_codes_outbox_messages_and_its_print_batch_together()
+    {
+        var people = People(12);
+        await CommitRowsAsync("imp-iss", people.Select(Row));
+        await CampaignAsync("c-iss");
+        var eligible = await Store.ReadEligibleAsync("c-iss", null, 100);
+        var (chunk, codes) = Chunk("c-iss", eligible, batchNo: await Store.AllocatePrintBatchAsync("c-iss"));
+        await Store.CommitIssuanceAsync(chunk);
+
+        var counts = await Store.GetCampaignCountsAsync("c-iss", T0);
+        Assert.Equal(0, counts.Eligible);
+        Assert.Equal(12, counts.IssuedValid);
+        Assert.Equal(chunk.Emails, counts.ValidByEmail);
+        Assert.Equal(chunk.Letters, counts.ValidByPost);
+        Assert.Equal(chunk.Emails, counts.EmailCodes);
+        Assert.Equal(chunk.Emails, counts.EmailsPending);
+        Assert.Equal((1L, (long)chunk.Letters), (counts.PrintBatches, counts.Letters));
+        Assert.True(chunk.Emails > 0 && chunk.Letters > 0);
+
+        var batch = Assert.Single(await Store.ListPrintBatchesAsync("c-iss"));
+        Assert.Equal((1, chunk.Letters, "print/c-iss/000001.csv"), (batch.BatchNo, batch.Letters, batch.ContentKey));
+
+        var hasher = Hasher();
+        foreach (var person in eligible)
+        {
+            var valid = (await Store.FindValidCodeAsync(person.NirHash))!;
+            Assert.Equal(("c-iss", (short)1, T0, T0.AddDays(42), 0), (valid.CampaignId, valid.KeyId, valid.IssuedAt, valid.ExpiresAt, valid.Attempts));
+            Assert.True(hasher.Verify(codes[person.VaultId], valid.KeyId, valid.CodeHash));
+            Assert.Equal(person.VaultId, valid.VaultId);
+            Assert.True(valid.PersonRegistered);
+            var source = people.Single(p => NirHash(p).SequenceEqual(person.NirHash));
+            Assert.Equal(source.BirthDate, valid.BirthDate);
+        }
+        var messages = await ActivationMessagesAsync();
+        Assert.Equal(chunk.Emails, messages.Count);
+        foreach (var message in messages)
+        {
+            Assert.Equal(OutboxChannel.Email, message.Channel);
+            Assert.Equal(codes[message.Recipient], Cipher.DecryptCode(message.PayloadJson, message.Recipient));
+            Assert.Equal("c-iss", DeliveryPayload.Parse(message.PayloadJson).Campaign);
+        }
+    }
+
+    [Fact]
+    public async Task A_chunk_giving_someone_a_second_valid_code_fails_whole()
+    {
+        var people = People(6);
+        await CommitRowsAsync("imp-dup", people.Select(Row));
+        await CampaignAsync("c-dup");
+        var eligible = await Store.ReadEligibleAsync("c-dup", null, 100);
+        await Store.CommitIssuanceAsync(Chunk("c-dup", eligible.Take(2), batchNo: 1).Chunk);
+        var before = await Store.GetCampaignCountsAsync("c-dup", T0);
+        var messagesBefore = (await ActivationMessagesAsync()).Count;
+
+        // People 1..5 but person 1 already holds a valid code.
+        var (conflicting, _) = Chunk("c-dup", eligible.Skip(1), batchNo: 2);
+        await Assert.ThrowsAsync<IssuanceConflictException>(() => Store.CommitIssuanceAsync(conflicting));
+
+        var after = await Store.GetCampaignCountsAsync("c-dup", T0);
+        Assert.Equal(before with { Eligible = after.Eligible }, after);
+        Assert.Equal(4, after.Eligible);
+        Assert.Equal(messagesBefore, (await ActivationMessagesAsync()).Count);
+        Assert.DoesNotContain(await Store.ListPrintBatchesAsync("c-dup"), b => b.BatchNo == 2);
+    }
+
+    [Fact]
+    public async Task Codes_lock_after_too_many_failures_and_are_single_use()
+    {
+        var people = People(3);
+        await CommitRowsAsync("imp-act", people.Select(Row));
+        await CampaignAsync("c-act");
+        var eligible = await Store.ReadEligibleAsync("c-act", null, 10);
+        await Store.CommitIssuanceAsync(Chunk("c-act", eligible).Chunk);
+        var (a, b, c) = (eligible[0].NirHash, eligible[1].NirHash, eligible[2].NirHash);
+
+        // Three attempts allowed: the third failure locks.
+        var codeA = (await Store.FindValidCodeAsync(a))!;
+        Assert.Equal(new FailedAttemptResult(true, 1, false), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
+        Assert.Equal(1, (await Store.FindValidCodeAsync(a))!.Attempts);
+        Assert.Equal(new FailedAttemptResult(true, 2, false), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
+        Assert.Equal(new FailedAttemptResult(true, 3, true), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
+        Assert.Null(await Store.FindValidCodeAsync(a));
+        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
+        Assert.False(await Store.ConsumeCodeAsync(codeA.CodeId, T0));
+        Assert.Null(await Store.FindEligibleAsync("c-act", a));     // locked: a re-issue is needed
+        Assert.Equal(1, (await Store.GetCampaignCountsAsync("c-act", T0)).Locked);
+
+        // Single use under concurrency: one winner, the person is activated.
+        var codeB = (await Store.FindValidCodeAsync(b))!;
+        var wins = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.ConsumeCodeAsync(codeB.CodeId, T0.AddDays(1)))));
+        Assert.Single(wins, w => w);
+        Assert.Null(await Store.FindValidCodeAsync(b));
+        Assert.Equal(PersonStatus.Activated, (await Store.FindPersonAsync(b))!.Status);
+        Assert.False(await Store.MarkActivatedAsync(b, T0));
+        Assert.Null(await Store.FindEligibleAsync("c-act", b));
+
+        // Expiry is enforced.
+        var codeC = (await Store.FindValidCodeAsync(c))!;
+        Assert.False(await Store.ConsumeCodeAsync(codeC.CodeId, codeC.ExpiresAt.AddTicks(10)));
+        Assert.True(await Store.ConsumeCodeAsync(codeC.CodeId, codeC.ExpiresAt));
+
+        await Store.TouchAsync();
+        var counts = await Store.GetCampaignCountsAsync("c-act", T0);
+        Assert.Equal((2L, 1L, 0L, 2L), (counts.Used, counts.Locked, counts.IssuedValid, counts.Activated));
+    }
+
+    [Fact]
+    public async Task Revoking_makes_a_person_eligible_again_and_withdraws_their_pending_email()
+    {
+        var people = People(4).Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        await CommitRowsAsync("imp-rev", people.Select(Row));
+        await CampaignAsync("c-rev");
+        var eligible = await Store.ReadEligibleAsync("c-rev", null, 10);
+        await Store.CommitIssuanceAsync(Chunk("c-rev", eligible).Chunk);
+        var target = eligible[0];
+        var code = (await Store.FindValidCodeAsync(target.NirHash))!;
+        await Store.RecordFailedAttemptAsync(code.CodeId, 1, T0);   // locked
+
+        Assert.Equal(1, await Store.RevokeCodesAsync(target.NirHash, T0));
+        Assert.Equal(0, await Store.RevokeCodesAsync(target.NirHash, T0));
+        Assert.NotNull(await Store.FindEligibleAsync("c-rev", target.NirHash));
+        var messages = await ActivationMessagesAsync();
+        Assert.Equal(3, messages.Count);
+        Assert.DoesNotContain(messages, m => m.Recipient == target.VaultId);
+
+        await Store.CommitIssuanceAsync(Chunk("c-rev", [target]).Chunk);
+        Assert.NotEqual(code.CodeId, (await Store.FindValidCodeAsync(target.NirHash))!.CodeId);
+        var counts = await Store.GetCampaignCountsAsync("c-rev", T0);
+        Assert.Equal((4L, 1L, 0L), (counts.IssuedValid, counts.Revoked, counts.Locked));
+    }
+
+    [Fact]
+    public async Task Expired_codes_are_swept_and_their_people_become_eligible()
+    {
+        var people = People(3);
+        await CommitRowsAsync("imp-exp", people.Select(Row));
+        await CampaignAsync("c-exp", validity: TimeSpan.FromDays(1));
+        var eligible = await Store.ReadEligibleAsync("c-exp", null, 10);
+        await Store.CommitIssuanceAsync(Chunk("c-exp", eligible, validity: TimeSpan.FromDays(1)).Chunk);
+
+        Assert.Equal(0, await Store.ExpireCodesAsync(T0.AddHours(23)));
+        Assert.Equal(3, (await Store.GetCampaignCountsAsync("c-exp", T0.AddDays(2))).Expired);
+        Assert.Equal(3, await Store.ExpireCodesAsync(T0.AddDays(3)));
+        Assert.Equal(3, await Store.CountEligibleAsync("c-exp"));
+        var counts = await Store.GetCampaignCountsAsync("c-exp", T0.AddDays(3));
+        Assert.Equal((0L, 3L), (counts.IssuedValid, counts.Expired));
+    }
+
+    [Fact]
+    public async Task Only_one_issuance_run_of_a_campaign_at_a_time()
+    {
+        await CampaignAsync("c-lock");
+        await CampaignAsync("c-lock2");
+        var held = await Store.LockIssuanceAsync("c-lock");
+        await Assert.ThrowsAsync<IssuanceInProgressException>(() => Store.LockIssuanceAsync("c-lock"));
+        await (await Store.LockIssuanceAsync("c-lock2")).DisposeAsync();
+        await held.DisposeAsync();
+        await (await Store.LockIssuanceAsync("c-lock")).DisposeAsync();
+    }
+
+    // ------------------------------------------------------------------ opposition
+
+    [Fact]
+    public async Task Opposition_purges_revokes_gives_a_receipt_and_survives_a_reimport()
+    {
+        var people = People(3);
+        await CommitRowsAsync("imp-opp", people.Select(Row));
+        await CampaignAsync("c-opp");
+        var eligible = await Store.ReadEligibleAsync("c-opp", null, 10);
+        await Store.CommitIssuanceAsync(Chunk("c-opp", eligible).Chunk);
+        var target = people[0];
+        var hash = NirHash(target);
+
+        var first = await Store.RecordOppositionAsync(new OppositionRequest(hash, OppositionChannel.Operator, "operator:42", T0));
+        Assert.False(first.AlreadyRecorded);
+        Assert.False(first.WasActivated);
+        Assert.Equal(1, first.CodesRevoked);
+        Assert.Equal(RegistryVaultIds.For(hash), first.VaultId);
+        Assert.StartsWith("opp-", first.ReceiptId, StringComparison.Ordinal);
+
+        var again = await Store.RecordOppositionAsync(new OppositionRequest(hash, OppositionChannel.Person, first.VaultId, T0.AddDays(1)));
+        Assert.Equal((first.ReceiptId, first.RecordedAt, true, 0), (again.ReceiptId, again.RecordedAt, again.AlreadyRecorded, again.CodesRevoked));
+        var record = (await Store.GetOppositionAsync(hash))!;
+        Assert.Equal((OppositionChannel.Operator, "operator:42", first.ReceiptId), (record.Channel, record.RecordedBy, record.ReceiptId));
+
+        var purged = (await Store.FindPersonAsync(hash))!;
+        Assert.Equal(PersonStatus.Opposed, purged.Status);
+        Assert.True(purged.Opposed);
+        Assert.Equal((first.VaultId, target.Address!.Departement), (purged.VaultId, purged.Departement));
+        Assert.Null(purged.NirMasked);
+        Assert.Null(purged.BirthDate);
+        Assert.Null(purged.FamilyName);
+        Assert.Null(purged.GivenNames);
+        Assert.Null(purged.Email);
+        Assert.Null(purged.Address);
+        Assert.Null(purged.VitaleHash);
+        Assert.Empty(purged.RepresentativeNirHashes);
+        Assert.Null(await Store.FindValidCodeAsync(hash));
+        Assert.DoesNotContain(await ActivationMessagesAsync(), m => m.Recipient == first.VaultId);
+
+        // A re-import never brings the person's data back, nor makes them eligible.
+        await CommitRowsAsync("imp-opp", [Row(target)]);
+        Assert.Equal(purged, await Store.FindPersonAsync(hash));
+        await Store.RevokeCodesAsync(NirHash(people[1]), T0);
+        Assert.Null(await Store.FindEligibleAsync("c-opp", hash));
+        Assert.NotNull(await Store.FindEligibleAsync("c-opp", NirHash(people[1])));
+        Assert.Equal(1, (await Store.GetCampaignCountsAsync("c-opp", T0)).Opposed);
+    }
+
+    [Fact]
+    public async Task Opposition_of_someone_not_yet_imported_keeps_them_out_and_after_activation_closes()
+    {
+        var (later, activated) = (People(1)[0], People(1)[0]);
+        var early = await Store.RecordOppositionAsync(new OppositionRequest(NirHash(later), OppositionChannel.Person, "self", T0));
+        Assert.False(early.WasActivated);
+        await CommitRowsAsync("imp-early", [Row(later), Row(activated)]);
+        var stub = (await Store.FindPersonAsync(NirHash(later)))!;
+        Assert.Equal(PersonStatus.Opposed, stub.Status);
+        Assert.Null(stub.FamilyName);
+
+        await CampaignAsync("c-early");
+        var eligible = Assert.Single(await Store.ReadEligibleAsync("c-early", null, 10));
+        await Store.CommitIssuanceAsync(Chunk("c-early", [eligible]).Chunk);
+        Assert.True(await Store.ConsumeCodeAsync((await Store.FindValidCodeAsync(eligible.NirHash))!.CodeId, T0));
+
+        var closing = await Store.RecordOppositionAsync(new OppositionRequest(eligible.NirHash, OppositionChannel.Person, eligible.VaultId, T0.AddDays(3)));
+        Assert.True(closing.WasActivated);
+        Assert.Equal(PersonStatus.Closed, (await Store.FindPersonAsync(eligible.NirHash))!.Status);
+        Assert.True((await Store.RecordOppositionAsync(new OppositionRequest(eligible.NirHash, OppositionChannel.Person, "self", T0.AddDays(4)))).WasActivated);
+    }
+
+    [Fact]
+    public async Task Codes_committed_by_a_chunk_that_read_someone_before_their_opposition_are_revoked_afterwards()
+    {
+        var people = People(3);
+        await CommitRowsAsync("imp-race", people.Select(Row));
+        await CampaignAsync("c-race");
+        var eligible = await Store.ReadEligibleAsync("c-race", null, 10);
+        var target = eligible[0];
+        await Store.RecordOppositionAsync(new OppositionRequest(target.NirHash, OppositionChannel.Person, "self", T0.AddMinutes(1)));
+        await Store.CommitIssuanceAsync(Chunk("c-race", eligible).Chunk);   // read before the opposition, committed after
+
+        Assert.Equal(1, await Store.RevokeCodesOfOpposedAsync(T0, T0.AddMinutes(2)));
+        Assert.Null(await Store.FindValidCodeAsync(target.NirHash));
+        Assert.Equal(2, (await Store.GetCampaignCountsAsync("c-race", T0)).IssuedValid);
+    }
+
+    // ------------------------------------------------------------------ population import
+
+    [Fact]
+    public async Task Import_validates_every_row_and_reports_rejects_with_line_field_and_rule()
+    {
+        var people = People(8);
+        var lines = people.Select(PopulationCsv.Format).ToList();
+        var badNir = lines[1].Replace(people[1].Nir, people[1].Nir[..13] + (people[1].Nir[13] == '0' ? "1" : "0") + people[1].Nir[14], StringComparison.Ordinal);
+        lines[1] = badNir;
+        lines.Insert(3, "too;few;fields");
+        lines[5] = PopulationCsv.Format(people[4] with { FamilyName = " " });
+        lines.Add(PopulationCsv.Format(people[7] with { Email = "not-an-email" }));
+        var file = WriteFile(Files, lines);
+        var report = Path.Combine(Files, "rejects.csv");
+
+        var result = await Importer(Store).ImportAsync("imp-bad", file, report);
+
+        var expected = lines.Select((l, i) => PopulationCsv.ParseLine(i + 1, l, Today)).Where(r => r.Error is not null).Select(r => r.Error!).ToList();
+        Assert.Equal(4, expected.Count);
+        Assert.Equal((9L, 5L, 4L), (result.LinesDone, result.Accepted, result.Rejected));
+        var reportLines = File.ReadAllLines(report);
+        Assert.Equal(PopulationImporter.ReportHeader, reportLines[0]);
+        Assert.Equal(expected.Select(e => $"{e.Line};{e.Field};{e.Rule}"), reportLines.Skip(1));
+        Assert.Equal(["nir", "line", "family_name", "email"], expected.Select(e => e.Field));
+        Assert.Equal(5, await Store.CountPeopleAsync());
+        Assert.Null(await Store.FindPersonAsync(NirHash(people[4])));
+
+        var run = (await Store.GetImportAsync("imp-bad"))!;
+        Assert.NotNull(run.CompletedAt);
+        Assert.Equal(Path.GetFileName(file), run.FileName);
+
+        // The same import id again: nothing to do.
+        var again = await Importer(Store).ImportAsync("imp-bad", file, report);
+        Assert.True(again.AlreadyComplete);
+        Assert.Equal(5, await Store.CountPeopleAsync());
+    }
+
+    [Fact]
+    public async Task Reimport_updates_without_duplicates_and_the_last_line_of_a_nir_wins()
+    {
+        var people = People(30);
+        await ImportAsync(people);
+        Assert.Equal(30, await Store.CountPeopleAsync());
+
+        // A new file: everyone again, a few changed, one twice (the later line wins), plus newcomers.
+        var changed = people.Select((p, i) => i % 5 == 0 ? p with { Email = $"new{i}@example.test", Address = p.Address! with { City = "Ailleurs" } } : p).ToList();
+        var newcomers = People(5);
+        var twice = changed[3] with { GivenNames = "Premier" };
+        var file = WriteFile(Files, [.. new[] { twice }.Concat(changed).Concat(newcomers).Concat([changed[3] with { GivenNames = "Dernier" }]).Select(PopulationCsv.Format)]);
+        var result = await Importer(Store, chunkSize: 7).ImportAsync("imp-second", file, file + ".rejects");
+
+        Assert.Equal((37L, 37L, 0L), (result.LinesDone, result.Accepted, result.Rejected));
+        Assert.Equal(35, await Store.CountPeopleAsync());
+        for (var i = 0; i < people.Count; i++)
+        {
+            var stored = (await Store.FindPersonAsync(NirHash(people[i])))!;
+            var want = i == 3 ? changed[3] with { GivenNames = "Dernier" } : changed[i];
+            Assert.Equal((want.Email, want.Address, want.GivenNames), (stored.Email, stored.Address, stored.GivenNames));
+        }
+    }
+
+    [Fact]
+    public async Task An_interrupted_import_resumes_and_stores_every_row_exactly_once()
+    {
+        var people = People(1000);
+        var lines = people.Select(PopulationCsv.Format).ToList();
+        foreach (var at in new[] { 10, 333, 640, 999 })
+        {
+            lines[at] = lines[at].Replace(";", ";;", StringComparison.Ordinal);   // wrong field count
+        }
+        var file = WriteFile(Files, lines);
+        var report = Path.Combine(Files, "resume-rejects.csv");
+        using var cancel = new CancellationTokenSource();
+        var chunks = 0;
+        var progress = new SyncProgress<ImportProgress>(_ =>
+        {
+            if (++chunks == 3)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Importer(Store, chunkSize: 100).ImportAsync("imp-resume", file, report, progress, cancel.Token));
+        var interrupted = (await Store.GetImportAsync("imp-resume"))!;
+        Assert.Null(interrupted.CompletedAt);
+        Assert.InRange(interrupted.LinesDone, 300, 999);
+        Assert.Equal(interrupted.LinesDone % 100, 0);
+        Assert.Equal(interrupted.LinesDone - interrupted.RowsRejected, await Store.CountPeopleAsync());
+
+        // Resuming with another file is refused.
+        var other = WriteFile(Files, lines.Take(10));
+        await Assert.ThrowsAsync<ImportFileMismatchException>(() => Importer(Store).ImportAsync("imp-resume", other, report));
+
+        var resumed = await Importer(Store, chunkSize: 100).ImportAsync("imp-resume", file, report);
+        Assert.True(resumed.Resumed);
+        Assert.Equal((1000L, 996L, 4L), (resumed.LinesDone, resumed.Accepted, resumed.Rejected));
+        Assert.Equal(996, await Store.CountPeopleAsync());
+        Assert.Equal(["11;line", "334;line", "641;line", "1000;line"], File.ReadAllLines(report).Skip(1).Select(l => string.Join(';', l.Split(';')[..2])));
+        foreach (var person in people.Where((_, i) => i is not (10 or 333 or 640 or 999)))
+        {
+            Assert.NotNull(await Store.FindPersonAsync(NirHash(person)));
+        }
+    }
+
+    [Fact]
+    public async Task A_file_with_a_wrong_header_is_refused()
+    {
+        var path = Path.Combine(Files, "wrong.csv");
+        await File.WriteAllTextAsync(path, "nir;name\n1;2\n");
+        await Assert.ThrowsAsync<PopulationFileException>(() => Importer(Store).ImportAsync("imp-header", path, path + ".rejects"));
+        Assert.Equal(0, await Store.CountPeopleAsync());
+    }
+
+    // ------------------------------------------------------------------ issuance service
+
+    [Fact]
+    public async Task Opposition_before_issuance_means_no_code_and_after_issuance_revokes_and_purges()
+    {
+        var people = People(20);
+        await ImportAsync(people);
+        await CampaignAsync("c-o");
+        var before = NirHash(people[0]);
+        var receipt = await Store.RecordOppositionAsync(new OppositionRequest(before, OppositionChannel.Person, "self", T0));
+
+        var result = await Issuance(Store, Content).IssueAsync("c-o");
+        Assert.Equal(19, result.Issued);
+        Assert.Null(await Store.FindValidCodeAsync(before));
+        Assert.Null(await Store.FindEligibleAsync("c-o", before));
+        Assert.Equal(receipt.ReceiptId, (await Store.GetOppositionAsync(before))!.ReceiptId);
+
+        var after = NirHash(people[1]);
+        Assert.NotNull(await Store.FindValidCodeAsync(after));
+        var opposed = await Store.RecordOppositionAsync(new OppositionRequest(after, OppositionChannel.Operator, "operator:1", T0.AddDays(1)));
+        Assert.Equal(1, opposed.CodesRevoked);
+        Assert.Null(await Store.FindValidCodeAsync(after));
+        Assert.Null((await Store.FindPersonAsync(after))!.FamilyName);
+
+        var counts = await Store.GetCampaignCountsAsync("c-o", T0);
+        Assert.Equal((18L, 1L, 2L), (counts.IssuedValid, counts.Revoked, counts.Opposed));
+        Assert.Equal(0, (await Issuance(Store, Content).IssueAsync("c-o")).Issued);
+    }
+
+    [Fact]
+    public async Task Issuance_crashing_after_some_chunks_is_completed_by_a_rerun_with_one_valid_code_each()
+    {
+        var people = People(600);
+        await ImportAsync(people);
+        await CampaignAsync("c-crash");
+        var failing = new FailingContentStore(Content, failOnWrite: 7);   // the 4th chunk's print batch (2 writes per chunk)
+
+        await Assert.ThrowsAsync<ContentStoreUnavailableException>(() => Issuance(Store, failing, chunkSize: 50).IssueAsync("c-crash"));
+        var partial = await Store.GetCampaignCountsAsync("c-crash", T0);
+        Assert.InRange(partial.IssuedValid, 50, 550);
+        Assert.Equal(CampaignStatus.Issuing, (await Store.GetCampaignAsync("c-crash"))!.Status);
+
+        var rerun = await Issuance(Store, Content, chunkSize: 50).IssueAsync("c-crash");
+        Assert.Equal(600 - partial.IssuedValid, rerun.Issued);
+        Assert.Equal(CampaignStatus.Issued, (await Store.GetCampaignAsync("c-crash"))!.Status);
+        await CheckEveryoneHoldsOneDeliveredCodeAsync("c-crash", people, Hasher());
+    }
+
+    [Fact]
+    public async Task Issuance_cancelled_midway_is_completed_by_a_rerun_with_one_valid_code_each()
+    {
+        var people = People(500);
+        await ImportAsync(people);
+        await CampaignAsync("c-cancel");
+        using var cancel = new CancellationTokenSource();
+        var committed = 0;
+        var progress = new SyncProgress<IssuanceProgress>(_ =>
+        {
+            if (Interlocked.Increment(ref committed) == 2)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Issuance(Store, Content, chunkSize: 40).IssueAsync("c-cancel", progress, cancel.Token));
+        var partial = await Store.GetCampaignCountsAsync("c-cancel", T0);
+        Assert.InRange(partial.IssuedValid, 80, 499);
+
+        await Issuance(Store, Content, chunkSize: 40).IssueAsync("c-cancel");
+        await CheckEveryoneHoldsOneDeliveredCodeAsync("c-cancel", people, Hasher());
+    }
+
+    [Fact]
+    public async Task Codes_issued_under_an_older_key_still_verify_after_rotation()
+    {
+        var people = People(120);
+        await ImportAsync(people);
+        var departements = people.Select(p => p.Address!.Departement).Distinct().ToList();
+        var firstHalf = departements.Take(departements.Count / 2).ToList();
+        await CampaignAsync("c-key1", firstHalf);
+        await CampaignAsync("c-key2");
+
+        await Issuance(Store, Content, codeKey: 1).IssueAsync("c-key1");
+        await Issuance(Store, Content, codeKey: 2).IssueAsync("c-key2");
+
+        var both = Hasher(current: 2);
+        var delivered = await DeliveredCodesAsync(["c-key1", "c-key2"]);
+        Assert.Equal(120, delivered.Count);
+        var onlyKey2 = new CodeHasher(new Dictionary<short, byte[]> { [2] = CodeKey2 }, 2);
+        var keyIds = new Dictionary<short, int>();
+        foreach (var person in people)
+        {
+            var valid = (await Store.FindValidCodeAsync(NirHash(person)))!;
+            var inFirst = firstHalf.Contains(person.Address!.Departement);
+            Assert.Equal(inFirst ? "c-key1" : "c-key2", valid.CampaignId);
+            Assert.Equal(inFirst ? (short)1 : (short)2, valid.KeyId);
+            Assert.True(both.Verify(delivered[valid.VaultId], valid.KeyId, valid.CodeHash));
+            Assert.Equal(!inFirst, onlyKey2.Verify(delivered[valid.VaultId], valid.KeyId, valid.CodeHash));
+            keyIds[valid.KeyId] = keyIds.GetValueOrDefault(valid.KeyId) + 1;
+        }
+        Assert.Equal(2, keyIds.Count);
+    }
+
+    [Fact]
+    public async Task Reissue_revokes_the_previous_code_and_delivers_a_new_one()
+    {
+        var people = People(30);
+        await ImportAsync(people);
+        await CampaignAsync("c-re");
+        var service = Issuance(Store, Content);
+        await service.IssueAsync("c-re");
+        var byPost = people.First(p => p.Email is null);
+        var byEmail = people.First(p => p.Email is not null);
+
+        foreach (var person in new[] { byPost, byEmail })
+        {
+            var hash = NirHash(person);
+            var old = (await Store.FindValidCodeAsync(hash))!;
+            var reissued = await service.ReissueAsync("c-re", hash);
+            Assert.Equal(1, reissued.Revoked);
+            Assert.True(reissued.Issued);
+            Assert.Equal(person.Email is null ? CodeChannel.Post : CodeChannel.Email, reissued.Channel);
+            var fresh = (await Store.FindValidCodeAsync(hash))!;
+            Assert.NotEqual(old.CodeId, fresh.CodeId);
+            Assert.NotEqual(old.CodeHash, fresh.CodeHash);
+        }
+        var counts = await Store.GetCampaignCountsAsync("c-re", T0);
+        Assert.Equal((30L, 2L), (counts.IssuedValid, counts.Revoked));
+        await CheckEveryoneHoldsOneDeliveredCodeAsync("c-re", people, Hasher());
+
+        // Someone who opposed gets nothing new.
+        var opposed = NirHash(people[^1]);
+        await Store.RecordOppositionAsync(new OppositionRequest(opposed, OppositionChannel.Person, "self", T0));
+        Assert.Equal(new ReissueResult(0, false, null, null), await service.ReissueAsync("c-re", opposed));
+    }
+
+    [Fact]
+    public async Task A_thousand_people_end_to_end_import_campaign_issue_and_print_batches_that_check_out()
+    {
+        var file = Path.Combine(Files, "synthetic-1000.csv");
+        await using (var writer = new StreamWriter(file, false, new UTF8Encoding(false)))
+        {
+            SyntheticPopulation.WriteCsv(writer, 1000);
+        }
+        var imported = await Importer(Store, chunkSize: 300).ImportAsync("imp-1000", file, file + ".rejects");
+        Assert.Equal((1000L, 1000L, 0L), (imported.LinesDone, imported.Accepted, imported.Rejected));
+
+        await CampaignAsync("c-1000");
+        var progress = new List<IssuanceProgress>();
+        var result = await Issuance(Store, Content, chunkSize: 250).IssueAsync("c-1000", new SyncProgress<IssuanceProgress>(p => { lock (progress) { progress.Add(p); } }));
+        Assert.Equal(1000, result.Issued);
+        Assert.Equal(4, progress.Count);
+        Assert.Equal(1000, progress.Max(p => p.Issued));
+        Assert.All(progress, p => Assert.Equal(1000, p.Total));
+
+        var hasher = Hasher();
+        var batches = await Store.ListPrintBatchesAsync("c-1000");
+        Assert.Equal(result.Batches, batches.Count);
+        var letters = 0;
+        foreach (var batch in batches)
+        {
+            await using var manifestReader = (await Content.OpenReadAsync(new ContentKey(batch.ManifestKey)))!;
+            using var manifestBytes = new MemoryStream();
+            await manifestReader.Stream.CopyToAsync(manifestBytes);
+            var manifest = PrintBatchFiles.ParseManifest(manifestBytes.ToArray());
+            var csv = await PrintBatchFiles.ReadAsync(Content, batch);
+            Assert.Equal((manifest.Letters, manifest.Sha256, manifest.BatchNo, manifest.Campaign), (csv.Count, batch.Sha256, batch.BatchNo, "c-1000"));
+            await using (var raw = (await Content.OpenReadAsync(new ContentKey(batch.ContentKey)))!)
+            {
+                Assert.Equal(manifest.Sha256, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(raw.Stream)));
+            }
+            Assert.Equal(Enumerable.Range(1, csv.Count), csv.Select(l => l.LetterNo));
+            foreach (var letter in csv)
+            {
+                Assert.Equal(batch.BatchNo, letter.BatchNo);
+                var person = (await Store.FindPersonByVaultIdAsync(letter.VaultId))!;
+                Assert.Null(person.Email);
+                Assert.Equal($"{person.GivenNames} {person.FamilyName}", letter.Name);
+                Assert.Equal(person.Address, new PostalAddress(letter.AddressLine1, letter.AddressLine2, letter.PostalCode, letter.City));
+                var valid = (await Store.FindValidCodeAsync(person.NirHash))!;
+                Assert.True(ActivationCodes.TryNormalise(letter.Code, out var canonical));
+                Assert.Equal(ActivationCodes.Display(canonical), letter.Code);
+                Assert.True(hasher.Verify(canonical, valid.KeyId, valid.CodeHash));
+                Assert.Equal(valid.ExpiresAt, letter.ExpiresAt);
+                letters++;
+            }
+        }
+        var messages = await ActivationMessagesAsync();
+        foreach (var message in messages)
+        {
+            var person = (await Store.FindPersonByVaultIdAsync(message.Recipient))!;
+            Assert.NotNull(person.Email);
+            var valid = (await Store.FindValidCodeAsync(person.NirHash))!;
+            Assert.True(hasher.Verify(Cipher.DecryptCode(message.PayloadJson, message.Recipient), valid.KeyId, valid.CodeHash));
+            Assert.Throws<System.Security.Cryptography.CryptographicException>(() => Cipher.DecryptCode(message.PayloadJson, Ids.NewVaultId()));
+        }
+        Assert.Equal(1000, letters + messages.Count);
+        Assert.Equal(result.Letters, letters);
+        Assert.Equal(result.Emails, messages.Count);
+        var counts = await Store.GetCampaignCountsAsync("c-1000", T0);
+        Assert.Equal((1000L, (long)letters, (long)messages.Count, 0L), (counts.IssuedValid, counts.Letters, counts.ValidByEmail, counts.Eligible));
+        await CheckInvariantsAsync("c-1000");
+        Output.WriteLine($"{Name}: 1000 people, {letters} letters in {batches.Count} batches, {messages.Count} emails, {result.CodesPerSecond:N0} codes/s");
+    }
+
+    protected abstract string Name { get; }
+
+    // ------------------------------------------------------------------ shared checks
+
+    /// <summary>
+    /// Every person holds exactly one valid code, and the delivery records (email outbox messages and letters in committed
+    /// print batches) are exactly the valid codes: one per person, each verifying against the stored hash.
+    /// </summary>
+    protected async Task CheckEveryoneHoldsOneDeliveredCodeAsync(string campaignId, IReadOnlyList<PersonRecord> people, CodeHasher hasher)
+    {
+        Assert.Equal(0, await Store.CountEligibleAsync(campaignId));
+        var delivered = await DeliveredCodesAsync([campaignId]);
+        var counts = await Store.GetCampaignCountsAsync(campaignId, T0);
+        Assert.Equal(people.Count, counts.IssuedValid);
+        Assert.Equal(people.Count, delivered.Count);
+        foreach (var person in people)
+        {
+            var valid = (await Store.FindValidCodeAsync(NirHash(person)))!;
+            Assert.Equal(campaignId, valid.CampaignId);
+            Assert.True(hasher.Verify(delivered[valid.VaultId], valid.KeyId, valid.CodeHash), $"the delivered code of {valid.VaultId} does not verify");
+        }
+        Assert.Equal(counts.ValidByPost, counts.Letters - counts.Revoked + counts.ValidByEmail - counts.ValidByEmail - (counts.Letters - counts.ValidByPost - counts.Revoked) - Math.Max(0, counts.Revoked - (counts.Letters - counts.ValidByPost)));
+        await CheckInvariantsAsync(campaignId);
+    }
+
+    /// <summary>
+    /// Vault id → delivered code, from undelivered activation emails and the letters of committed print batches, for
+    /// the codes still valid. Fails if a valid code has two delivery records or none.
+    /// </summary>
+    protected async Task<Dictionary<string, string>> DeliveredCodesAsync(IReadOnlyList<string> campaigns)
+    {
+        var codes = new Dictionary<string, string>();
+        var hasher = Hasher();
+        async Task AddAsync(string vaultId, string code)
+        {
+            var person = (await Store.FindPersonByVaultIdAsync(vaultId))!;
+            var valid = await Store.FindValidCodeAsync(person.NirHash);
+            if (valid is null || !hasher.Verify(code, valid.KeyId, valid.CodeHash))
+            {
+                return;   // a revoked or superseded code's record
+            }
+            Assert.True(codes.TryAdd(vaultId, code), $"{vaultId} has two delivery records of its valid code");
+        }
+        foreach (var message in await ActivationMessagesAsync())
+        {
+            await AddAsync(message.Recipient, Cipher.DecryptCode(message.PayloadJson, message.Recipient));
+        }
+        foreach (var campaign in campaigns)
+        {
+            foreach (var batch in await Store.ListPrintBatchesAsync(campaign))
+            {
+                foreach (var letter in await PrintBatchFiles.ReadAsync(Content, batch))
+                {
+                    Assert.True(ActivationCodes.TryNormalise(letter.Code, out var canonical));
+                    await AddAsync(letter.VaultId, canonical);
+                }
+            }
+        }
+        return codes;
+    }
+
+    private static readonly Comparer<byte[]> ByteOrder = Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
+}
