@@ -182,6 +182,27 @@ public sealed class CoffreMutation : ObjectGraphType
                 return (new PatientSession(vaultId, token), vaultId);
             }, allowAnonymous: true);
 
+        Mutation<RecordOppositionInputType, RecordOppositionInput, RecordOppositionPayloadType>("recordOpposition",
+            "Records a person's opposition to their vault: by an operator (phone), or by the person online with birth date and Vitale serial as proof. " +
+            "No vault is created (an activated one is closed), codes are revoked, data purged but for the opposition record; returns the receipt. " +
+            "A person whose proof does not match gets OPPOSITION_REFUSED, as anyone unknown.",
+            async (ctx, caller, input) =>
+            {
+                if (!caller.IsOperator)
+                {
+                    RequireAttemptAllowed(ctx);
+                    if (input.BirthDate is null || string.IsNullOrWhiteSpace(input.VitaleSerial))
+                    {
+                        throw new ValidationFailedException("vitaleSerial", "and birthDate are required to oppose online");
+                    }
+                }
+                var receipt = await ctx.Grains().GetGrain<IOppositionGrain>(0)
+                    .RecordAsync(caller, new OppositionRecordRequest(input.Nir, input.BirthDate, input.VitaleSerial));
+                return receipt is null
+                    ? throw new ValidationFailedException("nir", "with this birth date and Vitale serial does not match a person of the registry", "OPPOSITION_REFUSED")
+                    : (receipt, null);
+            }, allowAnonymous: true);
+
         Mutation<RegisterProfessionalInputType, RegisterProfessionalInput, RegisterProfessionalPayloadType>("registerProfessional",
             "Creates or updates a professional in the directory. Operators only.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(input.Rpps))

@@ -5,6 +5,7 @@ namespace Coffre.GraphQL.Types;
 public sealed record ActivateVaultInput(string Code, string Nir, DateOnly BirthDate, string VitaleSerial);
 public sealed record SetPassphraseInput(string VaultId, string Passphrase) : IVaultInput;
 public sealed record SignInInput(string Nir, DateOnly BirthDate, string Passphrase);
+public sealed record RecordOppositionInput(string Nir, DateOnly? BirthDate, string? VitaleSerial);
 
 /// <summary>A person's session after activation or sign-in.</summary>
 public sealed record PatientSession(string VaultId, string? Token);
@@ -56,3 +57,30 @@ public sealed class PatientSessionType : ObjectGraphType<PatientSession>
 public sealed class ActivateVaultPayloadType() : PayloadType<PatientSessionType>("ActivateVaultPayload", "session", withVault: false);
 public sealed class SetPassphrasePayloadType() : PayloadType<BooleanGraphType>("SetPassphrasePayload", "passphraseSet");
 public sealed class SignInPayloadType() : PayloadType<PatientSessionType>("SignInPayload", "session", withVault: false);
+
+public sealed class RecordOppositionInputType : InputObjectGraphType<RecordOppositionInput>
+{
+    public RecordOppositionInputType()
+    {
+        Name = "RecordOppositionInput";
+        Description = "An operator (phone channel) gives the NIR; a person online adds their birth date and Carte Vitale serial as proof.";
+        Field(x => x.Nir);
+        Field<DateOnlyGraphType>("birthDate");
+        Field(x => x.VitaleSerial, nullable: true);
+    }
+}
+
+public sealed class OppositionReceiptType : ObjectGraphType<Coffre.Grains.Rollout.OppositionReceipt>
+{
+    public OppositionReceiptType()
+    {
+        Name = "OppositionReceipt";
+        Description = "Proof that the opposition was recorded: keep the receipt id.";
+        Field(r => r.ReceiptId);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("recordedAt").Resolve(ctx => ctx.Source.RecordedAt);
+        Field(r => r.VaultClosed).Description("The person had activated their vault: it is now closed.");
+        Field(r => r.CodesRevoked);
+    }
+}
+
+public sealed class RecordOppositionPayloadType() : PayloadType<OppositionReceiptType>("RecordOppositionPayload", "receipt", withVault: false);

@@ -340,8 +340,11 @@ public sealed class IssuanceService
         {
             _service = service;
             _work = work;
-            var issuedAt = RolloutRules.Micros(service._time.GetUtcNow());
-            var expiresAt = issuedAt + campaign.CodeValidity;
+            // Whole seconds: letters and emails show the expiry to the second, and it must be the stored one.
+            var now = service._time.GetUtcNow().UtcTicks;
+            var issuedAt = new DateTimeOffset(now - now % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+            var expires = (issuedAt + campaign.CodeValidity).UtcTicks;
+            var expiresAt = new DateTimeOffset(expires - expires % TimeSpan.TicksPerSecond, TimeSpan.Zero);
             work.Chunk.Reset(campaign.CampaignId, service._keyId, issuedAt, expiresAt);
             _template = service._cipher.Template(campaign.CampaignId, expiresAt);
             _expiresText = PrintBatchFiles.FormatExpiry(expiresAt);

@@ -128,7 +128,16 @@ public sealed record Campaign(
     string CreatedBy,
     DateTimeOffset OppositionWindowEndsAt,
     TimeSpan CodeValidity,
-    CampaignStatus Status);
+    CampaignStatus Status)
+{
+    public bool Equals(Campaign? other) =>
+        other is not null && CampaignId == other.CampaignId && Name == other.Name
+        && (Departements is null ? other.Departements is null : other.Departements is not null && Departements.SequenceEqual(other.Departements))
+        && CreatedAt == other.CreatedAt && CreatedBy == other.CreatedBy && OppositionWindowEndsAt == other.OppositionWindowEndsAt
+        && CodeValidity == other.CodeValidity && Status == other.Status;
+
+    public override int GetHashCode() => HashCode.Combine(CampaignId, Name, CreatedAt, Status);
+}
 
 /// <summary>
 /// A campaign's figures. <see cref="Eligible"/> is who the next issuance run would give a code to.

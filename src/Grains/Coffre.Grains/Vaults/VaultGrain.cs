@@ -52,6 +52,13 @@ public sealed class VaultGrain(
             vault.State.CreatedBy = "registry";
             // Not written yet: the first change persists it, so merely looking at a vault writes nothing.
         }
+        else if (vault.State.Access is { Status: not VaultStatus.Closed } access && vault.State.CreatedBy == "registry"
+            && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { Opposed: true })
+        {
+            // The person opposed (by phone, through an operator command) while this vault was not in memory.
+            vault.State.Access = access with { Status = VaultStatus.Closed };
+            await vault.WriteStateAsync(cancellationToken);
+        }
         await base.OnActivateAsync(cancellationToken);
     }
 

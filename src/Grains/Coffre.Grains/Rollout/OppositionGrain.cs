@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using Coffre.Domain.Access;
+using Coffre.Domain.Identifiers;
+using Coffre.Grains.Vaults;
+using Coffre.Storage.Rollout;
+using Orleans.Concurrency;
+
+namespace Coffre.Grains.Rollout;
+
+/// <summary>
+/// Opposition by phone (an operator) or online (the person, proving identity with birth date and Vitale serial).
+/// A person whose proof does not match gets null — the same answer as someone unknown (no enumeration).
+/// </summary>
+[StatelessWorker]
+[GrainType("opposition")]
+public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, TimeProvider clock) : Grain, IOppositionGrain
+{
+    private static readonly Caller System = Caller.Operator("system:opposition");
+
+    async Task<OppositionReceipt?> IOppositionGrain.RecordAsync(Caller caller, OppositionRecordRequest request)
+    {
+        if (Nir.Validate(request.Nir) is { } rule)
+        {
+            throw new ValidationFailedException("nir", rule);
+        }
+        var nirHash = new byte[NirHasher.HashSize];
+        nirHasher.Hash(request.Nir, nirHash);
+        OppositionChannel channel;
+        if (caller.IsOperator)
+        {
+            channel = OppositionChannel.Operator;
+        }
+        else
+        {
+            // The person: the registry must know them and their proof must match.
+            var person = await store.FindPersonAsync(nirHash);
+            var vitale = new byte[NirHasher.HashSize];
+            PopulationImporter.HashVitale(nirHasher, request.VitaleSerial ?? "", vitale);
+            var proven = person is { BirthDate: { } birth, VitaleHash: { } stored } && birth == request.BirthDate
+                && CryptographicOperations.FixedTimeEquals(stored, vitale);
+            if (!proven)
+            {
+                return null;
+            }
+            channel = OppositionChannel.Person;
+        }
+        var result = await store.RecordOppositionAsync(new OppositionRequest(nirHash, channel, caller.IsOperator ? caller.Subject : "person", clock.GetUtcNow()));
+        if (result.WasActivated)
+        {
+            await GrainFactory.GetGrain<IVaultGrain>(result.VaultId).CloseAsync(System);
+        }
+        return new OppositionReceipt(result.ReceiptId, result.RecordedAt, result.WasActivated, result.CodesRevoked);
+    }
+}

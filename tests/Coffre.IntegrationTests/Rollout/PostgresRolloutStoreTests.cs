@@ -1,0 +1,119 @@
+using Azure.Storage.Blobs;
+using Coffre.IntegrationTests.Infrastructure;
+using Coffre.Storage.Content;
+using Coffre.Storage.Outbox;
+using Coffre.Storage.Rollout;
+using Npgsql;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Coffre.IntegrationTests.Rollout;
+
+/// <summary>
+/// The rollout contract on PostgreSQL (a fresh migrated database per test) with print batches in Azurite, plus the SQL
+/// checks only a database allows: never two valid codes for a person, and delivery rows matching the codes one for one.
+/// </summary>
+public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : RolloutStoreContract(output)
+{
+    private string _connectionString = "";
+    private NpgsqlDataSource? _dataSource;
+    private PostgresRolloutStore? _store;
+    private PostgresOutbox? _outbox;
+    private BlobContainerClient? _container;
+    private BlobContentStore? _content;
+
+    protected override IRolloutStore Store => _store!;
+
+    protected override IContentStore Content => _content!;
+
+    protected override IOutbox Outbox => _outbox!;
+
+    protected override string Name => "PostgreSQL + Azurite";
+
+    protected override async Task InitializeStoreAsync()
+    {
+        _connectionString = await TestServices.NewMigratedDatabaseAsync();
+        _dataSource = NpgsqlDataSource.Create(_connectionString);
+        _store = new PostgresRolloutStore(_dataSource);
+        _outbox = new PostgresOutbox(_dataSource);
+        _container = TestServices.NewContainer();
+        _content = new BlobContentStore(_container);
+    }
+
+    protected override async Task DisposeStoreAsync()
+    {
+        if (_container is not null)
+        {
+            await _container.DeleteIfExistsAsync();
+        }
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    private Task<long> CountAsync(string sql) => TestServices.ScalarAsync<long>(_connectionString, sql);
+
+    protected override async Task CheckInvariantsAsync(string campaignId)
+    {
+        var c = campaignId.Replace("'", "", StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM (SELECT nir_hash FROM activation_code WHERE status = 0 GROUP BY nir_hash HAVING count(*) > 1) twice"));
+        // Every valid email code has its one outbox message; no message without its code.
+        Assert.Equal(
+            await CountAsync($"SELECT count(*) FROM activation_code WHERE campaign_id = '{c}' AND channel = 0 AND status = 0"),
+            await CountAsync($"SELECT count(*) FROM outbox WHERE kind = 'activation-code' AND payload->>'campaign' = '{c}'"));
+        Assert.Equal(0, await CountAsync($"""
+            SELECT count(*) FROM activation_code a JOIN registry_person p USING (nir_hash)
+            WHERE a.campaign_id = '{c}' AND a.channel = 0 AND a.status = 0
+              AND (SELECT count(*) FROM outbox o WHERE o.recipient = p.vault_id AND o.kind = 'activation-code') <> 1
+            """));
+        // Every post code is a letter of a committed batch, and each batch holds exactly its codes.
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM activation_code WHERE campaign_id = '{c}' AND channel = 1 AND batch_no IS NULL"));
+        Assert.Equal(0, await CountAsync($"""
+            SELECT count(*) FROM print_batch b
+            WHERE b.campaign_id = '{c}'
+              AND b.letters <> (SELECT count(*) FROM activation_code a WHERE a.campaign_id = b.campaign_id AND a.batch_no = b.batch_no)
+            """));
+        Assert.Equal(0, await CountAsync($"""
+            SELECT count(*) FROM activation_code a
+            WHERE a.campaign_id = '{c}' AND a.channel = 1
+              AND NOT EXISTS (SELECT 1 FROM print_batch b WHERE b.campaign_id = a.campaign_id AND b.batch_no = a.batch_no)
+            """));
+    }
+
+    [Fact]
+    public async Task The_partial_unique_index_refuses_a_second_valid_code_even_outside_the_store()
+    {
+        var people = People(1);
+        await CommitRowsAsync("imp-sql", people.Select(RolloutKit.Row));
+        await CampaignAsync("c-sql");
+        var eligible = await Store.ReadEligibleAsync("c-sql", null, 1);
+        await Store.CommitIssuanceAsync(Chunk("c-sql", eligible).Chunk);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => CountAsync("""
+            INSERT INTO activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel)
+            SELECT 'c-sql', nir_hash, 1, code_hash, now(), now(), 0 FROM activation_code RETURNING 1::bigint
+            """));
+        Assert.Equal("activation_code_valid_idx", error.ConstraintName);
+    }
+
+    [Fact]
+    public async Task The_registry_and_code_tables_carry_only_the_intended_indexes()
+    {
+        var indexes = new List<string>();
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT indexname FROM pg_indexes WHERE tablename IN ('registry_person', 'activation_code') ORDER BY indexname
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            indexes.Add(reader.GetString(0));
+        }
+        Assert.Equal(new[]
+        {
+            "activation_code_campaign_idx", "activation_code_locked_idx", "activation_code_pkey", "activation_code_valid_idx",
+            "registry_person_departement_idx", "registry_person_pkey", "registry_person_vault_id_key",
+        }, indexes);
+    }
+}
