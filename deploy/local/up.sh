@@ -8,7 +8,7 @@ cd "$COFFRE_ROOT"
 
 ensure_tools
 mkdir -p "$STATE" && chmod 755 "$STATE"
-for secret in signing-key nir-key audit-head-key; do
+for secret in signing-key nir-key audit-head-key code-key-1 delivery-key-1; do
   [ -f "$STATE/$secret" ] || head -c 32 /dev/urandom | base64 >"$STATE/$secret"
 done
 
@@ -23,6 +23,7 @@ export ConnectionStrings__Postgres="$(postgres_connection_string "$PG_PORT")"
 export ConnectionStrings__Blob="$(blob_connection_string "$BLOB_PORT")"
 export Coffre__Auth__SigningKey="$(cat "$STATE/signing-key")"
 export Coffre__Identity__NirKey="$(cat "$STATE/nir-key")" Coffre__Audit__HeadKey="$(cat "$STATE/audit-head-key")"
+export Coffre__Activation__CodeKeys__1="$(cat "$STATE/code-key-1")" Coffre__Activation__DeliveryKeys__1="$(cat "$STATE/delivery-key-1")"
 export Coffre__Cluster__ClusterId="$CLUSTER_ID" Coffre__Cluster__ServiceId="$CLUSTER_ID"
 
 dotnet "$STATE/app/coffre.dll" migrate

@@ -24,7 +24,12 @@ public static class RolloutHosting
     public static IServiceCollection AddCoffreRollout(this IServiceCollection services, IConfiguration configuration, CoffreOptions options)
     {
         services.AddOptions<ActivationOptions>().Bind(configuration.GetSection(ActivationOptions.Section));
-        services.AddSingleton(CodeHasherFrom(configuration, options));
+        if (options.Role != CoffreRole.Gateway)
+        {
+            // Codes are issued and verified on silos only (the activation grain); gateways never see the keys.
+            services.AddSingleton(CodeHasherFrom(configuration, options));
+            services.AddSingleton(DeliveryCipherFrom(configuration, options));
+        }
         services.AddSingleton<IPatientTokenIssuer, PatientTokenIssuer>();
         services.AddSingleton<IVaultLocator, VaultLocator>();
         if (options.Role == CoffreRole.Embedded)
@@ -35,7 +40,6 @@ public static class RolloutHosting
         {
             services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(sp.GetRequiredService<NpgsqlDataSource>()));
         }
-        services.AddSingleton(DeliveryCipherFrom(configuration, options));
         services.AddSingleton<RolloutRegistry>();
         services.AddSingleton<IVaultRegistry>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<RolloutRegistry>());

@@ -29,6 +29,8 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Coffre__Auth__SigningKey"] = Convert.ToBase64String(_signingKey),
             ["Coffre__Identity__NirKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Coffre__Audit__HeadKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Coffre__Activation__CodeKeys__1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Coffre__Activation__DeliveryKeys__1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
     }
 

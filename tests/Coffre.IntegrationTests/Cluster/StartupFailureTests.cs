@@ -13,6 +13,8 @@ public sealed class StartupFailureTests
         environment.TryAdd("Coffre__Auth__SigningKey", SigningKey);
         environment.TryAdd("Coffre__Identity__NirKey", SigningKey);
         environment.TryAdd("Coffre__Audit__HeadKey", SigningKey);
+        environment.TryAdd("Coffre__Activation__CodeKeys__1", SigningKey);
+        environment.TryAdd("Coffre__Activation__DeliveryKeys__1", SigningKey);
         var (code, output) = await CoffreProcess.RunToExitAsync(role, environment, TimeSpan.FromSeconds(90));
         Assert.True(code == exitCode, $"exit {code}, expected {exitCode}:\n{output}");
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -91,6 +93,8 @@ public sealed class StartupFailureTests
             ["ConnectionStrings__Blob"] = TestServices.Blob,
             ["Coffre__Identity__NirKey"] = SigningKey,
             ["Coffre__Audit__HeadKey"] = SigningKey,
+            ["Coffre__Activation__CodeKeys__1"] = SigningKey,
+            ["Coffre__Activation__DeliveryKeys__1"] = SigningKey,
         }, TimeSpan.FromSeconds(60));
         Assert.Equal(2, code);
         Assert.Contains("coffre: setting Coffre:Auth:Authority or Coffre:Auth:SigningKey", output);

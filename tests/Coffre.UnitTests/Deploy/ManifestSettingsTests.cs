@@ -156,6 +156,12 @@ internal sealed class ConfigurationKeys
         keys.AddOptions(typeof(GraphQLOptions), "Coffre__GraphQL", 0);
         keys.AddOptions(typeof(Coffre.Grains.Vaults.VaultOptions), Settings.EnvName(Coffre.Grains.Vaults.VaultOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.Storage.Outbox.OutboxDispatcherOptions), "Coffre__Outbox", 0);
+        keys.AddOptions(typeof(Coffre.Grains.Rollout.ActivationOptions), Settings.EnvName(Coffre.Grains.Rollout.ActivationOptions.Section), 0);
+        keys.AddOptions(typeof(Coffre.GraphQL.Activation.ActivationRateLimitOptions), "Coffre__Activation__RateLimits", 0);
+        keys._prefixes.Add(Settings.EnvName(RolloutHosting.CodeKeysSection) + "__");
+        keys._prefixes.Add(Settings.EnvName(RolloutHosting.DeliveryKeysSection) + "__");
+        keys._exact.Add(Settings.EnvName(RolloutHosting.CurrentCodeKeySetting));
+        keys._exact.Add(Settings.EnvName(RolloutHosting.CurrentDeliveryKeySetting));
         keys._exact.Add(Settings.EnvName(VaultHosting.NirKeySetting));
         keys._exact.Add(Settings.EnvName(VaultHosting.AuditHeadKeySetting));
         keys._exact.Add(Settings.EnvName(VaultHosting.NotificationFolderSetting));
