@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Coffre.Harness;
+
+/// <summary>
+/// Per-phase resource figures: CPU seconds of the harness, of THIS PostgreSQL instance (its postmaster and every
+/// child, from /proc; children that exit hand their time to the postmaster's cutime/cstime when reaped, so the sum
+/// stays exact) and of the silo process when one runs; the machine's CPU split (/proc/stat: user, system, iowait,
+/// idle, steal); bytes written to the block devices (/proc/diskstats); WAL bytes (pg_current_wal_lsn before and
+/// after), WAL records, full-page images, WAL syncs (pg_stat_wal) and checkpoints; the harness's working set.
+/// </summary>
+/// <remarks>
+/// Other PostgreSQL instances may run on the machine (other users of the build box), which is why PostgreSQL is
+/// found through the postmaster of a harness connection and not with <c>pgrep -u postgres postgres</c>.
+/// </remarks>
+public sealed class ResourceProbe
+{
+    private static readonly double ClockTicks = ReadClockTicks();
+    private readonly NpgsqlDataSource _dataSource;
+    private int _postmasterPid;
+
+    public ResourceProbe(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+
+    public int? SiloPid { get; set; }
+
+    public int PostmasterPid => _postmasterPid;
+
+    public async Task InitialiseAsync()
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var backend = (int)(await command.ExecuteScalarAsync())!;
+        _postmasterPid = ReadStat(backend)?.ParentPid ?? throw new InvalidOperationException("cannot read the PostgreSQL backend from /proc (is PostgreSQL on this machine?)");
+    }
+
+    public async Task<Sample> SampleAsync()
+    {
+        // Database figures first: the query's own cost then falls inside the interval of the phase it starts.
+        var (lsn, wal, checkpoints) = await ReadDatabaseAsync();
+        using var self = Process.GetCurrentProcess();
+        return new Sample(
+            Stopwatch.GetTimestamp(),
+            self.TotalProcessorTime.TotalSeconds,
+            PostgresCpuSeconds(),
+            SiloPid is { } pid ? ReadStat(pid)?.OwnSeconds : null,
+            ReadMachineCpu(),
+            ReadDiskWrittenBytes(),
+            lsn, wal, checkpoints,
+            self.WorkingSet64, self.PeakWorkingSet64);
+    }
+
+    public async Task<Phase> BeginAsync(string name) => new(name, await SampleAsync(), this);
+
+    public sealed class Phase(string name, Sample start, ResourceProbe probe)
+    {
+        public string Name { get; } = name;
+        public Sample Start { get; } = start;
+        public double ElapsedSeconds => Stopwatch.GetElapsedTime(Start.Timestamp).TotalSeconds;
+
+        public async Task<JsonObject> EndAsync() => Describe(Start, await probe.SampleAsync());
+    }
+
+    public static JsonObject Describe(Sample a, Sample b)
+    {
+        var seconds = Stopwatch.GetElapsedTime(a.Timestamp, b.Timestamp).TotalSeconds;
+        var machine = b.Machine.Minus(a.Machine);
+        var o = new JsonObject
+        {
+            ["seconds"] = Round(seconds, 3),
+            ["cpuSecondsHarness"] = Round(b.HarnessCpu - a.HarnessCpu, 2),
+            ["cpuSecondsPostgres"] = Round(b.PostgresCpu - a.PostgresCpu, 2),
+            ["cpuSecondsSilo"] = a.SiloCpu is { } s0 && b.SiloCpu is { } s1 ? Round(s1 - s0, 2) : null,
+            ["coresBusyHarness"] = Round((b.HarnessCpu - a.HarnessCpu) / Math.Max(seconds, 1e-6), 2),
+            ["coresBusyPostgres"] = Round((b.PostgresCpu - a.PostgresCpu) / Math.Max(seconds, 1e-6), 2),
+            ["coresBusySilo"] = a.SiloCpu is { } t0 && b.SiloCpu is { } t1 ? Round((t1 - t0) / Math.Max(seconds, 1e-6), 2) : null,
+            ["machineCpuPercent"] = machine.Percentages(),
+            ["diskWrittenBytes"] = b.DiskWritten - a.DiskWritten,
+            ["walBytes"] = b.WalLsn - a.WalLsn,
+            ["walRecords"] = b.Wal is { } w1 && a.Wal is { } w0 ? w1.Records - w0.Records : null,
+            ["walFullPageImages"] = b.Wal is { } f1 && a.Wal is { } f0 ? f1.FullPageImages - f0.FullPageImages : null,
+            ["walSyncs"] = b.Wal is { } y1 && a.Wal is { } y0 ? y1.Syncs - y0.Syncs : null,
+            ["walBuffersFull"] = b.Wal is { } u1 && a.Wal is { } u0 ? u1.BuffersFull - u0.BuffersFull : null,
+            ["checkpoints"] = b.Checkpoints is { } c1 && a.Checkpoints is { } c0 ? c1 - c0 : null,
+            ["harnessWorkingSetBytes"] = b.WorkingSet,
+            ["harnessPeakWorkingSetBytes"] = b.PeakWorkingSet,
+        };
+        return o;
+    }
+
+    public static double Round(double value, int digits) => Math.Round(value, digits, MidpointRounding.AwayFromZero);
+
+    // ------------------------------------------------------------------ PostgreSQL
+
+    private async Task<(long Lsn, WalStats? Wal, long? Checkpoints)> ReadDatabaseAsync()
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        long lsn;
+        await using (var command = new NpgsqlCommand("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint", connection))
+        {
+            lsn = (long)(await command.ExecuteScalarAsync())!;
+        }
+        WalStats? wal = null;
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT wal_records, wal_fpi, wal_sync, wal_buffers_full FROM pg_stat_wal", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            if (await reader.ReadAsync())
+            {
+                wal = new WalStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+            }
+        }
+        catch (PostgresException)
+        {
+            // PostgreSQL < 14: no pg_stat_wal.
+        }
+        long? checkpoints = null;
+        foreach (var sql in new[]
+        {
+            "SELECT (checkpoints_timed + checkpoints_req)::bigint FROM pg_stat_bgwriter",
+            "SELECT (num_timed + num_requested)::bigint FROM pg_stat_checkpointer",
+        })
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                checkpoints = (long)(await command.ExecuteScalarAsync())!;
+                break;
+            }
+            catch (PostgresException)
+            {
+                // The other catalog (PostgreSQL 17 moved the checkpoint counters).
+            }
+        }
+        return (lsn, wal, checkpoints);
+    }
+
+    public sealed record WalStats(long Records, long FullPageImages, long Syncs, long BuffersFull);
+
+    // ------------------------------------------------------------------ /proc
+
+    public sealed record ProcStat(int ParentPid, double OwnSeconds, double ChildrenSeconds);
+
+    /// <summary>/proc/PID/stat: parent pid, utime+stime and cutime+cstime in seconds; null when the process is gone.</summary>
+    public static ProcStat? ReadStat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+        var close = text.LastIndexOf(')');
+        if (close < 0)
+        {
+            return null;
+        }
+        var f = text[(close + 2)..].Split(' ');
+        // f[0] = state (field 3), f[1] = ppid (4), f[11] = utime (14), f[12] = stime (15), f[13] = cutime (16), f[14] = cstime (17).
+        double T(int i) => long.Parse(f[i], CultureInfo.InvariantCulture) / ClockTicks;
+        return new ProcStat(int.Parse(f[1], CultureInfo.InvariantCulture), T(11) + T(12), T(13) + T(14));
+    }
+
+    /// <summary>The postmaster (own + reaped children) plus every live child (own + their reaped children).</summary>
+    private double PostgresCpuSeconds()
+    {
+        if (_postmasterPid == 0 || ReadStat(_postmasterPid) is not { } postmaster)
+        {
+            return 0;
+        }
+        var total = postmaster.OwnSeconds + postmaster.ChildrenSeconds;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0]) || !int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+            if (ReadStat(pid) is { } child && child.ParentPid == _postmasterPid)
+            {
+                total += child.OwnSeconds + child.ChildrenSeconds;
+            }
+        }
+        return total;
+    }
+
+    public sealed record MachineCpu(long User, long Nice, long System, long Idle, long IoWait, long Irq, long SoftIrq, long Steal)
+    {
+        public MachineCpu Minus(MachineCpu o) => new(User - o.User, Nice - o.Nice, System - o.System, Idle - o.Idle, IoWait - o.IoWait, Irq - o.Irq, SoftIrq - o.SoftIrq, Steal - o.Steal);
+
+        public JsonObject Percentages()
+        {
+            double total = Math.Max(1, User + Nice + System + Idle + IoWait + Irq + SoftIrq + Steal);
+            double P(long v) => Round(100.0 * v / total, 1);
+            return new JsonObject
+            {
+                ["user"] = P(User + Nice),
+                ["system"] = P(System + Irq + SoftIrq),
+                ["iowait"] = P(IoWait),
+                ["idle"] = P(Idle),
+                ["steal"] = P(Steal),
+            };
+        }
+    }
+
+    private static MachineCpu ReadMachineCpu()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/stat").First(l => l.StartsWith("cpu ", StringComparison.Ordinal));
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long F(int i) => i < f.Length ? long.Parse(f[i], CultureInfo.InvariantCulture) : 0;
+            return new MachineCpu(F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8));
+        }
+        catch (IOException)
+        {
+            return new MachineCpu(0, 0, 0, 0, 0, 0, 0, 0);
+        }
+    }
+
+    /// <summary>Bytes written to whole disks (not partitions, loop or ram devices) since boot.</summary>
+    private static long ReadDiskWrittenBytes()
+    {
+        try
+        {
+            var disks = Directory.EnumerateDirectories("/sys/block").Select(Path.GetFileName)
+                .Where(n => n is not null && !n.StartsWith("loop", StringComparison.Ordinal) && !n.StartsWith("ram", StringComparison.Ordinal))
+                .ToHashSet(StringComparer.Ordinal);
+            long total = 0;
+            foreach (var line in File.ReadLines("/proc/diskstats"))
+            {
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length > 9 && disks.Contains(f[2]))
+                {
+                    total += long.Parse(f[9], CultureInfo.InvariantCulture) * 512;
+                }
+            }
+            return total;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Peak resident set (VmHWM) of a process in bytes, from /proc/PID/status.</summary>
+    public static long? PeakRss(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static double ReadClockTicks()
+    {
+        try
+        {
+            using var getconf = Process.Start(new ProcessStartInfo("getconf", "CLK_TCK") { RedirectStandardOutput = true, UseShellExecute = false })!;
+            var text = getconf.StandardOutput.ReadToEnd().Trim();
+            getconf.WaitForExit();
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : 100;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return 100;
+        }
+    }
+
+    public sealed record Sample(
+        long Timestamp,
+        double HarnessCpu,
+        double PostgresCpu,
+        double? SiloCpu,
+        MachineCpu Machine,
+        long DiskWritten,
+        long WalLsn,
+        WalStats? Wal,
+        long? Checkpoints,
+        long WorkingSet,
+        long PeakWorkingSet);
+}
