@@ -147,25 +147,9 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
                 return D.OwnerPending;
             }
 
-            if (IsDocumentRead(action, document))
-            {
-                if (document is null)
-                {
-                    return D.DocumentRequired;
-                }
-
-                if (document.Deleted)
-                {
-                    return D.DocumentDeleted;
-                }
-
-                if (document.Visibility.InvisibleToPatient)
-                {
-                    return D.HiddenFromPatient;
-                }
-            }
-
-            return D.AllowOwner;
+            return IsDocumentRead(action, document) && PersonDocumentGate(document, representative: false) is { } hidden
+                ? hidden
+                : D.AllowOwner;
         }
 
         // 5. Legal representative: the widest active representation counts.
@@ -226,31 +210,23 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             return D.NotPermitted;
         }
 
-        if (IsDocumentRead(action, document))
-        {
-            if (document is null)
-            {
-                return D.DocumentRequired;
-            }
-
-            if (document.Deleted)
-            {
-                return D.DocumentDeleted;
-            }
-
-            if (document.Visibility.InvisibleToRepresentatives)
-            {
-                return D.HiddenFromRepresentatives;
-            }
-
-            if (document.Visibility.InvisibleToPatient)
-            {
-                return D.HiddenFromPatient;
-            }
-        }
-
-        return D.AllowRepresentative;
+        return IsDocumentRead(action, document) && PersonDocumentGate(document, representative: true) is { } refused
+            ? refused
+            : D.AllowRepresentative;
     }
+
+    /// <summary>
+    /// What stops the person (or a representative) from a document: none given, deleted, hidden from
+    /// representatives (representatives only), hidden from the patient. Null when nothing does.
+    /// </summary>
+    private static AccessDecision? PersonDocumentGate(DocumentFacts? document, bool representative) => document switch
+    {
+        null => D.DocumentRequired,
+        { Deleted: true } => D.DocumentDeleted,
+        { Visibility.InvisibleToRepresentatives: true } when representative => D.HiddenFromRepresentatives,
+        { Visibility.InvisibleToPatient: true } => D.HiddenFromPatient,
+        _ => null,
+    };
 
     /// <summary>Parent and tutor act as the owner; a curator with the person's consent comes next; without, last.</summary>
     private static int Rank(LegalRepresentative r, DateTimeOffset now) => r.Kind switch

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Coffre.Harness;
+
+/// <summary>
+/// Activation requests over HTTP/1.1 to <c>/graphql</c>: a closed model (fixed concurrency, bounded count) for peak
+/// throughput, and an open model (fixed arrival rate, bounded duration) whose latency is measured from each request's
+/// SCHEDULED send time, so a stalled server cannot hide its queue (no coordinated omission). Each request activates a
+/// distinct person; success = <c>session.vaultId</c> equal to the person's vault.
+/// </summary>
+public sealed class ActivationLoad(Uri graphql)
+{
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    public enum Outcome : byte
+    {
+        None,
+        Success,
+        Refused,
+        GraphQLError,
+        HttpError,
+        Timeout,
+        Exception,
+    }
+
+    public sealed class Run(string model, ActivationPerson[] people)
+    {
+        public string Model { get; } = model;
+        public ActivationPerson[] People { get; } = people;
+        public double[] LatencyMs { get; } = Enumerable.Repeat(double.NaN, people.Length).ToArray();
+        public Outcome[] Outcomes { get; } = new Outcome[people.Length];
+        public double Seconds { get; set; }
+        public double SendSeconds { get; set; }
+        public double? TargetRate { get; set; }
+        public int Connections { get; set; }
+        public int MaxInFlight { get; set; }
+        public string? FirstError { get; set; }
+
+        public int Count(Outcome o) => Outcomes.Count(x => x == o);
+
+        public JsonObject Describe()
+        {
+            var successes = Count(Outcome.Success);
+            var completed = Outcomes.Count(x => x != Outcome.None);
+            var o = new JsonObject
+            {
+                ["model"] = Model,
+                ["requests"] = People.Length,
+                ["completed"] = completed,
+                ["successes"] = successes,
+                ["errors"] = People.Length - successes,
+                ["refused"] = Count(Outcome.Refused),
+                ["graphqlErrors"] = Count(Outcome.GraphQLError),
+                ["httpErrors"] = Count(Outcome.HttpError),
+                ["timeouts"] = Count(Outcome.Timeout),
+                ["exceptions"] = Count(Outcome.Exception),
+                ["notCompleted"] = People.Length - completed,
+                ["connections"] = Connections,
+                ["seconds"] = ResourceProbe.Round(Seconds, 3),
+                ["throughputPerSecond"] = ResourceProbe.Round(successes / Math.Max(Seconds, 1e-6), 1),
+                ["latencyMs"] = Latency.Summarise(LatencyMs),
+                ["latencySuccessMs"] = Latency.Summarise(LatencyMs.Where((_, i) => Outcomes[i] == Outcome.Success)),
+                ["firstError"] = FirstError,
+            };
+            if (TargetRate is { } rate)
+            {
+                o["targetRatePerSecond"] = rate;
+                o["achievedSendRatePerSecond"] = ResourceProbe.Round(People.Length / Math.Max(SendSeconds, 1e-6), 1);
+                o["sendSeconds"] = ResourceProbe.Round(SendSeconds, 3);
+                o["maxInFlight"] = MaxInFlight;
+            }
+            return o;
+        }
+    }
+
+    private HttpClient Client(int connections) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        UseCookies = false,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    })
+    {
+        Timeout = RequestTimeout,
+        DefaultRequestVersion = HttpVersion.Version11,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
+    /// <summary>Fixed concurrency: <paramref name="concurrency"/> loops over one pool of as many connections.</summary>
+    public async Task<Run> ClosedAsync(string model, ActivationPerson[] people, int concurrency)
+    {
+        var run = new Run(model, people) { Connections = concurrency };
+        var bodies = people.Select(p => p.RequestBody()).ToArray();
+        using var http = Client(concurrency);
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var i = Interlocked.Increment(ref next);
+                if (i >= people.Length)
+                {
+                    return;
+                }
+                var start = Stopwatch.GetTimestamp();
+                var outcome = await SendAsync(http, bodies[i], people[i].VaultId, run);
+                run.LatencyMs[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                run.Outcomes[i] = outcome;
+            }
+        })));
+        run.Seconds = clock.Elapsed.TotalSeconds;
+        return run;
+    }
+
+    /// <summary>
+    /// Fixed arrival rate: request i is due at start + i / rate; a 1 ms tick sends every due request without waiting for
+    /// answers (at most <paramref name="maxInFlight"/> outstanding: beyond, sending waits, and the wait is in the latency,
+    /// which always counts from the scheduled time). Answers are awaited at most the request timeout after the last send.
+    /// </summary>
+    public async Task<Run> OpenAsync(string model, ActivationPerson[] people, double rate, int connections, int maxInFlight = 20_000)
+    {
+        var run = new Run(model, people) { TargetRate = rate, Connections = connections };
+        var bodies = people.Select(p => p.RequestBody()).ToArray();
+        using var http = Client(connections);
+        var inFlight = 0;
+        var peak = 0;
+        var done = 0;
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var frequency = (double)Stopwatch.Frequency;
+        var start = Stopwatch.GetTimestamp();
+
+        async Task FireAsync(int i, long scheduled)
+        {
+            var outcome = await SendAsync(http, bodies[i], people[i].VaultId, run);
+            run.LatencyMs[i] = (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / frequency;
+            run.Outcomes[i] = outcome;
+            Interlocked.Decrement(ref inFlight);
+            if (Interlocked.Increment(ref done) == people.Length)
+            {
+                allDone.TrySetResult();
+            }
+        }
+
+        var sent = 0;
+        while (sent < people.Length)
+        {
+            var due = (int)Math.Min(people.Length, Math.Floor((Stopwatch.GetTimestamp() - start) / frequency * rate) + 1);
+            while (sent < due && Volatile.Read(ref inFlight) < maxInFlight)
+            {
+                var i = sent++;
+                var scheduled = start + (long)(i / rate * frequency);
+                var now = Interlocked.Increment(ref inFlight);
+                peak = Math.Max(peak, now);
+                _ = FireAsync(i, scheduled);
+            }
+            if (sent < people.Length)
+            {
+                await Task.Delay(1);
+            }
+        }
+        run.SendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        await Task.WhenAny(allDone.Task, Task.Delay(RequestTimeout + TimeSpan.FromSeconds(5)));
+        run.Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        run.MaxInFlight = peak;
+        return run;
+    }
+
+    private async Task<Outcome> SendAsync(HttpClient http, byte[] body, string vaultId, Run run)
+    {
+        try
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync(graphql, content);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                Note(run, $"HTTP {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 300)))}");
+                return Outcome.HttpError;
+            }
+            using var json = JsonDocument.Parse(bytes);
+            var root = json.RootElement;
+            if (root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                && data.TryGetProperty("activateVault", out var payload) && payload.ValueKind == JsonValueKind.Object)
+            {
+                if (payload.TryGetProperty("session", out var session) && session.ValueKind == JsonValueKind.Object
+                    && session.TryGetProperty("vaultId", out var id) && id.GetString() == vaultId)
+                {
+                    return Outcome.Success;
+                }
+                if (payload.TryGetProperty("userErrors", out var errors) && errors.GetArrayLength() > 0)
+                {
+                    Note(run, "userErrors: " + errors.GetRawText());
+                    return Outcome.Refused;
+                }
+            }
+            Note(run, "response: " + System.Text.Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 300))));
+            return Outcome.GraphQLError;
+        }
+        catch (TaskCanceledException)
+        {
+            Note(run, "timeout");
+            return Outcome.Timeout;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
+        {
+            Note(run, $"{e.GetType().Name}: {e.Message}");
+            return Outcome.Exception;
+        }
+    }
+
+    private static void Note(Run run, string error)
+    {
+        if (run.FirstError is null)
+        {
+            lock (run)
+            {
+                run.FirstError ??= error;
+            }
+        }
+    }
+}
