@@ -78,6 +78,10 @@ public sealed class VaultType : ObjectGraphType<VaultView>
             .Argument<IntGraphType>("first", a => a.DefaultValue = 20)
             .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).GetNotificationsAsync(ctx.Caller(), ctx.GetArgument("first", 20)));
 
+        Field<NonNullGraphType<AuditChainReportType>>("auditIntegrity")
+            .Description("Recomputes this vault's audit hash chain and reports the first event that does not verify (owner, representatives, operators).")
+            .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).VerifyAuditChainAsync(ctx.Caller()));
+
         Field<NonNullGraphType<AccessExplanationType>>("why")
             .Description("Why you can or cannot do this action (on this document): a reason code and a sentence to show.")
             .Argument<NonNullGraphType<VaultActionType>>("action")

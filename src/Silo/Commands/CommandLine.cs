@@ -6,7 +6,7 @@ namespace Coffre.Silo.Commands;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|help] [--Key=value ...]
+        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|audit-verify|help] [--Key=value ...]
           embedded   one process, no external service (default)
           silo       cluster silo on PostgreSQL + Blob storage, serves GraphQL too
           gateway    GraphQL front end as a client of the cluster
@@ -17,6 +17,7 @@ public static class CommandLine
                      status --id ID | export --id ID --out DIR
           opposition record a person's opposition: --nir N --by WHO [--channel operator|person]
           generate-population --count N --out F [--seed S]   a deterministic synthetic population file
+          audit-verify --vault V   recompute a vault's audit hash chain (exit 6 when broken)
           schema     print the GraphQL schema (SDL) as committed in schema.graphql
           token      mint a development token: --role operator|patient|professional --subject ID
                      [--rpps N --profession CODE [--finess N]] [--hours H]
@@ -40,6 +41,7 @@ public static class CommandLine
                 "campaign" => await RolloutCommands.CampaignAsync(rest),
                 "opposition" => await RolloutCommands.OppositionAsync(rest),
                 "generate-population" => await RolloutCommands.GeneratePopulationAsync(rest),
+                "audit-verify" => await RolloutCommands.AuditVerifyAsync(rest),
                 "help" or "--help" => PrintUsage(0),
                 _ => PrintUsage(2),
             };

@@ -49,6 +49,27 @@ public static class RolloutCommands
         }, Json));
     });
 
+    /// <summary>
+    /// <c>coffre audit-verify --vault V</c>: recomputes a vault's audit hash chain in PostgreSQL (and its head MAC)
+    /// and prints the first broken event. Exit 0 when intact, 6 when broken.
+    /// </summary>
+    public static async Task<int> AuditVerifyAsync(string[] args)
+    {
+        var broken = false;
+        var code = await RunAsync(args, async (context, configuration) =>
+        {
+            var vaultId = Required(configuration, "vault");
+            var options = Settings.ReadOptions(configuration);
+            options.Role = CoffreRole.Silo;
+            await using var log = new Storage.Audit.PostgresAuditLog(context.DataSource,
+                Security.Secrets.Read(configuration, options, VaultHosting.AuditHeadKeySetting, "unused"));
+            var result = await log.VerifyAsync(vaultId, context.Cancellation);
+            broken = !result.Intact;
+            Console.WriteLine(JsonSerializer.Serialize(new { vault = vaultId, result.Intact, result.EventsChecked, result.FirstBrokenSequence, result.Problem }, Json));
+        });
+        return code == 0 && broken ? 6 : code;
+    }
+
     /// <summary><c>coffre generate-population --count N --out F [--seed S]</c>: a deterministic synthetic population file (tests, demos, benchmarks; never real people).</summary>
     public static Task<int> GeneratePopulationAsync(string[] args)
     {
@@ -171,7 +192,7 @@ public static class RolloutCommands
     }
 
     private sealed record Context(IRolloutStore Store, IContentStore Content, NirHasher NirHasher,
-        Domain.Rollout.CodeHasher CodeHasher, DeliveryCodeCipher DeliveryCipher, CancellationToken Cancellation);
+        Domain.Rollout.CodeHasher CodeHasher, DeliveryCodeCipher DeliveryCipher, NpgsqlDataSource DataSource, CancellationToken Cancellation);
 
     /// <summary>Builds the stores from the cluster's settings (keys are required: never development keys) and maps failures to exit codes.</summary>
     private static async Task<int> RunAsync(string[] args, Func<Context, IConfiguration, Task> run)
@@ -192,7 +213,7 @@ public static class RolloutCommands
             var content = new BlobContentStore(Settings.BlobService(configuration).GetBlobContainerClient(options.BlobContainer));
             var context = new Context(new PostgresRolloutStore(dataSource), content,
                 new NirHasher(Security.Secrets.Read(configuration, options, VaultHosting.NirKeySetting, "unused")),
-                RolloutHosting.CodeHasherFrom(configuration, options), RolloutHosting.DeliveryCipherFrom(configuration, options), cancellation.Token);
+                RolloutHosting.CodeHasherFrom(configuration, options), RolloutHosting.DeliveryCipherFrom(configuration, options), dataSource, cancellation.Token);
             await run(context, configuration);
             return 0;
         }
