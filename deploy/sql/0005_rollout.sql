@@ -47,11 +47,15 @@ create index if not exists registry_person_departement_idx on registry_person (d
 
 -- One row per import run (a file). lines_done is the last data line (1 = first line after the header) whose
 -- outcome is committed; it moves in the same transaction as each chunk of rows, so an interrupted import
--- resumes exactly after it. file_sha256 refuses a resume with a different file.
+-- resumes exactly after it. file_sha256 refuses a resume with a different file. mode: 0 upsert (rows visible as
+-- each chunk commits), 1 initial load (into an empty registry: rows are COPYed into the index-less table
+-- registry_load, the indexes are built by sorting when the import completes, and the loaded table replaces
+-- registry_person in one short transaction; see README).
 create table if not exists import_run (
     import_id     text        collate "C" primary key,
     file_name     text        not null,
     file_sha256   text        not null,
+    mode          smallint    not null default 0,
     started_at    timestamptz not null,
     completed_at  timestamptz null,
     lines_done    bigint      not null default 0,
@@ -88,6 +92,8 @@ create table if not exists campaign (
 -- under an older key id stay verifiable. channel: 0 email, 1 post (batch_no = the print batch that carries the
 -- letter). status: 0 valid, 1 used, 2 revoked (re-issue, opposition), 3 locked (too many failed attempts; a
 -- re-issue is needed), 4 expired (swept when a later issuance run starts). closed_at is when it left status 0.
+-- code_id is what activation holds between reading a code and updating it (attempts, use); its sequence is cached
+-- and its primary key grows at the right edge only.
 create table if not exists activation_code (
     code_id     bigint      generated always as identity (cache 1000) primary key,
     campaign_id text        collate "C" not null,
@@ -114,8 +120,9 @@ create unique index if not exists activation_code_valid_idx on activation_code (
 -- Locked codes keep a person out of issuance until a re-issue; few rows, nothing added by COPY (status 0).
 create index if not exists activation_code_locked_idx on activation_code (nir_hash) where status = 3;
 
--- A campaign's codes (status counts). Inserts append at the end of one key's posting list.
-create index if not exists activation_code_campaign_idx on activation_code (campaign_id);
+-- A campaign's codes (status counts, the expiry sweep). A run appends its codes together, so a BRIN index (a few
+-- pages, nothing to maintain for new pages until they are summarised) narrows those scans at no COPY cost.
+create index if not exists activation_code_campaign_brin on activation_code using brin (campaign_id) with (pages_per_range = 32);
 
 -- One row per committed print batch: the CSV at content_key (print/{campaign}/{batch_no:D6}.csv in the content
 -- store) and its manifest next to it. A batch file is written before the transaction that inserts this row and

@@ -111,6 +111,9 @@ public static class RolloutCommands
         context.NirHasher.Hash(nir, hash);
         var result = await context.Store.RecordOppositionAsync(new OppositionRequest(hash,
             configuration["channel"] == "person" ? OppositionChannel.Person : OppositionChannel.Operator, by, DateTimeOffset.UtcNow), context.Cancellation);
+        // The person had activated: close the vault now, through the cluster, so that a vault in use closes at once
+        // (a vault not in memory would also close at its next activation, from the registry).
+        var closedNow = result.WasActivated && await CloseThroughClusterAsync(configuration, result.VaultId, by, context.Cancellation);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             receipt = result.ReceiptId,
@@ -118,8 +121,51 @@ public static class RolloutCommands
             result.AlreadyRecorded,
             result.CodesRevoked,
             vaultClosed = result.WasActivated,
+            vaultClosedNow = closedNow,
         }, Json));
     });
+
+    /// <summary>Connects to the cluster as an Orleans client (30 s at most) and closes the vault; false when no silo answered.</summary>
+    private static async Task<bool> CloseThroughClusterAsync(IConfiguration configuration, string vaultId, string by, CancellationToken cancellationToken)
+    {
+        var options = Settings.ReadOptions(configuration);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddConfiguration(configuration);
+        var attempts = 0;
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = options.Cluster.ClusterId;
+                o.ServiceId = options.Cluster.ServiceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = Settings.PostgresConnectionString(configuration);
+            });
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                return ++attempts < 15;
+            });
+        });
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            var grains = host.Services.GetRequiredService<IClusterClient>();
+            await grains.GetGrain<Grains.Vaults.IVaultGrain>(vaultId).CloseAsync(Domain.Access.Caller.Operator(by));
+            await host.StopAsync(CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync("coffre: no silo answered; the vault closes at its next activation (the registry records the opposition)");
+            return false;
+        }
+    }
 
     private static async Task CreateCampaignAsync(Context context, IConfiguration configuration)
     {

@@ -14,19 +14,27 @@ public interface IRolloutStore
     Task<ImportRun?> GetImportAsync(string importId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Starts the import, or returns its checkpoint to resume it. Throws <see cref="ImportFileMismatchException"/> when
-    /// the import exists with another file SHA-256.
+    /// Starts the import, or returns its checkpoint to resume it (with the mode it started in). Throws
+    /// <see cref="ImportFileMismatchException"/> when the import exists with another file SHA-256, and
+    /// <see cref="ImportModeException"/> when a new import cannot start: an initial load into a registry that is not
+    /// empty, or any import while an initial load is incomplete. <paramref name="mode"/> null: an initial load when the
+    /// registry is empty, else an upsert (decided atomically).
     /// </summary>
-    Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt, CancellationToken cancellationToken = default);
+    Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt,
+        ImportMode? mode = ImportMode.Upsert, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stores the chunk's rows (insert, or update of an earlier import's row; an opposed or closed person is never
-    /// updated) and moves the checkpoint to <see cref="ImportChunk.LastLine"/> with the accepted and rejected counts, in
+    /// updated; in an initial load, rows wait unseen for <see cref="CompleteImportAsync"/>) and moves the checkpoint to <see cref="ImportChunk.LastLine"/> with the accepted and rejected counts, in
     /// one transaction. Throws <see cref="ImportCheckpointException"/> when the checkpoint is no longer
     /// <see cref="ImportChunk.ResumesAfterLine"/> (another importer on the same import id) or the import is complete.
     /// </summary>
     Task CommitImportChunkAsync(ImportChunk chunk, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Marks the import complete (idempotent). For an initial load this publishes the loaded rows: a NIR loaded twice
+    /// keeps its last line, and a registry row written meanwhile (an opposition) wins over the loaded one.
+    /// </summary>
     Task<ImportRun> CompleteImportAsync(string importId, DateTimeOffset completedAt, CancellationToken cancellationToken = default);
 
     // ---- Registry ----
@@ -119,7 +127,9 @@ public interface IRolloutStore
     /// Uses the code and marks its person activated, atomically: true only for the one call that moved a valid,
     /// unexpired (expires_at ≥ <paramref name="now"/>) code of a registered person to used.
     /// </summary>
-    Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <remarks><paramref name="expiryCutoff"/> (default <paramref name="now"/>) is what expires_at is compared with: callers
+    /// that tolerate clock skew pass now minus the skew, while <paramref name="now"/> stays the recorded time of use.</remarks>
+    Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null);
 
     /// <summary>Registered → activated (idempotent; false when the person is not registered or already activated).</summary>
     Task<bool> MarkActivatedAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default);

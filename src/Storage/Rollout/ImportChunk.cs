@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
@@ -81,8 +82,16 @@ public sealed class ImportChunk : IDisposable
             Check32(row.RepresentativeNirHashes[i], "representative NIR hash");
             row.RepresentativeNirHashes[i].CopyTo(representatives, i * 32);
         }
-        return Add(line, row.NirHash, row.NirMasked, row.BirthDate, row.FamilyName, row.GivenNames, row.Sex, row.Email,
-            row.Address, row.VitaleHash, representatives, row.RepresentativeNirHashes.Count);
+        Check32(row.NirHash, "NIR hash");
+        if (!_nirs.Add(Hash256.From(row.NirHash)))
+        {
+            return false;
+        }
+        Cover(line);
+        Encode(_tuples, ImportId, UpdatedAt, row.NirHash, row.NirMasked, row.BirthDate, row.FamilyName, row.GivenNames, row.Sex, row.Email,
+            row.Address, row.VitaleHash, representatives);
+        Rows++;
+        return true;
     }
 
     /// <summary>
@@ -93,28 +102,53 @@ public sealed class ImportChunk : IDisposable
     public bool Add(long line, PersonRecord person, ReadOnlySpan<byte> nirHash, ReadOnlySpan<byte> vitaleHash, ReadOnlySpan<byte> representativeHashes)
     {
         ArgumentNullException.ThrowIfNull(person);
+        Check32(nirHash, "NIR hash");
+        if (!_nirs.Add(Hash256.From(nirHash)))
+        {
+            return false;
+        }
+        Cover(line);
+        EncodePerson(_tuples, ImportId, UpdatedAt, person, nirHash, vitaleHash, representativeHashes);
+        Rows++;
+        return true;
+    }
+
+    /// <summary>Adds a row already encoded by <see cref="EncodePerson"/> (the importer's parallel parsers); false on a duplicate NIR.</summary>
+    internal bool AddEncoded(long line, Hash256 nir, ReadOnlySpan<byte> tuple)
+    {
+        if (!_nirs.Add(nir))
+        {
+            return false;
+        }
+        Cover(line);
+        _tuples.Write(tuple);
+        Rows++;
+        return true;
+    }
+
+    internal bool Contains(Hash256 nir) => _nirs.Contains(nir);
+
+    /// <summary>Encodes one person as a <c>registry_person</c> COPY tuple (see <see cref="Add(long, PersonRecord, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>).</summary>
+    internal static void EncodePerson(IBufferWriter<byte> w, string importId, DateTimeOffset updatedAt, PersonRecord person,
+        ReadOnlySpan<byte> nirHash, ReadOnlySpan<byte> vitaleHash, ReadOnlySpan<byte> representativeHashes)
+    {
         if (representativeHashes.Length % 32 != 0)
         {
             throw new ArgumentException("representative hashes are 32 bytes each", nameof(representativeHashes));
         }
-        return Add(line, nirHash, Nir.Mask(person.Nir), person.BirthDate, person.FamilyName, person.GivenNames, person.Sex,
-            person.Email, person.Address, vitaleHash.IsEmpty ? null : vitaleHash, representativeHashes, representativeHashes.Length / 32);
+        Encode(w, importId, updatedAt, nirHash, Nir.Mask(person.Nir), person.BirthDate, person.FamilyName, person.GivenNames, person.Sex,
+            person.Email, person.Address, vitaleHash, representativeHashes);
     }
 
-    private bool Add(long line, ReadOnlySpan<byte> nirHash, string nirMasked, DateOnly birthDate, string familyName, string givenNames,
-        Sex sex, string? email, PostalAddress? address, ReadOnlySpan<byte> vitaleHash, ReadOnlySpan<byte> representatives, int representativeCount)
+    private static void Encode(IBufferWriter<byte> w, string importId, DateTimeOffset updatedAt, ReadOnlySpan<byte> nirHash, string nirMasked,
+        DateOnly birthDate, string familyName, string givenNames, Sex sex, string? email, PostalAddress? address, ReadOnlySpan<byte> vitaleHash,
+        ReadOnlySpan<byte> representatives)
     {
         Check32(nirHash, "NIR hash");
         if (!vitaleHash.IsEmpty)
         {
             Check32(vitaleHash, "Vitale hash");
         }
-        if (!_nirs.Add(Hash256.From(nirHash)))
-        {
-            return false;
-        }
-        Cover(line);
-        var w = _tuples;
         PgBinary.Row(w, FieldCount);
         PgBinary.Bytea(w, nirHash);
         PgBinary.Text(w, RegistryVaultIds.For(nirHash));
@@ -137,17 +171,15 @@ public sealed class ImportChunk : IDisposable
         {
             PgBinary.Bytea(w, vitaleHash);
         }
-        PgBinary.ByteaArray32(w, representatives, representativeCount);
-        PgBinary.Text(w, ImportId);
-        PgBinary.TimestampTz(w, UpdatedAt);
-        Rows++;
-        return true;
+        PgBinary.ByteaArray32(w, representatives, representatives.Length / 32);
+        PgBinary.Text(w, importId);
+        PgBinary.TimestampTz(w, updatedAt);
     }
 
     /// <summary>The rows as stored (decoded from the tuples; for the embedded store and tests).</summary>
-    public IReadOnlyList<(RegistryRow Row, string? Departement)> DecodeRows()
+    public IReadOnlyList<DecodedRow> DecodeRows()
     {
-        var list = new List<(RegistryRow, string?)>(Rows);
+        var list = new List<DecodedRow>(Rows);
         var reader = new PgBinary.Reader(_tuples.ToArray());
         while (reader.NextRow() == FieldCount)
         {
@@ -166,13 +198,16 @@ public sealed class ImportChunk : IDisposable
             var departement = reader.Text();
             var vitale = reader.Bytea();
             var representatives = reader.ByteaArray();
-            reader.Text();
-            reader.TimestampTz();
+            var importId = reader.Text()!;
+            var updatedAt = reader.TimestampTz()!.Value;
             var address = line1 is null ? null : new PostalAddress(line1, line2, postal!, city!);
-            list.Add((new RegistryRow(nirHash, masked, birth, family, given, sex, email, address, vitale, representatives), departement));
+            list.Add(new DecodedRow(new RegistryRow(nirHash, masked, birth, family, given, sex, email, address, vitale, representatives),
+                departement, importId, updatedAt));
         }
         return list;
     }
+
+    public sealed record DecodedRow(RegistryRow Row, string? Departement, string ImportId, DateTimeOffset UpdatedAt);
 
     public void Dispose() => _tuples.Dispose();
 

@@ -17,6 +17,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
     private readonly Dictionary<Hash256, Person> _people = [];
     private readonly Dictionary<string, Person> _byVault = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ImportRun> _imports = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<Hash256, ImportChunk.DecodedRow>> _loading = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CampaignEntry> _campaigns = new(StringComparer.Ordinal);
     private readonly List<Code> _codes = [];
     private readonly Dictionary<Hash256, Code> _valid = [];
@@ -35,21 +36,35 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         }
     }
 
-    public Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt, CancellationToken cancellationToken = default)
+    public Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt,
+        ImportMode? mode = ImportMode.Upsert, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(importId);
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         var sha = Content.Sha256Hex.Normalise(fileSha256) ?? throw new ArgumentException("file SHA-256 must be 64 hex characters", nameof(fileSha256));
         lock (_lock)
         {
-            if (!_imports.TryGetValue(importId, out var run))
+            if (_imports.TryGetValue(importId, out var existing))
             {
-                _imports[importId] = run = new ImportRun(importId, fileName, sha, RolloutRules.Micros(startedAt), null, 0, 0, 0);
+                return string.Equals(existing.FileSha256, sha, StringComparison.Ordinal)
+                    ? Task.FromResult(existing)
+                    : throw new ImportFileMismatchException(importId, existing.FileSha256, sha);
             }
-            if (!string.Equals(run.FileSha256, sha, StringComparison.Ordinal))
+            if (_imports.Values.FirstOrDefault(r => r.Mode == ImportMode.InitialLoad && r.CompletedAt is null) is { } other)
             {
-                throw new ImportFileMismatchException(importId, run.FileSha256, sha);
+                throw new ImportModeException($"the initial load '{other.ImportId}' is not complete: resume it before starting another import");
             }
+            if (mode == ImportMode.InitialLoad && _people.Count > 0)
+            {
+                throw new ImportModeException("an initial load needs an empty registry: import with mode Upsert");
+            }
+            var chosen = mode ?? (_people.Count == 0 ? ImportMode.InitialLoad : ImportMode.Upsert);
+            if (chosen == ImportMode.InitialLoad)
+            {
+                _loading[importId] = [];
+            }
+            var run = new ImportRun(importId, fileName, sha, chosen, RolloutRules.Micros(startedAt), null, 0, 0, 0);
+            _imports[importId] = run;
             return Task.FromResult(run);
         }
     }
@@ -66,21 +81,20 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
                 throw new ImportCheckpointException(
                     $"import '{chunk.ImportId}' is no longer at line {chunk.ResumesAfterLine} (another importer, or it is complete): chunk not stored");
             }
-            var at = RolloutRules.Micros(chunk.UpdatedAt);
-            foreach (var (row, departement) in rows)
+            if (run.Mode == ImportMode.InitialLoad)
             {
-                var key = Hash256.From(row.NirHash);
-                if (!_people.TryGetValue(key, out var person))
+                var loading = _loading[chunk.ImportId];
+                foreach (var row in rows)
                 {
-                    person = new Person(row.NirHash, row.VaultId);
-                    _people[key] = person;
-                    _byVault[person.VaultId] = person;
+                    loading[Hash256.From(row.Row.NirHash)] = row;   // a later line replaces an earlier one
                 }
-                else if (person.Status is PersonStatus.Opposed or PersonStatus.Closed || person.SameData(row, departement))
+            }
+            else
+            {
+                foreach (var row in rows)
                 {
-                    continue;
+                    Upsert(row);
                 }
-                person.Set(row, departement, chunk.ImportId, at);
             }
             _imports[chunk.ImportId] = run with
             {
@@ -102,10 +116,37 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
             }
             if (run.CompletedAt is null)
             {
+                if (_loading.Remove(importId, out var loaded))
+                {
+                    foreach (var row in loaded.Values)
+                    {
+                        if (!_people.ContainsKey(Hash256.From(row.Row.NirHash)))   // a row written meanwhile (an opposition) wins
+                        {
+                            Upsert(row);
+                        }
+                    }
+                }
                 _imports[importId] = run = run with { CompletedAt = RolloutRules.Micros(completedAt) };
             }
             return Task.FromResult(run);
         }
+    }
+
+    private void Upsert(ImportChunk.DecodedRow decoded)
+    {
+        var row = decoded.Row;
+        var key = Hash256.From(row.NirHash);
+        if (!_people.TryGetValue(key, out var person))
+        {
+            person = new Person(row.NirHash, row.VaultId);
+            _people[key] = person;
+            _byVault[person.VaultId] = person;
+        }
+        else if (person.Status is PersonStatus.Opposed or PersonStatus.Closed || person.SameData(row, decoded.Departement))
+        {
+            return;
+        }
+        person.Set(row, decoded.Departement, decoded.ImportId, RolloutRules.Micros(decoded.UpdatedAt));
     }
 
     // ---------------------------------------------------------------- registry
@@ -447,11 +488,11 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         }
     }
 
-    public Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null)
     {
         lock (_lock)
         {
-            if (CodeById(codeId) is not { Status: CodeStatus.Valid } code || code.ExpiresAt < now
+            if (CodeById(codeId) is not { Status: CodeStatus.Valid } code || code.ExpiresAt < (expiryCutoff ?? now)
                 || !_people.TryGetValue(code.Nir, out var person) || person.Status != PersonStatus.Registered)
             {
                 return Task.FromResult(false);

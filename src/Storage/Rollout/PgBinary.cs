@@ -356,3 +356,58 @@ internal sealed class SegmentBuffer : IBufferWriter<byte>, IDisposable
         public override void Write(byte[] source, int offset, int count) => throw new NotSupportedException();
     }
 }
+
+/// <summary>A growable buffer on an array rented from the shared pool (returned on dispose): no large-object garbage per use.</summary>
+internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte>, IDisposable
+{
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+    private int _written;
+
+    public int WrittenCount => _written;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
+    public void Advance(int count)
+    {
+        if (count < 0 || _written + count > _buffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+        _written += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _buffer.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _buffer.AsSpan(_written);
+    }
+
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, []);
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        _written = 0;
+    }
+
+    private void Ensure(int size)
+    {
+        if (_buffer.Length - _written >= size)
+        {
+            return;
+        }
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + size));
+        _buffer.AsSpan(0, _written).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
+    }
+}
+

@@ -17,6 +17,18 @@ public sealed class PopulationImportOptions
     /// <summary>Parsed chunks waiting for the writer (memory is about (2 + this) × chunk).</summary>
     public int QueuedChunks { get; set; } = 1;
 
+    /// <summary>Lines per parse task; blocks are parsed and hashed in parallel and reassembled in file order.</summary>
+    public int BlockSize { get; set; } = 1024;
+
+    /// <summary>Blocks parsed ahead of the assembler (bounds the memory of the parallel stage).</summary>
+    public int BlocksInFlight { get; set; } = 2 * Environment.ProcessorCount + 2;
+
+    /// <summary>
+    /// Upsert, or InitialLoad (empty registry: load without indexes, publish at completion); null = InitialLoad when the
+    /// registry is empty, else Upsert. A resumed import keeps the mode it started with.
+    /// </summary>
+    public ImportMode? Mode { get; set; }
+
     /// <summary>The "today" birth dates are checked against; null = the clock's date.</summary>
     public DateOnly? Today { get; set; }
 }
@@ -39,11 +51,12 @@ public sealed record ImportResult(
 }
 
 /// <summary>
-/// Imports a population file (<see cref="PopulationCsv"/>) into the registry at bulk speed. One thread parses,
-/// validates and hashes (NIR and Vitale serial with the NIR pepper; only hashes leave it), encoding accepted rows as
-/// COPY tuples into chunks; a bounded channel hands them to the writer, which appends the chunk's rejected rows to the
-/// report, flushes it to disk, then commits the rows and the checkpoint in one transaction. Both cores stay busy and
-/// memory holds at most a few chunks, whatever the file size.
+/// Imports a population file (<see cref="PopulationCsv"/>) into the registry at bulk speed. A reader thread splits the
+/// file into blocks of lines; blocks are validated (<see cref="PopulationCsv.ParseLine"/>), hashed (NIR and Vitale serial
+/// with the NIR pepper; only hashes leave this stage) and encoded as COPY tuples in parallel, then reassembled in file
+/// order into chunks; a bounded channel hands chunks to the writer, which appends the chunk's rejected rows to the
+/// report, flushes it to disk, then commits the rows and the checkpoint in one transaction (one connection). Both cores
+/// stay busy and memory holds a few chunks and blocks, whatever the file size.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -105,7 +118,7 @@ public sealed class PopulationImporter
         ArgumentException.ThrowIfNullOrEmpty(reportPath);
         var clock = Stopwatch.StartNew();
         var sha = await FileSha256Async(filePath, cancellationToken).ConfigureAwait(false);
-        var run = await _store.BeginImportAsync(importId, Path.GetFileName(filePath), sha, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var run = await _store.BeginImportAsync(importId, Path.GetFileName(filePath), sha, _time.GetUtcNow(), _options.Mode, cancellationToken).ConfigureAwait(false);
         if (run.CompletedAt is not null)
         {
             return new ImportResult(importId, run.LinesDone, run.RowsAccepted, run.RowsRejected, true, true, clock.Elapsed, reportPath);
@@ -120,9 +133,17 @@ public sealed class PopulationImporter
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        var blocks = Channel.CreateBounded<Task<BlockResult>>(new BoundedChannelOptions(_options.BlocksInFlight)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var parser = Task.Factory.StartNew(() => Parse(importId, filePath, run.LinesDone, queue.Writer, stop.Token),
+        var today = _options.Today ?? DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+        var reader = Task.Factory.StartNew(() => Read(importId, filePath, run.LinesDone, today, blocks.Writer, stop.Token),
             stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var parser = Task.Run(() => AssembleAsync(importId, run.LinesDone, blocks.Reader, queue.Writer, stop.Token), stop.Token);
 
         var (lines, accepted, rejected) = (run.LinesDone, run.RowsAccepted, run.RowsRejected);
         try
@@ -145,10 +166,11 @@ public sealed class PopulationImporter
         catch
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await DrainAsync(queue.Reader, parser).ConfigureAwait(false);
+            await DrainAsync(queue.Reader, reader, parser).ConfigureAwait(false);
             throw;
         }
-        await parser.ConfigureAwait(false); // surfaces a parse failure (e.g. a wrong header)
+        await reader.ConfigureAwait(false);
+        await parser.ConfigureAwait(false);
 
         var completed = await _store.CompleteImportAsync(importId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return new ImportResult(importId, completed.LinesDone, completed.RowsAccepted, completed.RowsRejected, resumed, false, clock.Elapsed, reportPath)
@@ -157,116 +179,225 @@ public sealed class PopulationImporter
         };
     }
 
-    /// <summary>The parser/hasher thread: file → validated rows → chunks of COPY tuples.</summary>
-    private void Parse(string importId, string filePath, long skipLines, ChannelWriter<ImportChunk> queue, CancellationToken cancellationToken)
+    /// <summary>
+    /// The reader thread: file → blocks of (line number, text), framed exactly as <see cref="PopulationCsv.Read"/> frames
+    /// them (header check, skipped lines still counted, an empty line is an error unless only empty lines follow it).
+    /// Each block starts a parse task at once; the bounded channel of tasks keeps them in file order.
+    /// </summary>
+    private void Read(string importId, string filePath, long skipLines, DateOnly today, ChannelWriter<Task<BlockResult>> blocks, CancellationToken cancellationToken)
     {
-        ImportChunk? chunk = null;
         try
         {
             using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
             using var reader = new StreamReader(file, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-            var today = _options.Today ?? DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
-            Span<byte> nirHash = stackalloc byte[32];
-            Span<byte> vitaleHash = stackalloc byte[32];
-            var representatives = new byte[32 * 8];
-            var checkpoint = skipLines;
-            chunk = new ImportChunk(importId, checkpoint, _time.GetUtcNow());
-            var rows = 0L;
-            foreach (var parsed in PopulationCsv.Read(reader, skipLines, today))
+            var header = reader.ReadLine();
+            if (header is null)
             {
-                if ((++rows & 1023) == 0)
+                throw new PopulationFileException("the population file's header is missing (the file is empty)");
+            }
+            if (header.Length > 0 && header[0] == '\uFEFF')
+            {
+                header = header[1..];
+            }
+            if (!string.Equals(header, PopulationCsv.Header, StringComparison.Ordinal))
+            {
+                throw new PopulationFileException($"the population file's header must be exactly '{PopulationCsv.Header}'");
+            }
+            var stamp = DateTimeOffset.MinValue;
+            Block NewBlock()
+            {
+                // Strictly increasing per block, so that "the last line of a NIR wins" can be decided by updated_at.
+                var now = RolloutRules.Micros(_time.GetUtcNow());
+                stamp = now > stamp ? now : stamp.AddTicks(TimeSpan.TicksPerMicrosecond);
+                return new Block(stamp, _options.BlockSize);
+            }
+            void Post(Block block)
+            {
+                var task = Task.Run(() => ParseBlock(importId, block, today), cancellationToken);
+                if (!blocks.TryWrite(task))
+                {
+                    blocks.WriteAsync(task, cancellationToken).AsTask().GetAwaiter().GetResult();
+                }
+            }
+            var block = NewBlock();
+            long line = 0;
+            long pendingEmpty = 0;
+            string? text;
+            while ((text = reader.ReadLine()) is not null)
+            {
+                line++;
+                if ((line & 4095) == 0)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                 }
-                if (parsed.Error is { } error)
+                if (line <= skipLines)
                 {
-                    if (error.Field == "header")
-                    {
-                        throw new PopulationFileException($"the population file's header {error.Rule}");
-                    }
-                    chunk.Reject(error);
+                    continue;
                 }
-                else
+                if (text.Length == 0)
                 {
-                    var person = parsed.Record!;
-                    _nirHasher.Hash(person.Nir, nirHash);
-                    if (chunk.Contains(nirHash))
-                    {
-                        // The same NIR twice in one chunk: close it so that the later line updates the earlier row.
-                        checkpoint = Flush(ref chunk, importId, parsed.Line - 1, queue, cancellationToken);
-                    }
-                    var vitale = vitaleHash[..0];
-                    if (person.VitaleSerial is { } serial)
-                    {
-                        HashVitale(_nirHasher, serial, vitaleHash);
-                        vitale = vitaleHash;
-                    }
-                    var count = person.RepresentativeNirs.Count;
-                    if (representatives.Length < count * 32)
-                    {
-                        representatives = new byte[count * 32];
-                    }
-                    for (var i = 0; i < count; i++)
-                    {
-                        _nirHasher.Hash(person.RepresentativeNirs[i], representatives.AsSpan(i * 32, 32));
-                    }
-                    chunk.Add(parsed.Line, person, nirHash, vitale, representatives.AsSpan(0, count * 32));
+                    pendingEmpty++;
+                    continue;
                 }
-                if (chunk.Lines >= _options.ChunkSize)
+                for (var empty = line - pendingEmpty; empty < line; empty++)
                 {
-                    checkpoint = Flush(ref chunk, importId, parsed.Line, queue, cancellationToken);
+                    block.Lines.Add((empty, null));
+                }
+                pendingEmpty = 0;
+                block.Lines.Add((line, text));
+                if (block.Lines.Count >= _options.BlockSize)
+                {
+                    Post(block);
+                    block = NewBlock();
+                }
+            }
+            if (block.Lines.Count > 0)
+            {
+                Post(block);
+            }
+            blocks.Complete();
+        }
+        catch (Exception e)
+        {
+            blocks.TryComplete(e);
+            throw;
+        }
+    }
+
+    /// <summary>One parse task: validate, hash and encode a block (runs on any core).</summary>
+    private BlockResult ParseBlock(string importId, Block block, DateOnly today)
+    {
+        var result = new BlockResult(block.Lines.Count);
+        Span<byte> nirHash = stackalloc byte[32];
+        Span<byte> vitaleHash = stackalloc byte[32];
+        var representatives = new byte[32 * 4];
+        foreach (var (line, text) in block.Lines)
+        {
+            var parsed = text is null
+                ? new ParsedRow(line, null, new RowError(line, "line", "is empty"))
+                : PopulationCsv.ParseLine(line, text, today);
+            if (parsed.Error is { } error)
+            {
+                result.Items.Add(new BlockItem(line, result.Rejects.Count, 0, 0, default));
+                result.Rejects.Add(error);
+                continue;
+            }
+            var person = parsed.Record!;
+            _nirHasher.Hash(person.Nir, nirHash);
+            var vitale = vitaleHash[..0];
+            if (person.VitaleSerial is { } serial)
+            {
+                HashVitale(_nirHasher, serial, vitaleHash);
+                vitale = vitaleHash;
+            }
+            var count = person.RepresentativeNirs.Count;
+            if (representatives.Length < count * 32)
+            {
+                representatives = new byte[count * 32];
+            }
+            for (var i = 0; i < count; i++)
+            {
+                _nirHasher.Hash(person.RepresentativeNirs[i], representatives.AsSpan(i * 32, 32));
+            }
+            var start = result.Tuples.WrittenCount;
+            ImportChunk.EncodePerson(result.Tuples, importId, block.UpdatedAt, person, nirHash, vitale, representatives.AsSpan(0, count * 32));
+            result.Items.Add(new BlockItem(line, -1, start, result.Tuples.WrittenCount - start, Hash256.From(nirHash)));
+        }
+        return result;
+    }
+
+    /// <summary>Parsed blocks, in file order → chunks of at most <see cref="PopulationImportOptions.ChunkSize"/> lines, a NIR at most once per chunk.</summary>
+    private async Task AssembleAsync(string importId, long checkpoint, ChannelReader<Task<BlockResult>> blocks, ChannelWriter<ImportChunk> queue,
+        CancellationToken cancellationToken)
+    {
+        var chunk = new ImportChunk(importId, checkpoint, _time.GetUtcNow());
+        try
+        {
+            await foreach (var task in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                using var result = await task.ConfigureAwait(false);
+                foreach (var item in result.Items)
+                {
+                    if (item.Reject >= 0)
+                    {
+                        chunk.Reject(result.Rejects[item.Reject]);
+                    }
+                    else
+                    {
+                        if (chunk.Contains(item.Nir))
+                        {
+                            // The same NIR twice in one chunk: close it so that the later line updates the earlier row.
+                            chunk = await FlushAsync(chunk, item.Line - 1, queue, cancellationToken).ConfigureAwait(false);
+                        }
+                        chunk.AddEncoded(item.Line, item.Nir, result.Tuples.WrittenSpan.Slice(item.Start, item.Length));
+                    }
+                    if (chunk.Lines >= _options.ChunkSize)
+                    {
+                        chunk = await FlushAsync(chunk, item.Line, queue, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
             if (chunk.Lines > 0)
             {
-                Send(chunk, queue, cancellationToken);
+                await queue.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 chunk.Dispose();
             }
-            chunk = null;
             queue.Complete();
         }
         catch (Exception e)
         {
-            chunk?.Dispose();
+            chunk.Dispose();
             queue.TryComplete(e);
             throw;
         }
     }
 
-    private long Flush(ref ImportChunk chunk, string importId, long lastLine, ChannelWriter<ImportChunk> queue, CancellationToken cancellationToken)
+    private async Task<ImportChunk> FlushAsync(ImportChunk chunk, long lastLine, ChannelWriter<ImportChunk> queue, CancellationToken cancellationToken)
     {
         chunk.Cover(lastLine);
-        Send(chunk, queue, cancellationToken);
-        chunk = new ImportChunk(importId, lastLine, _time.GetUtcNow());
-        return lastLine;
+        await queue.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+        return new ImportChunk(chunk.ImportId, lastLine, _time.GetUtcNow());
     }
 
-    private static void Send(ImportChunk chunk, ChannelWriter<ImportChunk> queue, CancellationToken cancellationToken)
+    private static async Task DrainAsync(ChannelReader<ImportChunk> queue, Task reader, Task parser)
     {
-        if (!queue.TryWrite(chunk))
+        foreach (var stage in new[] { reader, parser })
         {
-            queue.WriteAsync(chunk, cancellationToken).AsTask().GetAwaiter().GetResult();
+            try
+            {
+                await stage.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Already failing or cancelled: the first error is the one reported.
+            }
         }
-    }
-
-    private static async Task DrainAsync(ChannelReader<ImportChunk> reader, Task parser)
-    {
-        try
-        {
-            await parser.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Already failing or cancelled: the first error is the one reported.
-        }
-        while (reader.TryRead(out var chunk))
+        while (queue.TryRead(out var chunk))
         {
             chunk.Dispose();
         }
     }
+
+    private sealed class Block(DateTimeOffset updatedAt, int capacity)
+    {
+        public DateTimeOffset UpdatedAt { get; } = updatedAt;
+        public List<(long Line, string? Text)> Lines { get; } = new(capacity);
+    }
+
+    /// <summary>A parsed block: its lines in order, each a reject or an encoded tuple.</summary>
+    private sealed class BlockResult(int lines) : IDisposable
+    {
+        public List<BlockItem> Items { get; } = new(lines);
+        public List<RowError> Rejects { get; } = [];
+        public PooledBufferWriter Tuples { get; } = new(lines * 280);
+
+        public void Dispose() => Tuples.Dispose();
+    }
+
+    private readonly record struct BlockItem(long Line, int Reject, int Start, int Length, Hash256 Nir);
 
     private static async Task WriteRejectsAsync(FileStream report, IReadOnlyList<RowError> rejects, CancellationToken cancellationToken)
     {

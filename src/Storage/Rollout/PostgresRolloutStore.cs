@@ -25,6 +25,9 @@ public sealed class PostgresRolloutStoreOptions
 
     /// <summary><c>work_mem</c> of the eligible-people read (its anti-join with the valid codes).</summary>
     public string EligibleWorkMem { get; set; } = "64MB";
+
+    /// <summary><c>maintenance_work_mem</c> each index build of a completing initial load gets at least (a larger server setting is kept).</summary>
+    public string IndexBuildMemory { get; set; } = "256MB";
 }
 
 /// <summary>
@@ -48,7 +51,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         "campaign_id, name, departements, created_at, created_by, opposition_window_ends_at, code_validity, status";
 
     private const string ImportColumns =
-        "import_id, file_name, file_sha256, started_at, completed_at, lines_done, rows_accepted, rows_rejected";
+        "import_id, file_name, file_sha256, mode, started_at, completed_at, lines_done, rows_accepted, rows_rejected";
+
+    /// <summary>The index-less table an initial load COPYs into; it becomes registry_person when the load completes.</summary>
+    private const string LoadTable = "registry_load";
 
     private static readonly byte[] OutboxKind = Encoding.UTF8.GetBytes(DeliveryCodeCipher.OutboxKind);
 
@@ -63,28 +69,63 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         return await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt, CancellationToken cancellationToken = default)
+    public async Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt,
+        ImportMode? mode = ImportMode.Upsert, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(importId);
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         var sha = Content.Sha256Hex.Normalise(fileSha256) ?? throw new ArgumentException("file SHA-256 must be 64 hex characters", nameof(fileSha256));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // One import starts at a time (the checks below must see each other's result).
+        await ExecuteAsync(connection, tx, "LOCK TABLE import_run IN SHARE ROW EXCLUSIVE MODE", cancellationToken).ConfigureAwait(false);
+        if (await ReadImportAsync(connection, tx, importId, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return string.Equals(existing.FileSha256, sha, StringComparison.Ordinal)
+                ? existing
+                : throw new ImportFileMismatchException(importId, existing.FileSha256, sha);
+        }
+        await using (var loading = new NpgsqlCommand("SELECT import_id FROM import_run WHERE mode = 1 AND completed_at IS NULL LIMIT 1", connection, tx))
+        {
+            if (await loading.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string other)
+            {
+                throw new ImportModeException($"the initial load '{other}' is not complete: resume it before starting another import");
+            }
+        }
+        if (mode != ImportMode.Upsert)
+        {
+            bool empty;
+            await using (var any = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM registry_person)", connection, tx))
+            {
+                empty = (bool)(await any.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+            if (!empty && mode == ImportMode.InitialLoad)
+            {
+                throw new ImportModeException("an initial load needs an empty registry: import with mode Upsert");
+            }
+            mode = empty ? ImportMode.InitialLoad : ImportMode.Upsert;
+        }
+        if (mode == ImportMode.InitialLoad)
+        {
+            await ExecuteAsync(connection, tx, $"""
+                DROP TABLE IF EXISTS {LoadTable};
+                CREATE TABLE {LoadTable} (LIKE registry_person INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (autovacuum_enabled = false)
+                """, cancellationToken).ConfigureAwait(false);
+        }
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO import_run (import_id, file_name, file_sha256, started_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (import_id) DO NOTHING
-            """, connection))
+            INSERT INTO import_run (import_id, file_name, file_sha256, mode, started_at) VALUES ($1, $2, $3, $4, $5)
+            """, connection, tx))
         {
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = importId });
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fileName });
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sha });
+            insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)mode.Value });
             insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = startedAt });
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        var run = (await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false))!;
-        if (!string.Equals(run.FileSha256, sha, StringComparison.Ordinal))
-        {
-            throw new ImportFileMismatchException(importId, run.FileSha256, sha);
-        }
+        var run = (await ReadImportAsync(connection, tx, importId, cancellationToken).ConfigureAwait(false))!;
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return run;
     }
 
@@ -98,7 +139,23 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             await PrepareStagingSessionAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (chunk.Rows > 0)
+        ImportMode mode;
+        await using (var check = new NpgsqlCommand("""
+            SELECT mode FROM import_run WHERE import_id = $1 AND lines_done = $2 AND completed_at IS NULL FOR UPDATE
+            """, connection, tx))
+        {
+            check.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chunk.ImportId });
+            check.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.ResumesAfterLine });
+            mode = await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is short m
+                ? (ImportMode)m
+                : throw new ImportCheckpointException(
+                    $"import '{chunk.ImportId}' is no longer at line {chunk.ResumesAfterLine} (another importer, or it is complete): chunk not stored");
+        }
+        if (chunk.Rows > 0 && mode == ImportMode.InitialLoad)
+        {
+            await CopyAsync(connection, $"COPY {LoadTable} ({ImportChunk.Columns}) FROM STDIN (FORMAT BINARY)", chunk.Tuples, cancellationToken).ConfigureAwait(false);
+        }
+        else if (chunk.Rows > 0)
         {
             if (direct)
             {
@@ -145,19 +202,14 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await using (var checkpoint = new NpgsqlCommand("""
             UPDATE import_run
             SET lines_done = $2, rows_accepted = rows_accepted + $3, rows_rejected = rows_rejected + $4
-            WHERE import_id = $1 AND lines_done = $5 AND completed_at IS NULL
+            WHERE import_id = $1
             """, connection, tx))
         {
             checkpoint.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chunk.ImportId });
             checkpoint.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.LastLine });
             checkpoint.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.Rows });
             checkpoint.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.Rejects.Count });
-            checkpoint.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.ResumesAfterLine });
-            if (await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
-            {
-                throw new ImportCheckpointException(
-                    $"import '{chunk.ImportId}' is no longer at line {chunk.ResumesAfterLine} (another importer, or it is complete): chunk not stored");
-            }
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -165,18 +217,92 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     public async Task<ImportRun> CompleteImportAsync(string importId, DateTimeOffset completedAt, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var command = new NpgsqlCommand("UPDATE import_run SET completed_at = coalesce(completed_at, $2) WHERE import_id = $1", connection))
+        var run = await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false)
+            ?? throw new RolloutException($"import '{importId}' does not exist");
+        if (run.CompletedAt is not null)
         {
+            return run;
+        }
+        if (run.Mode == ImportMode.InitialLoad)
+        {
+            await PublishInitialLoadAsync(connection, importId, completedAt, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await using var command = new NpgsqlCommand("UPDATE import_run SET completed_at = coalesce(completed_at, $2) WHERE import_id = $1", connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = importId });
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = completedAt });
-            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
-            {
-                throw new RolloutException($"import '{importId}' does not exist");
-            }
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         // Fresh statistics for the eligibility and lookup plans after a bulk load (sampled: seconds, not minutes).
         await ExecuteAsync(connection, null, "ANALYZE registry_person", cancellationToken).ConfigureAwait(false);
         return (await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Builds the loaded table's indexes by sorting (a NIR loaded twice keeps its last line: latest updated_at, then
+    /// latest physical position, since the load table only ever receives appends), then swaps it in for registry_person
+    /// in one short transaction in which rows written to registry_person meanwhile (oppositions) win. Idempotent: a
+    /// crash anywhere leaves either the load table (run again) or the completed import.
+    /// </summary>
+    private async Task PublishInitialLoadAsync(NpgsqlConnection connection, string importId, DateTimeOffset completedAt, CancellationToken cancellationToken)
+    {
+        await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{LoadTable}') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                throw new RolloutException($"the initial load '{importId}' has lost its load table");
+            }
+        }
+        string[] builds =
+        [
+            $"CREATE UNIQUE INDEX IF NOT EXISTS registry_load_nir_idx ON {LoadTable} (nir_hash)",
+            $"CREATE UNIQUE INDEX IF NOT EXISTS registry_load_vault_idx ON {LoadTable} (vault_id)",
+            $"CREATE INDEX IF NOT EXISTS registry_load_departement_idx ON {LoadTable} (departement)",
+        ];
+        // The three sorts at once (the cores share them); a NIR loaded twice fails both unique builds: keep its last
+        // line, then build what is missing.
+        var duplicates = (await Task.WhenAll(builds.Select(sql => BuildIndexAsync(sql, cancellationToken))).ConfigureAwait(false)).Any(d => d);
+        if (duplicates)
+        {
+            await ExecuteAsync(connection, null, $"""
+                DELETE FROM {LoadTable} WHERE ctid IN (
+                    SELECT id FROM (
+                        SELECT l.ctid AS id, row_number() OVER (PARTITION BY l.nir_hash ORDER BY l.updated_at DESC, l.ctid DESC) AS rn
+                        FROM {LoadTable} l
+                        WHERE l.nir_hash IN (SELECT nir_hash FROM {LoadTable} GROUP BY nir_hash HAVING count(*) > 1)
+                    ) ranked
+                    WHERE rn > 1)
+                """, cancellationToken).ConfigureAwait(false);
+            if ((await Task.WhenAll(builds.Select(sql => BuildIndexAsync(sql, cancellationToken))).ConfigureAwait(false)).Any(d => d))
+            {
+                throw new RolloutException($"the initial load '{importId}' still holds duplicate keys after removing repeated NIRs");
+            }
+        }
+
+        const string Columns =
+            "vault_id, nir_masked, birth_date, family_name, given_names, sex, email, address_line1, address_line2, postal_code, city, " +
+            "departement, vitale_hash, representative_nir_hashes, status, import_id, updated_at";
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, tx, $"""
+            LOCK TABLE registry_person IN ACCESS EXCLUSIVE MODE;
+            UPDATE {LoadTable} l SET ({Columns}) = (SELECT {Columns} FROM registry_person p WHERE p.nir_hash = l.nir_hash)
+            WHERE l.nir_hash IN (SELECT nir_hash FROM registry_person);
+            INSERT INTO {LoadTable} SELECT * FROM registry_person p WHERE NOT EXISTS (SELECT 1 FROM {LoadTable} l WHERE l.nir_hash = p.nir_hash);
+            DROP TABLE registry_person;
+            ALTER TABLE {LoadTable} RENAME TO registry_person;
+            ALTER TABLE registry_person ADD CONSTRAINT registry_person_pkey PRIMARY KEY USING INDEX registry_load_nir_idx;
+            ALTER TABLE registry_person ADD CONSTRAINT registry_person_vault_id_key UNIQUE USING INDEX registry_load_vault_idx;
+            ALTER INDEX registry_load_departement_idx RENAME TO registry_person_departement_idx;
+            ALTER TABLE registry_person RESET (autovacuum_enabled)
+            """, cancellationToken).ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand("UPDATE import_run SET completed_at = coalesce(completed_at, $2) WHERE import_id = $1", connection, tx))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = importId });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = completedAt });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- registry
@@ -785,13 +911,13 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             : new FailedAttemptResult(false, 0, false);
     }
 
-    public async Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
             WITH used AS (
                 UPDATE activation_code c SET status = 1, closed_at = $2
-                WHERE c.code_id = $1 AND c.status = 0 AND c.expires_at >= $2
+                WHERE c.code_id = $1 AND c.status = 0 AND c.expires_at >= $3
                   AND EXISTS (SELECT 1 FROM registry_person p WHERE p.nir_hash = c.nir_hash AND p.status = 0)
                 RETURNING c.nir_hash
             )
@@ -800,6 +926,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = codeId });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = expiryCutoff ?? now });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -907,6 +1034,34 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
     // ---------------------------------------------------------------- helpers
 
+    /// <summary>Builds one index of the load table on its own connection; true when a unique build met duplicates.</summary>
+    private async Task<bool> BuildIndexAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Raise maintenance_work_mem for the sort, never lower a larger server setting.
+        await using (var memory = new NpgsqlCommand("""
+            SELECT set_config('maintenance_work_mem',
+                CASE WHEN pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1) THEN $1
+                     ELSE current_setting('maintenance_work_mem') END, false)
+            """, connection))
+        {
+            memory.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _options.IndexBuildMemory });
+            await memory.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        bool duplicates;
+        try
+        {
+            await ExecuteAsync(connection, null, sql, cancellationToken).ConfigureAwait(false);
+            duplicates = false;
+        }
+        catch (PostgresException e) when (e.SqlState == UniqueViolation)
+        {
+            duplicates = true;
+        }
+        await ExecuteAsync(connection, null, "RESET maintenance_work_mem", cancellationToken).ConfigureAwait(false);
+        return duplicates;
+    }
+
     private async Task PrepareStagingSessionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         // temp_buffers can only change before the session first touches a temporary table (pooled sessions may have).
@@ -938,8 +1093,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         {
             return null;
         }
-        return new ImportRun(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
-            r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7));
+        return new ImportRun(r.GetString(0), r.GetString(1), r.GetString(2), (ImportMode)r.GetInt16(3), r.GetFieldValue<DateTimeOffset>(4),
+            r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8));
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken cancellationToken)

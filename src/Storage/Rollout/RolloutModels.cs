@@ -90,11 +90,26 @@ public sealed record RegistryRow(
     public string VaultId => RegistryVaultIds.For(NirHash);
 }
 
+/// <summary>How an import writes the registry.</summary>
+public enum ImportMode : short
+{
+    /// <summary>Insert or update each row as its chunk commits (any registry; rows visible at once).</summary>
+    Upsert = 0,
+
+    /// <summary>
+    /// The first load of an empty registry: rows are loaded without indexes and become visible together when the import
+    /// completes (indexes built by sorting, several times cheaper than maintaining them row by row). No other import may
+    /// start until it completes.
+    /// </summary>
+    InitialLoad = 1,
+}
+
 /// <summary>An import's checkpoint (table <c>import_run</c>).</summary>
 public sealed record ImportRun(
     string ImportId,
     string FileName,
     string FileSha256,
+    ImportMode Mode,
     DateTimeOffset StartedAt,
     DateTimeOffset? CompletedAt,
     long LinesDone,
@@ -177,7 +192,7 @@ public sealed record EligiblePerson(
     public CodeChannel Channel => HasEmail ? CodeChannel.Email : CodeChannel.Post;
 }
 
-/// <summary>A person's valid code and the registry facts activation checks.</summary>
+/// <summary>A person's valid code (<see cref="CodeId"/> for the conditional updates) and the registry facts activation checks.</summary>
 public sealed record ActivationCodeRecord(
     long CodeId,
     string CampaignId,
@@ -222,6 +237,9 @@ public sealed class ImportFileMismatchException(string importId, string expected
     public string Expected { get; } = expected;
     public string Actual { get; } = actual;
 }
+
+/// <summary>An initial load needs an empty registry, and no import may start while one is in progress.</summary>
+public sealed class ImportModeException(string message) : RolloutException(message);
 
 /// <summary>Another process moved the import's checkpoint (two importers on one import id).</summary>
 public sealed class ImportCheckpointException(string message) : RolloutException(message);

@@ -96,9 +96,20 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         Assert.Equal("activation_code_valid_idx", error.ConstraintName);
     }
 
-    [Fact]
-    public async Task The_registry_and_code_tables_carry_only_the_intended_indexes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_registry_and_code_tables_carry_only_the_intended_indexes(bool afterInitialLoad)
     {
+        if (afterInitialLoad)
+        {
+            await ImportAsync(People(30), "imp-idx");
+            Assert.Equal(ImportMode.InitialLoad, (await Store.GetImportAsync("imp-idx"))!.Mode);
+            Assert.Equal(0, await CountAsync("SELECT count(*) FROM pg_class WHERE relname = 'registry_load'"));
+            Assert.Equal(1, await CountAsync("SELECT count(*) FROM pg_constraint WHERE conname = 'registry_person_pkey' AND contype = 'p'"));
+            Assert.Equal(2, await CountAsync("SELECT count(*) FROM pg_constraint WHERE conrelid = 'registry_person'::regclass AND contype = 'c'"));
+            Assert.Equal(1, await CountAsync("SELECT count(*) FROM pg_class WHERE relname = 'registry_person' AND reloptions IS NULL"));
+        }
         var indexes = new List<string>();
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
@@ -112,7 +123,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         }
         Assert.Equal(new[]
         {
-            "activation_code_campaign_idx", "activation_code_locked_idx", "activation_code_pkey", "activation_code_valid_idx",
+            "activation_code_campaign_brin", "activation_code_locked_idx", "activation_code_pkey", "activation_code_valid_idx",
             "registry_person_departement_idx", "registry_person_pkey", "registry_person_vault_id_key",
         }, indexes);
     }

@@ -58,8 +58,8 @@ internal static class RolloutKit
 
     public static string WriteFile(string directory, IEnumerable<PersonRecord> people) => WriteFile(directory, people.Select(PopulationCsv.Format));
 
-    public static PopulationImporter Importer(IRolloutStore store, int chunkSize = 100_000) =>
-        new(store, NirHasher, new PopulationImportOptions { ChunkSize = chunkSize, Today = Today });
+    public static PopulationImporter Importer(IRolloutStore store, int chunkSize = 100_000, ImportMode? mode = null) =>
+        new(store, NirHasher, new PopulationImportOptions { ChunkSize = chunkSize, Today = Today, Mode = mode, BlockSize = 64 });
 
     public static IssuanceService Issuance(IRolloutStore store, IContentStore content, int chunkSize = 250_000, short codeKey = 1, int writers = 2) =>
         new(store, content, Hasher(codeKey), Cipher, new IssuanceOptions { ChunkSize = chunkSize, Writers = writers });

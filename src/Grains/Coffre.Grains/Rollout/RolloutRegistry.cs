@@ -34,9 +34,12 @@ public sealed class RolloutRegistry(IRolloutStore store, IOptions<ActivationOpti
     public async Task<bool> RecordFailedAttemptAsync(ActivationCandidate candidate, int maxAttempts, CancellationToken cancellationToken = default) =>
         (await store.RecordFailedAttemptAsync(candidate.CodeId, maxAttempts, clock.GetUtcNow(), cancellationToken)).Locked;
 
-    /// <summary>The store refuses a code past its expiry; the tolerated clock skew is granted here.</summary>
-    public Task<bool> ConsumeAsync(ActivationCandidate candidate, CancellationToken cancellationToken = default) =>
-        store.ConsumeCodeAsync(candidate.CodeId, clock.GetUtcNow() - options.Value.ClockSkew, cancellationToken);
+    /// <summary>The store refuses a code past its expiry; the tolerated clock skew is granted here (the time of use stays now).</summary>
+    public Task<bool> ConsumeAsync(ActivationCandidate candidate, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        return store.ConsumeCodeAsync(candidate.CodeId, now, cancellationToken, expiryCutoff: now - options.Value.ClockSkew);
+    }
 
     public Task MarkActivatedAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
         store.MarkActivatedAsync(nirHash, clock.GetUtcNow(), cancellationToken);
