@@ -36,9 +36,10 @@ for project in tests/*/*.csproj; do
   log "running $name"
   out="$work/$name.log"
   set +e
-  dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s*(Passed|Failed|Skipped) |Total tests|error" || true
-  rc="${PIPESTATUS[0]}"
+  dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" >"$out" 2>&1
+  rc=$?
   set -e
+  grep -E "^\s*(Passed|Failed|Skipped) |Total tests|error" "$out" || true
   p="$(grep -oE 'Passed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
   f="$(grep -oE 'Failed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
   passed=$((passed + p)); failed=$((failed + f))
@@ -52,9 +53,10 @@ if [ -d tests/api ]; then
   log "running API tests (node)"
   (cd tests/api && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   set +e
-  node --test tests/api/ 2>&1 | tee "$work/api.log"
-  rc="${PIPESTATUS[0]}"
+  node --test tests/api/ >"$work/api.log" 2>&1
+  rc=$?
   set -e
+  grep -E "^# (tests|pass|fail)|^not ok|^\s+not ok" "$work/api.log" || true
   p="$(grep -oE '^# pass [0-9]+' "$work/api.log" | grep -oE '[0-9]+' || echo 0)"
   f="$(grep -oE '^# fail [0-9]+' "$work/api.log" | grep -oE '[0-9]+' || echo 0)"
   passed=$((passed + p)); failed=$((failed + f))

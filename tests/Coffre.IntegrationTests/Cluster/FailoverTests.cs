@@ -19,7 +19,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }
         """;
 
-    private const string Read = "query($rpps: String!) { professional(rpps: $rpps) { displayName } }";
+    private const string Read = "query($rpps: Rpps!) { professional(rpps: $rpps) { displayName } }";
 
     private LocalCluster _cluster = null!;
     private GraphQLHttpClient _client = null!;
