@@ -35,12 +35,18 @@ public sealed class ActivationLoad(Uri graphql)
         public Outcome[] Outcomes { get; } = new Outcome[people.Length];
         public double Seconds { get; set; }
         public double SendSeconds { get; set; }
+
+        /// <summary>Requests sent (a closed run that reaches its time bound leaves the rest of its people unused).</summary>
+        public int Sent { get; set; }
         public double? TargetRate { get; set; }
         public int Connections { get; set; }
         public int MaxInFlight { get; set; }
         public string? FirstError { get; set; }
 
         public int Count(Outcome o) => Outcomes.Count(x => x == o);
+
+        /// <summary>Requests whose effect is unknown (timed out, connection lost, or never answered): the server may have activated them.</summary>
+        public int UnknownOutcomes => Count(Outcome.Timeout) + Count(Outcome.Exception) + (Sent - Outcomes.Count(x => x != Outcome.None));
 
         public JsonObject Describe()
         {
@@ -49,16 +55,17 @@ public sealed class ActivationLoad(Uri graphql)
             var o = new JsonObject
             {
                 ["model"] = Model,
-                ["requests"] = People.Length,
+                ["requests"] = Sent,
                 ["completed"] = completed,
                 ["successes"] = successes,
-                ["errors"] = People.Length - successes,
+                ["errors"] = Sent - successes,
                 ["refused"] = Count(Outcome.Refused),
                 ["graphqlErrors"] = Count(Outcome.GraphQLError),
                 ["httpErrors"] = Count(Outcome.HttpError),
                 ["timeouts"] = Count(Outcome.Timeout),
                 ["exceptions"] = Count(Outcome.Exception),
-                ["notCompleted"] = People.Length - completed,
+                ["notCompleted"] = Sent - completed,
+                ["unknownOutcome"] = UnknownOutcomes,
                 ["connections"] = Connections,
                 ["seconds"] = ResourceProbe.Round(Seconds, 3),
                 ["throughputPerSecond"] = ResourceProbe.Round(successes / Math.Max(Seconds, 1e-6), 1),
@@ -69,7 +76,7 @@ public sealed class ActivationLoad(Uri graphql)
             if (TargetRate is { } rate)
             {
                 o["targetRatePerSecond"] = rate;
-                o["achievedSendRatePerSecond"] = ResourceProbe.Round(People.Length / Math.Max(SendSeconds, 1e-6), 1);
+                o["achievedSendRatePerSecond"] = ResourceProbe.Round(Sent / Math.Max(SendSeconds, 1e-6), 1);
                 o["sendSeconds"] = ResourceProbe.Round(SendSeconds, 3);
                 o["maxInFlight"] = MaxInFlight;
             }
@@ -93,8 +100,11 @@ public sealed class ActivationLoad(Uri graphql)
         DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
     };
 
-    /// <summary>Fixed concurrency: <paramref name="concurrency"/> loops over one pool of as many connections.</summary>
-    public async Task<Run> ClosedAsync(string model, ActivationPerson[] people, int concurrency)
+    /// <summary>
+    /// Fixed concurrency: <paramref name="concurrency"/> loops over one pool of as many connections, until every person
+    /// is used or <paramref name="maxDuration"/> has passed (then the loops stop sending; answers are awaited).
+    /// </summary>
+    public async Task<Run> ClosedAsync(string model, ActivationPerson[] people, int concurrency, TimeSpan maxDuration)
     {
         var run = new Run(model, people) { Connections = concurrency };
         var bodies = people.Select(p => p.RequestBody()).ToArray();
@@ -105,6 +115,10 @@ public sealed class ActivationLoad(Uri graphql)
         {
             while (true)
             {
+                if (clock.Elapsed >= maxDuration)
+                {
+                    return;
+                }
                 var i = Interlocked.Increment(ref next);
                 if (i >= people.Length)
                 {
@@ -117,6 +131,7 @@ public sealed class ActivationLoad(Uri graphql)
             }
         })));
         run.Seconds = clock.Elapsed.TotalSeconds;
+        run.Sent = Math.Min(people.Length, next + 1);
         return run;
     }
 
@@ -167,6 +182,7 @@ public sealed class ActivationLoad(Uri graphql)
             }
         }
         run.SendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        run.Sent = sent;
         await Task.WhenAny(allDone.Task, Task.Delay(RequestTimeout + TimeSpan.FromSeconds(5)));
         run.Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         run.MaxInFlight = peak;

@@ -17,6 +17,7 @@ public sealed class HarnessOptions
     public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "coffre-harness-" + Guid.NewGuid().ToString("N")[..8]);
     public string? SiloDll { get; private set; }
     public string? PostgresNotes { get; private set; }
+    public int? AzuritePid { get; private set; }
 
     public int ImportChunk { get; private set; } = 100_000;
     public int IssueChunk { get; private set; } = 250_000;
@@ -35,6 +36,9 @@ public sealed class HarnessOptions
     public int WarmupActivations { get; private set; } = 2_000;
     public int Concurrency { get; private set; } = 64;
 
+    /// <summary>Time bound of the closed model (it stops sending after this even if activations are left); warm-up gets a quarter.</summary>
+    public double ClosedSeconds { get; private set; } = 60;
+
     /// <summary>Arrival rate of the open model (per second) and its duration.</summary>
     public double Rate { get; private set; } = 5_000;
     public double OpenSeconds { get; private set; } = 10;
@@ -44,7 +48,16 @@ public sealed class HarnessOptions
     public double SustainableFraction { get; private set; } = 0.5;
 
     public int VerifySample { get; private set; } = 10_000;
+
+    /// <summary>
+    /// Before the activation models, wait at most this long for the silo's outbox dispatcher to deliver every activation
+    /// email (0 = do not wait): with it idle, the models measure activation alone.
+    /// </summary>
+    public double DrainOutboxSeconds { get; private set; }
     public bool SkipActivation { get; private set; }
+
+    /// <summary>Extra settings for the silo process (<c>--silo-env KEY=VALUE</c>, repeatable), e.g. a tuning under test.</summary>
+    public Dictionary<string, string> SiloEnvironment { get; } = new(StringComparer.Ordinal);
     public bool SkipNaive { get; private set; }
 
     public static HarnessOptions Parse(string[] args)
@@ -69,6 +82,7 @@ public sealed class HarnessOptions
                 case "--work-dir": o.WorkDirectory = Value(); break;
                 case "--silo-dll": o.SiloDll = Value(); break;
                 case "--postgres-notes": o.PostgresNotes = Value(); break;
+                case "--azurite-pid": o.AzuritePid = Int(Value()); break;
                 case "--import-chunk": o.ImportChunk = Int(Value()); break;
                 case "--issue-chunk": o.IssueChunk = Int(Value()); break;
                 case "--writers": o.IssueWriters = Int(Value()); break;
@@ -80,12 +94,19 @@ public sealed class HarnessOptions
                 case "--activations": o.Activations = Int(Value()); break;
                 case "--warmup": o.WarmupActivations = Int(Value()); break;
                 case "--concurrency": o.Concurrency = Int(Value()); break;
+                case "--closed-seconds": o.ClosedSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--rate": o.Rate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--open-seconds": o.OpenSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--open-connections": o.OpenConnections = Int(Value()); break;
                 case "--sustainable-fraction": o.SustainableFraction = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--verify-sample": o.VerifySample = Int(Value()); break;
+                case "--drain-outbox-seconds": o.DrainOutboxSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--skip-activation": o.SkipActivation = true; break;
+                case "--silo-env":
+                    var pair = Value();
+                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    o.SiloEnvironment[eq > 0 ? pair[..eq] : throw new ArgumentException("--silo-env takes KEY=VALUE")] = pair[(eq + 1)..];
+                    break;
                 case "--skip-naive": o.SkipNaive = true; break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
@@ -95,8 +116,8 @@ public sealed class HarnessOptions
             throw new ArgumentException("--postgres and --blob (or COFFRE_BENCH_POSTGRES and COFFRE_BENCH_BLOB) are required");
         }
         if (o.People < 1 || o.ImportChunk < 1 || o.IssueChunk < 1 || o.IssueWriters < 1 || o.IssueQueued < 1 || o.NaiveLoops < 1
-            || o.Concurrency < 1 || o.OpenConnections < 1 || o.Rate <= 0 || o.OpenSeconds <= 0 || o.Activations < 0 || o.WarmupActivations < 0
-            || o.NaiveSample < 0 || o.VerifySample < 0 || o.SustainableFraction < 0)
+            || o.Concurrency < 1 || o.OpenConnections < 1 || o.Rate <= 0 || o.OpenSeconds <= 0 || o.ClosedSeconds <= 0 || o.Activations < 0 || o.WarmupActivations < 0
+            || o.NaiveSample < 0 || o.VerifySample < 0 || o.SustainableFraction < 0 || o.DrainOutboxSeconds < 0)
         {
             throw new ArgumentException("counts, sizes, rates and durations must be positive");
         }

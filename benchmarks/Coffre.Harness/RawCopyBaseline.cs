@@ -139,7 +139,7 @@ public static class RawCopyBaseline
                 buffer.ResetWrittenCount();
             }
         }
-        buffer.Write([0xff, 0xff]);
+        buffer.Write<byte>([0xff, 0xff]);
         await copy.WriteAsync(buffer.WrittenMemory);
         buffer.ResetWrittenCount();
     }
@@ -189,7 +189,7 @@ public static class RawCopyBaseline
         var json = $"{{\"campaign\":\"bench\",\"keyId\":1,\"nonce\":\"{Convert.ToBase64String(scratch, 0, 12)}\",\"ciphertext\":\"{Convert.ToBase64String(scratch, 12, 27)}\",\"expiresAt\":\"2027-01-01T00:00:00Z\"}}";
         var bytes = Encoding.UTF8.GetBytes(json);
         Length(b, bytes.Length + 1);
-        b.Write([(byte)1]);
+        b.Write<byte>([1]);
         b.Write(bytes);
     }
 

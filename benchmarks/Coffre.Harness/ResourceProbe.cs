@@ -26,6 +26,9 @@ public sealed class ResourceProbe
 
     public int? SiloPid { get; set; }
 
+    /// <summary>The Azurite process (its CPU is reported on its own, not as "other").</summary>
+    public int? AzuritePid { get; set; }
+
     public int PostmasterPid => _postmasterPid;
 
     public async Task InitialiseAsync()
@@ -41,11 +44,14 @@ public sealed class ResourceProbe
         // Database figures first: the query's own cost then falls inside the interval of the phase it starts.
         var (lsn, wal, checkpoints) = await ReadDatabaseAsync();
         using var self = Process.GetCurrentProcess();
+        var processes = ReadAllProcesses();
         return new Sample(
             Stopwatch.GetTimestamp(),
             self.TotalProcessorTime.TotalSeconds,
-            PostgresCpuSeconds(),
+            PostgresCpuSeconds(processes),
             SiloPid is { } pid ? ReadStat(pid)?.OwnSeconds : null,
+            AzuritePid is { } az && processes.TryGetValue(az, out var azurite) ? azurite.Seconds : null,
+            processes,
             ReadMachineCpu(),
             ReadDiskWrittenBytes(),
             lsn, wal, checkpoints,
@@ -60,10 +66,10 @@ public sealed class ResourceProbe
         public Sample Start { get; } = start;
         public double ElapsedSeconds => Stopwatch.GetElapsedTime(Start.Timestamp).TotalSeconds;
 
-        public async Task<JsonObject> EndAsync() => Describe(Start, await probe.SampleAsync());
+        public async Task<JsonObject> EndAsync() => probe.Describe(Start, await probe.SampleAsync());
     }
 
-    public static JsonObject Describe(Sample a, Sample b)
+    public JsonObject Describe(Sample a, Sample b)
     {
         var seconds = Stopwatch.GetElapsedTime(a.Timestamp, b.Timestamp).TotalSeconds;
         var machine = b.Machine.Minus(a.Machine);
@@ -76,7 +82,13 @@ public sealed class ResourceProbe
             ["coresBusyHarness"] = Round((b.HarnessCpu - a.HarnessCpu) / Math.Max(seconds, 1e-6), 2),
             ["coresBusyPostgres"] = Round((b.PostgresCpu - a.PostgresCpu) / Math.Max(seconds, 1e-6), 2),
             ["coresBusySilo"] = a.SiloCpu is { } t0 && b.SiloCpu is { } t1 ? Round((t1 - t0) / Math.Max(seconds, 1e-6), 2) : null,
+            ["cpuSecondsAzurite"] = a.AzuriteCpu is { } z0 && b.AzuriteCpu is { } z1 ? Round(z1 - z0, 2) : null,
             ["machineCpuPercent"] = machine.Percentages(),
+            // Busy CPU of the machine not accounted to the harness, this PostgreSQL, the silo or Azurite: kernel threads
+            // (writeback, journal) and other users of the box; the biggest consumers are listed.
+            ["cpuSecondsOther"] = Round(Math.Max(0, machine.BusySeconds - (b.HarnessCpu - a.HarnessCpu) - (b.PostgresCpu - a.PostgresCpu)
+                - (a.SiloCpu is { } o0 && b.SiloCpu is { } o1 ? o1 - o0 : 0) - (a.AzuriteCpu is { } q0 && b.AzuriteCpu is { } q1 ? q1 - q0 : 0)), 2),
+            ["otherTopProcesses"] = TopOthers(a, b),
             ["diskWrittenBytes"] = b.DiskWritten - a.DiskWritten,
             ["walBytes"] = b.WalLsn - a.WalLsn,
             ["walRecords"] = b.Wal is { } w1 && a.Wal is { } w0 ? w1.Records - w0.Records : null,
@@ -171,13 +183,29 @@ public sealed class ResourceProbe
     }
 
     /// <summary>The postmaster (own + reaped children) plus every live child (own + their reaped children).</summary>
-    private double PostgresCpuSeconds()
+    private double PostgresCpuSeconds(Dictionary<int, ProcessCpu> processes)
     {
-        if (_postmasterPid == 0 || ReadStat(_postmasterPid) is not { } postmaster)
+        if (_postmasterPid == 0 || !processes.TryGetValue(_postmasterPid, out var postmaster))
         {
             return 0;
         }
-        var total = postmaster.OwnSeconds + postmaster.ChildrenSeconds;
+        var total = postmaster.Seconds + postmaster.ChildrenSeconds;
+        foreach (var child in processes.Values)
+        {
+            if (child.ParentPid == _postmasterPid)
+            {
+                total += child.Seconds + child.ChildrenSeconds;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>One process's CPU (own and reaped children), with its name.</summary>
+    public sealed record ProcessCpu(int Pid, int ParentPid, string Name, double Seconds, double ChildrenSeconds, long StartTicks);
+
+    private static Dictionary<int, ProcessCpu> ReadAllProcesses()
+    {
+        var all = new Dictionary<int, ProcessCpu>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             var name = Path.GetFileName(dir);
@@ -185,16 +213,47 @@ public sealed class ResourceProbe
             {
                 continue;
             }
-            if (ReadStat(pid) is { } child && child.ParentPid == _postmasterPid)
+            string text;
+            try
             {
-                total += child.OwnSeconds + child.ChildrenSeconds;
+                text = File.ReadAllText($"/proc/{pid}/stat");
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            var open = text.IndexOf('(');
+            var close = text.LastIndexOf(')');
+            if (open < 0 || close < open)
+            {
+                continue;
+            }
+            var f = text[(close + 2)..].Split(' ');
+            double T(int i) => long.Parse(f[i], CultureInfo.InvariantCulture) / ClockTicks;
+            all[pid] = new ProcessCpu(pid, int.Parse(f[1], CultureInfo.InvariantCulture), text[(open + 1)..close], T(11) + T(12), T(13) + T(14),
+                long.Parse(f[19], CultureInfo.InvariantCulture));
         }
-        return total;
+        return all;
+    }
+
+    /// <summary>The five processes outside the harness, PostgreSQL, the silo and Azurite that used the most CPU between two samples.</summary>
+    private JsonArray TopOthers(Sample a, Sample b)
+    {
+        var self = Environment.ProcessId;
+        var top = b.Processes.Values
+            .Where(p => p.Pid != self && p.Pid != _postmasterPid && p.ParentPid != _postmasterPid && p.Pid != SiloPid && p.Pid != AzuritePid)
+            // Same pid and start time = the same process (kernel workers rename themselves after their current work item).
+            .Select(p => (p.Pid, p.Name, Seconds: p.Seconds - (a.Processes.TryGetValue(p.Pid, out var before) && before.StartTicks == p.StartTicks ? before.Seconds : 0)))
+            .Where(p => p.Seconds >= 0.05)
+            .OrderByDescending(p => p.Seconds)
+            .Take(5);
+        return new JsonArray([.. top.Select(p => (JsonNode)new JsonObject { ["pid"] = p.Pid, ["name"] = p.Name, ["cpuSeconds"] = Round(p.Seconds, 2) })]);
     }
 
     public sealed record MachineCpu(long User, long Nice, long System, long Idle, long IoWait, long Irq, long SoftIrq, long Steal)
     {
+        public double BusySeconds => (User + Nice + System + Irq + SoftIrq + Steal) / ClockTicks;
+
         public MachineCpu Minus(MachineCpu o) => new(User - o.User, Nice - o.Nice, System - o.System, Idle - o.Idle, IoWait - o.IoWait, Irq - o.Irq, SoftIrq - o.SoftIrq, Steal - o.Steal);
 
         public JsonObject Percentages()
@@ -286,6 +345,8 @@ public sealed class ResourceProbe
         double HarnessCpu,
         double PostgresCpu,
         double? SiloCpu,
+        double? AzuriteCpu,
+        Dictionary<int, ProcessCpu> Processes,
         MachineCpu Machine,
         long DiskWritten,
         long WalLsn,

@@ -15,7 +15,7 @@ namespace Coffre.Grains.Rollout;
 /// one registry round trip, one attempt write or an equivalent round trip, one audit append) and returns the same
 /// answer. The code is single use (the store's conditional update decides the one winner).
 /// </summary>
-[StatelessWorker]
+[StatelessWorker(64)] // one activation per silo would serialise on its database round trips; 64 measured 2.5× the default (benchmarks/RESULTS.md)
 [GrainType("activation")]
 public sealed class ActivationGrain(
     IActivationStore store,

@@ -11,7 +11,7 @@ namespace Coffre.Grains.Rollout;
 /// Opposition by phone (an operator) or online (the person, proving identity with birth date and Vitale serial).
 /// A person whose proof does not match gets null — the same answer as someone unknown (no enumeration).
 /// </summary>
-[StatelessWorker]
+[StatelessWorker(64)] // one activation per silo would serialise on its database round trips; 64 measured 2.5× the default (benchmarks/RESULTS.md)
 [GrainType("opposition")]
 public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, TimeProvider clock) : Grain, IOppositionGrain
 {

@@ -1,0 +1,15 @@
+using Coffre.Harness;
+
+HarnessOptions options;
+try
+{
+    options = HarnessOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"coffre-harness: {e.Message}");
+    Console.Error.WriteLine("usage: Coffre.Harness --postgres CS --blob CS [--people N] [--out FILE.json] [--work-dir DIR] [--silo-dll coffre.dll]");
+    Console.Error.WriteLine("       [--activations K] [--rate R] [--open-seconds S] [--concurrency C] [--issue-chunk N] [--writers W] (see HarnessOptions.cs)");
+    return 2;
+}
+return await new MacroHarness(options).RunAsync();
