@@ -82,6 +82,10 @@ public sealed class MacroHarness(HarnessOptions options)
             {
                 await RawCopyAsync(issuance, withOutbox: true);
             }
+            if (options.RawWithoutIndexes)
+            {
+                await RawCopyAsync(issuance, withOutbox: false, withoutIndexes: true);
+            }
             NaiveGrainBaseline.Result? naive = null;
             if (!options.SkipNaive && options.NaiveSample > 0)
             {
@@ -138,6 +142,7 @@ public sealed class MacroHarness(HarnessOptions options)
         ["issueQueuedChunks"] = options.IssueQueued,
         ["issueCountFirst"] = options.CountFirst,
         ["rawCopyWithOutbox"] = options.RawWithOutbox,
+        ["rawCopyWithoutIndexes"] = options.RawWithoutIndexes,
         ["naiveSample"] = options.NaiveSample,
         ["naiveLoops"] = options.NaiveLoops,
         ["warmupActivations"] = options.WarmupActivations,
@@ -200,6 +205,7 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["importerSeconds"] = ResourceProbe.Round(result.Elapsed.TotalSeconds, 3);
         figures["importerLinesPerSecond"] = ResourceProbe.Round(result.LinesPerSecond, 0);
         figures["walBytesPerRow"] = PerUnit(figures["walBytes"], result.Accepted);
+        PerUnitCpu(figures, result.Accepted);
         figures["notes"] = "includes the file's SHA-256, parsing, validation, NIR and Vitale HMACs, binary COPY into registry_person with its primary key, vault_id unique and departement indexes, the per-chunk checkpoint, and the final ANALYZE";
         Say($"import    {result.Accepted:N0} accepted, {result.Rejected:N0} rejected in {S(figures)} s = {Rate(result.Accepted, figures):N0} rows/s {Cpu(figures)}");
         return result;
@@ -236,16 +242,17 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["serviceSeconds"] = ResourceProbe.Round(result.Elapsed.TotalSeconds, 3);
         figures["serviceCodesPerSecond"] = ResourceProbe.Round(result.CodesPerSecond, 0);
         figures["walBytesPerCode"] = PerUnit(figures["walBytes"], result.Issued);
+        PerUnitCpu(figures, result.Issued);
         figures["contentStore"] = "Azure Blob (Azurite) container " + options.Container;
         figures["notes"] = "end to end: lock, expiry sweep, eligible count (CountFirst), streamed eligible read, CSPRNG code + HMAC, AES-GCM email payloads, print batch CSV + manifest uploaded to Blob, COPY of codes and outbox rows + print_batch row in one durable transaction per chunk";
         Say($"issuance  {result.Issued:N0} codes ({result.Emails:N0} emails, {result.Letters:N0} letters in {result.Batches} print batches) in {S(figures)} s = {Rate(result.Issued, figures):N0} codes/s {Cpu(figures)}");
         return result;
     }
 
-    private async Task RawCopyAsync(IssuanceResult issuance, bool withOutbox)
+    private async Task RawCopyAsync(IssuanceResult issuance, bool withOutbox, bool withoutIndexes = false)
     {
-        var name = withOutbox ? "rawCopyWithOutbox" : "rawCopy";
-        await RawCopyBaseline.PrepareAsync(_dataSource, withOutbox);
+        var name = withoutIndexes ? "rawCopyWithoutIndexes" : withOutbox ? "rawCopyWithOutbox" : "rawCopy";
+        await RawCopyBaseline.PrepareAsync(_dataSource, withOutbox, withoutIndexes);
         var phase = await _probe.BeginAsync(name);
         var raw = await RawCopyBaseline.RunAsync(_dataSource, issuance.Issued, options.IssueChunk, options.IssueWriters,
             issuance.Issued == 0 ? 0 : (double)issuance.Letters / issuance.Issued, withOutbox);
@@ -257,10 +264,13 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["writers"] = options.IssueWriters;
         figures["rowsPerSecond"] = Rate(raw.Rows, figures);
         figures["walBytesPerRow"] = PerUnit(figures["walBytes"], raw.Rows);
-        figures["table"] = withOutbox
+        figures["table"] = withoutIndexes
+            ? $"{RawCopyBaseline.Schema}.activation_code (LIKE activation_code INCLUDING DEFAULTS INCLUDING IDENTITY: no index, no constraint), dropped afterwards"
+            : withOutbox
             ? $"{RawCopyBaseline.Schema}.activation_code and {RawCopyBaseline.Schema}.outbox (LIKE … INCLUDING ALL), dropped afterwards"
             : $"{RawCopyBaseline.Schema}.activation_code (LIKE activation_code INCLUDING ALL), dropped afterwards";
-        Say($"{(withOutbox ? "raw+outbox" : "raw COPY ")} {raw.Rows:N0} code rows{(withOutbox ? $" + {raw.OutboxRows:N0} outbox rows" : "")} in {S(figures)} s = {Rate(raw.Rows, figures):N0} rows/s {Cpu(figures)}");
+        PerUnitCpu(figures, raw.Rows);
+        Say($"{(withoutIndexes ? "raw noidx" : withOutbox ? "raw+outbox" : "raw COPY ")} {raw.Rows:N0} code rows{(withOutbox ? $" + {raw.OutboxRows:N0} outbox rows" : "")} in {S(figures)} s = {Rate(raw.Rows, figures):N0} rows/s {Cpu(figures)}");
     }
 
     private async Task<NaiveGrainBaseline.Result> NaiveAsync()
@@ -283,6 +293,7 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["codesPerSecond"] = ResourceProbe.Round(result.CallsPerSecond, 0);
         figures["latencyMs"] = Latency.Summarise(result.LatencyMs);
         figures["walBytesPerCode"] = PerUnit(figures["walBytes"], result.Calls);
+        PerUnitCpu(figures, result.Calls);
         figures["serviceId"] = result.ServiceId;
         figures["notes"] = "in-process silo (localhost clustering) with the silo role's AddCoffrePostgresState on the same database; NaiveCodeGrain: CSPRNG code + HMAC + WriteStateAsync (state 'naive-code-v1'), each call a new grain (activation reads its state first); phase seconds include silo start and stop, the rate counts calls only";
         Say($"naive     {result.Calls - result.Errors:N0} per-grain writes ({options.NaiveLoops} loops) in {result.Seconds:F2} s = {result.CallsPerSecond:N0} codes/s, p99 {figures["latencyMs"]!["p99"]} ms {Cpu(figures)}");
@@ -679,6 +690,18 @@ public sealed class MacroHarness(HarnessOptions options)
     }
 
     private static double Rate(long count, JsonObject figures) => ResourceProbe.Round(count / Math.Max(figures["seconds"]!.GetValue<double>(), 1e-6), 0);
+
+    /// <summary>CPU microseconds per unit (row, code, call) of the harness, PostgreSQL and Azurite over the phase.</summary>
+    private static void PerUnitCpu(JsonObject figures, long units)
+    {
+        double Us(string key) => figures[key] is { } v ? ResourceProbe.Round(v.GetValue<double>() * 1e6 / Math.Max(1, units), 2) : 0;
+        figures["cpuMicrosecondsPerUnit"] = new JsonObject
+        {
+            ["harness"] = Us("cpuSecondsHarness"),
+            ["postgres"] = Us("cpuSecondsPostgres"),
+            ["azurite"] = Us("cpuSecondsAzurite"),
+        };
+    }
 
     private static string S(JsonObject figures) => figures["seconds"]!.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture);
 

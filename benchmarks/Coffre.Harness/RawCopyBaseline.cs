@@ -27,13 +27,14 @@ public static class RawCopyBaseline
         public double RowsPerSecond => Rows / Math.Max(Seconds, 1e-6);
     }
 
-    public static async Task PrepareAsync(NpgsqlDataSource dataSource, bool withOutbox)
+    /// <param name="withoutIndexes">Columns, defaults and identity only: no primary key, index or check constraint.</param>
+    public static async Task PrepareAsync(NpgsqlDataSource dataSource, bool withOutbox, bool withoutIndexes = false)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand($"""
             DROP SCHEMA IF EXISTS {Schema} CASCADE;
             CREATE SCHEMA {Schema};
-            CREATE TABLE {Schema}.activation_code (LIKE public.activation_code INCLUDING ALL);
+            CREATE TABLE {Schema}.activation_code (LIKE public.activation_code {(withoutIndexes ? "INCLUDING DEFAULTS INCLUDING IDENTITY" : "INCLUDING ALL")});
             {(withOutbox ? $"CREATE TABLE {Schema}.outbox (LIKE public.outbox INCLUDING ALL);" : "")}
             """, connection);
         await command.ExecuteNonQueryAsync();
