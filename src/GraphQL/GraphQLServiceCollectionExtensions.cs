@@ -62,9 +62,18 @@ public static class GraphQLServiceCollectionExtensions
     public static IEndpointRouteBuilder MapCoffreGraphQL(this IEndpointRouteBuilder endpoints)
     {
         endpoints.Map(Path, (HttpContext http, GraphQLHttpEndpoint endpoint, GraphQLWebSocketEndpoint webSockets) =>
-            http.WebSockets.IsWebSocketRequest ? webSockets.HandleAsync(http) : endpoint.HandleAsync(http));
+            !http.WebSockets.IsWebSocketRequest ? endpoint.HandleAsync(http)
+            // An upgrade with a bearer header that does not validate is refused before the upgrade, as HTTP requests are.
+            : Authorization.BearerTokens.WasRejected(http) ? RefuseUpgradeAsync(http)
+            : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
         return endpoints;
+    }
+
+    private static Task RefuseUpgradeAsync(HttpContext http)
+    {
+        http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        return Errors.ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized, Errors.ErrorCodes.Unauthenticated, "the bearer token is invalid or expired");
     }
 
     private static bool IsIntrospectionOnly(GraphQLParser.AST.GraphQLOperationDefinition operation) =>

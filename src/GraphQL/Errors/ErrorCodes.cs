@@ -2,6 +2,9 @@ using Coffre.Domain.Access;
 using Coffre.Storage.Content;
 using GraphQL;
 using GraphQL.Execution;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Coffre.GraphQL.Errors;
 
@@ -31,12 +34,27 @@ public static class ErrorCodes
             AccessDeniedException denied => WithReason(new ExecutionError(denied.Reason) { Code = Forbidden }, denied.Code),
             ValidationFailedException invalid => WithField(new ExecutionError(invalid.Message) { Code = invalid.Code }, invalid.Field),
             ContentStoreUnavailableException => new ExecutionError("document storage is unavailable, retry later") { Code = Unavailable },
-            TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
-                => new ExecutionError("the cluster did not answer in time, retry") { Code = Unavailable },
+            _ when TransientErrors.IsTransient(inner) => new ExecutionError("the cluster did not answer in time, retry") { Code = Unavailable },
             OperationCanceledException => new ExecutionError("the request was cancelled or timed out") { Code = Timeout },
-            _ => new ExecutionError("internal error") { Code = Internal },
+            _ => Unexpected(context, inner),
         };
         return Task.CompletedTask;
+    }
+
+    /// <summary>A defect: logged once (type, field, stack; never arguments) with the correlation id the client receives.</summary>
+    private static ExecutionError Unexpected(UnhandledExceptionContext context, Exception exception)
+    {
+        var services = context.Context?.RequestServices;
+        var http = services?.GetService<IHttpContextAccessor>()?.HttpContext;
+        var correlationId = http is null ? System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N") : ErrorResponses.CorrelationId(http);
+        var logger = services?.GetService<ILoggerFactory>()?.CreateLogger("Coffre.GraphQL.Errors");
+        if (logger is not null)
+        {
+            Log.Unhandled(logger, exception.GetType().FullName ?? exception.GetType().Name, correlationId, context.FieldContext?.FieldDefinition.Name ?? "(request)", exception.StackTrace);
+        }
+        var error = new ExecutionError("internal error: quote the correlation id to support") { Code = Internal };
+        (error.Extensions ??= [])["correlationId"] = correlationId;
+        return error;
     }
 
     /// <summary>Adds <c>extensions.field</c>: the argument or input field at fault.</summary>
@@ -52,4 +70,10 @@ public static class ErrorCodes
         (error.Extensions ??= [])["reason"] = reason.ToString();
         return error;
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "unhandled {ExceptionType} (correlation {CorrelationId}) resolving {Field}\n{StackTrace}")]
+    public static partial void Unhandled(ILogger logger, string exceptionType, string correlationId, string field, string? stackTrace);
 }

@@ -44,7 +44,7 @@ public static class DocumentContentEndpoints
         DateOnly? ServiceDate, bool? MaskedFromProfessionals, bool? InvisibleToPatient, bool? InvisibleToRepresentatives,
         bool? Private, string? Replaces);
 
-    private static async Task UploadAsync(HttpContext http, string vaultId, IGrainFactory grains, IContentStore store, ILoggerFactory loggers)
+    private static async Task UploadAsync(HttpContext http, string vaultId, IGrainFactory grains, IContentStore store)
     {
         var caller = CallerFactory.From(http.User);
         if (await Refuse(http, caller, vaultId) is true)
@@ -69,7 +69,7 @@ public static class DocumentContentEndpoints
         {
             metadata = await JsonSerializer.DeserializeAsync<UploadMetadata>(new LimitedStream(section.Body, 64 * 1024), Json, http.RequestAborted);
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
+        catch (Exception e) when (e is JsonException or InvalidDataException or ContentTooLongException)
         {
             await WriteErrorAsync(http, 400, ErrorCodes.Validation, "metadata is not valid JSON (at most 64 KiB)", "metadata");
             return;
@@ -122,7 +122,10 @@ public static class DocumentContentEndpoints
             {
                 await store.DeleteAsync(stored.Key, CancellationToken.None);
             }
-            await WriteExceptionAsync(http, e, loggers.CreateLogger(typeof(DocumentContentEndpoints)));
+            if (!await TryWriteKnownFailureAsync(http, e))
+            {
+                throw; // the error boundary answers (malformed body → 400, anything else logged with a correlation id)
+            }
         }
     }
 
@@ -142,7 +145,9 @@ public static class DocumentContentEndpoints
                 await WriteErrorAsync(http, 404, ErrorCodes.NotFound, "the document's content is missing from storage", "documentId");
                 return;
             }
-            http.Response.ContentType = entry.ContentType;
+            http.Response.ContentType = ServedContentType(entry.ContentType);
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers.ContentSecurityPolicy = "sandbox";
             http.Response.ContentLength = content.Length;
             http.Response.Headers.ETag = $"\"{entry.Sha256}\"";
             http.Response.Headers["Digest"] = "sha-256=" + Convert.ToBase64String(Convert.FromHexString(entry.Sha256));
@@ -160,9 +165,25 @@ public static class DocumentContentEndpoints
         }
         catch (Exception e)
         {
-            await WriteExceptionAsync(http, e, loggers.CreateLogger(typeof(DocumentContentEndpoints)));
+            if (!await TryWriteKnownFailureAsync(http, e))
+            {
+                throw;
+            }
         }
     }
+
+    /// <summary>Formats a browser renders inert; anything else (text, XML: scripts, stylesheets, entities) is served as bytes to save.</summary>
+    private static readonly HashSet<string> InertContentTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "application/pdf", "image/jpeg", "image/png", "image/tiff", "image/heic",
+    };
+
+    /// <summary>
+    /// The Content-Type a download is served with: the stored type when a browser cannot run it, else
+    /// <c>application/octet-stream</c> (the document's own type stays in its metadata).
+    /// </summary>
+    public static string ServedContentType(string storedType) =>
+        InertContentTypes.Contains(storedType) ? storedType : "application/octet-stream";
 
     /// <summary>
     /// Copies, holding back the last chunk until the source has verified its SHA-256 at end of stream: a client
@@ -212,49 +233,40 @@ public static class DocumentContentEndpoints
     private static string? PartName(MultipartSection section) =>
         ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ? HeaderUtilities.RemoveQuotes(disposition.Name).Value : null;
 
-    private static Task WriteExceptionAsync(HttpContext http, Exception e, ILogger logger)
+    /// <summary>Answers the failures a document request expects; false for anything else, which the error boundary answers.</summary>
+    private static async Task<bool> TryWriteKnownFailureAsync(HttpContext http, Exception e)
     {
         var inner = e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : e;
         switch (inner)
         {
+            case AccessDeniedException { Code: DenialReason.NotAuthenticated } denied:
+                await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, denied.Reason, null, denied.Code.ToString());
+                return true;
             case AccessDeniedException denied:
-                return WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, denied.Code.ToString());
+                await WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, denied.Code.ToString());
+                return true;
             case ValidationFailedException invalid:
-                var status = invalid.Code switch { "NOT_FOUND" => 404, "QUOTA_EXCEEDED" => 413, "CONFLICT" => 409, _ => 400 };
-                return WriteErrorAsync(http, status, invalid.Code, invalid.Message, invalid.Field);
+                var status = invalid.Code switch { "NOT_FOUND" => 404, "QUOTA_EXCEEDED" => 413, "CONFLICT" => 409, "RATE_LIMITED" => 429, _ => 400 };
+                await WriteErrorAsync(http, status, invalid.Code, invalid.Message, invalid.Field);
+                return true;
             case ContentHashMismatchException:
-                return WriteErrorAsync(http, 400, ErrorCodes.Validation, "sha256 does not match the content sent; nothing was stored", "sha256");
+                await WriteErrorAsync(http, 400, ErrorCodes.Validation, "sha256 does not match the content sent; nothing was stored", "sha256");
+                return true;
             case ContentTooLongException:
-                return WriteErrorAsync(http, 413, ErrorCodes.Validation, "the file is larger than its declared size", "size");
-            case ContentStoreUnavailableException:
-                return WriteErrorAsync(http, 503, ErrorCodes.Unavailable, "document storage is unavailable, retry later", null);
+                await WriteErrorAsync(http, 413, ErrorCodes.Validation, "the file is larger than its declared size", "size");
+                return true;
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
-                return Task.CompletedTask;
+                return true;
+            case var _ when TransientErrors.IsTransient(inner):
+                await ErrorResponses.WriteUnavailableAsync(http);
+                return true;
             default:
-                logger.LogError("document content request failed: {Type}", inner.GetType().Name);
-                return WriteErrorAsync(http, 500, ErrorCodes.Internal, "internal error", null);
+                return false;
         }
     }
 
-    private static Task WriteErrorAsync(HttpContext http, int status, string code, string message, string? field, string? reason = null)
-    {
-        if (http.Response.HasStarted)
-        {
-            http.Abort();
-            return Task.CompletedTask;
-        }
-        http.Response.StatusCode = status;
-        var extensions = new Dictionary<string, string> { ["code"] = code };
-        if (field is not null)
-        {
-            extensions["field"] = field;
-        }
-        if (reason is not null)
-        {
-            extensions["reason"] = reason;
-        }
-        return http.Response.WriteAsJsonAsync(new { errors = new[] { new { message, extensions } } }, Json);
-    }
+    private static Task WriteErrorAsync(HttpContext http, int status, string code, string message, string? field, string? reason = null) =>
+        ErrorResponses.WriteAsync(http, status, code, message, field, reason);
 
     /// <summary>Reads at most <c>limit</c> bytes; more throws <see cref="ContentTooLongException"/>.</summary>
     private sealed class LimitedStream(Stream inner, long limit) : Stream

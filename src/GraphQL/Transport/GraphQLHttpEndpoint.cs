@@ -17,6 +17,8 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
 
     public async Task HandleAsync(HttpContext http)
     {
+        // Answers carry personal data: no cache, shared or private, keeps them.
+        http.Response.Headers.CacheControl = "no-store";
         if (Authorization.BearerTokens.WasRejected(http))
         {
             http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
@@ -26,7 +28,15 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
         GraphQLRequest? request;
         if (HttpMethods.IsGet(http.Request.Method))
         {
-            request = FromQueryString(http.Request.Query);
+            if (FromQueryString(http.Request.Query, out var rejected) is { } fromQuery)
+            {
+                request = fromQuery;
+            }
+            else
+            {
+                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", $"the '{rejected}' parameter must be a JSON object", rejected);
+                return;
+            }
         }
         else if (HttpMethods.IsPost(http.Request.Method))
         {
@@ -54,7 +64,13 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
             }
             catch (JsonException e)
             {
-                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", $"body is not a GraphQL JSON request: {e.Message.Split('.')[0]}");
+                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", $"body is not a GraphQL JSON request: {e.Message.Split('.')[0]}", "body");
+                return;
+            }
+            catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
+            {
+                // A well-formed JSON document of the wrong shape (variables as an array, a query as a number…).
+                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", "body is not a GraphQL JSON request: query must be a string, variables and extensions objects", "body");
                 return;
             }
         }
@@ -76,33 +92,75 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
         {
             ExecutionKind.RequestError => StatusCodes.Status400BadRequest,
             ExecutionKind.MutationOverGet => StatusCodes.Status405MethodNotAllowed,
+            _ when IsUnavailable(outcome.Result) => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status200OK,
         };
+        if (http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = TransientErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         http.Response.ContentType = AcceptsGraphQLResponse(http.Request) ? GraphQLResponseJson : "application/json";
         await serializer.WriteAsync(http.Response.Body, outcome.Result, http.RequestAborted);
     }
 
-    private GraphQLRequest? FromQueryString(IQueryCollection query)
+    /// <summary>A transient cluster failure left a field unresolved: the client should retry the whole request (503 + Retry-After).</summary>
+    private static bool IsUnavailable(ExecutionResult result) =>
+        result.Errors?.Any(e => e.Code == ErrorCodes.Unavailable) == true;
+
+    /// <summary>The GET request, or null with the parameter that is not a JSON object.</summary>
+    private GraphQLRequest? FromQueryString(IQueryCollection query, out string rejected)
     {
-        var variables = query["variables"].ToString();
-        var extensions = query["extensions"].ToString();
+        rejected = "";
+        if (!TryInputs(query["variables"].ToString(), out var variables))
+        {
+            rejected = "variables";
+            return null;
+        }
+        if (!TryInputs(query["extensions"].ToString(), out var extensions))
+        {
+            rejected = "extensions";
+            return null;
+        }
         return new GraphQLRequest
         {
             Query = query["query"].ToString(),
             OperationName = query["operationName"].ToString() is { Length: > 0 } name ? name : null,
-            Variables = variables.Length > 0 ? serializer.Deserialize<Inputs>(variables) : null,
-            Extensions = extensions.Length > 0 ? serializer.Deserialize<Inputs>(extensions) : null,
+            Variables = variables,
+            Extensions = extensions,
         };
+    }
+
+    private bool TryInputs(string json, out Inputs? inputs)
+    {
+        inputs = null;
+        if (json.Length == 0)
+        {
+            return true;
+        }
+        try
+        {
+            inputs = serializer.Deserialize<Inputs>(json);
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
+        {
+            return false;
+        }
     }
 
     private static bool AcceptsGraphQLResponse(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains(GraphQLResponseJson, StringComparison.OrdinalIgnoreCase);
 
-    private async Task WriteRequestErrorAsync(HttpContext http, int status, string code, string message)
+    private async Task WriteRequestErrorAsync(HttpContext http, int status, string code, string message, string? field = null)
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = AcceptsGraphQLResponse(http.Request) ? GraphQLResponseJson : "application/json";
-        var result = new ExecutionResult { Errors = [new ExecutionError(message) { Code = code }] };
+        var error = new ExecutionError(message) { Code = code };
+        if (field is not null)
+        {
+            ErrorCodes.WithField(error, field);
+        }
+        var result = new ExecutionResult { Errors = [error] };
         await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);
     }
 

@@ -1,4 +1,5 @@
 using Coffre.GraphQL;
+using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Types;
 using Coffre.Silo.Hosting;
 using Coffre.Storage.Content;
@@ -73,8 +74,10 @@ public static class ServeCommand
         {
             await PreflightContentAsync(app.Services.GetRequiredService<IContentStore>(), options);
         }
+        app.UseCoffreErrorBoundary();
         app.UseWebSockets();
         app.UseAuthentication();
+        app.UseCoffreDashboardGuard(options);
         app.MapCoffreHealth();
         app.MapCoffreGraphQL();
         app.MapCoffreDashboard(options);

@@ -42,9 +42,10 @@ public static class TokenCommand
         {
             throw new StartupException("--subject of a patient is their vault id (v-…)");
         }
-        var hours = double.TryParse(configuration["hours"] ?? "8", System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0 && h <= 24 * 30
+        var maxHours = settings.MaxTokenLifetime.TotalHours;
+        var hours = double.TryParse(configuration["hours"] ?? "8", System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0 && h <= maxHours
             ? h
-            : throw new StartupException("--hours must be a number of hours between 0 and 720");
+            : throw new StartupException($"--hours must be a number of hours above 0 and at most {maxHours:0.##} (Coffre:Auth:MaxTokenLifetime): longer tokens are refused");
         Console.WriteLine(TokenIssuer.Mint(settings, key, role, subject, role == "professional" ? rpps : null, TimeSpan.FromHours(hours),
             role == "professional" ? profession : null, role == "professional" ? finess : null));
         return Task.FromResult(0);

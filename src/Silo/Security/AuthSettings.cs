@@ -18,6 +18,12 @@ public sealed class AuthSettings
     public string Audience { get; set; } = "coffre";
     public string? SigningKey { get; set; }
 
+    /// <summary>Longest lifetime (expiry − not-before) of an accepted token: a token minted for longer is refused whole.</summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Clock difference tolerated between the token's issuer and this server.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(2);
+
     public static AuthSettings Read(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<AuthSettings>() ?? new AuthSettings();
 

@@ -52,8 +52,28 @@ public static class TokenIssuer
         ValidAudience = settings.Audience,
         IssuerSigningKey = key,
         ValidateIssuerSigningKey = key is not null,
-        ClockSkew = TimeSpan.FromMinutes(1),
+        ClockSkew = settings.ClockSkew,
+        RequireExpirationTime = true,
+        LifetimeValidator = (notBefore, expires, _, _) => LifetimeIsAcceptable(notBefore, expires, DateTime.UtcNow, settings),
         NameClaimType = "sub",
         RoleClaimType = CallerFactory.RoleClaim,
     };
+
+    /// <summary>
+    /// Valid now (within the clock skew), and never minted for longer than <see cref="AuthSettings.MaxTokenLifetime"/>:
+    /// neither expiry − not-before (or issue time) nor the time left may exceed it.
+    /// </summary>
+    public static bool LifetimeIsAcceptable(DateTime? notBefore, DateTime? expires, DateTime now, AuthSettings settings)
+    {
+        if (expires is not { } exp)
+        {
+            return false;
+        }
+        exp = exp.ToUniversalTime();
+        var start = notBefore?.ToUniversalTime();
+        return now <= exp + settings.ClockSkew
+            && (start is null || now >= start.Value - settings.ClockSkew)
+            && exp - (start ?? now) <= settings.MaxTokenLifetime
+            && exp - now <= settings.MaxTokenLifetime + settings.ClockSkew;
+    }
 }
