@@ -7,7 +7,19 @@ public sealed class GraphQLOptions
     public bool? Introspection { get; set; }
 
     public int MaxDepth { get; set; } = 12;
+
+    /// <summary>Depth allowed to an introspection-only operation where introspection is on (tools' standard query nests type references).</summary>
+    public int IntrospectionMaxDepth { get; set; } = 15;
+
     public int MaxComplexity { get; set; } = 5000;
+
+    /// <summary>Fragment definitions in one document.</summary>
+    public int MaxFragments { get; set; } = 100;
+
+    /// <summary>Fields of the whole document once every fragment spread is replaced by its fragment (a bound on validation's work).</summary>
+    public int MaxExpandedSelections { get; set; } = 5000;
+
+    public Validation.DocumentLimits Limits => new(MaxFragments, MaxExpandedSelections, MaxDepth, MaxComplexity, IntrospectionMaxDepth);
     public int MaxAliases { get; set; } = 30;
     public int MaxDocumentBytes { get; set; } = 64 * 1024;
     public int MaxRequestBytes { get; set; } = 1024 * 1024;

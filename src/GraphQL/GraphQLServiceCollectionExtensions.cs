@@ -15,8 +15,6 @@ namespace Coffre.GraphQL;
 public static class GraphQLServiceCollectionExtensions
 {
     public const string Path = "/graphql";
-    private const int IntrospectionMaxDepth = 15;
-    private const double IntrospectionMaxComplexity = 2_000_000;
 
     /// <summary>Registers the schema, the executor with Coffre's limits and the HTTP transport.</summary>
     public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, IConfiguration configuration, bool introspectionByDefault)
@@ -26,25 +24,9 @@ public static class GraphQLServiceCollectionExtensions
         services.AddGraphQL(b => b
             .AddSchema<CoffreSchema>()
             .AddGraphTypes(typeof(CoffreSchema).Assembly)
-            .AddSystemTextJson()
-            .AddComplexityAnalyzer(c =>
-            {
-                var limits = configuration.GetSection("Coffre:GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions();
-                c.MaxDepth = limits.MaxDepth;
-                c.MaxComplexity = limits.MaxComplexity;
-                // Tools' standard introspection query is deeper (15) and wider than API queries; where introspection is
-                // on, an introspection-only operation gets its own, still finite, limits.
-                c.ValidateComplexityDelegate = context =>
-                {
-                    var options = context.ValidationContext.RequestServices?.GetService<IOptions<GraphQLOptions>>()?.Value;
-                    if (options?.Introspection == true && IsIntrospectionOnly(context.ValidationContext.Operation)
-                        && context.MaxDepth <= IntrospectionMaxDepth && context.TotalImpact <= IntrospectionMaxComplexity)
-                    {
-                        context.Error = null;
-                    }
-                    return Task.CompletedTask;
-                };
-            }));
+            // Depth and complexity are measured by Validation.DocumentBudget before validation, in one pass linear in the
+            // document's size (GraphQL.NET's analyser walks fragments once per spread).
+            .AddSystemTextJson());
         services.AddSingleton<IValidationRule>(sp => new MaxAliasesRule(sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.MaxAliases));
         services.AddSingleton<IValidationRule>(sp => sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.Introspection == true
             ? new NoOpRule()
@@ -72,12 +54,9 @@ public static class GraphQLServiceCollectionExtensions
 
     private static Task RefuseUpgradeAsync(HttpContext http)
     {
-        http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-        return Errors.ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized, Errors.ErrorCodes.Unauthenticated, "the bearer token is invalid or expired");
+        return Errors.ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized, Errors.ErrorCodes.Unauthenticated, "the bearer token is invalid or expired",
+            challenge: "Bearer error=\"invalid_token\"");
     }
-
-    private static bool IsIntrospectionOnly(GraphQLParser.AST.GraphQLOperationDefinition operation) =>
-        operation.SelectionSet.Selections.All(s => s is GraphQLParser.AST.GraphQLField f && f.Name.Value.Span.StartsWith("__"));
 
     private sealed class NoOpRule : ValidationRuleBase;
 }

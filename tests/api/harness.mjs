@@ -114,7 +114,7 @@ export async function waitFor(probe, { timeoutMs = 15_000, intervalMs = 100, mes
  * Starts one embedded Coffre server. `args` are extra `--Key=value` settings.
  * Returns { baseUrl, dataPath, signingKey, output(), stop() }.
  */
-export async function startServer(args = []) {
+export async function startServer(args = [], { env = {} } = {}) {
   if (!existsSync(DLL)) {
     throw new Error(`${DLL} is missing: run 'dotnet build src/Silo -c Release' first`);
   }
@@ -132,18 +132,20 @@ export async function startServer(args = []) {
     '--Coffre:Dashboard=false',
     '--Logging:LogLevel:Default=Warning',
     '--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information',
-    ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+    ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1', ...env } });
   const keep = (chunk) => {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (line.length > 0) lines.push(line);
     }
-    if (lines.length > 400) lines.splice(0, lines.length - 400);
+    if (lines.length > 4000) lines.splice(0, lines.length - 4000);
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;
   const exit = new Promise((r) => child.on('exit', (code, signal) => { exited = { code, signal }; r(exited); }));
   const output = () => lines.slice(-60).join('\n');
+  /** Everything the server printed (its last 4 000 lines). */
+  const allOutput = () => lines.join('\n');
 
   const stop = async () => {
     if (exited) return;
@@ -172,7 +174,7 @@ export async function startServer(args = []) {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { baseUrl, dataPath, signingKey, output, stop, child };
+  return { baseUrl, dataPath, signingKey, output, allOutput, stop, child };
 }
 
 // ------------------------------------------------------------------ the API client
@@ -292,10 +294,10 @@ export function client(server) {
  * returns) are filled in by the before hook. One hook, not two: root-level hooks of a file are not guaranteed to
  * wait for one another on every Node version.
  */
-export function useServer(args = [], setup = async () => {}) {
+export function useServer(args = [], setup = async () => {}, { env } = {}) {
   const ctx = {};
   before(async () => {
-    ctx.server = await startServer(args);
+    ctx.server = await startServer(args, { env });
     Object.assign(ctx, client(ctx.server));
     await setup(ctx);
   }, { timeout: READY_TIMEOUT_MS + 60_000 });

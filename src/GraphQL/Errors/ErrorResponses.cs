@@ -16,7 +16,7 @@ public static class ErrorResponses
     /// <summary>The id a client quotes to support and an operator finds in the logs: the W3C trace id when tracing, else the request id.</summary>
     public static string CorrelationId(HttpContext http) => Activity.Current?.TraceId.ToHexString() ?? http.TraceIdentifier;
 
-    public static Task WriteAsync(HttpContext http, int status, string code, string message, string? field = null, string? reason = null, string? correlationId = null)
+    public static Task WriteAsync(HttpContext http, int status, string code, string message, string? field = null, string? reason = null, string? correlationId = null, string? challenge = null)
     {
         if (http.Response.HasStarted)
         {
@@ -26,6 +26,10 @@ public static class ErrorResponses
         http.Response.Clear();
         http.Response.StatusCode = status;
         http.Response.Headers.CacheControl = "no-store";
+        if (challenge is not null)
+        {
+            http.Response.Headers.WWWAuthenticate = challenge;
+        }
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             http.Response.Headers.RetryAfter = TransientErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -41,7 +41,14 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
         {
             return RequestError("GRAPHQL_PARSE_FAILED", e.Message);
         }
-        if (!allowMutations && SelectedOperation(document, request.OperationName)?.Operation is OperationType.Mutation or OperationType.Subscription)
+        // Bounded before any validation rule runs: validation expands fragments, so an unmeasured document could keep a
+        // core busy for minutes after its client has gone.
+        var selected = SelectedOperation(document, request.OperationName);
+        if (Validation.DocumentBudget.Check(document, request.Variables, selected, limits.Limits, limits.Introspection == true) is { } tooCostly)
+        {
+            return new ExecutionOutcome(ExecutionKind.RequestError, new ExecutionResult { Errors = [tooCostly] });
+        }
+        if (!allowMutations && selected?.Operation is OperationType.Mutation or OperationType.Subscription)
         {
             return new ExecutionOutcome(ExecutionKind.MutationOverGet, new ExecutionResult
             {

@@ -40,6 +40,7 @@ public static class ServeCommand
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        builder.AddCoffreLogging();
         if (options.Role != CoffreRole.Embedded)
         {
             builder.Logging.ClearProviders();

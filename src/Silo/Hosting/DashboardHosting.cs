@@ -39,9 +39,9 @@ public static class DashboardHosting
                     await next(http);
                     return;
                 }
-                http.Response.Headers.WWWAuthenticate = "Basic realm=\"Coffre dashboard: an operator token as password\", charset=\"UTF-8\"";
                 await ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthenticated,
-                    "the dashboard is for operators: send an operator token (Bearer, or as the Basic password)");
+                    "the dashboard is for operators: send an operator token (Bearer, or as the Basic password)",
+                    challenge: "Basic realm=\"Coffre dashboard: an operator token as password\", charset=\"UTF-8\"");
             }));
         }
         return app;
