@@ -69,11 +69,6 @@ public sealed class VaultGrain(
             vault.State.Access = access with { Status = VaultStatus.Closed };
             await vault.WriteStateAsync(cancellationToken);
         }
-        else if (vault.State.Access is null)
-        {
-            // No vault has this id: nothing to keep in memory. Every method answers NOT_FOUND without writing.
-            this.DeactivateOnIdle();
-        }
         await base.OnActivateAsync(cancellationToken);
     }
 
