@@ -17,12 +17,11 @@ public static class TextRules
     public const string NoControlCharactersRule = "must not contain control, format or bidirectional-override characters";
 
     /// <summary>Null when <paramref name="text"/> is acceptable; else the rule with the first offending character and its position.</summary>
-    public static string? Validate(string? text)
+    public static string? Validate(string? text) => text is null ? null : Validate(text.AsSpan());
+
+    /// <summary>The same rule on a span (the population import checks fields without allocating them).</summary>
+    public static string? Validate(ReadOnlySpan<char> text)
     {
-        if (text is null)
-        {
-            return null;
-        }
         var position = 0;
         for (var i = 0; i < text.Length; i++, position++)
         {
