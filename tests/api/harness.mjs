@@ -331,13 +331,17 @@ export const ADD_REFERENT = `mutation AddReferent($input: AddReferentInput!) {
 
 export const inOneYear = () => new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
 
-export const identity = (familyName = 'Martin', givenNames = 'Camille') => ({ familyName, givenNames, birthDate: '1984-05-17', sex: 'FEMALE' });
+export const identity = (familyName = 'Martin', givenNames = 'Camille', birthDate = '1984-05-17') => ({ familyName, givenNames, birthDate, sex: 'FEMALE' });
+
+/** The scene's person is a minor (a PARENT represents only a minor): born on this date, recorded as a minor. */
+export const MINOR_BIRTH_DATE = `${new Date().getUTCFullYear() - 12}-05-17`;
 
 /** Opens a vault as a social worker (referent) with the person's consent; returns the vault id. */
-export async function openVaultAsReferent(api, referentToken, { nir, familyName, givenNames, consentScope = {} } = {}) {
+export async function openVaultAsReferent(api, referentToken, { nir, familyName, givenNames, consentScope = {}, minor = false } = {}) {
   const data = await api.ok(referentToken, OPEN_VAULT, {
     input: {
-      identity: identity(familyName, givenNames),
+      identity: identity(familyName, givenNames, minor ? MINOR_BIRTH_DATE : undefined),
+      isMinor: minor || undefined,
       nir,
       consent: { method: 'IN_APP', expiresAt: inOneYear(), ...consentScope },
     },
@@ -358,8 +362,12 @@ export async function block(api, ownerToken, vaultId, rpps) {
   assert.deepEqual(data.blockProfessional.userErrors, []);
 }
 
+/** The court decision a TUTOR or CURATOR needs (tutelle, curatelle). */
+export const COURT_DECISION = { court: 'Tribunal judiciaire de Paris, juge des contentieux de la protection', decisionReference: 'RG 24/01234', decisionDate: '2024-03-15' };
+
 export async function addRepresentative(api, operatorToken, vaultId, representativeVaultId, kind = 'PARENT') {
-  const data = await api.ok(operatorToken, ADD_REPRESENTATIVE, { input: { vaultId, representativeVaultId, kind } });
+  const decision = kind === 'PARENT' ? {} : COURT_DECISION;
+  const data = await api.ok(operatorToken, ADD_REPRESENTATIVE, { input: { vaultId, representativeVaultId, kind, ...decision } });
   assert.deepEqual(data.addRepresentative.userErrors, [], JSON.stringify(data.addRepresentative.userErrors));
 }
 
@@ -383,13 +391,13 @@ export async function deposit(api, t, vaultId, metadata, bytes = `content of ${m
  * - blocked doctor (10): granted, then blocked by the owner (a block wins over any basis);
  * - professional without basis: a doctor (10) nobody gave access;
  * - other patient: the owner of an unrelated vault;
- * - representative: the owner of a second vault, made PARENT of the first by the operator;
+ * - representative: the owner of a second vault, made PARENT of the first (whose person is a minor) by the operator;
  * - documents deposited through the upload endpoint (see `docs`).
  */
 export async function buildScene(api, { nir } = {}) {
   const operator = { token: await api.token('operator', 'op-coffre-tests') };
   const socialWorker = await api.professional('SOC-AS', { finess: newFiness() });
-  const vaultId = await openVaultAsReferent(api, socialWorker.token, { nir });
+  const vaultId = await openVaultAsReferent(api, socialWorker.token, { nir, minor: true });
   const owner = { vaultId, token: await api.token('patient', vaultId) };
 
   const [doctor, podiatrist, dentist, blocked, noBasis] = await Promise.all([
@@ -434,7 +442,7 @@ export async function accessHistory(api, ownerToken, vaultId) {
   for (let page = 0; page < 100; page++) {
     const data = await api.ok(ownerToken, `query History($id: ID!, $after: String) {
       vault(id: $id) { accessHistory(first: 200, after: $after) {
-        edges { cursor node { sequence actorId actorKind actorProfession operation target allowed basis reason } }
+        edges { cursor node { sequence actorId actorKind actorProfession operation target allowed basis reason count firstAt at } }
         pageInfo { hasNextPage endCursor } totalCount } } }`, { id: vaultId, after });
     const connection = data.vault.accessHistory;
     events.push(...connection.edges.map((e) => e.node));

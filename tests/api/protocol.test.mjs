@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildClientSchema, buildSchema, findBreakingChanges, findDangerousChanges, getIntrospectionQuery, parse, print, validate } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { useServer, buildScene, grant, accessHistory, newNir, REPO } from './harness.mjs';
+import { useServer, buildScene, grant, accessHistory, newNir, REPO, MINOR_BIRTH_DATE } from './harness.mjs';
 
 let scene;
 const NIR = newNir();
@@ -290,7 +290,7 @@ describe('a person signs in with a passphrase', () => {
     const short = await api.ok(scene.owner.token, SET_PASSPHRASE, { input: { vaultId: scene.vaultId, passphrase: 'too short' } });
     assert.deepEqual(short.setPassphrase.userErrors.map((e) => [e.code, e.field]), [['VALIDATION', 'passphrase']]);
 
-    const signedIn = await api.ok(null, SIGN_IN, { input: { nir: NIR, birthDate: '1984-05-17', passphrase: PASSPHRASE } });
+    const signedIn = await api.ok(null, SIGN_IN, { input: { nir: NIR, birthDate: MINOR_BIRTH_DATE, passphrase: PASSPHRASE } });
     assert.deepEqual(signedIn.signIn.userErrors, []);
     assert.equal(signedIn.signIn.session.vaultId, scene.vaultId);
     const viewer = await api.ok(signedIn.signIn.session.token, '{ viewer { kind subject vault { vaultId basis } } }');
@@ -299,10 +299,10 @@ describe('a person signs in with a passphrase', () => {
 
   test('every failed sign-in gets the same answer: SIGN_IN_REFUSED on passphrase', async () => {
     for (const input of [
-      { nir: NIR, birthDate: '1984-05-17', passphrase: 'not the right passphrase' },
-      { nir: NIR, birthDate: '1984-05-18', passphrase: PASSPHRASE },
-      { nir: newNir(), birthDate: '1984-05-17', passphrase: PASSPHRASE },
-      { nir: 'garbage', birthDate: '1984-05-17', passphrase: PASSPHRASE },
+      { nir: NIR, birthDate: MINOR_BIRTH_DATE, passphrase: 'not the right passphrase' },
+      { nir: NIR, birthDate: MINOR_BIRTH_DATE.replace(/-17$/, '-18'), passphrase: PASSPHRASE },
+      { nir: newNir(), birthDate: MINOR_BIRTH_DATE, passphrase: PASSPHRASE },
+      { nir: 'garbage', birthDate: MINOR_BIRTH_DATE, passphrase: PASSPHRASE },
     ]) {
       const data = await api.ok(null, SIGN_IN, { input });
       assert.equal(data.signIn.session, null);

@@ -58,6 +58,8 @@ public enum DenialReason
     OutsideEmergencyScope = 13,
     ConsentRequired = 14,
     DocumentDeleted = 15,
+    /// <summary>Too many denials of this caller on this vault in the current window: refused without evaluation.</summary>
+    RateLimited = 16,
 }
 
 /// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>

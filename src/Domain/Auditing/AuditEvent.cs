@@ -15,7 +15,8 @@ public enum AuditAction
 
 /// <summary>
 /// One access to a vault, allowed or denied: who (kind, opaque id, profession), what (operation, target),
-/// the outcome, and the legal basis. Built only by <see cref="AuditEvents.Create"/>, which keeps personal data
+/// the outcome, and the legal basis; for repeated denials, how many (<see cref="Count"/>, from <see cref="FirstAt"/>
+/// to <see cref="At"/>). Built only by <see cref="AuditEvents.Create"/>, which keeps personal data
 /// out (targets are opaque ids; no names, no NIR, no document titles).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.audit-event")]
@@ -30,7 +31,16 @@ public sealed record AuditEvent(
     [property: Id(7)] string Target,
     [property: Id(8)] bool Allowed,
     [property: Id(9)] LegalBasis Basis,
-    [property: Id(10)] DenialReason Reason);
+    [property: Id(10)] DenialReason Reason,
+    [property: Id(11)] int Count = 1,
+    [property: Id(12)] DateTimeOffset? FirstAt = null)
+{
+    /// <summary>
+    /// True for an aggregated event: <see cref="Count"/> identical denials between <see cref="FirstAt"/> and
+    /// <see cref="At"/>. A single event has count 1 and no first time (and keeps the version-1 canonical form).
+    /// </summary>
+    public bool IsAggregate => Count != 1 || FirstAt is not null;
+}
 
 /// <summary>The one audit factory.</summary>
 public static class AuditEvents

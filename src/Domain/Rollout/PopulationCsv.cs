@@ -324,7 +324,8 @@ public static class PopulationCsv
                 return "must not contain control characters";
             }
         }
-        return null;
+        // Names and addresses follow the one text rule (no bidirectional overrides or other format characters).
+        return Text.TextRules.Validate(value);
     }
 
     private static bool IsDigits(ReadOnlySpan<char> value)

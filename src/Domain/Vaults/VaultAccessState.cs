@@ -44,9 +44,61 @@ public sealed record LegalRepresentative(
     [property: Id(2)] DateTimeOffset Since,
     [property: Id(3)] DateTimeOffset? Until,
     [property: Id(4)] string RecordedBy,
-    [property: Id(5)] DateTimeOffset? PersonConsentedAt = null)
+    [property: Id(5)] DateTimeOffset? PersonConsentedAt = null,
+    [property: Id(6)] CourtDecision? Decision = null)
 {
     public bool IsActive(DateTimeOffset now) => Since <= now && (Until is null || now < Until);
+}
+
+/// <summary>The judgment that opened a tutelle or curatelle: which court, its reference, its date.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.court-decision")]
+public sealed record CourtDecision(
+    [property: Id(0)] string Court,
+    [property: Id(1)] string Reference,
+    [property: Id(2)] DateOnly Date);
+
+/// <summary>
+/// Who may be recorded as whose legal representative. A parent (autorité parentale) represents a minor only; an
+/// adult is represented only under a recorded court decision (tutelle: TUTOR, curatelle: CURATOR), which names the
+/// court, the decision's reference and its date. A tutor of a minor also needs the decision (tutelle des mineurs).
+/// </summary>
+public static class RepresentationRules
+{
+    /// <summary>A person is a minor when the vault says so and, when the birth date is known, they are under 18 today.</summary>
+    public static bool IsMinor(bool recordedMinor, DateOnly? birthDate, DateOnly today) =>
+        recordedMinor && (birthDate is not { } born || born.AddYears(18) > today);
+
+    /// <summary>Null when the link may be recorded; else (field, rule) for a VALIDATION error.</summary>
+    public static (string Field, string Rule)? Validate(RepresentationKind kind, bool personIsMinor, CourtDecision? decision, DateOnly today)
+    {
+        if (kind == RepresentationKind.Parent)
+        {
+            return personIsMinor
+                ? null
+                : ("kind", "PARENT requires the person to be a minor (registry or vault); an adult is represented only by a TUTOR or CURATOR under a recorded court decision");
+        }
+        if (decision is null || string.IsNullOrWhiteSpace(decision.Court))
+        {
+            return ("court", $"is required for {kind.ToString().ToUpperInvariant()}: the court that decided the {(kind == RepresentationKind.Tutor ? "tutelle" : "curatelle")}");
+        }
+        if (decision.Court.Length > 200 || Text.TextRules.Validate(decision.Court) is not null)
+        {
+            return ("court", Text.TextRules.Validate(decision.Court) ?? "must be at most 200 characters");
+        }
+        if (string.IsNullOrWhiteSpace(decision.Reference))
+        {
+            return ("decisionReference", $"is required for {kind.ToString().ToUpperInvariant()}: the reference of the court decision");
+        }
+        if (decision.Reference.Length > 100 || Text.TextRules.Validate(decision.Reference) is not null)
+        {
+            return ("decisionReference", Text.TextRules.Validate(decision.Reference) ?? "must be at most 100 characters");
+        }
+        if (decision.Date > today || decision.Date < new DateOnly(1900, 1, 1))
+        {
+            return ("decisionDate", "must be the date of the court decision, not in the future");
+        }
+        return null;
+    }
 }
 
 /// <summary>How a person's consent was recorded when they may have no phone or account.</summary>

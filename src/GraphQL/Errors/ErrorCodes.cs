@@ -19,6 +19,15 @@ public static class ErrorCodes
     public const string Unavailable = "UNAVAILABLE";
     public const string Internal = "INTERNAL";
     public const string Timeout = "TIMEOUT";
+    public const string RateLimited = "RATE_LIMITED";
+
+    /// <summary>The code of an access refusal: UNAUTHENTICATED, RATE_LIMITED or FORBIDDEN.</summary>
+    public static string CodeOf(AccessDeniedException denied) => denied.Code switch
+    {
+        DenialReason.NotAuthenticated => Unauthenticated,
+        DenialReason.RateLimited => RateLimited,
+        _ => Forbidden,
+    };
 
     /// <summary>
     /// Replaces an exception thrown by a resolver (or a grain behind it) with an error that carries a stable code
@@ -30,8 +39,7 @@ public static class ErrorCodes
         var inner = original is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : original;
         context.Exception = inner switch
         {
-            AccessDeniedException { Code: DenialReason.NotAuthenticated } denied => WithReason(new ExecutionError(denied.Reason) { Code = Unauthenticated }, denied.Code),
-            AccessDeniedException denied => WithReason(new ExecutionError(denied.Reason) { Code = Forbidden }, denied.Code),
+            AccessDeniedException denied => WithReason(new ExecutionError(denied.Reason) { Code = CodeOf(denied) }, denied.Code),
             ValidationFailedException invalid => WithField(new ExecutionError(invalid.Message) { Code = invalid.Code }, invalid.Field),
             ContentStoreUnavailableException => new ExecutionError("document storage is unavailable, retry later") { Code = Unavailable },
             _ when TransientErrors.IsTransient(inner) => new ExecutionError("the cluster did not answer in time, retry") { Code = Unavailable },

@@ -34,6 +34,10 @@ public static class ErrorResponses
         {
             http.Response.Headers.RetryAfter = TransientErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        else if (status == StatusCodes.Status429TooManyRequests)
+        {
+            http.Response.Headers.RetryAfter = "60";
+        }
         var extensions = new Dictionary<string, string> { ["code"] = code };
         if (field is not null)
         {

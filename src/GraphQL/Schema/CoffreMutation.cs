@@ -116,9 +116,12 @@ public sealed class CoffreMutation : ObjectGraphType
             });
 
         VaultMutation<AddRepresentativeInputType, AddRepresentativeInput, AddRepresentativePayloadType>("addRepresentative",
-            "Records a legal representative (parent of a minor, tutor, curator). Operators, from civil status or a court decision.",
+            "Records a legal representative: PARENT of a minor (civil status), or TUTOR/CURATOR under a court decision (court, decisionReference, decisionDate). Operators only; the person and every other current representative are notified.",
             async (vault, caller, input) => await vault.AddRepresentativeAsync(caller,
-                new RepresentativeRequest(RepresentativeOf(input.RepresentativeVaultId), input.Kind, input.Until, input.PersonConsentedAt)));
+                new RepresentativeRequest(RepresentativeOf(input.RepresentativeVaultId), input.Kind, input.Until, input.PersonConsentedAt,
+                    input.Court is null && input.DecisionReference is null && input.DecisionDate is null
+                        ? null
+                        : new CourtDecision(input.Court ?? "", input.DecisionReference ?? "", input.DecisionDate ?? DateOnly.MinValue))));
 
         VaultMutation<RemoveRepresentativeInputType, RemoveRepresentativeInput, RemoveRepresentativePayloadType>("removeRepresentative", "Ends a legal representation (operators).",
             async (vault, caller, input) =>

@@ -28,13 +28,14 @@ public sealed class CoffreQuery : ObjectGraphType
         Field<NodeInterface>("node")
             .Description("Any object by its global id (Vault, Document).")
             .Argument<NonNullGraphType<IdGraphType>>("id")
-            .ResolveAsync(async ctx => await ResolveNodeAsync(ctx, ctx.GetArgument<string>("id")));
+            .ResolveAsync(async ctx => await ResolveNodeAsync(ctx, ctx.SignedInCaller(), ctx.GetArgument<string>("id")));
 
         Field<NonNullGraphType<ListGraphType<NodeInterface>>>("nodes")
             .Description("Several objects by global id, in order; null where one is missing. At most 50.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids")
             .ResolveAsync(async ctx =>
             {
+                var caller = ctx.SignedInCaller();
                 var ids = ctx.GetArgument<List<string>>("ids");
                 if (ids.Count > 50)
                 {
@@ -46,12 +47,12 @@ public sealed class CoffreQuery : ObjectGraphType
                 {
                     try
                     {
-                        return await ResolveNodeAsync(ctx, id);
+                        return await ResolveNodeAsync(ctx, caller, id);
                     }
                     catch (Exception e) when (e is AccessDeniedException or ValidationFailedException)
                     {
                         var error = e is AccessDeniedException denied
-                            ? Errors.ErrorCodes.WithReason(new ExecutionError(denied.Reason) { Code = Errors.ErrorCodes.Forbidden }, denied.Code)
+                            ? Errors.ErrorCodes.WithReason(new ExecutionError(denied.Reason) { Code = Errors.ErrorCodes.CodeOf(denied) }, denied.Code)
                             : Errors.ErrorCodes.WithField(new ExecutionError(e.Message) { Code = ((ValidationFailedException)e).Code }, ((ValidationFailedException)e).Field);
                         error.Path = [.. ctx.Path, i];
                         lock (ctx.Errors)
@@ -68,9 +69,10 @@ public sealed class CoffreQuery : ObjectGraphType
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async ctx =>
             {
+                var caller = ctx.SignedInCaller();
                 var vaultId = GlobalId.VaultId(ctx.GetArgument<string>("id"))
                     ?? throw Errors.ErrorCodes.WithField(new ExecutionError("id is not a vault id") { Code = Errors.ErrorCodes.Validation }, "id");
-                return await ctx.Vault(vaultId).GetAsync(ctx.Caller());
+                return await ctx.Vault(vaultId).GetAsync(caller);
             });
 
         Field<VaultType>("vaultByNir")
@@ -78,8 +80,8 @@ public sealed class CoffreQuery : ObjectGraphType
             .Argument<NonNullGraphType<NirGraphType>>("nir")
             .ResolveAsync(async ctx =>
             {
+                var caller = ctx.SignedInCaller();
                 var hash = ctx.RequestServices!.GetRequiredService<NirHasher>().HashHex(ctx.GetArgument<string>("nir"));
-                var caller = ctx.Caller();
                 var vaultId = await ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hash)).FindAsync(caller);
                 return vaultId is null ? null : await ctx.Vault(vaultId).GetAsync(caller);
             });
@@ -87,26 +89,42 @@ public sealed class CoffreQuery : ObjectGraphType
         Field<ProfessionalType>("professional")
             .Description("A professional by RPPS/ADELI number. Operators, and the professional themself.")
             .Argument<NonNullGraphType<RppsGraphType>>("rpps")
-            .ResolveAsync(async ctx => await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(ctx.GetArgument<string>("rpps"))).GetAsync(ctx.Caller()));
+            .ResolveAsync(async ctx =>
+            {
+                var caller = ctx.SignedInCaller();
+                return await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(ctx.GetArgument<string>("rpps"))).GetAsync(caller);
+            });
 
         Field<EstablishmentType>("establishment")
             .Description("An establishment by FINESS. Any signed-in caller; members for operators.")
             .Argument<NonNullGraphType<FinessGraphType>>("finess")
-            .ResolveAsync(async ctx => await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(ctx.GetArgument<string>("finess"))).GetAsync(ctx.Caller()));
+            .ResolveAsync(async ctx =>
+            {
+                var caller = ctx.SignedInCaller();
+                return await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(ctx.GetArgument<string>("finess"))).GetAsync(caller);
+            });
+
+        Field<OperatorStatisticsType>("operatorStatistics")
+            .Description("Operators: active grain activations per type across the cluster, and what the answering silo started and appended since it started.")
+            .ResolveAsync(async ctx =>
+            {
+                var caller = ctx.SignedInCaller();
+                return await ctx.Grains().GetGrain<Coffre.Grains.Operations.IOperatorStatisticsGrain>(0).GetAsync(caller);
+            });
 
         Field<NonNullGraphType<HabilitationMatrixType>>("habilitationMatrix")
             .Description("The versioned habilitation matrix: professions, document types, emergency scope. Public reference data.")
             .Resolve(ctx => ctx.RequestServices!.GetRequiredService<HabilitationMatrix>());
     }
 
-    private static async Task<object?> ResolveNodeAsync(IResolveFieldContext ctx, string id)
+    private static async Task<object?> ResolveNodeAsync(IResolveFieldContext ctx, Caller caller, string id)
     {
         switch (GlobalId.Decode(id))
         {
             case ("Vault", var vaultId) when Ids.IsVaultId(vaultId):
-                return await ctx.Vault(vaultId).GetAsync(ctx.Caller());
+                return await ctx.Vault(vaultId).GetAsync(caller);
             case ("Document", var local) when local.Split('/') is [var vaultId, var documentId] && Ids.IsVaultId(vaultId):
-                return await ctx.Vault(vaultId).GetDocumentAsync(ctx.Caller(), documentId);
+                return await ctx.Vault(vaultId).GetDocumentAsync(caller, documentId);
             default:
                 return null;
         }

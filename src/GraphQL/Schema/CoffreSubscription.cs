@@ -20,9 +20,9 @@ public sealed class CoffreSubscription : ObjectGraphType
             .Argument<NonNullGraphType<IdGraphType>>("vaultId")
             .ResolveStreamAsync(async ctx =>
             {
+                var caller = ctx.SignedInCaller();
                 var vaultId = GlobalId.VaultId(ctx.GetArgument<string>("vaultId"))
                     ?? throw Errors.ErrorCodes.WithField(new ExecutionError("vaultId is not a vault id") { Code = Errors.ErrorCodes.Validation }, "vaultId");
-                var caller = ctx.Caller();
                 var vault = ctx.Vault(vaultId);
                 var existing = await vault.GetNotificationsAsync(caller, 1);
                 var since = existing.Count > 0 ? existing[0].CreatedAt : DateTimeOffset.MinValue;

@@ -44,13 +44,13 @@ public static class DocumentContentEndpoints
         DateOnly? ServiceDate, bool? MaskedFromProfessionals, bool? InvisibleToPatient, bool? InvisibleToRepresentatives,
         bool? Private, string? Replaces);
 
-    private static async Task UploadAsync(HttpContext http, string vaultId, IGrainFactory grains, IContentStore store)
+    private static async Task UploadAsync(HttpContext http, string vaultId, IGrainFactory grains, IContentStore store, CallerResolver callers)
     {
-        var caller = CallerFactory.From(http.User);
-        if (await Refuse(http, caller, vaultId) is true)
+        if (await Refuse(http, CallerFactory.From(http.User), vaultId) is true)
         {
             return;
         }
+        var caller = await callers.ResolveAsync(http.User);
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
         {
@@ -129,13 +129,13 @@ public static class DocumentContentEndpoints
         }
     }
 
-    private static async Task DownloadAsync(HttpContext http, string vaultId, string documentId, IGrainFactory grains, IContentStore store, ILoggerFactory loggers)
+    private static async Task DownloadAsync(HttpContext http, string vaultId, string documentId, IGrainFactory grains, IContentStore store, ILoggerFactory loggers, CallerResolver callers)
     {
-        var caller = CallerFactory.From(http.User);
-        if (await Refuse(http, caller, vaultId) is true)
+        if (await Refuse(http, CallerFactory.From(http.User), vaultId) is true)
         {
             return;
         }
+        var caller = await callers.ResolveAsync(http.User);
         try
         {
             var entry = await grains.GetGrain<IVaultGrain>(vaultId).AuthorizeDownloadAsync(caller, documentId);
@@ -241,6 +241,9 @@ public static class DocumentContentEndpoints
         {
             case AccessDeniedException { Code: DenialReason.NotAuthenticated } denied:
                 await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, denied.Reason, null, denied.Code.ToString());
+                return true;
+            case AccessDeniedException { Code: DenialReason.RateLimited } limited:
+                await WriteErrorAsync(http, 429, ErrorCodes.RateLimited, limited.Reason, null, limited.Code.ToString());
                 return true;
             case AccessDeniedException denied:
                 await WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, denied.Code.ToString());

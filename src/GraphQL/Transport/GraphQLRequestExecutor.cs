@@ -23,7 +23,8 @@ public sealed record ExecutionOutcome(ExecutionKind Kind, ExecutionResult Result
 /// Runs one GraphQL request with Coffre's limits (document size, depth, complexity, aliases, timeout) and
 /// error translation. Shared by the HTTP endpoint and the WebSocket transport.
 /// </summary>
-public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> executer, IOptions<GraphQLOptions> options, IEnumerable<IValidationRule> extraRules, CoffreSchema schema)
+public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> executer, IOptions<GraphQLOptions> options, IEnumerable<IValidationRule> extraRules, CoffreSchema schema,
+    Authorization.CallerResolver callers)
 {
     public async Task<ExecutionOutcome> ExecuteAsync(GraphQLRequest request, ClaimsPrincipal user, IServiceProvider services, bool allowMutations, CancellationToken cancellationToken)
     {
@@ -57,8 +58,10 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limits.ExecutionTimeout);
+        var caller = await callers.ResolveAsync(user);
         var result = await executer.ExecuteAsync(new ExecutionOptions
         {
+            UserContext = new Dictionary<string, object?> { [Authorization.CallerResolver.UserContextKey] = caller },
             Query = request.Query,
             Document = document,
             OperationName = request.OperationName,

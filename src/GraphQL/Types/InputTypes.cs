@@ -22,7 +22,7 @@ public sealed record GrantAccessInput(string VaultId, string? Rpps, string? Fine
 public sealed record RevokeAccessInput(string VaultId, string GrantId) : IVaultInput;
 public sealed record ProfessionalRefInput(string VaultId, string Rpps) : IVaultInput;
 public sealed record AddReferentInput(string VaultId, string Rpps, string? EstablishmentFiness, ConsentInput Consent) : IVaultInput;
-public sealed record AddRepresentativeInput(string VaultId, string RepresentativeVaultId, RepresentationKind Kind, DateTimeOffset? Until, DateTimeOffset? PersonConsentedAt) : IVaultInput;
+public sealed record AddRepresentativeInput(string VaultId, string RepresentativeVaultId, RepresentationKind Kind, DateTimeOffset? Until, DateTimeOffset? PersonConsentedAt, string? Court, string? DecisionReference, DateOnly? DecisionDate) : IVaultInput;
 public sealed record RemoveRepresentativeInput(string VaultId, string RepresentativeVaultId) : IVaultInput;
 public sealed record BreakGlassInput(string VaultId, string Reason) : IVaultInput;
 public sealed record RegisterEstablishmentInput(string Finess, string Name, Grains.Establishments.EstablishmentKind Kind, string CategoryCode, string? LegalEntityFiness, Domain.Access.ProfessionSector Sector);
@@ -160,6 +160,9 @@ public sealed class AddRepresentativeInputType : InputObjectGraphType<AddReprese
         Field<NonNullGraphType<RepresentationKindType>>("kind");
         Field<DateTimeOffsetGraphType>("until");
         Field<DateTimeOffsetGraphType>("personConsentedAt").Description("Curatelle: when the protected person consented.");
+        Field<StringGraphType>("court").Description("TUTOR, CURATOR (required): the court that decided the tutelle or curatelle.");
+        Field<StringGraphType>("decisionReference").Description("TUTOR, CURATOR (required): the court decision's reference.");
+        Field<DateOnlyGraphType>("decisionDate").Description("TUTOR, CURATOR (required): the court decision's date.");
     }
 }
 

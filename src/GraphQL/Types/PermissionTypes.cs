@@ -80,6 +80,9 @@ public sealed class RepresentativeType : ObjectGraphType<LegalRepresentative>
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("since").Resolve(ctx => ctx.Source.Since);
         Field<DateTimeOffsetGraphType>("until").Resolve(ctx => ctx.Source.Until);
         Field<DateTimeOffsetGraphType>("personConsentedAt").Resolve(ctx => ctx.Source.PersonConsentedAt);
+        Field<StringGraphType>("court").Description("Tutelle, curatelle: the court that decided it.").Resolve(ctx => ctx.Source.Decision?.Court);
+        Field<StringGraphType>("decisionReference").Description("Tutelle, curatelle: the court decision's reference.").Resolve(ctx => ctx.Source.Decision?.Reference);
+        Field<DateOnlyGraphType>("decisionDate").Description("Tutelle, curatelle: the court decision's date.").Resolve(ctx => ctx.Source.Decision?.Date);
     }
 }
 
@@ -113,6 +116,11 @@ public sealed class AccessEventType : ObjectGraphType<AccessHistoryEntry>
         Field<NonNullGraphType<BooleanGraphType>>("allowed").Resolve(ctx => ctx.Source.Event.Allowed);
         Field<NonNullGraphType<LegalBasisType>>("basis").Resolve(ctx => ctx.Source.Event.Basis);
         Field<NonNullGraphType<DenialReasonType>>("reason").Resolve(ctx => ctx.Source.Event.Reason);
+        Field<NonNullGraphType<IntGraphType>>("count")
+            .Description("How many identical accesses this event stands for: 1, or for repeated denials of one caller the number between firstAt and at.")
+            .Resolve(ctx => ctx.Source.Event.Count);
+        Field<DateTimeOffsetGraphType>("firstAt").Description("For an event standing for several denials (count > 1): the first of them; at is the last.")
+            .Resolve(ctx => ctx.Source.Event.FirstAt);
     }
 }
 

@@ -32,3 +32,29 @@ public sealed class ViewerType : ObjectGraphType<Caller>
             .ResolveAsync(async ctx => ctx.Source.VaultId is { } vaultId ? await ctx.Vault(vaultId).GetAsync(ctx.Source) : null);
     }
 }
+
+public sealed class OperatorStatisticsType : ObjectGraphType<Coffre.Grains.Operations.OperatorStatistics>
+{
+    public OperatorStatisticsType()
+    {
+        Name = "OperatorStatistics";
+        Description = "What the service holds and wrote (operators).";
+        Field(s => s.Silo).Description("The silo that answered (its counters below).");
+        Field<NonNullGraphType<LongGraphType>>("vaultActivationsStarted").Description("Vault grain activations this silo started since it started.")
+            .Resolve(ctx => ctx.Source.VaultActivationsStarted);
+        Field<NonNullGraphType<LongGraphType>>("auditEventsAppended").Description("Audit events this silo appended since it started.")
+            .Resolve(ctx => ctx.Source.AuditEventsAppended);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<GrainActivationCountType>>>>("activeGrains")
+            .Description("Activations now in memory, per grain type, across the cluster.").Resolve(ctx => ctx.Source.ActiveGrains);
+    }
+}
+
+public sealed class GrainActivationCountType : ObjectGraphType<Coffre.Grains.Operations.GrainActivationCount>
+{
+    public GrainActivationCountType()
+    {
+        Name = "GrainActivationCount";
+        Field(c => c.GrainType);
+        Field(c => c.Activations);
+    }
+}

@@ -214,7 +214,17 @@ public sealed class AccessExplanationType : ObjectGraphType<AccessDecision>
 
 public static class ResolveContextExtensions
 {
-    public static Caller Caller(this IResolveFieldContext ctx) => CallerFactory.From(ctx.User);
+    /// <summary>The request's caller, resolved once per request by <see cref="CallerResolver"/> (establishment membership checked).</summary>
+    public static Caller Caller(this IResolveFieldContext ctx) =>
+        ctx.UserContext.TryGetValue(CallerResolver.UserContextKey, out var resolved) && resolved is Caller caller
+            ? caller
+            : CallerResolver.Unverified(ctx.User);
+
+    /// <summary>The caller, or UNAUTHENTICATED before any grain is touched when the request carries no identity.</summary>
+    public static Caller SignedInCaller(this IResolveFieldContext ctx) =>
+        ctx.Caller() is { Kind: not CallerKind.Anonymous } caller
+            ? caller
+            : throw new AccessDeniedException("sign in first: send a bearer token", DenialReason.NotAuthenticated);
 
     public static IVaultGrain Vault(this IResolveFieldContext ctx, string vaultId) =>
         ctx.RequestServices!.GetRequiredService<IGrainFactory>().GetGrain<IVaultGrain>(vaultId);

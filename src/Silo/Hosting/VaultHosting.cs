@@ -32,13 +32,14 @@ public static class VaultHosting
         var headKey = Secrets.Read(configuration, options, AuditHeadKeySetting, "dev-audit-head-key");
         if (options.Role == CoffreRole.Embedded)
         {
-            services.AddSingleton<IAuditLog>(new InMemoryAuditLog(headKey));
+            services.AddSingleton<IAuditLog>(new Coffre.Grains.Operations.CountingAuditLog(new InMemoryAuditLog(headKey)));
             services.AddSingleton<IOutbox>(sp => new InMemoryOutbox(sp.GetRequiredService<TimeProvider>()));
         }
         else
         {
-            services.AddSingleton<IAuditLog>(sp => new PostgresAuditLog(sp.GetRequiredService<NpgsqlDataSource>(), headKey,
+            services.AddSingleton<PostgresAuditLog>(sp => new PostgresAuditLog(sp.GetRequiredService<NpgsqlDataSource>(), headKey,
                 logger: sp.GetRequiredService<ILogger<PostgresAuditLog>>()));
+            services.AddSingleton<IAuditLog>(sp => new Coffre.Grains.Operations.CountingAuditLog(sp.GetRequiredService<PostgresAuditLog>()));
             services.AddSingleton<IOutbox>(sp => new PostgresOutbox(sp.GetRequiredService<NpgsqlDataSource>()));
         }
         var folder = configuration[NotificationFolderSetting] is { Length: > 0 } f ? f : Path.Combine(options.DataPath, "notifications");

@@ -19,6 +19,9 @@ namespace Coffre.Storage.Audit;
 /// basis and reason as int32; the action code as uint16; allowed as one byte 0/1. Fields come in this order:
 /// version, vault id, time, actor kind, actor id, profession, action, operation, target, allowed, basis, reason.
 /// Microseconds are what PostgreSQL's timestamptz keeps, so an event read back hashes the same.
+/// <para>Version 2, only for aggregated events (<see cref="AuditEvent.IsAggregate"/>: count ≠ 1 or a first time):
+/// the byte 0x02, the same fields as version 1, then the count as int32 and the first time as int64 microseconds
+/// (-1 when absent). Single events keep version 1, so chains written before aggregation existed verify unchanged.</para>
 /// </remarks>
 public static class AuditChain
 {
@@ -28,6 +31,7 @@ public static class AuditChain
     public const int HashLength = 32;
     private const int MinimumKeyLength = 32;
     private const byte CanonicalVersion = 1;
+    private const byte AggregateCanonicalVersion = 2;
     private static readonly byte[] HeadMacTag = "coffre.audit.head.v1"u8.ToArray();
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -54,13 +58,21 @@ public static class AuditChain
         }
         CheckText(auditEvent.Operation, "operation");
         CheckText(auditEvent.Target, "target");
+        if (auditEvent.Count < 1)
+        {
+            throw new ArgumentException("audit event count must be at least 1", nameof(auditEvent));
+        }
         var code = (int)auditEvent.Action;
         if (code is <= 0 or > 0x7F)
         {
             throw new ArgumentException($"audit action {code} is not a single ASCII code", nameof(auditEvent));
         }
         var at = TruncateToMicroseconds(auditEvent.At);
-        return at == auditEvent.At && auditEvent.At.Offset == TimeSpan.Zero ? auditEvent : auditEvent with { At = at };
+        var firstAt = auditEvent.FirstAt is { } f ? TruncateToMicroseconds(f) : (DateTimeOffset?)null;
+        return at == auditEvent.At && auditEvent.At.Offset == TimeSpan.Zero && firstAt == auditEvent.FirstAt
+            && (auditEvent.FirstAt is null || auditEvent.FirstAt.Value.Offset == TimeSpan.Zero)
+            ? auditEvent
+            : auditEvent with { At = at, FirstAt = firstAt };
     }
 
     /// <summary>UTC, whole microseconds (the precision of PostgreSQL's timestamptz).</summary>
@@ -173,7 +185,7 @@ public static class AuditChain
 
     private static void WriteCanonical(ArrayBufferWriter<byte> writer, AuditEvent e)
     {
-        writer.GetSpan(1)[0] = CanonicalVersion;
+        writer.GetSpan(1)[0] = e.IsAggregate ? AggregateCanonicalVersion : CanonicalVersion;
         writer.Advance(1);
         WriteString(writer, e.VaultId);
         WriteInt64(writer, (e.At.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
@@ -189,7 +201,14 @@ public static class AuditChain
         writer.Advance(1);
         WriteInt32(writer, (int)e.Basis);
         WriteInt32(writer, (int)e.Reason);
+        if (e.IsAggregate)
+        {
+            WriteInt32(writer, e.Count);
+            WriteInt64(writer, e.FirstAt is { } first ? Micros(first) : -1);
+        }
     }
+
+    private static long Micros(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 
     private static void WriteString(ArrayBufferWriter<byte> writer, string? value)
     {

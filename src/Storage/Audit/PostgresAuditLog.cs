@@ -187,7 +187,7 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
     }
 
     private const string EventColumns =
-        "seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash";
+        "seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash, count, first_at";
 
     private static AuditChainLink ReadLink(NpgsqlDataReader reader, string vaultId)
     {
@@ -202,7 +202,9 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
             reader.GetString(7),
             reader.GetBoolean(8),
             (LegalBasis)reader.GetInt16(9),
-            (DenialReason)reader.GetInt16(10));
+            (DenialReason)reader.GetInt16(10),
+            reader.GetInt32(13),
+            reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14));
         return new AuditChainLink(reader.GetInt64(0), auditEvent, reader.GetFieldValue<byte[]>(11), reader.GetFieldValue<byte[]>(12));
     }
 
@@ -360,6 +362,8 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         var allowed = new bool[n];
         var bases = new short[n];
         var reasons = new short[n];
+        var counts = new int[n];
+        var firstAts = new DateTimeOffset?[n];
         var previous = new byte[n][];
         var hashes = new byte[n][];
         for (var i = 0; i < n; i++)
@@ -378,6 +382,8 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
             allowed[i] = e.Allowed;
             bases[i] = (short)e.Basis;
             reasons[i] = (short)e.Reason;
+            counts[i] = e.Count;
+            firstAts[i] = e.FirstAt;
             previous[i] = previousHash;
             hashes[i] = hash;
         }
@@ -393,8 +399,8 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
             BatchCommands =
             {
                 new NpgsqlBatchCommand("""
-                    INSERT INTO audit_event (vault_id, seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash)
-                    SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::smallint[], $12::smallint[], $13::bytea[], $14::bytea[])
+                    INSERT INTO audit_event (vault_id, seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash, count, first_at)
+                    SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::smallint[], $12::smallint[], $13::bytea[], $14::bytea[], $15::integer[], $16::timestamptz[])
                     """)
                 {
                     Parameters =
@@ -413,6 +419,8 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
                         Array(reasons, NpgsqlDbType.Smallint),
                         Array(previous, NpgsqlDbType.Bytea),
                         Array(hashes, NpgsqlDbType.Bytea),
+                        Array(counts, NpgsqlDbType.Integer),
+                        Array(firstAts, NpgsqlDbType.TimestampTz),
                     },
                 },
                 new NpgsqlBatchCommand("""

@@ -200,4 +200,52 @@ public sealed class VaultGrainTests(ClusterFixture fixture)
         while (after is not null);
         Assert.Equal(ids.OrderBy(x => x), seen.OrderBy(x => x));
     }
+
+    [Fact]
+    public async Task Repeated_denials_are_counted_into_aggregates_then_rate_limited()
+    {
+        var scene = await OpenAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            var denied = await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.GetAsync(scene.Doctor));
+            Assert.Equal(DenialReason.NoBasis, denied.Code);
+        }
+        var limited = await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.GetAsync(scene.Doctor));
+        Assert.Equal(DenialReason.RateLimited, limited.Code);
+
+        var history = await scene.Vault.GetAccessHistoryAsync(scene.Owner, null, 200);
+        var doctor = history.Items.Where(e => e.Event.ActorId == scene.Doctor.Rpps).ToList();
+        Assert.Equal(50, doctor.Where(e => e.Event.Reason == DenialReason.NoBasis).Sum(e => e.Event.Count));
+        Assert.Equal(1, doctor.Where(e => e.Event.Reason == DenialReason.RateLimited).Sum(e => e.Event.Count));
+        Assert.True(doctor.Count <= 3, $"{doctor.Count} events");
+        Assert.True((await scene.Vault.VerifyAuditChainAsync(Operator)).Intact);
+        // Others are not affected.
+        await scene.Vault.GetAsync(scene.Owner);
+    }
+
+    [Fact]
+    public async Task An_id_that_names_no_vault_answers_not_found()
+    {
+        var vault = fixture.Grains.GetGrain<IVaultGrain>(Ids.NewVaultId());
+        var missing = await Assert.ThrowsAsync<ValidationFailedException>(() => vault.GetAsync(Caller.Professional(NewRpps(), "10")));
+        Assert.Equal("NOT_FOUND", missing.Code);
+        missing = await Assert.ThrowsAsync<ValidationFailedException>(() => vault.GetAccessHistoryAsync(Operator, null, 10));
+        Assert.Equal("NOT_FOUND", missing.Code);
+    }
+
+    [Fact]
+    public async Task A_parent_needs_a_minor_and_a_tutor_a_court_decision()
+    {
+        var scene = await OpenAsync();
+        var parent = await Assert.ThrowsAsync<ValidationFailedException>(() =>
+            scene.Vault.AddRepresentativeAsync(Operator, new RepresentativeRequest(Ids.NewVaultId(), RepresentationKind.Parent, null)));
+        Assert.Equal("kind", parent.Field);
+        var tutor = await Assert.ThrowsAsync<ValidationFailedException>(() =>
+            scene.Vault.AddRepresentativeAsync(Operator, new RepresentativeRequest(Ids.NewVaultId(), RepresentationKind.Tutor, null)));
+        Assert.Equal("court", tutor.Field);
+        var recorded = await scene.Vault.AddRepresentativeAsync(Operator, new RepresentativeRequest(Ids.NewVaultId(), RepresentationKind.Tutor, null,
+            Decision: new CourtDecision("Tribunal judiciaire de Lyon", "RG 25/00042", new DateOnly(2025, 11, 3))));
+        Assert.Equal("RG 25/00042", recorded.Decision?.Reference);
+        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 10), n => n.Kind == "representative-added");
+    }
 }

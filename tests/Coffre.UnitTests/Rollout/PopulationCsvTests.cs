@@ -106,6 +106,8 @@ public sealed class PopulationCsvTests
     [InlineData(2, "   ", "family_name", "is required")]
     [InlineData(2, "DU\tPONT", "family_name", "must not contain control characters")]
     [InlineData(2, "DUPONT\u0085", "family_name", "must not contain control characters")]
+    [InlineData(2, "DU\u202EPONT", "family_name", "must not contain control, format or bidirectional-override characters (U+202E at position 3)")]
+    [InlineData(3, "Jean\u2066", "given_names", "must not contain control, format or bidirectional-override characters (U+2066 at position 5)")]
     [InlineData(2, "\"DUPONT\"", "family_name", NoQuoting)]
     [InlineData(2, "DU\rPONT", "family_name", NoQuoting)]
     // given_names

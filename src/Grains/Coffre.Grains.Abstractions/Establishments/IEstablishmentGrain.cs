@@ -12,6 +12,12 @@ public interface IEstablishmentGrain : IGrainWithStringKey
     /// <summary>Public directory data (name, kind, category): any signed-in caller.</summary>
     [Alias("get")] Task<EstablishmentProfile?> GetAsync(Caller caller);
 
+    /// <summary>
+    /// Whether the professional is an active member (the directory's word): the API asks it when it builds a caller
+    /// from a token that names this establishment, and drops the establishment when the answer is no.
+    /// </summary>
+    [Alias("is-member"), Orleans.Concurrency.ReadOnly] Task<bool> IsMemberAsync(string rpps);
+
     /// <summary>Adds or removes a member professional (RPPS). Operators only.</summary>
     [Alias("set-member")] Task<EstablishmentProfile> SetMemberAsync(Caller caller, string rpps, bool member);
 }

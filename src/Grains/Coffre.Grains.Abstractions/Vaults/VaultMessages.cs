@@ -94,7 +94,8 @@ public sealed record RepresentativeRequest(
     [property: Id(0)] string RepresentativeVaultId,
     [property: Id(1)] RepresentationKind Kind,
     [property: Id(2)] DateTimeOffset? Until,
-    [property: Id(3)] DateTimeOffset? PersonConsentedAt = null);
+    [property: Id(3)] DateTimeOffset? PersonConsentedAt = null,
+    [property: Id(4)] CourtDecision? Decision = null);
 
 [GenerateSerializer, Immutable, Alias("coffre.access-history-page")]
 public sealed record AccessHistoryPage(

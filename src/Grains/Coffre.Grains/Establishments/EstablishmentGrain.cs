@@ -21,6 +21,10 @@ public sealed class EstablishmentGrain(
         {
             throw new ValidationFailedException("name", "must be 1 to 200 characters");
         }
+        if (Domain.Text.TextRules.Validate(command.Name) is { } textRule)
+        {
+            throw new ValidationFailedException("name", textRule);
+        }
         if (string.IsNullOrWhiteSpace(command.CategoryCode) || command.CategoryCode.Length > 8)
         {
             throw new ValidationFailedException("categoryCode", "must be 1 to 8 characters");
@@ -46,8 +50,23 @@ public sealed class EstablishmentGrain(
             throw new AccessDeniedException("sign in to read the establishment directory", DenialReason.NotAuthenticated);
         }
         var profile = state.State.Profile;
+        if (profile is null)
+        {
+            this.DeactivateOnIdle();
+        }
         // Membership lists are for operators; others see the public directory entry.
         return Task.FromResult(caller.IsOperator || profile is null ? profile : profile with { Members = [] });
+    }
+
+    Task<bool> IEstablishmentGrain.IsMemberAsync(string rpps)
+    {
+        if (state.State.Profile is not { } profile)
+        {
+            // An establishment nobody registered has no members; nothing to keep in memory.
+            this.DeactivateOnIdle();
+            return Task.FromResult(false);
+        }
+        return Task.FromResult(profile.Members.Contains(rpps, StringComparer.Ordinal));
     }
 
     async Task<EstablishmentProfile> IEstablishmentGrain.SetMemberAsync(Caller caller, string rpps, bool member)

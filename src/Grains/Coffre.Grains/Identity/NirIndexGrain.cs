@@ -17,6 +17,11 @@ public sealed class NirIndexGrain(
         {
             throw new AccessDeniedException("only operators and professionals look people up by NIR");
         }
+        if (state.State.VaultId is null)
+        {
+            // No vault for this NIR: nothing to keep in memory.
+            this.DeactivateOnIdle();
+        }
         return Task.FromResult(state.State.VaultId);
     }
 

@@ -24,6 +24,10 @@ public sealed class ProfessionalGrain(
         {
             throw new ValidationFailedException("displayName", "must be 1 to 200 characters");
         }
+        if (Domain.Text.TextRules.Validate(command.DisplayName) is { } textRule)
+        {
+            throw new ValidationFailedException("displayName", textRule);
+        }
         if (string.IsNullOrWhiteSpace(command.ProfessionCode) || command.ProfessionCode.Length > 16)
         {
             throw new ValidationFailedException("professionCode", "must be 1 to 16 characters");
@@ -45,6 +49,10 @@ public sealed class ProfessionalGrain(
         if (!caller.IsOperator && !(caller.Kind == CallerKind.Professional && caller.Rpps == Rpps))
         {
             throw new AccessDeniedException("only an operator or the professional may read this record");
+        }
+        if (state.State.Profile is null)
+        {
+            this.DeactivateOnIdle();
         }
         return Task.FromResult(state.State.Profile);
     }

@@ -3,6 +3,7 @@ using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
+using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Rollout;
 using Coffre.Storage.Audit;
@@ -16,6 +17,11 @@ namespace Coffre.Grains.Vaults;
 /// A person's vault. Every method: (1) asks the one <see cref="AccessEvaluator"/> about this caller against this
 /// vault's own state, (2) appends the decision to the vault's audit chain (allowed or denied) before answering,
 /// (3) throws <see cref="AccessDeniedException"/> when denied. Not reentrant: one call at a time per vault.
+/// <para>What a refused or mistaken call may cost: an id that names no vault writes nothing (no audit event, no
+/// state) and the activation ends at once; repeated denials of one caller go through a <see cref="DenialLimiter"/>
+/// (the first of each kind is appended at once, identical ones are counted and appended as one aggregated event,
+/// and past the limit the caller is refused with RateLimited without evaluation). Counted denials are appended
+/// when their window closes (timer), when the history is read, and when the activation ends.</para>
 /// </summary>
 [GrainType("vault")]
 public sealed class VaultGrain(
@@ -33,9 +39,13 @@ public sealed class VaultGrain(
     private const int MaxFailedSignIns = 10;
     private static readonly TimeSpan SignInLockout = TimeSpan.FromMinutes(15);
 
+    private readonly DenialLimiter _denials = new(options.Value.DenialsPerWindow, options.Value.DenialWindow);
+    private IGrainTimer? _denialTimer;
+
     /// <summary>A vault created by the national import has no grain state: it takes its initial state from the registry on first use.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        Operations.SiloCounters.VaultActivated();
         if (vault.State.Access is null && Ids.IsVaultId(VaultId) && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { Opposed: false } person)
         {
             vault.State.Access = new VaultAccessState
@@ -62,12 +72,30 @@ public sealed class VaultGrain(
         await base.OnActivateAsync(cancellationToken);
     }
 
+    /// <summary>Counted denials are never lost with the activation: they are appended before it ends.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _denialTimer?.Dispose();
+        _denialTimer = null;
+        foreach (var aggregate in _denials.TakePending())
+        {
+            await audit.AppendAsync(aggregate, CancellationToken.None);
+        }
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
     private VaultOptions Limits => options.Value;
     private string VaultId => this.GetPrimaryKeyString();
     private DateTimeOffset Now => clock.GetUtcNow();
 
-    private VaultAccessState Access => vault.State.Access
-        ?? throw new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+    private VaultAccessState Access => vault.State.Access ?? throw NoSuchVault();
+
+    /// <summary>The answer for an id that names no vault: nothing is recorded and the activation ends at once.</summary>
+    private ValidationFailedException NoSuchVault()
+    {
+        this.DeactivateOnIdle();
+        return new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+    }
 
     // ---------------------------------------------------------------- lifecycle
 
@@ -75,6 +103,12 @@ public sealed class VaultGrain(
     {
         var now = Now;
         var decision = VaultOpening.Decide(caller, matrix, command.Consent is not null);
+        if (!decision.Allowed && vault.State.Access is null)
+        {
+            // Nobody could ever read this vault's history: a refused opening leaves nothing behind.
+            this.DeactivateOnIdle();
+            decision.OrThrow();
+        }
         await AuditAsync(caller, "vault.create", "vault", decision, now);
         decision.OrThrow();
         if (vault.State.Access is not null)
@@ -149,6 +183,12 @@ public sealed class VaultGrain(
         var now = Now;
         var caller = Caller.Patient(VaultId);
         bool ok;
+        if (vault.State.Access is null)
+        {
+            Passphrases.Verify(passphrase, Passphrases.Dummy);
+            this.DeactivateOnIdle();
+            return false;
+        }
         if (vault.State.Access is not { Status: VaultStatus.Active } || vault.State.PassphraseHash is null
             || vault.State.SignInLockedUntil > now)
         {
@@ -291,6 +331,10 @@ public sealed class VaultGrain(
         {
             throw new ValidationFailedException("title", "must be 1 to 200 characters");
         }
+        if (TextRules.Validate(changes.Title) is { } titleRule)
+        {
+            throw new ValidationFailedException("title", titleRule);
+        }
         if (changes.InvisibleToRepresentatives == true && (document.RepresentativesVisibilityLifted || !document.Visibility.InvisibleToRepresentatives))
         {
             throw new ValidationFailedException("invisibleToRepresentatives", "can only be set when the document is deposited, and never again once lifted");
@@ -408,13 +452,43 @@ public sealed class VaultGrain(
         {
             throw new ValidationFailedException("representativeVaultId", "must be another vault's id (v-…)");
         }
-        var representative = new LegalRepresentative(request.RepresentativeVaultId, request.Kind, Now, request.Until,
-            AuditEvents.ActorId(caller), request.PersonConsentedAt);
+        var now = Now;
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var minor = RepresentationRules.IsMinor(Access.IsMinor, vault.State.Identity?.BirthDate, today);
+        if (RepresentationRules.Validate(request.Kind, minor, request.Decision, today) is { } broken)
+        {
+            throw new ValidationFailedException(broken.Field, broken.Rule);
+        }
+        var decision = request.Kind == RepresentationKind.Parent ? null
+            : request.Decision! with { Court = request.Decision.Court.Trim(), Reference = request.Decision.Reference.Trim() };
+        var representative = new LegalRepresentative(request.RepresentativeVaultId, request.Kind, now, request.Until,
+            AuditEvents.ActorId(caller), request.PersonConsentedAt, decision);
+        var others = Access.Representatives
+            .Where(r => r.RepresentativeVaultId != request.RepresentativeVaultId && r.IsActive(now))
+            .Select(r => r.RepresentativeVaultId).Distinct().ToList();
         vault.State.Access = Access with
         {
             Representatives = [.. Access.Representatives.Where(r => r.RepresentativeVaultId != request.RepresentativeVaultId), representative],
         };
         await vault.WriteStateAsync();
+        // The person and every other current representative learn who may now act for the person, and on what ground.
+        var payload = new
+        {
+            vaultId = VaultId,
+            representativeVaultId = representative.RepresentativeVaultId,
+            kind = representative.Kind.ToString(),
+            recordedBy = representative.RecordedBy,
+            since = representative.Since,
+            until = representative.Until,
+            court = decision?.Court,
+            decisionReference = decision?.Reference,
+            decisionDate = decision?.Date,
+        };
+        await NotifyAsync("representative-added", payload);
+        foreach (var other in others)
+        {
+            await NotifyAsync(other, "representative-added", payload);
+        }
         return representative;
     }
 
@@ -427,6 +501,13 @@ public sealed class VaultGrain(
 
     async Task<BreakGlassSession> IVaultGrain.BreakGlassAsync(Caller caller, string reason)
     {
+        _ = Access;
+        await RateLimitAsync(caller, "vault.break-glass");
+        if (TextRules.Validate(reason) is { } textRule)
+        {
+            await AuditAsync(caller, "vault.break-glass", "vault", AccessDecision.Deny(DenialReason.NotPermitted, "break-glass needs a readable reason"), Now);
+            throw new ValidationFailedException("reason", textRule);
+        }
         if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < Limits.BreakGlassMinReasonLength || reason.Length > 500)
         {
             await AuditAsync(caller, "vault.break-glass", "vault", AccessDecision.Deny(DenialReason.NotPermitted, "break-glass needs a stated reason"), Now);
@@ -450,6 +531,8 @@ public sealed class VaultGrain(
         {
             return AccessDecision.Deny(DenialReason.NotAuthenticated, "sign in first");
         }
+        _ = Access;
+        await RateLimitAsync(caller, "access.explain");
         var document = documentId is null ? null : FindDocument(documentId).Facts();
         // Anyone with some standing on the vault may ask why; the answer reveals no document content.
         var decision = evaluator.Decide(Access, caller, action, document, Now);
@@ -464,6 +547,8 @@ public sealed class VaultGrain(
             throw new ValidationFailedException("first", "must be between 1 and 200");
         }
         await CheckAsync(caller, VaultAction.ReadHistory, null, "history.read", "vault");
+        // The person sees every denial: those only counted so far are appended before the page is read.
+        await AppendAllAsync(_denials.TakePending());
         var page = await audit.ReadAsync(VaultId, beforeSequence, limit);
         return new AccessHistoryPage(page.Items.Select(e => new AccessHistoryEntry(e.Sequence, e.Event)).ToList(), page.HasMore, page.TotalCount);
     }
@@ -482,6 +567,8 @@ public sealed class VaultGrain(
     async Task<IReadOnlyList<VaultNotification>> IVaultGrain.PollNotificationsAsync(Caller caller, DateTimeOffset after)
     {
         var now = Now;
+        _ = Access;
+        await RateLimitAsync(caller, "notifications.read");
         var decision = evaluator.Decide(Access, caller, VaultAction.ReadHistory, null, now);
         if (!decision.Allowed)
         {
@@ -496,6 +583,8 @@ public sealed class VaultGrain(
     async Task<AuditChainReport> IVaultGrain.VerifyAuditChainAsync(Caller caller)
     {
         var now = Now;
+        _ = Access;
+        await RateLimitAsync(caller, "audit.verify");
         var decision = caller.IsOperator
             ? AccessDecision.Allow(LegalBasis.Operator, "operators verify audit chains")
             : evaluator.Decide(Access, caller, VaultAction.ReadHistory, null, now);
@@ -513,10 +602,9 @@ public sealed class VaultGrain(
         var now = Now;
         if (vault.State.Access is null)
         {
-            var missing = AccessDecision.Deny(DenialReason.NotPermitted, "no vault has this id");
-            await AuditAsync(caller, operation, target, missing, now);
-            throw new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+            throw NoSuchVault();
         }
+        await RateLimitAsync(caller, operation);
         var decision = evaluator.Decide(Access, caller, action, document, now);
         await AuditAsync(caller, operation, target, decision, now);
         decision.OrThrow();
@@ -531,25 +619,85 @@ public sealed class VaultGrain(
 
     private async Task CheckOperatorAsync(Caller caller, string operation, string target, string rule)
     {
-        var decision = caller.IsOperator && vault.State.Access is not null
-            ? AccessDecision.Allow(LegalBasis.Operator, rule)
-            : AccessDecision.Deny(vault.State.Access is null ? DenialReason.NotPermitted : DenialReason.NotPermitted, rule);
-        await AuditAsync(caller, operation, target, decision, Now);
         if (vault.State.Access is null)
         {
-            throw new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+            throw NoSuchVault();
         }
+        await RateLimitAsync(caller, operation);
+        var decision = caller.IsOperator
+            ? AccessDecision.Allow(LegalBasis.Operator, rule)
+            : AccessDecision.Deny(DenialReason.NotPermitted, rule);
+        await AuditAsync(caller, operation, target, decision, Now);
         decision.OrThrow();
     }
 
     private Task<AccessDecision> CheckDocumentAsync(Caller caller, VaultAction action, DocumentEntry document, string operation, string target) =>
         CheckAsync(caller, action, document.Facts(), operation, target);
 
-    private Task AuditAsync(Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset at) =>
-        audit.AppendAsync(AuditEvents.Create(VaultId, caller, operation, target, decision, at));
+    /// <summary>Allowed events are appended; denials go through the limiter (appended at once, or counted for an aggregate).</summary>
+    private async Task AuditAsync(Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset at)
+    {
+        var auditEvent = AuditEvents.Create(VaultId, caller, operation, target, decision, at);
+        if (decision.Allowed)
+        {
+            await audit.AppendAsync(auditEvent);
+            return;
+        }
+        await AppendAllAsync(_denials.Record(auditEvent));
+        EnsureDenialTimer();
+    }
 
-    private Task NotifyAsync(string kind, object payload) =>
-        outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, VaultId, kind, JsonSerializer.Serialize(payload), Now)]);
+    /// <summary>
+    /// Refuses a caller who was already denied <see cref="VaultOptions.DenialsPerWindow"/> times in its window, before
+    /// any evaluation; the refusal itself is only counted (one event per kind, then aggregates).
+    /// </summary>
+    private async Task RateLimitAsync(Caller caller, string operation)
+    {
+        var now = Now;
+        await AppendAllAsync(_denials.TakeClosed(now));
+        var actor = new AuditEvent(VaultId, now, caller.Kind, AuditEvents.ActorId(caller), caller.ProfessionCode,
+            AuditEvents.ActionOf(operation), operation, "vault", false, LegalBasis.None, DenialReason.RateLimited);
+        if (!_denials.IsLimited(DenialLimiter.ActorKey(actor), now))
+        {
+            return;
+        }
+        await AppendAllAsync(_denials.Record(actor));
+        EnsureDenialTimer();
+        throw new AccessDeniedException("too many refused requests on this vault: wait a minute before trying again", DenialReason.RateLimited);
+    }
+
+    private async Task AppendAllAsync(IReadOnlyList<AuditEvent> events)
+    {
+        foreach (var e in events)
+        {
+            await audit.AppendAsync(e);
+        }
+    }
+
+    /// <summary>A timer appends the aggregates of closed windows even when the caller does not come back.</summary>
+    private void EnsureDenialTimer()
+    {
+        if (_denialTimer is not null || _denials.OpenWindows == 0)
+        {
+            return;
+        }
+        var quarter = _denials.Window / 4;
+        var period = quarter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : quarter;
+        _denialTimer = this.RegisterGrainTimer(async _ =>
+        {
+            await AppendAllAsync(_denials.TakeClosed(Now));
+            if (_denials.OpenWindows == 0)
+            {
+                _denialTimer?.Dispose();
+                _denialTimer = null;
+            }
+        }, new GrainTimerCreationOptions(period, period) { KeepAlive = false });
+    }
+
+    private Task NotifyAsync(string kind, object payload) => NotifyAsync(VaultId, kind, payload);
+
+    private Task NotifyAsync(string recipient, string kind, object payload) =>
+        outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, recipient, kind, JsonSerializer.Serialize(payload), Now)]);
 
     private DocumentEntry FindDocument(string documentId) =>
         index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null)
@@ -592,6 +740,10 @@ public sealed class VaultGrain(
         if (string.IsNullOrWhiteSpace(document.Title) || document.Title.Length > 200)
         {
             throw new ValidationFailedException("title", "must be 1 to 200 characters");
+        }
+        if (TextRules.Validate(document.Title) is { } titleRule)
+        {
+            throw new ValidationFailedException("title", titleRule);
         }
         if (!matrix.IsKnownType(document.TypeCode))
         {
@@ -673,6 +825,17 @@ public sealed class VaultGrain(
         if (string.IsNullOrWhiteSpace(identity.GivenNames) || identity.GivenNames.Length > 100)
         {
             throw new ValidationFailedException("identity.givenNames", "must be 1 to 100 characters");
+        }
+        foreach (var (field, value) in new[] { ("identity.familyName", identity.FamilyName), ("identity.givenNames", identity.GivenNames), ("identity.usualName", identity.UsualName) })
+        {
+            if (TextRules.Validate(value) is { } rule)
+            {
+                throw new ValidationFailedException(field, rule);
+            }
+        }
+        if (identity.UsualName is { Length: > 100 })
+        {
+            throw new ValidationFailedException("identity.usualName", "must be at most 100 characters");
         }
         if (identity.BirthDate < new DateOnly(1890, 1, 1) || identity.BirthDate > DateOnly.FromDateTime(DateTime.UtcNow))
         {

@@ -20,4 +20,10 @@ public sealed class VaultOptions
 
     /// <summary>Shortest reason a professional must give for break-glass.</summary>
     public int BreakGlassMinReasonLength { get; set; } = 15;
+
+    /// <summary>Denials of one caller on one vault within <see cref="DenialWindow"/> after which the caller is refused (RATE_LIMITED) without evaluation.</summary>
+    public int DenialsPerWindow { get; set; } = 50;
+
+    /// <summary>The window of <see cref="DenialsPerWindow"/>; repeated identical denials in it are appended as one aggregated event.</summary>
+    public TimeSpan DenialWindow { get; set; } = TimeSpan.FromMinutes(1);
 }
