@@ -53,6 +53,7 @@ public static class GraphQLServiceCollectionExtensions
         services.AddHttpContextAccessor();
         services.AddOptions<Activation.ActivationRateLimitOptions>().Bind(configuration.GetSection("Coffre:Activation:RateLimits"));
         services.AddSingleton<Activation.ActivationRateLimiter>();
+        services.AddScoped<Activation.PassphraseWorkBudget>();
         services.AddSingleton<GraphQLRequestExecutor>();
         services.AddSingleton<GraphQLHttpEndpoint>();
         services.AddSingleton<GraphQLWebSocketEndpoint>();
