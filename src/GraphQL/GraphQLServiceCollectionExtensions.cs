@@ -36,6 +36,7 @@ public static class GraphQLServiceCollectionExtensions
         services.AddOptions<Activation.ActivationRateLimitOptions>().Bind(configuration.GetSection("Coffre:Activation:RateLimits"));
         services.AddSingleton<Activation.ActivationRateLimiter>();
         services.AddSingleton<Authorization.CallerResolver>();
+        services.AddScoped<Activation.PassphraseWorkBudget>();
         services.AddSingleton<GraphQLRequestExecutor>();
         services.AddSingleton<GraphQLHttpEndpoint>();
         services.AddSingleton<GraphQLWebSocketEndpoint>();

@@ -144,7 +144,7 @@ public sealed class CoffreMutation : ObjectGraphType
             "a code locks after a few failures; each attempt (each alias) counts against the rate limit.",
             async (ctx, _, input) =>
             {
-                RequireAttemptAllowed(ctx);
+                RequireAttemptAllowed(ctx, input.Nir);
                 var result = await ctx.Grains().GetGrain<IActivationGrain>(0)
                     .ActivateAsync(new ActivationRequest(input.Code, input.Nir, input.BirthDate, input.VitaleSerial));
                 if (result.Outcome != ActivationOutcome.Activated)
@@ -157,8 +157,9 @@ public sealed class CoffreMutation : ObjectGraphType
 
         VaultMutation<SetPassphraseInputType, SetPassphraseInput, SetPassphrasePayloadType>("setPassphrase",
             "Sets the passphrase for later sign-in (the person, or a parent or tutor). Stored as a PBKDF2 hash only.",
-            async (vault, caller, input) =>
+            async (ctx, vault, caller, input) =>
             {
+                RequirePassphraseWork(ctx);
                 await vault.SetPassphraseAsync(caller, input.Passphrase);
                 return true;
             });
@@ -167,7 +168,8 @@ public sealed class CoffreMutation : ObjectGraphType
             "Signs a person in with their NIR, birth date and passphrase. Every failure gets the same answer (SIGN_IN_REFUSED).",
             async (ctx, _, input) =>
             {
-                RequireAttemptAllowed(ctx);
+                RequireAttemptAllowed(ctx, input.Nir);
+                RequirePassphraseWork(ctx);
                 var refused = new ValidationFailedException("passphrase", "with this NIR and birth date does not open a vault", "SIGN_IN_REFUSED");
                 var vaultId = await ctx.RequestServices!.GetRequiredService<IVaultLocator>().FindAsync(input.Nir);
                 if (vaultId is null)
@@ -175,9 +177,9 @@ public sealed class CoffreMutation : ObjectGraphType
                     Passphrases.Verify(input.Passphrase, Passphrases.Dummy);
                     throw refused;
                 }
-                var vault = ctx.Vault(vaultId);
-                if (!await vault.CheckPassphraseAsync(input.Passphrase)
-                    || (await vault.GetAsync(Caller.Patient(vaultId))).Identity?.BirthDate != input.BirthDate)
+                // One grain call: the birth date is checked against the vault's identity first, and only a wrong
+                // passphrase after a right birth date counts toward the lockout (always exactly one PBKDF2 verify).
+                if (!await ctx.Vault(vaultId).SignInAsync(input.BirthDate, input.Passphrase))
                 {
                     throw refused;
                 }
@@ -193,7 +195,7 @@ public sealed class CoffreMutation : ObjectGraphType
             {
                 if (!caller.IsOperator)
                 {
-                    RequireAttemptAllowed(ctx);
+                    RequireAttemptAllowed(ctx, input.Nir);
                     if (input.BirthDate is null || string.IsNullOrWhiteSpace(input.VitaleSerial))
                     {
                         throw new ValidationFailedException("vitaleSerial", "and birthDate are required to oppose online");
@@ -255,22 +257,46 @@ public sealed class CoffreMutation : ObjectGraphType
         where TInputType : IInputObjectGraphType
         where TPayloadType : IObjectGraphType
         where TInput : IVaultInput =>
+        VaultMutation<TInputType, TInput, TPayloadType>(name, description, (_, vault, caller, input) => run(vault, caller, input));
+
+    private void VaultMutation<TInputType, TInput, TPayloadType>(string name, string description, Func<IResolveFieldContext, IVaultGrain, Caller, TInput, Task<object?>> run)
+        where TInputType : IInputObjectGraphType
+        where TPayloadType : IObjectGraphType
+        where TInput : IVaultInput =>
         Mutation<TInputType, TInput, TPayloadType>(name, description, async (ctx, caller, input) =>
         {
             var vaultId = VaultIdOf(input.VaultId);
-            return (await run(ctx.Vault(vaultId), caller, input), vaultId);
+            return (await run(ctx, ctx.Vault(vaultId), caller, input), vaultId);
         });
 
     private static string RepresentativeOf(string id) =>
         GlobalId.VaultId(id) ?? throw new ValidationFailedException("representativeVaultId", "is not a vault id");
 
-    private static void RequireAttemptAllowed(IResolveFieldContext ctx)
+    /// <summary>
+    /// One anonymous attempt (activation, sign-in, online opposition) on the person named by <paramref name="nir"/>:
+    /// refused with RATE_LIMITED, before any work, when the client (IPv4 address or IPv6 /64) or the person is over
+    /// its rate. The person's key is the NIR's keyed hash whether or not the registry knows it, so the answer is the
+    /// same for known and unknown NIRs.
+    /// </summary>
+    private static void RequireAttemptAllowed(IResolveFieldContext ctx, string? nir)
     {
-        var http = ctx.RequestServices!.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>().HttpContext;
-        var client = http?.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!ctx.RequestServices!.GetRequiredService<ActivationRateLimiter>().TryAcquire(client))
+        var services = ctx.RequestServices!;
+        var http = services.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>().HttpContext;
+        var client = ActivationRateLimiter.ClientKey(http?.Connection.RemoteIpAddress);
+        var limiter = services.GetRequiredService<ActivationRateLimiter>();
+        var person = nir is not null && Nir.IsValid(nir) ? services.GetRequiredService<NirHasher>().HashHex(nir) : "invalid-nir";
+        if (!limiter.TryAcquire(client) || !limiter.TryAcquireForPerson(person))
         {
             throw new ExecutionError("too many attempts: wait a minute and retry") { Code = "RATE_LIMITED" };
+        }
+    }
+
+    /// <summary>A field that hashes a passphrase (PBKDF2): one per request; later ones are refused before hashing.</summary>
+    private static void RequirePassphraseWork(IResolveFieldContext ctx)
+    {
+        if (!ctx.RequestServices!.GetRequiredService<PassphraseWorkBudget>().TryTake())
+        {
+            throw new ExecutionError("one sign-in or passphrase change per request") { Code = "RATE_LIMITED" };
         }
     }
 

@@ -134,8 +134,18 @@ public interface IRolloutStore
     /// <summary>Registered → activated (idempotent; false when the person is not registered or already activated).</summary>
     Task<bool> MarkActivatedAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default);
 
-    /// <summary>A round trip costing what a failed-attempt update costs, changing nothing (equal timing for unknown people).</summary>
-    Task TouchAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a refused activation in one statement that always writes and commits: it adds one to the day's refusal
+    /// tally (shard of <paramref name="nirHash"/>) and, when <paramref name="countAttempt"/> (the person proved their
+    /// secrets), counts a failed attempt on the valid code <paramref name="codeId"/>, locking it at
+    /// <paramref name="maxAttempts"/>. The same statement runs whether or not there is a code (null) and whether or not
+    /// the attempt counts, so every refusal does the same durable work.
+    /// </summary>
+    Task<FailedAttemptResult> RecordRefusalAsync(byte[] nirHash, long? codeId, bool countAttempt, int maxAttempts, DateTimeOffset at,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Refusals recorded on <paramref name="day"/> (UTC), all shards.</summary>
+    Task<long> CountRefusalsAsync(DateOnly day, CancellationToken cancellationToken = default);
 
     // ---- Opposition ----
 

@@ -24,6 +24,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
     private readonly Dictionary<Hash256, List<Code>> _codesByPerson = [];
     private readonly Dictionary<(string Campaign, int BatchNo), PrintBatch> _batches = [];
     private readonly Dictionary<Hash256, Opposition> _oppositions = [];
+    private readonly Dictionary<DateOnly, long> _refusals = [];
     private readonly HashSet<string> _issuing = new(StringComparer.Ordinal);
 
     // ---------------------------------------------------------------- import
@@ -519,13 +520,34 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         }
     }
 
-    public Task TouchAsync(CancellationToken cancellationToken = default)
+    public Task<FailedAttemptResult> RecordRefusalAsync(byte[] nirHash, long? codeId, bool countAttempt, int maxAttempts, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxAttempts, short.MaxValue);
+        var day = PostgresRolloutStore.RefusalDay(at);
+        lock (_lock)
+        {
+            _refusals[day] = _refusals.GetValueOrDefault(day) + 1;
+            if (!countAttempt || CodeById(codeId ?? -1) is not { Status: CodeStatus.Valid } code)
+            {
+                return Task.FromResult(new FailedAttemptResult(false, 0, false));
+            }
+            code.Attempts++;
+            if (code.Attempts >= maxAttempts)
+            {
+                Close(code, CodeStatus.Locked, at);
+            }
+            return Task.FromResult(new FailedAttemptResult(true, code.Attempts, code.Status == CodeStatus.Locked));
+        }
+    }
+
+    public Task<long> CountRefusalsAsync(DateOnly day, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            _ = CodeById(-1);
+            return Task.FromResult(_refusals.GetValueOrDefault(day));
         }
-        return Task.CompletedTask;
     }
 
     // ---------------------------------------------------------------- opposition

@@ -939,13 +939,52 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    public async Task TouchAsync(CancellationToken cancellationToken = default)
+    public async Task<FailedAttemptResult> RecordRefusalAsync(byte[] nirHash, long? codeId, bool countAttempt, int maxAttempts, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxAttempts, short.MaxValue);
+        var hash = Hash(nirHash);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One statement for every refusal: the code update finds no row without a code (-1) and adds 0 when the
+        // attempt does not count; the tally upsert always writes, so every refusal commits a write.
+        await using var command = new NpgsqlCommand("""
+            WITH counted AS (
+                UPDATE activation_code
+                SET attempts = attempts + $2,
+                    status = CASE WHEN $2 > 0 AND attempts + $2 >= $3 THEN 3 ELSE status END,
+                    closed_at = CASE WHEN $2 > 0 AND attempts + $2 >= $3 THEN $4 ELSE closed_at END
+                WHERE code_id = $1 AND status = 0
+                RETURNING attempts, status
+            ), tally AS (
+                INSERT INTO activation_refusal AS r (day, shard, refusals) VALUES ($5, $6, 1)
+                ON CONFLICT (day, shard) DO UPDATE SET refusals = r.refusals + 1
+            )
+            SELECT attempts, status FROM counted
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = codeId ?? -1 });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)(countAttempt ? 1 : 0) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = RefusalDay(at) });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = RefusalShard(hash) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && countAttempt
+            ? new FailedAttemptResult(true, reader.GetInt16(0), reader.GetInt16(1) == (short)CodeStatus.Locked)
+            : new FailedAttemptResult(false, 0, false);
+    }
+
+    public async Task<long> CountRefusalsAsync(DateOnly day, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("UPDATE activation_code SET attempts = attempts + 1 WHERE code_id = $1 AND status = 0", connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = -1 });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT coalesce(sum(refusals), 0)::bigint FROM activation_refusal WHERE day = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = day });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
+
+    internal static DateOnly RefusalDay(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime);
+
+    internal static short RefusalShard(byte[] nirHash) => (short)(nirHash[0] & 63);
 
     // ---------------------------------------------------------------- opposition
 

@@ -407,9 +407,40 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         Assert.False(await Store.ConsumeCodeAsync(codeC.CodeId, codeC.ExpiresAt.AddTicks(10)));
         Assert.True(await Store.ConsumeCodeAsync(codeC.CodeId, codeC.ExpiresAt));
 
-        await Store.TouchAsync();
         var counts = await Store.GetCampaignCountsAsync("c-act", T0);
         Assert.Equal((2L, 1L, 0L, 2L), (counts.Used, counts.Locked, counts.IssuedValid, counts.Activated));
+    }
+
+    [Fact]
+    public async Task A_refusal_is_always_tallied_and_counts_an_attempt_only_when_asked()
+    {
+        var people = People(2);
+        await CommitRowsAsync("imp-ref", people.Select(Row));
+        await CampaignAsync("c-ref");
+        var eligible = await Store.ReadEligibleAsync("c-ref", null, 10);
+        await Store.CommitIssuanceAsync(Chunk("c-ref", eligible).Chunk);
+        var a = eligible[0].NirHash;
+        var code = (await Store.FindValidCodeAsync(a))!;
+        var unknown = new byte[32];
+        unknown[0] = 0x41;
+        var day = DateOnly.FromDateTime(T0.UtcDateTime);
+        var before = await Store.CountRefusalsAsync(day);
+
+        // Not proven (wrong birth date or Vitale serial): tallied, the code untouched however many times.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordRefusalAsync(a, code.CodeId, false, 3, T0));
+        }
+        Assert.Equal(0, (await Store.FindValidCodeAsync(a))!.Attempts);
+        // No code (unknown person, used or locked code): tallied the same way.
+        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordRefusalAsync(unknown, null, true, 3, T0));
+        // Proven: counted, and the third locks.
+        Assert.Equal(new FailedAttemptResult(true, 1, false), await Store.RecordRefusalAsync(a, code.CodeId, true, 3, T0));
+        Assert.Equal(new FailedAttemptResult(true, 2, false), await Store.RecordRefusalAsync(a, code.CodeId, true, 3, T0));
+        Assert.Equal(new FailedAttemptResult(true, 3, true), await Store.RecordRefusalAsync(a, code.CodeId, true, 3, T0));
+        Assert.Null(await Store.FindValidCodeAsync(a));
+        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordRefusalAsync(a, code.CodeId, true, 3, T0));
+        Assert.Equal(before + 10, await Store.CountRefusalsAsync(day));
     }
 
     [Fact]

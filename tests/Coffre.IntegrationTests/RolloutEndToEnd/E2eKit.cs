@@ -62,7 +62,7 @@ internal static class E2e
     public static string VaultId(string nir) => RegistryVaultIds.For(NirHash(nir));
 
     /// <summary>Settings a silo gets on top of what <see cref="LocalCluster"/> sets (the same keys as the CLI).</summary>
-    public static Dictionary<string, string> SiloSettings(int maxAttempts = 3, int perClientPerMinute = 1_000_000, bool rotated = false)
+    public static Dictionary<string, string> SiloSettings(int maxAttempts = 3, int perClientPerMinute = 1_000_000, bool rotated = false, int perPersonPerHour = 1_000_000)
     {
         var settings = new Dictionary<string, string>
         {
@@ -73,6 +73,7 @@ internal static class E2e
             ["Coffre__Activation__DeliveryKeys__1"] = DeliveryKey1,
             ["Coffre__Activation__MaxAttempts"] = maxAttempts.ToString(CultureInfo.InvariantCulture),
             ["Coffre__Activation__RateLimits__PerClientPerMinute"] = perClientPerMinute.ToString(CultureInfo.InvariantCulture),
+            ["Coffre__Activation__RateLimits__PerPersonPerHour"] = perPersonPerHour.ToString(CultureInfo.InvariantCulture),
             ["Coffre__Activation__RateLimits__GlobalPerSecond"] = "100000",
         };
         if (rotated)
@@ -350,19 +351,19 @@ internal sealed class RawGraphQL(Uri baseAddress) : IDisposable
         return new RawResponse((int)response.StatusCode, body, clock.Elapsed);
     }
 
-    public static object ActivationInput(PersonRecord person, string code, string? vitaleSerial = null) => new
+    public static object ActivationInput(PersonRecord person, string code, string? vitaleSerial = null, DateOnly? birthDate = null) => new
     {
         input = new
         {
             code,
             nir = person.Nir,
-            birthDate = person.BirthDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            birthDate = (birthDate ?? person.BirthDate).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             vitaleSerial = vitaleSerial ?? person.VitaleSerial,
         },
     };
 
-    public Task<RawResponse> ActivateAsync(PersonRecord person, string code, string? vitaleSerial = null) =>
-        PostAsync(Activate, ActivationInput(person, code, vitaleSerial));
+    public Task<RawResponse> ActivateAsync(PersonRecord person, string code, string? vitaleSerial = null, DateOnly? birthDate = null) =>
+        PostAsync(Activate, ActivationInput(person, code, vitaleSerial, birthDate));
 
     /// <summary>One request whose <paramref name="attempts"/> are aliased <c>activateVault</c> fields (a0, a1, …).</summary>
     public Task<RawResponse> ActivateAliasedAsync(IReadOnlyList<(PersonRecord Person, string Code)> attempts)

@@ -75,6 +75,10 @@ public interface IVaultGrain : IGrainWithStringKey
     /// <summary>The person (or a parent/tutor) sets the passphrase for later sign-in; stored as a PBKDF2 hash only.</summary>
     [Alias("set-passphrase")] Task SetPassphraseAsync(Caller caller, string passphrase);
 
-    /// <summary>Checks a passphrase (sign-in); failures are counted and lock sign-in for 15 minutes after 10.</summary>
-    [Alias("check-passphrase")] Task<bool> CheckPassphraseAsync(string passphrase);
+    /// <summary>
+    /// Sign-in: true when <paramref name="birthDate"/> is the vault identity's and <paramref name="passphrase"/> verifies.
+    /// The birth date is compared first; only a wrong passphrase after a right birth date counts toward the lockout
+    /// (15 minutes after 10), so knowing a NIR alone cannot lock anyone out. Always exactly one PBKDF2 verification.
+    /// </summary>
+    [Alias("sign-in")] Task<bool> SignInAsync(DateOnly birthDate, string passphrase);
 }

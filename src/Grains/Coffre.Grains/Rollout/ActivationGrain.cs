@@ -11,9 +11,14 @@ using Orleans.Concurrency;
 namespace Coffre.Grains.Rollout;
 
 /// <summary>
-/// Code + NIR + birth date + Vitale serial → an active vault. Every failure takes the same path (hash the code,
-/// one registry round trip, one attempt write or an equivalent round trip, one audit append) and returns the same
-/// answer. The code is single use (the store's conditional update decides the one winner).
+/// Code + NIR + birth date + Vitale serial → an active vault. Every refusal takes the same path and returns the same
+/// answer: hash the NIR, one registry read, the code hash and the Vitale hash computed, one "record refusal" statement
+/// (always a write and a commit), one audit append on the chain of the vault id derived from the NIR — the person's
+/// vault when the registry knows them, a chain of the same kind otherwise — so known and unknown NIRs cost the same
+/// statements, commits and appends. Only an attempt that proves the person's secrets (birth date and Vitale serial)
+/// with a wrong, expired or otherwise refused code counts toward the code's lock: a NIR alone cannot lock anyone's
+/// code (wrong secrets are rate limited per client and per person before reaching here). The code is single use
+/// (the store's conditional update decides the one winner).
 /// </summary>
 [StatelessWorker(64)] // one activation per silo would serialise on its database round trips; 64 measured 2.5× the default (benchmarks/RESULTS.md)
 [GrainType("activation")]
@@ -25,8 +30,7 @@ public sealed class ActivationGrain(
     IOptions<ActivationOptions> options,
     TimeProvider clock) : Grain, IActivationGrain
 {
-    /// <summary>Chain that records attempts for people the registry does not know (no vault to attach them to).</summary>
-    public const string UnknownPersonChain = "activation-unknown";
+    private const string InvalidNir = "000000000000000";
     private static readonly byte[] DummyHash = new byte[32];
     private static readonly Caller System = Caller.Operator("system:activation");
 
@@ -35,27 +39,21 @@ public sealed class ActivationGrain(
         var now = clock.GetUtcNow();
         var nirValid = Nir.IsValid(request.Nir);
         var codeValid = ActivationCodes.TryNormalise(request.Code, out var code);
-        var nirHash = Convert.FromHexString(nirHasher.HashHex(nirValid ? request.Nir : "000000000000000"));
+        var nirHash = Convert.FromHexString(nirHasher.HashHex(nirValid ? request.Nir : InvalidNir));
         var candidate = nirValid ? await store.FindCandidateAsync(nirHash) : null;
 
-        // Same work whether or not the person and code exist: always one hash computation.
+        // Same work whether or not the person and code exist: always one code hash and one Vitale hash.
         var codeMatches = codeHasher.Verify(codeValid ? code : "00000000000", candidate?.KeyId ?? codeHasher.CurrentKeyId, candidate?.CodeHash ?? DummyHash);
-        var ok = candidate is { PersonRegistered: true } c && codeValid && codeMatches
-            && c.BirthDate == request.BirthDate
-            && c.VitaleHash is not null && CryptographicOperations.FixedTimeEquals(c.VitaleHash, VitaleHash(request.VitaleSerial))
-            && now >= c.IssuedAt - options.Value.ClockSkew && now <= c.ExpiresAt + options.Value.ClockSkew;
+        var vitaleMatches = CryptographicOperations.FixedTimeEquals(candidate?.VitaleHash ?? DummyHash, VitaleHash(request.VitaleSerial));
+        var secretsProven = candidate is { PersonRegistered: true, VitaleHash: not null } c
+            && c.BirthDate == request.BirthDate && vitaleMatches;
+        var ok = secretsProven && codeValid && codeMatches
+            && now >= candidate!.IssuedAt - options.Value.ClockSkew && now <= candidate.ExpiresAt + options.Value.ClockSkew;
 
         if (!ok || !await store.ConsumeAsync(candidate!))
         {
-            if (candidate is not null)
-            {
-                await store.RecordFailedAttemptAsync(candidate, options.Value.MaxAttempts);
-            }
-            else
-            {
-                await store.TouchAsync();
-            }
-            await audit.AppendAsync(AuditEvents.Create(candidate?.VaultId ?? UnknownPersonChain, Caller.Anonymous, "vault.activate", "vault",
+            await store.RecordRefusalAsync(nirHash, candidate, countAttempt: secretsProven, options.Value.MaxAttempts);
+            await audit.AppendAsync(AuditEvents.Create(RegistryVaultIds.For(nirHash), Caller.Anonymous, "vault.activate", "vault",
                 AccessDecision.Deny(DenialReason.NotAuthenticated, "activation refused"), now));
             return new ActivationResult(ActivationOutcome.Refused, null);
         }

@@ -8,16 +8,17 @@ public interface IActivationStore
     /// <summary>The person's one valid code and the registry facts activation checks; null when none.</summary>
     Task<ActivationCandidate?> FindCandidateAsync(byte[] nirHash, CancellationToken cancellationToken = default);
 
-    /// <summary>Counts a failed attempt on the code; true when the code is now locked.</summary>
-    Task<bool> RecordFailedAttemptAsync(ActivationCandidate candidate, int maxAttempts, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a refusal with the same durable work whatever the case (one statement that writes and commits); counts
+    /// a failed attempt on the candidate's code only when <paramref name="countAttempt"/> (the person's secrets were
+    /// proven). True when the code is now locked.
+    /// </summary>
+    Task<bool> RecordRefusalAsync(byte[] nirHash, ActivationCandidate? candidate, bool countAttempt, int maxAttempts, CancellationToken cancellationToken = default);
 
     /// <summary>Marks the code used; true only for the one call that won (single use under concurrency).</summary>
     Task<bool> ConsumeAsync(ActivationCandidate candidate, CancellationToken cancellationToken = default);
 
     Task MarkActivatedAsync(byte[] nirHash, CancellationToken cancellationToken = default);
-
-    /// <summary>A round trip of the same cost as a failed-attempt update, for unknown people (equal timing).</summary>
-    Task TouchAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The registry's view of a person, from which a vault takes its initial state on first use.</summary>

@@ -31,8 +31,8 @@ public sealed class RolloutRegistry(IRolloutStore store, IOptions<ActivationOpti
                 code.BirthDate ?? default, code.VitaleHash, code.VaultId, code.PersonRegistered)
             : null;
 
-    public async Task<bool> RecordFailedAttemptAsync(ActivationCandidate candidate, int maxAttempts, CancellationToken cancellationToken = default) =>
-        (await store.RecordFailedAttemptAsync(candidate.CodeId, maxAttempts, clock.GetUtcNow(), cancellationToken)).Locked;
+    public async Task<bool> RecordRefusalAsync(byte[] nirHash, ActivationCandidate? candidate, bool countAttempt, int maxAttempts, CancellationToken cancellationToken = default) =>
+        (await store.RecordRefusalAsync(nirHash, candidate?.CodeId, countAttempt, maxAttempts, clock.GetUtcNow(), cancellationToken)).Locked;
 
     /// <summary>The store refuses a code past its expiry; the tolerated clock skew is granted here (the time of use stays now).</summary>
     public Task<bool> ConsumeAsync(ActivationCandidate candidate, CancellationToken cancellationToken = default)
@@ -43,6 +43,4 @@ public sealed class RolloutRegistry(IRolloutStore store, IOptions<ActivationOpti
 
     public Task MarkActivatedAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
         store.MarkActivatedAsync(nirHash, clock.GetUtcNow(), cancellationToken);
-
-    public Task TouchAsync(CancellationToken cancellationToken = default) => store.TouchAsync(cancellationToken);
 }

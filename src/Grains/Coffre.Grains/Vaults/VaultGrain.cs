@@ -178,7 +178,7 @@ public sealed class VaultGrain(
         await vault.WriteStateAsync();
     }
 
-    async Task<bool> IVaultGrain.CheckPassphraseAsync(string passphrase)
+    async Task<bool> IVaultGrain.SignInAsync(DateOnly birthDate, string passphrase)
     {
         var now = Now;
         var caller = Caller.Patient(VaultId);
@@ -197,12 +197,19 @@ public sealed class VaultGrain(
         }
         else
         {
-            ok = Passphrases.Verify(passphrase, vault.State.PassphraseHash);
-            vault.State.FailedSignIns = ok ? 0 : vault.State.FailedSignIns + 1;
-            if (vault.State.FailedSignIns >= MaxFailedSignIns)
+            // The birth date first: whoever does not know it verifies against the dummy hash (the same PBKDF2 work)
+            // and is not counted, so a NIR alone cannot lock the account. The state is written either way (same work).
+            var identityMatches = vault.State.Identity?.BirthDate == birthDate;
+            var verified = Passphrases.Verify(passphrase, identityMatches ? vault.State.PassphraseHash : Passphrases.Dummy);
+            ok = identityMatches && verified;
+            if (identityMatches)
             {
-                vault.State.SignInLockedUntil = now + SignInLockout;
-                vault.State.FailedSignIns = 0;
+                vault.State.FailedSignIns = ok ? 0 : vault.State.FailedSignIns + 1;
+                if (vault.State.FailedSignIns >= MaxFailedSignIns)
+                {
+                    vault.State.SignInLockedUntil = now + SignInLockout;
+                    vault.State.FailedSignIns = 0;
+                }
             }
             await vault.WriteStateAsync();
         }
