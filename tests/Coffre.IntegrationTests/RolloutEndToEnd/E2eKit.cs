@@ -137,10 +137,55 @@ internal static class E2e
     public static IssuanceService Issuance(IRolloutStore store, IContentStore content, CodeHasher? hasher = null) =>
         new(store, content, hasher ?? IssuingHasher, Cipher, new IssuanceOptions { ChunkSize = 1_000, Writers = 1 });
 
+    /// <summary>Writes a synthetic population of <paramref name="size"/>, imports it, creates <paramref name="campaign"/> and issues its codes (library calls, as the CLI does); asserts every row went through.</summary>
+    public static async Task ImportAndIssueAsync(RolloutDatabase db, string directory, string campaign, int size, string? name = null)
+    {
+        var file = WritePopulation(directory, size);
+        Assert.Equal(size, (await Importer(db.Store).ImportAsync(campaign, file, file + ".rejects")).Accepted);
+        await db.Store.CreateCampaignAsync(new NewCampaign(campaign, name ?? campaign, null, "operator:e2e"), DateTimeOffset.UtcNow);
+        Assert.Equal(size, (await Issuance(db.Store, db.Content).IssueAsync(campaign)).Issued);
+    }
+
     public static double Mean(IEnumerable<TimeSpan> values) => values.Select(v => v.TotalMilliseconds).DefaultIfEmpty(0).Average();
 }
 
 /// <summary>The people of a synthetic population (seed 42) the test imported, by index and by vault id.</summary>
+/// <summary>
+/// One <c>coffre silo</c> process with its own database and container, a synthetic population of a given size imported
+/// and a campaign issued: the scene of the single-silo rollout tests. Disposing stops the silo and deletes the files.
+/// </summary>
+internal sealed class CampaignSilo : IAsyncDisposable
+{
+    private CampaignSilo(LocalCluster cluster, RolloutDatabase db, string directory) => (Cluster, Db, Directory) = (cluster, db, directory);
+
+    public LocalCluster Cluster { get; }
+    public RolloutDatabase Db { get; }
+    public string Directory { get; }
+
+    public static async Task<CampaignSilo> StartAsync(string campaign, string name, int size, Dictionary<string, string> settings)
+    {
+        var cluster = await LocalCluster.StartAsync(silos: 1, gateway: false, settings: settings);
+        var silo = new CampaignSilo(cluster, new RolloutDatabase(cluster.ConnectionString, cluster.BlobContainer), E2e.TempDirectory(campaign));
+        try
+        {
+            await E2e.ImportAndIssueAsync(silo.Db, silo.Directory, campaign, size, name);
+            return silo;
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Db.DisposeAsync();
+        await Cluster.DisposeAsync();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
 internal sealed class Population
 {
     private readonly Dictionary<string, int> _byVault = new(StringComparer.Ordinal);

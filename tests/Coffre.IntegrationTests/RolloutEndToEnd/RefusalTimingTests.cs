@@ -23,108 +23,97 @@ public sealed class RefusalTimingTests(ITestOutputHelper output)
     public async Task Refusal_times_per_kind_are_measured_and_reported()
     {
         // Codes never lock here (the right-secrets kinds are counted on every sample), and no limit gets in the way.
-        await using var cluster = await LocalCluster.StartAsync(silos: 1, gateway: false, settings: E2e.SiloSettings(maxAttempts: 30_000));
-        await using var db = new RolloutDatabase(cluster.ConnectionString, cluster.BlobContainer);
-        var directory = E2e.TempDirectory("timing");
-        try
+        const int Size = 80;
+        await using var silo = await CampaignSilo.StartAsync("timing", "Refusal timing", Size, E2e.SiloSettings(maxAttempts: 30_000));
+        var cluster = silo.Cluster;
+        var db = silo.Db;
+        var people = new Population(Size);
+        using var http = new RawGraphQL(cluster.Silos[0].BaseAddress);
+        PersonRecord Next() => people.People[people.TakeAdults(1)[0]];
+        const string WrongSerial = "000000000000001";
+
+        var kinds = new Dictionary<string, List<Func<object>>>();
+        void Add(string kind, Func<object> variables) => (kinds.TryGetValue(kind, out var l) ? l : kinds[kind] = []).Add(variables);
+        for (var t = 0; t < TargetsPerKind; t++)
         {
-            const int Size = 80;
-            var file = E2e.WritePopulation(directory, Size);
-            Assert.Equal(Size, (await E2e.Importer(db.Store).ImportAsync("timing", file, file + ".rejects")).Accepted);
-            await db.Store.CreateCampaignAsync(new NewCampaign("timing", "Refusal timing", null, "operator:e2e"), DateTimeOffset.UtcNow);
-            Assert.Equal(Size, (await E2e.Issuance(db.Store, db.Content).IssueAsync("timing")).Issued);
-            var people = new Population(Size);
-            using var http = new RawGraphQL(cluster.Silos[0].BaseAddress);
-            PersonRecord Next() => people.People[people.TakeAdults(1)[0]];
-            const string WrongSerial = "000000000000001";
+            var unknown = Population.Unknown(1000 + t);
+            Add("unknown person", () => RawGraphQL.ActivationInput(unknown, ActivationCodes.Generate()));
 
-            var kinds = new Dictionary<string, List<Func<object>>>();
-            void Add(string kind, Func<object> variables) => (kinds.TryGetValue(kind, out var l) ? l : kinds[kind] = []).Add(variables);
-            for (var t = 0; t < TargetsPerKind; t++)
+            var w = Next();
+            var wCode = await db.CodeOfAsync(w);
+            Add("known, wrong secrets", () => RawGraphQL.ActivationInput(w, RolloutDatabase.WrongCode(wCode), WrongSerial, w.BirthDate.AddDays(1)));
+
+            var r = Next();
+            var rCode = await db.CodeOfAsync(r);
+            Add("known, right secrets, wrong code", () => RawGraphQL.ActivationInput(r, RolloutDatabase.WrongCode(rCode)));
+
+            var e = Next();
+            var eCode = await db.CodeOfAsync(e);
+            Assert.Equal(1, await db.ExecuteAsync("UPDATE activation_code SET expires_at = now() - interval '1 hour' WHERE nir_hash = $1 AND status = 0", E2e.NirHash(e.Nir)));
+            Add("expired", () => RawGraphQL.ActivationInput(e, eCode));
+
+            var v = Next();
+            var vCode = await db.CodeOfAsync(v);
+            Assert.Equal(1, await db.Store.RevokeCodesAsync(E2e.NirHash(v.Nir), DateTimeOffset.UtcNow));
+            Add("revoked", () => RawGraphQL.ActivationInput(v, vCode));
+
+            var u = Next();
+            var uCode = await db.CodeOfAsync(u);
+            var activated = await http.ActivateAsync(u, uCode);
+            Assert.True(activated.Field("activateVault")?["session"] is not null, activated.ToString());
+            Add("used", () => RawGraphQL.ActivationInput(u, uCode));
+
+            var l = Next();
+            var lCode = await db.CodeOfAsync(l);
+            Assert.Equal(1, await db.ExecuteAsync("UPDATE activation_code SET status = 3, attempts = 5, closed_at = now() WHERE nir_hash = $1 AND status = 0", E2e.NirHash(l.Nir)));
+            Add("locked", () => RawGraphQL.ActivationInput(l, lCode));
+        }
+
+        // Warm-up, not measured: one attempt on every target (JIT, pools, and every audit chain head read once).
+        var body = "";
+        foreach (var (_, targets) in kinds)
+        {
+            foreach (var variables in targets)
             {
-                var unknown = Population.Unknown(1000 + t);
-                Add("unknown person", () => RawGraphQL.ActivationInput(unknown, ActivationCodes.Generate()));
-
-                var w = Next();
-                var wCode = await db.CodeOfAsync(w);
-                Add("known, wrong secrets", () => RawGraphQL.ActivationInput(w, RolloutDatabase.WrongCode(wCode), WrongSerial, w.BirthDate.AddDays(1)));
-
-                var r = Next();
-                var rCode = await db.CodeOfAsync(r);
-                Add("known, right secrets, wrong code", () => RawGraphQL.ActivationInput(r, RolloutDatabase.WrongCode(rCode)));
-
-                var e = Next();
-                var eCode = await db.CodeOfAsync(e);
-                Assert.Equal(1, await db.ExecuteAsync("UPDATE activation_code SET expires_at = now() - interval '1 hour' WHERE nir_hash = $1 AND status = 0", E2e.NirHash(e.Nir)));
-                Add("expired", () => RawGraphQL.ActivationInput(e, eCode));
-
-                var v = Next();
-                var vCode = await db.CodeOfAsync(v);
-                Assert.Equal(1, await db.Store.RevokeCodesAsync(E2e.NirHash(v.Nir), DateTimeOffset.UtcNow));
-                Add("revoked", () => RawGraphQL.ActivationInput(v, vCode));
-
-                var u = Next();
-                var uCode = await db.CodeOfAsync(u);
-                var activated = await http.ActivateAsync(u, uCode);
-                Assert.True(activated.Field("activateVault")?["session"] is not null, activated.ToString());
-                Add("used", () => RawGraphQL.ActivationInput(u, uCode));
-
-                var l = Next();
-                var lCode = await db.CodeOfAsync(l);
-                Assert.Equal(1, await db.ExecuteAsync("UPDATE activation_code SET status = 3, attempts = 5, closed_at = now() WHERE nir_hash = $1 AND status = 0", E2e.NirHash(l.Nir)));
-                Add("locked", () => RawGraphQL.ActivationInput(l, lCode));
-            }
-
-            // Warm-up, not measured: one attempt on every target (JIT, pools, and every audit chain head read once).
-            var body = "";
-            foreach (var (_, targets) in kinds)
-            {
-                foreach (var variables in targets)
-                {
-                    body = (await http.PostAsync(RawGraphQL.Activate, variables())).Body;
-                }
-            }
-
-            var times = kinds.Keys.ToDictionary(k => k, _ => new List<double>(Samples));
-            var names = kinds.Keys.ToList();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (var i = 0; i < Samples; i++)
-            {
-                // Round-robin over the kinds, starting from a different kind each round.
-                for (var j = 0; j < names.Count; j++)
-                {
-                    var kind = names[(i + j) % names.Count];
-                    var response = await http.PostAsync(RawGraphQL.Activate, kinds[kind][i % TargetsPerKind]());
-                    Assert.True(response.Status == 200 && response.Body == body, $"{kind}: {response}");
-                    times[kind].Add(response.Elapsed.TotalMilliseconds);
-                }
-            }
-            clock.Stop();
-
-            Assert.All(times.Values, t => Assert.Equal(Samples, t.Count));
-            Assert.Contains("ACTIVATION_REFUSED", body, StringComparison.Ordinal);
-            var lines = new List<string>
-            {
-                $"refusal timing over HTTP, 1 silo on PostgreSQL: {Samples} interleaved samples per kind, {names.Count} kinds, {TargetsPerKind} targets each, {clock.Elapsed.TotalSeconds:F1} s; p-values against 'unknown person' (normal approximations)",
-            };
-            var reference = times["unknown person"];
-            foreach (var kind in names)
-            {
-                var t = times[kind];
-                var (u, uz, up) = Stats.MannWhitney(t, reference);
-                var (wt, wp) = Stats.Welch(t, reference);
-                lines.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"  {kind,-34} mean {t.Average(),6:F2} ms  median {Stats.Median(t),6:F2} ms  p90 {Stats.Quantile(t, 0.9),6:F2} ms  Mann-Whitney U {u,8:F0} z {uz,6:F2} p {up:F3}  Welch t {wt,6:F2} p {wp:F3}"));
-            }
-            foreach (var line in lines)
-            {
-                output.WriteLine(line);
-                Report.Line(line);
+                body = (await http.PostAsync(RawGraphQL.Activate, variables())).Body;
             }
         }
-        finally
+
+        var times = kinds.Keys.ToDictionary(k => k, _ => new List<double>(Samples));
+        var names = kinds.Keys.ToList();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < Samples; i++)
         {
-            Directory.Delete(directory, recursive: true);
+            // Round-robin over the kinds, starting from a different kind each round.
+            for (var j = 0; j < names.Count; j++)
+            {
+                var kind = names[(i + j) % names.Count];
+                var response = await http.PostAsync(RawGraphQL.Activate, kinds[kind][i % TargetsPerKind]());
+                Assert.True(response.Status == 200 && response.Body == body, $"{kind}: {response}");
+                times[kind].Add(response.Elapsed.TotalMilliseconds);
+            }
+        }
+        clock.Stop();
+
+        Assert.All(times.Values, t => Assert.Equal(Samples, t.Count));
+        Assert.Contains("ACTIVATION_REFUSED", body, StringComparison.Ordinal);
+        var lines = new List<string>
+        {
+            $"refusal timing over HTTP, 1 silo on PostgreSQL: {Samples} interleaved samples per kind, {names.Count} kinds, {TargetsPerKind} targets each, {clock.Elapsed.TotalSeconds:F1} s; p-values against 'unknown person' (normal approximations)",
+        };
+        var reference = times["unknown person"];
+        foreach (var kind in names)
+        {
+            var t = times[kind];
+            var (u, uz, up) = Stats.MannWhitney(t, reference);
+            var (wt, wp) = Stats.Welch(t, reference);
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"  {kind,-34} mean {t.Average(),6:F2} ms  median {Stats.Median(t),6:F2} ms  p90 {Stats.Quantile(t, 0.9),6:F2} ms  Mann-Whitney U {u,8:F0} z {uz,6:F2} p {up:F3}  Welch t {wt,6:F2} p {wp:F3}"));
+        }
+        foreach (var line in lines)
+        {
+            output.WriteLine(line);
+            Report.Line(line);
         }
     }
 }

@@ -35,10 +35,7 @@ public sealed partial class RefusalWorkTests(ITestOutputHelper output)
         var directory = E2e.TempDirectory("refusal-work");
         try
         {
-            var file = E2e.WritePopulation(directory, Size);
-            Assert.Equal(Size, (await E2e.Importer(db.Store).ImportAsync("work", file, file + ".rejects")).Accepted);
-            await db.Store.CreateCampaignAsync(new NewCampaign("work", "Refusal work", null, "operator:e2e"), DateTimeOffset.UtcNow);
-            Assert.Equal(Size, (await E2e.Issuance(db.Store, db.Content).IssueAsync("work")).Issued);
+            await E2e.ImportAndIssueAsync(db, directory, "work", Size, "Refusal work");
 
             var store = db.Store;
             var registry = new RolloutRegistry(store, Options.Create(new ActivationOptions()), TimeProvider.System);
