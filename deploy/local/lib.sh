@@ -6,6 +6,18 @@ AZURITE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I
 
 log() { printf '[coffre] %s\n' "$*" >&2; }
 
+# close_inherited_fds: closes every descriptor above stderr in this (sub)shell, so a server started from it does
+# not keep one of its caller's open files for its whole life (e.g. a `flock LOCK deploy/local/up.sh` lock, which
+# would then stay held until the cluster stops).
+close_inherited_fds() {
+  local path fd
+  for path in /proc/"$BASHPID"/fd/*; do
+    fd="${path##*/}"
+    [ "$fd" -gt 2 ] 2>/dev/null && { exec {fd}>&-; } 2>/dev/null
+  done
+  return 0
+}
+
 pg_bin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
@@ -95,8 +107,8 @@ start_postgres() {
       log "removing stale postmaster.pid (pid $(postgres_pid "$dir") is not running)"
       rm -f "$dir/data/postmaster.pid"
     fi
-    runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=500 -c shared_buffers=256MB" start >/dev/null \
+    (close_inherited_fds; exec runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=500 -c shared_buffers=256MB" start >/dev/null) \
       || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
   fi
   runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='coffre'" | grep -q 1 \
@@ -119,9 +131,12 @@ start_azurite() {
     kill "$(cat "$dir/azurite.pid")" 2>/dev/null || true
     sleep 1
   fi
-  nohup "$COFFRE_ROOT/tools/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
-    --location "$dir" --skipApiVersionCheck --disableTelemetry --loose >"$dir/azurite.log" 2>&1 &
-  echo $! >"$dir/azurite.pid"
+  (
+    close_inherited_fds
+    nohup "$COFFRE_ROOT/tools/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
+      --location "$dir" --skipApiVersionCheck --disableTelemetry --loose >"$dir/azurite.log" 2>&1 &
+    echo $! >"$dir/azurite.pid"
+  )
   wait_port 127.0.0.1 "$port" 30 || { cat "$dir/azurite.log" >&2; return 1; }
 }
 

@@ -87,6 +87,7 @@ start_node() { # name role http-port [silo-port gateway-port]
     log "$name already running (pid $(cat "$STATE/$name.pid"))"; return
   fi
   (
+    close_inherited_fds
     export Urls="http://127.0.0.1:$http"
     [ -n "${4:-}" ] && export Coffre__Cluster__SiloPort="$4" Coffre__Cluster__GatewayPort="$5"
     # The resolved release folder, not the $STATE/app link: a later publish does not change what this node loads.
