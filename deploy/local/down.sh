@@ -5,15 +5,14 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster.env"
 
 for name in gateway silo3 silo2 silo1; do
-  if [ -f "$STATE/$name.pid" ]; then
+  if pid_alive "$STATE/$name.pid" coffre.dll; then
     pid="$(cat "$STATE/$name.pid")"
-    if kill -TERM "$pid" 2>/dev/null; then
-      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -9 "$pid" 2>/dev/null || true
-      log "stopped $name"
-    fi
-    rm -f "$STATE/$name.pid"
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+    log "stopped $name"
   fi
+  rm -f "$STATE/$name.pid"
 done
 stop_azurite "$STATE/azurite"
 stop_postgres "$STATE/pg"

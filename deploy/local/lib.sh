@@ -6,6 +6,18 @@ AZURITE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I
 
 log() { printf '[coffre] %s\n' "$*" >&2; }
 
+# close_inherited_fds: closes every descriptor above stderr in this (sub)shell, so a server started from it does
+# not keep one of its caller's open files for its whole life (e.g. a `flock LOCK deploy/local/up.sh` lock, which
+# would then stay held until the cluster stops).
+close_inherited_fds() {
+  local path fd
+  for path in /proc/"$BASHPID"/fd/*; do
+    fd="${path##*/}"
+    [ "$fd" -gt 2 ] 2>/dev/null && { exec {fd}>&-; } 2>/dev/null
+  done
+  return 0
+}
+
 pg_bin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
@@ -46,7 +58,37 @@ wait_port() { # host port seconds
   return 1
 }
 
-# start_postgres DIR PORT: a fresh cluster in DIR, trust auth on loopback only, database "coffre".
+# process_alive PID [PATTERN]: PID is a live process (not a zombie left unreaped after kill -9) whose command line
+# contains PATTERN (so a PID reused by another program after a crash does not count).
+process_alive() {
+  local state
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [ "$state" != Z ] && [ "$state" != X ] || return 1
+  [ -z "${2:-}" ] || tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+# pid_alive PIDFILE [PATTERN]: the PID in PIDFILE names a live process (see process_alive).
+pid_alive() {
+  local pid
+  [ -f "$1" ] && pid="$(cat "$1")" || return 1
+  process_alive "$pid" "${2:-}"
+}
+
+# postgres_pid DIR: the postmaster's PID (first line of postmaster.pid), empty when none.
+postgres_pid() {
+  [ -f "$1/data/postmaster.pid" ] && head -n 1 "$1/data/postmaster.pid" || true
+}
+
+# postgres_running DIR: the postmaster named by DIR/data/postmaster.pid runs (pg_ctl status alone would take a
+# zombie for a server).
+postgres_running() {
+  process_alive "$(postgres_pid "$1")" "$1/data"
+}
+
+# start_postgres DIR PORT: a cluster in DIR (created on first use), trust auth on loopback only, database "coffre".
+# Idempotent: a server already running is kept; a stale postmaster.pid (after a crash or kill -9) is replaced by
+# the server itself on start, as it names no live postmaster.
 start_postgres() {
   local dir="$1" port="$2" bin
   bin="$(pg_bin)"
@@ -56,32 +98,53 @@ start_postgres() {
     runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; return 1; }
   fi
-  runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=500 -c shared_buffers=256MB" start >/dev/null \
-    || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
+  if postgres_running "$dir"; then
+    log "PostgreSQL already running (pid $(postgres_pid "$dir"))"
+  else
+    if [ -f "$dir/data/postmaster.pid" ]; then
+      # Left by a crash or kill -9: its postmaster is gone (a lingering backend still holds the shared memory,
+      # which the server checks on its own). PostgreSQL would refuse a PID that is now a zombie or reused.
+      log "removing stale postmaster.pid (pid $(postgres_pid "$dir") is not running)"
+      rm -f "$dir/data/postmaster.pid"
+    fi
+    (close_inherited_fds; exec runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=500 -c shared_buffers=256MB" start >/dev/null) \
+      || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
+  fi
   runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='coffre'" | grep -q 1 \
     || runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres coffre
 }
 
 stop_postgres() { # DIR
-  [ -f "$1/data/postmaster.pid" ] && runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
+  postgres_running "$1" && runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# start_azurite DIR PORT: blob service only, loopback only, telemetry off.
+# start_azurite DIR PORT: blob service only, loopback only, telemetry off. Kept when already running.
 start_azurite() {
   local dir="$1" port="$2"
   mkdir -p "$dir"
-  nohup "$COFFRE_ROOT/tools/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
-    --location "$dir" --skipApiVersionCheck --disableTelemetry --loose >"$dir/azurite.log" 2>&1 &
-  echo $! >"$dir/azurite.pid"
+  if pid_alive "$dir/azurite.pid" azurite; then
+    if wait_port 127.0.0.1 "$port" 10; then
+      log "Azurite already running (pid $(cat "$dir/azurite.pid"))"; return 0
+    fi
+    log "Azurite (pid $(cat "$dir/azurite.pid")) does not answer on $port: restarting it"
+    kill "$(cat "$dir/azurite.pid")" 2>/dev/null || true
+    sleep 1
+  fi
+  (
+    close_inherited_fds
+    nohup "$COFFRE_ROOT/tools/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
+      --location "$dir" --skipApiVersionCheck --disableTelemetry --loose >"$dir/azurite.log" 2>&1 &
+    echo $! >"$dir/azurite.pid"
+  )
   wait_port 127.0.0.1 "$port" 30 || { cat "$dir/azurite.log" >&2; return 1; }
 }
 
 stop_azurite() { # DIR
-  if [ -f "$1/azurite.pid" ]; then
+  if pid_alive "$1/azurite.pid" azurite; then
     kill "$(cat "$1/azurite.pid")" 2>/dev/null || true
-    rm -f "$1/azurite.pid"
   fi
+  rm -f "$1/azurite.pid"
 }
 
 postgres_connection_string() { # PORT

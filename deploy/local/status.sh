@@ -7,7 +7,7 @@ source "$(dirname "$0")/cluster.env"
 printf '%-9s %-8s %-7s %-22s %s\n' NAME PID ALIVE HTTP READY
 show() { # name http
   local pid="-" alive="no" ready="-"
-  [ -f "$STATE/$1.pid" ] && pid="$(cat "$STATE/$1.pid")" && kill -0 "$pid" 2>/dev/null && alive="yes"
+  [ -f "$STATE/$1.pid" ] && pid="$(cat "$STATE/$1.pid")" && pid_alive "$STATE/$1.pid" coffre.dll && alive="yes"
   [ "$alive" = yes ] && ready="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/health/ready")"
   printf '%-9s %-8s %-7s %-22s %s\n' "$1" "$pid" "$alive" "127.0.0.1:$2" "$ready"
 }

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Brings up a local Coffre cluster on loopback: PostgreSQL + Azurite + 3 silos + 1 gateway.
 # State (data, logs, PIDs) lives in .local/cluster; `deploy/local/down.sh` stops everything.
+#
+# Safe to run again on a running or half-running cluster: what runs is kept (same PIDs), what is down is started.
+# The app is published only when a source file changed since the last publish, into a new release folder that
+# $STATE/app then points to: running nodes keep the build they started with (nothing is overwritten under them),
+# nodes started from now on run the new one. COFFRE_LOCAL_APP=<folder with coffre.dll> skips publishing and runs
+# that build instead (e.g. one already built by `dotnet build`).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster.env"
@@ -12,12 +18,59 @@ for secret in signing-key nir-key audit-head-key code-key-1 delivery-key-1; do
   [ -f "$STATE/$secret" ] || head -c 32 /dev/urandom | base64 >"$STATE/$secret"
 done
 
-log "publishing coffre to $STATE/app"
-dotnet publish src/Silo/Coffre.Silo.csproj -c Release -o "$STATE/app" -nologo -v quiet -clp:ErrorsOnly >/dev/null
+NODES="silo1 silo2 silo3 gateway"
+node_alive() { pid_alive "$STATE/$1.pid" coffre.dll; }
 
-log "starting PostgreSQL on 127.0.0.1:$PG_PORT and Azurite on 127.0.0.1:$BLOB_PORT"
+# Release folders still used by a running node (from its command line), one a line.
+releases_in_use() {
+  local name pid
+  for name in $NODES; do
+    node_alive "$name" || continue
+    pid="$(cat "$STATE/$name.pid")"
+    tr '\0' '\n' <"/proc/$pid/cmdline" | grep 'coffre\.dll$' | xargs -r dirname | xargs -r readlink -f || true
+  done
+}
+
+publish() {
+  local stamp="$STATE/app/.published" release
+  if [ -L "$STATE/app" ] && [ -f "$stamp" ] && [ -z "$(find src Directory.Build.props Directory.Packages.props global.json \
+      \( -name bin -o -name obj \) -prune -o -newer "$stamp" -type f -print -quit)" ]; then
+    log "published app is up to date ($(readlink "$STATE/app"))"; return
+  fi
+  if [ -d "$STATE/app" ] && [ ! -L "$STATE/app" ]; then
+    # Layout of earlier versions of this script: one folder published in place. Keep it as a release.
+    mkdir -p "$STATE/releases" && mv "$STATE/app" "$STATE/releases/0-initial"
+  fi
+  release="$STATE/releases/$(date +%Y%m%d-%H%M%S)-$$"
+  log "publishing coffre to $release"
+  dotnet publish src/Silo/Coffre.Silo.csproj -c Release -o "$release" -nologo -v quiet -clp:ErrorsOnly >/dev/null
+  touch "$release/.published"
+  ln -sfn "$release" "$STATE/app.next" && mv -T "$STATE/app.next" "$STATE/app"
+  # Releases neither current nor run by a node are removed.
+  local in_use keep old
+  in_use="$(releases_in_use)"
+  keep="$(readlink -f "$STATE/app")"
+  for old in "$STATE"/releases/*; do
+    [ "$(readlink -f "$old")" = "$keep" ] && continue
+    # Nodes started by earlier versions of this script ran $STATE/app/coffre.dll: keep that build while any node runs.
+    [ "$(basename "$old")" = 0-initial ] && [ -n "$in_use" ] && continue
+    grep -qxF "$(readlink -f "$old")" <<<"$in_use" && { log "$(basename "$old") kept: still run by a node (restart it to run the new build)"; continue; }
+    rm -rf "$old"
+  done
+}
+
+if [ -n "${COFFRE_LOCAL_APP:-}" ]; then
+  APP="$(readlink -f "$COFFRE_LOCAL_APP")"
+  [ -f "$APP/coffre.dll" ] || { log "COFFRE_LOCAL_APP=$COFFRE_LOCAL_APP has no coffre.dll"; exit 1; }
+  log "using the build in $APP (COFFRE_LOCAL_APP)"
+else
+  publish
+  APP="$(readlink -f "$STATE/app")"
+fi
+
+log "PostgreSQL on 127.0.0.1:$PG_PORT, Azurite on 127.0.0.1:$BLOB_PORT"
 start_postgres "$STATE/pg" "$PG_PORT"
-[ -f "$STATE/azurite/azurite.pid" ] && kill -0 "$(cat "$STATE/azurite/azurite.pid")" 2>/dev/null || start_azurite "$STATE/azurite" "$BLOB_PORT"
+start_azurite "$STATE/azurite" "$BLOB_PORT"
 
 export ConnectionStrings__Postgres="$(postgres_connection_string "$PG_PORT")"
 export ConnectionStrings__Blob="$(blob_connection_string "$BLOB_PORT")"
@@ -26,22 +79,24 @@ export Coffre__Identity__NirKey="$(cat "$STATE/nir-key")" Coffre__Audit__HeadKey
 export Coffre__Activation__CodeKeys__1="$(cat "$STATE/code-key-1")" Coffre__Activation__DeliveryKeys__1="$(cat "$STATE/delivery-key-1")"
 export Coffre__Cluster__ClusterId="$CLUSTER_ID" Coffre__Cluster__ServiceId="$CLUSTER_ID"
 
-dotnet "$STATE/app/coffre.dll" migrate
+dotnet "$APP/coffre.dll" migrate
 
 start_node() { # name role http-port [silo-port gateway-port]
   local name="$1" role="$2" http="$3"
-  if [ -f "$STATE/$name.pid" ] && kill -0 "$(cat "$STATE/$name.pid")" 2>/dev/null; then
+  if node_alive "$name"; then
     log "$name already running (pid $(cat "$STATE/$name.pid"))"; return
   fi
   (
+    close_inherited_fds
     export Urls="http://127.0.0.1:$http"
     [ -n "${4:-}" ] && export Coffre__Cluster__SiloPort="$4" Coffre__Cluster__GatewayPort="$5"
-    nohup dotnet "$STATE/app/coffre.dll" "$role" >"$STATE/$name.log" 2>&1 &
+    # The resolved release folder, not the $STATE/app link: a later publish does not change what this node loads.
+    nohup dotnet "$APP/coffre.dll" "$role" >>"$STATE/$name.log" 2>&1 &
     echo $! >"$STATE/$name.pid"
   )
   for _ in $(seq 1 300); do
-    curl -fs "http://127.0.0.1:$http/health/ready" >/dev/null 2>&1 && { log "$name ready on http://127.0.0.1:$http"; return; }
-    kill -0 "$(cat "$STATE/$name.pid")" 2>/dev/null || { tail -n 20 "$STATE/$name.log" >&2; return 1; }
+    curl -fs "http://127.0.0.1:$http/health/ready" >/dev/null 2>&1 && { log "$name ready on http://127.0.0.1:$http (pid $(cat "$STATE/$name.pid"))"; return; }
+    node_alive "$name" || { tail -n 20 "$STATE/$name.log" >&2; return 1; }
     sleep 0.2
   done
   log "$name not ready after 60 s; see $STATE/$name.log"; return 1
@@ -53,5 +108,5 @@ done
 start_node gateway gateway "$GATEWAY_HTTP"
 
 echo "GraphQL (gateway): http://127.0.0.1:$GATEWAY_HTTP/graphql"
-echo "operator token:    dotnet $STATE/app/coffre.dll token --role operator --subject op-1 --Coffre:Auth:SigningKey=\$(cat $STATE/signing-key)"
+echo "operator token:    dotnet $APP/coffre.dll token --role operator --subject op-1 --Coffre:Auth:SigningKey=\$(cat $STATE/signing-key)"
 echo "status:            deploy/local/status.sh    stop: deploy/local/down.sh"

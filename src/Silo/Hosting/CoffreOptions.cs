@@ -62,4 +62,16 @@ public sealed class ClusterSettings
 
     /// <summary>How long a grain call waits for its answer before failing (Orleans' default is 30 s).</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The gateway's response timeout: every call it makes answers an interactive API request, so a call whose
+    /// answer was lost (its silo died, no connection drop seen) fails as 503 sooner than a silo's own calls.
+    /// </summary>
+    public TimeSpan GatewayResponseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// When a gateway's connection to a silo drops, its grain calls still unanswered this long afterwards fail at once
+    /// (503) instead of waiting for their response timeout: an answer in flight through a dead silo never comes.
+    /// </summary>
+    public TimeSpan ConnectionLossGrace { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -86,7 +86,7 @@ public static class OrleansHosting
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.GatewayResponseTimeout);
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseAdoNetClustering(o =>
             {
@@ -99,6 +99,9 @@ public static class OrleansHosting
                 return true;
             });
             client.AddActivityPropagation();
+            client.Services.AddSingleton(new ConnectionLossWatch(cluster.ConnectionLossGrace));
+            client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ConnectionLossWatch>());
+            client.AddOutgoingGrainCallFilter<FailFastOnConnectionLoss>();
         });
         return builder;
     }
