@@ -257,7 +257,7 @@ public static class RolloutCommands
         {
             await new Storage.Postgres.SchemaMigrator(dataSource).EnsureCurrentAsync(cancellation.Token);
             var content = new BlobContentStore(Settings.BlobService(configuration).GetBlobContainerClient(options.BlobContainer));
-            var context = new Context(new PostgresRolloutStore(dataSource), content,
+            var context = new Context(new PostgresRolloutStore(dataSource, RolloutHosting.PostgresStoreOptions(configuration)), content,
                 new NirHasher(Security.Secrets.Read(configuration, options, VaultHosting.NirKeySetting, "unused")),
                 RolloutHosting.CodeHasherFrom(configuration, options), RolloutHosting.DeliveryCipherFrom(configuration, options), dataSource, cancellation.Token);
             await run(context, configuration);

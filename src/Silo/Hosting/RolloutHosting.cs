@@ -38,7 +38,7 @@ public static class RolloutHosting
         }
         else
         {
-            services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(sp.GetRequiredService<NpgsqlDataSource>()));
+            services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(sp.GetRequiredService<NpgsqlDataSource>(), PostgresStoreOptions(configuration)));
         }
         services.AddSingleton<RolloutRegistry>();
         services.AddSingleton<IVaultRegistry>(sp => sp.GetRequiredService<RolloutRegistry>());
@@ -82,6 +82,10 @@ public static class RolloutHosting
         new(KeysFrom(configuration, options, DeliveryKeysSection, "dev-delivery-key"), CurrentKey(configuration, options, DeliveryKeysSection, CurrentDeliveryKeySetting, "dev-delivery-key"));
 
     /// <summary>A person's vault: the one a referent opened (NIR index), else the imported one (registry).</summary>
+    /// <summary>Settings of the PostgreSQL rollout store (section <c>Coffre:Rollout:Postgres</c>), e.g. <c>BulkStatementTimeout</c>.</summary>
+    public static PostgresRolloutStoreOptions PostgresStoreOptions(IConfiguration configuration) =>
+        configuration.GetSection("Coffre:Rollout:Postgres").Get<PostgresRolloutStoreOptions>() ?? new PostgresRolloutStoreOptions();
+
     private sealed class VaultLocator(IGrainFactory grains, NirHasher hasher, IVaultRegistry registry) : IVaultLocator
     {
         private static readonly Caller System = Caller.Operator("system:sign-in");
