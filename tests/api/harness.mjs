@@ -183,9 +183,13 @@ export async function startServer(args = [], { env = {} } = {}) {
 export function client(server) {
   const { baseUrl, signingKey, dataPath } = server;
 
-  /** Mints a token with the `token` verb: token('operator', 'op-1'), token('patient', vaultId), token('professional', 'x', { rpps, profession, finess }). */
-  async function token(role, subject, { rpps, profession, finess, hours } = {}) {
+  /**
+   * Mints a token with the `token` verb: token('operator', 'op-1'), token('patient', vaultId), token('professional', 'x', { rpps, profession, finess }).
+   * An operator token without `operatorRoles` has all roles (the verb's development default); pass e.g. 'support' or 'none'.
+   */
+  async function token(role, subject, { rpps, profession, finess, hours, operatorRoles } = {}) {
     const args = [DLL, 'token', '--role', role, '--subject', subject];
+    if (operatorRoles) args.push('--operator-roles', operatorRoles);
     if (rpps) args.push('--rpps', rpps);
     if (profession) args.push('--profession', profession);
     if (finess) args.push('--finess', finess);
@@ -197,9 +201,30 @@ export function client(server) {
     return jwt;
   }
 
-  /** A professional: mints the token and returns { rpps, profession, finess, token }. */
-  async function professional(profession, { rpps = newRpps(), finess } = {}) {
+  /**
+   * A professional known to the directory: registers them (as a directory-admin operator; sector from the
+   * habilitation matrix), mints the token, returns { rpps, profession, finess, token }. `register: false` leaves them
+   * unknown to the directory (every vault then refuses them).
+   */
+  async function professional(profession, { rpps = newRpps(), finess, register = true } = {}) {
+    if (register) await registerProfessional(rpps, profession);
     return { rpps, profession, finess, token: await token('professional', `pro-${rpps}`, { rpps, profession, finess }) };
+  }
+
+  let directoryAdmin = null;
+  let sectors = null;
+  /** Registers (or updates) a professional in the directory with this profession. */
+  async function registerProfessional(rpps, profession, displayName = `Professionnel ${rpps}`) {
+    directoryAdmin ??= token('operator', 'op-directory-harness', { operatorRoles: 'directory-admin' });
+    const admin = await directoryAdmin;
+    sectors ??= gql(null, '{ habilitationMatrix { professions { code sector } } }')
+      .then(({ body }) => new Map(body.data.habilitationMatrix.professions.map((p) => [p.code, p.sector])));
+    const sector = (await sectors).get(profession) ?? 'HEALTH';
+    const { status, body } = await gql(admin, `mutation R($input: RegisterProfessionalInput!) { registerProfessional(input: $input) { professional { rpps } userErrors { code field message } } }`,
+      { input: { rpps, displayName, professionCode: profession, sector } });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    assert.deepEqual(body.data.registerProfessional.userErrors, [], JSON.stringify(body.data.registerProfessional.userErrors));
   }
 
   const auth = (t) => (t ? { authorization: `Bearer ${t}` } : {});
@@ -285,7 +310,7 @@ export function client(server) {
     }
   }
 
-  return { baseUrl, dataPath, token, professional, gql, ok, upload, download, storedFiles, stagingFiles, auth };
+  return { baseUrl, dataPath, token, professional, registerProfessional, gql, ok, upload, download, storedFiles, stagingFiles, auth };
 }
 
 /**

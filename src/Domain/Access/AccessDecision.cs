@@ -60,6 +60,12 @@ public enum DenialReason
     DocumentDeleted = 15,
     /// <summary>Too many denials of this caller on this vault in the current window: refused without evaluation.</summary>
     RateLimited = 16,
+    /// <summary>The directory suspended this professional: every vault refuses them until an operator reinstates them.</summary>
+    Suspended = 17,
+    /// <summary>The token proves a professional identifier the directory does not know.</summary>
+    NotRegistered = 18,
+    /// <summary>The operator's roles do not include the one this action needs.</summary>
+    OperatorRoleMissing = 19,
 }
 
 /// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>

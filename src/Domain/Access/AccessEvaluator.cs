@@ -19,7 +19,8 @@ namespace Coffre.Domain.Access;
 /// proceed as normal (social workers open and feed vaults before activation); the owner, not yet activated, may only
 /// ReadVault and ManageLifecycle (activate or oppose), else VaultNotActive. Any other status: VaultNotActive.</item>
 /// <item>Operator: only ReadVault (status, summary) and ManageLifecycle, basis <see cref="LegalBasis.Operator"/>;
-/// never documents or history (<see cref="DenialReason.NotPermitted"/>).</item>
+/// never documents or history (<see cref="DenialReason.NotPermitted"/>); and only with the support role
+/// (<see cref="DecideOperator"/>, <see cref="OperatorAction.VaultSupport"/>), else <see cref="DenialReason.OperatorRoleMissing"/>.</item>
 /// <item>Owner (patient caller whose vault id is the vault's): every action except BreakGlass (NotPermitted), basis
 /// <see cref="LegalBasis.Owner"/>. On a document (ReadDocument, UpdateDocument, DeleteDocument, and ListDocuments
 /// asked per document): a deleted one → <see cref="DenialReason.DocumentDeleted"/>; an InvisibleToPatient one →
@@ -34,6 +35,8 @@ namespace Coffre.Domain.Access;
 /// Representatives never BreakGlass. Several representations: the widest active one counts.</item>
 /// <item>Professional (RPPS and profession code required, else NotAuthenticated):
 /// <list type="bullet">
+/// <item>the directory's standing, first (<see cref="ProfessionalStanding"/>): suspended → <see cref="DenialReason.Suspended"/>;
+/// unknown to the directory, or not checked against it → <see cref="DenialReason.NotRegistered"/>;</item>
 /// <item>blocked by the person → <see cref="DenialReason.Blocked"/>, first, whatever other basis;</item>
 /// <item>profession not in the matrix → <see cref="DenialReason.ProfessionNotHabilitated"/>;</item>
 /// <item>ManageAccess, ManageRepresentatives, ManageLifecycle, ReadHistory, DeleteDocument → NotPermitted;</item>
@@ -113,7 +116,8 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
         return caller.Kind switch
         {
             // 3.
-            CallerKind.Operator => action is VaultAction.ReadVault or VaultAction.ManageLifecycle ? D.AllowOperator : D.OperatorLimited,
+            CallerKind.Operator => action is not (VaultAction.ReadVault or VaultAction.ManageLifecycle) ? D.OperatorLimited
+                : DecideOperator(caller, OperatorAction.VaultSupport) is { Allowed: false } missing ? missing : D.AllowOperator,
             // 4. and 5.
             CallerKind.Patient => DecidePatient(vault, caller, action, document, now),
             // 6.
@@ -122,6 +126,45 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             _ => D.NotPermitted,
         };
     }
+
+    /// <summary>
+    /// The one decision for operator actions (on a vault or outside one): an operator whose roles include the one the
+    /// action needs (support: <see cref="OperatorAction.VaultSupport"/>, <see cref="OperatorAction.Statistics"/>;
+    /// rollout: <see cref="OperatorAction.Opposition"/>, <see cref="OperatorAction.Campaigns"/>; directory admin:
+    /// <see cref="OperatorAction.Directory"/>) is allowed (basis Operator); one without it → OperatorRoleMissing;
+    /// anyone else → NotAuthenticated (anonymous) or NotPermitted.
+    /// </summary>
+    public static AccessDecision DecideOperator(Caller caller, OperatorAction action)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.Kind == CallerKind.Anonymous)
+        {
+            return D.NotAuthenticated;
+        }
+        if (!caller.IsOperator)
+        {
+            return D.OperatorsOnly;
+        }
+        return action switch
+        {
+            OperatorAction.VaultSupport => (caller.OperatorRoles & OperatorRoles.Support) != 0 ? D.AllowOperator : D.NeedsSupport,
+            OperatorAction.Statistics => (caller.OperatorRoles & OperatorRoles.Support) != 0 ? D.AllowOperatorStatistics : D.NeedsSupport,
+            OperatorAction.Opposition or OperatorAction.Campaigns => (caller.OperatorRoles & OperatorRoles.Rollout) != 0 ? D.AllowOperatorRollout : D.NeedsRollout,
+            OperatorAction.Directory => (caller.OperatorRoles & OperatorRoles.DirectoryAdmin) != 0 ? D.AllowOperatorDirectory : D.NeedsDirectoryAdmin,
+            _ => D.NotPermitted,
+        };
+    }
+
+    /// <summary>
+    /// A professional caller's standing in the directory: null when active; else the denial (suspended, or unknown
+    /// to the directory / never checked against it). Null for other kinds of caller.
+    /// </summary>
+    public static AccessDecision? ProfessionalStanding(Caller caller) => caller.Kind != CallerKind.Professional ? null : caller.Standing switch
+    {
+        DirectoryStanding.Active => null,
+        DirectoryStanding.Suspended => D.Suspended,
+        _ => D.NotRegistered,
+    };
 
     private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.ManageLifecycle;
 
@@ -238,6 +281,11 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
 
     private AccessDecision DecideProfessional(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
     {
+        if (ProfessionalStanding(caller) is { } standing)
+        {
+            return standing;
+        }
+
         var rpps = caller.Rpps;
         var profession = caller.ProfessionCode;
         if (string.IsNullOrEmpty(rpps) || string.IsNullOrEmpty(profession))
@@ -591,5 +639,23 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             "Your profession is not allowed to add this type of document.");
         public static readonly AccessDecision NotPermitted = AccessDecision.Deny(DenialReason.NotPermitted,
             "This action is not allowed.");
+        public static readonly AccessDecision Suspended = AccessDecision.Deny(DenialReason.Suspended,
+            "Your professional account is suspended in Coffre's directory: no vault is open to you until an operator reinstates it.");
+        public static readonly AccessDecision NotRegistered = AccessDecision.Deny(DenialReason.NotRegistered,
+            "Your professional identifier is not registered in Coffre's directory: ask your establishment or Coffre's directory team to register you.");
+        public static readonly AccessDecision OperatorsOnly = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only service operators may do this.");
+        public static readonly AccessDecision AllowOperatorStatistics = AccessDecision.Allow(LegalBasis.Operator,
+            "Allowed: service operator with the support role.");
+        public static readonly AccessDecision AllowOperatorRollout = AccessDecision.Allow(LegalBasis.Operator,
+            "Allowed: service operator with the rollout role.");
+        public static readonly AccessDecision AllowOperatorDirectory = AccessDecision.Allow(LegalBasis.Operator,
+            "Allowed: service operator with the directory admin role.");
+        public static readonly AccessDecision NeedsSupport = AccessDecision.Deny(DenialReason.OperatorRoleMissing,
+            "This needs the operator role support (vault lifecycle, legal representatives, hand-over help), which you do not have.");
+        public static readonly AccessDecision NeedsRollout = AccessDecision.Deny(DenialReason.OperatorRoleMissing,
+            "This needs the operator role rollout (oppositions, campaigns), which you do not have.");
+        public static readonly AccessDecision NeedsDirectoryAdmin = AccessDecision.Deny(DenialReason.OperatorRoleMissing,
+            "This needs the operator role directory admin (professionals, establishments, memberships, suspensions), which you do not have.");
     }
 }

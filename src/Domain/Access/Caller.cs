@@ -1,8 +1,9 @@
 namespace Coffre.Domain.Access;
 
 /// <summary>
-/// Who is calling, as established by the API from a validated token (never from request arguments). Every
-/// grain method receives it and re-checks it against its own state.
+/// Who is calling, as established by the API from a validated token (never from request arguments) and, for a
+/// professional, from the directory (profession, standing, verified establishment). Every grain method receives it
+/// and re-checks it against its own state.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.caller")]
 public sealed record Caller(
@@ -10,7 +11,9 @@ public sealed record Caller(
     [property: Id(1)] string Subject,
     [property: Id(2)] string? Rpps = null,
     [property: Id(3)] string? ProfessionCode = null,
-    [property: Id(4)] string? EstablishmentFiness = null)
+    [property: Id(4)] string? EstablishmentFiness = null,
+    [property: Id(5)] OperatorRoles OperatorRoles = OperatorRoles.None,
+    [property: Id(6)] DirectoryStanding Standing = DirectoryStanding.Unverified)
 {
     public static Caller Anonymous { get; } = new(CallerKind.Anonymous, "anonymous");
 
@@ -21,10 +24,12 @@ public sealed record Caller(
 
     public static Caller Patient(string vaultId) => new(CallerKind.Patient, vaultId);
 
+    /// <summary>A professional as the directory knows them (active): what the API builds once the directory answered.</summary>
     public static Caller Professional(string rpps, string professionCode, string? finess = null) =>
-        new(CallerKind.Professional, "rpps:" + rpps, rpps, professionCode, finess);
+        new(CallerKind.Professional, "rpps:" + rpps, rpps, professionCode, finess, Standing: DirectoryStanding.Active);
 
-    public static Caller Operator(string subject) => new(CallerKind.Operator, subject);
+    /// <summary>An operator; <paramref name="roles"/> defaults to every role (system callers inside the cluster).</summary>
+    public static Caller Operator(string subject, OperatorRoles roles = OperatorRoles.All) => new(CallerKind.Operator, subject, OperatorRoles: roles);
 }
 
 [GenerateSerializer, Alias("coffre.caller-kind")]
@@ -34,4 +39,82 @@ public enum CallerKind
     Patient = 1,
     Professional = 2,
     Operator = 3,
+}
+
+/// <summary>
+/// What the directory says of a professional caller. Only <see cref="Active"/> gives access; the default
+/// (<see cref="Unverified"/>: built from a token, the directory not asked) gives none.
+/// </summary>
+[GenerateSerializer, Alias("coffre.directory-standing")]
+public enum DirectoryStanding
+{
+    Unverified = 0,
+    Active = 1,
+    Suspended = 2,
+    /// <summary>The token proves an identifier the directory does not know.</summary>
+    Unregistered = 3,
+}
+
+/// <summary>An operator's roles (claim <c>coffre_operator_roles</c>): each opens its own set of operator actions.</summary>
+[Flags]
+[GenerateSerializer, Alias("coffre.operator-roles")]
+public enum OperatorRoles
+{
+    None = 0,
+    /// <summary>Vault lifecycle (open, close, status), legal representatives, hand-over help, audit chain checks, statistics.</summary>
+    Support = 1,
+    /// <summary>Oppositions recorded by phone, activation campaigns.</summary>
+    Rollout = 2,
+    /// <summary>Professionals, establishments, memberships, suspensions.</summary>
+    DirectoryAdmin = 4,
+    All = Support | Rollout | DirectoryAdmin,
+}
+
+/// <summary>What an operator does outside a vault's own rules (or on a vault, as its operator action).</summary>
+[GenerateSerializer, Alias("coffre.operator-action")]
+public enum OperatorAction
+{
+    /// <summary>A vault's status, lifecycle, representatives, audit chain, opening, finding one by NIR (support).</summary>
+    VaultSupport = 0,
+    /// <summary>Recording an opposition (rollout).</summary>
+    Opposition = 1,
+    /// <summary>Activation campaigns and codes (rollout).</summary>
+    Campaigns = 2,
+    /// <summary>Professionals, establishments, memberships, suspensions (directory admin).</summary>
+    Directory = 3,
+    /// <summary>Service statistics (support).</summary>
+    Statistics = 4,
+}
+
+/// <summary>The roles' names in tokens and in the access history: <c>support</c>, <c>rollout</c>, <c>directory-admin</c>.</summary>
+public static class OperatorRoleNames
+{
+    public const string Support = "support";
+    public const string Rollout = "rollout";
+    public const string DirectoryAdmin = "directory-admin";
+
+    /// <summary>Space-separated names, in a fixed order; empty for none.</summary>
+    public static string Format(OperatorRoles roles) => string.Join(' ', new[]
+    {
+        (roles & OperatorRoles.Support) != 0 ? Support : null,
+        (roles & OperatorRoles.Rollout) != 0 ? Rollout : null,
+        (roles & OperatorRoles.DirectoryAdmin) != 0 ? DirectoryAdmin : null,
+    }.Where(n => n is not null));
+
+    /// <summary>Roles named in a space- or comma-separated list; unknown names are ignored (they grant nothing).</summary>
+    public static OperatorRoles Parse(string? names)
+    {
+        var roles = OperatorRoles.None;
+        foreach (var name in (names ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            roles |= name.ToLowerInvariant() switch
+            {
+                Support => OperatorRoles.Support,
+                Rollout => OperatorRoles.Rollout,
+                DirectoryAdmin or "directory_admin" => OperatorRoles.DirectoryAdmin,
+                _ => OperatorRoles.None,
+            };
+        }
+        return roles;
+    }
 }

@@ -7,7 +7,13 @@ public static class VaultOpening
     {
         if (caller.IsOperator)
         {
-            return AccessDecision.Allow(LegalBasis.Operator, "operators open vaults");
+            return AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport) is { Allowed: false } missing
+                ? missing
+                : AccessDecision.Allow(LegalBasis.Operator, "operators open vaults");
+        }
+        if (AccessEvaluator.ProfessionalStanding(caller) is { } standing)
+        {
+            return standing;
         }
         if (caller.Kind == CallerKind.Anonymous)
         {

@@ -50,8 +50,18 @@ public static class AuditEvents
     /// (<c>vault</c>, <c>document:{id}</c>, <c>grant:{id}</c>) from the evaluator's decision.
     /// </summary>
     public static AuditEvent Create(string vaultId, Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset at) =>
-        new(vaultId, at, caller.Kind, ActorId(caller), caller.ProfessionCode, ActionOf(operation), operation, target,
+        new(vaultId, at, caller.Kind, ActorId(caller), ActorRole(caller), ActionOf(operation), operation, target,
             decision.Allowed, decision.Basis, decision.Reason);
+
+    /// <summary>
+    /// What is recorded in <see cref="AuditEvent.ActorProfession"/>: a professional's profession code (from the
+    /// directory), an operator's roles (<c>support rollout directory-admin</c>, space-separated), else null.
+    /// </summary>
+    public static string? ActorRole(Caller caller) => caller.Kind switch
+    {
+        CallerKind.Operator => OperatorRoleNames.Format(caller.OperatorRoles),
+        _ => caller.ProfessionCode,
+    };
 
     /// <summary>Patients by vault id, professionals by RPPS (their public professional identifier), operators by subject.</summary>
     public static string ActorId(Caller caller) => caller.Kind switch

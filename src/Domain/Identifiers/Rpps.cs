@@ -1,8 +1,9 @@
 namespace Coffre.Domain.Identifiers;
 
 /// <summary>
-/// A professional's national identifier: RPPS (11 digits, the last a Luhn check digit) or, for professions
-/// not yet in RPPS, ADELI (9 digits, the last a Luhn check digit).
+/// A professional's identifier: RPPS (11 digits starting with 1, the last a Luhn check digit), ADELI (9 digits, the
+/// last a Luhn check digit) for professions not yet in RPPS, or a Coffre identifier (<see cref="CoffreProfessionalId"/>)
+/// for social and médico-social staff with neither. All three are accepted wherever a professional is named.
 /// </summary>
 public static class Rpps
 {
@@ -25,6 +26,37 @@ public static class Rpps
     }
 
     public static bool IsValid(string? value) => Validate(value) is null;
+
+    /// <summary>Which kind of identifier a valid value is.</summary>
+    public static ProfessionalIdKind KindOf(string value) =>
+        value.Length == 9 ? ProfessionalIdKind.Adeli : CoffreProfessionalId.IsValid(value) ? ProfessionalIdKind.Coffre : ProfessionalIdKind.Rpps;
+}
+
+public enum ProfessionalIdKind
+{
+    Rpps = 0,
+    Adeli = 1,
+    Coffre = 2,
+}
+
+/// <summary>
+/// Coffre's own professional identifier, for social and médico-social staff registered by their establishment
+/// without RPPS or ADELI: 11 digits, <c>99</c> then 8 digits then a Luhn check digit over the first 10. RPPS numbers
+/// start with 1 and ADELI numbers have 9 digits, so the ranges never meet; it is accepted wherever an RPPS is.
+/// </summary>
+public static class CoffreProfessionalId
+{
+    public const string Prefix = "99";
+
+    public static bool IsValid(string? value) =>
+        value is { Length: 11 } && value.StartsWith(Prefix, StringComparison.Ordinal) && value.All(char.IsAsciiDigit) && Luhn.IsValid(value);
+
+    /// <summary>A new random identifier (8 random digits: collisions are checked by the caller against the directory).</summary>
+    public static string New()
+    {
+        var body = Prefix + System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+        return body + Luhn.CheckDigit(body);
+    }
 }
 
 /// <summary>The Luhn (mod 10) check used by RPPS, ADELI and SIREN-style numbers.</summary>

@@ -5,10 +5,14 @@ using Coffre.Domain.Identifiers;
 namespace Coffre.GraphQL.Authorization;
 
 /// <summary>
-/// Turns a validated token's claims into the <see cref="Caller"/> that grains re-check. Anything incomplete or
+/// Turns a validated token's claims into the <see cref="Caller"/> the token alone proves. Anything incomplete or
 /// unknown is anonymous (deny by default). Claims: <c>sub</c>; <c>coffre_role</c> (patient, professional,
-/// operator); for patients <c>sub</c> is their vault id; for professionals <c>rpps</c>, <c>profession</c> and
-/// optionally <c>finess</c> (the establishment they act for, as Pro Santé Connect's exercice/activité).
+/// operator); for patients <c>sub</c> is their vault id; for operators <c>coffre_operator_roles</c> (space- or
+/// comma-separated: support, rollout, directory-admin; none without it); for professionals <c>rpps</c> (an RPPS,
+/// ADELI or Coffre identifier) and optionally <c>finess</c> (the establishment they act for, as Pro Santé Connect's
+/// exercice/activité). A professional's profession is never taken from the token: the caller comes out
+/// <see cref="DirectoryStanding.Unverified"/> without profession, and <see cref="CallerResolver"/> completes it from
+/// the directory (a <c>profession</c> claim, as dev tokens carry, is ignored).
 /// </summary>
 public static class CallerFactory
 {
@@ -16,6 +20,7 @@ public static class CallerFactory
     public const string RppsClaim = "rpps";
     public const string ProfessionClaim = "profession";
     public const string FinessClaim = "finess";
+    public const string OperatorRolesClaim = "coffre_operator_roles";
 
     public static Caller From(ClaimsPrincipal? user)
     {
@@ -30,11 +35,12 @@ public static class CallerFactory
         }
         return user.FindFirstValue(RoleClaim) switch
         {
-            "operator" => Caller.Operator(subject),
+            "operator" => new Caller(CallerKind.Operator, subject,
+                OperatorRoles: OperatorRoleNames.Parse(string.Join(' ', user.FindAll(OperatorRolesClaim).Select(c => c.Value)))),
             "patient" when Ids.IsVaultId(subject) => Caller.Patient(subject),
             "professional" when user.FindFirstValue(RppsClaim) is { } rpps && Rpps.IsValid(rpps)
-                && user.FindFirstValue(ProfessionClaim) is { Length: > 0 } profession
-                => Caller.Professional(rpps, profession, user.FindFirstValue(FinessClaim) is { } f && Finess.IsValid(f) ? f : null),
+                => new Caller(CallerKind.Professional, "rpps:" + rpps, rpps, null,
+                    user.FindFirstValue(FinessClaim) is { } f && Finess.IsValid(f) ? f : null, Standing: DirectoryStanding.Unverified),
             _ => Caller.Anonymous,
         };
     }

@@ -1,17 +1,20 @@
 using System.Security.Claims;
 using Coffre.Domain.Access;
 using Coffre.Grains;
-using Coffre.Grains.Establishments;
+using Coffre.Grains.Professionals;
 
 namespace Coffre.GraphQL.Authorization;
 
 /// <summary>
-/// Builds the <see cref="Caller"/> of one request from its validated token, and checks what the token claims but
-/// the directory decides: a professional acts for an establishment (<c>finess</c> claim) only while the
-/// establishment's members include them. Otherwise the establishment is dropped from the caller, so no grain ever
-/// sees an unverified establishment (grants to it, referent mandates, documents' source). Anonymous callers cost no
-/// grain call. Once per request: the GraphQL executor keeps the result in the execution's user context
-/// (<see cref="UserContextKey"/>), the document routes call it themselves.
+/// Builds the <see cref="Caller"/> of one request from its validated token and, for a professional, from the
+/// directory: the token proves the identifier (RPPS, ADELI or Coffre identifier) only; the professional's grain gives
+/// profession, standing (active, suspended) and memberships, in one in-memory call per request. Unknown to the
+/// directory → <see cref="DirectoryStanding.Unregistered"/>, suspended → <see cref="DirectoryStanding.Suspended"/>:
+/// the evaluator then refuses every vault action, so a suspension applies from the next request without telling any
+/// vault. The token's establishment (<c>finess</c>) is kept only while the directory lists the professional as its
+/// member; otherwise it is dropped, so no grain ever sees an unverified establishment. Anonymous callers, patients and
+/// operators cost no grain call. Once per request: the GraphQL executor keeps the result in the execution's user
+/// context (<see cref="UserContextKey"/>), the document routes call it themselves.
 /// </summary>
 public sealed class CallerResolver(IGrainFactory grains)
 {
@@ -20,14 +23,24 @@ public sealed class CallerResolver(IGrainFactory grains)
     public async Task<Caller> ResolveAsync(ClaimsPrincipal? user)
     {
         var caller = CallerFactory.From(user);
-        if (caller is { Kind: CallerKind.Professional, Rpps: { } rpps, EstablishmentFiness: { } finess }
-            && !await grains.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).IsMemberAsync(rpps))
+        if (caller is not { Kind: CallerKind.Professional, Rpps: { } rpps })
         {
-            caller = caller with { EstablishmentFiness = null };
+            return caller;
         }
-        return caller;
+        var entry = await grains.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(rpps)).GetDirectoryEntryAsync();
+        if (entry is null)
+        {
+            return caller with { EstablishmentFiness = null, Standing = DirectoryStanding.Unregistered };
+        }
+        var finess = caller.EstablishmentFiness is { } claimed && entry.Memberships.Any(m => m.Finess == claimed) ? claimed : null;
+        return caller with
+        {
+            ProfessionCode = entry.ProfessionCode,
+            EstablishmentFiness = finess,
+            Standing = entry.Status == ProfessionalStatus.Active ? DirectoryStanding.Active : DirectoryStanding.Suspended,
+        };
     }
 
-    /// <summary>What to use when no resolved caller is at hand: the token's caller without any establishment (never trusted unverified).</summary>
+    /// <summary>What to use when no resolved caller is at hand: the token's caller, never checked against the directory (a professional is then refused everywhere).</summary>
     public static Caller Unverified(ClaimsPrincipal? user) => CallerFactory.From(user) is { EstablishmentFiness: not null } c ? c with { EstablishmentFiness = null } : CallerFactory.From(user);
 }

@@ -209,19 +209,47 @@ public sealed class CoffreMutation : ObjectGraphType
             }, allowAnonymous: true);
 
         Mutation<RegisterProfessionalInputType, RegisterProfessionalInput, RegisterProfessionalPayloadType>("registerProfessional",
-            "Creates or updates a professional in the directory. Operators only.",
+            "Creates or updates a professional in the directory (RPPS, ADELI or Coffre identifier). Operators with the directory-admin role.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(input.Rpps))
                 .RegisterAsync(caller, new RegisterProfessional(input.DisplayName, input.ProfessionCode, input.Sector)), null));
 
         Mutation<RegisterEstablishmentInputType, RegisterEstablishmentInput, RegisterEstablishmentPayloadType>("registerEstablishment",
-            "Creates or updates an establishment (FINESS legal entity or site). Operators only.",
+            "Creates or updates an establishment (FINESS legal entity or site). Operators with the directory-admin role.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(input.Finess))
                 .RegisterAsync(caller, new RegisterEstablishment(input.Name, input.Kind, input.CategoryCode, input.LegalEntityFiness, input.Sector)), null));
 
         Mutation<SetEstablishmentMemberInputType, SetEstablishmentMemberInput, SetEstablishmentMemberPayloadType>("setEstablishmentMember",
-            "Adds (member: true) or removes a professional from an establishment. Operators only.",
+            "Adds (member: true) or removes a registered professional from an establishment, as an admin member (admin: true) who registers staff or not. Operators with the directory-admin role.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(input.Finess))
-                .SetMemberAsync(caller, input.Rpps, input.Member), null));
+                .SetMemberAsync(caller, input.Rpps, input.Member, input.Admin ?? false), null));
+
+        Mutation<SuspendProfessionalInputType, SuspendProfessionalInput, SuspendProfessionalPayloadType>("suspendProfessional",
+            "Suspends a professional: from their next request every vault refuses them (SUSPENDED). Who, when and why are kept in the directory record. Operators with the directory-admin role.",
+            async (ctx, caller, input) => (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(input.Rpps)).SuspendAsync(caller, input.Reason), null));
+
+        Mutation<ReinstateProfessionalInputType, ReinstateProfessionalInput, ReinstateProfessionalPayloadType>("reinstateProfessional",
+            "Lifts a suspension: the professional's next request is evaluated as before. Operators with the directory-admin role.",
+            async (ctx, caller, input) => (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(input.Rpps)).ReinstateAsync(caller), null));
+
+        Mutation<RegisterEstablishmentStaffInputType, RegisterEstablishmentStaffInput, RegisterEstablishmentStaffPayloadType>("registerEstablishmentStaff",
+            "Registers a social or médico-social professional without RPPS/ADELI under a new Coffre identifier (99 + 8 digits + Luhn digit), as a member of the establishment: " +
+            "an admin member acting for it (token finess), or an operator with the directory-admin role. The professional signs in with that identifier.",
+            async (ctx, caller, input) =>
+            {
+                // A fresh identifier; a taken one (CONFLICT) is drawn again.
+                for (var attempt = 0; ; attempt++)
+                {
+                    var id = CoffreProfessionalId.New();
+                    try
+                    {
+                        return (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(id))
+                            .RegisterStaffAsync(caller, input.Finess, new RegisterProfessional(input.DisplayName, input.ProfessionCode, input.Sector)), null);
+                    }
+                    catch (ValidationFailedException e) when (e.Code == "CONFLICT" && attempt < 4)
+                    {
+                    }
+                }
+            });
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

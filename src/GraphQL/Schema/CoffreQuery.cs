@@ -87,7 +87,7 @@ public sealed class CoffreQuery : ObjectGraphType
             });
 
         Field<ProfessionalType>("professional")
-            .Description("A professional by RPPS/ADELI number. Operators, and the professional themself.")
+            .Description("A professional's directory record by RPPS, ADELI or Coffre identifier: status, memberships, history. Directory admin operators, and the professional themself.")
             .Argument<NonNullGraphType<RppsGraphType>>("rpps")
             .ResolveAsync(async ctx =>
             {
@@ -96,7 +96,7 @@ public sealed class CoffreQuery : ObjectGraphType
             });
 
         Field<EstablishmentType>("establishment")
-            .Description("An establishment by FINESS. Any signed-in caller; members for operators.")
+            .Description("An establishment by FINESS. Any signed-in caller; members for directory admin operators.")
             .Argument<NonNullGraphType<FinessGraphType>>("finess")
             .ResolveAsync(async ctx =>
             {

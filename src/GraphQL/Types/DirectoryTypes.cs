@@ -15,7 +15,8 @@ public sealed class EstablishmentType : ObjectGraphType<EstablishmentProfile>
         Field(e => e.CategoryCode);
         Field(e => e.LegalEntityFiness, nullable: true).Description("For a site (EG): its legal entity (EJ).");
         Field<NonNullGraphType<ProfessionSectorType>>("sector").Resolve(ctx => ctx.Source.Sector);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("members").Description("RPPS of members; operators only (empty otherwise).").Resolve(ctx => ctx.Source.Members);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("members").Description("Identifiers (RPPS, ADELI, Coffre) of members; directory admin operators only (empty otherwise).").Resolve(ctx => ctx.Source.Members);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("admins").Description("Members who register staff; directory admin operators only (empty otherwise).").Resolve(ctx => ctx.Source.Admins);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(ctx => ctx.Source.UpdatedAt);
     }
 }

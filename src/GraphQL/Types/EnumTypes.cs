@@ -19,3 +19,5 @@ public sealed class RepresentationKindType : EnumerationGraphType<Representation
 public sealed class ConsentMethodType : EnumerationGraphType<ConsentMethod> { public ConsentMethodType() => Name = "ConsentMethod"; }
 public sealed class GranteeKindType : EnumerationGraphType<GranteeKind> { public GranteeKindType() => Name = "GranteeKind"; }
 public sealed class EstablishmentKindType : EnumerationGraphType<EstablishmentKind> { public EstablishmentKindType() => Name = "EstablishmentKind"; }
+
+public sealed class DirectoryStandingType : EnumerationGraphType<DirectoryStanding> { public DirectoryStandingType() => Name = "DirectoryStanding"; }

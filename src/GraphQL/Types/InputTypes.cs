@@ -26,7 +26,7 @@ public sealed record AddRepresentativeInput(string VaultId, string Representativ
 public sealed record RemoveRepresentativeInput(string VaultId, string RepresentativeVaultId) : IVaultInput;
 public sealed record BreakGlassInput(string VaultId, string Reason) : IVaultInput;
 public sealed record RegisterEstablishmentInput(string Finess, string Name, Grains.Establishments.EstablishmentKind Kind, string CategoryCode, string? LegalEntityFiness, Domain.Access.ProfessionSector Sector);
-public sealed record SetEstablishmentMemberInput(string Finess, string Rpps, bool Member);
+public sealed record SetEstablishmentMemberInput(string Finess, string Rpps, bool Member, bool? Admin);
 
 public sealed class IdentityInputType : InputObjectGraphType<IdentityInput>
 {
@@ -208,5 +208,6 @@ public sealed class SetEstablishmentMemberInputType : InputObjectGraphType<SetEs
         Field<NonNullGraphType<FinessGraphType>>("finess");
         Field<NonNullGraphType<RppsGraphType>>("rpps");
         Field(x => x.Member);
+        Field(x => x.Admin, nullable: true).Description("An admin member registers the establishment's staff (default false).");
     }
 }

@@ -42,4 +42,7 @@ public sealed class BreakGlassPayloadType() : PayloadType<BreakGlassSessionType>
 public sealed class VerifyAuditChainPayloadType() : PayloadType<AuditChainReportType>("VerifyAuditChainPayload", "report");
 public sealed class RegisterProfessionalPayloadType() : PayloadType<ProfessionalType>("RegisterProfessionalPayload", "professional", withVault: false);
 public sealed class RegisterEstablishmentPayloadType() : PayloadType<EstablishmentType>("RegisterEstablishmentPayload", "establishment", withVault: false);
+public sealed class SuspendProfessionalPayloadType() : PayloadType<ProfessionalType>("SuspendProfessionalPayload", "professional", withVault: false);
+public sealed class ReinstateProfessionalPayloadType() : PayloadType<ProfessionalType>("ReinstateProfessionalPayload", "professional", withVault: false);
+public sealed class RegisterEstablishmentStaffPayloadType() : PayloadType<ProfessionalType>("RegisterEstablishmentStaffPayload", "professional", withVault: false);
 public sealed class SetEstablishmentMemberPayloadType() : PayloadType<EstablishmentType>("SetEstablishmentMemberPayload", "establishment", withVault: false);

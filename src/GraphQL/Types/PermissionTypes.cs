@@ -1,3 +1,4 @@
+using Coffre.Domain.Access;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Vaults;
 using GraphQL.Types;
@@ -109,7 +110,11 @@ public sealed class AccessEventType : ObjectGraphType<AccessHistoryEntry>
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.Event.At);
         Field<NonNullGraphType<CallerKindType>>("actorKind").Resolve(ctx => ctx.Source.Event.ActorKind);
         Field<NonNullGraphType<StringGraphType>>("actorId").Description("RPPS for professionals, vault id for people, subject for operators.").Resolve(ctx => ctx.Source.Event.ActorId);
-        Field<StringGraphType>("actorProfession").Resolve(ctx => ctx.Source.Event.ActorProfession);
+        Field<StringGraphType>("actorProfession").Description("A professional's profession code (from the directory); null for others.")
+            .Resolve(ctx => ctx.Source.Event.ActorKind == CallerKind.Operator ? null : ctx.Source.Event.ActorProfession);
+        Field<StringGraphType>("actorRole")
+            .Description("In what capacity the actor acted: a professional's profession code; an operator's roles (support, rollout, directory-admin; space-separated).")
+            .Resolve(ctx => ctx.Source.Event.ActorProfession);
         Field<NonNullGraphType<AuditActionType>>("action").Resolve(ctx => ctx.Source.Event.Action);
         Field<NonNullGraphType<StringGraphType>>("operation").Resolve(ctx => ctx.Source.Event.Operation);
         Field<NonNullGraphType<StringGraphType>>("target").Resolve(ctx => ctx.Source.Event.Target);

@@ -25,7 +25,11 @@ public sealed class ViewerType : ObjectGraphType<Caller>
         Field<NonNullGraphType<CallerKindType>>("kind").Resolve(ctx => ctx.Source.Kind);
         Field<NonNullGraphType<StringGraphType>>("subject").Resolve(ctx => ctx.Source.Subject);
         Field<StringGraphType>("rpps").Resolve(ctx => ctx.Source.Rpps);
-        Field<StringGraphType>("professionCode").Resolve(ctx => ctx.Source.ProfessionCode);
+        Field<StringGraphType>("professionCode").Description("A professional's profession, from the directory (never from the token).").Resolve(ctx => ctx.Source.ProfessionCode);
+        Field<DirectoryStandingType>("directoryStanding").Description("A professional's standing in the directory (ACTIVE, SUSPENDED, UNREGISTERED); null for others.")
+            .Resolve(ctx => ctx.Source.Kind == CallerKind.Professional ? ctx.Source.Standing : null);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("operatorRoles").Description("An operator's roles (support, rollout, directory-admin); empty for others.")
+            .Resolve(ctx => OperatorRoleNames.Format(ctx.Source.OperatorRoles).Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Field<StringGraphType>("establishmentFiness").Resolve(ctx => ctx.Source.EstablishmentFiness);
         Field<VaultType>("vault")
             .Description("A person's own vault (null for other callers).")

@@ -1,3 +1,4 @@
+using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Silo.Hosting;
 using Coffre.Silo.Security;
@@ -5,8 +6,11 @@ using Coffre.Silo.Security;
 namespace Coffre.Silo.Commands;
 
 /// <summary>
-/// <c>coffre token --role operator|patient|professional --subject ID [--rpps N] [--hours H]</c>:
+/// <c>coffre token --role operator|patient|professional --subject ID [--rpps N] [--operator-roles R] [--hours H]</c>:
 /// prints a token signed with the local key (development and tests; production tokens come from the OIDC authority).
+/// An operator token carries <c>--operator-roles</c> (comma-separated support, rollout, directory-admin; <c>none</c>
+/// for none); without it, all three: the documented development default. A professional's <c>--profession</c> is
+/// optional and ignored by the server (the directory gives the profession); the identifier must be registered.
 /// </summary>
 public static class TokenCommand
 {
@@ -29,9 +33,11 @@ public static class TokenCommand
             throw new StartupException($"--rpps {rule}");
         }
         var profession = configuration["profession"];
-        if (role == "professional" && string.IsNullOrEmpty(profession))
+        var operatorRoles = configuration["operator-roles"] ?? "support,rollout,directory-admin";
+        if (role == "operator" && operatorRoles != "none"
+            && operatorRoles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Any(r => OperatorRoleNames.Parse(r) == OperatorRoles.None))
         {
-            throw new StartupException("--profession is required for a professional (e.g. 10 médecin, SOC-AS assistant de service social)");
+            throw new StartupException("--operator-roles is a comma-separated list of support, rollout, directory-admin (or none)");
         }
         var finess = configuration["finess"];
         if (finess is not null && Finess.Validate(finess) is { } finessRule)
@@ -47,7 +53,8 @@ public static class TokenCommand
             ? h
             : throw new StartupException($"--hours must be a number of hours above 0 and at most {maxHours:0.##} (Coffre:Auth:MaxTokenLifetime): longer tokens are refused");
         Console.WriteLine(TokenIssuer.Mint(settings, key, role, subject, role == "professional" ? rpps : null, TimeSpan.FromHours(hours),
-            role == "professional" ? profession : null, role == "professional" ? finess : null));
+            role == "professional" ? profession : null, role == "professional" ? finess : null,
+            role == "operator" ? (operatorRoles == "none" ? "" : string.Join(' ', operatorRoles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))) : null));
         return Task.FromResult(0);
     }
 }

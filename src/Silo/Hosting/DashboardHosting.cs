@@ -34,13 +34,14 @@ public static class DashboardHosting
             app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), branch => branch.Use(async (HttpContext http, RequestDelegate next) =>
             {
                 var user = http.User.Identity?.IsAuthenticated == true ? http.User : await FromBasicPasswordAsync(http);
-                if (CallerFactory.From(user).IsOperator)
+                // Grain statistics: the support role (the evaluator's operator decision).
+                if (Coffre.Domain.Access.AccessEvaluator.DecideOperator(CallerFactory.From(user), Coffre.Domain.Access.OperatorAction.Statistics).Allowed)
                 {
                     await next(http);
                     return;
                 }
                 await ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthenticated,
-                    "the dashboard is for operators: send an operator token (Bearer, or as the Basic password)",
+                    "the dashboard is for operators with the support role: send an operator token (Bearer, or as the Basic password)",
                     challenge: "Basic realm=\"Coffre dashboard: an operator token as password\", charset=\"UTF-8\"");
             }));
         }

@@ -6,12 +6,16 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Coffre.Silo.Security;
 
-/// <summary>Validates a WebSocket's token exactly as the JWT bearer handler validates HTTP requests (same parameters, same OIDC keys).</summary>
-public sealed class JwtWebSocketAuthenticator(IOptionsMonitor<JwtBearerOptions> options) : IWebSocketAuthenticator
+/// <summary>
+/// Validates a WebSocket's token exactly as the JWT bearer handlers validate HTTP requests (same scheme chosen by the
+/// token's issuer, same parameters, same OIDC keys, professionals' tokens cut down the same way).
+/// </summary>
+public sealed class JwtWebSocketAuthenticator(IOptionsMonitor<JwtBearerOptions> options, ProfessionalAuthSettings professionals) : IWebSocketAuthenticator
 {
     public async Task<ClaimsPrincipal?> AuthenticateAsync(string token, CancellationToken cancellationToken)
     {
-        var jwt = options.Get(JwtBearerDefaults.AuthenticationScheme);
+        var professional = professionals.Issued(token);
+        var jwt = options.Get(professional ? ProfessionalAuthSettings.Scheme : JwtBearerDefaults.AuthenticationScheme);
         var parameters = jwt.TokenValidationParameters.Clone();
         if (jwt.ConfigurationManager is { } manager)
         {
@@ -20,6 +24,11 @@ public sealed class JwtWebSocketAuthenticator(IOptionsMonitor<JwtBearerOptions> 
             parameters.ValidIssuer ??= configuration.Issuer;
         }
         var result = await new JsonWebTokenHandler { MapInboundClaims = false }.ValidateTokenAsync(token, parameters);
-        return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
+        if (!result.IsValid)
+        {
+            return null;
+        }
+        var principal = new ClaimsPrincipal(result.ClaimsIdentity);
+        return professional ? professionals.Normalise(principal) : principal;
     }
 }

@@ -8,13 +8,17 @@ namespace Coffre.Silo.Security;
 /// <summary>Mints development tokens with the local signing key (operator command <c>coffre token</c>).</summary>
 public static class TokenIssuer
 {
-    public static string Mint(AuthSettings settings, SymmetricSecurityKey key, string role, string subject, string? rpps, TimeSpan lifetime, string? profession = null, string? finess = null)
+    public static string Mint(AuthSettings settings, SymmetricSecurityKey key, string role, string subject, string? rpps, TimeSpan lifetime, string? profession = null, string? finess = null, string? operatorRoles = null)
     {
         var claims = new Dictionary<string, object>
         {
             ["sub"] = subject,
             [CallerFactory.RoleClaim] = role,
         };
+        if (operatorRoles is not null)
+        {
+            claims[CallerFactory.OperatorRolesClaim] = operatorRoles;
+        }
         if (rpps is not null)
         {
             claims[CallerFactory.RppsClaim] = rpps;
@@ -57,6 +61,20 @@ public static class TokenIssuer
         LifetimeValidator = (notBefore, expires, _, _) => LifetimeIsAcceptable(notBefore, expires, DateTime.UtcNow, settings),
         NameClaimType = "sub",
         RoleClaimType = CallerFactory.RoleClaim,
+    };
+
+    /// <summary>
+    /// Professionals' tokens from <see cref="ProfessionalAuthSettings.Authority"/>: issuer and signing keys from its
+    /// discovery document, audience as configured, same lifetime rules as Coffre's own tokens.
+    /// </summary>
+    public static TokenValidationParameters ProfessionalParameters(AuthSettings settings, ProfessionalAuthSettings professionals) => new()
+    {
+        ValidAudience = professionals.Audience,
+        ValidateAudience = !string.IsNullOrEmpty(professionals.Audience),
+        ClockSkew = settings.ClockSkew,
+        RequireExpirationTime = true,
+        LifetimeValidator = (notBefore, expires, _, _) => LifetimeIsAcceptable(notBefore, expires, DateTime.UtcNow, settings),
+        NameClaimType = "sub",
     };
 
     /// <summary>

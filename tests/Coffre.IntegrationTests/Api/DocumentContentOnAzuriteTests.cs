@@ -33,7 +33,13 @@ public sealed class DocumentContentOnAzuriteTests : IAsyncLifetime
         _http = new HttpClient { BaseAddress = _cluster.Silos[0].BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         _container = new BlobServiceClient(TestServices.Blob).GetBlobContainerClient(_cluster.BlobContainer);
         var body = "1" + Random.Shared.NextInt64(0, 999_999_999).ToString("D9");
-        _social = _cluster.Token("professional", "sw-1", body + Luhn.CheckDigit(body), "SOC-AS");
+        var rpps = body + Luhn.CheckDigit(body);
+        // The directory decides professionals: register the social worker first (the operator token has every role).
+        var registered = await GraphQLAsync(_cluster.Token("operator", "op-1"), """
+            mutation($i: RegisterProfessionalInput!) { registerProfessional(input: $i) { professional { rpps } userErrors { field message } } }
+            """, new { i = new { rpps, displayName = "Mme Diallo", professionCode = "SOC-AS", sector = "SOCIAL" } });
+        Assert.Equal(rpps, registered["registerProfessional"]!["professional"]!["rpps"]!.GetValue<string>());
+        _social = _cluster.Token("professional", "sw-1", rpps, "SOC-AS");
         var opened = await GraphQLAsync(_social, """
             mutation($i: OpenVaultInput!) { openVault(input: $i) { vault { vaultId } userErrors { field message } } }
             """, new { i = new { identity = new { familyName = "Nguyen", givenNames = "Lan", birthDate = "1990-02-03", sex = "FEMALE" },

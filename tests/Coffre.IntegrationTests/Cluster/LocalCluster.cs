@@ -80,7 +80,8 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var settings = new AuthSettings { SigningKey = Convert.ToBase64String(_signingKey) };
         var key = settings.ResolveSigningKey(new CoffreOptions { Role = CoffreRole.Silo })!;
-        return TokenIssuer.Mint(settings, key, role, subject, rpps, TimeSpan.FromHours(1), profession);
+        // Operators get every role, as the `token` verb gives by default.
+        return TokenIssuer.Mint(settings, key, role, subject, rpps, TimeSpan.FromHours(1), profession, operatorRoles: role == "operator" ? "support rollout directory-admin" : null);
     }
 
     public string BlobContainer => _environment["Coffre__BlobContainer"];

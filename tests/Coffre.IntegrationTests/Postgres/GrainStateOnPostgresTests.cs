@@ -12,7 +12,7 @@ namespace Coffre.IntegrationTests.Postgres;
 
 public sealed class GrainStateOnPostgresTests
 {
-    private static readonly Caller Operator = new(CallerKind.Operator, "op-1");
+    private static readonly Caller Operator = Caller.Operator("op-1");
 
     private static string NewRpps()
     {

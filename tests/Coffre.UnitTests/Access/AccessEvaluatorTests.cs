@@ -66,7 +66,7 @@ public sealed class AccessEvaluatorTests
         ["educator-grant"] = Pro("educator-grant", "SOC-ES"),
         ["aes"] = Pro("aes", "MS-AES"),
         ["unknown-profession"] = Pro("unknown-profession", "99"),
-        ["incomplete"] = new Caller(CallerKind.Professional, "rpps:?", Rpps: null, ProfessionCode: null),
+        ["incomplete"] = new Caller(CallerKind.Professional, "rpps:?", Rpps: null, ProfessionCode: null, Standing: DirectoryStanding.Active),
     };
 
     private static Caller Pro(string key, string profession, string? finess = null) => Caller.Professional(Id(key), profession, finess);
@@ -618,5 +618,79 @@ public sealed class AccessEvaluatorTests
         Assert.Throws<ArgumentNullException>(() => new AccessEvaluator(null!));
         Assert.Throws<ArgumentNullException>(() => Evaluator.Decide(null!, Callers["owner"], A.ReadVault, null, Now));
         Assert.Throws<ArgumentNullException>(() => Evaluator.Decide(Vaults["active"], null!, A.ReadVault, null, Now));
+    }
+}
+
+public sealed class DirectoryAndOperatorRoleTests
+{
+    private static readonly AccessEvaluator Evaluator = new(HabilitationMatrix.Default);
+
+    private static VaultAccessState Vault(string rpps) => new()
+    {
+        VaultId = "v-0000000000000000000a",
+        Status = VaultStatus.Active,
+        Grants = [new Grant("g-1", GranteeKind.Professional, rpps, DocumentScope.All, DateTimeOffset.UnixEpoch, null, "owner")],
+    };
+
+    [Theory]
+    [InlineData(DirectoryStanding.Suspended, DenialReason.Suspended)]
+    [InlineData(DirectoryStanding.Unregistered, DenialReason.NotRegistered)]
+    [InlineData(DirectoryStanding.Unverified, DenialReason.NotRegistered)]
+    public void A_professional_not_active_in_the_directory_is_refused_whatever_the_basis(DirectoryStanding standing, DenialReason reason)
+    {
+        var active = Caller.Professional("10000000005", "10");
+        var vault = Vault(active.Rpps!);
+        Assert.True(Evaluator.Decide(vault, active, VaultAction.ReadVault, null, DateTimeOffset.UtcNow).Allowed);
+        var decision = Evaluator.Decide(vault, active with { Standing = standing }, VaultAction.ReadVault, null, DateTimeOffset.UtcNow);
+        Assert.False(decision.Allowed);
+        Assert.Equal(reason, decision.Reason);
+    }
+
+    [Theory]
+    [InlineData(OperatorRoles.Support, OperatorAction.VaultSupport, true)]
+    [InlineData(OperatorRoles.Support, OperatorAction.Statistics, true)]
+    [InlineData(OperatorRoles.Support, OperatorAction.Directory, false)]
+    [InlineData(OperatorRoles.Support, OperatorAction.Opposition, false)]
+    [InlineData(OperatorRoles.Rollout, OperatorAction.Opposition, true)]
+    [InlineData(OperatorRoles.Rollout, OperatorAction.Campaigns, true)]
+    [InlineData(OperatorRoles.Rollout, OperatorAction.VaultSupport, false)]
+    [InlineData(OperatorRoles.DirectoryAdmin, OperatorAction.Directory, true)]
+    [InlineData(OperatorRoles.DirectoryAdmin, OperatorAction.VaultSupport, false)]
+    [InlineData(OperatorRoles.None, OperatorAction.Statistics, false)]
+    public void Each_operator_action_needs_its_role(OperatorRoles roles, OperatorAction action, bool allowed)
+    {
+        var decision = AccessEvaluator.DecideOperator(Caller.Operator("op", roles), action);
+        Assert.Equal(allowed, decision.Allowed);
+        Assert.Equal(allowed ? DenialReason.None : DenialReason.OperatorRoleMissing, decision.Reason);
+    }
+
+    [Fact]
+    public void A_vault_operator_action_without_support_is_refused_by_the_vault_evaluator()
+    {
+        var vault = new VaultAccessState { VaultId = "v-0000000000000000000a", Status = VaultStatus.Active };
+        Assert.True(Evaluator.Decide(vault, Caller.Operator("op", OperatorRoles.Support), VaultAction.ManageLifecycle, null, DateTimeOffset.UtcNow).Allowed);
+        var refused = Evaluator.Decide(vault, Caller.Operator("op", OperatorRoles.Rollout | OperatorRoles.DirectoryAdmin), VaultAction.ManageLifecycle, null, DateTimeOffset.UtcNow);
+        Assert.Equal(DenialReason.OperatorRoleMissing, refused.Reason);
+    }
+
+    [Fact]
+    public void Role_names_round_trip_and_unknown_names_grant_nothing()
+    {
+        Assert.Equal(OperatorRoles.All, OperatorRoleNames.Parse("support, rollout directory-admin"));
+        Assert.Equal(OperatorRoles.None, OperatorRoleNames.Parse("admin superuser"));
+        Assert.Equal("support directory-admin", OperatorRoleNames.Format(OperatorRoles.Support | OperatorRoles.DirectoryAdmin));
+    }
+
+    [Fact]
+    public void Coffre_identifiers_have_their_own_range_and_check_digit()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var id = Coffre.Domain.Identifiers.CoffreProfessionalId.New();
+            Assert.Matches("^99[0-9]{9}$", id);
+            Assert.True(Coffre.Domain.Identifiers.Rpps.IsValid(id));
+            Assert.Equal(Coffre.Domain.Identifiers.ProfessionalIdKind.Coffre, Coffre.Domain.Identifiers.Rpps.KindOf(id));
+        }
+        Assert.False(Coffre.Domain.Identifiers.CoffreProfessionalId.IsValid("10000000005"));
     }
 }

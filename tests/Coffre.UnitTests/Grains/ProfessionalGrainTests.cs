@@ -9,7 +9,7 @@ namespace Coffre.UnitTests.Grains;
 [Collection(ClusterCollection.Name)]
 public sealed class ProfessionalGrainTests(ClusterFixture fixture)
 {
-    private static readonly Caller Operator = new(CallerKind.Operator, "op-1");
+    private static readonly Caller Operator = Caller.Operator("op-1");
 
     private static string NewRpps()
     {
@@ -38,7 +38,7 @@ public sealed class ProfessionalGrainTests(ClusterFixture fixture)
         var rpps = NewRpps();
         await Grain(rpps).RegisterAsync(Operator, new RegisterProfessional("Mme Diallo", "SOC-AS", ProfessionSector.Social));
 
-        var self = await Grain(rpps).GetAsync(new Caller(CallerKind.Professional, "p-1", rpps));
+        var self = await Grain(rpps).GetAsync(new Caller(CallerKind.Professional, "p-1", rpps, Standing: DirectoryStanding.Active));
         Assert.Equal(ProfessionSector.Social, self!.Sector);
 
         var other = new Caller(CallerKind.Professional, "p-2", NewRpps());

@@ -18,8 +18,17 @@ public interface IEstablishmentGrain : IGrainWithStringKey
     /// </summary>
     [Alias("is-member"), Orleans.Concurrency.ReadOnly] Task<bool> IsMemberAsync(string rpps);
 
-    /// <summary>Adds or removes a member professional (RPPS). Operators only.</summary>
-    [Alias("set-member")] Task<EstablishmentProfile> SetMemberAsync(Caller caller, string rpps, bool member);
+    /// <summary>
+    /// Adds or removes a member professional (registered in the directory), as an admin member (who may register
+    /// staff) or not. Directory admin operators. The professional's own record (what callers are built from) is updated first.
+    /// </summary>
+    [Alias("set-member")] Task<EstablishmentProfile> SetMemberAsync(Caller caller, string rpps, bool member, bool admin = false);
+
+    /// <summary>Whether the professional is an admin member (registers staff with Coffre identifiers).</summary>
+    [Alias("is-admin"), Orleans.Concurrency.ReadOnly] Task<bool> IsAdminAsync(string rpps);
+
+    /// <summary>Adds staff the professional's grain just registered under a Coffre identifier (same checks as there).</summary>
+    [Alias("add-staff")] Task AddStaffAsync(Caller caller, string coffreId);
 }
 
 [GenerateSerializer, Immutable, Alias("coffre.register-establishment")]
@@ -48,4 +57,8 @@ public sealed record EstablishmentProfile(
     [property: Id(4)] string? LegalEntityFiness,
     [property: Id(5)] ProfessionSector Sector,
     [property: Id(6)] IReadOnlyList<string> Members,
-    [property: Id(7)] DateTimeOffset UpdatedAt);
+    [property: Id(7)] DateTimeOffset UpdatedAt)
+{
+    /// <summary>Members who may register staff (a subset of <see cref="Members"/>).</summary>
+    [Id(8)] public IReadOnlyList<string> Admins { get; init; } = [];
+}

@@ -6,9 +6,36 @@ namespace Coffre.Grains.Professionals;
 [Alias("coffre.professional")]
 public interface IProfessionalGrain : IGrainWithStringKey
 {
-    /// <summary>Creates or updates the professional's record. Operators only.</summary>
+    /// <summary>Creates or updates the professional's record. Operators with the directory admin role.</summary>
     [Alias("register")]
     Task<ProfessionalProfile> RegisterAsync(Caller caller, RegisterProfessional command);
+
+    /// <summary>
+    /// Registers a new professional under a fresh Coffre identifier (this grain's key) as staff of
+    /// <paramref name="finess"/>: an admin member of that establishment (acting for it), or a directory admin operator.
+    /// CONFLICT when the identifier is taken (the caller draws another).
+    /// </summary>
+    [Alias("register-staff")]
+    Task<ProfessionalProfile> RegisterStaffAsync(Caller caller, string finess, RegisterProfessional command);
+
+    /// <summary>
+    /// What the API needs to build a professional caller, once per request: profession, sector, standing and
+    /// memberships; null when the directory does not know this identifier. In memory (one activation per professional).
+    /// </summary>
+    [Alias("directory-entry"), Orleans.Concurrency.ReadOnly]
+    Task<DirectoryEntry?> GetDirectoryEntryAsync();
+
+    /// <summary>Suspends the professional: every vault refuses them from their next request. Directory admin operators; recorded in the history.</summary>
+    [Alias("suspend")]
+    Task<ProfessionalProfile> SuspendAsync(Caller caller, string reason);
+
+    /// <summary>Lifts a suspension. Directory admin operators; recorded in the history.</summary>
+    [Alias("reinstate")]
+    Task<ProfessionalProfile> ReinstateAsync(Caller caller);
+
+    /// <summary>Records (or ends) membership of an establishment; called by the establishment, which re-checks the caller first.</summary>
+    [Alias("set-membership")]
+    Task SetMembershipAsync(Caller caller, string finess, bool member, bool admin);
 
     /// <summary>The record, or null when none was registered. Operators and the professional themself.</summary>
     [Alias("get")]
@@ -33,7 +60,55 @@ public sealed record ProfessionalProfile(
     [property: Id(3)] ProfessionSector Sector,
     [property: Id(4)] DateTimeOffset RegisteredAt,
     [property: Id(5)] DateTimeOffset UpdatedAt,
-    [property: Id(6)] int Revision);
+    [property: Id(6)] int Revision)
+{
+    [Id(7)] public ProfessionalStatus Status { get; init; } = ProfessionalStatus.Active;
+
+    /// <summary>Who suspended (operator subject) and when; null while active.</summary>
+    [Id(8)] public string? SuspendedBy { get; init; }
+
+    [Id(9)] public DateTimeOffset? SuspendedAt { get; init; }
+
+    [Id(10)] public string? SuspensionReason { get; init; }
+
+    [Id(11)] public IReadOnlyList<Membership> Memberships { get; init; } = [];
+
+    /// <summary>Who registered the professional: an operator's subject, or <c>establishment:{finess}</c> (Coffre identifiers).</summary>
+    [Id(12)] public string? RegisteredBy { get; init; }
+
+    /// <summary>Directory events (registration, suspension, reinstatement, memberships), oldest first.</summary>
+    [Id(13)] public IReadOnlyList<DirectoryEvent> History { get; init; } = [];
+}
+
+[GenerateSerializer, Alias("coffre.professional-status")]
+public enum ProfessionalStatus
+{
+    Active = 0,
+    Suspended = 1,
+}
+
+/// <summary>Member of an establishment; an admin member may register staff with Coffre identifiers.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.membership")]
+public sealed record Membership(
+    [property: Id(0)] string Finess,
+    [property: Id(1)] bool Admin);
+
+/// <summary>One change of a directory record: what, by whom (and, for an operator, with which roles), when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.directory-event")]
+public sealed record DirectoryEvent(
+    [property: Id(0)] string Action,
+    [property: Id(1)] string By,
+    [property: Id(2)] string? ByRoles,
+    [property: Id(3)] DateTimeOffset At,
+    [property: Id(4)] string? Detail);
+
+/// <summary>What builds a professional caller: profession, sector, status, memberships.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.directory-entry")]
+public sealed record DirectoryEntry(
+    [property: Id(0)] string ProfessionCode,
+    [property: Id(1)] ProfessionSector Sector,
+    [property: Id(2)] ProfessionalStatus Status,
+    [property: Id(3)] IReadOnlyList<Membership> Memberships);
 
 /// <summary>What anyone may know of a professional: the public directory entry.</summary>
 [GenerateSerializer, Immutable, Alias("coffre.public-professional")]

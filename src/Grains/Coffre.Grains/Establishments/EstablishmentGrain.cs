@@ -38,7 +38,7 @@ public sealed class EstablishmentGrain(
             throw new ValidationFailedException("legalEntityFiness", "a legal entity has no parent");
         }
         state.State.Profile = new EstablishmentProfile(FinessNumber, command.Name.Trim(), command.Kind, command.CategoryCode.Trim(),
-            command.LegalEntityFiness, command.Sector, state.State.Profile?.Members ?? [], clock.GetUtcNow());
+            command.LegalEntityFiness, command.Sector, state.State.Profile?.Members ?? [], clock.GetUtcNow()) { Admins = state.State.Profile?.Admins ?? [] };
         await state.WriteStateAsync();
         return state.State.Profile;
     }
@@ -54,8 +54,8 @@ public sealed class EstablishmentGrain(
         {
             this.DeactivateOnIdle();
         }
-        // Membership lists are for operators; others see the public directory entry.
-        return Task.FromResult(caller.IsOperator || profile is null ? profile : profile with { Members = [] });
+        // Membership lists are for directory admin operators; others see the public directory entry.
+        return Task.FromResult(AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).Allowed || profile is null ? profile : profile with { Members = [], Admins = [] });
     }
 
     Task<bool> IEstablishmentGrain.IsMemberAsync(string rpps)
@@ -69,7 +69,7 @@ public sealed class EstablishmentGrain(
         return Task.FromResult(profile.Members.Contains(rpps, StringComparer.Ordinal));
     }
 
-    async Task<EstablishmentProfile> IEstablishmentGrain.SetMemberAsync(Caller caller, string rpps, bool member)
+    async Task<EstablishmentProfile> IEstablishmentGrain.SetMemberAsync(Caller caller, string rpps, bool member, bool admin)
     {
         RequireOperator(caller, "change establishment members");
         if (Domain.Identifiers.Rpps.Validate(rpps) is { } rule)
@@ -77,21 +77,50 @@ public sealed class EstablishmentGrain(
             throw new ValidationFailedException("rpps", rule);
         }
         var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
-        var members = profile.Members.Where(m => m != rpps).ToList();
-        if (member)
-        {
-            members.Add(rpps);
-        }
-        state.State.Profile = profile with { Members = members, UpdatedAt = clock.GetUtcNow() };
+        // The professional's record first: it is what callers are built from (and it refuses unknown professionals).
+        await GrainFactory.GetGrain<Professionals.IProfessionalGrain>(GrainNames.Keys.Professional(rpps)).SetMembershipAsync(caller, FinessNumber, member, member && admin);
+        state.State.Profile = WithMember(profile, rpps, member, member && admin);
         await state.WriteStateAsync();
         return state.State.Profile;
     }
 
+    Task<bool> IEstablishmentGrain.IsAdminAsync(string rpps) =>
+        Task.FromResult(state.State.Profile is { } profile && profile.Admins.Contains(rpps, StringComparer.Ordinal));
+
+    async Task IEstablishmentGrain.AddStaffAsync(Caller caller, string coffreId)
+    {
+        var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
+        var allowed = AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).Allowed
+            || (caller is { Kind: CallerKind.Professional, Rpps: { } admin } && caller.EstablishmentFiness == FinessNumber
+                && AccessEvaluator.ProfessionalStanding(caller) is null && profile.Admins.Contains(admin, StringComparer.Ordinal));
+        if (!allowed || !CoffreProfessionalId.IsValid(coffreId))
+        {
+            throw new AccessDeniedException("only an admin member acting for this establishment, or a directory admin operator, registers its staff");
+        }
+        state.State.Profile = WithMember(profile, coffreId, member: true, admin: false);
+        await state.WriteStateAsync();
+    }
+
+    private EstablishmentProfile WithMember(EstablishmentProfile profile, string rpps, bool member, bool admin)
+    {
+        var members = profile.Members.Where(m => m != rpps).ToList();
+        var admins = profile.Admins.Where(m => m != rpps).ToList();
+        if (member)
+        {
+            members.Add(rpps);
+            if (admin)
+            {
+                admins.Add(rpps);
+            }
+        }
+        return profile with { Members = members, Admins = admins, UpdatedAt = clock.GetUtcNow() };
+    }
+
     private static void RequireOperator(Caller caller, string what)
     {
-        if (!caller.IsOperator)
+        if (AccessEvaluator.DecideOperator(caller, OperatorAction.Directory) is { Allowed: false } denied)
         {
-            throw new AccessDeniedException($"only an operator may {what}");
+            throw new AccessDeniedException(caller.IsOperator ? denied.Explanation : $"only a directory admin operator may {what}", denied.Reason);
         }
     }
 }

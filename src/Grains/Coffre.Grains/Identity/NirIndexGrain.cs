@@ -17,6 +17,7 @@ public sealed class NirIndexGrain(
         {
             throw new AccessDeniedException("only operators and professionals look people up by NIR");
         }
+        (caller.IsOperator ? AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport) : AccessEvaluator.ProfessionalStanding(caller))?.OrThrow();
         if (state.State.VaultId is null)
         {
             // No vault for this NIR: nothing to keep in memory.

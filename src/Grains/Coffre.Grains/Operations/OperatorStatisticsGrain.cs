@@ -8,14 +8,7 @@ public sealed class OperatorStatisticsGrain(ILocalSiloDetails silo) : Grain, IOp
 {
     async Task<OperatorStatistics> IOperatorStatisticsGrain.GetAsync(Caller caller)
     {
-        if (caller.Kind == CallerKind.Anonymous)
-        {
-            throw new AccessDeniedException("sign in first", DenialReason.NotAuthenticated);
-        }
-        if (!caller.IsOperator)
-        {
-            throw new AccessDeniedException("only operators read service statistics");
-        }
+        AccessEvaluator.DecideOperator(caller, OperatorAction.Statistics).OrThrow();
         var statistics = await GrainFactory.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
         var active = statistics
             .GroupBy(s => s.GrainType, StringComparer.Ordinal)

@@ -1,25 +1,75 @@
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Access;
+using Coffre.Grains.Establishments;
 
 namespace Coffre.Grains.Professionals;
 
+/// <summary>
+/// A professional's directory record: profession, sector, status (active or suspended, by whom, when), memberships
+/// and the history of changes. The API asks it once per request of this professional (<see cref="IProfessionalGrain.GetDirectoryEntryAsync"/>,
+/// served from memory), so a suspension applies to the very next request, on every vault, without telling any vault.
+/// </summary>
 [GrainType("professional")]
 public sealed class ProfessionalGrain(
     [PersistentState(GrainNames.States.Professional, GrainNames.Storage)] IPersistentState<ProfessionalState> state,
     TimeProvider clock) : Grain, IProfessionalGrain
 {
+    private const int MaxHistory = 200;
+
+    /// <summary>The answer to <see cref="IProfessionalGrain.GetDirectoryEntryAsync"/>, built once per change.</summary>
+    private DirectoryEntry? entry;
+
     private string Rpps => this.GetPrimaryKeyString()["rpps-".Length..];
 
     async Task<ProfessionalProfile> IProfessionalGrain.RegisterAsync(Caller caller, RegisterProfessional command)
     {
-        if (!caller.IsOperator)
-        {
-            throw new AccessDeniedException("only an operator may register professionals");
-        }
+        AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
         if (Domain.Identifiers.Rpps.Validate(Rpps) is { } rule)
         {
             throw new ValidationFailedException("rpps", rule);
         }
+        return await SaveAsync(caller, command, registeredBy: caller.Subject, membership: null);
+    }
+
+    async Task<ProfessionalProfile> IProfessionalGrain.RegisterStaffAsync(Caller caller, string finess, RegisterProfessional command)
+    {
+        if (!caller.IsOperator)
+        {
+            // An admin member acting for this establishment (the API verified the membership against the directory).
+            AccessEvaluator.ProfessionalStanding(caller)?.OrThrow();
+            if (caller.Kind != CallerKind.Professional || caller.EstablishmentFiness != finess || caller.Rpps is not { } admin
+                || !await GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).IsAdminAsync(admin))
+            {
+                throw new AccessDeniedException("only an admin member acting for this establishment, or a directory admin operator, registers its staff");
+            }
+        }
+        else
+        {
+            AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
+            if (await GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).GetAsync(caller) is null)
+            {
+                throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
+            }
+        }
+        if (!CoffreProfessionalId.IsValid(Rpps))
+        {
+            throw new ValidationFailedException("rpps", "staff registered by an establishment get a Coffre identifier (99…)");
+        }
+        if (state.State.Profile is not null)
+        {
+            throw new ValidationFailedException("rpps", "is already taken", "CONFLICT");
+        }
+        if (Finess.Validate(finess) is { } finessRule)
+        {
+            throw new ValidationFailedException("finess", finessRule);
+        }
+        var profile = await SaveAsync(caller, command, registeredBy: caller.IsOperator ? caller.Subject : "establishment:" + finess, membership: new Membership(finess, Admin: false));
+        await GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).AddStaffAsync(caller, Rpps);
+        return profile;
+    }
+
+    private async Task<ProfessionalProfile> SaveAsync(Caller caller, RegisterProfessional command, string registeredBy, Membership? membership)
+    {
         if (string.IsNullOrWhiteSpace(command.DisplayName) || command.DisplayName.Length > 200)
         {
             throw new ValidationFailedException("displayName", "must be 1 to 200 characters");
@@ -34,11 +84,83 @@ public sealed class ProfessionalGrain(
         }
         var now = clock.GetUtcNow();
         var previous = state.State.Profile;
-        state.State.Profile = new ProfessionalProfile(
+        var profile = new ProfessionalProfile(
             Rpps, command.DisplayName.Trim(), command.ProfessionCode.Trim(), command.Sector,
             previous?.RegisteredAt ?? now, now, (previous?.Revision ?? 0) + 1);
+        profile = previous is null
+            ? profile with { RegisteredBy = registeredBy, Memberships = membership is null ? [] : [membership] }
+            : profile with
+            {
+                Status = previous.Status, SuspendedBy = previous.SuspendedBy, SuspendedAt = previous.SuspendedAt,
+                SuspensionReason = previous.SuspensionReason, Memberships = previous.Memberships, RegisteredBy = previous.RegisteredBy,
+                History = previous.History,
+            };
+        state.State.Profile = WithEvent(profile, previous is null ? "registered" : "updated", caller, now,
+            membership is null ? $"profession {profile.ProfessionCode}" : $"profession {profile.ProfessionCode}, staff of {membership.Finess}");
         await state.WriteStateAsync();
         return state.State.Profile;
+    }
+
+    Task<DirectoryEntry?> IProfessionalGrain.GetDirectoryEntryAsync()
+    {
+        if (state.State.Profile is not { } p)
+        {
+            // Unknown identifier: keep nothing in memory for it.
+            this.DeactivateOnIdle();
+            return Task.FromResult<DirectoryEntry?>(null);
+        }
+        return Task.FromResult<DirectoryEntry?>(entry ??= new DirectoryEntry(p.ProfessionCode, p.Sector, p.Status, p.Memberships));
+    }
+
+    async Task<ProfessionalProfile> IProfessionalGrain.SuspendAsync(Caller caller, string reason)
+    {
+        AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 500)
+        {
+            throw new ValidationFailedException("reason", "must be 1 to 500 characters");
+        }
+        if (Domain.Text.TextRules.Validate(reason) is { } textRule)
+        {
+            throw new ValidationFailedException("reason", textRule);
+        }
+        var profile = Registered();
+        var now = clock.GetUtcNow();
+        state.State.Profile = WithEvent(profile with
+        {
+            Status = ProfessionalStatus.Suspended, SuspendedBy = caller.Subject, SuspendedAt = now, SuspensionReason = reason.Trim(),
+            UpdatedAt = now, Revision = profile.Revision + 1,
+        }, "suspended", caller, now, reason.Trim());
+        await state.WriteStateAsync();
+        return state.State.Profile;
+    }
+
+    async Task<ProfessionalProfile> IProfessionalGrain.ReinstateAsync(Caller caller)
+    {
+        AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
+        var profile = Registered();
+        var now = clock.GetUtcNow();
+        state.State.Profile = WithEvent(profile with
+        {
+            Status = ProfessionalStatus.Active, SuspendedBy = null, SuspendedAt = null, SuspensionReason = null,
+            UpdatedAt = now, Revision = profile.Revision + 1,
+        }, "reinstated", caller, now, null);
+        await state.WriteStateAsync();
+        return state.State.Profile;
+    }
+
+    async Task IProfessionalGrain.SetMembershipAsync(Caller caller, string finess, bool member, bool admin)
+    {
+        AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
+        var profile = Registered();
+        var memberships = profile.Memberships.Where(m => m.Finess != finess).ToList();
+        if (member)
+        {
+            memberships.Add(new Membership(finess, admin));
+        }
+        var now = clock.GetUtcNow();
+        state.State.Profile = WithEvent(profile with { Memberships = memberships, UpdatedAt = now, Revision = profile.Revision + 1 },
+            member ? (admin ? "member-admin" : "member") : "member-removed", caller, now, finess);
+        await state.WriteStateAsync();
     }
 
     Task<PublicProfessional?> IProfessionalGrain.GetPublicAsync() =>
@@ -46,15 +168,33 @@ public sealed class ProfessionalGrain(
 
     Task<ProfessionalProfile?> IProfessionalGrain.GetAsync(Caller caller)
     {
-        if (!caller.IsOperator && !(caller.Kind == CallerKind.Professional && caller.Rpps == Rpps))
+        if (caller.IsOperator)
         {
-            throw new AccessDeniedException("only an operator or the professional may read this record");
+            AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
+        }
+        else if (!(caller.Kind == CallerKind.Professional && caller.Rpps == Rpps))
+        {
+            throw new AccessDeniedException("only a directory admin operator or the professional may read this record");
         }
         if (state.State.Profile is null)
         {
             this.DeactivateOnIdle();
         }
         return Task.FromResult(state.State.Profile);
+    }
+
+    private ProfessionalProfile Registered() =>
+        state.State.Profile ?? throw new ValidationFailedException("rpps", "names no registered professional", "NOT_FOUND");
+
+    private ProfessionalProfile WithEvent(ProfessionalProfile profile, string action, Caller caller, DateTimeOffset at, string? detail)
+    {
+        entry = null;
+        var history = profile.History.Count >= MaxHistory ? profile.History.Skip(profile.History.Count - MaxHistory + 1) : profile.History;
+        return profile with
+        {
+            History = [.. history, new DirectoryEvent(action, caller.Kind == CallerKind.Professional ? caller.Rpps ?? caller.Subject : caller.Subject,
+                caller.IsOperator ? OperatorRoleNames.Format(caller.OperatorRoles) : null, at, detail)],
+        };
     }
 }
 

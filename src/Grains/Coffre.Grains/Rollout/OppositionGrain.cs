@@ -28,6 +28,7 @@ public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, Ti
         OppositionChannel channel;
         if (caller.IsOperator)
         {
+            AccessEvaluator.DecideOperator(caller, OperatorAction.Opposition).OrThrow();
             channel = OppositionChannel.Operator;
         }
         else

@@ -593,7 +593,7 @@ public sealed class VaultGrain(
         _ = Access;
         await RateLimitAsync(caller, "audit.verify");
         var decision = caller.IsOperator
-            ? AccessDecision.Allow(LegalBasis.Operator, "operators verify audit chains")
+            ? AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport)
             : evaluator.Decide(Access, caller, VaultAction.ReadHistory, null, now);
         await AuditAsync(caller, "audit.verify", "vault", decision, now);
         decision.OrThrow();
@@ -632,7 +632,7 @@ public sealed class VaultGrain(
         }
         await RateLimitAsync(caller, operation);
         var decision = caller.IsOperator
-            ? AccessDecision.Allow(LegalBasis.Operator, rule)
+            ? AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport)
             : AccessDecision.Deny(DenialReason.NotPermitted, rule);
         await AuditAsync(caller, operation, target, decision, Now);
         decision.OrThrow();
@@ -662,7 +662,7 @@ public sealed class VaultGrain(
     {
         var now = Now;
         await AppendAllAsync(_denials.TakeClosed(now));
-        var actor = new AuditEvent(VaultId, now, caller.Kind, AuditEvents.ActorId(caller), caller.ProfessionCode,
+        var actor = new AuditEvent(VaultId, now, caller.Kind, AuditEvents.ActorId(caller), AuditEvents.ActorRole(caller),
             AuditEvents.ActionOf(operation), operation, "vault", false, LegalBasis.None, DenialReason.RateLimited);
         if (!_denials.IsLimited(DenialLimiter.ActorKey(actor), now))
         {
