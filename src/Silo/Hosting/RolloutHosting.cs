@@ -13,7 +13,7 @@ using Npgsql;
 
 namespace Coffre.Silo.Hosting;
 
-/// <summary>The national rollout: code keys, activation, the registry behind imported vaults, and locating a person's vault.</summary>
+/// <summary>The national rollout: code keys, activation, and the registry behind imported vaults (read by grains only).</summary>
 public static class RolloutHosting
 {
     public const string CodeKeysSection = "Coffre:Activation:CodeKeys";
@@ -31,7 +31,6 @@ public static class RolloutHosting
             services.AddSingleton(DeliveryCipherFrom(configuration, options));
         }
         services.AddSingleton<IPatientTokenIssuer, PatientTokenIssuer>();
-        services.AddSingleton<IVaultLocator, VaultLocator>();
         if (options.Role == CoffreRole.Embedded)
         {
             services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
@@ -80,25 +79,4 @@ public static class RolloutHosting
     /// <summary>Keys that encrypt codes inside activation emails (<c>Coffre:Activation:DeliveryKeys:1</c>, …, base64, 32 bytes).</summary>
     public static DeliveryCodeCipher DeliveryCipherFrom(IConfiguration configuration, CoffreOptions options) =>
         new(KeysFrom(configuration, options, DeliveryKeysSection, "dev-delivery-key"), CurrentKey(configuration, options, DeliveryKeysSection, CurrentDeliveryKeySetting, "dev-delivery-key"));
-
-    /// <summary>A person's vault: the one a referent opened (NIR index), else the imported one (registry).</summary>
-    private sealed class VaultLocator(IGrainFactory grains, NirHasher hasher, IVaultRegistry registry) : IVaultLocator
-    {
-        private static readonly Caller System = Caller.Operator("system:sign-in");
-
-        public async Task<string?> FindAsync(string nir, CancellationToken cancellationToken = default)
-        {
-            if (!Nir.IsValid(nir))
-            {
-                return null;
-            }
-            var hash = hasher.HashHex(nir);
-            if (await grains.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hash)).FindAsync(System) is { } indexed)
-            {
-                return indexed;
-            }
-            var imported = RegistryVaultIds.For(Convert.FromHexString(hash));
-            return await registry.FindByVaultIdAsync(imported, cancellationToken) is { Opposed: false } ? imported : null;
-        }
-    }
 }
