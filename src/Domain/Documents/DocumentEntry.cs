@@ -28,6 +28,10 @@ public sealed record DocumentEntry
     [Id(17)] public bool RepresentativesVisibilityLifted { get; init; }
     [Id(18)] public DateTimeOffset UpdatedAt { get; init; }
     [Id(19)] public string? ReplacedBy { get; init; }
+    /// <summary>Provenance of a document moved by a merge: the vault it was deposited in, and its id there.</summary>
+    [Id(20)] public string? MergedFromVaultId { get; init; }
+    [Id(21)] public string? MergedFromDocumentId { get; init; }
+    [Id(22)] public DateTimeOffset? MergedAt { get; init; }
 
     public DocumentFacts Facts() => new(Id, ClassCode, TypeCode, Visibility, Private, Author, DeletedAt is not null);
 }

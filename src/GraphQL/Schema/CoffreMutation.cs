@@ -28,31 +28,64 @@ public sealed class CoffreMutation : ObjectGraphType
         Name = "Mutation";
 
         Mutation<OpenVaultInputType, OpenVaultInput, OpenVaultPayloadType>("openVault",
-            "Opens a vault for a person: operators, or a social/médico-social referent with the person's recorded consent.",
+            "Opens a vault for a person: operators, or a social/médico-social referent with the person's recorded consent. " +
+            "With a NIR, one grain call to the person's identity grain: CONFLICT when the person already has a vault; " +
+            "the person's registry vault (national import) when the registry knows them; else a new vault.",
             async (ctx, caller, input) =>
             {
-                var vaultId = Ids.NewVaultId();
-                INirIndexGrain? index = null;
-                if (input.Nir is { } nir)
-                {
-                    var hasher = ctx.RequestServices!.GetRequiredService<NirHasher>();
-                    index = ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hasher.HashHex(nir)));
-                    if (await index.FindAsync(caller) is not null)
-                    {
-                        throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", "CONFLICT");
-                    }
-                }
                 var identity = new Domain.Documents.IdentityTraits(input.Identity.FamilyName.Trim(), input.Identity.GivenNames.Trim(),
                     input.Identity.BirthDate, input.Identity.Sex, input.Nir is null ? null : Nir.Mask(input.Nir), input.Identity.UsualName);
-                // The vault decides first (authorisation, identity rules); only an opened vault binds the NIR.
-                var view = await ctx.Vault(vaultId).OpenAsync(caller, new OpenVault(identity, ToConsent(input.Consent), input.IsMinor ?? false));
-                if (index is not null && await index.ClaimAsync(caller, vaultId) != vaultId)
-                {
-                    await ctx.Vault(vaultId).CloseAsync(Caller.Operator("system:duplicate-nir"));
-                    throw new ValidationFailedException("nir", "already has a vault (opened at the same moment): ask its owner or a referent for access", "CONFLICT");
-                }
-                return (view, vaultId);
+                var command = new OpenVault(identity, ToConsent(input.Consent), input.IsMinor ?? false);
+                var view = input.Nir is { } nir
+                    ? await Identity(ctx, nir).OpenAsync(caller, command)
+                    : await ctx.Vault(Ids.NewVaultId()).OpenAsync(caller, command);
+                return (view, view.VaultId);
             });
+
+        Mutation<AttachNirInputType, AttachNirInput, AttachNirPayloadType>("attachNir",
+            "Adds the person's NIR to a vault opened without one (operators and the vault's active referents). Nothing is merged " +
+            "silently: when the NIR already has a vault the answer is CONFLICT (field nir), and an operator merges the two with mergeVaults.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                return (await Identity(ctx, input.Nir).AttachAsync(caller, vaultId, Nir.Mask(input.Nir)), vaultId);
+            });
+
+        Mutation<MergeVaultsInputType, MergeVaultsInput, MergeVaultsPayloadType>("mergeVaults",
+            "Operators: merges a vault opened without a NIR (source) into the person's vault (target). The documents' index entries move " +
+            "with their provenance, the source's active referents follow, the source closes as merged into the target; both audit " +
+            "chains record it and the person is notified on both. Re-running a merge that stopped half-way completes it.",
+            async (ctx, caller, input) =>
+            {
+                var source = GlobalId.VaultId(input.SourceVaultId) ?? throw new ValidationFailedException("sourceVaultId", "is not a vault id");
+                var target = GlobalId.VaultId(input.TargetVaultId) ?? throw new ValidationFailedException("targetVaultId", "is not a vault id");
+                return (await ctx.Grains().GetGrain<IVaultMergeGrain>(0).MergeAsync(caller, source, target, input.Reason), target);
+            });
+
+        VaultMutation<IssueHandOverInputType, IssueHandOverInput, IssueHandOverPayloadType>("issueHandOver",
+            "A printed hand-over sheet (the vault's id and a single-use code) for a person without a code, a phone or a NIR, or who lost " +
+            "their passphrase: operators and the vault's active referents. Audited and shown to the person; a new sheet replaces the previous one.",
+            async (vault, caller, _) => await vault.IssueHandOverAsync(caller));
+
+        Mutation<ActivateWithHandOverInputType, ActivateWithHandOverInput, ActivateWithHandOverPayloadType>("activateWithHandOver",
+            "The person activates their vault with a hand-over sheet (vault id + code), their birth date, and chooses a passphrase; returns a " +
+            "session. Every failure gets the same answer (HAND_OVER_REFUSED); a sheet locks after a few wrong codes; rate limited like activation.",
+            async (ctx, _, input) =>
+            {
+                var vaultId = GlobalId.VaultId(input.VaultId?.Trim() ?? "");
+                RequireAttemptAllowedFor(ctx, "vault:" + (vaultId ?? "invalid"));
+                if (Passphrases.Validate(input.Passphrase) is { } rule)
+                {
+                    throw new ValidationFailedException("passphrase", rule);
+                }
+                RequirePassphraseWork(ctx);
+                if (vaultId is null || !await ctx.Vault(vaultId).ActivateWithHandOverAsync(input.Code, input.BirthDate, input.Passphrase))
+                {
+                    throw new ValidationFailedException("code", "with this vault and birth date does not match a valid hand-over sheet", "HAND_OVER_REFUSED");
+                }
+                var token = ctx.RequestServices!.GetRequiredService<IPatientTokenIssuer>().IssueFor(vaultId, TimeSpan.FromHours(8));
+                return (new PatientSession(vaultId, token), vaultId);
+            }, allowAnonymous: true);
 
         VaultMutation<VaultRefInputType, VaultRefInput, CloseVaultPayloadType>("closeVault", "Closes a vault (operators).",
             async (vault, caller, _) => await vault.CloseAsync(caller));
@@ -165,21 +198,38 @@ public sealed class CoffreMutation : ObjectGraphType
             });
 
         Mutation<SignInInputType, SignInInput, SignInPayloadType>("signIn",
-            "Signs a person in with their NIR, birth date and passphrase. Every failure gets the same answer (SIGN_IN_REFUSED).",
+            "Signs a person in with their NIR (or, for a person without one, the vault id of their hand-over sheet), birth date and " +
+            "passphrase. Every failure gets the same answer (SIGN_IN_REFUSED).",
             async (ctx, _, input) =>
             {
-                RequireAttemptAllowed(ctx, input.Nir);
-                RequirePassphraseWork(ctx);
-                var refused = new ValidationFailedException("passphrase", "with this NIR and birth date does not open a vault", "SIGN_IN_REFUSED");
-                var vaultId = await ctx.RequestServices!.GetRequiredService<IVaultLocator>().FindAsync(input.Nir);
-                if (vaultId is null)
+                if ((input.Nir is null) == (input.VaultId is null))
                 {
-                    Passphrases.Verify(input.Passphrase, Passphrases.Dummy);
-                    throw refused;
+                    throw new ValidationFailedException("nir", "give exactly one of nir or vaultId");
                 }
-                // One grain call: the birth date is checked against the vault's identity first, and only a wrong
-                // passphrase after a right birth date counts toward the lockout (always exactly one PBKDF2 verify).
-                if (!await ctx.Vault(vaultId).SignInAsync(input.BirthDate, input.Passphrase))
+                var vaultRef = input.VaultId is null ? null : GlobalId.VaultId(input.VaultId.Trim()) ?? "invalid";
+                if (input.Nir is not null)
+                {
+                    RequireAttemptAllowed(ctx, input.Nir);
+                }
+                else
+                {
+                    RequireAttemptAllowedFor(ctx, "vault:" + vaultRef);
+                }
+                RequirePassphraseWork(ctx);
+                var refused = new ValidationFailedException("passphrase", "with this NIR or vault and birth date does not open a vault", "SIGN_IN_REFUSED");
+                // One grain call: by NIR the person's identity grain resolves their vault and the vault checks the birth date
+                // first (only a wrong passphrase after a right birth date counts toward the lockout); by vault id the vault
+                // itself. Always exactly one PBKDF2 verification.
+                string? vaultId;
+                if (input.Nir is not null)
+                {
+                    vaultId = Nir.IsValid(input.Nir) ? await Identity(ctx, input.Nir).SignInAsync(input.BirthDate, input.Passphrase) : Dummy(input.Passphrase);
+                }
+                else
+                {
+                    vaultId = vaultRef is not "invalid" && await ctx.Vault(vaultRef!).SignInAsync(input.BirthDate, input.Passphrase) ? vaultRef : Dummy(input.Passphrase);
+                }
+                if (vaultId is null)
                 {
                     throw refused;
                 }
@@ -309,10 +359,16 @@ public sealed class CoffreMutation : ObjectGraphType
     private static void RequireAttemptAllowed(IResolveFieldContext ctx, string? nir)
     {
         var services = ctx.RequestServices!;
+        RequireAttemptAllowedFor(ctx, nir is not null && Nir.IsValid(nir) ? services.GetRequiredService<NirHasher>().HashHex(nir) : "invalid-nir");
+    }
+
+    /// <summary>The same, for a person named by another key (a vault id from a hand-over sheet: <c>vault:v-…</c>).</summary>
+    private static void RequireAttemptAllowedFor(IResolveFieldContext ctx, string person)
+    {
+        var services = ctx.RequestServices!;
         var http = services.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>().HttpContext;
         var client = ActivationRateLimiter.ClientKey(http?.Connection.RemoteIpAddress);
         var limiter = services.GetRequiredService<ActivationRateLimiter>();
-        var person = nir is not null && Nir.IsValid(nir) ? services.GetRequiredService<NirHasher>().HashHex(nir) : "invalid-nir";
         if (!limiter.TryAcquire(client) || !limiter.TryAcquireForPerson(person))
         {
             throw new ExecutionError("too many attempts: wait a minute and retry") { Code = "RATE_LIMITED" };
@@ -326,6 +382,17 @@ public sealed class CoffreMutation : ObjectGraphType
         {
             throw new ExecutionError("one sign-in or passphrase change per request") { Code = "RATE_LIMITED" };
         }
+    }
+
+    /// <summary>The person's identity grain, keyed by the NIR's keyed hash (the NIR never leaves the API process).</summary>
+    private static INirIndexGrain Identity(IResolveFieldContext ctx, string nir) =>
+        ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(ctx.RequestServices!.GetRequiredService<NirHasher>().HashHex(nir)));
+
+    /// <summary>A refused sign-in that never reached a vault still costs one PBKDF2 verification.</summary>
+    private static string? Dummy(string passphrase)
+    {
+        Passphrases.Verify(passphrase, Passphrases.Dummy);
+        return null;
     }
 
     private static string VaultIdOf(string id) =>

@@ -4,7 +4,7 @@ namespace Coffre.GraphQL.Types;
 
 public sealed record ActivateVaultInput(string Code, string Nir, DateOnly BirthDate, string VitaleSerial);
 public sealed record SetPassphraseInput(string VaultId, string Passphrase) : IVaultInput;
-public sealed record SignInInput(string Nir, DateOnly BirthDate, string Passphrase);
+public sealed record SignInInput(string? Nir, string? VaultId, DateOnly BirthDate, string Passphrase);
 public sealed record RecordOppositionInput(string Nir, DateOnly? BirthDate, string? VitaleSerial);
 
 /// <summary>A person's session after activation or sign-in.</summary>
@@ -38,7 +38,9 @@ public sealed class SignInInputType : InputObjectGraphType<SignInInput>
     public SignInInputType()
     {
         Name = "SignInInput";
-        Field(x => x.Nir);
+        Description = "Exactly one of nir or vaultId (a person without a NIR signs in with the vault id of their hand-over sheet).";
+        Field(x => x.Nir, nullable: true);
+        Field(x => x.VaultId, nullable: true).Description("The vault id printed on the hand-over sheet (v-…).");
         Field<NonNullGraphType<DateOnlyGraphType>>("birthDate");
         Field(x => x.Passphrase);
     }

@@ -36,6 +36,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
         Field(v => v.UsedBytes);
         Field(v => v.DocumentCount).Description("Documents in the vault (all of them, including those the caller may not see).");
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(ctx => ctx.Source.CreatedAt);
+        Field(v => v.MergedInto, nullable: true).Description("Set when an operator merged this vault into the person's other vault (it is then closed).");
         Field<NonNullGraphType<LegalBasisType>>("basis").Description("On what ground you see this vault.").Resolve(ctx => ctx.Source.Basis);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<VaultActionType>>>>("capabilities")
             .Description("What you may do here: use it to show or hide buttons.").Resolve(ctx => ctx.Source.Capabilities);
@@ -128,6 +129,8 @@ public sealed class DocumentType : ObjectGraphType<DocumentEntry>
         Field<NonNullGraphType<VisibilityType>>("visibility").Resolve(ctx => ctx.Source.Visibility);
         Field(d => d.Private).Description("Private items are never shown to professionals.");
         Field(d => d.Replaces, nullable: true);
+        Field(d => d.MergedFromVaultId, nullable: true).Description("Provenance of a document moved by a merge: the vault it was deposited in.");
+        Field(d => d.MergedFromDocumentId, nullable: true).Description("Its id in that vault.");
         Field(d => d.Version);
         Field<NonNullGraphType<StringGraphType>>("downloadPath")
             .Description("GET it with the same bearer token to stream the content (SHA-256 verified).")

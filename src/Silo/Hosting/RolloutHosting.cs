@@ -13,7 +13,7 @@ using Npgsql;
 
 namespace Coffre.Silo.Hosting;
 
-/// <summary>The national rollout: code keys, activation, the registry behind imported vaults, and locating a person's vault.</summary>
+/// <summary>The national rollout: code keys, activation, and the registry behind imported vaults (read by grains only).</summary>
 public static class RolloutHosting
 {
     public const string CodeKeysSection = "Coffre:Activation:CodeKeys";
@@ -31,7 +31,6 @@ public static class RolloutHosting
             services.AddSingleton(DeliveryCipherFrom(configuration, options));
         }
         services.AddSingleton<IPatientTokenIssuer, PatientTokenIssuer>();
-        services.AddSingleton<IVaultLocator, VaultLocator>();
         if (options.Role == CoffreRole.Embedded)
         {
             services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
@@ -81,28 +80,7 @@ public static class RolloutHosting
     public static DeliveryCodeCipher DeliveryCipherFrom(IConfiguration configuration, CoffreOptions options) =>
         new(KeysFrom(configuration, options, DeliveryKeysSection, "dev-delivery-key"), CurrentKey(configuration, options, DeliveryKeysSection, CurrentDeliveryKeySetting, "dev-delivery-key"));
 
-    /// <summary>A person's vault: the one a referent opened (NIR index), else the imported one (registry).</summary>
     /// <summary>Settings of the PostgreSQL rollout store (section <c>Coffre:Rollout:Postgres</c>), e.g. <c>BulkStatementTimeout</c>.</summary>
     public static PostgresRolloutStoreOptions PostgresStoreOptions(IConfiguration configuration) =>
         configuration.GetSection("Coffre:Rollout:Postgres").Get<PostgresRolloutStoreOptions>() ?? new PostgresRolloutStoreOptions();
-
-    private sealed class VaultLocator(IGrainFactory grains, NirHasher hasher, IVaultRegistry registry) : IVaultLocator
-    {
-        private static readonly Caller System = Caller.Operator("system:sign-in");
-
-        public async Task<string?> FindAsync(string nir, CancellationToken cancellationToken = default)
-        {
-            if (!Nir.IsValid(nir))
-            {
-                return null;
-            }
-            var hash = hasher.HashHex(nir);
-            if (await grains.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hash)).FindAsync(System) is { } indexed)
-            {
-                return indexed;
-            }
-            var imported = RegistryVaultIds.For(Convert.FromHexString(hash));
-            return await registry.FindByVaultIdAsync(imported, cancellationToken) is { Opposed: false } ? imported : null;
-        }
-    }
 }

@@ -115,6 +115,16 @@ internal static class E2e
 
     public static string OperatorToken() => Token("operator", "op-e2e");
 
+    /// <summary>A social worker's token (assistant de service social, profession SOC-AS) with a fresh valid RPPS.</summary>
+    public static (string Token, string Rpps) SocialWorkerToken()
+    {
+        var body = "1" + Random.Shared.NextInt64(0, 999_999_999).ToString("D9", CultureInfo.InvariantCulture);
+        var rpps = body + Luhn.CheckDigit(body);
+        var settings = new AuthSettings { SigningKey = SigningKey };
+        var key = settings.ResolveSigningKey(new CoffreOptions { Role = CoffreRole.Silo })!;
+        return (TokenIssuer.Mint(settings, key, "professional", "sw-" + rpps, rpps, TimeSpan.FromHours(1), "SOC-AS"), rpps);
+    }
+
     public static string NewContainerName() => "t-" + Guid.NewGuid().ToString("N")[..20];
 
     public static string TempDirectory(string label)

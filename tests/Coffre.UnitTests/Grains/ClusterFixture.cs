@@ -15,6 +15,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public InProcessTestCluster Cluster { get; }
 
+    /// <summary>The population registry both silos read (tests import people into it).</summary>
+    public static Coffre.Storage.Rollout.InMemoryRolloutStore Registry { get; } = new(new InMemoryOutbox());
+
+    /// <summary>The NIR hasher of the silos (an all-zero key).</summary>
+    public static Coffre.Domain.Identifiers.NirHasher NirHasher { get; } = new(new byte[32]);
+
     public ClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(2);
@@ -32,7 +38,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
             silo.Services.AddSingleton<IContentStore>(new LocalDiskContentStore(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N"))));
             silo.Services.AddOptions<VaultOptions>();
-            silo.Services.AddSingleton<Coffre.Storage.Rollout.IRolloutStore>(sp => new Coffre.Storage.Rollout.InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
+            // One registry for both silos: a person's identity grain and their vault may live on different silos.
+            silo.Services.AddSingleton<Coffre.Storage.Rollout.IRolloutStore>(Registry);
             silo.Services.AddOptions<Coffre.Grains.Rollout.ActivationOptions>();
             silo.Services.AddSingleton<Coffre.Grains.Rollout.RolloutRegistry>();
             silo.Services.AddSingleton<Coffre.Grains.Rollout.IVaultRegistry>(sp => sp.GetRequiredService<Coffre.Grains.Rollout.RolloutRegistry>());

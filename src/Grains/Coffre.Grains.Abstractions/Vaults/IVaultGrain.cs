@@ -81,4 +81,42 @@ public interface IVaultGrain : IGrainWithStringKey
     /// (15 minutes after 10), so knowing a NIR alone cannot lock anyone out. Always exactly one PBKDF2 verification.
     /// </summary>
     [Alias("sign-in")] Task<bool> SignInAsync(DateOnly birthDate, string passphrase);
+
+    // ---- identity (called by the NIR-index grain and the merge workflow; every call decided and audited here)
+
+    /// <summary>
+    /// Opens a registry (imported) vault for the person: an operator, or a social referent with the person's recorded
+    /// consent, who becomes a referent. The vault keeps the registry's identity and stays pending until the person
+    /// activates it. CONFLICT when the vault is not a registry vault or is closed.
+    /// </summary>
+    [Alias("open-registered")] Task<VaultView> OpenRegisteredAsync(Caller caller, OpenVault command);
+
+    /// <summary>Records the masked NIR on a vault opened without one (operators and active referents). CONFLICT when it has one.</summary>
+    [Alias("attach-nir")] Task<VaultView> AttachNirAsync(Caller caller, string nirMasked);
+
+    // ---- hand-over sheets: a way in for people without a code, a phone or a NIR
+
+    /// <summary>
+    /// Issues a single-use hand-over code (operators and active referents; audited, the person is notified). Only its
+    /// keyed hash is kept; a new sheet replaces the previous one.
+    /// </summary>
+    [Alias("issue-hand-over")] Task<HandOverSheet> IssueHandOverAsync(Caller caller);
+
+    /// <summary>
+    /// The person activates with the sheet's code and their birth date and chooses a passphrase. False for every
+    /// refusal (unknown vault, wrong code or birth date, used, expired or locked sheet). Only a wrong code after a
+    /// right birth date counts toward the sheet's lock.
+    /// </summary>
+    [Alias("activate-hand-over")] Task<bool> ActivateWithHandOverAsync(string code, DateOnly birthDate, string passphrase);
+
+    // ---- merge (operators, through the merge workflow grain)
+
+    /// <summary>The source side of a merge: checks it may be merged into <paramref name="targetVaultId"/>, returns what moves.</summary>
+    [Alias("merge-export")] Task<MergeBundle> ExportForMergeAsync(Caller caller, string targetVaultId);
+
+    /// <summary>The target side: takes the source's documents with provenance (idempotent per source).</summary>
+    [Alias("merge-import")] Task<int> ImportMergeAsync(Caller caller, MergeBundle bundle, string reason);
+
+    /// <summary>Closes the source as merged into the target (idempotent).</summary>
+    [Alias("merge-close")] Task CloseAsMergedAsync(Caller caller, string targetVaultId, string reason);
 }

@@ -30,7 +30,8 @@ public sealed record VaultView(
     [property: Id(6)] DateTimeOffset CreatedAt,
     [property: Id(7)] VaultAccessState? Access,
     [property: Id(8)] IReadOnlyList<VaultAction> Capabilities,
-    [property: Id(9)] LegalBasis Basis);
+    [property: Id(9)] LegalBasis Basis,
+    [property: Id(10)] string? MergedInto = null);
 
 [GenerateSerializer, Immutable, Alias("coffre.document-query")]
 public sealed record DocumentQuery(
@@ -122,3 +123,22 @@ public sealed record VaultNotification(
     [property: Id(2)] string PayloadJson,
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] DateTimeOffset? DeliveredAt);
+
+/// <summary>
+/// A printed hand-over sheet: the vault it opens (id and a short reference to read out), the code in clear (shown once,
+/// never stored: only its keyed hash) and its expiry.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.hand-over-sheet")]
+public sealed record HandOverSheet(
+    [property: Id(0)] string VaultId,
+    [property: Id(1)] string Reference,
+    [property: Id(2)] string Code,
+    [property: Id(3)] DateTimeOffset IssuedAt,
+    [property: Id(4)] DateTimeOffset ExpiresAt);
+
+/// <summary>What a merge moves from the source vault to the target.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.merge-bundle")]
+public sealed record MergeBundle(
+    [property: Id(0)] string SourceVaultId,
+    [property: Id(1)] IReadOnlyList<DocumentEntry> Documents,
+    [property: Id(2)] IReadOnlyList<Referent> Referents);

@@ -1,13 +1,50 @@
 using Coffre.Domain.Access;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Rollout;
+using Coffre.Grains.Rollout;
+using Coffre.Grains.Vaults;
 
 namespace Coffre.Grains.Identity;
 
+/// <summary>
+/// One person's identity resolution and the serialisation point of every workflow that binds them to a vault (see
+/// <see cref="INirIndexGrain"/>). State: the claimed vault id only. The registry vault is derived from the key (the
+/// NIR's keyed hash) and asked of the registry when nothing is claimed.
+/// </summary>
 [GrainType("nir-index")]
 public sealed class NirIndexGrain(
     [PersistentState(GrainNames.States.NirIndex, GrainNames.Storage)] IPersistentState<NirIndexState> state,
-    HabilitationMatrix matrix) : Grain, INirIndexGrain
+    HabilitationMatrix matrix,
+    IVaultRegistry registry) : Grain, INirIndexGrain
 {
-    Task<string?> INirIndexGrain.FindAsync(Caller caller)
+    private string NirHashHex => this.GetPrimaryKeyString()["nir-".Length..];
+
+    /// <summary>The registry's deterministic vault id for this person (whether or not the registry knows them).</summary>
+    private string RegistryVaultId => RegistryVaultIds.For(Convert.FromHexString(NirHashHex));
+
+    /// <summary>The one resolution: the claimed vault first, else the registry's vault when the person is registered and not opposed.</summary>
+    private async Task<string?> ResolveAsync()
+    {
+        if (state.State.VaultId is { } claimed)
+        {
+            return claimed;
+        }
+        var registryVault = RegistryVaultId;
+        return await registry.FindByVaultIdAsync(registryVault) is { Opposed: false } ? registryVault : null;
+    }
+
+    private async Task ClaimAsync(string vaultId)
+    {
+        if (state.State.VaultId != vaultId)
+        {
+            state.State.VaultId = vaultId;
+            await state.WriteStateAsync();
+        }
+    }
+
+    private IVaultGrain Vault(string vaultId) => GrainFactory.GetGrain<IVaultGrain>(vaultId);
+
+    async Task<string?> INirIndexGrain.FindAsync(Caller caller)
     {
         if (caller.Kind == CallerKind.Anonymous)
         {
@@ -18,25 +55,95 @@ public sealed class NirIndexGrain(
             throw new AccessDeniedException("only operators and professionals look people up by NIR");
         }
         (caller.IsOperator ? AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport) : AccessEvaluator.ProfessionalStanding(caller))?.OrThrow();
-        if (state.State.VaultId is null)
+        var vaultId = await ResolveAsync();
+        if (vaultId is null)
         {
             // No vault for this NIR: nothing to keep in memory.
             this.DeactivateOnIdle();
         }
-        return Task.FromResult(state.State.VaultId);
+        return vaultId;
     }
 
-    async Task<string> INirIndexGrain.ClaimAsync(Caller caller, string vaultId)
+    async Task<VaultView> INirIndexGrain.OpenAsync(Caller caller, OpenVault command)
     {
-        // Only someone who may open a vault may bind a NIR to it: nobody can squat a person's NIR.
-        VaultOpening.Decide(caller, matrix, consentRecorded: true).OrThrow();
-        if (state.State.VaultId is { } existing)
+        // Only someone who may open a vault learns whether the person has one: nobody can probe or squat a NIR.
+        VaultOpening.Decide(caller, matrix, command.Consent is not null).OrThrow();
+        if (state.State.VaultId is not null)
         {
-            return existing;
+            throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", "CONFLICT");
         }
-        state.State.VaultId = vaultId;
-        await state.WriteStateAsync();
+        var registryVault = RegistryVaultId;
+        if (await registry.FindByVaultIdAsync(registryVault) is { Opposed: false })
+        {
+            // The imported person: their registry vault, under the referent's consent; their code later opens the same vault.
+            var opened = await Vault(registryVault).OpenRegisteredAsync(caller, command);
+            await ClaimAsync(registryVault);
+            return opened;
+        }
+        var vaultId = Ids.NewVaultId();
+        var view = await Vault(vaultId).OpenAsync(caller, command);
+        await ClaimAsync(vaultId);
+        return view;
+    }
+
+    async Task<string> INirIndexGrain.ActivatedAsync(Caller system)
+    {
+        RequireSystem(system);
+        var vaultId = state.State.VaultId ?? RegistryVaultId;
+        await Vault(vaultId).ActivateAsync(system);
+        await ClaimAsync(vaultId);
         return vaultId;
+    }
+
+    async Task<string?> INirIndexGrain.SignInAsync(DateOnly birthDate, string passphrase)
+    {
+        if (await ResolveAsync() is not { } vaultId)
+        {
+            Passphrases.Verify(passphrase, Passphrases.Dummy);
+            this.DeactivateOnIdle();
+            return null;
+        }
+        return await Vault(vaultId).SignInAsync(birthDate, passphrase) ? vaultId : null;
+    }
+
+    async Task<VaultView> INirIndexGrain.AttachAsync(Caller caller, string vaultId, string nirMasked)
+    {
+        VaultOpening.Decide(caller, matrix, consentRecorded: true).OrThrow();
+        var existing = await ResolveAsync();
+        if (existing == vaultId)
+        {
+            return await Vault(vaultId).GetAsync(caller);
+        }
+        if (existing is not null)
+        {
+            // Never merged silently: an operator merges the two vaults (mergeVaults), audited on both.
+            throw new ValidationFailedException("nir", "already has a vault: an operator can merge this vault into it (mergeVaults)", "CONFLICT");
+        }
+        var view = await Vault(vaultId).AttachNirAsync(caller, nirMasked);
+        await ClaimAsync(vaultId);
+        return view;
+    }
+
+    async Task<string?> INirIndexGrain.OpposedAsync(Caller system)
+    {
+        RequireSystem(system);
+        if (state.State.VaultId is not { } claimed)
+        {
+            this.DeactivateOnIdle();
+            return null;
+        }
+        await Vault(claimed).CloseAsync(system);
+        state.State.VaultId = null;
+        await state.WriteStateAsync();
+        return claimed;
+    }
+
+    private static void RequireSystem(Caller caller)
+    {
+        if (!caller.IsOperator)
+        {
+            throw new AccessDeniedException("a system step of the rollout");
+        }
     }
 }
 

@@ -3,7 +3,7 @@ using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
-using Coffre.Grains.Vaults;
+using Coffre.Grains.Identity;
 using Coffre.Storage.Audit;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -59,8 +59,10 @@ public sealed class ActivationGrain(
         }
 
         await store.MarkActivatedAsync(nirHash);
-        await GrainFactory.GetGrain<IVaultGrain>(candidate!.VaultId).ActivateAsync(System);
-        return new ActivationResult(ActivationOutcome.Activated, candidate.VaultId);
+        // Through the person's identity grain: serialised with a referent opening their vault, so both end in one vault
+        // (the one a referent opened or attached first, else the registry's).
+        var vaultId = await GrainFactory.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(Convert.ToHexStringLower(nirHash))).ActivatedAsync(System);
+        return new ActivationResult(ActivationOutcome.Activated, vaultId);
     }
 
     /// <summary>The Vitale serial's keyed hash, exactly as the import stored it.</summary>

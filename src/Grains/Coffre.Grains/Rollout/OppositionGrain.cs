@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
+using Coffre.Grains.Identity;
 using Coffre.Grains.Vaults;
 using Coffre.Storage.Rollout;
 using Orleans.Concurrency;
@@ -46,10 +47,13 @@ public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, Ti
             channel = OppositionChannel.Person;
         }
         var result = await store.RecordOppositionAsync(new OppositionRequest(nirHash, channel, caller.IsOperator ? caller.Subject : "person", clock.GetUtcNow()));
-        if (result.WasActivated)
+        // The person's vault closes through their identity grain (a vault a referent opened, or the activated registry
+        // vault), which also forgets the claim: the person no longer has a vault.
+        var closed = await GrainFactory.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(Convert.ToHexStringLower(nirHash))).OpposedAsync(System);
+        if (result.WasActivated && closed != result.VaultId)
         {
             await GrainFactory.GetGrain<IVaultGrain>(result.VaultId).CloseAsync(System);
         }
-        return new OppositionReceipt(result.ReceiptId, result.RecordedAt, result.WasActivated, result.CodesRevoked);
+        return new OppositionReceipt(result.ReceiptId, result.RecordedAt, result.WasActivated || closed is not null, result.CodesRevoked);
     }
 }

@@ -34,9 +34,11 @@ public sealed class VaultGrain(
     IContentStore content,
     IOptions<VaultOptions> options,
     IVaultRegistry registry,
+    Coffre.Domain.Rollout.CodeHasher codeHasher,
     TimeProvider clock) : Grain, IVaultGrain
 {
     private const int MaxFailedSignIns = 10;
+    private static readonly byte[] DummyCodeHash = new byte[Coffre.Domain.Rollout.CodeHasher.HashSize];
     private static readonly TimeSpan SignInLockout = TimeSpan.FromMinutes(15);
 
     private readonly DenialLimiter _denials = new(options.Value.DenialsPerWindow, options.Value.DenialWindow);
@@ -217,6 +219,227 @@ public sealed class VaultGrain(
             ? AccessDecision.Allow(LegalBasis.Owner, "signed in")
             : AccessDecision.Deny(DenialReason.NotAuthenticated, "sign-in refused"), now);
         return ok;
+    }
+
+    // ---------------------------------------------------------------- identity
+
+    async Task<VaultView> IVaultGrain.OpenRegisteredAsync(Caller caller, OpenVault command)
+    {
+        var now = Now;
+        var decision = VaultOpening.Decide(caller, matrix, command.Consent is not null);
+        if (vault.State.Access is null)
+        {
+            // Not a registry vault (or an opposed person's): nothing is recorded.
+            this.DeactivateOnIdle();
+            decision.OrThrow();
+            throw new ValidationFailedException("nir", "names no registered person", "NOT_FOUND");
+        }
+        await RateLimitAsync(caller, "vault.open-registered");
+        await AuditAsync(caller, "vault.open-registered", "vault", decision, now);
+        decision.OrThrow();
+        if (vault.State.CreatedBy != "registry" || Access.Status is VaultStatus.Closed or VaultStatus.Opposed)
+        {
+            throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", "CONFLICT");
+        }
+        if (caller.Kind == CallerKind.Professional)
+        {
+            var consent = ValidateConsent(command.Consent!, caller, now);
+            var referent = new Referent(caller.Rpps!, caller.EstablishmentFiness, consent);
+            vault.State.Access = Access with { Referents = [.. Access.Referents.Where(r => r.Rpps != caller.Rpps), referent] };
+        }
+        // The registry's identity stays (it is what activation and sign-in check); the first change persists the vault.
+        await vault.WriteStateAsync();
+        return View(caller, decision);
+    }
+
+    async Task<VaultView> IVaultGrain.AttachNirAsync(Caller caller, string nirMasked)
+    {
+        var decision = await CheckManagerAsync(caller, "identity.attach-nir");
+        if (vault.State.Identity is not { } identity)
+        {
+            throw new ValidationFailedException("vaultId", "has no identity to attach a NIR to");
+        }
+        if (identity.NirMasked is not null)
+        {
+            throw new ValidationFailedException("nir", "this vault already has a NIR", "CONFLICT");
+        }
+        if (Access.Status is VaultStatus.Closed or VaultStatus.Opposed)
+        {
+            throw new ValidationFailedException("vaultId", "is closed", "CONFLICT");
+        }
+        vault.State.Identity = identity with { NirMasked = nirMasked };
+        await vault.WriteStateAsync();
+        await NotifyAsync("nir-attached", new { by = AuditEvents.ActorId(caller), nirMasked, at = Now });
+        return View(caller, decision);
+    }
+
+    /// <summary>Operators, and the vault's active referents: who may hand a person a way in or attach their NIR.</summary>
+    private async Task<AccessDecision> CheckManagerAsync(Caller caller, string operation)
+    {
+        if (vault.State.Access is null)
+        {
+            throw NoSuchVault();
+        }
+        await RateLimitAsync(caller, operation);
+        var now = Now;
+        var decision = caller.IsOperator
+            ? AccessDecision.Allow(LegalBasis.Operator, "operators act on a person's identity and way in")
+            : caller.Kind == CallerKind.Professional && Access.Referents.Any(r => r.Rpps == caller.Rpps && r.IsActive(now))
+                ? AccessDecision.Allow(LegalBasis.Referent, "an active referent acts on the person's identity and way in")
+                : AccessDecision.Deny(DenialReason.NotPermitted, "only operators and the person's active referents");
+        if (decision.Allowed && Access.Status is VaultStatus.Closed or VaultStatus.Opposed)
+        {
+            decision = AccessDecision.Deny(DenialReason.VaultNotActive, "the vault is closed");
+        }
+        await AuditAsync(caller, operation, "vault", decision, now);
+        decision.OrThrow();
+        return decision;
+    }
+
+    // ---------------------------------------------------------------- hand-over sheets
+
+    async Task<HandOverSheet> IVaultGrain.IssueHandOverAsync(Caller caller)
+    {
+        await CheckManagerAsync(caller, "hand-over.issue");
+        var now = Now;
+        var code = Coffre.Domain.Rollout.ActivationCodes.Generate();
+        var hash = new byte[Coffre.Domain.Rollout.CodeHasher.HashSize];
+        codeHasher.Hash(code, hash);
+        var reference = "HO-" + Ids.NewToken()[..6].ToUpperInvariant();
+        vault.State.HandOver = new HandOverState(reference, codeHasher.CurrentKeyId, hash, now, now + Limits.HandOverValidity,
+            AuditEvents.ActorId(caller), 0, HandOverStatus.Valid);
+        await vault.WriteStateAsync();
+        await NotifyAsync("hand-over-issued", new { by = AuditEvents.ActorId(caller), reference, issuedAt = now, expiresAt = vault.State.HandOver.ExpiresAt });
+        return new HandOverSheet(VaultId, reference, Coffre.Domain.Rollout.ActivationCodes.Display(code), now, vault.State.HandOver.ExpiresAt);
+    }
+
+    async Task<bool> IVaultGrain.ActivateWithHandOverAsync(string code, DateOnly birthDate, string passphrase)
+    {
+        if (Passphrases.Validate(passphrase) is { } rule)
+        {
+            // Checked before anything about the vault: it reveals nothing.
+            throw new ValidationFailedException("passphrase", rule);
+        }
+        var now = Now;
+        var codeValid = Coffre.Domain.Rollout.ActivationCodes.TryNormalise(code, out var canonical);
+        var sheet = vault.State.HandOver;
+        // Always one code HMAC, whatever the case.
+        var codeMatches = codeHasher.Verify(codeValid ? canonical : "00000000000", sheet?.KeyId ?? codeHasher.CurrentKeyId, sheet?.CodeHash ?? DummyCodeHash);
+        if (vault.State.Access is null)
+        {
+            // An id that names no vault: nothing is written, the same answer.
+            this.DeactivateOnIdle();
+            return false;
+        }
+        var birthMatches = vault.State.Identity?.BirthDate == birthDate;
+        var usable = sheet is { Status: HandOverStatus.Valid } && now <= sheet.ExpiresAt + Limits.HandOverClockSkew
+            && Access.Status is VaultStatus.Pending or VaultStatus.Active;
+        var ok = usable && codeValid && codeMatches && birthMatches;
+        if (!ok)
+        {
+            if (sheet is { Status: HandOverStatus.Valid } && birthMatches)
+            {
+                // The person's secret was proven with a wrong (or malformed) code: counts toward the sheet's lock.
+                var attempts = sheet.Attempts + 1;
+                vault.State.HandOver = sheet with { Attempts = attempts, Status = attempts >= Limits.HandOverMaxAttempts ? HandOverStatus.Locked : HandOverStatus.Valid };
+            }
+            await vault.WriteStateAsync();
+            await AuditAsync(Caller.Anonymous, "vault.hand-over-activate", "vault", AccessDecision.Deny(DenialReason.NotAuthenticated, "hand-over refused"), now);
+            return false;
+        }
+        vault.State.HandOver = sheet! with { Status = HandOverStatus.Used };
+        vault.State.PassphraseHash = Passphrases.Hash(passphrase);
+        vault.State.FailedSignIns = 0;
+        vault.State.SignInLockedUntil = null;
+        if (Access.Status == VaultStatus.Pending)
+        {
+            vault.State.Access = Access with { Status = VaultStatus.Active };
+            vault.State.ActivatedAt = now;
+        }
+        await vault.WriteStateAsync();
+        await AuditAsync(Caller.Patient(VaultId), "vault.hand-over-activate", "vault",
+            AccessDecision.Allow(LegalBasis.Owner, $"activated with hand-over sheet {sheet.Reference} and chose a passphrase"), now);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- merge
+
+    async Task<MergeBundle> IVaultGrain.ExportForMergeAsync(Caller caller, string targetVaultId)
+    {
+        await CheckOperatorAsync(caller, "vault.merge-export", $"vault:{targetVaultId}", "operators merge vaults");
+        if (targetVaultId == VaultId || !Ids.IsVaultId(targetVaultId))
+        {
+            throw new ValidationFailedException("targetVaultId", "must be another vault's id (v-…)");
+        }
+        if (vault.State.MergedInto is { } into && into != targetVaultId)
+        {
+            throw new ValidationFailedException("sourceVaultId", "was already merged into another vault", "CONFLICT");
+        }
+        if (vault.State.MergedInto is null && Access.Status is VaultStatus.Closed or VaultStatus.Opposed)
+        {
+            throw new ValidationFailedException("sourceVaultId", "is closed", "CONFLICT");
+        }
+        if (vault.State.Identity?.NirMasked is not null)
+        {
+            throw new ValidationFailedException("sourceVaultId", "has a NIR: only a vault opened without a NIR merges into the person's vault", "CONFLICT");
+        }
+        var now = Now;
+        return new MergeBundle(VaultId,
+            [.. index.State.Documents.Where(d => d.DeletedAt is null)],
+            [.. Access.Referents.Where(r => r.IsActive(now))]);
+    }
+
+    async Task<int> IVaultGrain.ImportMergeAsync(Caller caller, MergeBundle bundle, string reason)
+    {
+        await CheckOperatorAsync(caller, "vault.merge-in", $"vault:{bundle.SourceVaultId}", "operators merge vaults");
+        if (vault.State.MergedFrom.Contains(bundle.SourceVaultId))
+        {
+            return 0;
+        }
+        if (Access.Status is VaultStatus.Closed or VaultStatus.Opposed)
+        {
+            throw new ValidationFailedException("targetVaultId", "is closed", "CONFLICT");
+        }
+        var now = Now;
+        var ids = bundle.Documents.ToDictionary(d => d.Id, d => index.State.Documents.Any(e => e.Id == d.Id) ? $"{d.Id}-m{Ids.NewToken()[..4]}" : d.Id);
+        foreach (var d in bundle.Documents)
+        {
+            index.State.Documents.Add(d with
+            {
+                Id = ids[d.Id],
+                Replaces = d.Replaces is { } r && ids.TryGetValue(r, out var rr) ? rr : d.Replaces,
+                ReplacedBy = d.ReplacedBy is { } b && ids.TryGetValue(b, out var bb) ? bb : d.ReplacedBy,
+                MergedFromVaultId = d.MergedFromVaultId ?? bundle.SourceVaultId,
+                MergedFromDocumentId = d.MergedFromDocumentId ?? d.Id,
+                MergedAt = now,
+            });
+        }
+        await index.WriteStateAsync();
+        var referents = Access.Referents.ToList();
+        foreach (var r in bundle.Referents.Where(r => !referents.Any(t => t.Rpps == r.Rpps && t.IsActive(now))))
+        {
+            referents.Add(r);
+        }
+        vault.State.Access = Access with { Referents = referents };
+        vault.State.UsedBytes += bundle.Documents.Sum(d => d.Size);
+        vault.State.MergedFrom.Add(bundle.SourceVaultId);
+        await vault.WriteStateAsync();
+        await NotifyAsync("vault-merged", new { from = bundle.SourceVaultId, into = VaultId, documents = bundle.Documents.Count, by = AuditEvents.ActorId(caller), reason, at = now });
+        return bundle.Documents.Count;
+    }
+
+    async Task IVaultGrain.CloseAsMergedAsync(Caller caller, string targetVaultId, string reason)
+    {
+        await CheckOperatorAsync(caller, "vault.merge-out", $"vault:{targetVaultId}", "operators merge vaults");
+        if (vault.State.MergedInto == targetVaultId)
+        {
+            return;
+        }
+        vault.State.MergedInto = targetVaultId;
+        vault.State.Access = Access with { Status = VaultStatus.Closed };
+        vault.State.HandOver = vault.State.HandOver is { Status: HandOverStatus.Valid } h ? h with { Status = HandOverStatus.Replaced } : vault.State.HandOver;
+        await vault.WriteStateAsync();
+        await NotifyAsync("vault-merged", new { from = VaultId, into = targetVaultId, by = AuditEvents.ActorId(caller), reason, at = Now });
     }
 
     // ---------------------------------------------------------------- documents
@@ -734,7 +957,7 @@ public sealed class VaultGrain(
             : evaluator.Decide(access, caller, a, null, now).Allowed).ToList();
         return new VaultView(VaultId, access.Status, decision.Basis == LegalBasis.Operator && caller.IsOperator ? null : vault.State.Identity,
             vault.State.QuotaBytes, vault.State.UsedBytes, index.State.Documents.Count(d => d.DeletedAt is null && d.ReplacedBy is null),
-            vault.State.CreatedAt, manages ? access : null, capabilities, decision.Basis);
+            vault.State.CreatedAt, manages ? access : null, capabilities, decision.Basis, vault.State.MergedInto);
     }
 
     private string NewDocumentId() => $"d-{index.State.NextNumber:D6}-{Ids.NewToken()[..8]}";

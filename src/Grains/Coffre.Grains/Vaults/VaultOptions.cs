@@ -26,4 +26,13 @@ public sealed class VaultOptions
 
     /// <summary>The window of <see cref="DenialsPerWindow"/>; repeated identical denials in it are appended as one aggregated event.</summary>
     public TimeSpan DenialWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a hand-over sheet's code stays valid.</summary>
+    public TimeSpan HandOverValidity { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Wrong codes (after a right birth date) that lock a hand-over sheet (a new sheet is then needed).</summary>
+    public int HandOverMaxAttempts { get; set; } = 5;
+
+    /// <summary>Tolerated clock skew on a hand-over sheet's expiry.</summary>
+    public TimeSpan HandOverClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 }

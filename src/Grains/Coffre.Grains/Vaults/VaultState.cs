@@ -18,6 +18,33 @@ public sealed class VaultState
     [Id(8)] public int FailedSignIns { get; set; }
     [Id(9)] public DateTimeOffset? SignInLockedUntil { get; set; }
     [Id(10)] public DateTimeOffset? ActivatedAt { get; set; }
+    /// <summary>The one live hand-over sheet (keyed hash of its code only), or the last one used, locked or replaced.</summary>
+    [Id(11)] public HandOverState? HandOver { get; set; }
+    /// <summary>Set when this vault was closed as merged into another.</summary>
+    [Id(12)] public string? MergedInto { get; set; }
+    /// <summary>Vaults merged into this one (a merge is applied once per source).</summary>
+    [Id(13)] public List<string> MergedFrom { get; set; } = [];
+}
+
+/// <summary>A hand-over sheet as kept: the code's keyed hash and key id, never the code.</summary>
+[GenerateSerializer, Alias("coffre.hand-over-state")]
+public sealed record HandOverState(
+    [property: Id(0)] string Reference,
+    [property: Id(1)] short KeyId,
+    [property: Id(2)] byte[] CodeHash,
+    [property: Id(3)] DateTimeOffset IssuedAt,
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    [property: Id(5)] string IssuedBy,
+    [property: Id(6)] int Attempts,
+    [property: Id(7)] HandOverStatus Status);
+
+[GenerateSerializer, Alias("coffre.hand-over-status")]
+public enum HandOverStatus
+{
+    Valid = 0,
+    Used = 1,
+    Locked = 2,
+    Replaced = 3,
 }
 
 /// <summary>A vault's document index (state name <c>vault-documents-v1</c>): metadata only.</summary>
