@@ -99,6 +99,11 @@ public static class RolloutCommands
         };
     }
 
+    /// <summary>
+    /// <c>coffre opposition --nir N --by WHO</c>: the phone channel. Recorded through the cluster's opposition grain — the
+    /// one path that updates the registry, revokes codes and closes whatever vault the person has (through their identity
+    /// grain) — as an Orleans client; when no silo answers, nothing is recorded and the command exits 3 (run it again).
+    /// </summary>
     public static Task<int> OppositionAsync(string[] args) => RunAsync(args, async (context, configuration) =>
     {
         var nir = Required(configuration, "nir");
@@ -107,26 +112,22 @@ public static class RolloutCommands
             throw new StartupException($"--nir {rule}");
         }
         var by = Required(configuration, "by");
-        var hash = new byte[NirHasher.HashSize];
-        context.NirHasher.Hash(nir, hash);
-        var result = await context.Store.RecordOppositionAsync(new OppositionRequest(hash,
-            configuration["channel"] == "person" ? OppositionChannel.Person : OppositionChannel.Operator, by, DateTimeOffset.UtcNow), context.Cancellation);
-        // The person had activated: close the vault now, through the cluster, so that a vault in use closes at once
-        // (a vault not in memory would also close at its next activation, from the registry).
-        var closedNow = result.WasActivated && await CloseThroughClusterAsync(configuration, result.VaultId, by, context.Cancellation);
+        var receipt = await WithClusterAsync(configuration, context.Cancellation, grains => grains.GetGrain<Grains.Rollout.IOppositionGrain>(0)
+            .RecordAsync(Domain.Access.Caller.Operator(by, Domain.Access.OperatorRoles.Rollout), new Grains.Rollout.OppositionRecordRequest(nir, null, null)))
+            ?? throw new StartupException("no silo answered within 30 s: nothing was recorded; run the command again", 3);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            receipt = result.ReceiptId,
-            result.RecordedAt,
-            result.AlreadyRecorded,
-            result.CodesRevoked,
-            vaultClosed = result.WasActivated,
-            vaultClosedNow = closedNow,
+            receipt = receipt.ReceiptId,
+            receipt.RecordedAt,
+            receipt.CodesRevoked,
+            vaultClosed = receipt.VaultClosed,
+            vaultClosedNow = receipt.VaultClosed,
         }, Json));
     });
 
-    /// <summary>Connects to the cluster as an Orleans client (30 s at most) and closes the vault; false when no silo answered.</summary>
-    private static async Task<bool> CloseThroughClusterAsync(IConfiguration configuration, string vaultId, string by, CancellationToken cancellationToken)
+    /// <summary>Connects to the cluster as an Orleans client (30 s at most) and runs <paramref name="call"/>; null when no silo answered.</summary>
+    private static async Task<T?> WithClusterAsync<T>(IConfiguration configuration, CancellationToken cancellationToken, Func<IClusterClient, Task<T?>> call)
+        where T : class
     {
         var options = Settings.ReadOptions(configuration);
         var builder = Host.CreateApplicationBuilder();
@@ -155,15 +156,13 @@ public static class RolloutCommands
         try
         {
             await host.StartAsync(cancellationToken);
-            var grains = host.Services.GetRequiredService<IClusterClient>();
-            await grains.GetGrain<Grains.Vaults.IVaultGrain>(vaultId).CloseAsync(Domain.Access.Caller.Operator(by));
+            var result = await call(host.Services.GetRequiredService<IClusterClient>());
             await host.StopAsync(CancellationToken.None);
-            return true;
+            return result;
         }
         catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException or OperationCanceledException or InvalidOperationException)
         {
-            await Console.Error.WriteLineAsync("coffre: no silo answered; the vault closes at its next activation (the registry records the opposition)");
-            return false;
+            return null;
         }
     }
 
