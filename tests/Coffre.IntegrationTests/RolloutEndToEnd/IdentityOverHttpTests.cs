@@ -75,6 +75,17 @@ public sealed class IdentityOverHttpTests(NationalRolloutFixture fixture) : ICla
         return response.Field(field)!;
     }
 
+    /// <summary>A social worker the directory knows (registered by a directory-admin operator), with their token.</summary>
+    private async Task<(string Token, string Rpps)> SocialWorkerAsync()
+    {
+        var (token, rpps) = E2e.SocialWorkerToken();
+        var registered = await OkAsync("""
+            mutation($i: RegisterProfessionalInput!) { registerProfessional(input: $i) { professional { rpps } userErrors { field message } } }
+            """, new { i = new { rpps, displayName = "Mme Diallo", professionCode = "SOC-AS", sector = "SOCIAL" } }, E2e.OperatorToken(), "registerProfessional");
+        Assert.Equal(rpps, registered["professional"]!["rpps"]!.GetValue<string>());
+        return (token, rpps);
+    }
+
     private async Task UploadAsync(string vaultId, string token, string title)
     {
         var bytes = RandomNumberGenerator.GetBytes(2_000);
@@ -96,7 +107,7 @@ public sealed class IdentityOverHttpTests(NationalRolloutFixture fixture) : ICla
         var index = fixture.People.TakeAdults(1)[0];
         var person = fixture.Person(index);
         var registryVault = fixture.VaultId(index);
-        var (social, _) = E2e.SocialWorkerToken();
+        var (social, _) = await SocialWorkerAsync();
 
         // Imported, not activated: vaultByNir finds the registry vault.
         var before = await OkAsync(VaultByNir, new { nir = person.Nir }, E2e.OperatorToken(), "vaultByNir");
@@ -135,7 +146,7 @@ public sealed class IdentityOverHttpTests(NationalRolloutFixture fixture) : ICla
         {
             var person = fixture.Person(people[round]);
             var registryVault = fixture.VaultId(people[round]);
-            var (social, _) = E2e.SocialWorkerToken();
+            var (social, _) = await SocialWorkerAsync();
             var open = Http.PostAsync(OpenVault, OpenInput(person, person.BirthDate, person.Nir), social);
             var activate = Http.ActivateAsync(person, codes[round]);
             await Task.WhenAll(open, activate);
@@ -161,7 +172,7 @@ public sealed class IdentityOverHttpTests(NationalRolloutFixture fixture) : ICla
     [Fact]
     public async Task Hand_over_sheet_from_issue_to_sign_in_with_uniform_refusals_lockout_and_a_second_sheet()
     {
-        var (social, rpps) = E2e.SocialWorkerToken();
+        var (social, rpps) = await SocialWorkerAsync();
         var birth = new DateOnly(1971, 4, 9);
         var opened = await OkAsync(OpenVault, OpenInput(null, birth, null), social, "openVault");
         var vaultId = opened["vault"]!["vaultId"]!.GetValue<string>();
@@ -226,7 +237,7 @@ public sealed class IdentityOverHttpTests(NationalRolloutFixture fixture) : ICla
         var index = fixture.People.TakeAdults(1)[0];
         var person = fixture.Person(index);
         var registryVault = fixture.VaultId(index);
-        var (social, _) = E2e.SocialWorkerToken();
+        var (social, _) = await SocialWorkerAsync();
 
         // Opened without a NIR (the person had no papers that day), a document deposited.
         var sourceId = (await OkAsync(OpenVault, OpenInput(person, person.BirthDate, null), social, "openVault"))["vault"]!["vaultId"]!.GetValue<string>();
