@@ -25,6 +25,10 @@ public sealed record Caller(
         new(CallerKind.Professional, "rpps:" + rpps, rpps, professionCode, finess);
 
     public static Caller Operator(string subject) => new(CallerKind.Operator, subject);
+
+    /// <summary>An establishment's own system (OAuth client credentials): acts for its one FINESS, with no professional.</summary>
+    public static Caller Establishment(string finess, string clientId) =>
+        new(CallerKind.Establishment, "client:" + clientId, null, null, finess);
 }
 
 [GenerateSerializer, Alias("coffre.caller-kind")]
@@ -34,4 +38,7 @@ public enum CallerKind
     Patient = 1,
     Professional = 2,
     Operator = 3,
+
+    /// <summary>An establishment's information system (client credentials), bound to one FINESS.</summary>
+    Establishment = 4,
 }

@@ -42,6 +42,8 @@ public static class ServeCommand
             builder.WebHost.UseUrls(DefaultUrl);
         }
         builder.AddCoffreLogging();
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("OpenIddict", LogLevel.Warning);
         if (options.Role != CoffreRole.Embedded)
         {
             builder.Logging.ClearProviders();

@@ -82,6 +82,7 @@ public static class OidcHosting
                     .SetRevocationEndpointUris("connect/revoke");
                 o.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().AllowClientCredentialsFlow();
                 o.RequireProofKeyForCodeExchange();
+                o.Configure(server => server.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
                 o.RegisterScopes(Scopes.OpenId, Scopes.OfflineAccess);
                 o.SetAccessTokenLifetime(settings.AccessTokenLifetime);
                 o.SetRefreshTokenLifetime(settings.RefreshTokenLifetime);
