@@ -68,7 +68,8 @@ public static class OidcPages
         var tokens = csrf.GetAndStoreTokens(http);
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers["X-Frame-Options"] = "DENY";
-        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        // No form-action: browsers apply it to the redirects after the post, and the last one goes to the app's redirect URI.
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
         var html = new StringBuilder()
             .Append("<!doctype html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
