@@ -46,6 +46,9 @@ public static class OidcHosting
             var file = Path.Combine(Path.GetFullPath(options.DataPath), "oidc.db");
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             services.AddDbContext<OidcDbContext>(db => db.UseSqlite($"Data Source={file};Pooling=False").UseOpenIddict());
+            // Before anything starts: the data-protection key ring is read from these tables at host start.
+            using var create = new OidcDbContext(new DbContextOptionsBuilder<OidcDbContext>().UseSqlite($"Data Source={file};Pooling=False").UseOpenIddict().Options);
+            create.Database.EnsureCreated();
         }
         else
         {
@@ -131,16 +134,12 @@ public static class OidcHosting
     }
 }
 
-/// <summary>At start: the embedded default creates its SQLite tables; every process makes sure the patient app is registered as configured.</summary>
-internal sealed class OidcStartup(IServiceProvider services, OidcSettings settings, CoffreOptions options, ILogger<OidcStartup> logger) : IHostedService
+/// <summary>At start: every process makes sure the patient app is registered as configured.</summary>
+internal sealed class OidcStartup(IServiceProvider services, OidcSettings settings, ILogger<OidcStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
-        if (options.Role == CoffreRole.Embedded)
-        {
-            await scope.ServiceProvider.GetRequiredService<OidcDbContext>().Database.EnsureCreatedAsync(cancellationToken);
-        }
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         var descriptor = new OpenIddictApplicationDescriptor
         {
