@@ -42,6 +42,13 @@ ensure_tools() {
     log "installing Azurite from tools/azurite/package-lock.json"
     (cd "$COFFRE_ROOT/tools/azurite" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
+  # The API tests drive the OpenID provider's pages in a real headless browser: Debian's chromium.
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing chromium from Debian packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq chromium >/dev/null
+  fi
 }
 
 free_port() {

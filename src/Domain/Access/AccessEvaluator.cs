@@ -122,6 +122,8 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             CallerKind.Patient => DecidePatient(vault, caller, action, document, now),
             // 6.
             CallerKind.Professional => DecideProfessional(vault, caller, action, document, now),
+            // 6b.
+            CallerKind.Establishment => DecideEstablishment(vault, caller, action, document, now),
             // 7.
             _ => D.NotPermitted,
         };
@@ -509,6 +511,74 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
         return Allow(basis);
     }
 
+    /// <summary>
+    /// An establishment's system (no professional): only an active grant to its FINESS covering the document opens
+    /// anything, for reading, listing and depositing; never managing, deleting, updating, break-glass or history;
+    /// never private or masked documents. No matrix (no profession): the grant's scope is the whole limit.
+    /// </summary>
+    private static AccessDecision DecideEstablishment(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
+    {
+        if (string.IsNullOrEmpty(caller.EstablishmentFiness))
+        {
+            return D.ProfessionalIdentityIncomplete;
+        }
+
+        if (action is not (VaultAction.ReadVault or VaultAction.ListDocuments or VaultAction.ReadDocument or VaultAction.CreateDocument))
+        {
+            return D.EstablishmentLimited;
+        }
+
+        var create = action == VaultAction.CreateDocument;
+        if ((create || IsDocumentRead(action, document)) && document is null)
+        {
+            return D.DocumentRequired;
+        }
+
+        var grant = false;
+        var activeOutOfScope = false;
+        var expired = false;
+        var grants = vault.Grants;
+        for (var i = 0; i < grants.Count; i++)
+        {
+            var g = grants[i];
+            if (g.GranteeKind != GranteeKind.Establishment || !g.Names(caller))
+            {
+                continue;
+            }
+
+            if (g.IsActive(now))
+            {
+                if (document is null || g.Scope.Covers(document.ClassCode, document.TypeCode))
+                {
+                    grant = true;
+                }
+                else
+                {
+                    activeOutOfScope = true;
+                }
+            }
+            else
+            {
+                expired = true;
+            }
+        }
+
+        if (!grant)
+        {
+            return activeOutOfScope ? D.OutsideScope : expired ? D.BasisExpired : D.NoBasis;
+        }
+
+        if (document is null)
+        {
+            return D.AllowGrant;
+        }
+
+        return document.Deleted ? D.DocumentDeleted
+            : document.Private ? D.Private
+            : !create && document.Visibility.MaskedFromProfessionals ? D.Masked
+            : D.AllowGrant;
+    }
+
     private static AccessDecision ManageReferents(VaultAccessState vault, string rpps, DateTimeOffset now)
     {
         var expired = false;
@@ -579,6 +649,8 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             "Your vault is not activated yet. Activate it first; until then you can only see its summary and activate or oppose it.");
         public static readonly AccessDecision OperatorLimited = AccessDecision.Deny(DenialReason.NotPermitted,
             "Service operators only see a vault's status and manage its lifecycle; they never see documents or the access history.");
+        public static readonly AccessDecision EstablishmentLimited = AccessDecision.Deny(DenialReason.NotPermitted,
+            "An establishment's system only reads, lists and deposits documents its grant covers; it never manages the vault.");
         public static readonly AccessDecision OwnerNoBreakGlass = AccessDecision.Deny(DenialReason.NotPermitted,
             "Emergency (break-glass) access is for health professionals; you already have access to your own vault.");
         public static readonly AccessDecision RepresentativeNoBreakGlass = AccessDecision.Deny(DenialReason.NotPermitted,

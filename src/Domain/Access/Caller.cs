@@ -30,6 +30,10 @@ public sealed record Caller(
 
     /// <summary>An operator; <paramref name="roles"/> defaults to every role (system callers inside the cluster).</summary>
     public static Caller Operator(string subject, OperatorRoles roles = OperatorRoles.All) => new(CallerKind.Operator, subject, OperatorRoles: roles);
+
+    /// <summary>An establishment's own system (OAuth client credentials): acts for its one FINESS, with no professional.</summary>
+    public static Caller Establishment(string finess, string clientId) =>
+        new(CallerKind.Establishment, "client:" + clientId, null, null, finess);
 }
 
 [GenerateSerializer, Alias("coffre.caller-kind")]
@@ -39,6 +43,9 @@ public enum CallerKind
     Patient = 1,
     Professional = 2,
     Operator = 3,
+
+    /// <summary>An establishment's information system (client credentials), bound to one FINESS.</summary>
+    Establishment = 4,
 }
 
 /// <summary>

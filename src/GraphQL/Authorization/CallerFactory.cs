@@ -7,12 +7,13 @@ namespace Coffre.GraphQL.Authorization;
 /// <summary>
 /// Turns a validated token's claims into the <see cref="Caller"/> the token alone proves. Anything incomplete or
 /// unknown is anonymous (deny by default). Claims: <c>sub</c>; <c>coffre_role</c> (patient, professional,
-/// operator); for patients <c>sub</c> is their vault id; for operators <c>coffre_operator_roles</c> (space- or
+/// operator, establishment); for patients <c>sub</c> is their vault id; for operators <c>coffre_operator_roles</c> (space- or
 /// comma-separated: support, rollout, directory-admin; none without it); for professionals <c>rpps</c> (an RPPS,
 /// ADELI or Coffre identifier) and optionally <c>finess</c> (the establishment they act for, as Pro Santé Connect's
 /// exercice/activité). A professional's profession is never taken from the token: the caller comes out
 /// <see cref="DirectoryStanding.Unverified"/> without profession, and <see cref="CallerResolver"/> completes it from
 /// the directory (a <c>profession</c> claim, as dev tokens carry, is ignored).
+/// For establishment systems (client credentials at Coffre's provider) <c>sub</c> is the client id and <c>finess</c> its one FINESS.
 /// </summary>
 public static class CallerFactory
 {
@@ -41,6 +42,7 @@ public static class CallerFactory
             "professional" when user.FindFirstValue(RppsClaim) is { } rpps && Rpps.IsValid(rpps)
                 => new Caller(CallerKind.Professional, "rpps:" + rpps, rpps, null,
                     user.FindFirstValue(FinessClaim) is { } f && Finess.IsValid(f) ? f : null, Standing: DirectoryStanding.Unverified),
+            "establishment" when user.FindFirstValue(FinessClaim) is { } finess && Finess.IsValid(finess) => Caller.Establishment(finess, subject),
             _ => Caller.Anonymous,
         };
     }

@@ -237,6 +237,41 @@ public sealed class CoffreMutation : ObjectGraphType
                 return (new PatientSession(vaultId, token), vaultId);
             }, allowAnonymous: true);
 
+        Mutation<EndSessionInputType, EndSessionInput, EndSessionPayloadType>("endSession",
+            "Ends one of the person's sessions (see viewer.sessions): its refresh and access tokens stop at once.",
+            async (ctx, caller, input) =>
+            {
+                if (caller.VaultId is not { } vaultId)
+                {
+                    throw new AccessDeniedException("only the person ends their sessions", DenialReason.NotPermitted);
+                }
+                if (!await ctx.RequestServices!.GetRequiredService<IOidcDirectory>().EndSessionAsync(vaultId, input.SessionId, ctx.CancellationToken))
+                {
+                    throw new ValidationFailedException("sessionId", "names none of your sessions", "NOT_FOUND");
+                }
+                return (input.SessionId, null);
+            });
+
+        Mutation<RegisterEstablishmentClientInputType, RegisterEstablishmentClientInput, RegisterEstablishmentClientPayloadType>("registerEstablishmentClient",
+            "Registers an establishment system's OAuth client (client credentials) acting only for one FINESS (operators). The secret is shown once.",
+            async (ctx, caller, input) =>
+            {
+                if (!caller.IsOperator)
+                {
+                    throw new AccessDeniedException("operators register establishment clients", DenialReason.NotPermitted);
+                }
+                if (Finess.Validate(input.Finess) is { } problem)
+                {
+                    throw new ValidationFailedException("finess", problem);
+                }
+                var directory = ctx.RequestServices!.GetRequiredService<IOidcDirectory>();
+                if (!directory.Enabled)
+                {
+                    throw new ValidationFailedException("finess", "cannot get a client: Coffre's OpenID provider is off", "UNAVAILABLE");
+                }
+                return (await directory.RegisterEstablishmentClientAsync(input.Finess, input.DisplayName, ctx.CancellationToken), null);
+            });
+
         Mutation<RecordOppositionInputType, RecordOppositionInput, RecordOppositionPayloadType>("recordOpposition",
             "Records a person's opposition to their vault: by an operator (phone), or by the person online with birth date and Vitale serial as proof. " +
             "No vault is created (an activated one is closed), codes are revoked, data purged but for the opposition record; returns the receipt. " +

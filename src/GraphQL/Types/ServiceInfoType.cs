@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Coffre.Domain.Access;
 using GraphQL.Types;
 
@@ -34,6 +35,11 @@ public sealed class ViewerType : ObjectGraphType<Caller>
         Field<VaultType>("vault")
             .Description("A person's own vault (null for other callers).")
             .ResolveAsync(async ctx => ctx.Source.VaultId is { } vaultId ? await ctx.Vault(vaultId).GetAsync(ctx.Source) : null);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SessionType>>>>("sessions")
+            .Description("A person's sign-in sessions at Coffre's OpenID provider, newest first (empty for other callers).")
+            .ResolveAsync(async ctx => ctx.Source.VaultId is { } vaultId
+                ? await ctx.RequestServices!.GetRequiredService<Authorization.IOidcDirectory>().SessionsAsync(vaultId, ctx.CancellationToken)
+                : (IReadOnlyList<Authorization.PersonSession>)[]);
     }
 }
 

@@ -2,6 +2,7 @@ using Coffre.GraphQL;
 using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Types;
 using Coffre.Silo.Hosting;
+using Coffre.Silo.Oidc;
 using Coffre.Storage.Content;
 using Coffre.Storage.Postgres;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,6 +42,8 @@ public static class ServeCommand
             builder.WebHost.UseUrls(DefaultUrl);
         }
         builder.AddCoffreLogging();
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("OpenIddict", LogLevel.Warning);
         if (options.Role != CoffreRole.Embedded)
         {
             builder.Logging.ClearProviders();
@@ -81,6 +84,10 @@ public static class ServeCommand
         app.UseCoffreDashboardGuard(options);
         app.MapCoffreHealth();
         app.MapCoffreGraphQL();
+        if (app.Services.GetRequiredService<OidcIssuer>().Uri is not null)
+        {
+            app.MapCoffreOidc();
+        }
         app.MapCoffreDashboard(options);
         return app;
     }

@@ -1,18 +1,21 @@
+using Coffre.Silo.Oidc;
 using Coffre.Silo.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Coffre.Silo.Hosting;
 
 public static class AuthenticationHosting
 {
-    /// <summary>The default scheme when professionals have their own provider: forwards each token to the scheme of its issuer.</summary>
-    public const string SelectorScheme = "coffre";
+    /// <summary>The default scheme: forwards each bearer token to the validator of its issuer.</summary>
+    public const string BearerSelector = "coffre.bearer";
 
     /// <summary>
-    /// JWT bearer: an OIDC authority in production, the local signing key in development and tests; and, when
-    /// <c>Coffre:Auth:Professionals:Authority</c> is set, a second bearer scheme for professionals' tokens from that
-    /// provider (Pro Santé Connect style), chosen by the token's issuer. Its tokens are cut down to the identifier they
-    /// prove (<see cref="ProfessionalAuthSettings.Normalise"/>).
+    /// Bearer tokens from three sources, the token's <c>iss</c> picking the validator (which checks it again): Coffre's
+    /// own OpenID provider (OpenIddict validation: signature, audience, and the token's and session's entries, so a revoked
+    /// session stops at once); when <c>Coffre:Auth:Professionals:Authority</c> is set, the professionals' provider (Pro
+    /// Santé Connect style), whose tokens are cut down to the identifier they prove
+    /// (<see cref="ProfessionalAuthSettings.Normalise"/>); else the development key or an external OIDC authority.
     /// </summary>
     public static IServiceCollection AddCoffreAuthentication(this IServiceCollection services, IConfiguration configuration, CoffreOptions options)
     {
@@ -20,14 +23,16 @@ public static class AuthenticationHosting
         var professionals = ProfessionalAuthSettings.Read(configuration);
         services.AddSingleton(professionals);
         var key = settings.ResolveSigningKey(options);
-        var builder = professionals.Enabled
-            ? services.AddAuthentication(SelectorScheme).AddPolicyScheme(SelectorScheme, "Coffre bearer", policy =>
-                policy.ForwardDefaultSelector = http =>
-                    http.Request.Headers.Authorization.ToString() is var header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                        && professionals.Issued(header["Bearer ".Length..].Trim())
+        var issuer = services.AddCoffreOidc(configuration, options);
+        var builder = services.AddAuthentication(BearerSelector)
+            .AddPolicyScheme(BearerSelector, "Coffre bearer", policy => policy.ForwardDefaultSelector = http =>
+            {
+                var header = http.Request.Headers.Authorization.ToString();
+                return issuer is not null && IssuerOf(header) == issuer.AbsoluteUri ? OidcHosting.ValidationScheme
+                    : professionals.Enabled && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && professionals.Issued(header["Bearer ".Length..].Trim())
                         ? ProfessionalAuthSettings.Scheme
-                        : JwtBearerDefaults.AuthenticationScheme)
-            : services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+                        : JwtBearerDefaults.AuthenticationScheme;
+            });
         builder.AddJwtBearer(jwt =>
         {
             jwt.MapInboundClaims = false;
@@ -63,7 +68,35 @@ public static class AuthenticationHosting
             });
         }
         services.AddAuthorization();
+        services.AddSingleton(new OidcIssuer(issuer));
         services.AddSingleton<Coffre.GraphQL.Transport.IWebSocketAuthenticator, JwtWebSocketAuthenticator>();
         return services;
     }
+
+    /// <summary>The <c>iss</c> of a signed bearer token (unvalidated: only to pick the validator), null otherwise.</summary>
+    public static string? IssuerOf(string? authorization)
+    {
+        const string prefix = "Bearer ";
+        if (authorization is null || !authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        return IssuerOfToken(authorization[prefix.Length..].Trim());
+    }
+
+    public static string? IssuerOfToken(string token)
+    {
+        try
+        {
+            var jwt = new JsonWebToken(token);
+            return jwt.IsEncrypted ? null : jwt.Issuer;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
 }
+
+/// <summary>The issuer of Coffre's own OpenID provider, null when it is off.</summary>
+public sealed record OidcIssuer(Uri? Uri);

@@ -1010,6 +1010,7 @@ public sealed class VaultGrain(
             CallerKind.Professional => new Author(AuthorKind.Professional, caller.Rpps!, caller.EstablishmentFiness),
             CallerKind.Patient when caller.VaultId == VaultId => new Author(AuthorKind.Person, caller.Subject),
             CallerKind.Patient => new Author(AuthorKind.Representative, caller.Subject),
+            CallerKind.Establishment => new Author(AuthorKind.System, caller.Subject, caller.EstablishmentFiness),
             _ => new Author(AuthorKind.System, AuditEvents.ActorId(caller)),
         };
         return new DocumentFacts(documentId, document.ClassCode, document.TypeCode, visibility, document.Private, author);
