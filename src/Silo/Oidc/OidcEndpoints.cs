@@ -146,20 +146,31 @@ public static class OidcEndpoints
 
     // ------------------------------------------------------------------ pages
 
-    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery csrf, ActivationRateLimiter limiter, NirHasher hasher, IGrainFactory grains)
+    /// <summary>A sign-in or activation form post: its fields once its anti-forgery token and the rate limits let it through, else the page to answer.</summary>
+    private sealed record Attempt(IFormCollection? Form, string ReturnUrl, string Nir, IResult? Refusal);
+
+    private static async Task<Attempt> ReadAttemptAsync(HttpContext http, IAntiforgery csrf, ActivationRateLimiter limiter, NirHasher hasher)
     {
         if (!await csrf.IsRequestValidAsync(http))
         {
-            return OidcPages.Expired(http, csrf);
+            return new Attempt(null, "", "", OidcPages.Expired(http, csrf));
         }
         var form = await http.Request.ReadFormAsync();
         var returnUrl = ReturnUrl(form["returnUrl"]);
         var nir = Compact(form["nir"]);
-        var passphrase = form["passphrase"].ToString();
-        if (!AttemptAllowed(http, limiter, hasher, nir))
+        return AttemptAllowed(http, limiter, hasher, nir)
+            ? new Attempt(form, returnUrl, nir, null)
+            : new Attempt(null, returnUrl, nir, OidcPages.RateLimited(http, csrf, returnUrl));
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery csrf, ActivationRateLimiter limiter, NirHasher hasher, IGrainFactory grains)
+    {
+        var attempt = await ReadAttemptAsync(http, csrf, limiter, hasher);
+        if (attempt is not ({ } form, var returnUrl, var nir, null))
         {
-            return OidcPages.RateLimited(http, csrf, returnUrl);
+            return attempt.Refusal!;
         }
+        var passphrase = form["passphrase"].ToString();
         var refused = OidcPages.Login(http, csrf, returnUrl, nir, OidcPages.SignInRefused);
         if (!Nir.IsValid(nir) || BirthDate(form["birthDate"]) is not { } birthDate || passphrase.Length == 0)
         {
@@ -178,16 +189,10 @@ public static class OidcEndpoints
 
     private static async Task<IResult> ActivateAsync(HttpContext http, IAntiforgery csrf, ActivationRateLimiter limiter, NirHasher hasher, IGrainFactory grains)
     {
-        if (!await csrf.IsRequestValidAsync(http))
+        var attempt = await ReadAttemptAsync(http, csrf, limiter, hasher);
+        if (attempt is not ({ } form, var returnUrl, var nir, null))
         {
-            return OidcPages.Expired(http, csrf);
-        }
-        var form = await http.Request.ReadFormAsync();
-        var returnUrl = ReturnUrl(form["returnUrl"]);
-        var nir = Compact(form["nir"]);
-        if (!AttemptAllowed(http, limiter, hasher, nir))
-        {
-            return OidcPages.RateLimited(http, csrf, returnUrl);
+            return attempt.Refusal!;
         }
         var code = form["code"].ToString().Trim();
         var serial = Compact(form["vitaleSerial"]);
