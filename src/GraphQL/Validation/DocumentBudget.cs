@@ -30,8 +30,10 @@ public static class DocumentBudget
     public static DocumentCost Measure(GraphQLDocument document, Inputs? variables, GraphQLOperationDefinition? operation)
     {
         var fragments = new Dictionary<string, GraphQLFragmentDefinition>(StringComparer.Ordinal);
+        var definitions = 0;
         foreach (var fragment in document.Definitions.OfType<GraphQLFragmentDefinition>())
         {
+            definitions++; // repeated names count too: validation walks every definition
             fragments.TryAdd(fragment.FragmentName.Name.StringValue, fragment);
         }
         var measurer = new Measurer(fragments, variables);
@@ -58,18 +60,17 @@ public static class DocumentBudget
                 complexity = Math.Max(complexity, measure.Cost);
             }
         }
-        return new DocumentCost(fragments.Count, expanded, depth, complexity);
+        return new DocumentCost(definitions, expanded, depth, complexity);
     }
 
     /// <summary>The first limit the document exceeds, as a request error naming it; null when within every limit.</summary>
     public static ExecutionError? Check(GraphQLDocument document, Inputs? variables, GraphQLOperationDefinition? operation, DocumentLimits limits, bool introspectionAllowed)
     {
-        var fragmentCount = document.Definitions.Count(d => d is GraphQLFragmentDefinition);
-        if (fragmentCount > limits.MaxFragments)
-        {
-            return Refuse("fragments", $"the document defines {fragmentCount} fragments; at most {limits.MaxFragments} are allowed");
-        }
         var cost = Measure(document, variables, operation);
+        if (cost.Fragments > limits.MaxFragments)
+        {
+            return Refuse("fragments", $"the document defines {cost.Fragments} fragments; at most {limits.MaxFragments} are allowed");
+        }
         if (cost.ExpandedSelections > limits.MaxExpandedSelections)
         {
             return Refuse("expandedSelections", $"the document expands to {Format(cost.ExpandedSelections)} selections once its fragments are spread; at most {limits.MaxExpandedSelections} are allowed");
