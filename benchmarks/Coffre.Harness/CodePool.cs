@@ -1,9 +1,9 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
-using Coffre.Storage.Content;
-using Coffre.Storage.Rollout;
 using Npgsql;
 
 namespace Coffre.Harness;

@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Azure.Storage.Blobs;
+using Coffre.Adapters.Blob;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
 using Coffre.Silo.Hosting;
-using Coffre.Storage.Content;
-using Coffre.Storage.Postgres;
-using Coffre.Storage.Rollout;
 using Npgsql;
 
 namespace Coffre.Harness;

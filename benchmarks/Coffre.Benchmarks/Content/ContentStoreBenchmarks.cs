@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Coffre.Storage.Content;
+using Coffre.Adapters.Local;
+using Coffre.Domain.Content;
 
 namespace Coffre.Benchmarks.Content;
 

@@ -99,4 +99,20 @@ public sealed class NirHasher(byte[] key)
         hmac.AppendData(ascii[..length]);
         hmac.GetHashAndReset(destination);
     }
+
+    /// <summary>A Vitale card serial's keyed hash as stored: the same pepper over "VITALE:" + the serial (what activation compares).</summary>
+    public void HashVitaleSerial(ReadOnlySpan<char> serial, Span<byte> destination)
+    {
+        const string Prefix = "VITALE:";
+        serial = serial.Trim();
+        if (serial.Length > 64)
+        {
+            Hash(Prefix + serial.ToString(), destination);
+            return;
+        }
+        Span<char> text = stackalloc char[Prefix.Length + 64];
+        Prefix.CopyTo(text);
+        serial.CopyTo(text[Prefix.Length..]);
+        Hash(text[..(Prefix.Length + serial.Length)], destination);
+    }
 }

@@ -1,7 +1,7 @@
 using Coffre.Domain.Access;
-using Coffre.Storage.Content;
-using GraphQL;
+using Coffre.Domain.Content;
 using GraphQL.Execution;
+using GraphQL;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using Coffre.Storage.Content;
+using Coffre.Domain.Content;
 
 namespace Coffre.GraphQL.Errors;
 

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Coffre.Domain.Access;
+using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
+using Coffre.Grains.Vaults;
 using Coffre.GraphQL.Authorization;
 using Coffre.GraphQL.Errors;
 using Coffre.GraphQL.Schema;
-using Coffre.Grains.Vaults;
-using Coffre.Storage.Content;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

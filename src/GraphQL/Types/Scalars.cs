@@ -57,7 +57,7 @@ public sealed class Sha256GraphType : CheckedStringGraphType
         Description = "A SHA-256 digest as 64 hexadecimal characters.";
     }
 
-    protected override string? Validate(string value) => Coffre.Storage.Content.Sha256Hex.Normalise(value) is null ? "must be 64 hexadecimal characters" : null;
+    protected override string? Validate(string value) => Coffre.Domain.Content.Sha256Hex.Normalise(value) is null ? "must be 64 hexadecimal characters" : null;
 }
 
 /// <summary>Input only: a NIR is accepted, validated, hashed, and never echoed back in full.</summary>

@@ -1,5 +1,5 @@
+using Coffre.Adapters.Postgres;
 using Coffre.Silo.Hosting;
-using Coffre.Storage.Postgres;
 using Npgsql;
 
 namespace Coffre.Silo.Commands;

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Coffre.Adapters.Blob;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
 using Coffre.Domain.Identifiers;
 using Coffre.Silo.Hosting;
-using Coffre.Storage.Content;
-using Coffre.Storage.Rollout;
 using Npgsql;
 
 namespace Coffre.Silo.Commands;
@@ -61,7 +63,7 @@ public static class RolloutCommands
             var vaultId = Required(configuration, "vault");
             var options = Settings.ReadOptions(configuration);
             options.Role = CoffreRole.Silo;
-            await using var log = new Storage.Audit.PostgresAuditLog(context.DataSource,
+            await using var log = new PostgresAuditLog(context.DataSource,
                 Security.Secrets.Read(configuration, options, VaultHosting.AuditHeadKeySetting, "unused"));
             var result = await log.VerifyAsync(vaultId, context.Cancellation);
             broken = !result.Intact;
@@ -254,7 +256,7 @@ public static class RolloutCommands
         };
         try
         {
-            await new Storage.Postgres.SchemaMigrator(dataSource).EnsureCurrentAsync(cancellation.Token);
+            await new SchemaMigrator(dataSource).EnsureCurrentAsync(cancellation.Token);
             var content = new BlobContentStore(Settings.BlobService(configuration).GetBlobContainerClient(options.BlobContainer));
             var context = new Context(new PostgresRolloutStore(dataSource, RolloutHosting.PostgresStoreOptions(configuration)), content,
                 new NirHasher(Security.Secrets.Read(configuration, options, VaultHosting.NirKeySetting, "unused")),
@@ -262,7 +264,7 @@ public static class RolloutCommands
             await run(context, configuration);
             return 0;
         }
-        catch (Storage.Postgres.SchemaVersionException e)
+        catch (SchemaVersionException e)
         {
             throw new StartupException(e.Message, 4);
         }

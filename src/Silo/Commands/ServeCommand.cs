@@ -1,12 +1,12 @@
-using Coffre.GraphQL;
+using Coffre.Adapters.Postgres;
+using Coffre.Domain.Content;
 using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Types;
+using Coffre.GraphQL;
 using Coffre.Silo.Hosting;
 using Coffre.Silo.Oidc;
-using Coffre.Storage.Content;
-using Coffre.Storage.Postgres;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
 using Npgsql;
 
 namespace Coffre.Silo.Commands;

@@ -1,4 +1,7 @@
-using Coffre.Storage.Content;
+using Coffre.Adapters.Blob;
+using Coffre.Adapters.Local;
+using Coffre.Domain.Content;
+
 
 namespace Coffre.Silo.Hosting;
 

@@ -1,5 +1,5 @@
-using Coffre.Storage.Content;
-using Coffre.Storage.Postgres;
+using Coffre.Adapters.Postgres;
+using Coffre.Domain.Content;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 

@@ -1,14 +1,16 @@
+using Coffre.Adapters.Local;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
-using Coffre.GraphQL.Activation;
-using Coffre.GraphQL.Authorization;
-using Coffre.Grains;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Rollout;
+using Coffre.Grains;
+using Coffre.GraphQL.Activation;
+using Coffre.GraphQL.Authorization;
 using Coffre.Silo.Security;
-using Coffre.Storage.Outbox;
-using Coffre.Storage.Rollout;
 using Npgsql;
 
 namespace Coffre.Silo.Hosting;

@@ -1,9 +1,11 @@
+using Coffre.Adapters.Local;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Audit;
+using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Grains.Vaults;
 using Coffre.Silo.Security;
-using Coffre.Storage.Audit;
-using Coffre.Storage.Outbox;
 using Npgsql;
 
 namespace Coffre.Silo.Hosting;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using Coffre.Application.Audit;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Storage.Audit;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.Audit;
 

@@ -1,4 +1,5 @@
-using Coffre.Storage.Audit;
+using Coffre.Adapters.Local;
+using Coffre.Application.Audit;
 using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.Audit;

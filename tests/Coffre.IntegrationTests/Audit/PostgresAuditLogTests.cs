@@ -1,8 +1,9 @@
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Audit;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Audit;
 using Npgsql;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.Audit;
 

@@ -1,7 +1,8 @@
-using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs;
+using Coffre.Adapters.Blob;
+using Coffre.Domain.Content;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Content;
 
 namespace Coffre.IntegrationTests.Content;
 

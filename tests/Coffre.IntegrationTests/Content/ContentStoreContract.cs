@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Coffre.Storage.Content;
+using Coffre.Domain.Content;
 using Xunit;
 
 namespace Coffre.IntegrationTests.Content;

@@ -1,4 +1,6 @@
-using Coffre.Storage.Content;
+using Coffre.Adapters.Local;
+using Coffre.Domain.Content;
+
 
 namespace Coffre.IntegrationTests.Content;
 

@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs;
-using Coffre.Storage.Postgres;
+using Coffre.Adapters.Postgres;
 using Npgsql;
 
 namespace Coffre.IntegrationTests.Infrastructure;

@@ -1,4 +1,6 @@
-using Coffre.Storage.Outbox;
+using Coffre.Adapters.Local;
+using Coffre.Application.Outbox;
+
 
 namespace Coffre.IntegrationTests.Outbox;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Coffre.Storage.Outbox;
+using Coffre.Application.Outbox;
 using Xunit;
 
 namespace Coffre.IntegrationTests.Outbox;

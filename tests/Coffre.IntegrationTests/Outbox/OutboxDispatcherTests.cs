@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Coffre.Adapters.Local;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Outbox;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Outbox;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;

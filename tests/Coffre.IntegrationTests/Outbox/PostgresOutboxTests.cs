@@ -1,5 +1,6 @@
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Outbox;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Outbox;
 using Npgsql;
 
 namespace Coffre.IntegrationTests.Outbox;

@@ -1,5 +1,5 @@
+using Coffre.Adapters.Postgres;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Postgres;
 using Npgsql;
 using Xunit;
 

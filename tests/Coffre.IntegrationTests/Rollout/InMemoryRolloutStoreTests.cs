@@ -1,6 +1,7 @@
-using Coffre.Storage.Content;
-using Coffre.Storage.Outbox;
-using Coffre.Storage.Rollout;
+using Coffre.Adapters.Local;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
 using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.Rollout;

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
 using Coffre.IntegrationTests.RolloutEndToEnd;
-using Coffre.Storage.Rollout;
 using Npgsql;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.Rollout;
 

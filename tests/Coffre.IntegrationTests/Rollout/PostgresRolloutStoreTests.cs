@@ -1,11 +1,13 @@
 using Azure.Storage.Blobs;
+using Coffre.Adapters.Blob;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Content;
-using Coffre.Storage.Outbox;
-using Coffre.Storage.Rollout;
 using Npgsql;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.Rollout;
 

@@ -1,8 +1,8 @@
 using System.Text;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
-using Coffre.Storage.Content;
-using Coffre.Storage.Rollout;
 
 namespace Coffre.IntegrationTests.Rollout;
 
@@ -35,7 +35,7 @@ internal static class RolloutKit
     public static byte[] VitaleHash(string serial)
     {
         var hash = new byte[32];
-        PopulationImporter.HashVitale(NirHasher, serial, hash);
+        NirHasher.HashVitaleSerial(serial, hash);
         return hash;
     }
 

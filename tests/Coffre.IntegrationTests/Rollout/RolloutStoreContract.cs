@@ -1,13 +1,13 @@
 using System.Text;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
-using Coffre.Domain.Rollout;
-using Coffre.Storage.Content;
-using Coffre.Storage.Outbox;
-using Coffre.Storage.Rollout;
-using Xunit;
-using Xunit.Abstractions;
 using static Coffre.IntegrationTests.Rollout.RolloutKit;
+using Coffre.Domain.Rollout;
+using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.Rollout;
 

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text;
+using Coffre.Adapters.Blob;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Content;
-using Coffre.Storage.Rollout;
 using Npgsql;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.Rollout;
 

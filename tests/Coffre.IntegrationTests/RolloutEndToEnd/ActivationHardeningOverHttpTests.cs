@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Rollout;
-using Coffre.Storage.Rollout;
 using Xunit;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;

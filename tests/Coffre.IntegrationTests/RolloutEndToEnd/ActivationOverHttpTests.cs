@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
-using Coffre.Storage.Rollout;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Content;
-using Coffre.Storage.Rollout;
 using Npgsql;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

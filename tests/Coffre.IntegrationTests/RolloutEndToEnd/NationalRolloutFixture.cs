@@ -1,7 +1,7 @@
 using System.Text;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Cluster;
-using Coffre.Storage.Rollout;
 using Xunit;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Cluster;
-using Coffre.Storage.Rollout;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

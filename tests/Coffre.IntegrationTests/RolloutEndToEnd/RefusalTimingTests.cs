@@ -1,7 +1,6 @@
 using System.Globalization;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Cluster;
-using Coffre.Storage.Rollout;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Rollout;
 using Coffre.Grains.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
-using Coffre.Storage.Audit;
-using Coffre.Storage.Rollout;
 using Microsoft.Extensions.Options;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
+using Coffre.Application.Audit;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Storage.Audit;
 using Xunit;
 
 namespace Coffre.UnitTests.Audit;

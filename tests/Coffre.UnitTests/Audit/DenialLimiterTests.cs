@@ -1,6 +1,7 @@
+using Coffre.Adapters.Local;
+using Coffre.Application.Audit;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Storage.Audit;
 using Xunit;
 
 namespace Coffre.UnitTests.Audit;

@@ -155,7 +155,7 @@ internal sealed class ConfigurationKeys
         keys.AddOptions(typeof(AuthSettings), Settings.EnvName(AuthSettings.Section), 0);
         keys.AddOptions(typeof(GraphQLOptions), "Coffre__GraphQL", 0);
         keys.AddOptions(typeof(Coffre.Grains.Vaults.VaultOptions), Settings.EnvName(Coffre.Grains.Vaults.VaultOptions.Section), 0);
-        keys.AddOptions(typeof(Coffre.Storage.Outbox.OutboxDispatcherOptions), "Coffre__Outbox", 0);
+        keys.AddOptions(typeof(Coffre.Application.Outbox.OutboxDispatcherOptions), "Coffre__Outbox", 0);
         keys.AddOptions(typeof(Coffre.Grains.Rollout.ActivationOptions), Settings.EnvName(Coffre.Grains.Rollout.ActivationOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.GraphQL.Activation.ActivationRateLimitOptions), "Coffre__Activation__RateLimits", 0);
         keys._prefixes.Add(Settings.EnvName(RolloutHosting.CodeKeysSection) + "__");

@@ -1,9 +1,11 @@
+using Coffre.Adapters.Local;
+using Coffre.Application.Audit;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Access;
-using Coffre.Grains;
+using Coffre.Domain.Content;
 using Coffre.Grains.Vaults;
-using Coffre.Storage.Audit;
-using Coffre.Storage.Content;
-using Coffre.Storage.Outbox;
+using Coffre.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Xunit;
@@ -16,7 +18,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public InProcessTestCluster Cluster { get; }
 
     /// <summary>The population registry both silos read (tests import people into it).</summary>
-    public static Coffre.Storage.Rollout.InMemoryRolloutStore Registry { get; } = new(new InMemoryOutbox());
+    public static InMemoryRolloutStore Registry { get; } = new(new InMemoryOutbox());
 
     /// <summary>The NIR hasher of the silos (an all-zero key).</summary>
     public static Coffre.Domain.Identifiers.NirHasher NirHasher { get; } = new(new byte[32]);
@@ -39,7 +41,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IContentStore>(new LocalDiskContentStore(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N"))));
             silo.Services.AddOptions<VaultOptions>();
             // One registry for both silos: a person's identity grain and their vault may live on different silos.
-            silo.Services.AddSingleton<Coffre.Storage.Rollout.IRolloutStore>(Registry);
+            silo.Services.AddSingleton<IRolloutStore>(Registry);
             silo.Services.AddOptions<Coffre.Grains.Rollout.ActivationOptions>();
             silo.Services.AddSingleton<Coffre.Grains.Rollout.RolloutRegistry>();
             silo.Services.AddSingleton<Coffre.Grains.Rollout.IVaultRegistry>(sp => sp.GetRequiredService<Coffre.Grains.Rollout.RolloutRegistry>());

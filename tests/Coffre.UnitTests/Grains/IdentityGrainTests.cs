@@ -1,13 +1,13 @@
+using Coffre.Application.Rollout;
 using Coffre.Domain.Access;
+using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
 using Coffre.Domain.Vaults;
-using Coffre.Grains;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Vaults;
-using Coffre.Storage.Content;
-using Coffre.Storage.Rollout;
+using Coffre.Grains;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;

@@ -1,9 +1,9 @@
 using Coffre.Domain.Access;
+using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Vaults;
-using Coffre.Storage.Content;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;

@@ -1,4 +1,5 @@
-using Coffre.Storage.Audit;
+using Coffre.Application.Audit;
+
 
 namespace Coffre.Grains.Operations;
 

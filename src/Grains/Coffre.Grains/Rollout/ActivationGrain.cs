@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
+using Coffre.Application.Audit;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
 using Coffre.Grains.Identity;
-using Coffre.Storage.Audit;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -69,7 +70,7 @@ public sealed class ActivationGrain(
     private byte[] VitaleHash(string serial)
     {
         var hash = new byte[NirHasher.HashSize];
-        Storage.Rollout.PopulationImporter.HashVitale(nirHasher, serial ?? "", hash);
+        nirHasher.HashVitaleSerial(serial ?? "", hash);
         return hash;
     }
 }

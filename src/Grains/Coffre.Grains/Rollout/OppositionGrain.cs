@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
+using Coffre.Application.Rollout;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Vaults;
-using Coffre.Storage.Rollout;
 using Orleans.Concurrency;
 
 namespace Coffre.Grains.Rollout;
@@ -37,7 +37,7 @@ public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, Ti
             // The person: the registry must know them and their proof must match.
             var person = await store.FindPersonAsync(nirHash);
             var vitale = new byte[NirHasher.HashSize];
-            PopulationImporter.HashVitale(nirHasher, request.VitaleSerial ?? "", vitale);
+            nirHasher.HashVitaleSerial(request.VitaleSerial ?? "", vitale);
             var proven = person is { BirthDate: { } birth, VitaleHash: { } stored } && birth == request.BirthDate
                 && CryptographicOperations.FixedTimeEquals(stored, vitale);
             if (!proven)

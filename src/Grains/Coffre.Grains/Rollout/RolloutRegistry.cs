@@ -1,5 +1,5 @@
+using Coffre.Application.Rollout;
 using Coffre.Domain.Documents;
-using Coffre.Storage.Rollout;
 using Microsoft.Extensions.Options;
 
 namespace Coffre.Grains.Rollout;

@@ -1,14 +1,14 @@
 using System.Text.Json;
+using Coffre.Application.Audit;
+using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
+using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Rollout;
-using Coffre.Storage.Audit;
-using Coffre.Storage.Content;
-using Coffre.Storage.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace Coffre.Grains.Vaults;

@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Blobs;
+using Azure;
+using Coffre.Domain.Content;
+
+namespace Coffre.Adapters.Blob;
+
+/// <summary>
+/// Content in Azure Blob storage. A write stages blocks while hashing and commits the block list with the
+/// SHA-256 as blob metadata only when the hash is right, so a rejected upload leaves no blob behind
+/// (uncommitted blocks are discarded by the service). Reads stream and verify against that metadata.
+/// </summary>
+public sealed class BlobContentStore(BlobContainerClient container, int blockSize = 4 * 1024 * 1024) : IContentStore
+{
+    private const string ShaMetadata = "sha256";
+    private int _containerReady;
+
+    public async Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var blob = container.GetBlockBlobClient(key.Value);
+        var writer = Guid.NewGuid().ToString("N");
+        var blockIds = new List<string>();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[blockSize];
+        long length = 0;
+        try
+        {
+            while (true)
+            {
+                var filled = await FillAsync(content, buffer, cancellationToken).ConfigureAwait(false);
+                if (filled == 0 && blockIds.Count > 0)
+                {
+                    break;
+                }
+                hash.AppendData(buffer, 0, filled);
+                length += filled;
+                // Block ids must all have the same length within a blob: writer id + 6-digit ordinal.
+                var id = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{writer}{blockIds.Count:D6}"));
+                using var chunk = new MemoryStream(buffer, 0, filled, writable: false);
+                await blob.StageBlockAsync(id, chunk, cancellationToken: cancellationToken).ConfigureAwait(false);
+                blockIds.Add(id);
+                if (filled < buffer.Length)
+                {
+                    break;
+                }
+            }
+            var actual = Sha256Hex.Of(hash);
+            if (expectedSha256 is not null && !Sha256Hex.Matches(expectedSha256, actual))
+            {
+                throw new ContentHashMismatchException(expectedSha256, actual);
+            }
+            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions
+            {
+                Metadata = new Dictionary<string, string> { [ShaMetadata] = actual, ["length"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            }, cancellationToken).ConfigureAwait(false);
+            return new StoredContent(key, length, actual);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.InvalidBlockList || e.Status == 409)
+        {
+            throw new ContentConflictException(key, e);
+        }
+        catch (RequestFailedException e) when (e.Status == 0 || e.Status >= 500)
+        {
+            throw new ContentStoreUnavailableException($"blob storage did not accept '{key}': {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    public async Task<ContentReader?> OpenReadAsync(ContentKey key, CancellationToken cancellationToken = default)
+    {
+        var blob = container.GetBlobClient(key.Value);
+        try
+        {
+            var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var details = response.Value.Details;
+            if (!details.Metadata.TryGetValue(ShaMetadata, out var sha))
+            {
+                response.Value.Dispose();
+                throw new ContentIntegrityException(key);
+            }
+            var length = details.ContentLength;
+            return new ContentReader(new VerifyingReadStream(response.Value.Content, key, sha, length), length, sha);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> DeleteAsync(ContentKey key, CancellationToken cancellationToken = default)
+    {
+        var response = await container.GetBlobClient(key.Value)
+            .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.Value;
+    }
+
+    public async Task CheckReadyAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+            await container.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
+        {
+            throw new ContentStoreUnavailableException($"blob container '{container.Name}' at {container.Uri.Host}:{container.Uri.Port} is unreachable: {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _containerReady) == 1)
+        {
+            return;
+        }
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _containerReady, 1);
+    }
+
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var n = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+            filled += n;
+        }
+        return filled;
+    }
+}

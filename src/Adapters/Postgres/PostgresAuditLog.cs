@@ -1,0 +1,519 @@
+using System.Data;
+using System.Threading.Channels;
+using Coffre.Application.Audit;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Coffre.Adapters.Postgres;
+
+public sealed class PostgresAuditLogOptions
+{
+    /// <summary>Most events written in one transaction.</summary>
+    public int MaxBatchSize { get; set; } = 512;
+
+    /// <summary>How long the writer waits for more events once a batch has started and is not full (at most 5 ms).</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Events waiting for the writer; appends wait (back-pressure) when it is full.</summary>
+    public int QueueCapacity { get; set; } = 16_384;
+
+    /// <summary>Times a batch is retried after another writer appended to one of its vaults first.</summary>
+    public int MaxConflictRetries { get; set; } = 5;
+
+    /// <summary>Chain heads kept in memory; the cache is emptied when it grows past this.</summary>
+    public int MaxCachedHeads { get; set; } = 100_000;
+}
+
+/// <summary>
+/// The audit log on PostgreSQL (tables <c>audit_event</c> and <c>audit_head</c>, migration 0004). Appends are
+/// batched: callers queue their event and wait; one writer loop takes up to <see cref="PostgresAuditLogOptions.MaxBatchSize"/>
+/// events, chains them onto their vaults' heads (cached in memory), inserts them and moves the heads in one
+/// transaction, and only after the commit completes the callers' tasks with their sequence numbers. If the batch
+/// fails, every caller's task fails: an event is never acknowledged without its commit. If another process appended
+/// to one of the vaults first (briefly possible after a failover), the primary key refuses the stale sequence; the
+/// writer then forgets the batch's cached heads, re-reads them and retries.
+/// </summary>
+public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
+{
+    private const string UniqueViolation = "23505";
+    private const string DeadlockDetected = "40P01";
+    private const string SerializationFailure = "40001";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly byte[] _headKey;
+    private readonly PostgresAuditLogOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<Pending> _queue;
+    private readonly Dictionary<string, Head> _heads = new(StringComparer.Ordinal);
+    private readonly Task _writer;
+    private int _disposed;
+
+    public PostgresAuditLog(NpgsqlDataSource dataSource, byte[] headKey, PostgresAuditLogOptions? options = null, ILogger<PostgresAuditLog>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(headKey);
+        AuditChain.CheckKey(headKey);
+        _dataSource = dataSource;
+        _headKey = headKey.ToArray();
+        _options = options ?? new PostgresAuditLogOptions();
+        if (_options.MaxBatchSize < 1 || _options.QueueCapacity < 1 || _options.MaxConflictRetries < 0
+            || _options.Linger < TimeSpan.Zero || _options.Linger > TimeSpan.FromMilliseconds(5))
+        {
+            throw new ArgumentException("audit log options out of range (batch ≥ 1, queue ≥ 1, retries ≥ 0, linger 0–5 ms)", nameof(options));
+        }
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Queues the event and completes once it is committed. Cancelling stops waiting for the queue or the commit but
+    /// does not withdraw an event already queued.
+    /// </summary>
+    public async Task<long> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        var normalised = AuditChain.Normalise(auditEvent);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var pending = new Pending(normalised);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(PostgresAuditLog));
+        }
+        return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<AuditPage> ReadAsync(string vaultId, long? beforeSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT coalesce((SELECT seq FROM audit_head WHERE vault_id = $1), 0)")
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = vaultId } },
+                },
+                new NpgsqlBatchCommand($"""
+                    SELECT {EventColumns} FROM audit_event
+                    WHERE vault_id = $1 AND seq < $2
+                    ORDER BY seq DESC
+                    LIMIT $3
+                    """)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<string> { TypedValue = vaultId },
+                        new NpgsqlParameter<long> { TypedValue = beforeSequence ?? long.MaxValue },
+                        new NpgsqlParameter<long> { TypedValue = (long)limit + 1 },
+                    },
+                },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var total = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var items = new List<StoredAuditEvent>(Math.Min(limit, 1000));
+        var hasMore = false;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (items.Count == limit)
+            {
+                hasMore = true;
+                break;
+            }
+            var link = ReadLink(reader, vaultId);
+            items.Add(new StoredAuditEvent(link.Sequence, link.Event, AuditChain.ToHex(link.Hash)));
+        }
+        return new AuditPage(items, hasMore, total);
+    }
+
+    /// <summary>Streams the chain in sequence order inside one snapshot (appends may continue) and stops at the first break.</summary>
+    public async Task<ChainVerification> VerifyAsync(string vaultId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        AuditHead? head = null;
+        await using (var command = new NpgsqlCommand("SELECT seq, hash, mac FROM audit_head WHERE vault_id = $1", connection, tx))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = vaultId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                head = new AuditHead(vaultId, reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2));
+            }
+        }
+        var verifier = new AuditChainVerifier();
+        await using (var command = new NpgsqlCommand($"SELECT {EventColumns} FROM audit_event WHERE vault_id = $1 ORDER BY seq", connection, tx))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = vaultId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!verifier.Add(ReadLink(reader, vaultId)))
+                {
+                    break;
+                }
+            }
+        }
+        await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+        return verifier.Complete(vaultId, head, _headKey);
+    }
+
+    /// <summary>Stops taking events, writes every queued one, then returns.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _writer.ConfigureAwait(false);
+            return;
+        }
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    private const string EventColumns =
+        "seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash, count, first_at";
+
+    private static AuditChainLink ReadLink(NpgsqlDataReader reader, string vaultId)
+    {
+        var auditEvent = new AuditEvent(
+            vaultId,
+            reader.GetFieldValue<DateTimeOffset>(1),
+            (CallerKind)reader.GetInt16(2),
+            reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4),
+            (AuditAction)reader.GetString(5)[0],
+            reader.GetString(6),
+            reader.GetString(7),
+            reader.GetBoolean(8),
+            (LegalBasis)reader.GetInt16(9),
+            (DenialReason)reader.GetInt16(10),
+            reader.GetInt32(13),
+            reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14));
+        return new AuditChainLink(reader.GetInt64(0), auditEvent, reader.GetFieldValue<byte[]>(11), reader.GetFieldValue<byte[]>(12));
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Pending>(_options.MaxBatchSize);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            if (batch.Count < _options.MaxBatchSize && _options.Linger > TimeSpan.Zero)
+            {
+                await LingerAsync(reader, batch).ConfigureAwait(false);
+            }
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+            try
+            {
+                await WriteBatchAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Never leave a caller waiting, whatever went wrong.
+                _logger.LogError(e, "audit batch of {Count} events failed", batch.Count);
+                foreach (var pending in batch)
+                {
+                    pending.Completion.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    private async Task LingerAsync(ChannelReader<Pending> reader, List<Pending> batch)
+    {
+        using var linger = new CancellationTokenSource(_options.Linger);
+        try
+        {
+            while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+            {
+                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (linger.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteBatchAsync(List<Pending> batch)
+    {
+        var vaults = batch.Select(p => p.Event.VaultId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        for (var attempt = 0; ; attempt++)
+        {
+            var refused = new Dictionary<string, Exception>(StringComparer.Ordinal);
+            try
+            {
+                var rows = await TryWriteAsync(batch, vaults, refused).ConfigureAwait(false);
+                foreach (var (pending, sequence) in rows)
+                {
+                    pending.Completion.TrySetResult(sequence);
+                }
+                foreach (var pending in batch)
+                {
+                    if (refused.TryGetValue(pending.Event.VaultId, out var error))
+                    {
+                        pending.Completion.TrySetException(error);
+                    }
+                }
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is UniqueViolation or DeadlockDetected or SerializationFailure && attempt < _options.MaxConflictRetries)
+            {
+                _logger.LogWarning("audit batch conflicted with another writer ({SqlState}), re-reading {Count} chain heads (attempt {Attempt})",
+                    e.SqlState, vaults.Count, attempt + 1);
+                ForgetHeads(vaults);
+            }
+            catch
+            {
+                // The outcome is unknown (the commit may or may not have happened): forget the heads, fail the callers.
+                ForgetHeads(vaults);
+                throw;
+            }
+        }
+    }
+
+    private async Task<List<(Pending Pending, long Sequence)>> TryWriteAsync(List<Pending> batch, List<string> vaults, Dictionary<string, Exception> refused)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+
+        var missing = vaults.Where(v => !_heads.ContainsKey(v)).ToArray();
+        var read = missing.Length == 0 ? [] : await ReadHeadsAsync(connection, tx, missing).ConfigureAwait(false);
+
+        // Chain each event onto its vault's head, in queue order within a vault.
+        var heads = new Dictionary<string, Head>(StringComparer.Ordinal);
+        foreach (var vault in vaults)
+        {
+            if (_heads.TryGetValue(vault, out var cached))
+            {
+                heads[vault] = cached;
+            }
+            else if (read.TryGetValue(vault, out var found))
+            {
+                if (found is null)
+                {
+                    refused[vault] = new AuditChainBrokenException(
+                        "the audit chain head of this vault is missing although events exist: refusing to append until the chain is investigated");
+                }
+                else
+                {
+                    heads[vault] = found;
+                }
+            }
+        }
+        var rows = new List<(Pending Pending, long Sequence, byte[] PreviousHash, byte[] Hash)>(batch.Count);
+        foreach (var pending in batch)
+        {
+            var vault = pending.Event.VaultId;
+            if (!heads.TryGetValue(vault, out var head))
+            {
+                continue;
+            }
+            var hash = AuditChain.ComputeHash(head.Hash, pending.Event);
+            rows.Add((pending, head.Sequence + 1, head.Hash, hash));
+            heads[vault] = new Head(head.Sequence + 1, hash);
+        }
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+        rows.Sort((a, b) =>
+        {
+            var byVault = string.CompareOrdinal(a.Pending.Event.VaultId, b.Pending.Event.VaultId);
+            return byVault != 0 ? byVault : a.Sequence.CompareTo(b.Sequence);
+        });
+
+        var n = rows.Count;
+        var vaultIds = new string[n];
+        var seqs = new long[n];
+        var ats = new DateTimeOffset[n];
+        var kinds = new short[n];
+        var actorIds = new string[n];
+        var professions = new string?[n];
+        var actions = new string[n];
+        var operations = new string[n];
+        var targets = new string[n];
+        var allowed = new bool[n];
+        var bases = new short[n];
+        var reasons = new short[n];
+        var counts = new int[n];
+        var firstAts = new DateTimeOffset?[n];
+        var previous = new byte[n][];
+        var hashes = new byte[n][];
+        for (var i = 0; i < n; i++)
+        {
+            var (pending, sequence, previousHash, hash) = rows[i];
+            var e = pending.Event;
+            vaultIds[i] = e.VaultId;
+            seqs[i] = sequence;
+            ats[i] = e.At;
+            kinds[i] = (short)e.ActorKind;
+            actorIds[i] = e.ActorId;
+            professions[i] = e.ActorProfession;
+            actions[i] = ((char)e.Action).ToString();
+            operations[i] = e.Operation;
+            targets[i] = e.Target;
+            allowed[i] = e.Allowed;
+            bases[i] = (short)e.Basis;
+            reasons[i] = (short)e.Reason;
+            counts[i] = e.Count;
+            firstAts[i] = e.FirstAt;
+            previous[i] = previousHash;
+            hashes[i] = hash;
+        }
+
+        var written = heads.OrderBy(h => h.Key, StringComparer.Ordinal).ToList();
+        var headVaults = written.Select(h => h.Key).ToArray();
+        var headSeqs = written.Select(h => h.Value.Sequence).ToArray();
+        var headHashes = written.Select(h => h.Value.Hash).ToArray();
+        var headMacs = written.Select(h => AuditChain.ComputeHeadMac(_headKey, h.Key, h.Value.Sequence, h.Value.Hash)).ToArray();
+
+        await using (var write = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("""
+                    INSERT INTO audit_event (vault_id, seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash, count, first_at)
+                    SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::smallint[], $12::smallint[], $13::bytea[], $14::bytea[], $15::integer[], $16::timestamptz[])
+                    """)
+                {
+                    Parameters =
+                    {
+                        Array(vaultIds, NpgsqlDbType.Text),
+                        Array(seqs, NpgsqlDbType.Bigint),
+                        Array(ats, NpgsqlDbType.TimestampTz),
+                        Array(kinds, NpgsqlDbType.Smallint),
+                        Array(actorIds, NpgsqlDbType.Text),
+                        Array(professions, NpgsqlDbType.Text),
+                        Array(actions, NpgsqlDbType.Text),
+                        Array(operations, NpgsqlDbType.Text),
+                        Array(targets, NpgsqlDbType.Text),
+                        Array(allowed, NpgsqlDbType.Boolean),
+                        Array(bases, NpgsqlDbType.Smallint),
+                        Array(reasons, NpgsqlDbType.Smallint),
+                        Array(previous, NpgsqlDbType.Bytea),
+                        Array(hashes, NpgsqlDbType.Bytea),
+                        Array(counts, NpgsqlDbType.Integer),
+                        Array(firstAts, NpgsqlDbType.TimestampTz),
+                    },
+                },
+                new NpgsqlBatchCommand("""
+                    INSERT INTO audit_head (vault_id, seq, hash, mac)
+                    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[])
+                    ON CONFLICT (vault_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac
+                    """)
+                {
+                    Parameters =
+                    {
+                        Array(headVaults, NpgsqlDbType.Text),
+                        Array(headSeqs, NpgsqlDbType.Bigint),
+                        Array(headHashes, NpgsqlDbType.Bytea),
+                        Array(headMacs, NpgsqlDbType.Bytea),
+                    },
+                },
+            },
+        })
+        {
+            await write.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        await tx.CommitAsync().ConfigureAwait(false);
+
+        if (_heads.Count + written.Count > _options.MaxCachedHeads)
+        {
+            _heads.Clear();
+        }
+        foreach (var (vault, head) in written)
+        {
+            _heads[vault] = head;
+        }
+        return rows.Select(r => (r.Pending, r.Sequence)).ToList();
+    }
+
+    /// <summary>
+    /// Heads of vaults not cached, locked until the commit (so a retry after a conflict cannot lose again to a writer
+    /// that was mid-way): the stored head, a new chain (no head, no events), or null when events exist without a head.
+    /// </summary>
+    private static async Task<Dictionary<string, Head?>> ReadHeadsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string[] vaults)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT vault_id, seq, hash FROM audit_head WHERE vault_id = ANY($1) ORDER BY vault_id FOR UPDATE")
+                {
+                    Parameters = { Array(vaults, NpgsqlDbType.Text) },
+                },
+                new NpgsqlBatchCommand("""
+                    SELECT v FROM unnest($1::text[]) AS v
+                    WHERE NOT EXISTS (SELECT 1 FROM audit_head h WHERE h.vault_id = v)
+                      AND EXISTS (SELECT 1 FROM audit_event e WHERE e.vault_id = v)
+                    """)
+                {
+                    Parameters = { Array(vaults, NpgsqlDbType.Text) },
+                },
+            },
+        };
+        var heads = vaults.ToDictionary(v => v, v => (Head?)new Head(0, AuditChain.Genesis.ToArray()), StringComparer.Ordinal);
+        await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            heads[reader.GetString(0)] = new Head(reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+        }
+        await reader.NextResultAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            heads[reader.GetString(0)] = null;
+        }
+        return heads;
+    }
+
+    private void ForgetHeads(List<string> vaults)
+    {
+        foreach (var vault in vaults)
+        {
+            _heads.Remove(vault);
+        }
+    }
+
+    private static NpgsqlParameter<T[]> Array<T>(T[] values, NpgsqlDbType elementType) =>
+        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
+
+    private sealed record Head(long Sequence, byte[] Hash);
+
+    private sealed class Pending(AuditEvent auditEvent)
+    {
+        public AuditEvent Event { get; } = auditEvent;
+        public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>A vault's stored chain is in a state the log refuses to extend (its head is missing).</summary>
+public sealed class AuditChainBrokenException(string message) : Exception(message);

@@ -1,0 +1,1202 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Data;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Rollout;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Coffre.Adapters.Postgres;
+
+public sealed class PostgresRolloutStoreOptions
+{
+    /// <summary>
+    /// Try a chunk as a plain COPY into <c>registry_person</c> first (the fast path of a first load) and fall back to
+    /// staging + upsert when a row already exists; after one fallback an import uses the upsert for every chunk.
+    /// </summary>
+    public bool DirectCopyFirst { get; set; } = true;
+
+    /// <summary><c>temp_buffers</c> for the staging table of an import's connection (set before it is first used).</summary>
+    public string ImportTempBuffers { get; set; } = "256MB";
+
+    /// <summary><c>work_mem</c> of the eligible-people read (its anti-join with the valid codes).</summary>
+    public string EligibleWorkMem { get; set; } = "64MB";
+
+    /// <summary><c>maintenance_work_mem</c> each index build of a completing initial load gets at least (a larger server setting is kept).</summary>
+    public string IndexBuildMemory { get; set; } = "256MB";
+
+    /// <summary>
+    /// Command timeout of the statements whose time grows with the population — index builds, the load swap, ANALYZE,
+    /// staging merges, COPYs, the eligible-people read — instead of the connection's ordinary one (Npgsql's 30 s):
+    /// at 68 M people an index build alone takes minutes. Zero waits without limit.
+    /// </summary>
+    public TimeSpan BulkStatementTimeout { get; set; } = TimeSpan.FromHours(2);
+}
+
+/// <summary>
+/// The rollout store on PostgreSQL (migration 0005). Bulk paths use raw binary COPY: an import chunk goes straight into
+/// <c>registry_person</c> or, when people already exist, into a temporary staging table followed by one
+/// <c>INSERT … ON CONFLICT (nir_hash) DO UPDATE</c>, with the checkpoint moved in the same transaction; an issuance
+/// chunk COPYs its codes and its outbox rows and inserts its print batch row in one transaction. Activation and
+/// opposition are single conditional statements (or one short transaction), so concurrent callers get one winner.
+/// </summary>
+public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRolloutStoreOptions? options = null) : IRolloutStore
+{
+    private const string UniqueViolation = "23505";
+    private const string ValidCodeIndex = "activation_code_valid_idx";
+    private const int CopyFlushBytes = 256 * 1024;
+
+    private const string PersonColumns =
+        "nir_hash, vault_id, nir_masked, birth_date, family_name, given_names, sex, email, address_line1, address_line2, " +
+        "postal_code, city, departement, vitale_hash, representative_nir_hashes, status, import_id, updated_at";
+
+    private const string CampaignColumns =
+        "campaign_id, name, departements, created_at, created_by, opposition_window_ends_at, code_validity, status";
+
+    private const string ImportColumns =
+        "import_id, file_name, file_sha256, mode, started_at, completed_at, lines_done, rows_accepted, rows_rejected";
+
+    /// <summary>The index-less table an initial load COPYs into; it becomes registry_person when the load completes.</summary>
+    private const string LoadTable = "registry_load";
+
+    private static readonly byte[] OutboxKind = Encoding.UTF8.GetBytes(DeliveryCodeCipher.OutboxKind);
+
+    private readonly PostgresRolloutStoreOptions _options = options ?? new PostgresRolloutStoreOptions();
+    private readonly ConcurrentDictionary<string, bool> _upsertOnly = new(StringComparer.Ordinal);
+
+    // ---------------------------------------------------------------- import
+
+    public async Task<ImportRun?> GetImportAsync(string importId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt,
+        ImportMode? mode = ImportMode.Upsert, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(importId);
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        var sha = Sha256Hex.Normalise(fileSha256) ?? throw new ArgumentException("file SHA-256 must be 64 hex characters", nameof(fileSha256));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // One import starts at a time (the checks below must see each other's result).
+        await ExecuteAsync(connection, tx, "LOCK TABLE import_run IN SHARE ROW EXCLUSIVE MODE", cancellationToken).ConfigureAwait(false);
+        if (await ReadImportAsync(connection, tx, importId, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return string.Equals(existing.FileSha256, sha, StringComparison.Ordinal)
+                ? existing
+                : throw new ImportFileMismatchException(importId, existing.FileSha256, sha);
+        }
+        await using (var loading = new NpgsqlCommand("SELECT import_id FROM import_run WHERE mode = 1 AND completed_at IS NULL LIMIT 1", connection, tx))
+        {
+            if (await loading.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string other)
+            {
+                throw new ImportModeException($"the initial load '{other}' is not complete: resume it before starting another import");
+            }
+        }
+        if (mode != ImportMode.Upsert)
+        {
+            bool empty;
+            await using (var any = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM registry_person)", connection, tx))
+            {
+                empty = (bool)(await any.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+            if (!empty && mode == ImportMode.InitialLoad)
+            {
+                throw new ImportModeException("an initial load needs an empty registry: import with mode Upsert");
+            }
+            mode = empty ? ImportMode.InitialLoad : ImportMode.Upsert;
+        }
+        if (mode == ImportMode.InitialLoad)
+        {
+            await ExecuteAsync(connection, tx, $"""
+                DROP TABLE IF EXISTS {LoadTable};
+                CREATE TABLE {LoadTable} (LIKE registry_person INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (autovacuum_enabled = false)
+                """, cancellationToken).ConfigureAwait(false);
+        }
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO import_run (import_id, file_name, file_sha256, mode, started_at) VALUES ($1, $2, $3, $4, $5)
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = importId });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fileName });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sha });
+            insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)mode.Value });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = startedAt });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var run = (await ReadImportAsync(connection, tx, importId, cancellationToken).ConfigureAwait(false))!;
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return run;
+    }
+
+    public async Task CommitImportChunkAsync(ImportChunk chunk, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var direct = _options.DirectCopyFirst && !_upsertOnly.ContainsKey(chunk.ImportId);
+        if (!direct && chunk.Rows > 0)
+        {
+            await PrepareStagingSessionAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        ImportMode mode;
+        await using (var check = new NpgsqlCommand("""
+            SELECT mode FROM import_run WHERE import_id = $1 AND lines_done = $2 AND completed_at IS NULL FOR UPDATE
+            """, connection, tx))
+        {
+            check.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chunk.ImportId });
+            check.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.ResumesAfterLine });
+            mode = await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is short m
+                ? (ImportMode)m
+                : throw new ImportCheckpointException(
+                    $"import '{chunk.ImportId}' is no longer at line {chunk.ResumesAfterLine} (another importer, or it is complete): chunk not stored");
+        }
+        if (chunk.Rows > 0 && mode == ImportMode.InitialLoad)
+        {
+            await CopyAsync(connection, $"COPY {LoadTable} ({ImportChunk.Columns}) FROM STDIN (FORMAT BINARY)", chunk.Tuples, cancellationToken).ConfigureAwait(false);
+        }
+        else if (chunk.Rows > 0)
+        {
+            if (direct)
+            {
+                await tx.SaveAsync("direct_copy", cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await CopyAsync(connection, $"COPY registry_person ({ImportChunk.Columns}) FROM STDIN (FORMAT BINARY)", chunk.Tuples, cancellationToken).ConfigureAwait(false);
+                    await tx.ReleaseAsync("direct_copy", cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState == UniqueViolation)
+                {
+                    // Someone in the chunk is already registered (a re-import, a duplicate across chunks, an opposition).
+                    await tx.RollbackAsync("direct_copy", cancellationToken).ConfigureAwait(false);
+                    _upsertOnly[chunk.ImportId] = true;
+                    direct = false;
+                }
+            }
+            if (!direct)
+            {
+                await ExecuteAsync(connection, tx, """
+                    CREATE TEMP TABLE IF NOT EXISTS registry_incoming (LIKE registry_person INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+                    """, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(connection, $"COPY registry_incoming ({ImportChunk.Columns}) FROM STDIN (FORMAT BINARY)", chunk.Tuples, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, tx, $"""
+                    INSERT INTO registry_person AS p ({ImportChunk.Columns})
+                    SELECT {ImportChunk.Columns} FROM registry_incoming
+                    ON CONFLICT (nir_hash) DO UPDATE SET
+                        nir_masked = excluded.nir_masked, birth_date = excluded.birth_date, family_name = excluded.family_name,
+                        given_names = excluded.given_names, sex = excluded.sex, email = excluded.email,
+                        address_line1 = excluded.address_line1, address_line2 = excluded.address_line2,
+                        postal_code = excluded.postal_code, city = excluded.city, departement = excluded.departement,
+                        vitale_hash = excluded.vitale_hash, representative_nir_hashes = excluded.representative_nir_hashes,
+                        import_id = excluded.import_id, updated_at = excluded.updated_at
+                    WHERE p.status NOT IN (1, 3)
+                      AND (p.nir_masked, p.birth_date, p.family_name, p.given_names, p.sex, p.email, p.address_line1, p.address_line2,
+                           p.postal_code, p.city, p.departement, p.vitale_hash, p.representative_nir_hashes)
+                          IS DISTINCT FROM
+                          (excluded.nir_masked, excluded.birth_date, excluded.family_name, excluded.given_names, excluded.sex,
+                           excluded.email, excluded.address_line1, excluded.address_line2, excluded.postal_code, excluded.city,
+                           excluded.departement, excluded.vitale_hash, excluded.representative_nir_hashes)
+                    """, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await using (var checkpoint = new NpgsqlCommand("""
+            UPDATE import_run
+            SET lines_done = $2, rows_accepted = rows_accepted + $3, rows_rejected = rows_rejected + $4
+            WHERE import_id = $1
+            """, connection, tx))
+        {
+            checkpoint.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chunk.ImportId });
+            checkpoint.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.LastLine });
+            checkpoint.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.Rows });
+            checkpoint.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chunk.Rejects.Count });
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ImportRun> CompleteImportAsync(string importId, DateTimeOffset completedAt, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var run = await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false)
+            ?? throw new RolloutException($"import '{importId}' does not exist");
+        if (run.CompletedAt is not null)
+        {
+            return run;
+        }
+        if (run.Mode == ImportMode.InitialLoad)
+        {
+            await PublishInitialLoadAsync(connection, importId, completedAt, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await using var command = new NpgsqlCommand("UPDATE import_run SET completed_at = coalesce(completed_at, $2) WHERE import_id = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = importId });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = completedAt });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        // Fresh statistics for the eligibility and lookup plans after a bulk load (sampled: seconds, not minutes).
+        await ExecuteAsync(connection, null, "ANALYZE registry_person", cancellationToken).ConfigureAwait(false);
+        return (await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Builds the loaded table's indexes by sorting (a NIR loaded twice keeps its last line: latest updated_at, then
+    /// latest physical position, since the load table only ever receives appends), then swaps it in for registry_person
+    /// in one short transaction in which rows written to registry_person meanwhile (oppositions) win. Idempotent: a
+    /// crash anywhere leaves either the load table (run again) or the completed import.
+    /// </summary>
+    private async Task PublishInitialLoadAsync(NpgsqlConnection connection, string importId, DateTimeOffset completedAt, CancellationToken cancellationToken)
+    {
+        await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{LoadTable}') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                throw new RolloutException($"the initial load '{importId}' has lost its load table");
+            }
+        }
+        string[] builds =
+        [
+            $"CREATE UNIQUE INDEX IF NOT EXISTS registry_load_nir_idx ON {LoadTable} (nir_hash)",
+            $"CREATE UNIQUE INDEX IF NOT EXISTS registry_load_vault_idx ON {LoadTable} (vault_id)",
+            $"CREATE INDEX IF NOT EXISTS registry_load_departement_idx ON {LoadTable} (departement)",
+        ];
+        // The three sorts at once (the cores share them); a NIR loaded twice fails both unique builds: keep its last
+        // line, then build what is missing.
+        var duplicates = (await Task.WhenAll(builds.Select(sql => BuildIndexAsync(sql, cancellationToken))).ConfigureAwait(false)).Any(d => d);
+        if (duplicates)
+        {
+            await ExecuteAsync(connection, null, $"""
+                DELETE FROM {LoadTable} WHERE ctid IN (
+                    SELECT id FROM (
+                        SELECT l.ctid AS id, row_number() OVER (PARTITION BY l.nir_hash ORDER BY l.updated_at DESC, l.ctid DESC) AS rn
+                        FROM {LoadTable} l
+                        WHERE l.nir_hash IN (SELECT nir_hash FROM {LoadTable} GROUP BY nir_hash HAVING count(*) > 1)
+                    ) ranked
+                    WHERE rn > 1)
+                """, cancellationToken).ConfigureAwait(false);
+            if ((await Task.WhenAll(builds.Select(sql => BuildIndexAsync(sql, cancellationToken))).ConfigureAwait(false)).Any(d => d))
+            {
+                throw new RolloutException($"the initial load '{importId}' still holds duplicate keys after removing repeated NIRs");
+            }
+        }
+
+        const string Columns =
+            "vault_id, nir_masked, birth_date, family_name, given_names, sex, email, address_line1, address_line2, postal_code, city, " +
+            "departement, vitale_hash, representative_nir_hashes, status, import_id, updated_at";
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, tx, $"""
+            LOCK TABLE registry_person IN ACCESS EXCLUSIVE MODE;
+            UPDATE {LoadTable} l SET ({Columns}) = (SELECT {Columns} FROM registry_person p WHERE p.nir_hash = l.nir_hash)
+            WHERE l.nir_hash IN (SELECT nir_hash FROM registry_person);
+            INSERT INTO {LoadTable} SELECT * FROM registry_person p WHERE NOT EXISTS (SELECT 1 FROM {LoadTable} l WHERE l.nir_hash = p.nir_hash);
+            DROP TABLE registry_person;
+            ALTER TABLE {LoadTable} RENAME TO registry_person;
+            ALTER TABLE registry_person ADD CONSTRAINT registry_person_pkey PRIMARY KEY USING INDEX registry_load_nir_idx;
+            ALTER TABLE registry_person ADD CONSTRAINT registry_person_vault_id_key UNIQUE USING INDEX registry_load_vault_idx;
+            ALTER INDEX registry_load_departement_idx RENAME TO registry_person_departement_idx;
+            ALTER TABLE registry_person RESET (autovacuum_enabled)
+            """, cancellationToken).ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand("UPDATE import_run SET completed_at = coalesce(completed_at, $2) WHERE import_id = $1", connection, tx))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = importId });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = completedAt });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- registry
+
+    public Task<RegistryPerson?> FindPersonAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
+        FindPersonWhereAsync("nir_hash = $1", new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) }, cancellationToken);
+
+    public Task<RegistryPerson?> FindPersonByVaultIdAsync(string vaultId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(vaultId);
+        return FindPersonWhereAsync("vault_id = $1", new NpgsqlParameter<string> { TypedValue = vaultId }, cancellationToken);
+    }
+
+    public async Task<long> CountPeopleAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Bulk(new NpgsqlCommand("SELECT count(*) FROM registry_person", connection));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private async Task<RegistryPerson?> FindPersonWhereAsync(string where, NpgsqlParameter parameter, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($"SELECT {PersonColumns} FROM registry_person WHERE {where}", connection);
+        command.Parameters.Add(parameter);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadPerson(reader) : null;
+    }
+
+    private static RegistryPerson ReadPerson(NpgsqlDataReader r)
+    {
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        var line1 = S(8);
+        return new RegistryPerson(
+            r.GetFieldValue<byte[]>(0),
+            r.GetString(1),
+            S(2),
+            r.IsDBNull(3) ? null : r.GetFieldValue<DateOnly>(3),
+            S(4),
+            S(5),
+            r.IsDBNull(6) ? Sex.Unknown : (Sex)r.GetInt16(6),
+            S(7),
+            line1 is null ? null : new PostalAddress(line1, S(9), S(10) ?? "", S(11) ?? ""),
+            S(12),
+            r.IsDBNull(13) ? null : r.GetFieldValue<byte[]>(13),
+            r.IsDBNull(14) ? [] : r.GetFieldValue<byte[][]>(14),
+            (PersonStatus)r.GetInt16(15),
+            S(16),
+            r.GetFieldValue<DateTimeOffset>(17));
+    }
+
+    // ---------------------------------------------------------------- campaigns
+
+    public async Task<Campaign> CreateCampaignAsync(NewCampaign campaign, DateTimeOffset createdAt, CancellationToken cancellationToken = default)
+    {
+        var wanted = RolloutRules.Campaign(campaign, createdAt);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var insert = new NpgsqlCommand($"""
+            INSERT INTO campaign ({CampaignColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)
+            ON CONFLICT (campaign_id) DO NOTHING
+            """, connection))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = wanted.CampaignId });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = wanted.Name });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)wanted.Departements?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = wanted.CreatedAt });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = wanted.CreatedBy });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = wanted.OppositionWindowEndsAt });
+            insert.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = wanted.CodeValidity, NpgsqlDbType = NpgsqlDbType.Interval });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var stored = (await ReadCampaignsAsync(connection, wanted.CampaignId, cancellationToken).ConfigureAwait(false))[0];
+        RolloutRules.CheckSameDefinition(stored, wanted);
+        return stored;
+    }
+
+    public async Task<Campaign?> GetCampaignAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var list = await ReadCampaignsAsync(connection, campaignId, cancellationToken).ConfigureAwait(false);
+        return list.Count == 0 ? null : list[0];
+    }
+
+    public async Task<IReadOnlyList<Campaign>> ListCampaignsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadCampaignsAsync(connection, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SetCampaignStatusAsync(string campaignId, CampaignStatus status, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("UPDATE campaign SET status = $2 WHERE campaign_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)status });
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        {
+            throw new CampaignNotFoundException(campaignId);
+        }
+    }
+
+    public async Task<CampaignCounts> GetCampaignCountsAsync(string campaignId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
+        var segment = campaign.Departements is not null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Named("""
+            SELECT
+                count(*) FILTER (WHERE status = 0 AND expires_at >= @now),
+                count(*) FILTER (WHERE status = 0 AND expires_at >= @now AND channel = 0),
+                count(*) FILTER (WHERE status = 0 AND expires_at >= @now AND channel = 1),
+                count(*) FILTER (WHERE status = 1),
+                count(*) FILTER (WHERE status = 2),
+                count(*) FILTER (WHERE status = 3),
+                count(*) FILTER (WHERE status = 4 OR (status = 0 AND expires_at < @now)),
+                count(*) FILTER (WHERE channel = 0)
+            FROM activation_code WHERE campaign_id = @campaign
+            """, campaign, now));
+        batch.BatchCommands.Add(Named($"""
+            SELECT count(*) FILTER (WHERE status = 2), count(*) FILTER (WHERE status IN (1, 3))
+            FROM registry_person p {(segment ? "WHERE p.departement = ANY(@departements)" : "")}
+            """, campaign, now));
+        batch.BatchCommands.Add(Named("SELECT count(*), coalesce(sum(letters), 0)::bigint FROM print_batch WHERE campaign_id = @campaign", campaign, now));
+        batch.BatchCommands.Add(Named("""
+            SELECT count(*) FROM outbox
+            WHERE kind = 'activation-code' AND delivered_at IS NULL AND payload->>'campaign' = @campaign
+            """, campaign, now));
+        batch.BatchCommands.Add(Named($"SELECT count(*) FROM registry_person p WHERE {EligibleWhere(segment)}", campaign, now));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var codes = Enumerable.Range(0, 8).Select(reader.GetInt64).ToArray();
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var (activated, opposed) = (reader.GetInt64(0), reader.GetInt64(1));
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var (batches, letters) = (reader.GetInt64(0), reader.GetInt64(1));
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var pending = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var eligible = reader.GetInt64(0);
+        return new CampaignCounts(eligible, codes[0], codes[1], codes[2], codes[3], codes[4], codes[5], codes[6],
+            activated, opposed, batches, letters, codes[7], pending);
+    }
+
+    public async Task<IReadOnlyList<PrintBatch>> ListPrintBatchesAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT campaign_id, batch_no, content_key, letters, sha256, created_at FROM print_batch
+            WHERE campaign_id = $1 ORDER BY batch_no
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+        var list = new List<PrintBatch>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new PrintBatch(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
+                reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
+        }
+        return list;
+    }
+
+    private static async Task<List<Campaign>> ReadCampaignsAsync(NpgsqlConnection connection, string? campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT {CampaignColumns} FROM campaign {(campaignId is null ? "" : "WHERE campaign_id = $1")} ORDER BY created_at, campaign_id", connection);
+        if (campaignId is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+        }
+        var list = new List<Campaign>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new Campaign(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<string[]>(2),
+                reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5),
+                reader.GetFieldValue<TimeSpan>(6),
+                (CampaignStatus)reader.GetInt16(7)));
+        }
+        return list;
+    }
+
+    // ---------------------------------------------------------------- issuance
+
+    /// <summary>
+    /// Eligibility, for a registry row <c>p</c>. Both NOT EXISTS probes hit a partial index (valid codes, locked codes).
+    /// </summary>
+    private static string EligibleWhere(bool segment) => $"""
+        p.status = 0
+        AND (p.email IS NOT NULL OR p.address_line1 IS NOT NULL)
+        {(segment ? "AND p.departement = ANY(@departements)" : "")}
+        AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0)
+        AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
+        """;
+
+    private const string EligibleColumns = """
+        p.nir_hash, p.vault_id, p.email IS NOT NULL,
+        CASE WHEN p.email IS NULL THEN p.given_names END, CASE WHEN p.email IS NULL THEN p.family_name END,
+        CASE WHEN p.email IS NULL THEN p.address_line1 END, CASE WHEN p.email IS NULL THEN p.address_line2 END,
+        CASE WHEN p.email IS NULL THEN p.postal_code END, CASE WHEN p.email IS NULL THEN p.city END
+        """;
+
+    public async Task<IReadOnlyList<EligiblePerson>> ReadEligibleAsync(string campaignId, byte[]? afterNirHash, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {EligibleColumns} FROM registry_person p
+            WHERE p.nir_hash > @after AND {EligibleWhere(campaign.Departements is not null)}
+            ORDER BY p.nir_hash
+            LIMIT @limit
+            """, connection);
+        AddSegment(command.Parameters, campaign);
+        command.Parameters.Add(new NpgsqlParameter<byte[]>("after", afterNirHash ?? []));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        var list = new List<EligiblePerson>(Math.Min(limit, 10_000));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(ReadEligible(reader));
+        }
+        return list;
+    }
+
+    public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, tx, $"SET LOCAL work_mem = '{_options.EligibleWorkMem.Replace("'", "", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
+        await using var command = Bulk(new NpgsqlCommand($"""
+            SELECT {EligibleColumns} FROM registry_person p
+            WHERE {EligibleWhere(campaign.Departements is not null)}
+            """, connection, tx));
+        AddSegment(command.Parameters, campaign);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return ReadEligible(reader);
+        }
+    }
+
+    public async Task<EligiblePerson?> FindEligibleAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default)
+    {
+        var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {EligibleColumns} FROM registry_person p
+            WHERE p.nir_hash = @nir AND {EligibleWhere(campaign.Departements is not null)}
+            """, connection);
+        AddSegment(command.Parameters, campaign);
+        command.Parameters.Add(new NpgsqlParameter<byte[]>("nir", Hash(nirHash)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEligible(reader) : null;
+    }
+
+    public async Task<long> CountEligibleAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            $"SELECT count(*) FROM registry_person p WHERE {EligibleWhere(campaign.Departements is not null)}", connection);
+        AddSegment(command.Parameters, campaign);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<long> ExpireCodesAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // Only campaigns old enough to have expired codes are looked at (a code is issued after its campaign is created;
+        // a day of margin covers clock differences), so this costs nothing while every campaign is younger than its validity.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            UPDATE activation_code SET status = 4, closed_at = $1
+            WHERE campaign_id IN (SELECT campaign_id FROM campaign WHERE created_at + code_validity - interval '1 day' < $1)
+              AND status = 0 AND expires_at < $1
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> AllocatePrintBatchAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "UPDATE campaign SET next_batch_no = next_batch_no + 1 WHERE campaign_id = $1 RETURNING next_batch_no - 1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int batchNo
+            ? batchNo
+            : throw new CampaignNotFoundException(campaignId);
+    }
+
+    public async Task<IAsyncDisposable> LockIssuanceAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended('coffre-issuance:' || $1, 0))", connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+            if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                throw new IssuanceInProgressException(campaignId);
+            }
+            return new AdvisoryLock(connection, campaignId);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task CommitIssuanceAsync(IssuanceChunk chunk, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        RolloutRules.CheckChunk(chunk);
+        if (chunk.Count == 0)
+        {
+            return;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CopyCodesAsync(connection, chunk, cancellationToken).ConfigureAwait(false);
+            if (chunk.Emails > 0)
+            {
+                await CopyOutboxAsync(connection, chunk, cancellationToken).ConfigureAwait(false);
+            }
+            if (chunk.PrintBatch is { } batch)
+            {
+                await using var insert = new NpgsqlCommand("""
+                    INSERT INTO print_batch (campaign_id, batch_no, content_key, letters, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+                    """, connection, tx);
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.CampaignId });
+                insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.BatchNo });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.ContentKey });
+                insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.Letters });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.Sha256 });
+                insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = batch.CreatedAt });
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == UniqueViolation && e.ConstraintName == ValidCodeIndex)
+        {
+            throw new IssuanceConflictException(
+                $"an issuance chunk of campaign '{chunk.CampaignId}' ({chunk.Count} codes) was refused: someone in it already holds a valid code", e);
+        }
+    }
+
+    private async Task CopyCodesAsync(NpgsqlConnection connection, IssuanceChunk chunk, CancellationToken cancellationToken)
+    {
+        var campaign = Encoding.UTF8.GetBytes(chunk.CampaignId);
+        var copy = Bulk(await connection.BeginRawBinaryCopyAsync(
+            "COPY activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel, batch_no) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false));
+        await WriteCopyAsync(copy, chunk.Count, (w, i) =>
+        {
+            PgBinary.Row(w, 8);
+            PgBinary.TextUtf8(w, campaign);
+            PgBinary.Bytea(w, chunk.NirHash(i));
+            PgBinary.Int16(w, chunk.KeyId);
+            PgBinary.Bytea(w, chunk.CodeHash(i));
+            PgBinary.TimestampTz(w, chunk.IssuedAt);
+            PgBinary.TimestampTz(w, chunk.ExpiresAt);
+            var channel = chunk.Channel(i);
+            PgBinary.Int16(w, (short)channel);
+            if (channel == CodeChannel.Post)
+            {
+                PgBinary.Int32(w, chunk.BatchNo!.Value);
+            }
+            else
+            {
+                PgBinary.Null(w);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CopyOutboxAsync(NpgsqlConnection connection, IssuanceChunk chunk, CancellationToken cancellationToken)
+    {
+        var copy = Bulk(await connection.BeginRawBinaryCopyAsync(
+            "COPY outbox (id, channel, recipient, kind, payload, created_at, available_at) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false));
+        var e = 0;
+        await WriteCopyAsync(copy, chunk.Count, (w, i) =>
+        {
+            if (chunk.EmailOrdinal(i) < 0)
+            {
+                return;
+            }
+            PgBinary.Row(w, 7);
+            PgBinary.Uuid(w, chunk.OutboxId(e));
+            PgBinary.Int16(w, (short)OutboxChannel.Email);
+            PgBinary.TextUtf8(w, chunk.VaultIdAscii(i));
+            PgBinary.TextUtf8(w, OutboxKind);
+            PgBinary.Jsonb(w, chunk.Payload(e));
+            PgBinary.TimestampTz(w, chunk.IssuedAt);
+            PgBinary.TimestampTz(w, chunk.IssuedAt);
+            e++;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Header, <paramref name="rows"/> rows encoded by <paramref name="row"/> and flushed every 256 KiB, trailer, then completes the COPY.</summary>
+    private static async Task WriteCopyAsync(NpgsqlRawCopyStream copy, int rows, Action<IBufferWriter<byte>, int> row, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(CopyFlushBytes + 64 * 1024);
+        try
+        {
+            buffer.Write(PgBinary.Header);
+            for (var i = 0; i < rows; i++)
+            {
+                row(buffer, i);
+                if (buffer.WrittenCount >= CopyFlushBytes)
+                {
+                    await copy.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    buffer.ResetWrittenCount();
+                }
+            }
+            buffer.Write(PgBinary.Trailer);
+            await copy.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await CancelQuietlyAsync(copy).ConfigureAwait(false);
+            throw;
+        }
+        await copy.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task CopyAsync(NpgsqlConnection connection, string command, SegmentBuffer tuples, CancellationToken cancellationToken)
+    {
+        var copy = Bulk(await connection.BeginRawBinaryCopyAsync(command, cancellationToken).ConfigureAwait(false));
+        try
+        {
+            await copy.WriteAsync(PgBinary.Header.ToArray(), cancellationToken).ConfigureAwait(false);
+            await tuples.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(PgBinary.Trailer.ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await CancelQuietlyAsync(copy).ConfigureAwait(false);
+            throw;
+        }
+        await copy.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task CancelQuietlyAsync(NpgsqlRawCopyStream copy)
+    {
+        try
+        {
+            await copy.CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PostgresException or NpgsqlException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection is going away with its transaction; the original error is what matters.
+        }
+        try
+        {
+            await copy.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PostgresException or NpgsqlException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    public async Task<int> RevokeCodesAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var revoked = await RevokeAsync(connection, tx, Hash(nirHash), at, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return revoked;
+    }
+
+    public async Task<int> RevokeCodesOfOpposedAsync(DateTimeOffset since, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            WITH revoked AS (
+                UPDATE activation_code c SET status = 2, closed_at = $2
+                FROM opposition o
+                WHERE o.recorded_at >= $1 AND c.nir_hash = o.nir_hash AND c.status = 0
+                RETURNING c.nir_hash
+            ), dropped AS (
+                DELETE FROM outbox x USING revoked r, registry_person p
+                WHERE p.nir_hash = r.nir_hash AND x.recipient = p.vault_id AND x.kind = 'activation-code' AND x.delivered_at IS NULL
+            )
+            SELECT count(*)::int FROM revoked
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = since });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Valid and locked codes → revoked; undelivered activation emails of the person dropped. Returns codes revoked.</summary>
+    private static async Task<int> RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            WITH valid AS (
+                UPDATE activation_code SET status = 2, closed_at = $2 WHERE nir_hash = $1 AND status = 0 RETURNING 1
+            ), locked AS (
+                UPDATE activation_code SET status = 2, closed_at = $2 WHERE nir_hash = $1 AND status = 3 RETURNING 1
+            ), dropped AS (
+                DELETE FROM outbox x USING registry_person p
+                WHERE p.nir_hash = $1 AND x.recipient = p.vault_id AND x.kind = 'activation-code' AND x.delivered_at IS NULL
+            )
+            SELECT ((SELECT count(*) FROM valid) + (SELECT count(*) FROM locked))::int
+            """, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = nirHash });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static EligiblePerson ReadEligible(NpgsqlDataReader r)
+    {
+        var hasEmail = r.GetBoolean(2);
+        if (hasEmail)
+        {
+            return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), true, null, null, null);
+        }
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        var line1 = S(5);
+        return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), false, S(3), S(4),
+            line1 is null ? null : new PostalAddress(line1, S(6), S(7) ?? "", S(8) ?? ""));
+    }
+
+    private static void AddSegment(NpgsqlParameterCollection parameters, Campaign campaign)
+    {
+        if (campaign.Departements is { } departements)
+        {
+            parameters.Add(new NpgsqlParameter<string[]>("departements", departements.ToArray()));
+        }
+    }
+
+    private static NpgsqlBatchCommand Named(string sql, Campaign campaign, DateTimeOffset now)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        if (sql.Contains("@campaign", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("campaign", campaign.CampaignId));
+        }
+        if (sql.Contains("@now", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        }
+        if (sql.Contains("@departements", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]>("departements", campaign.Departements!.ToArray()));
+        }
+        return command;
+    }
+
+    // ---------------------------------------------------------------- activation
+
+    public async Task<ActivationCodeRecord?> FindValidCodeAsync(byte[] nirHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT c.code_id, c.campaign_id, c.key_id, c.code_hash, c.issued_at, c.expires_at, c.attempts,
+                   p.vault_id, p.birth_date, p.vitale_hash, p.status
+            FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
+            WHERE c.nir_hash = $1 AND c.status = 0
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) });
+        await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return new ActivationCodeRecord(
+            r.GetInt64(0), r.GetString(1), r.GetInt16(2), r.GetFieldValue<byte[]>(3),
+            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
+            r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
+            (PersonStatus)r.GetInt16(10));
+    }
+
+    public async Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxAttempts, short.MaxValue);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            UPDATE activation_code
+            SET attempts = attempts + 1,
+                status = CASE WHEN attempts + 1 >= $2 THEN 3 ELSE 0 END,
+                closed_at = CASE WHEN attempts + 1 >= $2 THEN $3 END
+            WHERE code_id = $1 AND status = 0
+            RETURNING attempts, status
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = codeId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new FailedAttemptResult(true, reader.GetInt16(0), reader.GetInt16(1) == (short)CodeStatus.Locked)
+            : new FailedAttemptResult(false, 0, false);
+    }
+
+    public async Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            WITH used AS (
+                UPDATE activation_code c SET status = 1, closed_at = $2
+                WHERE c.code_id = $1 AND c.status = 0 AND c.expires_at >= $3
+                  AND EXISTS (SELECT 1 FROM registry_person p WHERE p.nir_hash = c.nir_hash AND p.status = 0)
+                RETURNING c.nir_hash
+            )
+            UPDATE registry_person p SET status = 2, updated_at = $2
+            FROM used WHERE p.nir_hash = used.nir_hash AND p.status = 0
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = codeId });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = expiryCutoff ?? now });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<bool> MarkActivatedAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("UPDATE registry_person SET status = 2, updated_at = $2 WHERE nir_hash = $1 AND status = 0", connection);
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<FailedAttemptResult> RecordRefusalAsync(byte[] nirHash, long? codeId, bool countAttempt, int maxAttempts, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxAttempts, short.MaxValue);
+        var hash = Hash(nirHash);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One statement for every refusal: the code update finds no row without a code (-1) and adds 0 when the
+        // attempt does not count; the tally upsert always writes, so every refusal commits a write.
+        await using var command = new NpgsqlCommand("""
+            WITH counted AS (
+                UPDATE activation_code
+                SET attempts = attempts + $2,
+                    status = CASE WHEN $2 > 0 AND attempts + $2 >= $3 THEN 3 ELSE status END,
+                    closed_at = CASE WHEN $2 > 0 AND attempts + $2 >= $3 THEN $4 ELSE closed_at END
+                WHERE code_id = $1 AND status = 0
+                RETURNING attempts, status
+            ), tally AS (
+                INSERT INTO activation_refusal AS r (day, shard, refusals) VALUES ($5, $6, 1)
+                ON CONFLICT (day, shard) DO UPDATE SET refusals = r.refusals + 1
+            )
+            SELECT attempts, status FROM counted
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = codeId ?? -1 });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)(countAttempt ? 1 : 0) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = RolloutRules.RefusalDay(at) });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = RefusalShard(hash) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && countAttempt
+            ? new FailedAttemptResult(true, reader.GetInt16(0), reader.GetInt16(1) == (short)CodeStatus.Locked)
+            : new FailedAttemptResult(false, 0, false);
+    }
+
+    public async Task<long> CountRefusalsAsync(DateOnly day, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT coalesce(sum(refusals), 0)::bigint FROM activation_refusal WHERE day = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = day });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    internal static short RefusalShard(byte[] nirHash) => (short)(nirHash[0] & 63);
+
+    // ---------------------------------------------------------------- opposition
+
+    public async Task<OppositionResult> RecordOppositionAsync(OppositionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var nirHash = Hash(request.NirHash);
+        ArgumentException.ThrowIfNullOrEmpty(request.RecordedBy);
+        var vaultId = RegistryVaultIds.For(nirHash);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        string receipt;
+        DateTimeOffset recordedAt;
+        bool already;
+        await using (var insert = new NpgsqlCommand("""
+            WITH added AS (
+                INSERT INTO opposition (nir_hash, recorded_at, channel, recorded_by, receipt_id) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (nir_hash) DO NOTHING
+                RETURNING receipt_id, recorded_at
+            )
+            SELECT receipt_id, recorded_at, false FROM added
+            UNION ALL
+            SELECT receipt_id, recorded_at, true FROM opposition WHERE nir_hash = $1 AND NOT EXISTS (SELECT 1 FROM added)
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = nirHash });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = request.At });
+            insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)request.Channel });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.RecordedBy });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = RolloutRules.NewReceiptId() });
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new RolloutException("the opposition was neither recorded nor found");
+            }
+            (receipt, recordedAt, already) = (reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetBoolean(2));
+        }
+
+        bool wasActivated;
+        await using (var purge = new NpgsqlCommand("""
+            WITH purged AS (
+                UPDATE registry_person SET
+                    nir_masked = NULL, birth_date = NULL, family_name = NULL, given_names = NULL, sex = NULL, email = NULL,
+                    address_line1 = NULL, address_line2 = NULL, postal_code = NULL, city = NULL, vitale_hash = NULL,
+                    representative_nir_hashes = NULL, import_id = NULL,
+                    status = CASE WHEN status IN (2, 3) THEN 3 ELSE 1 END, updated_at = $3
+                WHERE nir_hash = $1
+                RETURNING status
+            ), added AS (
+                -- Not in the registry (or inserted by an import since this statement's snapshot: then purge it too).
+                INSERT INTO registry_person (nir_hash, vault_id, status, updated_at)
+                SELECT $1, $2, 1, $3 WHERE NOT EXISTS (SELECT 1 FROM purged)
+                ON CONFLICT (nir_hash) DO UPDATE SET
+                    nir_masked = NULL, birth_date = NULL, family_name = NULL, given_names = NULL, sex = NULL, email = NULL,
+                    address_line1 = NULL, address_line2 = NULL, postal_code = NULL, city = NULL, vitale_hash = NULL,
+                    representative_nir_hashes = NULL, import_id = NULL,
+                    status = CASE WHEN registry_person.status IN (2, 3) THEN 3 ELSE 1 END, updated_at = excluded.updated_at
+                RETURNING status
+            )
+            -- Closed (3) after the update exactly when the person had activated (2) or was already closed.
+            SELECT coalesce((SELECT status = 3 FROM purged), (SELECT status = 3 FROM added), false)
+            """, connection, tx))
+        {
+            purge.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = nirHash });
+            purge.Parameters.Add(new NpgsqlParameter<string> { TypedValue = vaultId });
+            purge.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = request.At });
+            wasActivated = (bool)(await purge.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        var revoked = await RevokeAsync(connection, tx, nirHash, request.At, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new OppositionResult(receipt, recordedAt, vaultId, already, wasActivated, revoked);
+    }
+
+    public async Task<Opposition?> GetOppositionAsync(byte[] nirHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "SELECT nir_hash, recorded_at, channel, recorded_by, receipt_id FROM opposition WHERE nir_hash = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) });
+        await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await r.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new Opposition(r.GetFieldValue<byte[]>(0), r.GetFieldValue<DateTimeOffset>(1), (OppositionChannel)r.GetInt16(2), r.GetString(3), r.GetString(4))
+            : null;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>Builds one index of the load table on its own connection; true when a unique build met duplicates.</summary>
+    private async Task<bool> BuildIndexAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Raise maintenance_work_mem for the sort, never lower a larger server setting.
+        await using (var memory = new NpgsqlCommand("""
+            SELECT set_config('maintenance_work_mem',
+                CASE WHEN pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1) THEN $1
+                     ELSE current_setting('maintenance_work_mem') END, false)
+            """, connection))
+        {
+            memory.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _options.IndexBuildMemory });
+            await memory.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        bool duplicates;
+        try
+        {
+            await ExecuteAsync(connection, null, sql, cancellationToken).ConfigureAwait(false);
+            duplicates = false;
+        }
+        catch (PostgresException e) when (e.SqlState == UniqueViolation)
+        {
+            duplicates = true;
+        }
+        await ExecuteAsync(connection, null, "RESET maintenance_work_mem", cancellationToken).ConfigureAwait(false);
+        return duplicates;
+    }
+
+    private async Task PrepareStagingSessionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // temp_buffers can only change before the session first touches a temporary table (pooled sessions may have).
+        await using var show = new NpgsqlCommand("SELECT current_setting('temp_buffers'), to_regclass('pg_temp.registry_incoming') IS NOT NULL", connection);
+        await using (var reader = await show.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (reader.GetString(0) == _options.ImportTempBuffers || reader.GetBoolean(1))
+            {
+                return;
+            }
+        }
+        try
+        {
+            await ExecuteAsync(connection, null, $"SET temp_buffers = '{_options.ImportTempBuffers.Replace("'", "", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException)
+        {
+            // This session already used temporary tables: the default buffers still work, only slower.
+        }
+    }
+
+    private static async Task<ImportRun?> ReadImportAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string importId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {ImportColumns} FROM import_run WHERE import_id = $1", connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = importId });
+        await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return new ImportRun(r.GetString(0), r.GetString(1), r.GetString(2), (ImportMode)r.GetInt16(3), r.GetFieldValue<DateTimeOffset>(4),
+            r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8));
+    }
+
+    /// <summary>Runs a DDL, session or bulk statement under <see cref="PostgresRolloutStoreOptions.BulkStatementTimeout"/>.</summary>
+    private async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Bulk(new NpgsqlCommand(sql, connection, tx));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private int BulkTimeoutSeconds => (int)Math.Min(int.MaxValue, Math.Max(0, _options.BulkStatementTimeout.TotalSeconds));
+
+    /// <summary>A statement whose time grows with the population: its own timeout, not the connection's.</summary>
+    private NpgsqlCommand Bulk(NpgsqlCommand command)
+    {
+        command.CommandTimeout = BulkTimeoutSeconds;
+        return command;
+    }
+
+    /// <summary>A COPY: its reads and writes (and the wait for its completion) under the bulk timeout.</summary>
+    private NpgsqlRawCopyStream Bulk(NpgsqlRawCopyStream copy)
+    {
+        if (copy.CanTimeout)
+        {
+            var milliseconds = BulkTimeoutSeconds == 0 ? Timeout.Infinite : (int)Math.Min(int.MaxValue, BulkTimeoutSeconds * 1000L);
+            copy.ReadTimeout = milliseconds;
+            copy.WriteTimeout = milliseconds;
+        }
+        return copy;
+    }
+
+    private static byte[] Hash(byte[] nirHash)
+    {
+        ArgumentNullException.ThrowIfNull(nirHash);
+        return nirHash.Length == 32 ? nirHash : throw new ArgumentException("a NIR hash is 32 bytes", nameof(nirHash));
+    }
+
+    private sealed class AdvisoryLock(NpgsqlConnection connection, string campaignId) : IAsyncDisposable
+    {
+        private int _released;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended('coffre-issuance:' || $1, 0))", connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Coffre.Application.Outbox;
+
+public sealed class OutboxDispatcherOptions
+{
+    /// <summary>Most messages claimed at once.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long a claim keeps other dispatchers away; must exceed <see cref="DeliveryTimeout"/>.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Wait before claiming again when nothing was due.</summary>
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest a single delivery may take before it counts as failed.</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Deliveries running at once.</summary>
+    public int MaxParallelDeliveries { get; set; } = 8;
+
+    /// <summary>Retry delay after the first failure; doubled at each further failure up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan InitialRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>
+/// Delivers the outbox: claims due messages, hands each to the <see cref="IDeliveryChannel"/> of its channel, marks
+/// it delivered, or records the failure so it is retried after an exponentially growing delay (with ±20 % jitter).
+/// Delivery is at least once. Logs carry message ids, channels, kinds and counts only: never recipients, payloads
+/// or the text of a delivery error (that goes to the outbox row, not to the log).
+/// </summary>
+public sealed partial class OutboxDispatcher : BackgroundService
+{
+    private readonly IOutbox _outbox;
+    private readonly Dictionary<OutboxChannel, IDeliveryChannel> _channels;
+    private readonly OutboxDispatcherOptions _options;
+    private readonly ILogger<OutboxDispatcher> _logger;
+    private readonly TimeProvider _time;
+
+    public OutboxDispatcher(IOutbox outbox, IEnumerable<IDeliveryChannel> channels, IOptions<OutboxDispatcherOptions> options, ILogger<OutboxDispatcher> logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(outbox);
+        ArgumentNullException.ThrowIfNull(channels);
+        _outbox = outbox;
+        _channels = [];
+        foreach (var channel in channels)
+        {
+            if (!_channels.TryAdd(channel.Channel, channel))
+            {
+                throw new ArgumentException($"two delivery channels are registered for {channel.Channel}", nameof(channels));
+            }
+        }
+        _options = options.Value;
+        if (_options.BatchSize < 1 || _options.MaxParallelDeliveries < 1 || _options.IdlePollInterval <= TimeSpan.Zero
+            || _options.DeliveryTimeout <= TimeSpan.Zero || _options.Lease <= _options.DeliveryTimeout
+            || _options.InitialRetryDelay <= TimeSpan.Zero || _options.MaxRetryDelay < _options.InitialRetryDelay)
+        {
+            throw new ArgumentException("outbox dispatcher options out of range (lease must exceed the delivery timeout)", nameof(options));
+        }
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The retry delay after a message's <paramref name="attempts"/>-th failure (1 = first), before jitter.</summary>
+    public static TimeSpan RetryDelay(int attempts, TimeSpan initial, TimeSpan max)
+    {
+        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var ticks = Math.Min(max.Ticks, initial.Ticks * Math.Pow(2, exponent));
+        return TimeSpan.FromTicks((long)ticks);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        LogStarted(_channels.Count);
+        var consecutiveErrors = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IReadOnlyList<OutboxMessage> claimed;
+            try
+            {
+                claimed = await _outbox.ClaimAsync(_options.BatchSize, _options.Lease, stoppingToken).ConfigureAwait(false);
+                consecutiveErrors = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                consecutiveErrors++;
+                LogClaimFailed(e.GetType().Name, consecutiveErrors);
+                await DelayAsync(RetryDelay(consecutiveErrors, _options.IdlePollInterval, TimeSpan.FromSeconds(30)), stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+            if (claimed.Count == 0)
+            {
+                await DelayAsync(_options.IdlePollInterval, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+            await DispatchAsync(claimed, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DispatchAsync(IReadOnlyList<OutboxMessage> claimed, CancellationToken stoppingToken)
+    {
+        var delivered = new List<Guid>(claimed.Count);
+        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelDeliveries }, async (message, _) =>
+        {
+            if (await DeliverAsync(message, stoppingToken).ConfigureAwait(false))
+            {
+                lock (delivered)
+                {
+                    delivered.Add(message.Id);
+                }
+            }
+        }).ConfigureAwait(false);
+        if (delivered.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            // Recorded even while stopping: these messages are out.
+            await _outbox.MarkDeliveredAsync(delivered, CancellationToken.None).ConfigureAwait(false);
+            LogDelivered(delivered.Count);
+        }
+        catch (Exception e)
+        {
+            // They will be claimed again after the lease and delivered a second time (at least once).
+            LogMarkFailed(e.GetType().Name, delivered.Count);
+        }
+    }
+
+    /// <summary>True when delivered; false when the failure was recorded or the dispatcher is stopping.</summary>
+    private async Task<bool> DeliverAsync(OutboxMessage message, CancellationToken stoppingToken)
+    {
+        string error;
+        if (!_channels.TryGetValue(message.Channel, out var channel))
+        {
+            error = $"no delivery channel is registered for {message.Channel}";
+            LogNoChannel(message.Id, message.Channel);
+        }
+        else
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(_options.DeliveryTimeout);
+            try
+            {
+                await channel.DeliverAsync(message, timeout.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: leave it leased; it is claimed again when the lease ends.
+                return false;
+            }
+            catch (Exception e)
+            {
+                error = timeout.IsCancellationRequested
+                    ? $"delivery timed out after {_options.DeliveryTimeout}"
+                    : $"{e.GetType().Name}: {e.Message}";
+                LogDeliveryFailed(message.Id, message.Channel, message.Kind, message.Attempts + 1, e.GetType().Name);
+            }
+        }
+        var delay = Jitter(RetryDelay(message.Attempts + 1, _options.InitialRetryDelay, _options.MaxRetryDelay));
+        try
+        {
+            await _outbox.MarkFailedAsync(message.Id, error, delay, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogMarkFailed(e.GetType().Name, 1);
+        }
+        return false;
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay) =>
+        TimeSpan.FromTicks((long)(delay.Ticks * (0.8 + 0.4 * Random.Shared.NextDouble())));
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "outbox dispatcher started with {ChannelCount} delivery channels")]
+    private partial void LogStarted(int channelCount);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "outbox delivered {Count} messages")]
+    private partial void LogDelivered(int count);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "outbox message {MessageId} ({Channel}, {Kind}) failed delivery attempt {Attempt}: {ErrorType}")]
+    private partial void LogDeliveryFailed(Guid messageId, OutboxChannel channel, string kind, int attempt, string errorType);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "outbox claim failed ({ErrorType}), {Failures} in a row")]
+    private partial void LogClaimFailed(string errorType, int failures);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "outbox could not record the outcome of {Count} messages ({ErrorType}); they will be retried after their lease")]
+    private partial void LogMarkFailed(string errorType, int count);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "outbox message {MessageId}: no delivery channel is registered for {Channel}")]
+    private partial void LogNoChannel(Guid messageId, OutboxChannel channel);
+}

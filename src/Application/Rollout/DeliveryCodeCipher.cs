@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Coffre.Application.Rollout;
+
+/// <summary>
+/// Encrypts activation codes for the email outbox: the payload of an <c>activation-code</c> outbox message carries the
+/// code as AES-256-GCM ciphertext under a delivery key (key id + 12-byte nonce + ciphertext‖tag), bound to the campaign
+/// and the recipient vault id as associated data. The email channel decrypts at send time with
+/// <see cref="DecryptCode"/>; the database never holds a code in clear. Several keys may be live so the delivery key
+/// can rotate while older messages wait. Nonces are random (96 bits): rotate a key before 2^32 messages.
+/// </summary>
+/// <remarks>Payload: <c>{"campaign":"…","keyId":1,"nonce":"base64","ciphertext":"base64","expiresAt":"2027-01-04T10:00:00Z"}</c>.</remarks>
+public sealed class DeliveryCodeCipher
+{
+    public const string OutboxKind = "activation-code";
+    public const int KeySize = 32;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    private readonly Dictionary<short, byte[]> _keys;
+    private readonly ThreadLocal<PerThread> _perThread;
+
+    public DeliveryCodeCipher(IReadOnlyDictionary<short, byte[]> keys, short currentKeyId)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        _keys = [];
+        foreach (var (id, key) in keys)
+        {
+            if (key is not { Length: KeySize })
+            {
+                throw new ArgumentException($"delivery key {id} must be {KeySize} bytes (AES-256)", nameof(keys));
+            }
+            _keys[id] = (byte[])key.Clone();
+        }
+        if (!_keys.ContainsKey(currentKeyId))
+        {
+            throw new ArgumentException($"the current delivery key id {currentKeyId} is not among the keys", nameof(currentKeyId));
+        }
+        CurrentKeyId = currentKeyId;
+        _perThread = new ThreadLocal<PerThread>(() => new PerThread());
+    }
+
+    public DeliveryCodeCipher(short keyId, byte[] key) : this(new Dictionary<short, byte[]> { [keyId] = key }, keyId)
+    {
+    }
+
+    public short CurrentKeyId { get; }
+
+    /// <summary>The JSON payload for one code (see the class remarks).</summary>
+    public string Payload(string campaignId, string vaultId, ReadOnlySpan<char> canonicalCode, DateTimeOffset expiresAt)
+    {
+        var template = Template(campaignId, expiresAt);
+        var writer = new ArrayBufferWriter<byte>(256);
+        WritePayload(writer, template, vaultId, canonicalCode);
+        return Encoding.UTF8.GetString(writer.WrittenSpan);
+    }
+
+    /// <summary>The fixed parts of a chunk's payloads (campaign, key id, expiry), prepared once.</summary>
+    public PayloadTemplate Template(string campaignId, DateTimeOffset expiresAt)
+    {
+        if (!NewCampaign.IsValidId(campaignId))
+        {
+            throw new ArgumentException($"campaign id '{campaignId}' is invalid", nameof(campaignId));
+        }
+        var expires = expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        return new PayloadTemplate(
+            campaignId,
+            Encoding.UTF8.GetBytes($"{{\"campaign\":\"{campaignId}\",\"keyId\":{CurrentKeyId},\"nonce\":\""),
+            "\",\"ciphertext\":\""u8.ToArray(),
+            Encoding.UTF8.GetBytes($"\",\"expiresAt\":\"{expires}\"}}"));
+    }
+
+    /// <summary>Encrypts <paramref name="canonicalCode"/> for <paramref name="vaultId"/> and appends the payload JSON as UTF-8.</summary>
+    public void WritePayload(IBufferWriter<byte> destination, PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        var state = _perThread.Value!;
+        var aes = state.Aes(CurrentKeyId, _keys[CurrentKeyId]);
+        Span<byte> plain = stackalloc byte[32];
+        var plainLength = Encoding.ASCII.GetBytes(canonicalCode, plain);
+        Span<byte> aad = stackalloc byte[256];
+        var aadLength = Aad(template.CampaignId, vaultId, aad);
+        Span<byte> nonce = stackalloc byte[NonceSize];
+        state.NextNonce(nonce);
+        Span<byte> sealedCode = stackalloc byte[plainLength + TagSize];
+        aes.Encrypt(nonce, plain[..plainLength], sealedCode[..plainLength], sealedCode[plainLength..], aad[..aadLength]);
+        CryptographicOperations.ZeroMemory(plain);
+
+        var size = template.Prefix.Length + Base64.GetMaxEncodedToUtf8Length(NonceSize) + template.Middle.Length
+            + Base64.GetMaxEncodedToUtf8Length(sealedCode.Length) + template.Suffix.Length;
+        var span = destination.GetSpan(size);
+        var at = 0;
+        template.Prefix.CopyTo(span);
+        at += template.Prefix.Length;
+        Base64.EncodeToUtf8(nonce, span[at..], out _, out var written);
+        at += written;
+        template.Middle.CopyTo(span[at..]);
+        at += template.Middle.Length;
+        Base64.EncodeToUtf8(sealedCode, span[at..], out _, out written);
+        at += written;
+        template.Suffix.CopyTo(span[at..]);
+        at += template.Suffix.Length;
+        destination.Advance(at);
+    }
+
+    /// <summary>
+    /// The canonical code an <c>activation-code</c> payload carries for <paramref name="vaultId"/> (the message's
+    /// recipient). Throws <see cref="CryptographicException"/> when the payload was altered, is for another recipient
+    /// or campaign, or its key id is unknown.
+    /// </summary>
+    public string DecryptCode(string payloadJson, string vaultId)
+    {
+        var payload = DeliveryPayload.Parse(payloadJson);
+        if (!_keys.TryGetValue(payload.KeyId, out var key))
+        {
+            throw new CryptographicException($"delivery key {payload.KeyId} is unknown");
+        }
+        var nonce = Convert.FromBase64String(payload.Nonce);
+        var sealedCode = Convert.FromBase64String(payload.Ciphertext);
+        if (nonce.Length != NonceSize || sealedCode.Length <= TagSize)
+        {
+            throw new CryptographicException("the delivery payload is malformed");
+        }
+        Span<byte> aad = stackalloc byte[256];
+        var aadLength = Aad(payload.Campaign, vaultId, aad);
+        var plain = new byte[sealedCode.Length - TagSize];
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(nonce, sealedCode.AsSpan(0, plain.Length), sealedCode.AsSpan(plain.Length), plain, aad[..aadLength]);
+        return Encoding.ASCII.GetString(plain);
+    }
+
+    private static int Aad(string campaignId, string vaultId, Span<byte> destination)
+    {
+        var text = $"coffre-activation-code\n{campaignId}\n{vaultId}";
+        if (Encoding.UTF8.GetByteCount(text) > destination.Length)
+        {
+            throw new ArgumentException("campaign or vault id too long");
+        }
+        return Encoding.UTF8.GetBytes(text, destination);
+    }
+
+    public sealed class PayloadTemplate(string campaignId, byte[] prefix, byte[] middle, byte[] suffix)
+    {
+        public string CampaignId { get; } = campaignId;
+        internal byte[] Prefix { get; } = prefix;
+        internal byte[] Middle { get; } = middle;
+        internal byte[] Suffix { get; } = suffix;
+    }
+
+    private sealed class PerThread
+    {
+        private readonly Dictionary<short, AesGcm> _aes = [];
+        private readonly byte[] _random = new byte[4096];
+        private int _used = 4096;
+
+        public AesGcm Aes(short keyId, byte[] key)
+        {
+            if (!_aes.TryGetValue(keyId, out var aes))
+            {
+                _aes[keyId] = aes = new AesGcm(key, TagSize);
+            }
+            return aes;
+        }
+
+        /// <summary>Random nonces drawn from a refilled block of CSPRNG output (one system call per 341 messages).</summary>
+        public void NextNonce(Span<byte> nonce)
+        {
+            if (_used + nonce.Length > _random.Length)
+            {
+                RandomNumberGenerator.Fill(_random);
+                _used = 0;
+            }
+            _random.AsSpan(_used, nonce.Length).CopyTo(nonce);
+            CryptographicOperations.ZeroMemory(_random.AsSpan(_used, nonce.Length));
+            _used += nonce.Length;
+        }
+    }
+}
+
+/// <summary>The parsed payload of an <c>activation-code</c> outbox message.</summary>
+public sealed record DeliveryPayload(string Campaign, short KeyId, string Nonce, string Ciphertext, DateTimeOffset ExpiresAt)
+{
+    public static DeliveryPayload Parse(string payloadJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payloadJson);
+            var root = document.RootElement;
+            return new DeliveryPayload(
+                root.GetProperty("campaign").GetString()!,
+                root.GetProperty("keyId").GetInt16(),
+                root.GetProperty("nonce").GetString()!,
+                root.GetProperty("ciphertext").GetString()!,
+                root.GetProperty("expiresAt").GetDateTimeOffset());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new CryptographicException("the delivery payload is malformed", e);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+namespace Coffre.Application.Rollout;
+
+/// <summary>
+/// The rollout's storage: population registry, import checkpoints, campaigns, activation codes, print batches and
+/// oppositions. <see cref="PostgresRolloutStore"/> in a cluster, <see cref="InMemoryRolloutStore"/> embedded; both
+/// pass the same contract tests (tests/Coffre.IntegrationTests/Rollout). NIRs and Vitale serials only ever appear as
+/// their keyed hashes (<see cref="Coffre.Domain.Identifiers.NirHasher"/>). Times that decide something (expiry,
+/// opposition) are passed in, so callers choose the clock.
+/// </summary>
+public interface IRolloutStore
+{
+    // ---- Import ----
+
+    Task<ImportRun?> GetImportAsync(string importId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts the import, or returns its checkpoint to resume it (with the mode it started in). Throws
+    /// <see cref="ImportFileMismatchException"/> when the import exists with another file SHA-256, and
+    /// <see cref="ImportModeException"/> when a new import cannot start: an initial load into a registry that is not
+    /// empty, or any import while an initial load is incomplete. <paramref name="mode"/> null: an initial load when the
+    /// registry is empty, else an upsert (decided atomically).
+    /// </summary>
+    Task<ImportRun> BeginImportAsync(string importId, string fileName, string fileSha256, DateTimeOffset startedAt,
+        ImportMode? mode = ImportMode.Upsert, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the chunk's rows (insert, or update of an earlier import's row; an opposed or closed person is never
+    /// updated; in an initial load, rows wait unseen for <see cref="CompleteImportAsync"/>) and moves the checkpoint to <see cref="ImportChunk.LastLine"/> with the accepted and rejected counts, in
+    /// one transaction. Throws <see cref="ImportCheckpointException"/> when the checkpoint is no longer
+    /// <see cref="ImportChunk.ResumesAfterLine"/> (another importer on the same import id) or the import is complete.
+    /// </summary>
+    Task CommitImportChunkAsync(ImportChunk chunk, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks the import complete (idempotent). For an initial load this publishes the loaded rows: a NIR loaded twice
+    /// keeps its last line, and a registry row written meanwhile (an opposition) wins over the loaded one.
+    /// </summary>
+    Task<ImportRun> CompleteImportAsync(string importId, DateTimeOffset completedAt, CancellationToken cancellationToken = default);
+
+    // ---- Registry ----
+
+    Task<RegistryPerson?> FindPersonAsync(byte[] nirHash, CancellationToken cancellationToken = default);
+
+    /// <summary>The registry row behind an imported vault (the vault grain's initial state).</summary>
+    Task<RegistryPerson?> FindPersonByVaultIdAsync(string vaultId, CancellationToken cancellationToken = default);
+
+    Task<long> CountPeopleAsync(CancellationToken cancellationToken = default);
+
+    // ---- Campaigns ----
+
+    /// <summary>
+    /// Creates the campaign (opposition window and code validity default to 6 weeks). Creating it again with the same
+    /// definition returns the stored one; a different definition throws <see cref="CampaignConflictException"/>.
+    /// </summary>
+    Task<Campaign> CreateCampaignAsync(NewCampaign campaign, DateTimeOffset createdAt, CancellationToken cancellationToken = default);
+
+    Task<Campaign?> GetCampaignAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Campaign>> ListCampaignsAsync(CancellationToken cancellationToken = default);
+
+    Task SetCampaignStatusAsync(string campaignId, CampaignStatus status, CancellationToken cancellationToken = default);
+
+    /// <summary>The campaign's figures at <paramref name="now"/> (a valid code past its expiry counts as expired).</summary>
+    Task<CampaignCounts> GetCampaignCountsAsync(string campaignId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Committed print batches, by number (what an export hands to the print house).</summary>
+    Task<IReadOnlyList<PrintBatch>> ListPrintBatchesAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    // ---- Issuance ----
+
+    /// <summary>
+    /// Eligible people after <paramref name="afterNirHash"/> (keyset on nir_hash, ascending). Eligible = registered
+    /// (status 0, so neither opposed nor activated), in the campaign's segment, reachable (an email or a postal
+    /// address), holding no valid code (of any campaign: at most one valid code per person) and no locked code (that
+    /// needs a re-issue).
+    /// </summary>
+    Task<IReadOnlyList<EligiblePerson>> ReadEligibleAsync(string campaignId, byte[]? afterNirHash, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Every eligible person in one streamed read (one snapshot); memory does not grow with the population.</summary>
+    IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>The person if eligible for this campaign now, else null.</summary>
+    Task<EligiblePerson?> FindEligibleAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default);
+
+    Task<long> CountEligibleAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks valid codes past <paramref name="now"/> expired (so their people can be issued again); returns how many.</summary>
+    Task<long> ExpireCodesAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>A new print batch number for the campaign, never handed out before (not even to a crashed run).</summary>
+    Task<int> AllocatePrintBatchAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Refuses a second concurrent issuance run of the campaign (<see cref="IssuanceInProgressException"/>); dispose to
+    /// release. In PostgreSQL an advisory lock on a held connection, so a killed process releases it.
+    /// </summary>
+    Task<IAsyncDisposable> LockIssuanceAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the chunk's codes (hashes only), its email outbox messages and its print batch row in one transaction: a
+    /// code is acknowledged only with its delivery record. Throws <see cref="IssuanceConflictException"/>, storing
+    /// nothing, when someone in the chunk already holds a valid code.
+    /// </summary>
+    Task CommitIssuanceAsync(IssuanceChunk chunk, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Revokes the person's valid and locked codes and drops their undelivered activation emails (a re-issue then
+    /// gives a new code); returns how many codes were revoked.
+    /// </summary>
+    Task<int> RevokeCodesAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Revokes valid codes of people who opposed at or after <paramref name="since"/> (a code committed by a chunk read
+    /// before the opposition); returns how many.
+    /// </summary>
+    Task<int> RevokeCodesOfOpposedAsync(DateTimeOffset since, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    // ---- Activation ----
+
+    /// <summary>The person's valid code with the registry facts activation checks; null when they have none.</summary>
+    Task<ActivationCodeRecord?> FindValidCodeAsync(byte[] nirHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts a failed attempt on a valid code; the code locks when attempts reach <paramref name="maxAttempts"/>.</summary>
+    Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Uses the code and marks its person activated, atomically: true only for the one call that moved a valid,
+    /// unexpired (expires_at ≥ <paramref name="now"/>) code of a registered person to used.
+    /// </summary>
+    /// <remarks><paramref name="expiryCutoff"/> (default <paramref name="now"/>) is what expires_at is compared with: callers
+    /// that tolerate clock skew pass now minus the skew, while <paramref name="now"/> stays the recorded time of use.</remarks>
+    Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null);
+
+    /// <summary>Registered → activated (idempotent; false when the person is not registered or already activated).</summary>
+    Task<bool> MarkActivatedAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records a refused activation in one statement that always writes and commits: it adds one to the day's refusal
+    /// tally (shard of <paramref name="nirHash"/>) and, when <paramref name="countAttempt"/> (the person proved their
+    /// secrets), counts a failed attempt on the valid code <paramref name="codeId"/>, locking it at
+    /// <paramref name="maxAttempts"/>. The same statement runs whether or not there is a code (null) and whether or not
+    /// the attempt counts, so every refusal does the same durable work.
+    /// </summary>
+    Task<FailedAttemptResult> RecordRefusalAsync(byte[] nirHash, long? codeId, bool countAttempt, int maxAttempts, DateTimeOffset at,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Refusals recorded on <paramref name="day"/> (UTC), all shards.</summary>
+    Task<long> CountRefusalsAsync(DateOnly day, CancellationToken cancellationToken = default);
+
+    // ---- Opposition ----
+
+    /// <summary>
+    /// Records the opposition (idempotent: a second call returns the first receipt), revokes the person's codes, drops
+    /// their undelivered activation emails and purges the registry row down to nir_hash, vault_id, departement and
+    /// status (opposed, or closed when they had activated). A person not in the registry gets a purged row, so a later
+    /// import never brings them in.
+    /// </summary>
+    Task<OppositionResult> RecordOppositionAsync(OppositionRequest request, CancellationToken cancellationToken = default);
+
+    Task<Opposition?> GetOppositionAsync(byte[] nirHash, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Text;
+
+namespace Coffre.Application.Rollout;
+
+/// <summary>
+/// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
+/// for each person the NIR hash, vault id, code hash and channel; for email people the outbox message id and its
+/// JSON payload (the code encrypted for the email channel); and, when the chunk has letters, the print batch whose
+/// file already holds them. <see cref="IRolloutStore.CommitIssuanceAsync"/> stores it all in one transaction.
+/// </summary>
+public sealed class IssuanceChunk
+{
+    public const int VaultIdLength = 22;
+
+    private readonly byte[] _nirHashes;
+    private readonly byte[] _codeHashes;
+    private readonly byte[] _vaultIds;
+    private readonly CodeChannel[] _channels;
+    private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
+    private readonly Guid[] _outboxIds;
+    private readonly int[] _payloadEnds;
+    private readonly ArrayBufferWriter<byte> _payloads;
+
+    public IssuanceChunk(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Capacity = capacity;
+        _nirHashes = new byte[capacity * 32];
+        _codeHashes = new byte[capacity * 32];
+        _vaultIds = new byte[capacity * VaultIdLength];
+        _channels = new CodeChannel[capacity];
+        _emailIndex = new int[capacity];
+        _outboxIds = new Guid[capacity];
+        _payloadEnds = new int[capacity];
+        _payloads = new ArrayBufferWriter<byte>(Math.Min(capacity, 4096) * 160);
+        CampaignId = "";
+    }
+
+    public int Capacity { get; }
+
+    public string CampaignId { get; private set; }
+
+    /// <summary>The code key id every code of the chunk was hashed under.</summary>
+    public short KeyId { get; private set; }
+
+    public DateTimeOffset IssuedAt { get; private set; }
+
+    public DateTimeOffset ExpiresAt { get; private set; }
+
+    public int Count { get; private set; }
+
+    public int Emails { get; private set; }
+
+    public int Letters => Count - Emails;
+
+    /// <summary>The print batch carrying this chunk's letters (set once its file is written); null without letters.</summary>
+    public PrintBatch? PrintBatch { get; set; }
+
+    /// <summary>The batch number the letters were written under (known before the file is written).</summary>
+    public int? BatchNo { get; set; }
+
+    public bool IsFull => Count == Capacity;
+
+    /// <summary>Empties the chunk for a new use (arrays are kept).</summary>
+    public void Reset(string campaignId, short keyId, DateTimeOffset issuedAt, DateTimeOffset expiresAt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        CampaignId = campaignId;
+        KeyId = keyId;
+        IssuedAt = issuedAt;
+        ExpiresAt = expiresAt;
+        Count = 0;
+        Emails = 0;
+        PrintBatch = null;
+        BatchNo = null;
+        _payloads.ResetWrittenCount();
+    }
+
+    /// <summary>Adds a person reached by email: the outbox message <paramref name="outboxId"/> carries <paramref name="payloadUtf8"/>.</summary>
+    public void AddEmail(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, Guid outboxId, ReadOnlySpan<byte> payloadUtf8)
+    {
+        var i = Next(nirHash, vaultId, codeHash, CodeChannel.Email);
+        _emailIndex[i] = Emails;
+        _outboxIds[Emails] = outboxId;
+        _payloads.Write(payloadUtf8);
+        _payloadEnds[Emails] = _payloads.WrittenCount;
+        Emails++;
+    }
+
+    /// <summary>Adds a person reached by post (their letter is in the chunk's print batch).</summary>
+    public void AddLetter(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash)
+    {
+        var i = Next(nirHash, vaultId, codeHash, CodeChannel.Post);
+        _emailIndex[i] = -1;
+    }
+
+    public ReadOnlySpan<byte> NirHash(int i) => _nirHashes.AsSpan(Index(i) * 32, 32);
+
+    public ReadOnlySpan<byte> CodeHash(int i) => _codeHashes.AsSpan(Index(i) * 32, 32);
+
+    public ReadOnlySpan<byte> VaultIdAscii(int i) => _vaultIds.AsSpan(Index(i) * VaultIdLength, VaultIdLength);
+
+    public string VaultId(int i) => Encoding.ASCII.GetString(VaultIdAscii(i));
+
+    public CodeChannel Channel(int i) => _channels[Index(i)];
+
+    /// <summary>The email ordinal of person <paramref name="i"/> (an index for <see cref="OutboxId"/>/<see cref="Payload"/>), -1 for post.</summary>
+    public int EmailOrdinal(int i) => _emailIndex[Index(i)];
+
+    public Guid OutboxId(int emailOrdinal) => _outboxIds[EmailIndex(emailOrdinal)];
+
+    public ReadOnlySpan<byte> Payload(int emailOrdinal)
+    {
+        var e = EmailIndex(emailOrdinal);
+        var start = e == 0 ? 0 : _payloadEnds[e - 1];
+        return _payloads.WrittenSpan[start.._payloadEnds[e]];
+    }
+
+    private int Next(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, CodeChannel channel)
+    {
+        if (Count == Capacity)
+        {
+            throw new InvalidOperationException("the issuance chunk is full");
+        }
+        if (nirHash.Length != 32 || codeHash.Length != 32)
+        {
+            throw new ArgumentException("NIR and code hashes are 32 bytes");
+        }
+        if (vaultId is not { Length: VaultIdLength } || Encoding.ASCII.GetBytes(vaultId, _vaultIds.AsSpan(Count * VaultIdLength, VaultIdLength)) != VaultIdLength)
+        {
+            throw new ArgumentException($"vault id '{vaultId}' is not {VaultIdLength} ASCII characters", nameof(vaultId));
+        }
+        nirHash.CopyTo(_nirHashes.AsSpan(Count * 32));
+        codeHash.CopyTo(_codeHashes.AsSpan(Count * 32));
+        _channels[Count] = channel;
+        return Count++;
+    }
+
+    private int Index(int i) => (uint)i < (uint)Count ? i : throw new ArgumentOutOfRangeException(nameof(i));
+
+    private int EmailIndex(int e) => (uint)e < (uint)Emails ? e : throw new ArgumentOutOfRangeException(nameof(e));
+}

@@ -1,0 +1,264 @@
+using System.Text.RegularExpressions;
+using Coffre.Domain.Content;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Rollout;
+
+namespace Coffre.Application.Rollout;
+
+/// <summary>A registry person's state (column <c>registry_person.status</c>).</summary>
+public enum PersonStatus : short
+{
+    Registered = 0,
+    Opposed = 1,
+    Activated = 2,
+    /// <summary>Opposed after activation: the vault must be closed.</summary>
+    Closed = 3,
+}
+
+/// <summary>An activation code's state (column <c>activation_code.status</c>).</summary>
+public enum CodeStatus : short
+{
+    Valid = 0,
+    Used = 1,
+    Revoked = 2,
+    /// <summary>Too many failed attempts; a re-issue is needed.</summary>
+    Locked = 3,
+    /// <summary>Past its expiry, swept when a later issuance run starts.</summary>
+    Expired = 4,
+}
+
+/// <summary>How a code reaches its person (column <c>activation_code.channel</c>): email when known, else post.</summary>
+public enum CodeChannel : short
+{
+    Email = 0,
+    Post = 1,
+}
+
+public enum CampaignStatus : short
+{
+    Created = 0,
+    Issuing = 1,
+    Issued = 2,
+    Closed = 3,
+}
+
+/// <summary>Who recorded an opposition.</summary>
+public enum OppositionChannel : short
+{
+    Person = 0,
+    Operator = 1,
+}
+
+/// <summary>
+/// A registry row as stored. Personal fields are null once the person opposed. <see cref="RepresentativeNirHashes"/>
+/// are the NIR hashes of a minor's legal representatives (their vaults: <see cref="RepresentativeVaultIds"/>).
+/// </summary>
+public sealed record RegistryPerson(
+    byte[] NirHash,
+    string VaultId,
+    string? NirMasked,
+    DateOnly? BirthDate,
+    string? FamilyName,
+    string? GivenNames,
+    Sex Sex,
+    string? Email,
+    PostalAddress? Address,
+    string? Departement,
+    byte[]? VitaleHash,
+    IReadOnlyList<byte[]> RepresentativeNirHashes,
+    PersonStatus Status,
+    string? ImportId,
+    DateTimeOffset UpdatedAt)
+{
+    public IReadOnlyList<string> RepresentativeVaultIds => [.. RepresentativeNirHashes.Select(h => RegistryVaultIds.For(h))];
+
+    public bool Opposed => Status is PersonStatus.Opposed or PersonStatus.Closed;
+}
+
+/// <summary>What an import writes for one accepted row (the NIR only as its keyed hash).</summary>
+public sealed record RegistryRow(
+    byte[] NirHash,
+    string NirMasked,
+    DateOnly BirthDate,
+    string FamilyName,
+    string GivenNames,
+    Sex Sex,
+    string? Email,
+    PostalAddress? Address,
+    byte[]? VitaleHash,
+    IReadOnlyList<byte[]> RepresentativeNirHashes)
+{
+    public string VaultId => RegistryVaultIds.For(NirHash);
+}
+
+/// <summary>How an import writes the registry.</summary>
+public enum ImportMode : short
+{
+    /// <summary>Insert or update each row as its chunk commits (any registry; rows visible at once).</summary>
+    Upsert = 0,
+
+    /// <summary>
+    /// The first load of an empty registry: rows are loaded without indexes and become visible together when the import
+    /// completes (indexes built by sorting, several times cheaper than maintaining them row by row). No other import may
+    /// start until it completes.
+    /// </summary>
+    InitialLoad = 1,
+}
+
+/// <summary>An import's checkpoint (table <c>import_run</c>).</summary>
+public sealed record ImportRun(
+    string ImportId,
+    string FileName,
+    string FileSha256,
+    ImportMode Mode,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? CompletedAt,
+    long LinesDone,
+    long RowsAccepted,
+    long RowsRejected);
+
+/// <summary>What an operator asks for when creating a campaign. <see cref="Departements"/> null = everyone.</summary>
+public sealed partial record NewCampaign(
+    string CampaignId,
+    string Name,
+    IReadOnlyList<string>? Departements,
+    string CreatedBy,
+    TimeSpan? OppositionWindow = null,
+    TimeSpan? CodeValidity = null)
+{
+    public static readonly TimeSpan DefaultOppositionWindow = TimeSpan.FromDays(42);
+    public static readonly TimeSpan DefaultCodeValidity = TimeSpan.FromDays(42);
+
+    /// <summary>1–48 characters of [a-z0-9-], starting with a letter or digit (it names content keys).</summary>
+    public static bool IsValidId(string? campaignId) => campaignId is not null && IdPattern().IsMatch(campaignId);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,47}$")]
+    private static partial Regex IdPattern();
+}
+
+public sealed record Campaign(
+    string CampaignId,
+    string Name,
+    IReadOnlyList<string>? Departements,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    DateTimeOffset OppositionWindowEndsAt,
+    TimeSpan CodeValidity,
+    CampaignStatus Status)
+{
+    public bool Equals(Campaign? other) =>
+        other is not null && CampaignId == other.CampaignId && Name == other.Name
+        && (Departements is null ? other.Departements is null : other.Departements is not null && Departements.SequenceEqual(other.Departements))
+        && CreatedAt == other.CreatedAt && CreatedBy == other.CreatedBy && OppositionWindowEndsAt == other.OppositionWindowEndsAt
+        && CodeValidity == other.CodeValidity && Status == other.Status;
+
+    public override int GetHashCode() => HashCode.Combine(CampaignId, Name, CreatedAt, Status);
+}
+
+/// <summary>
+/// A campaign's figures. <see cref="Eligible"/> is who the next issuance run would give a code to.
+/// Code counts are over the campaign's codes; <see cref="Opposed"/> and <see cref="Activated"/> over the segment's people.
+/// </summary>
+public sealed record CampaignCounts(
+    long Eligible,
+    long IssuedValid,
+    long ValidByEmail,
+    long ValidByPost,
+    long Used,
+    long Revoked,
+    long Locked,
+    long Expired,
+    long Activated,
+    long Opposed,
+    long PrintBatches,
+    long Letters,
+    long EmailCodes,
+    long EmailsPending);
+
+/// <summary>A committed print batch (table <c>print_batch</c>); only committed batches are ever exported.</summary>
+public sealed record PrintBatch(string CampaignId, int BatchNo, string ContentKey, int Letters, string Sha256, DateTimeOffset CreatedAt)
+{
+    public string ManifestKey => PrintBatchFiles.ManifestKey(CampaignId, BatchNo);
+}
+
+/// <summary>One person the next issuance gives a code to. Names and address only for post (no email).</summary>
+public sealed record EligiblePerson(
+    byte[] NirHash,
+    string VaultId,
+    bool HasEmail,
+    string? GivenNames,
+    string? FamilyName,
+    PostalAddress? Address)
+{
+    public CodeChannel Channel => HasEmail ? CodeChannel.Email : CodeChannel.Post;
+}
+
+/// <summary>A person's valid code (<see cref="CodeId"/> for the conditional updates) and the registry facts activation checks.</summary>
+public sealed record ActivationCodeRecord(
+    long CodeId,
+    string CampaignId,
+    short KeyId,
+    byte[] CodeHash,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt,
+    int Attempts,
+    string VaultId,
+    DateOnly? BirthDate,
+    byte[]? VitaleHash,
+    PersonStatus PersonStatus)
+{
+    public bool PersonRegistered => PersonStatus == PersonStatus.Registered;
+}
+
+/// <summary>Outcome of counting a failed attempt: <see cref="Counted"/> false when the code was no longer valid.</summary>
+public sealed record FailedAttemptResult(bool Counted, int Attempts, bool Locked);
+
+public sealed record OppositionRequest(byte[] NirHash, OppositionChannel Channel, string RecordedBy, DateTimeOffset At);
+
+/// <summary>
+/// The minimal record an opposition leaves, and what recording it did. <see cref="WasActivated"/>: the person had
+/// activated (their vault must now be closed). <see cref="AlreadyRecorded"/>: an earlier call recorded it (same receipt).
+/// </summary>
+public sealed record OppositionResult(
+    string ReceiptId,
+    DateTimeOffset RecordedAt,
+    string VaultId,
+    bool AlreadyRecorded,
+    bool WasActivated,
+    int CodesRevoked);
+
+public sealed record Opposition(byte[] NirHash, DateTimeOffset RecordedAt, OppositionChannel Channel, string RecordedBy, string ReceiptId);
+
+public class RolloutException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Resuming an import with a file whose SHA-256 differs from the one it started with.</summary>
+public sealed class ImportFileMismatchException(string importId, string expected, string actual)
+    : RolloutException($"import '{importId}' was started with a file of SHA-256 {expected}; this file is {actual}: use a new import id")
+{
+    public string Expected { get; } = expected;
+    public string Actual { get; } = actual;
+}
+
+/// <summary>An initial load needs an empty registry, and no import may start while one is in progress.</summary>
+public sealed class ImportModeException(string message) : RolloutException(message);
+
+/// <summary>Another process moved the import's checkpoint (two importers on one import id).</summary>
+public sealed class ImportCheckpointException(string message) : RolloutException(message);
+
+/// <summary>The population file cannot be imported at all (wrong header, unreadable).</summary>
+public sealed class PopulationFileException(string message) : RolloutException(message);
+
+/// <summary>
+/// An issuance chunk would have given a person a second valid code (the partial unique index refused it): nothing of
+/// the chunk was stored; a rerun skips people who now hold a valid code.
+/// </summary>
+public sealed class IssuanceConflictException(string message, Exception? inner = null) : RolloutException(message, inner);
+
+/// <summary>Another issuance run of the same campaign is in progress.</summary>
+public sealed class IssuanceInProgressException(string campaignId)
+    : RolloutException($"an issuance run of campaign '{campaignId}' is already in progress");
+
+public sealed class CampaignNotFoundException(string campaignId) : RolloutException($"campaign '{campaignId}' does not exist");
+
+/// <summary>A campaign with this id exists with a different definition, or the campaign is closed.</summary>
+public sealed class CampaignConflictException(string message) : RolloutException(message);

@@ -1,0 +1,79 @@
+using Coffre.Domain.Identifiers;
+
+namespace Coffre.Application.Rollout;
+
+/// <summary>Checks and normalisations both rollout stores apply the same way.</summary>
+public static class RolloutRules
+{
+    /// <summary>The day (UTC) an activation refusal is counted under.</summary>
+    public static DateOnly RefusalDay(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime);
+
+    /// <summary>The stored form of a new campaign: id checked, départements upper-cased, sorted and distinct, times rounded to microseconds.</summary>
+    public static Campaign Campaign(NewCampaign campaign, DateTimeOffset createdAt)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        if (!NewCampaign.IsValidId(campaign.CampaignId))
+        {
+            throw new ArgumentException($"campaign id '{campaign.CampaignId}' is invalid: 1-48 characters of [a-z0-9-], starting with a letter or digit", nameof(campaign));
+        }
+        ArgumentException.ThrowIfNullOrWhiteSpace(campaign.Name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(campaign.CreatedBy);
+        string[]? departements = null;
+        if (campaign.Departements is not null)
+        {
+            departements = [.. campaign.Departements.Select(d => (d ?? "").Trim().ToUpperInvariant()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            if (departements.Length == 0 || departements.Any(d => d.Length is < 2 or > 3 || !d.All(char.IsAsciiLetterOrDigit)))
+            {
+                throw new ArgumentException("départements are codes such as 75, 2A or 971 (an empty list is not 'everyone': pass null)", nameof(campaign));
+            }
+        }
+        var window = campaign.OppositionWindow ?? NewCampaign.DefaultOppositionWindow;
+        var validity = campaign.CodeValidity ?? NewCampaign.DefaultCodeValidity;
+        if (window < TimeSpan.Zero || validity <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the opposition window must not be negative and the code validity must be positive", nameof(campaign));
+        }
+        var created = Micros(createdAt);
+        return new Campaign(campaign.CampaignId, campaign.Name.Trim(), departements, created, campaign.CreatedBy, Micros(created + window),
+            TimeSpan.FromTicks(validity.Ticks - validity.Ticks % TimeSpan.TicksPerMicrosecond), CampaignStatus.Created);
+    }
+
+    /// <summary>Creating a campaign again is idempotent only with the same definition.</summary>
+    public static void CheckSameDefinition(Campaign stored, Campaign wanted)
+    {
+        var same = stored.Name == wanted.Name
+            && (stored.Departements ?? []).SequenceEqual(wanted.Departements ?? [])
+            && (stored.Departements is null) == (wanted.Departements is null)
+            && stored.CodeValidity == wanted.CodeValidity
+            && stored.OppositionWindowEndsAt - stored.CreatedAt == wanted.OppositionWindowEndsAt - wanted.CreatedAt;
+        if (!same)
+        {
+            throw new CampaignConflictException($"campaign '{wanted.CampaignId}' already exists with another definition");
+        }
+    }
+
+    public static void CheckChunk(IssuanceChunk chunk)
+    {
+        if (chunk.Letters > 0 && chunk.BatchNo is null)
+        {
+            throw new ArgumentException("an issuance chunk with letters needs its print batch number", nameof(chunk));
+        }
+        if (chunk.Letters > 0 && chunk.PrintBatch is null)
+        {
+            throw new ArgumentException("an issuance chunk with letters needs its print batch (written before the commit)", nameof(chunk));
+        }
+        if (chunk.PrintBatch is { } batch && (batch.BatchNo != chunk.BatchNo || batch.Letters != chunk.Letters || batch.CampaignId != chunk.CampaignId))
+        {
+            throw new ArgumentException("the chunk's print batch does not match its letters", nameof(chunk));
+        }
+    }
+
+    /// <summary>An opposition receipt: "opp-" + 20 Crockford symbols from a CSPRNG.</summary>
+    public static string NewReceiptId() => "opp-" + Ids.NewToken();
+
+    public static DateTimeOffset Micros(DateTimeOffset value)
+    {
+        var ticks = value.UtcTicks;
+        return new DateTimeOffset(ticks - ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+    }
+}
