@@ -11,6 +11,7 @@ using Coffre.Application.Rollout;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
 using Coffre.Silo.Hosting;
+using Coffre.Silo.Security;
 using Npgsql;
 
 namespace Coffre.Harness;
@@ -476,13 +477,13 @@ public sealed class MacroHarness(HarnessOptions options)
             ["Coffre__Cluster__ClusterId"] = clusterId,
             ["Coffre__Cluster__ServiceId"] = clusterId,
             ["Coffre__Auth__SigningKey"] = Convert.ToBase64String(_signingKey),
-            [Env(VaultHosting.NirKeySetting)] = Convert.ToBase64String(_nirKey),
-            [Env(VaultHosting.AuditHeadKeySetting)] = Convert.ToBase64String(_auditKey),
-            [Env(VaultHosting.NotificationFolderSetting)] = Path.Combine(options.WorkDirectory, "notifications"),
-            [Env(RolloutHosting.CodeKeysSection) + "__1"] = Convert.ToBase64String(_codeKey),
-            [Env(RolloutHosting.CurrentCodeKeySetting)] = "1",
-            [Env(RolloutHosting.DeliveryKeysSection) + "__1"] = Convert.ToBase64String(_deliveryKey),
-            [Env(RolloutHosting.CurrentDeliveryKeySetting)] = "1",
+            [Env(KeyMaterial.NirKeySetting)] = Convert.ToBase64String(_nirKey),
+            [Env(KeyMaterial.AuditHeadKeySetting)] = Convert.ToBase64String(_auditKey),
+            [Env(Coffre.Silo.Hosting.Settings.NotificationFolderKey)] = Path.Combine(options.WorkDirectory, "notifications"),
+            [Env(KeyMaterial.CodeKeysSection) + "__1"] = Convert.ToBase64String(_codeKey),
+            [Env(KeyMaterial.CurrentCodeKeySetting)] = "1",
+            [Env(KeyMaterial.DeliveryKeysSection) + "__1"] = Convert.ToBase64String(_deliveryKey),
+            [Env(KeyMaterial.CurrentDeliveryKeySetting)] = "1",
             ["Coffre__Activation__RateLimits__PerClientPerMinute"] = "100000000",
             ["Coffre__Activation__RateLimits__GlobalPerSecond"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",

@@ -3,6 +3,8 @@ namespace Coffre.GraphQL;
 /// <summary>Limits and switches of the GraphQL endpoint (configuration section <c>Coffre:GraphQL</c>).</summary>
 public sealed class GraphQLOptions
 {
+    public const string Section = "Coffre:GraphQL";
+
     /// <summary>Introspection queries allowed. On in the embedded default, off in a cluster unless set.</summary>
     public bool? Introspection { get; set; }
 

@@ -5,7 +5,6 @@ using GraphQL;
 using GraphQL.Validation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http;
@@ -16,11 +15,13 @@ public static class GraphQLServiceCollectionExtensions
 {
     public const string Path = "/graphql";
 
-    /// <summary>Registers the schema, the executor with Coffre's limits and the HTTP transport.</summary>
-    public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, IConfiguration configuration, bool introspectionByDefault)
+    /// <summary>
+    /// Registers the schema, the executor with Coffre's limits and the HTTP transport. The composition binds
+    /// <see cref="GraphQLOptions"/> and <see cref="Activation.ActivationRateLimitOptions"/>.
+    /// </summary>
+    public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, bool introspectionByDefault)
     {
-        services.AddOptions<GraphQLOptions>().Bind(configuration.GetSection("Coffre:GraphQL"))
-            .PostConfigure(o => o.Introspection ??= introspectionByDefault);
+        services.AddOptions<GraphQLOptions>().PostConfigure(o => o.Introspection ??= introspectionByDefault);
         services.AddGraphQL(b => b
             .AddSchema<CoffreSchema>()
             .AddGraphTypes(typeof(CoffreSchema).Assembly)
@@ -33,7 +34,7 @@ public static class GraphQLServiceCollectionExtensions
             : new NoIntrospectionRule());
         services.AddScoped<DataLoaders.ProfessionalsByRppsDataLoader>();
         services.AddHttpContextAccessor();
-        services.AddOptions<Activation.ActivationRateLimitOptions>().Bind(configuration.GetSection("Coffre:Activation:RateLimits"));
+        services.AddOptions<Activation.ActivationRateLimitOptions>();
         services.AddSingleton<Activation.ActivationRateLimiter>();
         services.AddSingleton<Authorization.CallerResolver>();
         services.AddScoped<Activation.PassphraseWorkBudget>();

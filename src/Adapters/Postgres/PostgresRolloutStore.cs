@@ -16,6 +16,8 @@ namespace Coffre.Adapters.Postgres;
 
 public sealed class PostgresRolloutStoreOptions
 {
+    public const string Section = "Coffre:Rollout:Postgres";
+
     /// <summary>
     /// Try a chunk as a plain COPY into <c>registry_person</c> first (the fast path of a first load) and fall back to
     /// staging + upsert when a row already exists; after one fallback an import uses the upsert for every chunk.

@@ -6,6 +6,8 @@ namespace Coffre.Application.Outbox;
 
 public sealed class OutboxDispatcherOptions
 {
+    public const string Section = "Coffre:Outbox";
+
     /// <summary>Most messages claimed at once.</summary>
     public int BatchSize { get; set; } = 100;
 

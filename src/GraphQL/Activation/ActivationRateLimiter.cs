@@ -8,6 +8,8 @@ namespace Coffre.GraphQL.Activation;
 /// <summary>Rate limits of code activation and sign-in (configuration section <c>Coffre:Activation:RateLimits</c>).</summary>
 public sealed class ActivationRateLimitOptions
 {
+    public const string Section = "Coffre:Activation:RateLimits";
+
     /// <summary>
     /// Attempts one client (an IPv4 address, or an IPv6 /64) may make per minute. The bucket holds this many and
     /// refills gradually (one token every 60 s / this), never a whole minute's tokens at once.

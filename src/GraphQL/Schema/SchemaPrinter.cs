@@ -1,6 +1,5 @@
 using GraphQL;
 using GraphQL.Utilities;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Coffre.GraphQL.Schema;
@@ -11,7 +10,7 @@ public static class CoffreSchemaPrinter
     public static string Print()
     {
         var services = new ServiceCollection();
-        services.AddCoffreGraphQL(new ConfigurationBuilder().Build(), introspectionByDefault: true);
+        services.AddCoffreGraphQL(introspectionByDefault: true);
         using var provider = services.BuildServiceProvider();
         var schema = provider.GetRequiredService<CoffreSchema>();
         return schema.Print(new PrintOptions { StringComparison = StringComparison.Ordinal, IncludeDescriptions = true }).Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd() + "\n";

@@ -51,6 +51,11 @@ public static class CommandLine
             await Console.Error.WriteLineAsync($"coffre: {e.Message}");
             return e.ExitCode;
         }
+        catch (Exception e) when (Roles.DescribeInvalidSettings(e) is { } message)
+        {
+            await Console.Error.WriteLineAsync($"coffre: {message}");
+            return 2;
+        }
     }
 
     private static int PrintSchema()

@@ -5,6 +5,7 @@ using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
 using Coffre.Domain.Identifiers;
 using Coffre.Silo.Hosting;
+using Coffre.Silo.Security;
 using Npgsql;
 
 namespace Coffre.Silo.Commands;
@@ -64,7 +65,7 @@ public static class RolloutCommands
             var options = Settings.ReadOptions(configuration);
             options.Role = CoffreRole.Silo;
             await using var log = new PostgresAuditLog(context.DataSource,
-                Security.Secrets.Read(configuration, options, VaultHosting.AuditHeadKeySetting, "unused"));
+                KeyMaterial.AuditHeadKey(configuration, options));
             var result = await log.VerifyAsync(vaultId, context.Cancellation);
             broken = !result.Intact;
             Console.WriteLine(JsonSerializer.Serialize(new { vault = vaultId, result.Intact, result.EventsChecked, result.FirstBrokenSequence, result.Problem }, Json));
@@ -258,9 +259,9 @@ public static class RolloutCommands
         {
             await new SchemaMigrator(dataSource).EnsureCurrentAsync(cancellation.Token);
             var content = new BlobContentStore(Settings.BlobService(configuration).GetBlobContainerClient(options.BlobContainer));
-            var context = new Context(new PostgresRolloutStore(dataSource, RolloutHosting.PostgresStoreOptions(configuration)), content,
-                new NirHasher(Security.Secrets.Read(configuration, options, VaultHosting.NirKeySetting, "unused")),
-                RolloutHosting.CodeHasherFrom(configuration, options), RolloutHosting.DeliveryCipherFrom(configuration, options), dataSource, cancellation.Token);
+            var context = new Context(new PostgresRolloutStore(dataSource, configuration.GetSection(PostgresRolloutStoreOptions.Section).Get<PostgresRolloutStoreOptions>() ?? new()), content,
+                KeyMaterial.NirHasher(configuration, options),
+                KeyMaterial.CodeHasher(configuration, options), KeyMaterial.DeliveryCipher(configuration, options), dataSource, cancellation.Token);
             await run(context, configuration);
             return 0;
         }

@@ -44,51 +44,22 @@ public static class ServeCommand
         builder.AddCoffreLogging();
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("OpenIddict", LogLevel.Warning);
+        NpgsqlDataSource? dataSource = null;
         if (options.Role != CoffreRole.Embedded)
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddJsonConsole(o => o.IncludeScopes = false);
-            var dataSource = Settings.PostgresDataSource(builder.Configuration);
+            dataSource = Settings.PostgresDataSource(builder.Configuration);
             await PreflightPostgresAsync(dataSource);
-            builder.Services.AddSingleton(dataSource);
         }
-
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new ServiceInfo("coffre", typeof(ServeCommand).Assembly.GetName().Version?.ToString() ?? "0", options.Role.ToString().ToLowerInvariant()));
-        builder.Services.AddCoffreContentStore(builder.Configuration, options);
-        builder.Services.AddCoffreVaults(builder.Configuration, options);
-        builder.Services.AddCoffreRollout(builder.Configuration, options);
-        builder.Services.AddCoffreHealth(options);
-        builder.Services.AddCoffreAuthentication(builder.Configuration, options);
-        builder.Services.AddCoffreGraphQL(builder.Configuration, introspectionByDefault: options.Role == CoffreRole.Embedded);
-        builder.Services.AddCoffreTelemetry(options);
-        if (options.Role == CoffreRole.Gateway)
-        {
-            builder.AddCoffreClient(options);
-        }
-        else
-        {
-            builder.AddCoffreSilo(options);
-            builder.AddCoffreDashboard(options);
-        }
+        builder.AddCoffreServer(options, dataSource);
 
         var app = builder.Build();
         if (options.Role != CoffreRole.Embedded)
         {
             await PreflightContentAsync(app.Services.GetRequiredService<IContentStore>(), options);
         }
-        app.UseCoffreErrorBoundary();
-        app.UseWebSockets();
-        app.UseAuthentication();
-        app.UseCoffreDashboardGuard(options);
-        app.MapCoffreHealth();
-        app.MapCoffreGraphQL();
-        if (app.Services.GetRequiredService<OidcIssuer>().Uri is not null)
-        {
-            app.MapCoffreOidc();
-        }
-        app.MapCoffreDashboard(options);
+        app.UseCoffreServer(options);
         return app;
     }
 

@@ -9,6 +9,9 @@ public static class Settings
     public const string PostgresKey = "ConnectionStrings:Postgres";
     public const string BlobKey = "ConnectionStrings:Blob";
 
+    /// <summary>Folder of the file delivery channels (default: the data folder's <c>notifications</c>).</summary>
+    public const string NotificationFolderKey = "Coffre:Notifications:FilePath";
+
     public static CoffreOptions ReadOptions(IConfiguration configuration)
     {
         try

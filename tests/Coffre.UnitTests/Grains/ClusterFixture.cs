@@ -1,10 +1,6 @@
 using Coffre.Adapters.Local;
-using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
-using Coffre.Domain.Access;
-using Coffre.Domain.Content;
-using Coffre.Grains.Vaults;
 using Coffre.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -31,21 +27,15 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(GrainNames.Storage);
             silo.UseInMemoryReminderService();
+            // The servers' own extensions (Roles.AddCoffreServer composes the same ones for the embedded default).
             silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton(HabilitationMatrix.Default);
-            silo.Services.AddSingleton<AccessEvaluator>();
-            silo.Services.AddSingleton<IAuditLog>(new InMemoryAuditLog());
-            silo.Services.AddSingleton<IOutbox>(new InMemoryOutbox());
-            silo.Services.AddSingleton(new Coffre.Domain.Identifiers.NirHasher(new byte[32]));
-            silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
-            silo.Services.AddSingleton<IContentStore>(new LocalDiskContentStore(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N"))));
-            silo.Services.AddOptions<VaultOptions>();
+            silo.Services.AddCoffreAccess();
+            silo.Services.AddCoffreLocal(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N")), new byte[32]);
             // One registry for both silos: a person's identity grain and their vault may live on different silos.
             silo.Services.AddSingleton<IRolloutStore>(Registry);
-            silo.Services.AddOptions<Coffre.Grains.Rollout.ActivationOptions>();
-            silo.Services.AddSingleton<Coffre.Grains.Rollout.RolloutRegistry>();
-            silo.Services.AddSingleton<Coffre.Grains.Rollout.IVaultRegistry>(sp => sp.GetRequiredService<Coffre.Grains.Rollout.RolloutRegistry>());
-            silo.Services.AddSingleton<Coffre.Grains.Rollout.IActivationStore>(sp => sp.GetRequiredService<Coffre.Grains.Rollout.RolloutRegistry>());
+            silo.Services.AddSingleton(NirHasher);
+            silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
+            silo.Services.AddCoffreGrainServices();
         });
         Cluster = builder.Build();
     }

@@ -1,0 +1,31 @@
+using Coffre.Application.Audit;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Coffre.Adapters.Postgres;
+
+/// <summary>Registers PostgreSQL behind the audit log, the outbox and the rollout store, and Coffre's schema migrator.</summary>
+public static class PostgresAdapter
+{
+    /// <summary>
+    /// <paramref name="dataSource"/> is the process's one pool; <paramref name="auditHeadKey"/> MACs each vault's audit
+    /// head. The rollout store reads <see cref="PostgresRolloutStoreOptions"/> (bind and validate them at composition).
+    /// </summary>
+    public static IServiceCollection AddCoffrePostgres(this IServiceCollection services, NpgsqlDataSource dataSource, byte[] auditHeadKey)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(auditHeadKey);
+        services.AddSingleton(dataSource);
+        services.AddOptions<PostgresRolloutStoreOptions>();
+        services.AddSingleton(_ => new SchemaMigrator(dataSource));
+        services.AddSingleton(sp => new PostgresAuditLog(dataSource, auditHeadKey, logger: sp.GetRequiredService<ILogger<PostgresAuditLog>>()));
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
+        services.AddSingleton<IOutbox>(_ => new PostgresOutbox(dataSource));
+        services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value));
+        return services;
+    }
+}
