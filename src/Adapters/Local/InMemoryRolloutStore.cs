@@ -272,21 +272,6 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
 
     // ---------------------------------------------------------------- issuance
 
-    public Task<IReadOnlyList<EligiblePerson>> ReadEligibleAsync(string campaignId, byte[]? afterNirHash, int limit, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        lock (_lock)
-        {
-            var campaign = Campaign(campaignId).Campaign;
-            IReadOnlyList<EligiblePerson> page = [.. _people.Values
-                .Where(p => Eligible(campaign, p) && (afterNirHash is null || ByteOrder.Compare(p.NirHash, afterNirHash) > 0))
-                .OrderBy(p => p.NirHash, ByteOrder)
-                .Take(limit)
-                .Select(p => p.ToEligible())];
-            return Task.FromResult(page);
-        }
-    }
-
     public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         List<EligiblePerson> snapshot;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Data;
@@ -25,12 +26,15 @@ public sealed class PostgresRolloutStoreOptions
     public bool DirectCopyFirst { get; set; } = true;
 
     /// <summary><c>temp_buffers</c> for the staging table of an import's connection (set before it is first used).</summary>
+    [Required, RegularExpression("^[0-9]+(kB|MB|GB)$")]
     public string ImportTempBuffers { get; set; } = "256MB";
 
     /// <summary><c>work_mem</c> of the eligible-people read (its anti-join with the valid codes).</summary>
+    [Required, RegularExpression("^[0-9]+(kB|MB|GB)$")]
     public string EligibleWorkMem { get; set; } = "64MB";
 
     /// <summary><c>maintenance_work_mem</c> each index build of a completing initial load gets at least (a larger server setting is kept).</summary>
+    [Required, RegularExpression("^[0-9]+(kB|MB|GB)$")]
     public string IndexBuildMemory { get; set; } = "256MB";
 
     /// <summary>
@@ -38,6 +42,7 @@ public sealed class PostgresRolloutStoreOptions
     /// staging merges, COPYs, the eligible-people read — instead of the connection's ordinary one (Npgsql's 30 s):
     /// at 68 M people an index build alone takes minutes. Zero waits without limit.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan BulkStatementTimeout { get; set; } = TimeSpan.FromHours(2);
 }
 
@@ -524,29 +529,6 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         CASE WHEN p.email IS NULL THEN p.address_line1 END, CASE WHEN p.email IS NULL THEN p.address_line2 END,
         CASE WHEN p.email IS NULL THEN p.postal_code END, CASE WHEN p.email IS NULL THEN p.city END
         """;
-
-    public async Task<IReadOnlyList<EligiblePerson>> ReadEligibleAsync(string campaignId, byte[]? afterNirHash, int limit, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"""
-            SELECT {EligibleColumns} FROM registry_person p
-            WHERE p.nir_hash > @after AND {EligibleWhere(campaign.Departements is not null)}
-            ORDER BY p.nir_hash
-            LIMIT @limit
-            """, connection);
-        AddSegment(command.Parameters, campaign);
-        command.Parameters.Add(new NpgsqlParameter<byte[]>("after", afterNirHash ?? []));
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        var list = new List<EligiblePerson>(Math.Min(limit, 10_000));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(ReadEligible(reader));
-        }
-        return list;
-    }
 
     public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,23 +10,30 @@ public sealed class OutboxDispatcherOptions
     public const string Section = "Coffre:Outbox";
 
     /// <summary>Most messages claimed at once.</summary>
+    [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;
 
     /// <summary>How long a claim keeps other dispatchers away; must exceed <see cref="DeliveryTimeout"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Wait before claiming again when nothing was due.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Longest a single delivery may take before it counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Deliveries running at once.</summary>
+    [Range(1, 1024)]
     public int MaxParallelDeliveries { get; set; } = 8;
 
     /// <summary>Retry delay after the first failure; doubled at each further failure up to <see cref="MaxRetryDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan InitialRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 }
 

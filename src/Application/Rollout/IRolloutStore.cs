@@ -69,14 +69,11 @@ public interface IRolloutStore
     // ---- Issuance ----
 
     /// <summary>
-    /// Eligible people after <paramref name="afterNirHash"/> (keyset on nir_hash, ascending). Eligible = registered
-    /// (status 0, so neither opposed nor activated), in the campaign's segment, reachable (an email or a postal
-    /// address), holding no valid code (of any campaign: at most one valid code per person) and no locked code (that
-    /// needs a re-issue).
+    /// Every eligible person in one streamed read (one snapshot); memory does not grow with the population. Eligible =
+    /// registered (status 0, so neither opposed nor activated), in the campaign's segment, reachable (an email or a
+    /// postal address), holding no valid code (of any campaign: at most one valid code per person) and no locked code
+    /// (that needs a re-issue).
     /// </summary>
-    Task<IReadOnlyList<EligiblePerson>> ReadEligibleAsync(string campaignId, byte[]? afterNirHash, int limit, CancellationToken cancellationToken = default);
-
-    /// <summary>Every eligible person in one streamed read (one snapshot); memory does not grow with the population.</summary>
     IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default);
 
     /// <summary>The person if eligible for this campaign now, else null.</summary>

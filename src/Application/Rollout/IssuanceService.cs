@@ -309,6 +309,7 @@ public sealed class IssuanceService
             chunk.PrintBatch = new PrintBatch(chunk.CampaignId, batchNo, csvKey, chunk.Letters, stored.Sha256, createdAt);
         }
         await _store.CommitIssuanceAsync(chunk, cancellationToken).ConfigureAwait(false);
+        RolloutMetrics.IssuanceChunkCommitted(chunk.Count, chunk.PrintBatch is not null);
     }
 
     /// <summary>A chunk and its print batch CSV, reused across chunks.</summary>

@@ -140,6 +140,7 @@ public sealed class PopulationImporter
                         await WriteRejectsAsync(report, chunk.Rejects, stop.Token).ConfigureAwait(false);
                     }
                     await _store.CommitImportChunkAsync(chunk, stop.Token).ConfigureAwait(false);
+                    RolloutMetrics.ImportChunkCommitted(chunk.Rows, chunk.Rejects.Count);
                     (lines, accepted, rejected) = (chunk.LastLine, accepted + chunk.Rows, rejected + chunk.Rejects.Count);
                 }
                 progress?.Report(new ImportProgress(lines, accepted, rejected, (lines - startLines) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3), clock.Elapsed));

@@ -22,6 +22,14 @@ public enum VaultAction
     BreakGlass = 10,
     /// <summary>Lifecycle: close, reopen, opposition.</summary>
     ManageLifecycle = 11,
+    /// <summary>Record the person's identity, hand them a way in (hand-over sheet), attach their NIR.</summary>
+    ManageIdentity = 12,
+    /// <summary>Merge a duplicate vault into another (either side of the merge).</summary>
+    MergeVaults = 13,
+    /// <summary>Recompute the access history's hash chain (its integrity, not its content).</summary>
+    VerifyHistory = 14,
+    /// <summary>A referent ends their own mandate.</summary>
+    LeaveMandate = 15,
 }
 
 /// <summary>On what ground access was allowed: shown to the person in their access history.</summary>

@@ -12,16 +12,19 @@ namespace Coffre.Domain.Access;
 /// (denied) and a plain English sentence with no personal data. Rules, in order:
 /// <list type="number">
 /// <item>Anonymous caller → <see cref="DenialReason.NotAuthenticated"/>.</item>
-/// <item>Vault status. Opposed: everyone denied (<see cref="DenialReason.VaultNotActive"/>) except an operator's
-/// <see cref="VaultAction.ManageLifecycle"/>. Closed: only patient callers' (owner, representatives)
-/// <see cref="VaultAction.ReadVault"/> and <see cref="VaultAction.ReadHistory"/> and an operator's ManageLifecycle go
-/// on to the rules below; everything else VaultNotActive. Pending: referents, grantees, representatives and operators
+/// <item>Vault status. Closed (by the person, by their opposition, or merged): only patient callers' (owner,
+/// representatives) <see cref="VaultAction.ReadVault"/>, <see cref="VaultAction.ReadHistory"/> and
+/// <see cref="VaultAction.VerifyHistory"/>, and an operator's ManageLifecycle, MergeVaults, ManageRepresentatives and
+/// VerifyHistory go on to the rules below; everything else <see cref="DenialReason.VaultNotActive"/>. Pending: referents, grantees, representatives and operators
 /// proceed as normal (social workers open and feed vaults before activation); the owner, not yet activated, may only
 /// ReadVault and ManageLifecycle (activate or oppose), else VaultNotActive. Any other status: VaultNotActive.</item>
-/// <item>Operator: only ReadVault (status, summary) and ManageLifecycle, basis <see cref="LegalBasis.Operator"/>;
-/// never documents or history (<see cref="DenialReason.NotPermitted"/>); and only with the support role
+/// <item>Operator: only ReadVault (status, summary), ManageLifecycle, ManageIdentity, ManageRepresentatives (from civil
+/// status or a court decision), MergeVaults and VerifyHistory (the chain's integrity), basis <see cref="LegalBasis.Operator"/>;
+/// never documents or the history's content (<see cref="DenialReason.NotPermitted"/>); and only with the support role
 /// (<see cref="DecideOperator"/>, <see cref="OperatorAction.VaultSupport"/>), else <see cref="DenialReason.OperatorRoleMissing"/>.</item>
-/// <item>Owner (patient caller whose vault id is the vault's): every action except BreakGlass (NotPermitted), basis
+/// <item>Patient callers never ManageIdentity, ManageRepresentatives or MergeVaults (operators', and for identity active
+/// referents', NotPermitted) nor LeaveMandate (NoBasis); VerifyHistory is decided as ReadHistory.</item>
+/// <item>Owner (patient caller whose vault id is the vault's): every other action except BreakGlass (NotPermitted), basis
 /// <see cref="LegalBasis.Owner"/>. On a document (ReadDocument, UpdateDocument, DeleteDocument, and ListDocuments
 /// asked per document): a deleted one → <see cref="DenialReason.DocumentDeleted"/>; an InvisibleToPatient one →
 /// <see cref="DenialReason.HiddenFromPatient"/> (acting on a document one may not see would reveal it).
@@ -39,7 +42,10 @@ namespace Coffre.Domain.Access;
 /// unknown to the directory, or not checked against it → <see cref="DenialReason.NotRegistered"/>;</item>
 /// <item>blocked by the person → <see cref="DenialReason.Blocked"/>, first, whatever other basis;</item>
 /// <item>profession not in the matrix → <see cref="DenialReason.ProfessionNotHabilitated"/>;</item>
-/// <item>ManageAccess, ManageRepresentatives, ManageLifecycle, ReadHistory, DeleteDocument → NotPermitted;</item>
+/// <item>LeaveMandate: a professional who is (or was) a referent of this person ends their own mandate (basis Referent),
+/// before blocks; anyone else NoBasis;</item>
+/// <item>ManageAccess, ManageRepresentatives, ManageLifecycle, ReadHistory (and VerifyHistory), DeleteDocument,
+/// MergeVaults → NotPermitted; ManageIdentity: an active referent (basis Referent), else NotPermitted;</item>
 /// <item>ManageReferents: only a Social or MedicoSocial professional who is an active referent (basis Referent);
 /// a referent whose mandate expired or was revoked → BasisExpired; otherwise NotPermitted;</item>
 /// <item>BreakGlass: allowed (basis BreakGlass) when the matrix lets the profession break the glass and the vault is
@@ -89,16 +95,9 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             case VaultStatus.Active:
             case VaultStatus.Pending:
                 break;
-            case VaultStatus.Opposed:
-                if (!(caller.IsOperator && action == VaultAction.ManageLifecycle))
-                {
-                    return D.VaultOpposed;
-                }
-
-                break;
             case VaultStatus.Closed:
-                if (!(caller.IsOperator && action == VaultAction.ManageLifecycle)
-                    && !(caller.Kind == CallerKind.Patient && action is VaultAction.ReadVault or VaultAction.ReadHistory))
+                if (!(caller.IsOperator && OperatorActsOnInactiveVault(action))
+                    && !(caller.Kind == CallerKind.Patient && action is VaultAction.ReadVault or VaultAction.ReadHistory or VaultAction.VerifyHistory))
                 {
                     return D.VaultClosed;
                 }
@@ -116,12 +115,14 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
         return caller.Kind switch
         {
             // 3.
-            CallerKind.Operator => action is not (VaultAction.ReadVault or VaultAction.ManageLifecycle) ? D.OperatorLimited
-                : DecideOperator(caller, OperatorAction.VaultSupport) is { Allowed: false } missing ? missing : D.AllowOperator,
-            // 4. and 5.
-            CallerKind.Patient => DecidePatient(vault, caller, action, document, now),
+            CallerKind.Operator => DecideOperatorOnVault(caller, action),
+            // 4. and 5. (verifying the history's chain asks what reading it asks)
+            CallerKind.Patient => action is VaultAction.ManageRepresentatives or VaultAction.ManageIdentity or VaultAction.MergeVaults
+                ? OperatorsOnly(action)
+                : action == VaultAction.LeaveMandate ? D.NoMandateToLeave
+                : DecidePatient(vault, caller, action == VaultAction.VerifyHistory ? VaultAction.ReadHistory : action, document, now),
             // 6.
-            CallerKind.Professional => DecideProfessional(vault, caller, action, document, now),
+            CallerKind.Professional => DecideProfessional(vault, caller, action == VaultAction.VerifyHistory ? VaultAction.ReadHistory : action, document, now),
             // 6b.
             CallerKind.Establishment => DecideEstablishment(vault, caller, action, document, now),
             // 7.
@@ -168,7 +169,36 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
         _ => D.NotRegistered,
     };
 
-    private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.ManageLifecycle;
+    private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.LeaveMandate;
+
+    /// <summary>What an operator may do on a closed vault: its lifecycle, merges, representatives, and checking its history's chain.</summary>
+    private static bool OperatorActsOnInactiveVault(VaultAction action) =>
+        action is VaultAction.ManageLifecycle or VaultAction.MergeVaults or VaultAction.ManageRepresentatives or VaultAction.VerifyHistory;
+
+    /// <summary>
+    /// 3. Operators (support role) see a vault's status and manage its lifecycle, record its identity, legal
+    /// representatives and merges from civil status or a court decision, and check its history's chain; nothing else.
+    /// </summary>
+    private static AccessDecision DecideOperatorOnVault(Caller caller, VaultAction action)
+    {
+        if (action is not (VaultAction.ReadVault or VaultAction.ManageLifecycle or VaultAction.ManageIdentity or VaultAction.ManageRepresentatives
+            or VaultAction.MergeVaults or VaultAction.VerifyHistory))
+        {
+            return D.OperatorLimited;
+        }
+        if (DecideOperator(caller, OperatorAction.VaultSupport) is { Allowed: false } missing)
+        {
+            return missing;
+        }
+        return action is VaultAction.ReadVault or VaultAction.ManageLifecycle ? D.AllowOperator : D.AllowOperatorRecords;
+    }
+
+    private static AccessDecision OperatorsOnly(VaultAction action) => action switch
+    {
+        VaultAction.ManageRepresentatives => D.RepresentativesByOperators,
+        VaultAction.MergeVaults => D.MergesByOperators,
+        _ => D.IdentityByOperatorsOrReferents,
+    };
 
     /// <summary>Actions on one document: ReadDocument, UpdateDocument, DeleteDocument, and ListDocuments asked per document.</summary>
     private static bool IsDocumentRead(VaultAction action, DocumentFacts? document) =>
@@ -295,6 +325,12 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             return D.ProfessionalIdentityIncomplete;
         }
 
+        // A referent may always end their own mandate (blocked or not).
+        if (action == VaultAction.LeaveMandate)
+        {
+            return vault.Referents.Any(r => r.Rpps == rpps) ? D.AllowLeaveMandate : D.NoMandateToLeave;
+        }
+
         // Blocked: first, whatever other basis.
         var blocks = vault.Blocks;
         for (var i = 0; i < blocks.Count; i++)
@@ -319,6 +355,10 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
                 return D.ProfessionalNeverManages;
             case VaultAction.DeleteDocument:
                 return D.OnlyOwnerDeletes;
+            case VaultAction.ManageIdentity:
+                return vault.Referents.Any(r => r.Rpps == rpps && r.IsActive(now)) ? D.AllowReferentIdentity : D.IdentityByOperatorsOrReferents;
+            case VaultAction.MergeVaults:
+                return D.MergesByOperators;
             case VaultAction.ManageReferents:
                 return info.Sector is ProfessionSector.Social or ProfessionSector.MedicoSocial
                     ? ManageReferents(vault, rpps, now)
@@ -622,6 +662,20 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             "Allowed: legal representative of the person.");
         public static readonly AccessDecision AllowOperator = AccessDecision.Allow(LegalBasis.Operator,
             "Allowed: service operator, for the vault's status and lifecycle only.");
+        public static readonly AccessDecision AllowOperatorRecords = AccessDecision.Allow(LegalBasis.Operator,
+            "Allowed: service operator, recording the vault's identity, legal representatives or merges from civil status or a court decision, or checking its history's integrity.");
+        public static readonly AccessDecision AllowReferentIdentity = AccessDecision.Allow(LegalBasis.Referent,
+            "Allowed: an active referent acts on the person's identity and way in.");
+        public static readonly AccessDecision AllowLeaveMandate = AccessDecision.Allow(LegalBasis.Referent,
+            "Allowed: a referent ends their own mandate.");
+        public static readonly AccessDecision NoMandateToLeave = AccessDecision.Deny(DenialReason.NoBasis,
+            "You hold no mandate as referent of this person.");
+        public static readonly AccessDecision RepresentativesByOperators = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Legal representatives are recorded by operators from civil status or a court decision.");
+        public static readonly AccessDecision MergesByOperators = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Operators merge vaults.");
+        public static readonly AccessDecision IdentityByOperatorsOrReferents = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only operators and the person's active referents act on the person's identity and way in.");
         public static readonly AccessDecision AllowAuthor = AccessDecision.Allow(LegalBasis.Author,
             "Allowed: the professional wrote this document.");
         public static readonly AccessDecision AllowGrant = AccessDecision.Allow(LegalBasis.Grant,
@@ -639,8 +693,6 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             "You are not signed in. Sign in to use this vault.");
         public static readonly AccessDecision ProfessionalIdentityIncomplete = AccessDecision.Deny(DenialReason.NotAuthenticated,
             "Your professional identity is incomplete (no RPPS number or no profession). Sign in again with your professional card.");
-        public static readonly AccessDecision VaultOpposed = AccessDecision.Deny(DenialReason.VaultNotActive,
-            "This vault is not in use: its creation was opposed, so nothing in it can be seen or added.");
         public static readonly AccessDecision VaultClosed = AccessDecision.Deny(DenialReason.VaultNotActive,
             "This vault is closed: only the person and their legal representatives can still see its summary and history.");
         public static readonly AccessDecision VaultUnavailable = AccessDecision.Deny(DenialReason.VaultNotActive,

@@ -7,8 +7,8 @@ public enum VaultStatus
     /// <summary>Created (by import or by a referent), not yet activated by the person.</summary>
     Pending = 0,
     Active = 1,
-    /// <summary>The person opposed its creation: nothing but the opposition record is kept.</summary>
-    Opposed = 2,
+    // 2 was "opposed": an opposed person's registry vault is closed instead (and never written before it is used).
+    /// <summary>Closed by its person, by their opposition, or as merged into another vault: only its summary and history remain readable.</summary>
     Closed = 3,
 }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -14,15 +15,18 @@ public sealed class ActivationRateLimitOptions
     /// Attempts one client (an IPv4 address, or an IPv6 /64) may make per minute. The bucket holds this many and
     /// refills gradually (one token every 60 s / this), never a whole minute's tokens at once.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int PerClientPerMinute { get; set; } = 30;
 
     /// <summary>
     /// Attempts on one person (keyed by the NIR's keyed hash, whether or not the registry knows it) per hour, from
     /// all clients together: a burst of this many, then one every 60 min / this. Per silo.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int PerPersonPerHour { get; set; } = 12;
 
     /// <summary>Attempts the whole service accepts per second (an anomaly brake against spread-out guessing).</summary>
+    [Range(1, int.MaxValue)]
     public int GlobalPerSecond { get; set; } = 20_000;
 }
 

@@ -16,9 +16,6 @@ public sealed class ProfessionalsByRppsDataLoader(IGrainFactory grains)
     private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>How many grain calls this loader made (for tests).</summary>
-    public int GrainCalls { get; private set; }
-
     public IDataLoaderResult<PublicProfessional?> Load(string rpps)
     {
         lock (_lock)
@@ -45,7 +42,6 @@ public sealed class ProfessionalsByRppsDataLoader(IGrainFactory grains)
                 {
                     _loaded[key] = FetchAsync(key, gate);
                 }
-                GrainCalls += batch.Count;
             }
             return _loaded[rpps];
         }

@@ -28,6 +28,14 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
 {
     public async Task<ExecutionOutcome> ExecuteAsync(GraphQLRequest request, ClaimsPrincipal user, IServiceProvider services, bool allowMutations, CancellationToken cancellationToken)
     {
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = await ExecuteMeasuredAsync(request, user, services, allowMutations, cancellationToken);
+        ApiMetrics.Answered(outcome.Kind, outcome.Result.Errors is { Count: > 0 }, startedAt);
+        return outcome;
+    }
+
+    private async Task<ExecutionOutcome> ExecuteMeasuredAsync(GraphQLRequest request, ClaimsPrincipal user, IServiceProvider services, bool allowMutations, CancellationToken cancellationToken)
+    {
         var limits = options.Value;
         if (System.Text.Encoding.UTF8.GetByteCount(request.Query ?? "") > limits.MaxDocumentBytes)
         {

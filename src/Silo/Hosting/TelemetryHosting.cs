@@ -1,3 +1,5 @@
+using Coffre.Application.Rollout;
+using Coffre.GraphQL.Transport;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -5,7 +7,10 @@ using Npgsql;
 
 namespace Coffre.Silo.Hosting;
 
-/// <summary>OpenTelemetry metrics and traces (Orleans, ASP.NET Core, Npgsql) over OTLP, only when an endpoint is configured.</summary>
+/// <summary>
+/// OpenTelemetry metrics (Orleans, Coffre's own meters <c>Coffre</c>, <c>Coffre.Rollout</c>, <c>Coffre.Api</c>, ASP.NET Core,
+/// runtime, Npgsql) and traces over OTLP, only when an endpoint is configured.
+/// </summary>
 public static class TelemetryHosting
 {
     public static IServiceCollection AddCoffreTelemetry(this IServiceCollection services, CoffreOptions options)
@@ -21,7 +26,7 @@ public static class TelemetryHosting
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("coffre-" + options.Role.ToString().ToLowerInvariant()))
             .WithMetrics(m => m
-                .AddMeter("Microsoft.Orleans")
+                .AddMeter("Microsoft.Orleans", "Coffre", RolloutMetrics.MeterName, ApiMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()

@@ -89,7 +89,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         var people = People(1);
         await CommitRowsAsync("imp-sql", people.Select(RolloutKit.Row));
         await CampaignAsync("c-sql");
-        var eligible = await Store.ReadEligibleAsync("c-sql", null, 1);
+        var eligible = await EligibleAsync("c-sql");
         await Store.CommitIssuanceAsync(Chunk("c-sql", eligible).Chunk);
         var error = await Assert.ThrowsAsync<PostgresException>(() => CountAsync("""
             INSERT INTO activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel)

@@ -256,18 +256,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         await CampaignAsync("c-seg", departements);
         await CampaignAsync("c-all");
 
-        var all = new List<EligiblePerson>();
-        byte[]? after = null;
-        while (true)
-        {
-            var page = await Store.ReadEligibleAsync("c-all", after, 7);
-            if (page.Count == 0)
-            {
-                break;
-            }
-            all.AddRange(page);
-            after = page[^1].NirHash;
-        }
+        var all = await EligibleAsync("c-all");
         var expected = people.Skip(1).Select(NirHash).OrderBy(h => h, ByteOrder).ToList();
         Assert.Equal(expected, all.Select(p => p.NirHash));
         Assert.Equal(39, await Store.CountEligibleAsync("c-all"));
@@ -280,7 +269,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(expected, streamed.Select(p => p.NirHash).OrderBy(h => h, ByteOrder));
 
         var inSegment = people.Skip(1).Where(p => departements.Contains(p.Address!.Departement)).ToList();
-        var segment = await Store.ReadEligibleAsync("c-seg", null, 1000);
+        var segment = await EligibleAsync("c-seg");
         Assert.Equal(inSegment.Select(NirHash).OrderBy(h => h, ByteOrder), segment.Select(p => p.NirHash));
         Assert.Equal(inSegment.Count, await Store.CountEligibleAsync("c-seg"));
 
@@ -310,7 +299,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(12).Select((p, i) => p with { Email = i % 2 == 0 ? null : $"p{i}@example.test" }).ToList();
         await CommitRowsAsync("imp-iss", people.Select(Row));
         await CampaignAsync("c-iss");
-        var eligible = await Store.ReadEligibleAsync("c-iss", null, 100);
+        var eligible = await EligibleAsync("c-iss");
         var (chunk, codes) = Chunk("c-iss", eligible, batchNo: await Store.AllocatePrintBatchAsync("c-iss"));
         await Store.CommitIssuanceAsync(chunk);
 
@@ -354,7 +343,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(6);
         await CommitRowsAsync("imp-dup", people.Select(Row));
         await CampaignAsync("c-dup");
-        var eligible = await Store.ReadEligibleAsync("c-dup", null, 100);
+        var eligible = await EligibleAsync("c-dup");
         await Store.CommitIssuanceAsync(Chunk("c-dup", eligible.Take(2), batchNo: 1).Chunk);
         var before = await Store.GetCampaignCountsAsync("c-dup", T0);
         var messagesBefore = (await ActivationMessagesAsync()).Count;
@@ -376,7 +365,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(3);
         await CommitRowsAsync("imp-act", people.Select(Row));
         await CampaignAsync("c-act");
-        var eligible = await Store.ReadEligibleAsync("c-act", null, 10);
+        var eligible = await EligibleAsync("c-act");
         await Store.CommitIssuanceAsync(Chunk("c-act", eligible).Chunk);
         var (a, b, c) = (eligible[0].NirHash, eligible[1].NirHash, eligible[2].NirHash);
 
@@ -417,7 +406,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(2);
         await CommitRowsAsync("imp-ref", people.Select(Row));
         await CampaignAsync("c-ref");
-        var eligible = await Store.ReadEligibleAsync("c-ref", null, 10);
+        var eligible = await EligibleAsync("c-ref");
         await Store.CommitIssuanceAsync(Chunk("c-ref", eligible).Chunk);
         var a = eligible[0].NirHash;
         var code = (await Store.FindValidCodeAsync(a))!;
@@ -449,7 +438,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(4).Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
         await CommitRowsAsync("imp-rev", people.Select(Row));
         await CampaignAsync("c-rev");
-        var eligible = await Store.ReadEligibleAsync("c-rev", null, 10);
+        var eligible = await EligibleAsync("c-rev");
         await Store.CommitIssuanceAsync(Chunk("c-rev", eligible).Chunk);
         var target = eligible[0];
         var code = (await Store.FindValidCodeAsync(target.NirHash))!;
@@ -474,7 +463,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(3);
         await CommitRowsAsync("imp-exp", people.Select(Row));
         await CampaignAsync("c-exp", validity: TimeSpan.FromDays(1));
-        var eligible = await Store.ReadEligibleAsync("c-exp", null, 10);
+        var eligible = await EligibleAsync("c-exp");
         await Store.CommitIssuanceAsync(Chunk("c-exp", eligible, validity: TimeSpan.FromDays(1)).Chunk);
 
         Assert.Equal(0, await Store.ExpireCodesAsync(T0.AddHours(23)));
@@ -505,7 +494,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(3);
         await CommitRowsAsync("imp-opp", people.Select(Row));
         await CampaignAsync("c-opp");
-        var eligible = await Store.ReadEligibleAsync("c-opp", null, 10);
+        var eligible = await EligibleAsync("c-opp");
         await Store.CommitIssuanceAsync(Chunk("c-opp", eligible).Chunk);
         var target = people[0];
         var hash = NirHash(target);
@@ -559,7 +548,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         Assert.Null(stub.FamilyName);
 
         await CampaignAsync("c-early");
-        var eligible = Assert.Single(await Store.ReadEligibleAsync("c-early", null, 10));
+        var eligible = Assert.Single(await EligibleAsync("c-early"));
         await Store.CommitIssuanceAsync(Chunk("c-early", [eligible]).Chunk);
         Assert.True(await Store.ConsumeCodeAsync((await Store.FindValidCodeAsync(eligible.NirHash))!.CodeId, T0));
 
@@ -575,7 +564,7 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var people = People(3);
         await CommitRowsAsync("imp-race", people.Select(Row));
         await CampaignAsync("c-race");
-        var eligible = await Store.ReadEligibleAsync("c-race", null, 10);
+        var eligible = await EligibleAsync("c-race");
         var target = eligible[0];
         await Store.RecordOppositionAsync(new OppositionRequest(target.NirHash, OppositionChannel.Person, "self", T0.AddMinutes(1)));
         await Store.CommitIssuanceAsync(Chunk("c-race", eligible).Chunk);   // read before the opposition, committed after
@@ -1012,4 +1001,15 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
     }
 
     private static readonly Comparer<byte[]> ByteOrder = Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
+
+    /// <summary>The campaign's eligible people as issuance reads them (streamed), in NIR-hash order.</summary>
+    protected async Task<List<EligiblePerson>> EligibleAsync(string campaignId)
+    {
+        var eligible = new List<EligiblePerson>();
+        await foreach (var person in Store.StreamEligibleAsync(campaignId))
+        {
+            eligible.Add(person);
+        }
+        return eligible.OrderBy(p => p.NirHash, ByteOrder).ToList();
+    }
 }

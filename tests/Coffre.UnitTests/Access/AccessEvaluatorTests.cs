@@ -147,7 +147,6 @@ public sealed class AccessEvaluatorTests
         ["active"] = Vault(VaultStatus.Active),
         ["pending"] = Vault(VaultStatus.Pending),
         ["closed"] = Vault(VaultStatus.Closed),
-        ["opposed"] = Vault(VaultStatus.Opposed),
     };
 
     // ---- Documents ----
@@ -240,7 +239,7 @@ public sealed class AccessEvaluatorTests
     [InlineData("owner", A.ReadHistory, "none", R.None, B.Owner)]
     [InlineData("owner", A.ManageAccess, "none", R.None, B.Owner)]
     [InlineData("owner", A.ManageReferents, "none", R.None, B.Owner)]
-    [InlineData("owner", A.ManageRepresentatives, "none", R.None, B.Owner)]
+    [InlineData("owner", A.ManageRepresentatives, "none", R.NotPermitted, B.None)]
     [InlineData("owner", A.BreakGlass, "none", R.NotPermitted, B.None)]
     [InlineData("owner", A.ManageLifecycle, "none", R.None, B.Owner)]
     // Parent: as the owner.
@@ -253,7 +252,7 @@ public sealed class AccessEvaluatorTests
     [InlineData("parent", A.ReadHistory, "none", R.None, B.LegalRepresentative)]
     [InlineData("parent", A.ManageAccess, "none", R.None, B.LegalRepresentative)]
     [InlineData("parent", A.ManageReferents, "none", R.None, B.LegalRepresentative)]
-    [InlineData("parent", A.ManageRepresentatives, "none", R.None, B.LegalRepresentative)]
+    [InlineData("parent", A.ManageRepresentatives, "none", R.NotPermitted, B.None)]
     [InlineData("parent", A.BreakGlass, "none", R.NotPermitted, B.None)]
     [InlineData("parent", A.ManageLifecycle, "none", R.None, B.LegalRepresentative)]
     // Curator with the person's consent: see, add, history; nothing else.
@@ -279,7 +278,7 @@ public sealed class AccessEvaluatorTests
     [InlineData("operator", A.ReadHistory, "none", R.NotPermitted, B.None)]
     [InlineData("operator", A.ManageAccess, "none", R.NotPermitted, B.None)]
     [InlineData("operator", A.ManageReferents, "none", R.NotPermitted, B.None)]
-    [InlineData("operator", A.ManageRepresentatives, "none", R.NotPermitted, B.None)]
+    [InlineData("operator", A.ManageRepresentatives, "none", R.None, B.Operator)]
     [InlineData("operator", A.BreakGlass, "none", R.NotPermitted, B.None)]
     [InlineData("operator", A.ManageLifecycle, "none", R.None, B.Operator)]
     // Doctor with a grant.
@@ -313,6 +312,26 @@ public sealed class AccessEvaluatorTests
     [InlineData("stranger", A.ReadDocument, "letter", R.NotPermitted, B.None)]
     [InlineData("stranger", A.ManageAccess, "none", R.NotPermitted, B.None)]
     [InlineData("stranger", A.BreakGlass, "none", R.NotPermitted, B.None)]
+    // Identity, merges and the history's chain: operators (support), active referents for identity, the evaluator explains each.
+    [InlineData("operator", A.ManageIdentity, "none", R.None, B.Operator)]
+    [InlineData("social", A.ManageIdentity, "none", R.None, B.Referent)]
+    [InlineData("social-expired", A.ManageIdentity, "none", R.NotPermitted, B.None)]
+    [InlineData("doctor", A.ManageIdentity, "none", R.NotPermitted, B.None)]
+    [InlineData("owner", A.ManageIdentity, "none", R.NotPermitted, B.None)]
+    [InlineData("operator", A.MergeVaults, "none", R.None, B.Operator)]
+    [InlineData("owner", A.MergeVaults, "none", R.NotPermitted, B.None)]
+    [InlineData("social", A.MergeVaults, "none", R.NotPermitted, B.None)]
+    [InlineData("operator", A.VerifyHistory, "none", R.None, B.Operator)]
+    [InlineData("owner", A.VerifyHistory, "none", R.None, B.Owner)]
+    [InlineData("parent", A.VerifyHistory, "none", R.None, B.LegalRepresentative)]
+    [InlineData("doctor", A.VerifyHistory, "none", R.NotPermitted, B.None)]
+    // A referent ends their own mandate, even when the person blocked them or it already expired; nobody else "leaves".
+    [InlineData("social", A.LeaveMandate, "none", R.None, B.Referent)]
+    [InlineData("social-blocked", A.LeaveMandate, "none", R.None, B.Referent)]
+    [InlineData("social-expired", A.LeaveMandate, "none", R.None, B.Referent)]
+    [InlineData("doctor", A.LeaveMandate, "none", R.NoBasis, B.None)]
+    [InlineData("owner", A.LeaveMandate, "none", R.NoBasis, B.None)]
+    [InlineData("operator", A.LeaveMandate, "none", R.NotPermitted, B.None)]
     public void Caller_kind_by_action_on_an_active_vault(string caller, A action, string document, R reason, B basis) =>
         Check(Decide("active", caller, action, document), reason, basis);
 
@@ -358,7 +377,7 @@ public sealed class AccessEvaluatorTests
     [InlineData("active", "parent", A.ReadDocument, "hidden-from-patient", R.HiddenFromPatient, B.None)]
     [InlineData("active", "parent", A.ReadDocument, "private", R.None, B.LegalRepresentative)]
     [InlineData("active", "parent", A.DeleteDocument, "deleted", R.DocumentDeleted, B.None)]
-    [InlineData("active", "tutor", A.ManageRepresentatives, "none", R.None, B.LegalRepresentative)]
+    [InlineData("active", "tutor", A.ManageRepresentatives, "none", R.NotPermitted, B.None)]
     [InlineData("active", "curator", A.ReadDocument, "letter", R.ConsentRequired, B.None)]
     [InlineData("active", "curator", A.ReadVault, "none", R.ConsentRequired, B.None)]
     [InlineData("active", "curator", A.ManageAccess, "none", R.NotPermitted, B.None)]
@@ -416,7 +435,6 @@ public sealed class AccessEvaluatorTests
     [InlineData("active", "pharmacist", A.BreakGlass, "none", R.ProfessionNotHabilitated, B.None)]
     [InlineData("pending", "doctor-none", A.BreakGlass, "none", R.None, B.BreakGlass)]
     [InlineData("closed", "doctor-none", A.BreakGlass, "none", R.VaultNotActive, B.None)]
-    [InlineData("opposed", "emergency", A.ReadDocument, "summary", R.VaultNotActive, B.None)]
     // Private items: never for professionals, authors included.
     [InlineData("active", "doctor", A.ReadDocument, "private", R.Private, B.None)]
     [InlineData("active", "treating", A.ReadDocument, "private", R.Private, B.None)]
@@ -487,12 +505,6 @@ public sealed class AccessEvaluatorTests
     [InlineData("closed", "social", A.ReadDocument, "social-report", R.VaultNotActive, B.None)]
     [InlineData("closed", "operator", A.ManageLifecycle, "none", R.None, B.Operator)]
     [InlineData("closed", "operator", A.ReadVault, "none", R.VaultNotActive, B.None)]
-    // Opposed vault: nobody but the operator's lifecycle action.
-    [InlineData("opposed", "owner", A.ReadVault, "none", R.VaultNotActive, B.None)]
-    [InlineData("opposed", "parent", A.ReadVault, "none", R.VaultNotActive, B.None)]
-    [InlineData("opposed", "doctor", A.ReadVault, "none", R.VaultNotActive, B.None)]
-    [InlineData("opposed", "operator", A.ReadVault, "none", R.VaultNotActive, B.None)]
-    [InlineData("opposed", "operator", A.ManageLifecycle, "none", R.None, B.Operator)]
     public void Scenario(string vault, string caller, A action, string document, R reason, B basis) =>
         Check(Decide(vault, caller, action, document), reason, basis);
 
@@ -532,7 +544,7 @@ public sealed class AccessEvaluatorTests
     [Fact]
     public void Professionals_never_manage_read_history_or_delete_whatever_their_basis()
     {
-        A[] never = [A.ManageAccess, A.ManageRepresentatives, A.ManageLifecycle, A.ReadHistory, A.DeleteDocument];
+        A[] never = [A.ManageAccess, A.ManageRepresentatives, A.ManageLifecycle, A.ReadHistory, A.VerifyHistory, A.MergeVaults, A.DeleteDocument];
         foreach (var (key, caller) in Callers.Where(c => c.Value.Kind == CallerKind.Professional))
         {
             foreach (var action in never)

@@ -19,6 +19,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The NIR hasher of the silos (an all-zero key).</summary>
     public static Coffre.Domain.Identifiers.NirHasher NirHasher { get; } = new(new byte[32]);
 
+    /// <summary>Every grain call the test client made: method name and grain key.</summary>
+    public static System.Collections.Concurrent.ConcurrentQueue<(string Method, string Key)> ClientCalls { get; } = new();
+
     public ClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(2);
@@ -37,6 +40,11 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
             silo.Services.AddCoffreGrainServices();
         });
+        builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(context =>
+        {
+            ClientCalls.Enqueue((context.InterfaceMethod.Name, context.TargetId.Key.ToString()));
+            return context.Invoke();
+        }));
         Cluster = builder.Build();
     }
 

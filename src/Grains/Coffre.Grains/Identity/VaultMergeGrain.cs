@@ -38,7 +38,7 @@ public sealed class VaultMergeGrain : Grain, IVaultMergeGrain
         var target = GrainFactory.GetGrain<IVaultGrain>(targetVaultId);
         // The target must exist and be open before anything moves.
         var targetView = await target.GetAsync(caller);
-        if (targetView.Status is Domain.Vaults.VaultStatus.Closed or Domain.Vaults.VaultStatus.Opposed)
+        if (targetView.Status is Domain.Vaults.VaultStatus.Closed)
         {
             throw new ValidationFailedException("targetVaultId", "is closed", "CONFLICT");
         }

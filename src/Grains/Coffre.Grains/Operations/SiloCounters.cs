@@ -4,13 +4,14 @@ namespace Coffre.Grains.Operations;
 
 /// <summary>
 /// Process-wide counters of what this silo did since it started, read by <see cref="OperatorStatisticsGrain"/> and
-/// published as metrics (meter <c>Coffre</c>: <c>coffre.vault.activations</c>, <c>coffre.audit.events</c>).
+/// published as metrics (meter <c>Coffre</c>: <c>coffre.vault.activations</c>, <c>coffre.audit.events</c>, <c>coffre.activation.attempts</c>).
 /// </summary>
 public static class SiloCounters
 {
     private static readonly Meter Meter = new("Coffre");
     private static readonly Counter<long> VaultActivationCounter = Meter.CreateCounter<long>("coffre.vault.activations", description: "vault grain activations started");
     private static readonly Counter<long> AuditEventCounter = Meter.CreateCounter<long>("coffre.audit.events", description: "audit events appended");
+    private static readonly Counter<long> ActivationCounter = Meter.CreateCounter<long>("coffre.activation.attempts", description: "activation attempts settled, by outcome");
     private static long _vaultActivations;
     private static long _auditEvents;
 
@@ -23,6 +24,9 @@ public static class SiloCounters
         Interlocked.Increment(ref _vaultActivations);
         VaultActivationCounter.Add(1);
     }
+
+    public static void ActivationSettled(bool activated) =>
+        ActivationCounter.Add(1, new KeyValuePair<string, object?>("outcome", activated ? "activated" : "refused"));
 
     public static void AuditEventAppended()
     {

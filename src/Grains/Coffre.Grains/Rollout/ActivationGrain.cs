@@ -56,6 +56,7 @@ public sealed class ActivationGrain(
             await store.RecordRefusalAsync(nirHash, candidate, countAttempt: secretsProven, options.Value.MaxAttempts);
             await audit.AppendAsync(AuditEvents.Create(RegistryVaultIds.For(nirHash), Caller.Anonymous, "vault.activate", "vault",
                 AccessDecision.Deny(DenialReason.NotAuthenticated, "activation refused"), now));
+            Operations.SiloCounters.ActivationSettled(activated: false);
             return new ActivationResult(ActivationOutcome.Refused, null);
         }
 
@@ -63,6 +64,7 @@ public sealed class ActivationGrain(
         // Through the person's identity grain: serialised with a referent opening their vault, so both end in one vault
         // (the one a referent opened or attached first, else the registry's).
         var vaultId = await GrainFactory.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(Convert.ToHexStringLower(nirHash))).ActivatedAsync(System);
+        Operations.SiloCounters.ActivationSettled(activated: true);
         return new ActivationResult(ActivationOutcome.Activated, vaultId);
     }
 

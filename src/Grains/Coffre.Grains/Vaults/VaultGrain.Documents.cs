@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Coffre.Application.Audit;
+using Coffre.Application.Outbox;
+using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
+using Coffre.Domain.Content;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Text;
+using Coffre.Domain.Vaults;
+using Coffre.Grains.Rollout;
+using Microsoft.Extensions.Options;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>Documents: upload and download permits, deposit, list, read, update, delete.</summary>
+public sealed partial class VaultGrain
+{
+    async Task<DocumentPage> IVaultGrain.ListDocumentsAsync(Caller caller, DocumentQuery query)
+    {
+        if (query.First is < 1 or > 100)
+        {
+            throw new ValidationFailedException("first", "must be between 1 and 100");
+        }
+        await CheckAsync(caller, VaultAction.ListDocuments, null, "documents.list", "vault");
+        var now = Now;
+        var visible = index.State.Documents
+            .Where(d => d.DeletedAt is null && d.ReplacedBy is null)
+            .Where(d => query.ClassCodes is null || query.ClassCodes.Contains(d.ClassCode))
+            .Where(d => query.TypeCodes is null || query.TypeCodes.Contains(d.TypeCode))
+            .Where(d => query.From is null || d.CreatedAt >= query.From)
+            .Where(d => query.To is null || d.CreatedAt < query.To)
+            .Where(d => evaluator.Decide(Access, caller, VaultAction.ReadDocument, d.Facts(), now).Allowed)
+            .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+        var start = 0;
+        if (query.After is not null)
+        {
+            var position = visible.FindIndex(d => Cursor(d) == query.After);
+            if (position < 0)
+            {
+                throw new ValidationFailedException("after", "is not a cursor of this list");
+            }
+            start = position + 1;
+        }
+        var page = visible.Skip(start).Take(query.First).ToList();
+        return new DocumentPage(page, page.Select(Cursor).ToList(), start + page.Count < visible.Count, visible.Count);
+    }
+
+    private static string Cursor(DocumentEntry d) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(d.Id));
+
+    async Task<DocumentEntry> IVaultGrain.GetDocumentAsync(Caller caller, string documentId)
+    {
+        var document = await FindDocumentForAsync(caller, documentId, "document.read");
+        await CheckDocumentAsync(caller, VaultAction.ReadDocument, document, "document.read", $"document:{documentId}");
+        return document;
+    }
+
+    async Task<UploadPermit> IVaultGrain.AuthorizeUploadAsync(Caller caller, NewDocument document)
+    {
+        var facts = ValidateNewDocument(caller, document, NewDocumentId());
+        await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.authorize-upload", "vault");
+        return new UploadPermit($"vaults/{VaultId}/{facts.DocumentId}", Math.Min(Limits.MaxDocumentBytes, vault.State.QuotaBytes - vault.State.UsedBytes));
+    }
+
+    async Task<DocumentEntry> IVaultGrain.AddDocumentAsync(Caller caller, NewDocument document, string contentKey, long size, string sha256)
+    {
+        var prefix = $"vaults/{VaultId}/";
+        if (!contentKey.StartsWith(prefix, StringComparison.Ordinal) || contentKey[prefix.Length..] is not { Length: > 0 } documentId
+            || index.State.Documents.Any(d => d.Id == documentId))
+        {
+            throw new ValidationFailedException("contentKey", "was not issued for a new document of this vault");
+        }
+        var facts = ValidateNewDocument(caller, document, documentId);
+        if (size != document.Size || !Sha256Hex.Matches(sha256, Sha256Hex.Normalise(document.Sha256) ?? ""))
+        {
+            throw new ValidationFailedException("sha256", "does not match the stored content");
+        }
+        var decision = await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.create", $"document:{facts.DocumentId}");
+        var now = Now;
+        var entry = new DocumentEntry
+        {
+            Id = facts.DocumentId,
+            Title = document.Title.Trim(),
+            ClassCode = document.ClassCode,
+            TypeCode = document.TypeCode,
+            Author = facts.Author,
+            SourceFiness = caller.EstablishmentFiness,
+            CreatedAt = now,
+            UpdatedAt = now,
+            ServiceDate = document.ServiceDate,
+            Size = size,
+            Sha256 = Sha256Hex.Normalise(sha256)!,
+            ContentKey = contentKey,
+            ContentType = document.ContentType,
+            Visibility = facts.Visibility,
+            Private = document.Private,
+            Replaces = document.Replaces,
+            Version = document.Replaces is null ? 1 : FindDocument(document.Replaces).Version + 1,
+        };
+        index.State.Documents.Add(entry);
+        index.State.NextNumber++;
+        if (document.Replaces is not null)
+        {
+            var i = index.State.Documents.FindIndex(d => d.Id == document.Replaces);
+            index.State.Documents[i] = index.State.Documents[i] with { ReplacedBy = entry.Id };
+        }
+        await index.WriteStateAsync();
+        vault.State.UsedBytes += size;
+        await vault.WriteStateAsync();
+        if (decision.Basis != LegalBasis.Owner)
+        {
+            await NotifyAsync("new-document", new { documentId = entry.Id, classCode = entry.ClassCode, typeCode = entry.TypeCode });
+        }
+        return entry;
+    }
+
+    async Task<DocumentEntry> IVaultGrain.AuthorizeDownloadAsync(Caller caller, string documentId)
+    {
+        var document = await FindDocumentForAsync(caller, documentId, "document.download");
+        await CheckDocumentAsync(caller, VaultAction.ReadDocument, document, "document.download", $"document:{documentId}");
+        return document;
+    }
+
+    async Task<DocumentEntry> IVaultGrain.UpdateDocumentAsync(Caller caller, string documentId, DocumentChanges changes)
+    {
+        var document = await FindDocumentForAsync(caller, documentId, "document.update");
+        var visibilityChange = changes.MaskedFromProfessionals is not null || changes.InvisibleToPatient is not null
+            || changes.InvisibleToRepresentatives is not null || changes.Private is not null;
+        var action = visibilityChange ? VaultAction.ManageAccess : VaultAction.UpdateDocument;
+        await CheckDocumentAsync(caller, action, document, visibilityChange ? "document.visibility" : "document.update", $"document:{documentId}");
+        if (changes.Title is { } title && (string.IsNullOrWhiteSpace(title) || title.Length > 200))
+        {
+            throw new ValidationFailedException("title", "must be 1 to 200 characters");
+        }
+        if (TextRules.Validate(changes.Title) is { } titleRule)
+        {
+            throw new ValidationFailedException("title", titleRule);
+        }
+        if (changes.InvisibleToRepresentatives == true && (document.RepresentativesVisibilityLifted || !document.Visibility.InvisibleToRepresentatives))
+        {
+            throw new ValidationFailedException("invisibleToRepresentatives", "can only be set when the document is deposited, and never again once lifted");
+        }
+        var lifted = document.Visibility.InvisibleToRepresentatives && changes.InvisibleToRepresentatives == false;
+        var updated = document with
+        {
+            Title = changes.Title?.Trim() ?? document.Title,
+            Visibility = new Visibility(
+                changes.MaskedFromProfessionals ?? document.Visibility.MaskedFromProfessionals,
+                changes.InvisibleToPatient ?? document.Visibility.InvisibleToPatient,
+                changes.InvisibleToRepresentatives ?? document.Visibility.InvisibleToRepresentatives),
+            Private = changes.Private ?? document.Private,
+            RepresentativesVisibilityLifted = document.RepresentativesVisibilityLifted || lifted,
+            UpdatedAt = Now,
+        };
+        index.State.Documents[index.State.Documents.FindIndex(d => d.Id == documentId)] = updated;
+        await index.WriteStateAsync();
+        return updated;
+    }
+
+    async Task IVaultGrain.DeleteDocumentAsync(Caller caller, string documentId)
+    {
+        var document = await FindDocumentForAsync(caller, documentId, "document.delete");
+        await CheckDocumentAsync(caller, VaultAction.DeleteDocument, document, "document.delete", $"document:{documentId}");
+        index.State.Documents[index.State.Documents.FindIndex(d => d.Id == documentId)] = document with { DeletedAt = Now, UpdatedAt = Now };
+        await index.WriteStateAsync();
+        vault.State.UsedBytes = Math.Max(0, vault.State.UsedBytes - document.Size);
+        await vault.WriteStateAsync();
+        await content.DeleteAsync(new ContentKey(document.ContentKey));
+    }
+}

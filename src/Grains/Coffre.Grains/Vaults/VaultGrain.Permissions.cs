@@ -1,0 +1,167 @@
+using System.Text.Json;
+using Coffre.Application.Audit;
+using Coffre.Application.Outbox;
+using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
+using Coffre.Domain.Content;
+using Coffre.Domain.Documents;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Text;
+using Coffre.Domain.Vaults;
+using Coffre.Grains.Rollout;
+using Microsoft.Extensions.Options;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>Who may reach the vault: grants, blocks, referents, legal representatives, break-glass.</summary>
+public sealed partial class VaultGrain
+{
+    async Task<Grant> IVaultGrain.GrantAccessAsync(Caller caller, GrantRequest request)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "grant.create", $"{request.GranteeKind.ToString().ToLowerInvariant()}:{request.Grantee}");
+        VaultInputRules.Grantee(request.GranteeKind, request.Grantee);
+        VaultInputRules.Scope(request.Scope, "scope", matrix);
+        if (request.ExpiresAt is { } expires && expires <= Now)
+        {
+            throw new ValidationFailedException("expiresAt", "must be in the future");
+        }
+        var grant = new Grant("g-" + Ids.NewToken(), request.GranteeKind, request.Grantee, request.Scope, Now, request.ExpiresAt,
+            AuditEvents.ActorId(caller), TreatingPhysician: request.TreatingPhysician);
+        vault.State.Access = Access with { Grants = [.. Access.Grants, grant] };
+        await vault.WriteStateAsync();
+        return grant;
+    }
+
+    async Task IVaultGrain.RevokeAccessAsync(Caller caller, string grantId)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "grant.revoke", $"grant:{grantId}");
+        var grant = Access.Grants.FirstOrDefault(g => g.Id == grantId && g.RevokedAt is null)
+            ?? throw new ValidationFailedException("grantId", "names no active grant of this vault", "NOT_FOUND");
+        vault.State.Access = Access with { Grants = Access.Grants.Select(g => g == grant ? g with { RevokedAt = Now } : g).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task IVaultGrain.BlockProfessionalAsync(Caller caller, string rpps)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "professional.block", $"professional:{rpps}");
+        VaultInputRules.Grantee(GranteeKind.Professional, rpps);
+        if (Access.Blocks.Any(b => b.Rpps == rpps))
+        {
+            return;
+        }
+        vault.State.Access = Access with { Blocks = [.. Access.Blocks, new Block(rpps, Now, AuditEvents.ActorId(caller))] };
+        await vault.WriteStateAsync();
+    }
+
+    async Task IVaultGrain.UnblockProfessionalAsync(Caller caller, string rpps)
+    {
+        await CheckAsync(caller, VaultAction.ManageAccess, null, "professional.unblock", $"professional:{rpps}");
+        vault.State.Access = Access with { Blocks = Access.Blocks.Where(b => b.Rpps != rpps).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task<Referent> IVaultGrain.AddReferentAsync(Caller caller, ReferentRequest request)
+    {
+        await CheckAsync(caller, VaultAction.ManageReferents, null, "referent.add", $"professional:{request.Rpps}");
+        VaultInputRules.Grantee(GranteeKind.Professional, request.Rpps);
+        if (request.EstablishmentFiness is { } finess && Finess.Validate(finess) is { } rule)
+        {
+            throw new ValidationFailedException("establishmentFiness", rule);
+        }
+        var referent = new Referent(request.Rpps, request.EstablishmentFiness, VaultInputRules.Consent(request.Consent, AuditEvents.ActorId(caller), Now, matrix));
+        vault.State.Access = Access with { Referents = [.. Access.Referents.Where(r => r.Rpps != request.Rpps), referent] };
+        await vault.WriteStateAsync();
+        return referent;
+    }
+
+    async Task IVaultGrain.RevokeReferentAsync(Caller caller, string rpps)
+    {
+        // A professional naming themselves ends their own mandate; anyone else manages the vault's access.
+        var action = caller.Kind == CallerKind.Professional && caller.Rpps == rpps ? VaultAction.LeaveMandate : VaultAction.ManageAccess;
+        await CheckAsync(caller, action, null, "referent.revoke", $"professional:{rpps}");
+        _ = Access.Referents.FirstOrDefault(r => r.Rpps == rpps && r.RevokedAt is null)
+            ?? throw new ValidationFailedException("rpps", "names no active referent of this vault", "NOT_FOUND");
+        vault.State.Access = Access with { Referents = Access.Referents.Select(r => r.Rpps == rpps && r.RevokedAt is null ? r with { RevokedAt = Now } : r).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task<LegalRepresentative> IVaultGrain.AddRepresentativeAsync(Caller caller, RepresentativeRequest request)
+    {
+        // Legal representation comes from civil status or a court decision: operators record it.
+        await CheckAsync(caller, VaultAction.ManageRepresentatives, null, "representative.add", $"vault:{request.RepresentativeVaultId}");
+        if (!Ids.IsVaultId(request.RepresentativeVaultId) || request.RepresentativeVaultId == VaultId)
+        {
+            throw new ValidationFailedException("representativeVaultId", "must be another vault's id (v-…)");
+        }
+        var now = Now;
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var minor = RepresentationRules.IsMinor(Access.IsMinor, vault.State.Identity?.BirthDate, today);
+        if (RepresentationRules.Validate(request.Kind, minor, request.Decision, today) is { } broken)
+        {
+            throw new ValidationFailedException(broken.Field, broken.Rule);
+        }
+        var decision = request.Kind == RepresentationKind.Parent ? null
+            : request.Decision! with { Court = request.Decision.Court.Trim(), Reference = request.Decision.Reference.Trim() };
+        var representative = new LegalRepresentative(request.RepresentativeVaultId, request.Kind, now, request.Until,
+            AuditEvents.ActorId(caller), request.PersonConsentedAt, decision);
+        var others = Access.Representatives
+            .Where(r => r.RepresentativeVaultId != request.RepresentativeVaultId && r.IsActive(now))
+            .Select(r => r.RepresentativeVaultId).Distinct().ToList();
+        vault.State.Access = Access with
+        {
+            Representatives = [.. Access.Representatives.Where(r => r.RepresentativeVaultId != request.RepresentativeVaultId), representative],
+        };
+        await vault.WriteStateAsync();
+        // The person and every other current representative learn who may now act for the person, and on what ground.
+        var payload = new
+        {
+            vaultId = VaultId,
+            representativeVaultId = representative.RepresentativeVaultId,
+            kind = representative.Kind.ToString(),
+            recordedBy = representative.RecordedBy,
+            since = representative.Since,
+            until = representative.Until,
+            court = decision?.Court,
+            decisionReference = decision?.Reference,
+            decisionDate = decision?.Date,
+        };
+        await NotifyAsync("representative-added", payload);
+        foreach (var other in others)
+        {
+            await NotifyAsync(other, "representative-added", payload);
+        }
+        return representative;
+    }
+
+    async Task IVaultGrain.RemoveRepresentativeAsync(Caller caller, string representativeVaultId)
+    {
+        await CheckAsync(caller, VaultAction.ManageRepresentatives, null, "representative.remove", $"vault:{representativeVaultId}");
+        vault.State.Access = Access with { Representatives = Access.Representatives.Where(r => r.RepresentativeVaultId != representativeVaultId).ToList() };
+        await vault.WriteStateAsync();
+    }
+
+    async Task<BreakGlassSession> IVaultGrain.BreakGlassAsync(Caller caller, string reason)
+    {
+        _ = Access;
+        await RateLimitAsync(caller, "vault.break-glass");
+        if (TextRules.Validate(reason) is { } textRule)
+        {
+            await AuditAsync(caller, "vault.break-glass", "vault", AccessDecision.Deny(DenialReason.NotPermitted, "break-glass needs a readable reason"), Now);
+            throw new ValidationFailedException("reason", textRule);
+        }
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < Limits.BreakGlassMinReasonLength || reason.Length > 500)
+        {
+            await AuditAsync(caller, "vault.break-glass", "vault", AccessDecision.Deny(DenialReason.NotPermitted, "break-glass needs a stated reason"), Now);
+            throw new ValidationFailedException("reason", $"must state the emergency in {Limits.BreakGlassMinReasonLength} to 500 characters");
+        }
+        await CheckAsync(caller, VaultAction.BreakGlass, null, "vault.break-glass", "vault");
+        var now = Now;
+        var duration = matrix.BreakGlassMaxDuration < Limits.BreakGlassDuration ? matrix.BreakGlassMaxDuration : Limits.BreakGlassDuration;
+        var session = new BreakGlassSession(caller.Rpps!, reason.Trim(), now, now + duration);
+        vault.State.Access = Access with { BreakGlassSessions = [.. Access.BreakGlassSessions.Where(s => s.IsActive(now)), session] };
+        await vault.WriteStateAsync();
+        VaultLog.BreakGlassOpened(logger, caller.ProfessionCode, duration.TotalMinutes);
+        await NotifyAsync("break-glass", new { rpps = caller.Rpps, profession = caller.ProfessionCode, startedAt = now, expiresAt = session.ExpiresAt });
+        return session;
+    }
+}
