@@ -1,12 +1,12 @@
 -- 0004_audit_and_outbox
 --
 -- The per-vault, hash-chained access history (audit_event + audit_head) and the one durable
--- notification outbox for every channel (outbox). Written for Coffre.Storage's PostgresAuditLog
+-- notification outbox for every channel (outbox). Written for Coffre.Adapters.Postgres's PostgresAuditLog
 -- and PostgresOutbox. No BEGIN/COMMIT: the migrator wraps the file.
 
 -- One row per audited access. (vault_id, seq) is the event's identity in its vault's chain;
 -- seq runs 1, 2, 3... without gaps. hash = SHA-256(prev_hash ‖ canonical(event)), and prev_hash
--- of seq 1 is 32 zero bytes (AuditChain in Coffre.Storage defines the canonical form). at is
+-- of seq 1 is 32 zero bytes (AuditChain in Coffre.Application defines the canonical form). at is
 -- stored at microsecond precision, which is the precision the hash covers. actor_kind, basis and
 -- reason are the numeric values of the domain enums; action is the IHE BALP code (C/R/U/D/E).
 -- No personal data: actor_id is an opaque id or an RPPS, target an opaque id.

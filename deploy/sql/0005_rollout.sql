@@ -2,7 +2,7 @@
 --
 -- The national rollout: the population registry (imported in bulk by binary COPY), import checkpoints,
 -- oppositions, campaigns, activation codes (only a keyed hash) and the postal print batches. Written for
--- Coffre.Storage.Rollout's PostgresRolloutStore. No BEGIN/COMMIT: the migrator wraps the file.
+-- Coffre.Adapters.Postgres's PostgresRolloutStore. No BEGIN/COMMIT: the migrator wraps the file.
 --
 -- Indexes are kept to what a query needs, because every index is paid for on each of the tens of millions of
 -- COPYed rows. Identifier columns are COLLATE "C": they are compared byte by byte, which is faster and never

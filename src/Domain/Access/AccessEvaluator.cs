@@ -159,6 +159,40 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
     }
 
     /// <summary>
+    /// A professional's full directory record (private fields, history): directory-admin operators, and the
+    /// professional themself (basis Owner).
+    /// </summary>
+    public static AccessDecision DecideDirectoryRecord(Caller caller, string rpps)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.IsOperator ? DecideOperator(caller, OperatorAction.Directory)
+            : caller.Kind == CallerKind.Professional && caller.Rpps == rpps ? D.AllowOwnDirectoryRecord
+            : caller.Kind == CallerKind.Anonymous ? D.NotAuthenticated
+            : D.DirectoryRecordNotYours;
+    }
+
+    /// <summary>
+    /// Registering staff for an establishment: directory-admin operators, and a professional in good standing acting for
+    /// this establishment whose membership there is an admin one (<paramref name="adminOfEstablishment"/>, read from the
+    /// directory by the caller of this rule).
+    /// </summary>
+    public static AccessDecision DecideStaffRegistration(Caller caller, string finess, bool adminOfEstablishment)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.IsOperator)
+        {
+            return DecideOperator(caller, OperatorAction.Directory);
+        }
+        if (ProfessionalStanding(caller) is { } standing)
+        {
+            return standing;
+        }
+        return caller.Kind == CallerKind.Professional && caller.EstablishmentFiness == finess && adminOfEstablishment
+            ? D.AllowEstablishmentAdmin
+            : caller.Kind == CallerKind.Anonymous ? D.NotAuthenticated : D.StaffByAdmins;
+    }
+
+    /// <summary>
     /// A professional caller's standing in the directory: null when active; else the denial (suspended, or unknown
     /// to the directory / never checked against it). Null for other kinds of caller.
     /// </summary>
@@ -662,6 +696,14 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             "Allowed: legal representative of the person.");
         public static readonly AccessDecision AllowOperator = AccessDecision.Allow(LegalBasis.Operator,
             "Allowed: service operator, for the vault's status and lifecycle only.");
+        public static readonly AccessDecision AllowOwnDirectoryRecord = AccessDecision.Allow(LegalBasis.Owner,
+            "Allowed: your own directory record.");
+        public static readonly AccessDecision DirectoryRecordNotYours = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only a directory admin operator or the professional may read this record.");
+        public static readonly AccessDecision AllowEstablishmentAdmin = AccessDecision.Allow(LegalBasis.Operator,
+            "Allowed: an admin member acting for this establishment registers its staff.");
+        public static readonly AccessDecision StaffByAdmins = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only an admin member acting for this establishment, or a directory admin operator, registers its staff.");
         public static readonly AccessDecision AllowOperatorRecords = AccessDecision.Allow(LegalBasis.Operator,
             "Allowed: service operator, recording the vault's identity, legal representatives or merges from civil status or a court decision, or checking its history's integrity.");
         public static readonly AccessDecision AllowReferentIdentity = AccessDecision.Allow(LegalBasis.Referent,

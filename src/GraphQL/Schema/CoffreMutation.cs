@@ -256,10 +256,7 @@ public sealed class CoffreMutation : ObjectGraphType
             "Registers an establishment system's OAuth client (client credentials) acting only for one FINESS (operators). The secret is shown once.",
             async (ctx, caller, input) =>
             {
-                if (!caller.IsOperator)
-                {
-                    throw new AccessDeniedException("operators register establishment clients", DenialReason.NotPermitted);
-                }
+                AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
                 if (Finess.Validate(input.Finess) is { } problem)
                 {
                     throw new ValidationFailedException("finess", problem);

@@ -257,7 +257,7 @@ internal sealed class DeployFiles
 
     public static DeployFiles Load()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryFiles.Root;
         var k8s = Path.Combine(root, "deploy", "k8s");
         var yamlFiles = Directory.GetFiles(k8s, "*.yaml").Concat(Directory.GetFiles(k8s, "*.yml")).Order(StringComparer.Ordinal).ToList();
         Assert.True(yamlFiles.Count > 0, $"no manifests in {k8s}");
@@ -269,18 +269,6 @@ internal sealed class DeployFiles
         }
         var dockerfile = Path.Combine(root, "deploy", "Dockerfile");
         return new DeployFiles(documents, DockerfileScanner.EnvNames(File.ReadAllText(dockerfile), "deploy/Dockerfile"));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Cluster.sln above {AppContext.BaseDirectory}");
     }
 
     /// <summary>The keys under data/stringData (and binaryData) of the ConfigMap or Secret with this name.</summary>

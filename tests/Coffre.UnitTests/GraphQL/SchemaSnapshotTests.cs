@@ -9,11 +9,7 @@ public sealed class SchemaSnapshotTests
     [Fact]
     public void Running_schema_equals_the_committed_schema_graphql()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Cluster.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Cluster.sln not found above the test folder");
-        }
+        var root = RepositoryFiles.Root;
         var committed = File.ReadAllText(Path.Combine(root, "schema.graphql")).Replace("\r\n", "\n", StringComparison.Ordinal);
         var running = CoffreSchemaPrinter.Print();
         if (committed != running)

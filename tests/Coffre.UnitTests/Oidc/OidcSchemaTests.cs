@@ -22,7 +22,7 @@ public sealed class OidcSchemaTests
         {
             File.WriteAllText(path, script);
         }
-        var migration = File.ReadAllText(Path.Combine(Root(), "deploy", "sql", "0009_oidc.sql"));
+        var migration = File.ReadAllText(Path.Combine(RepositoryFiles.Root, "deploy", "sql", "0009_oidc.sql"));
         foreach (var line in script.Split('\n').Select(l => l.Trim().TrimEnd(',', ';')).Where(l => l.Length > 0 && !l.StartsWith("--", StringComparison.Ordinal)))
         {
             var expected = line.Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
@@ -30,15 +30,5 @@ public sealed class OidcSchemaTests
                 .Replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", StringComparison.Ordinal);
             Assert.True(migration.Contains(expected, StringComparison.Ordinal), $"0009_oidc.sql lacks: {expected}");
         }
-    }
-
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cluster.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }

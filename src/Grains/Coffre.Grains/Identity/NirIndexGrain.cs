@@ -138,13 +138,8 @@ public sealed class NirIndexGrain(
         return claimed;
     }
 
-    private static void RequireSystem(Caller caller)
-    {
-        if (!caller.IsOperator)
-        {
-            throw new AccessDeniedException("a system step of the rollout");
-        }
-    }
+    /// <summary>Steps of the rollout (activation, opposition) call with their system operator identity.</summary>
+    private static void RequireSystem(Caller caller) => AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport).OrThrow();
 }
 
 [GenerateSerializer, Alias("coffre.nir-index-state")]

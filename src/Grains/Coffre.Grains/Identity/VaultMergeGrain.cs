@@ -18,10 +18,7 @@ public sealed class VaultMergeGrain : Grain, IVaultMergeGrain
 {
     async Task<MergeReport> IVaultMergeGrain.MergeAsync(Caller caller, string sourceVaultId, string targetVaultId, string reason)
     {
-        if (!caller.IsOperator)
-        {
-            throw new AccessDeniedException("operators merge vaults");
-        }
+        AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport).OrThrow();
         if (!Ids.IsVaultId(sourceVaultId))
         {
             throw new ValidationFailedException("sourceVaultId", "is not a vault id (v-…)");

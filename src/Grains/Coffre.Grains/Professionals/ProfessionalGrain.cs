@@ -33,23 +33,14 @@ public sealed class ProfessionalGrain(
 
     async Task<ProfessionalProfile> IProfessionalGrain.RegisterStaffAsync(Caller caller, string finess, RegisterProfessional command)
     {
-        if (!caller.IsOperator)
+        var establishment = GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess));
+        // An admin member's membership is read from the directory (the establishment's grain), then the evaluator decides.
+        var admin = !caller.IsOperator && caller is { Kind: CallerKind.Professional, Rpps: { } rpps } && caller.EstablishmentFiness == finess
+            && await establishment.IsAdminAsync(rpps);
+        AccessEvaluator.DecideStaffRegistration(caller, finess, admin).OrThrow();
+        if (caller.IsOperator && await establishment.GetAsync(caller) is null)
         {
-            // An admin member acting for this establishment (the API verified the membership against the directory).
-            AccessEvaluator.ProfessionalStanding(caller)?.OrThrow();
-            if (caller.Kind != CallerKind.Professional || caller.EstablishmentFiness != finess || caller.Rpps is not { } admin
-                || !await GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).IsAdminAsync(admin))
-            {
-                throw new AccessDeniedException("only an admin member acting for this establishment, or a directory admin operator, registers its staff");
-            }
-        }
-        else
-        {
-            AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
-            if (await GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).GetAsync(caller) is null)
-            {
-                throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
-            }
+            throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
         }
         if (!CoffreProfessionalId.IsValid(Rpps))
         {
@@ -168,14 +159,7 @@ public sealed class ProfessionalGrain(
 
     Task<ProfessionalProfile?> IProfessionalGrain.GetAsync(Caller caller)
     {
-        if (caller.IsOperator)
-        {
-            AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
-        }
-        else if (!(caller.Kind == CallerKind.Professional && caller.Rpps == Rpps))
-        {
-            throw new AccessDeniedException("only a directory admin operator or the professional may read this record");
-        }
+        AccessEvaluator.DecideDirectoryRecord(caller, Rpps).OrThrow();
         if (state.State.Profile is null)
         {
             this.DeactivateOnIdle();

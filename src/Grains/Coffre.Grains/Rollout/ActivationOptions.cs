@@ -8,7 +8,7 @@ public sealed class ActivationOptions
     public const string Section = "Coffre:Activation";
 
     /// <summary>Failed attempts before a code locks (a re-issue is then needed).</summary>
-    [Range(1, 100)]
+    [Range(1, short.MaxValue)]
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>Tolerated clock skew between the issuing and the verifying machines.</summary>

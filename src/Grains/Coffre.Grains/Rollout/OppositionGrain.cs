@@ -4,6 +4,7 @@ using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Vaults;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
 namespace Coffre.Grains.Rollout;
@@ -14,7 +15,7 @@ namespace Coffre.Grains.Rollout;
 /// </summary>
 [StatelessWorker(64)] // one activation per silo would serialise on its database round trips; 64 measured 2.5× the default (benchmarks/RESULTS.md)
 [GrainType("opposition")]
-public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, TimeProvider clock) : Grain, IOppositionGrain
+public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, TimeProvider clock, ILogger<OppositionGrain> logger) : Grain, IOppositionGrain
 {
     private static readonly Caller System = Caller.Operator("system:opposition");
 
@@ -54,6 +55,8 @@ public sealed class OppositionGrain(IRolloutStore store, NirHasher nirHasher, Ti
         {
             await GrainFactory.GetGrain<IVaultGrain>(result.VaultId).CloseAsync(System);
         }
-        return new OppositionReceipt(result.ReceiptId, result.RecordedAt, result.WasActivated || closed is not null, result.CodesRevoked);
+        var vaultClosed = result.WasActivated || closed is not null;
+        RolloutLog.OppositionRecorded(logger, channel, vaultClosed, result.CodesRevoked);
+        return new OppositionReceipt(result.ReceiptId, result.RecordedAt, vaultClosed, result.CodesRevoked);
     }
 }

@@ -1,0 +1,11 @@
+using Coffre.Application.Rollout;
+using Microsoft.Extensions.Logging;
+
+namespace Coffre.Grains.Rollout;
+
+/// <summary>What the rollout grains log (source-generated): channels and counts, never a NIR, a name or a vault id.</summary>
+internal static partial class RolloutLog
+{
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "opposition recorded through {Channel}: vault closed {VaultClosed}, {CodesRevoked} codes revoked")]
+    public static partial void OppositionRecorded(ILogger logger, OppositionChannel channel, bool vaultClosed, int codesRevoked);
+}
