@@ -116,7 +116,7 @@ describe('item 2: anonymous and foreign reads create no state', () => {
     for (let i = 0; i < 50; i++) {
       const { body } = await api.gql(foreign.token, query, { id: scene.vaultId });
       assert.equal(body.errors?.[0]?.extensions?.code, 'FORBIDDEN', `denial ${i + 1}: ${JSON.stringify(body)}`);
-      assert.equal(body.errors[0].extensions.reason, 'NoBasis');
+      assert.equal(body.errors[0].extensions.reason, 'NO_BASIS');
     }
     const history = (await accessHistory(api, scene.owner.token, scene.vaultId)).filter((e) => e.actorId === foreign.rpps);
     assert.ok(history.length >= 1 && history.length <= 3, `bounded: ${history.length} events ${JSON.stringify(history)}`);
@@ -207,7 +207,7 @@ describe('item 6: representatives and establishments need proof', () => {
     const outsider = await read();
     assert.equal(outsider.body.data.viewer.establishmentFiness, null, 'an unverified establishment is dropped from the caller');
     assert.equal(outsider.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(outsider.body));
-    assert.equal(outsider.body.errors[0].extensions.reason, 'NoBasis');
+    assert.equal(outsider.body.errors[0].extensions.reason, 'NO_BASIS');
     const outsiderDownload = await api.download(pro.token, scene.docs.health.downloadPath);
     assert.equal(outsiderDownload.status, 403);
 
