@@ -509,7 +509,7 @@ const OPS = {
   },
   'vault.notifications': {
     kind: 'query', audit: 'notifications.read', nested: true,
-    run: (t, p) => runGql(t, 'query Notifications($id: ID!) { vault(id: $id) { notifications(first: 5) { kind payload createdAt deliveredAt } } }', { id: p.vaultId }, ['vault', 'notifications']),
+    run: (t, p) => runGql(t, 'query Notifications($id: ID!) { vault(id: $id) { notifications(first: 5) { kind payload { __typename } createdAt deliveredAt } } }', { id: p.vaultId }, ['vault', 'notifications']),
     allowed: (r) => assert.ok(Array.isArray(r.value)),
   },
   'vault.why': {

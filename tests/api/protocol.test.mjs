@@ -122,10 +122,11 @@ describe('GraphQL over HTTP', () => {
     assert.equal(person.viewer.vault.basis, 'OWNER');
     assert.ok(person.viewer.vault.capabilities.includes('MANAGE_ACCESS'));
     assert.ok(!person.viewer.vault.capabilities.includes('BREAK_GLASS'));
-    const doctor = await api.ok(scene.doctor.token, '{ viewer { kind rpps professionCode vault { vaultId } } }');
-    assert.deepEqual(doctor.viewer, { kind: 'PROFESSIONAL', rpps: scene.doctor.rpps, professionCode: '10', vault: null });
+    // subject is the token's sub claim: the harness mints professionals' tokens with sub pro-<rpps>.
+    const doctor = await api.ok(scene.doctor.token, '{ viewer { kind subject rpps professionCode vault { vaultId } } }');
+    assert.deepEqual(doctor.viewer, { kind: 'PROFESSIONAL', subject: `pro-${scene.doctor.rpps}`, rpps: scene.doctor.rpps, professionCode: '10', vault: null });
     const anonymous = await api.ok(null, '{ viewer { kind subject } }');
-    assert.deepEqual(anonymous.viewer, { kind: 'ANONYMOUS', subject: 'anonymous' });
+    assert.deepEqual(anonymous.viewer, { kind: 'ANONYMOUS', subject: null }, 'no token, no subject');
   });
 });
 
@@ -394,7 +395,7 @@ describe('graphql-transport-ws', () => {
     try {
       const subscribedBefore = (await accessHistory(api, scene.owner.token, scene.vaultId)).filter((e) => e.operation === 'notifications.read' && e.allowed).length;
       const s = subscribe(client, {
-        query: 'subscription Feed($vaultId: ID!) { notificationAdded(vaultId: $vaultId) { kind payload createdAt } }',
+        query: 'subscription Feed($vaultId: ID!) { notificationAdded(vaultId: $vaultId) { kind createdAt payload { __typename ... on FirstAccessNotice { rpps profession basis at } } } }',
         variables: { vaultId: scene.vaultId },
       });
       // The subscription is live once its opening read of the notifications is in the audit chain (the vault grain
@@ -419,11 +420,13 @@ describe('graphql-transport-ws', () => {
         assert.ok(message.next, `the feed ended: ${JSON.stringify(message)}`);
         assert.equal(message.next.errors, undefined, JSON.stringify(message.next));
         const n = message.next.data.notificationAdded;
-        if (n.kind === 'first-access' && JSON.parse(n.payload).rpps === nurse.rpps) event = n;
+        if (n.kind === 'FIRST_ACCESS' && n.payload.rpps === nurse.rpps) event = n;
       }
-      const payload = JSON.parse(event.payload);
+      const { payload } = event;
+      assert.equal(payload.__typename, 'FirstAccessNotice');
       assert.equal(payload.profession, '60');
-      assert.equal(payload.basis, 'Grant');
+      assert.equal(payload.basis, 'GRANT');
+      assert.ok(!Number.isNaN(Date.parse(payload.at)), JSON.stringify(payload));
       assert.ok(Date.now() - started < 15_000);
       s.unsubscribe();
     } finally {
@@ -435,7 +438,7 @@ describe('graphql-transport-ws', () => {
     for (const caller of [scene.otherPatient, scene.doctor, scene.operator]) {
       const { client } = wsClient(caller.token);
       try {
-        const s = subscribe(client, { query: 'subscription Feed($v: ID!) { notificationAdded(vaultId: $v) { kind payload } }', variables: { v: scene.vaultId } });
+        const s = subscribe(client, { query: 'subscription Feed($v: ID!) { notificationAdded(vaultId: $v) { kind payload { __typename } } }', variables: { v: scene.vaultId } });
         const first = await s.take(5_000);
         assert.ok(first.next, JSON.stringify(first));
         assert.equal(first.next.data, null);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Documents;
@@ -269,7 +268,7 @@ public sealed class VaultGrain(
         }
         vault.State.Identity = identity with { NirMasked = nirMasked };
         await vault.WriteStateAsync();
-        await NotifyAsync("nir-attached", new { by = AuditEvents.ActorId(caller), nirMasked, at = Now });
+        await NotifyAsync(new NirAttachedNotice(AuditEvents.ActorId(caller), nirMasked, Now));
         return View(caller, decision);
     }
 
@@ -309,7 +308,7 @@ public sealed class VaultGrain(
         vault.State.HandOver = new HandOverState(reference, codeHasher.CurrentKeyId, hash, now, now + Limits.HandOverValidity,
             AuditEvents.ActorId(caller), 0, HandOverStatus.Valid);
         await vault.WriteStateAsync();
-        await NotifyAsync("hand-over-issued", new { by = AuditEvents.ActorId(caller), reference, issuedAt = now, expiresAt = vault.State.HandOver.ExpiresAt });
+        await NotifyAsync(new HandOverIssuedNotice(AuditEvents.ActorId(caller), reference, now, vault.State.HandOver.ExpiresAt));
         return new HandOverSheet(VaultId, reference, Coffre.Domain.Rollout.ActivationCodes.Display(code), now, vault.State.HandOver.ExpiresAt);
     }
 
@@ -424,7 +423,7 @@ public sealed class VaultGrain(
         vault.State.UsedBytes += bundle.Documents.Sum(d => d.Size);
         vault.State.MergedFrom.Add(bundle.SourceVaultId);
         await vault.WriteStateAsync();
-        await NotifyAsync("vault-merged", new { from = bundle.SourceVaultId, into = VaultId, documents = bundle.Documents.Count, by = AuditEvents.ActorId(caller), reason, at = now });
+        await NotifyAsync(new VaultMergedNotice(bundle.SourceVaultId, VaultId, AuditEvents.ActorId(caller), reason, now, bundle.Documents.Count));
         return bundle.Documents.Count;
     }
 
@@ -439,7 +438,7 @@ public sealed class VaultGrain(
         vault.State.Access = Access with { Status = VaultStatus.Closed };
         vault.State.HandOver = vault.State.HandOver is { Status: HandOverStatus.Valid } h ? h with { Status = HandOverStatus.Replaced } : vault.State.HandOver;
         await vault.WriteStateAsync();
-        await NotifyAsync("vault-merged", new { from = VaultId, into = targetVaultId, by = AuditEvents.ActorId(caller), reason, at = Now });
+        await NotifyAsync(new VaultMergedNotice(VaultId, targetVaultId, AuditEvents.ActorId(caller), reason, Now));
     }
 
     // ---------------------------------------------------------------- documents
@@ -538,7 +537,7 @@ public sealed class VaultGrain(
         await vault.WriteStateAsync();
         if (decision.Basis != LegalBasis.Owner)
         {
-            await NotifyAsync("new-document", new { documentId = entry.Id, classCode = entry.ClassCode, typeCode = entry.TypeCode });
+            await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode));
         }
         return entry;
     }
@@ -702,22 +701,12 @@ public sealed class VaultGrain(
         };
         await vault.WriteStateAsync();
         // The person and every other current representative learn who may now act for the person, and on what ground.
-        var payload = new
-        {
-            vaultId = VaultId,
-            representativeVaultId = representative.RepresentativeVaultId,
-            kind = representative.Kind.ToString(),
-            recordedBy = representative.RecordedBy,
-            since = representative.Since,
-            until = representative.Until,
-            court = decision?.Court,
-            decisionReference = decision?.Reference,
-            decisionDate = decision?.Date,
-        };
-        await NotifyAsync("representative-added", payload);
+        var payload = new RepresentativeAddedNotice(VaultId, representative.RepresentativeVaultId, representative.Kind, representative.RecordedBy,
+            representative.Since, representative.Until, decision?.Court, decision?.Reference, decision?.Date);
+        await NotifyAsync(payload);
         foreach (var other in others)
         {
-            await NotifyAsync(other, "representative-added", payload);
+            await NotifyAsync(other, payload);
         }
         return representative;
     }
@@ -749,7 +738,7 @@ public sealed class VaultGrain(
         var session = new BreakGlassSession(caller.Rpps!, reason.Trim(), now, now + duration);
         vault.State.Access = Access with { BreakGlassSessions = [.. Access.BreakGlassSessions.Where(s => s.IsActive(now)), session] };
         await vault.WriteStateAsync();
-        await NotifyAsync("break-glass", new { rpps = caller.Rpps, profession = caller.ProfessionCode, startedAt = now, expiresAt = session.ExpiresAt });
+        await NotifyAsync(new BreakGlassNotice(caller.Rpps!, caller.ProfessionCode, now, session.ExpiresAt));
         return session;
     }
 
@@ -790,8 +779,9 @@ public sealed class VaultGrain(
             throw new ValidationFailedException("first", "must be between 1 and 100");
         }
         await CheckAsync(caller, VaultAction.ReadHistory, null, "notifications.read", "vault");
-        var messages = await outbox.ListForRecipientAsync(VaultId, limit);
-        return messages.Select(m => new VaultNotification(m.Id, m.Kind, m.PayloadJson, m.CreatedAt, m.DeliveredAt)).ToList();
+        // The recipient's outbox also holds what is not an in-app notification (the activation-code letter): left out.
+        var messages = await outbox.ListForRecipientAsync(VaultId, limit + 10);
+        return messages.Select(NotificationCodec.Decode).OfType<VaultNotification>().Take(limit).ToList();
     }
 
     async Task<IReadOnlyList<VaultNotification>> IVaultGrain.PollNotificationsAsync(Caller caller, DateTimeOffset after)
@@ -807,7 +797,7 @@ public sealed class VaultGrain(
         }
         var messages = await outbox.ListForRecipientAsync(VaultId, 50);
         return messages.Where(m => m.CreatedAt > after).OrderBy(m => m.CreatedAt)
-            .Select(m => new VaultNotification(m.Id, m.Kind, m.PayloadJson, m.CreatedAt, m.DeliveredAt)).ToList();
+            .Select(NotificationCodec.Decode).OfType<VaultNotification>().ToList();
     }
 
     async Task<AuditChainReport> IVaultGrain.VerifyAuditChainAsync(Caller caller)
@@ -842,7 +832,7 @@ public sealed class VaultGrain(
         {
             vault.State.SeenProfessionals.Add(rpps);
             await vault.WriteStateAsync();
-            await NotifyAsync("first-access", new { rpps, profession = caller.ProfessionCode, basis = decision.Basis.ToString(), at = now });
+            await NotifyAsync(new FirstAccessNotice(rpps, caller.ProfessionCode, decision.Basis, now));
         }
         return decision;
     }
@@ -924,10 +914,13 @@ public sealed class VaultGrain(
         }, new GrainTimerCreationOptions(period, period) { KeepAlive = false });
     }
 
-    private Task NotifyAsync(string kind, object payload) => NotifyAsync(VaultId, kind, payload);
+    private Task NotifyAsync(NotificationPayload payload) => NotifyAsync(VaultId, payload);
 
-    private Task NotifyAsync(string recipient, string kind, object payload) =>
-        outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, recipient, kind, JsonSerializer.Serialize(payload), Now)]);
+    private Task NotifyAsync(string recipient, NotificationPayload payload)
+    {
+        var (kind, json) = NotificationCodec.Encode(payload);
+        return outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, recipient, kind, json, Now)]);
+    }
 
     private DocumentEntry FindDocument(string documentId) =>
         index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null)
