@@ -521,4 +521,22 @@ describe('graphql package sanity', () => {
       assert.deepEqual(errors.map((e) => e.message), [], `guide block does not validate against schema.graphql:\n${print(document)}`);
     }
   });
+
+  test('the guide spells denial reasons and notification kinds as the schema\'s enum values', async () => {
+    const guide = await readFile(join(REPO, 'docs', 'graphql-guide.md'), 'utf8');
+    const schema = buildSchema(await readFile(join(REPO, 'schema.graphql'), 'utf8'));
+    const values = (name) => schema.getType(name).getValues().map((v) => v.name);
+    // An enum value's other spellings: the C# name (MaskedFromProfessionals) and the kebab-case one (masked-from-professionals).
+    const pascal = (v) => v.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c) => c.toUpperCase());
+    const kebab = (v) => v.toLowerCase().replaceAll('_', '-');
+    const quoted = new Set([...guide.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]));
+    const stale = [
+      ...values('DenialReason').filter((v) => v !== 'NONE').map(pascal),
+      ...values('NotificationKind').map(kebab),
+    ].filter((spelling) => quoted.has(spelling) || quoted.has(`extensions.reason: ${spelling}`));
+    assert.deepEqual(stale, [], 'the guide quotes a reason or a notification kind in a spelling the server does not use');
+    const reasons = [...guide.matchAll(/extensions\.reason: ([A-Za-z_]+)/g)].map((m) => m[1]);
+    assert.ok(reasons.length > 0);
+    for (const reason of reasons) assert.ok(values('DenialReason').includes(reason), `extensions.reason: ${reason} is not a DenialReason value`);
+  });
 });
