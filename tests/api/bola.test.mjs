@@ -697,7 +697,7 @@ function assertDenied(op, row, result) {
   if (op.kind === 'http') {
     assert.equal(result.status, anonymous ? 401 : 403, where);
     assert.equal(result.body?.errors?.[0]?.extensions?.code, code, where);
-    if (!anonymous) assert.equal(result.body.errors[0].extensions.reason, row.expected, where);
+    assert.equal(result.body.errors[0].extensions.reason, row.expected, where);
     assert.equal(result.value, null);
     return;
   }

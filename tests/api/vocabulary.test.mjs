@@ -87,3 +87,41 @@ describe('notifications: an enum kind and a typed payload', () => {
     assert.equal(payload.__type.possibleTypes.length, 7);
   });
 });
+
+describe('what the guide says a refusal looks like (§1, §5, §7)', () => {
+  test('an invalid token: HTTP 401 UNAUTHENTICATED with a Bearer invalid_token challenge, on /graphql and on the document routes', async () => {
+    const garbage = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const { status, body, headers } = await api.gql(garbage, '{ viewer { kind subject } }');
+    assert.equal(status, 401, JSON.stringify(body));
+    assert.equal(body.errors[0].extensions.code, 'UNAUTHENTICATED');
+    assert.equal('data' in body, false);
+    assert.match(headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+    const download = await api.download(garbage, '/vaults/v-00000000000000000000/documents/d-000001-abcdefgh/content');
+    assert.equal(download.status, 401, JSON.stringify(download.body));
+    assert.equal(download.body.errors[0].extensions.code, 'UNAUTHENTICATED');
+  });
+
+  test('no token: a vault field is UNAUTHENTICATED with reason NOT_AUTHENTICATED, and the document routes answer 401 with the same reason', async () => {
+    const socialWorker = await api.professional('SOC-AS', { finess: newFiness() });
+    const vaultId = await openVaultAsReferent(api, socialWorker.token, { familyName: 'Anonyme' });
+    const { status, body } = await api.gql(null, 'query Q($id: ID!) { vault(id: $id) { vaultId } }', { id: vaultId });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(body.data, { vault: null });
+    assert.deepEqual([body.errors[0].extensions.code, body.errors[0].extensions.reason], ['UNAUTHENTICATED', 'NOT_AUTHENTICATED']);
+    const upload = await api.upload(null, vaultId, { title: 'x', classCode: '52', typeCode: 'ATTEST-RESID' }, 'x');
+    assert.equal(upload.status, 401, JSON.stringify(upload.body));
+    assert.deepEqual([upload.body.errors[0].extensions.code, upload.body.errors[0].extensions.reason], ['UNAUTHENTICATED', 'NOT_AUTHENTICATED']);
+  });
+
+  test('a refusal on a document route carries the reason a GraphQL field error carries, spelled alike', async () => {
+    const socialWorker = await api.professional('SOC-AS', { finess: newFiness() });
+    const vaultId = await openVaultAsReferent(api, socialWorker.token, { familyName: 'Raison' });
+    const stranger = await api.professional('10');
+    const refused = await api.upload(stranger.token, vaultId, { title: 'CR biologie', classCode: '10', typeCode: '11502-2' }, 'x');
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    const field = await api.gql(stranger.token, 'query Q($id: ID!) { vault(id: $id) { vaultId } }', { id: vaultId });
+    assert.deepEqual(
+      [refused.body.errors[0].extensions, field.body.errors[0].extensions].map((e) => [e.code, e.reason]),
+      [['FORBIDDEN', 'NO_BASIS'], ['FORBIDDEN', 'NO_BASIS']]);
+  });
+});

@@ -219,7 +219,8 @@ public static class DocumentContentEndpoints
         }
         if (caller.Kind == CallerKind.Anonymous)
         {
-            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null);
+            // The same answer as a GraphQL field refused to an anonymous caller: UNAUTHENTICATED, reason NOT_AUTHENTICATED.
+            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null, ErrorCodes.ReasonOf(DenialReason.NotAuthenticated));
             return true;
         }
         if (!Domain.Identifiers.Ids.IsVaultId(vaultId))
