@@ -137,7 +137,7 @@ describe('item 4: professionals from the directory, signed in by their provider'
       const read = await api.gql(token, READ, { id: v.vaultId });
       assert.equal(read.body.data.viewer.directoryStanding, 'UNREGISTERED');
       assert.equal(read.body.data.viewer.professionCode, null);
-      assert.deepEqual(denial(read), { code: 'FORBIDDEN', reason: 'NotRegistered' }, JSON.stringify(read.body));
+      assert.deepEqual(denial(read), { code: 'FORBIDDEN', reason: 'NOT_REGISTERED' }, JSON.stringify(read.body));
       assert.match(read.body.errors[0].message, /not registered in Coffre's directory/);
       assert.equal((await api.download(token, v.health.downloadPath)).status, 403);
     }
@@ -153,7 +153,7 @@ describe('item 4: professionals from the directory, signed in by their provider'
       const read = await api.ok(token, READ, { id: v.vaultId });
       assert.equal(read.viewer.professionCode, '80');
       const delivery = await api.gql(token, READ_DOC, { id: v.vaultId, doc: v.delivery.documentId });
-      assert.deepEqual(denial(delivery), { code: 'FORBIDDEN', reason: 'ProfessionNotHabilitated' }, 'a podiatrist may not read a delivery report');
+      assert.deepEqual(denial(delivery), { code: 'FORBIDDEN', reason: 'PROFESSION_NOT_HABILITATED' }, 'a podiatrist may not read a delivery report');
     }
     const history = await accessHistory(api, v.owner, v.vaultId);
     assert.ok(history.some((e) => e.actorId === rpps && e.actorProfession === '80'));
@@ -188,10 +188,10 @@ describe('item 4: professionals from the directory, signed in by their provider'
       if (r.body.errors) { denied = r; break; }
     }
     const firstDenial = process.hrtime.bigint();
-    assert.deepEqual(denial(denied), { code: 'FORBIDDEN', reason: 'Suspended' }, JSON.stringify(denied?.body));
+    assert.deepEqual(denial(denied), { code: 'FORBIDDEN', reason: 'SUSPENDED' }, JSON.stringify(denied?.body));
     assert.equal(attempts, 1, 'no request after the suspension is answered as before');
     assert.match(denied.body.errors[0].message, /suspended/);
-    assert.deepEqual(denial(await api.gql(token, READ, { id: b.vaultId })), { code: 'FORBIDDEN', reason: 'Suspended' }, 'every vault, without telling them');
+    assert.deepEqual(denial(await api.gql(token, READ, { id: b.vaultId })), { code: 'FORBIDDEN', reason: 'SUSPENDED' }, 'every vault, without telling them');
     assert.equal((await api.download(token, a.health.downloadPath)).status, 403);
 
     const ms = (from, to) => Number(to - from) / 1e6;
@@ -285,7 +285,7 @@ describe('item 6: operators have roles', () => {
           const payload = Object.values(r.body.data)[0];
           if (payload && 'userErrors' in payload) assert.deepEqual(payload.userErrors, [], what);
         } else {
-          assert.deepEqual(denial(r), { code: 'FORBIDDEN', reason: 'OperatorRoleMissing' }, what);
+          assert.deepEqual(denial(r), { code: 'FORBIDDEN', reason: 'OPERATOR_ROLE_MISSING' }, what);
           assert.match(r.body.errors[0].message, /operator role/, what);
         }
       }
@@ -299,7 +299,7 @@ describe('item 6: operators have roles', () => {
     await api.ok(support, 'query Q($id: ID!) { vault(id: $id) { status } }', { id: v.vaultId });
     await addRepresentative(api, support, v.vaultId, parentVault, 'TUTOR');
     const refused = await api.gql(directory, CLOSE, { input: { vaultId: v.vaultId } });
-    assert.deepEqual(denial(refused), { code: 'FORBIDDEN', reason: 'OperatorRoleMissing' });
+    assert.deepEqual(denial(refused), { code: 'FORBIDDEN', reason: 'OPERATOR_ROLE_MISSING' });
 
     const history = await accessHistory(api, v.owner, v.vaultId);
     const byOperators = history.filter((e) => e.actorKind === 'OPERATOR').sort((x, y) => x.sequence - y.sequence);

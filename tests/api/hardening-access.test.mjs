@@ -116,7 +116,7 @@ describe('item 2: anonymous and foreign reads create no state', () => {
     for (let i = 0; i < 50; i++) {
       const { body } = await api.gql(foreign.token, query, { id: scene.vaultId });
       assert.equal(body.errors?.[0]?.extensions?.code, 'FORBIDDEN', `denial ${i + 1}: ${JSON.stringify(body)}`);
-      assert.equal(body.errors[0].extensions.reason, 'NoBasis');
+      assert.equal(body.errors[0].extensions.reason, 'NO_BASIS');
     }
     const history = (await accessHistory(api, scene.owner.token, scene.vaultId)).filter((e) => e.actorId === foreign.rpps);
     assert.ok(history.length >= 1 && history.length <= 3, `bounded: ${history.length} events ${JSON.stringify(history)}`);
@@ -146,7 +146,7 @@ describe('item 2: anonymous and foreign reads create no state', () => {
 });
 
 describe('item 6: representatives and establishments need proof', () => {
-  const NOTIFICATIONS = 'query Q($id: ID!) { vault(id: $id) { notifications(first: 50) { kind payload } } }';
+  const NOTIFICATIONS = 'query Q($id: ID!) { vault(id: $id) { notifications(first: 50) { kind payload { __typename ... on RepresentativeAddedNotice { vaultId representativeVaultId kind recordedBy } } } } }';
   const notifications = async (token, vaultId) => (await api.ok(token, NOTIFICATIONS, { id: vaultId })).vault.notifications;
 
   test('PARENT of an adult is refused with VALIDATION naming the field and the rule', async () => {
@@ -167,15 +167,16 @@ describe('item 6: representatives and establishments need proof', () => {
     const second = await openVaultAsReferent(api, scene.socialWorker.token, { familyName: 'Parent', givenNames: 'Deux' });
     await addRepresentative(api, scene.operator.token, child, first, 'PARENT');
     await addRepresentative(api, scene.operator.token, child, second, 'PARENT');
-    const childNotes = (await notifications(await api.token('patient', child), child)).filter((n) => n.kind === 'representative-added');
+    const childNotes = (await notifications(await api.token('patient', child), child)).filter((n) => n.kind === 'REPRESENTATIVE_ADDED');
     assert.equal(childNotes.length, 2, JSON.stringify(childNotes));
-    assert.ok(childNotes.some((n) => JSON.parse(n.payload).representativeVaultId === second));
-    const firstNotes = (await notifications(await api.token('patient', first), first)).filter((n) => n.kind === 'representative-added');
+    assert.ok(childNotes.some((n) => n.payload.representativeVaultId === second));
+    const firstNotes = (await notifications(await api.token('patient', first), first)).filter((n) => n.kind === 'REPRESENTATIVE_ADDED');
     assert.equal(firstNotes.length, 1, `the other representative learns of the new one: ${JSON.stringify(firstNotes)}`);
-    const payload = JSON.parse(firstNotes[0].payload);
+    const { payload } = firstNotes[0];
+    assert.equal(payload.__typename, 'RepresentativeAddedNotice');
     assert.equal(payload.vaultId, child);
     assert.equal(payload.representativeVaultId, second);
-    assert.equal(payload.kind, 'Parent');
+    assert.equal(payload.kind, 'PARENT');
   });
 
   test('TUTOR of an adult needs the court decision (court, decisionReference, decisionDate)', async () => {
@@ -207,7 +208,7 @@ describe('item 6: representatives and establishments need proof', () => {
     const outsider = await read();
     assert.equal(outsider.body.data.viewer.establishmentFiness, null, 'an unverified establishment is dropped from the caller');
     assert.equal(outsider.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(outsider.body));
-    assert.equal(outsider.body.errors[0].extensions.reason, 'NoBasis');
+    assert.equal(outsider.body.errors[0].extensions.reason, 'NO_BASIS');
     const outsiderDownload = await api.download(pro.token, scene.docs.health.downloadPath);
     assert.equal(outsiderDownload.status, 403);
 

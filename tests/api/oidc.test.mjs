@@ -145,6 +145,7 @@ test('oidc: an establishment system (client credentials) acts for its FINESS onl
   const viewer = (await api.ok(tokens.access_token, VIEWER)).viewer;
   assert.equal(viewer.kind, 'ESTABLISHMENT');
   assert.equal(viewer.establishmentFiness, F);
+  assert.equal(viewer.subject, clientId, 'viewer.subject is the token\'s sub: the client id');
 
   const socialWorker = await api.professional('SOC-AS', { finess: newFiness() });
   const granted = await openVaultAsReferent(api, socialWorker.token, { familyName: 'Granted' });

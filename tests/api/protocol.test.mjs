@@ -122,10 +122,11 @@ describe('GraphQL over HTTP', () => {
     assert.equal(person.viewer.vault.basis, 'OWNER');
     assert.ok(person.viewer.vault.capabilities.includes('MANAGE_ACCESS'));
     assert.ok(!person.viewer.vault.capabilities.includes('BREAK_GLASS'));
-    const doctor = await api.ok(scene.doctor.token, '{ viewer { kind rpps professionCode vault { vaultId } } }');
-    assert.deepEqual(doctor.viewer, { kind: 'PROFESSIONAL', rpps: scene.doctor.rpps, professionCode: '10', vault: null });
+    // subject is the token's sub claim: the harness mints professionals' tokens with sub pro-<rpps>.
+    const doctor = await api.ok(scene.doctor.token, '{ viewer { kind subject rpps professionCode vault { vaultId } } }');
+    assert.deepEqual(doctor.viewer, { kind: 'PROFESSIONAL', subject: `pro-${scene.doctor.rpps}`, rpps: scene.doctor.rpps, professionCode: '10', vault: null });
     const anonymous = await api.ok(null, '{ viewer { kind subject } }');
-    assert.deepEqual(anonymous.viewer, { kind: 'ANONYMOUS', subject: 'anonymous' });
+    assert.deepEqual(anonymous.viewer, { kind: 'ANONYMOUS', subject: null }, 'no token, no subject');
   });
 });
 
@@ -394,7 +395,7 @@ describe('graphql-transport-ws', () => {
     try {
       const subscribedBefore = (await accessHistory(api, scene.owner.token, scene.vaultId)).filter((e) => e.operation === 'notifications.read' && e.allowed).length;
       const s = subscribe(client, {
-        query: 'subscription Feed($vaultId: ID!) { notificationAdded(vaultId: $vaultId) { kind payload createdAt } }',
+        query: 'subscription Feed($vaultId: ID!) { notificationAdded(vaultId: $vaultId) { kind createdAt payload { __typename ... on FirstAccessNotice { rpps profession basis at } } } }',
         variables: { vaultId: scene.vaultId },
       });
       // The subscription is live once its opening read of the notifications is in the audit chain (the vault grain
@@ -419,11 +420,13 @@ describe('graphql-transport-ws', () => {
         assert.ok(message.next, `the feed ended: ${JSON.stringify(message)}`);
         assert.equal(message.next.errors, undefined, JSON.stringify(message.next));
         const n = message.next.data.notificationAdded;
-        if (n.kind === 'first-access' && JSON.parse(n.payload).rpps === nurse.rpps) event = n;
+        if (n.kind === 'FIRST_ACCESS' && n.payload.rpps === nurse.rpps) event = n;
       }
-      const payload = JSON.parse(event.payload);
+      const { payload } = event;
+      assert.equal(payload.__typename, 'FirstAccessNotice');
       assert.equal(payload.profession, '60');
-      assert.equal(payload.basis, 'Grant');
+      assert.equal(payload.basis, 'GRANT');
+      assert.ok(!Number.isNaN(Date.parse(payload.at)), JSON.stringify(payload));
       assert.ok(Date.now() - started < 15_000);
       s.unsubscribe();
     } finally {
@@ -435,7 +438,7 @@ describe('graphql-transport-ws', () => {
     for (const caller of [scene.otherPatient, scene.doctor, scene.operator]) {
       const { client } = wsClient(caller.token);
       try {
-        const s = subscribe(client, { query: 'subscription Feed($v: ID!) { notificationAdded(vaultId: $v) { kind payload } }', variables: { v: scene.vaultId } });
+        const s = subscribe(client, { query: 'subscription Feed($v: ID!) { notificationAdded(vaultId: $v) { kind payload { __typename } } }', variables: { v: scene.vaultId } });
         const first = await s.take(5_000);
         assert.ok(first.next, JSON.stringify(first));
         assert.equal(first.next.data, null);
@@ -517,5 +520,23 @@ describe('graphql package sanity', () => {
       const errors = validate(schema, document);
       assert.deepEqual(errors.map((e) => e.message), [], `guide block does not validate against schema.graphql:\n${print(document)}`);
     }
+  });
+
+  test('the guide spells denial reasons and notification kinds as the schema\'s enum values', async () => {
+    const guide = await readFile(join(REPO, 'docs', 'graphql-guide.md'), 'utf8');
+    const schema = buildSchema(await readFile(join(REPO, 'schema.graphql'), 'utf8'));
+    const values = (name) => schema.getType(name).getValues().map((v) => v.name);
+    // An enum value's other spellings: the C# name (MaskedFromProfessionals) and the kebab-case one (masked-from-professionals).
+    const pascal = (v) => v.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c) => c.toUpperCase());
+    const kebab = (v) => v.toLowerCase().replaceAll('_', '-');
+    const quoted = new Set([...guide.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]));
+    const stale = [
+      ...values('DenialReason').filter((v) => v !== 'NONE').map(pascal),
+      ...values('NotificationKind').map(kebab),
+    ].filter((spelling) => quoted.has(spelling) || quoted.has(`extensions.reason: ${spelling}`));
+    assert.deepEqual(stale, [], 'the guide quotes a reason or a notification kind in a spelling the server does not use');
+    const reasons = [...guide.matchAll(/extensions\.reason: ([A-Za-z_]+)/g)].map((m) => m[1]);
+    assert.ok(reasons.length > 0);
+    for (const reason of reasons) assert.ok(values('DenialReason').includes(reason), `extensions.reason: ${reason} is not a DenialReason value`);
   });
 });

@@ -25,12 +25,7 @@ public static class CallerFactory
 
     public static Caller From(ClaimsPrincipal? user)
     {
-        if (user?.Identity?.IsAuthenticated != true)
-        {
-            return Caller.Anonymous;
-        }
-        var subject = user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (string.IsNullOrEmpty(subject))
+        if (user is null || SubjectOf(user) is not { } subject)
         {
             return Caller.Anonymous;
         }
@@ -46,4 +41,15 @@ public static class CallerFactory
             _ => Caller.Anonymous,
         };
     }
+
+    /// <summary>
+    /// The validated token's subject: its <c>sub</c> claim as the token carries it (what <c>viewer.subject</c> shows);
+    /// null without a token. Not <see cref="Caller.Subject"/>, which for a professional is <c>rpps:</c>+RPPS and for an
+    /// establishment system <c>client:</c>+client id (the actor ids of the access history).
+    /// </summary>
+    public static string? SubjectOf(ClaimsPrincipal? user) =>
+        user?.Identity?.IsAuthenticated == true
+        && (user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)) is { Length: > 0 } subject
+            ? subject
+            : null;
 }

@@ -72,10 +72,16 @@ public static class ErrorCodes
         return error;
     }
 
-    /// <summary>Adds <c>extensions.reason</c>: the evaluator's machine-readable denial reason.</summary>
+    /// <summary>
+    /// <c>extensions.reason</c> of a refusal: the <c>DenialReason</c> GraphQL enum value (e.g. <c>MASKED_FROM_PROFESSIONALS</c>),
+    /// spelled as <c>why.reason</c> spells it, from the one table (<see cref="Types.DenialReasonType.CodeOf"/>).
+    /// </summary>
+    public static string ReasonOf(DenialReason reason) => Types.DenialReasonType.CodeOf(reason);
+
+    /// <summary>Adds <c>extensions.reason</c>: the evaluator's machine-readable denial reason (<see cref="ReasonOf"/>).</summary>
     public static ExecutionError WithReason(ExecutionError error, DenialReason reason)
     {
-        (error.Extensions ??= [])["reason"] = reason.ToString();
+        (error.Extensions ??= [])["reason"] = ReasonOf(reason);
         return error;
     }
 }

@@ -219,7 +219,8 @@ public static class DocumentContentEndpoints
         }
         if (caller.Kind == CallerKind.Anonymous)
         {
-            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null);
+            // The same answer as a GraphQL field refused to an anonymous caller: UNAUTHENTICATED, reason NOT_AUTHENTICATED.
+            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null, ErrorCodes.ReasonOf(DenialReason.NotAuthenticated));
             return true;
         }
         if (!Domain.Identifiers.Ids.IsVaultId(vaultId))
@@ -240,13 +241,13 @@ public static class DocumentContentEndpoints
         switch (inner)
         {
             case AccessDeniedException { Code: DenialReason.NotAuthenticated } denied:
-                await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, denied.Reason, null, denied.Code.ToString());
+                await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, denied.Reason, null, ErrorCodes.ReasonOf(denied.Code));
                 return true;
             case AccessDeniedException { Code: DenialReason.RateLimited } limited:
-                await WriteErrorAsync(http, 429, ErrorCodes.RateLimited, limited.Reason, null, limited.Code.ToString());
+                await WriteErrorAsync(http, 429, ErrorCodes.RateLimited, limited.Reason, null, ErrorCodes.ReasonOf(limited.Code));
                 return true;
             case AccessDeniedException denied:
-                await WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, denied.Code.ToString());
+                await WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, ErrorCodes.ReasonOf(denied.Code));
                 return true;
             case ValidationFailedException invalid:
                 var status = invalid.Code switch { "NOT_FOUND" => 404, "QUOTA_EXCEEDED" => 413, "CONFLICT" => 409, "RATE_LIMITED" => 429, _ => 400 };

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Documents;
@@ -10,7 +11,23 @@ namespace Coffre.GraphQL.Types;
 public sealed class VaultStatusType : EnumerationGraphType<VaultStatus> { public VaultStatusType() => Name = "VaultStatus"; }
 public sealed class VaultActionType : EnumerationGraphType<VaultAction> { public VaultActionType() => Name = "VaultAction"; }
 public sealed class LegalBasisType : EnumerationGraphType<LegalBasis> { public LegalBasisType() => Name = "LegalBasis"; }
-public sealed class DenialReasonType : EnumerationGraphType<DenialReason> { public DenialReasonType() => Name = "DenialReason"; }
+
+/// <summary>
+/// The one spelling of a denial reason front-ends see: this enum's values (SCREAMING_SNAKE, e.g. MASKED_FROM_PROFESSIONALS),
+/// in <c>why.reason</c> and <c>accessHistory … reason</c>, and — through <see cref="CodeOf"/> — in <c>extensions.reason</c>
+/// of GraphQL errors and of the document routes' error bodies.
+/// </summary>
+public sealed class DenialReasonType : EnumerationGraphType<DenialReason>
+{
+    private static readonly FrozenDictionary<DenialReason, string> Codes =
+        new DenialReasonType().Values.ToFrozenDictionary(v => (DenialReason)v.Value!, v => v.Name);
+
+    public DenialReasonType() => Name = "DenialReason";
+
+    /// <summary>The GraphQL enum value's name of a reason: what <c>extensions.reason</c> carries.</summary>
+    public static string CodeOf(DenialReason reason) => Codes.TryGetValue(reason, out var code) ? code : Codes[DenialReason.NotPermitted];
+}
+
 public sealed class CallerKindType : EnumerationGraphType<CallerKind> { public CallerKindType() => Name = "CallerKind"; }
 public sealed class AuditActionType : EnumerationGraphType<AuditAction> { public AuditActionType() => Name = "AuditAction"; }
 public sealed class AuthorKindType : EnumerationGraphType<AuthorKind> { public AuthorKindType() => Name = "AuthorKind"; }

@@ -24,7 +24,9 @@ public sealed class ViewerType : ObjectGraphType<Caller>
     {
         Name = "Viewer";
         Field<NonNullGraphType<CallerKindType>>("kind").Resolve(ctx => ctx.Source.Kind);
-        Field<NonNullGraphType<StringGraphType>>("subject").Resolve(ctx => ctx.Source.Subject);
+        Field<StringGraphType>("subject")
+            .Description("The token's subject (its sub claim), as the token carries it; null without a token.")
+            .Resolve(ctx => Authorization.CallerFactory.SubjectOf(ctx.User));
         Field<StringGraphType>("rpps").Resolve(ctx => ctx.Source.Rpps);
         Field<StringGraphType>("professionCode").Description("A professional's profession, from the directory (never from the token).").Resolve(ctx => ctx.Source.ProfessionCode);
         Field<DirectoryStandingType>("directoryStanding").Description("A professional's standing in the directory (ACTIVE, SUSPENDED, UNREGISTERED); null for others.")

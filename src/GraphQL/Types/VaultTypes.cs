@@ -75,7 +75,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
             });
 
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<NotificationType>>>>("notifications")
-            .Description("The person's notifications (FIRST_ACCESS, BREAK_GLASS, NEW_DOCUMENT), newest first. Owner and representatives.")
+            .Description("The person's notifications (see NotificationKind), newest first. Owner and representatives.")
             .Argument<IntGraphType>("first", a => a.DefaultValue = 20)
             .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).GetNotificationsAsync(ctx.Caller(), ctx.GetArgument("first", 20)));
 
@@ -233,19 +233,6 @@ public static class ResolveContextExtensions
         ctx.RequestServices!.GetRequiredService<IGrainFactory>().GetGrain<IVaultGrain>(vaultId);
 
     public static IGrainFactory Grains(this IResolveFieldContext ctx) => ctx.RequestServices!.GetRequiredService<IGrainFactory>();
-}
-
-public sealed class NotificationType : ObjectGraphType<VaultNotification>
-{
-    public NotificationType()
-    {
-        Name = "Notification";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(ctx => ctx.Source.Id);
-        Field<NonNullGraphType<StringGraphType>>("kind").Description("first-access, break-glass or new-document.").Resolve(ctx => ctx.Source.Kind);
-        Field<NonNullGraphType<StringGraphType>>("payload").Description("JSON details (who, when, which document).").Resolve(ctx => ctx.Source.PayloadJson);
-        Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(ctx => ctx.Source.CreatedAt);
-        Field<DateTimeOffsetGraphType>("deliveredAt").Resolve(ctx => ctx.Source.DeliveredAt);
-    }
 }
 
 public sealed class PublicProfessionalType : ObjectGraphType<Coffre.Grains.Professionals.PublicProfessional>

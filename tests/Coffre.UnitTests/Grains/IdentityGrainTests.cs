@@ -186,7 +186,7 @@ public sealed class IdentityGrainTests(ClusterFixture fixture)
         Assert.Contains(history.Items, e => e.Event.Operation == "hand-over.issue" && e.Event.Allowed && e.Event.ActorId.Contains(social.Rpps!, StringComparison.Ordinal));
         Assert.Contains(history.Items, e => e.Event.Operation == "vault.hand-over-activate" && e.Event.Allowed);
         Assert.Contains(history.Items, e => e.Event.Operation == "vault.hand-over-activate" && !e.Event.Allowed);
-        Assert.Contains(await vault.GetNotificationsAsync(owner, 20), n => n.Kind == "hand-over-issued");
+        Assert.Contains(await vault.GetNotificationsAsync(owner, 20), n => n.Kind == NotificationKind.HandOverIssued && n.Payload is HandOverIssuedNotice);
 
         // Lost passphrase: a second sheet. Wrong codes with the right birth date lock it after 5.
         var second = await vault.IssueHandOverAsync(Operator);
@@ -243,7 +243,7 @@ public sealed class IdentityGrainTests(ClusterFixture fixture)
         Assert.Equal(registryVault, closed.MergedInto);
         Assert.Contains((await source.GetAccessHistoryAsync(Caller.Patient(sourceId), null, 100)).Items, e => e.Event.Operation == "vault.merge-out" && e.Event.Allowed);
         Assert.Contains((await target.GetAccessHistoryAsync(owner, null, 100)).Items, e => e.Event.Operation == "vault.merge-in" && e.Event.Allowed);
-        Assert.Contains(await target.GetNotificationsAsync(owner, 20), n => n.Kind == "vault-merged");
+        Assert.Contains(await target.GetNotificationsAsync(owner, 20), n => n.Kind == NotificationKind.VaultMerged && n.Payload is VaultMergedNotice { Documents: not null });
     }
 
     [Fact]

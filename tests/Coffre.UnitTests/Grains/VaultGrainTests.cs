@@ -55,7 +55,7 @@ public sealed class VaultGrainTests(ClusterFixture fixture)
         Assert.Equal(entry.Id, listed.Id);
         Assert.Equal(AuthorKind.Referent, listed.Author.Kind);
         Assert.Equal(scene.SocialWorker.Rpps, listed.Author.Id);
-        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 10), n => n.Kind == "new-document");
+        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 10), n => n.Kind == NotificationKind.NewDocument && n.Payload is NewDocumentNotice);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class VaultGrainTests(ClusterFixture fixture)
         Assert.Equal(DenialReason.OutsideScope, outside.Code);
 
         var notifications = await scene.Vault.GetNotificationsAsync(scene.Owner, 20);
-        Assert.Single(notifications, n => n.Kind == "first-access" && n.PayloadJson.Contains(scene.Doctor.Rpps!, StringComparison.Ordinal));
+        Assert.Single(notifications, n => n.Kind == NotificationKind.FirstAccess && n.Payload is FirstAccessNotice { Basis: LegalBasis.Grant } notice && notice.Rpps == scene.Doctor.Rpps);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class VaultGrainTests(ClusterFixture fixture)
         var outside = await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.GetDocumentAsync(scene.Doctor, imaging.Id));
         Assert.Equal(DenialReason.OutsideEmergencyScope, outside.Code);
 
-        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 20), n => n.Kind == "break-glass");
+        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 20), n => n.Kind == NotificationKind.BreakGlass && n.Payload is BreakGlassNotice);
         var history = await scene.Vault.GetAccessHistoryAsync(scene.Owner, null, 100);
         Assert.Contains(history.Items, e => e.Event.Basis == LegalBasis.BreakGlass && e.Event.Operation == "document.read");
     }
@@ -246,6 +246,6 @@ public sealed class VaultGrainTests(ClusterFixture fixture)
         var recorded = await scene.Vault.AddRepresentativeAsync(Operator, new RepresentativeRequest(Ids.NewVaultId(), RepresentationKind.Tutor, null,
             Decision: new CourtDecision("Tribunal judiciaire de Lyon", "RG 25/00042", new DateOnly(2025, 11, 3))));
         Assert.Equal("RG 25/00042", recorded.Decision?.Reference);
-        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 10), n => n.Kind == "representative-added");
+        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 10), n => n.Kind == NotificationKind.RepresentativeAdded && n.Payload is RepresentativeAddedNotice);
     }
 }

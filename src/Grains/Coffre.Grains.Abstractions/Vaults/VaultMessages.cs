@@ -116,13 +116,96 @@ public sealed record AuditChainReport(
     [property: Id(2)] long? FirstBrokenSequence,
     [property: Id(3)] string? Problem);
 
+/// <summary>
+/// One of the person's in-app notifications: its kind and the typed details of that kind. Ids 1 and 2 (the kind's
+/// wire name and the JSON payload, before the payload was typed) are retired: never reuse them.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.vault-notification")]
 public sealed record VaultNotification(
     [property: Id(0)] Guid Id,
-    [property: Id(1)] string Kind,
-    [property: Id(2)] string PayloadJson,
+    [property: Id(5)] NotificationKind Kind,
+    [property: Id(6)] NotificationPayload Payload,
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] DateTimeOffset? DeliveredAt);
+
+/// <summary>What a notification tells the person; each kind has its own <see cref="NotificationPayload"/> type.</summary>
+[GenerateSerializer, Alias("coffre.notification-kind")]
+public enum NotificationKind
+{
+    /// <summary>A professional reached the vault for the first time (<see cref="FirstAccessNotice"/>).</summary>
+    FirstAccess = 0,
+    /// <summary>A professional broke the glass (<see cref="BreakGlassNotice"/>).</summary>
+    BreakGlass = 1,
+    /// <summary>A document was deposited by someone else (<see cref="NewDocumentNotice"/>).</summary>
+    NewDocument = 2,
+    /// <summary>The person's NIR was attached to the vault (<see cref="NirAttachedNotice"/>).</summary>
+    NirAttached = 3,
+    /// <summary>A hand-over sheet was issued for the vault (<see cref="HandOverIssuedNotice"/>).</summary>
+    HandOverIssued = 4,
+    /// <summary>An operator merged two vaults of the person (<see cref="VaultMergedNotice"/>).</summary>
+    VaultMerged = 5,
+    /// <summary>A legal representative was recorded (<see cref="RepresentativeAddedNotice"/>).</summary>
+    RepresentativeAdded = 6,
+}
+
+/// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notification-payload")]
+public abstract record NotificationPayload;
+
+[GenerateSerializer, Immutable, Alias("coffre.notice.first-access")]
+public sealed record FirstAccessNotice(
+    [property: Id(0)] string Rpps,
+    [property: Id(1)] string? Profession,
+    [property: Id(2)] LegalBasis Basis,
+    [property: Id(3)] DateTimeOffset At) : NotificationPayload;
+
+[GenerateSerializer, Immutable, Alias("coffre.notice.break-glass")]
+public sealed record BreakGlassNotice(
+    [property: Id(0)] string Rpps,
+    [property: Id(1)] string? Profession,
+    [property: Id(2)] DateTimeOffset StartedAt,
+    [property: Id(3)] DateTimeOffset ExpiresAt) : NotificationPayload;
+
+[GenerateSerializer, Immutable, Alias("coffre.notice.new-document")]
+public sealed record NewDocumentNotice(
+    [property: Id(0)] string DocumentId,
+    [property: Id(1)] string ClassCode,
+    [property: Id(2)] string TypeCode) : NotificationPayload;
+
+[GenerateSerializer, Immutable, Alias("coffre.notice.nir-attached")]
+public sealed record NirAttachedNotice(
+    [property: Id(0)] string By,
+    [property: Id(1)] string NirMasked,
+    [property: Id(2)] DateTimeOffset At) : NotificationPayload;
+
+[GenerateSerializer, Immutable, Alias("coffre.notice.hand-over-issued")]
+public sealed record HandOverIssuedNotice(
+    [property: Id(0)] string By,
+    [property: Id(1)] string Reference,
+    [property: Id(2)] DateTimeOffset IssuedAt,
+    [property: Id(3)] DateTimeOffset ExpiresAt) : NotificationPayload;
+
+/// <summary>A merge, seen from the vault merged into (<see cref="Documents"/> moved) or from the one closed (null).</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.vault-merged")]
+public sealed record VaultMergedNotice(
+    [property: Id(0)] string From,
+    [property: Id(1)] string Into,
+    [property: Id(3)] string By,
+    [property: Id(4)] string Reason,
+    [property: Id(5)] DateTimeOffset At,
+    [property: Id(2)] int? Documents = null) : NotificationPayload;
+
+[GenerateSerializer, Immutable, Alias("coffre.notice.representative-added")]
+public sealed record RepresentativeAddedNotice(
+    [property: Id(0)] string VaultId,
+    [property: Id(1)] string RepresentativeVaultId,
+    [property: Id(2)] RepresentationKind Kind,
+    [property: Id(3)] string RecordedBy,
+    [property: Id(4)] DateTimeOffset Since,
+    [property: Id(5)] DateTimeOffset? Until,
+    [property: Id(6)] string? Court,
+    [property: Id(7)] string? DecisionReference,
+    [property: Id(8)] DateOnly? DecisionDate) : NotificationPayload;
 
 /// <summary>
 /// A printed hand-over sheet: the vault it opens (id and a short reference to read out), the code in clear (shown once,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
@@ -110,7 +109,7 @@ public sealed partial class VaultGrain
         await vault.WriteStateAsync();
         if (decision.Basis != LegalBasis.Owner)
         {
-            await NotifyAsync("new-document", new { documentId = entry.Id, classCode = entry.ClassCode, typeCode = entry.TypeCode });
+            await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode));
         }
         return entry;
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
@@ -27,7 +26,7 @@ public sealed partial class VaultGrain
         vault.State.HandOver = new HandOverState(reference, codeHasher.CurrentKeyId, hash, now, now + Limits.HandOverValidity,
             AuditEvents.ActorId(caller), 0, HandOverStatus.Valid);
         await vault.WriteStateAsync();
-        await NotifyAsync("hand-over-issued", new { by = AuditEvents.ActorId(caller), reference, issuedAt = now, expiresAt = vault.State.HandOver.ExpiresAt });
+        await NotifyAsync(new HandOverIssuedNotice(AuditEvents.ActorId(caller), reference, now, vault.State.HandOver.ExpiresAt));
         return new HandOverSheet(VaultId, reference, Coffre.Domain.Rollout.ActivationCodes.Display(code), now, vault.State.HandOver.ExpiresAt);
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
@@ -51,8 +50,9 @@ public sealed partial class VaultGrain
             throw new ValidationFailedException("first", "must be between 1 and 100");
         }
         await CheckAsync(caller, VaultAction.ReadHistory, null, "notifications.read", "vault");
-        var messages = await outbox.ListForRecipientAsync(VaultId, limit);
-        return messages.Select(m => new VaultNotification(m.Id, m.Kind, m.PayloadJson, m.CreatedAt, m.DeliveredAt)).ToList();
+        // The recipient's outbox also holds what is not an in-app notification (the activation-code letter): left out.
+        var messages = await outbox.ListForRecipientAsync(VaultId, limit + 10);
+        return messages.Select(NotificationCodec.Decode).OfType<VaultNotification>().Take(limit).ToList();
     }
 
     async Task<IReadOnlyList<VaultNotification>> IVaultGrain.PollNotificationsAsync(Caller caller, DateTimeOffset after)
@@ -68,7 +68,7 @@ public sealed partial class VaultGrain
         }
         var messages = await outbox.ListForRecipientAsync(VaultId, 50);
         return messages.Where(m => m.CreatedAt > after).OrderBy(m => m.CreatedAt)
-            .Select(m => new VaultNotification(m.Id, m.Kind, m.PayloadJson, m.CreatedAt, m.DeliveredAt)).ToList();
+            .Select(NotificationCodec.Decode).OfType<VaultNotification>().ToList();
     }
 
     async Task<AuditChainReport> IVaultGrain.VerifyAuditChainAsync(Caller caller)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
@@ -62,7 +61,7 @@ public sealed partial class VaultGrain
         }
         vault.State.Identity = identity with { NirMasked = nirMasked };
         await vault.WriteStateAsync();
-        await NotifyAsync("nir-attached", new { by = AuditEvents.ActorId(caller), nirMasked, at = Now });
+        await NotifyAsync(new NirAttachedNotice(AuditEvents.ActorId(caller), nirMasked, Now));
         return View(caller, decision);
     }
 

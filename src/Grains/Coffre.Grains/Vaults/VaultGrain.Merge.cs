@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
@@ -77,7 +76,7 @@ public sealed partial class VaultGrain
         vault.State.MergedFrom.Add(bundle.SourceVaultId);
         await vault.WriteStateAsync();
         VaultLog.ClosedAsMerged(logger);
-        await NotifyAsync("vault-merged", new { from = bundle.SourceVaultId, into = VaultId, documents = bundle.Documents.Count, by = AuditEvents.ActorId(caller), reason, at = now });
+        await NotifyAsync(new VaultMergedNotice(bundle.SourceVaultId, VaultId, AuditEvents.ActorId(caller), reason, now, bundle.Documents.Count));
         return bundle.Documents.Count;
     }
 
@@ -92,6 +91,6 @@ public sealed partial class VaultGrain
         vault.State.Access = Access with { Status = VaultStatus.Closed };
         vault.State.HandOver = vault.State.HandOver is { Status: HandOverStatus.Valid } h ? h with { Status = HandOverStatus.Replaced } : vault.State.HandOver;
         await vault.WriteStateAsync();
-        await NotifyAsync("vault-merged", new { from = VaultId, into = targetVaultId, by = AuditEvents.ActorId(caller), reason, at = Now });
+        await NotifyAsync(new VaultMergedNotice(VaultId, targetVaultId, AuditEvents.ActorId(caller), reason, Now));
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
@@ -113,22 +112,12 @@ public sealed partial class VaultGrain
         };
         await vault.WriteStateAsync();
         // The person and every other current representative learn who may now act for the person, and on what ground.
-        var payload = new
-        {
-            vaultId = VaultId,
-            representativeVaultId = representative.RepresentativeVaultId,
-            kind = representative.Kind.ToString(),
-            recordedBy = representative.RecordedBy,
-            since = representative.Since,
-            until = representative.Until,
-            court = decision?.Court,
-            decisionReference = decision?.Reference,
-            decisionDate = decision?.Date,
-        };
-        await NotifyAsync("representative-added", payload);
+        var payload = new RepresentativeAddedNotice(VaultId, representative.RepresentativeVaultId, representative.Kind, representative.RecordedBy,
+            representative.Since, representative.Until, decision?.Court, decision?.Reference, decision?.Date);
+        await NotifyAsync(payload);
         foreach (var other in others)
         {
-            await NotifyAsync(other, "representative-added", payload);
+            await NotifyAsync(other, payload);
         }
         return representative;
     }
@@ -161,7 +150,7 @@ public sealed partial class VaultGrain
         vault.State.Access = Access with { BreakGlassSessions = [.. Access.BreakGlassSessions.Where(s => s.IsActive(now)), session] };
         await vault.WriteStateAsync();
         VaultLog.BreakGlassOpened(logger, caller.ProfessionCode, duration.TotalMinutes);
-        await NotifyAsync("break-glass", new { rpps = caller.Rpps, profession = caller.ProfessionCode, startedAt = now, expiresAt = session.ExpiresAt });
+        await NotifyAsync(new BreakGlassNotice(caller.Rpps!, caller.ProfessionCode, now, session.ExpiresAt));
         return session;
     }
 }

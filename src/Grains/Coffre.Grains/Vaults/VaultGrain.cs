@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
@@ -121,7 +120,7 @@ public sealed partial class VaultGrain(
         {
             vault.State.SeenProfessionals.Add(rpps);
             await vault.WriteStateAsync();
-            await NotifyAsync("first-access", new { rpps, profession = caller.ProfessionCode, basis = decision.Basis.ToString(), at = now });
+            await NotifyAsync(new FirstAccessNotice(rpps, caller.ProfessionCode, decision.Basis, now));
         }
         return decision;
     }
@@ -189,10 +188,13 @@ public sealed partial class VaultGrain(
         }, new GrainTimerCreationOptions(period, period) { KeepAlive = false });
     }
 
-    private Task NotifyAsync(string kind, object payload) => NotifyAsync(VaultId, kind, payload);
+    private Task NotifyAsync(NotificationPayload payload) => NotifyAsync(VaultId, payload);
 
-    private Task NotifyAsync(string recipient, string kind, object payload) =>
-        outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, recipient, kind, JsonSerializer.Serialize(payload), Now)]);
+    private Task NotifyAsync(string recipient, NotificationPayload payload)
+    {
+        var (kind, json) = NotificationCodec.Encode(payload);
+        return outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, recipient, kind, json, Now)]);
+    }
 
     private DocumentEntry FindDocument(string documentId) =>
         index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null)

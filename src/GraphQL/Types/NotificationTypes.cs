@@ -1,0 +1,148 @@
+using Coffre.Grains.Vaults;
+using GraphQL.Types;
+
+namespace Coffre.GraphQL.Types;
+
+public sealed class NotificationType : ObjectGraphType<VaultNotification>
+{
+    public NotificationType()
+    {
+        Name = "Notification";
+        Description = "One of the person's notifications: its kind, and that kind's details in payload.";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(ctx => ctx.Source.Id);
+        Field<NonNullGraphType<NotificationKindType>>("kind").Resolve(ctx => ctx.Source.Kind);
+        Field<NonNullGraphType<NotificationPayloadType>>("payload")
+            .Description("The details, one type per kind (select them with `... on FirstAccessNotice { … }`).")
+            .Resolve(ctx => ctx.Source.Payload);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(ctx => ctx.Source.CreatedAt);
+        Field<DateTimeOffsetGraphType>("deliveredAt").Resolve(ctx => ctx.Source.DeliveredAt);
+    }
+}
+
+public sealed class NotificationKindType : EnumerationGraphType<NotificationKind>
+{
+    public NotificationKindType()
+    {
+        Name = "NotificationKind";
+        Description = "What a notification tells: each kind's payload is the type of the same name (FIRST_ACCESS: FirstAccessNotice, …).";
+    }
+}
+
+public sealed class NotificationPayloadType : UnionGraphType
+{
+    public NotificationPayloadType()
+    {
+        Name = "NotificationPayload";
+        Description = "A notification's details, by kind.";
+        Type<FirstAccessNoticeType>();
+        Type<BreakGlassNoticeType>();
+        Type<NewDocumentNoticeType>();
+        Type<NirAttachedNoticeType>();
+        Type<HandOverIssuedNoticeType>();
+        Type<VaultMergedNoticeType>();
+        Type<RepresentativeAddedNoticeType>();
+    }
+}
+
+public sealed class FirstAccessNoticeType : ObjectGraphType<FirstAccessNotice>
+{
+    public FirstAccessNoticeType()
+    {
+        Name = "FirstAccessNotice";
+        Description = "FIRST_ACCESS: a professional reached the vault for the first time.";
+        IsTypeOf = o => o is FirstAccessNotice;
+        Field(n => n.Rpps).Description("The professional's RPPS (or ADELI, or Coffre identifier).");
+        Field(n => n.Profession, nullable: true).Description("Their profession code, from the directory.");
+        Field<NonNullGraphType<LegalBasisType>>("basis").Description("On which basis they were let in.").Resolve(ctx => ctx.Source.Basis);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
+    }
+}
+
+public sealed class BreakGlassNoticeType : ObjectGraphType<BreakGlassNotice>
+{
+    public BreakGlassNoticeType()
+    {
+        Name = "BreakGlassNotice";
+        Description = "BREAK_GLASS: a professional opened the vault's emergency documents without a grant.";
+        IsTypeOf = o => o is BreakGlassNotice;
+        Field(n => n.Rpps);
+        Field(n => n.Profession, nullable: true);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("startedAt").Resolve(ctx => ctx.Source.StartedAt);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("expiresAt").Resolve(ctx => ctx.Source.ExpiresAt);
+    }
+}
+
+public sealed class NewDocumentNoticeType : ObjectGraphType<NewDocumentNotice>
+{
+    public NewDocumentNoticeType()
+    {
+        Name = "NewDocumentNotice";
+        Description = "NEW_DOCUMENT: someone else deposited a document in the vault.";
+        IsTypeOf = o => o is NewDocumentNotice;
+        Field(n => n.DocumentId);
+        Field(n => n.ClassCode);
+        Field(n => n.TypeCode);
+    }
+}
+
+public sealed class NirAttachedNoticeType : ObjectGraphType<NirAttachedNotice>
+{
+    public NirAttachedNoticeType()
+    {
+        Name = "NirAttachedNotice";
+        Description = "NIR_ATTACHED: the person's NIR was attached to the vault.";
+        IsTypeOf = o => o is NirAttachedNotice;
+        Field(n => n.By).Description("Who attached it (RPPS, or an operator's subject).");
+        Field(n => n.NirMasked).Description("The NIR with only its first digit and key shown.");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
+    }
+}
+
+public sealed class HandOverIssuedNoticeType : ObjectGraphType<HandOverIssuedNotice>
+{
+    public HandOverIssuedNoticeType()
+    {
+        Name = "HandOverIssuedNotice";
+        Description = "HAND_OVER_ISSUED: a hand-over sheet was printed for the vault (it replaces any earlier one).";
+        IsTypeOf = o => o is HandOverIssuedNotice;
+        Field(n => n.By).Description("Who issued it (RPPS, or an operator's subject).");
+        Field(n => n.Reference).Description("The sheet's short reference.");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("issuedAt").Resolve(ctx => ctx.Source.IssuedAt);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("expiresAt").Resolve(ctx => ctx.Source.ExpiresAt);
+    }
+}
+
+public sealed class VaultMergedNoticeType : ObjectGraphType<VaultMergedNotice>
+{
+    public VaultMergedNoticeType()
+    {
+        Name = "VaultMergedNotice";
+        Description = "VAULT_MERGED: an operator merged two vaults of the person (sent on both).";
+        IsTypeOf = o => o is VaultMergedNotice;
+        Field<NonNullGraphType<StringGraphType>>("sourceVaultId").Description("The vault merged (and closed).").Resolve(ctx => ctx.Source.From);
+        Field<NonNullGraphType<StringGraphType>>("targetVaultId").Description("The vault it was merged into.").Resolve(ctx => ctx.Source.Into);
+        Field<IntGraphType>("documentsMoved").Description("On the target vault's notice: how many documents moved; null on the source's.").Resolve(ctx => ctx.Source.Documents);
+        Field(n => n.By).Description("The operator.");
+        Field(n => n.Reason).Description("The operator's stated reason.");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
+    }
+}
+
+public sealed class RepresentativeAddedNoticeType : ObjectGraphType<RepresentativeAddedNotice>
+{
+    public RepresentativeAddedNoticeType()
+    {
+        Name = "RepresentativeAddedNotice";
+        Description = "REPRESENTATIVE_ADDED: a legal representative may now act for the person (sent to the person and the other representatives).";
+        IsTypeOf = o => o is RepresentativeAddedNotice;
+        Field(n => n.VaultId).Description("The represented person's vault.");
+        Field(n => n.RepresentativeVaultId);
+        Field<NonNullGraphType<RepresentationKindType>>("kind").Resolve(ctx => ctx.Source.Kind);
+        Field(n => n.RecordedBy);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("since").Resolve(ctx => ctx.Source.Since);
+        Field<DateTimeOffsetGraphType>("until").Resolve(ctx => ctx.Source.Until);
+        Field(n => n.Court, nullable: true).Description("Tutelle, curatelle: the court that decided it.");
+        Field(n => n.DecisionReference, nullable: true);
+        Field<DateOnlyGraphType>("decisionDate").Resolve(ctx => ctx.Source.DecisionDate);
+    }
+}
