@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
 using Coffre.Domain.Identifiers;

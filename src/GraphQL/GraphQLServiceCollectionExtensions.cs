@@ -1,13 +1,14 @@
+using Coffre.Domain;
 using Coffre.GraphQL.Schema;
 using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Validation;
 using GraphQL;
 using GraphQL.Validation;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.AspNetCore.Http;
 
 namespace Coffre.GraphQL;
 
@@ -57,7 +58,7 @@ public static class GraphQLServiceCollectionExtensions
 
     private static Task RefuseUpgradeAsync(HttpContext http)
     {
-        return Errors.ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized, Errors.ErrorCodes.Unauthenticated, "the bearer token is invalid or expired",
+        return Errors.ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthenticated, "the bearer token is invalid or expired",
             challenge: "Bearer error=\"invalid_token\"");
     }
 

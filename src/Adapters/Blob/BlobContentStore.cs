@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Azure.Storage.Blobs;
-using Azure;
 using Coffre.Domain.Content;
 
 namespace Coffre.Adapters.Blob;

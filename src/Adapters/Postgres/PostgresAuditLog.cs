@@ -4,8 +4,8 @@ using Coffre.Application.Audit;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,6 +1,6 @@
-using System.ComponentModel.DataAnnotations;
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
 using System.Data;
 using System.Runtime.CompilerServices;
 using System.Text;

@@ -21,7 +21,7 @@ public sealed class AccessDeniedException : Exception
 [GenerateSerializer, Alias("coffre.validation-failed")]
 public sealed class ValidationFailedException : Exception
 {
-    public ValidationFailedException(string field, string rule, string code = "VALIDATION") : base($"{field} {rule}")
+    public ValidationFailedException(string field, string rule, string code = ErrorCodes.Validation) : base($"{field} {rule}")
     {
         Field = field;
         Rule = rule;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Coffre.Domain;
 using Microsoft.AspNetCore.Http;
 
 namespace Coffre.GraphQL.Errors;

@@ -1,15 +1,16 @@
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Vaults;
-using Coffre.GraphQL.Activation;
-using Coffre.GraphQL.Authorization;
-using Coffre.GraphQL.Types;
-using Coffre.Grains.Rollout;
 using Coffre.Grains;
 using Coffre.Grains.Establishments;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Professionals;
+using Coffre.Grains.Rollout;
 using Coffre.Grains.Vaults;
+using Coffre.GraphQL.Activation;
+using Coffre.GraphQL.Authorization;
+using Coffre.GraphQL.Types;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.DependencyInjection;
@@ -247,7 +248,7 @@ public sealed class CoffreMutation : ObjectGraphType
                 }
                 if (!await ctx.RequestServices!.GetRequiredService<IOidcDirectory>().EndSessionAsync(vaultId, input.SessionId, ctx.CancellationToken))
                 {
-                    throw new ValidationFailedException("sessionId", "names none of your sessions", "NOT_FOUND");
+                    throw new ValidationFailedException("sessionId", "names none of your sessions", ErrorCodes.NotFound);
                 }
                 return (input.SessionId, null);
             });
@@ -327,7 +328,7 @@ public sealed class CoffreMutation : ObjectGraphType
                         return (await ctx.Grains().GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(id))
                             .RegisterStaffAsync(caller, input.Finess, new RegisterProfessional(input.DisplayName, input.ProfessionCode, input.Sector)), null);
                     }
-                    catch (ValidationFailedException e) when (e.Code == "CONFLICT" && attempt < 4)
+                    catch (ValidationFailedException e) when (e.Code == ErrorCodes.Conflict && attempt < 4)
                     {
                     }
                 }

@@ -1,10 +1,11 @@
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
-using Coffre.GraphQL.Types;
 using Coffre.Grains;
 using Coffre.Grains.Establishments;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Professionals;
+using Coffre.GraphQL.Types;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +40,7 @@ public sealed class CoffreQuery : ObjectGraphType
                 var ids = ctx.GetArgument<List<string>>("ids");
                 if (ids.Count > 50)
                 {
-                    throw Errors.ErrorCodes.WithField(new ExecutionError("ids must hold at most 50 ids") { Code = Errors.ErrorCodes.Validation }, "ids");
+                    throw Errors.ErrorTranslation.WithField(new ExecutionError("ids must hold at most 50 ids") { Code = ErrorCodes.Validation }, "ids");
                 }
                 // Each id is resolved by its own grain, in parallel (bounded by the 50-id cap); a refused or missing
                 // one is null at its position, with its error in the errors list, not the end of the whole answer.
@@ -52,8 +53,8 @@ public sealed class CoffreQuery : ObjectGraphType
                     catch (Exception e) when (e is AccessDeniedException or ValidationFailedException)
                     {
                         var error = e is AccessDeniedException denied
-                            ? Errors.ErrorCodes.WithReason(new ExecutionError(denied.Reason) { Code = Errors.ErrorCodes.CodeOf(denied) }, denied.Code)
-                            : Errors.ErrorCodes.WithField(new ExecutionError(e.Message) { Code = ((ValidationFailedException)e).Code }, ((ValidationFailedException)e).Field);
+                            ? Errors.ErrorTranslation.WithReason(new ExecutionError(denied.Reason) { Code = Errors.ErrorTranslation.CodeOf(denied) }, denied.Code)
+                            : Errors.ErrorTranslation.WithField(new ExecutionError(e.Message) { Code = ((ValidationFailedException)e).Code }, ((ValidationFailedException)e).Field);
                         error.Path = [.. ctx.Path, i];
                         lock (ctx.Errors)
                         {
@@ -71,7 +72,7 @@ public sealed class CoffreQuery : ObjectGraphType
             {
                 var caller = ctx.SignedInCaller();
                 var vaultId = GlobalId.VaultId(ctx.GetArgument<string>("id"))
-                    ?? throw Errors.ErrorCodes.WithField(new ExecutionError("id is not a vault id") { Code = Errors.ErrorCodes.Validation }, "id");
+                    ?? throw Errors.ErrorTranslation.WithField(new ExecutionError("id is not a vault id") { Code = ErrorCodes.Validation }, "id");
                 return await ctx.Vault(vaultId).GetAsync(caller);
             });
 

@@ -1,5 +1,6 @@
-using Coffre.GraphQL.Types;
+using Coffre.Domain;
 using Coffre.Grains.Vaults;
+using Coffre.GraphQL.Types;
 using GraphQL;
 using GraphQL.Types;
 
@@ -22,7 +23,7 @@ public sealed class CoffreSubscription : ObjectGraphType
             {
                 var caller = ctx.SignedInCaller();
                 var vaultId = GlobalId.VaultId(ctx.GetArgument<string>("vaultId"))
-                    ?? throw Errors.ErrorCodes.WithField(new ExecutionError("vaultId is not a vault id") { Code = Errors.ErrorCodes.Validation }, "vaultId");
+                    ?? throw Errors.ErrorTranslation.WithField(new ExecutionError("vaultId is not a vault id") { Code = ErrorCodes.Validation }, "vaultId");
                 var vault = ctx.Vault(vaultId);
                 var existing = await vault.GetNotificationsAsync(caller, 1);
                 var since = existing.Count > 0 ? existing[0].CreatedAt : DateTimeOffset.MinValue;

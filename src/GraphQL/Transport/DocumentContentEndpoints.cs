@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
@@ -220,7 +221,7 @@ public static class DocumentContentEndpoints
         if (caller.Kind == CallerKind.Anonymous)
         {
             // The same answer as a GraphQL field refused to an anonymous caller: UNAUTHENTICATED, reason NOT_AUTHENTICATED.
-            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null, ErrorCodes.ReasonOf(DenialReason.NotAuthenticated));
+            await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, "send a bearer token", null, ErrorTranslation.ReasonOf(DenialReason.NotAuthenticated));
             return true;
         }
         if (!Domain.Identifiers.Ids.IsVaultId(vaultId))
@@ -241,16 +242,16 @@ public static class DocumentContentEndpoints
         switch (inner)
         {
             case AccessDeniedException { Code: DenialReason.NotAuthenticated } denied:
-                await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, denied.Reason, null, ErrorCodes.ReasonOf(denied.Code));
+                await WriteErrorAsync(http, 401, ErrorCodes.Unauthenticated, denied.Reason, null, ErrorTranslation.ReasonOf(denied.Code));
                 return true;
             case AccessDeniedException { Code: DenialReason.RateLimited } limited:
-                await WriteErrorAsync(http, 429, ErrorCodes.RateLimited, limited.Reason, null, ErrorCodes.ReasonOf(limited.Code));
+                await WriteErrorAsync(http, 429, ErrorCodes.RateLimited, limited.Reason, null, ErrorTranslation.ReasonOf(limited.Code));
                 return true;
             case AccessDeniedException denied:
-                await WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, ErrorCodes.ReasonOf(denied.Code));
+                await WriteErrorAsync(http, 403, ErrorCodes.Forbidden, denied.Reason, null, ErrorTranslation.ReasonOf(denied.Code));
                 return true;
             case ValidationFailedException invalid:
-                var status = invalid.Code switch { "NOT_FOUND" => 404, "QUOTA_EXCEEDED" => 413, "CONFLICT" => 409, "RATE_LIMITED" => 429, _ => 400 };
+                var status = invalid.Code switch { ErrorCodes.NotFound => 404, ErrorCodes.QuotaExceeded => 413, ErrorCodes.Conflict => 409, ErrorCodes.RateLimited => 429, _ => 400 };
                 await WriteErrorAsync(http, status, invalid.Code, invalid.Message, invalid.Field);
                 return true;
             case ContentHashMismatchException:

@@ -1,3 +1,4 @@
+using Coffre.Domain;
 using Coffre.GraphQL.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Coffre.Domain;
 using Coffre.GraphQL.Errors;
 using GraphQL;
 using GraphQL.Transport;
@@ -22,7 +23,7 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
         if (Authorization.BearerTokens.WasRejected(http))
         {
             http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-            await WriteRequestErrorAsync(http, StatusCodes.Status401Unauthorized, Errors.ErrorCodes.Unauthenticated, "the bearer token is invalid or expired");
+            await WriteRequestErrorAsync(http, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthenticated, "the bearer token is invalid or expired");
             return;
         }
         GraphQLRequest? request;
@@ -158,7 +159,7 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
         var error = new ExecutionError(message) { Code = code };
         if (field is not null)
         {
-            ErrorCodes.WithField(error, field);
+            ErrorTranslation.WithField(error, field);
         }
         var result = new ExecutionResult { Errors = [error] };
         await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);

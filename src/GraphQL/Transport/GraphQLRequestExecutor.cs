@@ -1,11 +1,12 @@
 using System.Security.Claims;
+using Coffre.Domain;
 using Coffre.GraphQL.Errors;
 using Coffre.GraphQL.Schema;
 using GraphQL;
 using GraphQL.Execution;
-using GraphQLParser.AST;
 using GraphQL.Transport;
 using GraphQL.Validation;
+using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
 
 namespace Coffre.GraphQL.Transport;
@@ -79,7 +80,7 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
             RequestServices = services,
             CancellationToken = timeout.Token,
             ThrowOnUnhandledException = false,
-            UnhandledExceptionDelegate = ErrorCodes.Translate,
+            UnhandledExceptionDelegate = ErrorTranslation.Translate,
             ValidationRules = DocumentValidator.CoreRules.Concat(extraRules),
         });
         if (result.Errors is { Count: > 0 } errors && errors.Any(e => IsScalarRuleError(e) || LiteralRuleOf(e) is not null))
@@ -140,10 +141,10 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
     {
         var match = System.Text.RegularExpressions.Regex.Match(error.Message, @"(?:Variable '\$|Argument ')([A-Za-z0-9_.\[\]]+)'");
         var field = match.Success ? match.Groups[1].Value.Split('.')[^1] : null;
-        var mapped = new ExecutionError(field is null ? rule.Message : $"{field}: {rule.Message}") { Code = Errors.ErrorCodes.Validation };
+        var mapped = new ExecutionError(field is null ? rule.Message : $"{field}: {rule.Message}") { Code = ErrorCodes.Validation };
         if (field is not null)
         {
-            Errors.ErrorCodes.WithField(mapped, field);
+            Errors.ErrorTranslation.WithField(mapped, field);
         }
         foreach (var location in error.Locations ?? [])
         {

@@ -44,13 +44,21 @@ public sealed class NotificationPayloadType : UnionGraphType
     }
 }
 
-public sealed class FirstAccessNoticeType : ObjectGraphType<FirstAccessNotice>
+/// <summary>A notification payload's object type: named after its record, and recognised by it inside the union.</summary>
+public abstract class NoticeType<T> : ObjectGraphType<T> where T : NotificationPayload
 {
-    public FirstAccessNoticeType()
+    protected NoticeType(string description)
     {
-        Name = "FirstAccessNotice";
-        Description = "FIRST_ACCESS: a professional reached the vault for the first time.";
-        IsTypeOf = o => o is FirstAccessNotice;
+        Name = typeof(T).Name;
+        Description = description;
+        IsTypeOf = o => o is T;
+    }
+}
+
+public sealed class FirstAccessNoticeType : NoticeType<FirstAccessNotice>
+{
+    public FirstAccessNoticeType() : base("FIRST_ACCESS: a professional reached the vault for the first time.")
+    {
         Field(n => n.Rpps).Description("The professional's RPPS (or ADELI, or Coffre identifier).");
         Field(n => n.Profession, nullable: true).Description("Their profession code, from the directory.");
         Field<NonNullGraphType<LegalBasisType>>("basis").Description("On which basis they were let in.").Resolve(ctx => ctx.Source.Basis);
@@ -58,13 +66,10 @@ public sealed class FirstAccessNoticeType : ObjectGraphType<FirstAccessNotice>
     }
 }
 
-public sealed class BreakGlassNoticeType : ObjectGraphType<BreakGlassNotice>
+public sealed class BreakGlassNoticeType : NoticeType<BreakGlassNotice>
 {
-    public BreakGlassNoticeType()
+    public BreakGlassNoticeType() : base("BREAK_GLASS: a professional opened the vault's emergency documents without a grant.")
     {
-        Name = "BreakGlassNotice";
-        Description = "BREAK_GLASS: a professional opened the vault's emergency documents without a grant.";
-        IsTypeOf = o => o is BreakGlassNotice;
         Field(n => n.Rpps);
         Field(n => n.Profession, nullable: true);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("startedAt").Resolve(ctx => ctx.Source.StartedAt);
@@ -72,39 +77,30 @@ public sealed class BreakGlassNoticeType : ObjectGraphType<BreakGlassNotice>
     }
 }
 
-public sealed class NewDocumentNoticeType : ObjectGraphType<NewDocumentNotice>
+public sealed class NewDocumentNoticeType : NoticeType<NewDocumentNotice>
 {
-    public NewDocumentNoticeType()
+    public NewDocumentNoticeType() : base("NEW_DOCUMENT: someone else deposited a document in the vault.")
     {
-        Name = "NewDocumentNotice";
-        Description = "NEW_DOCUMENT: someone else deposited a document in the vault.";
-        IsTypeOf = o => o is NewDocumentNotice;
         Field(n => n.DocumentId);
         Field(n => n.ClassCode);
         Field(n => n.TypeCode);
     }
 }
 
-public sealed class NirAttachedNoticeType : ObjectGraphType<NirAttachedNotice>
+public sealed class NirAttachedNoticeType : NoticeType<NirAttachedNotice>
 {
-    public NirAttachedNoticeType()
+    public NirAttachedNoticeType() : base("NIR_ATTACHED: the person's NIR was attached to the vault.")
     {
-        Name = "NirAttachedNotice";
-        Description = "NIR_ATTACHED: the person's NIR was attached to the vault.";
-        IsTypeOf = o => o is NirAttachedNotice;
         Field(n => n.By).Description("Who attached it (RPPS, or an operator's subject).");
         Field(n => n.NirMasked).Description("The NIR with only its first digit and key shown.");
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
     }
 }
 
-public sealed class HandOverIssuedNoticeType : ObjectGraphType<HandOverIssuedNotice>
+public sealed class HandOverIssuedNoticeType : NoticeType<HandOverIssuedNotice>
 {
-    public HandOverIssuedNoticeType()
+    public HandOverIssuedNoticeType() : base("HAND_OVER_ISSUED: a hand-over sheet was printed for the vault (it replaces any earlier one).")
     {
-        Name = "HandOverIssuedNotice";
-        Description = "HAND_OVER_ISSUED: a hand-over sheet was printed for the vault (it replaces any earlier one).";
-        IsTypeOf = o => o is HandOverIssuedNotice;
         Field(n => n.By).Description("Who issued it (RPPS, or an operator's subject).");
         Field(n => n.Reference).Description("The sheet's short reference.");
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("issuedAt").Resolve(ctx => ctx.Source.IssuedAt);
@@ -112,13 +108,10 @@ public sealed class HandOverIssuedNoticeType : ObjectGraphType<HandOverIssuedNot
     }
 }
 
-public sealed class VaultMergedNoticeType : ObjectGraphType<VaultMergedNotice>
+public sealed class VaultMergedNoticeType : NoticeType<VaultMergedNotice>
 {
-    public VaultMergedNoticeType()
+    public VaultMergedNoticeType() : base("VAULT_MERGED: an operator merged two vaults of the person (sent on both).")
     {
-        Name = "VaultMergedNotice";
-        Description = "VAULT_MERGED: an operator merged two vaults of the person (sent on both).";
-        IsTypeOf = o => o is VaultMergedNotice;
         Field<NonNullGraphType<StringGraphType>>("sourceVaultId").Description("The vault merged (and closed).").Resolve(ctx => ctx.Source.From);
         Field<NonNullGraphType<StringGraphType>>("targetVaultId").Description("The vault it was merged into.").Resolve(ctx => ctx.Source.Into);
         Field<IntGraphType>("documentsMoved").Description("On the target vault's notice: how many documents moved; null on the source's.").Resolve(ctx => ctx.Source.Documents);
@@ -128,13 +121,10 @@ public sealed class VaultMergedNoticeType : ObjectGraphType<VaultMergedNotice>
     }
 }
 
-public sealed class RepresentativeAddedNoticeType : ObjectGraphType<RepresentativeAddedNotice>
+public sealed class RepresentativeAddedNoticeType : NoticeType<RepresentativeAddedNotice>
 {
-    public RepresentativeAddedNoticeType()
+    public RepresentativeAddedNoticeType() : base("REPRESENTATIVE_ADDED: a legal representative may now act for the person (sent to the person and the other representatives).")
     {
-        Name = "RepresentativeAddedNotice";
-        Description = "REPRESENTATIVE_ADDED: a legal representative may now act for the person (sent to the person and the other representatives).";
-        IsTypeOf = o => o is RepresentativeAddedNotice;
         Field(n => n.VaultId).Description("The represented person's vault.");
         Field(n => n.RepresentativeVaultId);
         Field<NonNullGraphType<RepresentationKindType>>("kind").Resolve(ctx => ctx.Source.Kind);

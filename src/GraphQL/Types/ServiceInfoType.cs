@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using Coffre.Domain.Access;
 using GraphQL.Types;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Coffre.GraphQL.Types;
 

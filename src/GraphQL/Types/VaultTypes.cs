@@ -1,9 +1,9 @@
 using Coffre.Domain.Access;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Vaults;
+using Coffre.Grains.Vaults;
 using Coffre.GraphQL.Authorization;
 using Coffre.GraphQL.Schema;
-using Coffre.Grains.Vaults;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.DependencyInjection;

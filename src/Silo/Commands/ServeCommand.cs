@@ -1,12 +1,12 @@
 using Coffre.Adapters.Postgres;
 using Coffre.Domain.Content;
+using Coffre.GraphQL;
 using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Types;
-using Coffre.GraphQL;
 using Coffre.Silo.Hosting;
 using Coffre.Silo.Oidc;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
 
 namespace Coffre.Silo.Commands;

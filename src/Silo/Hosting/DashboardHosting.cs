@@ -1,4 +1,5 @@
 using System.Text;
+using Coffre.Domain;
 using Coffre.GraphQL.Authorization;
 using Coffre.GraphQL.Errors;
 using Coffre.GraphQL.Transport;

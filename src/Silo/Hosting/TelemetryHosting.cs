@@ -1,9 +1,9 @@
 using Coffre.Application.Rollout;
 using Coffre.GraphQL.Transport;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Npgsql;
 
 namespace Coffre.Silo.Hosting;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Coffre.Application.Audit;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.Audit;
 

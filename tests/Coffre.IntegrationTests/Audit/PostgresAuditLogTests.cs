@@ -2,8 +2,8 @@ using Coffre.Adapters.Postgres;
 using Coffre.Application.Audit;
 using Coffre.IntegrationTests.Infrastructure;
 using Npgsql;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.Audit;
 

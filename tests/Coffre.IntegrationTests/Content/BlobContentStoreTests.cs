@@ -1,5 +1,5 @@
-using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Coffre.Adapters.Blob;
 using Coffre.Domain.Content;
 using Coffre.IntegrationTests.Infrastructure;

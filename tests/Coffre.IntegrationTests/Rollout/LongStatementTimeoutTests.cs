@@ -4,8 +4,8 @@ using Coffre.Application.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
 using Coffre.IntegrationTests.RolloutEndToEnd;
 using Npgsql;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.Rollout;
 

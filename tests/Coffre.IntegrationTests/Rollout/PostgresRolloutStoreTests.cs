@@ -6,8 +6,8 @@ using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
 using Coffre.IntegrationTests.Infrastructure;
 using Npgsql;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.Rollout;
 

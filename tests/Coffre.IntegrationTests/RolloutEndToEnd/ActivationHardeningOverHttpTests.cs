@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text;
+using System.Text.Json.Nodes;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Rollout;
 using Xunit;

@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

@@ -7,8 +7,8 @@ using Coffre.Domain.Content;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
 using Npgsql;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

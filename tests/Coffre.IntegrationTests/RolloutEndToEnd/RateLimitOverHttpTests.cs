@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Cluster;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

@@ -8,8 +8,8 @@ using Coffre.Domain.Rollout;
 using Coffre.Grains.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Options;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 

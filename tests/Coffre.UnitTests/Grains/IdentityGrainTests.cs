@@ -5,9 +5,9 @@ using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
 using Coffre.Domain.Vaults;
+using Coffre.Grains;
 using Coffre.Grains.Identity;
 using Coffre.Grains.Vaults;
-using Coffre.Grains;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;

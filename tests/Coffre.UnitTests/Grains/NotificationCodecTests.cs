@@ -1,7 +1,7 @@
+using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Vaults;
-using Coffre.Storage.Outbox;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;

@@ -1,8 +1,8 @@
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
-using Coffre.GraphQL.DataLoaders;
 using Coffre.Grains;
 using Coffre.Grains.Professionals;
+using Coffre.GraphQL.DataLoaders;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;

@@ -17,19 +17,19 @@ public sealed class DenialReasonVocabularyTests
         foreach (var reason in Enum.GetValues<DenialReason>())
         {
             var enumValue = type.Values.Single(v => Equals(v.Value, reason)).Name;
-            Assert.Equal(enumValue, ErrorCodes.ReasonOf(reason));
+            Assert.Equal(enumValue, ErrorTranslation.ReasonOf(reason));
             Assert.Equal(enumValue, type.Serialize(reason));
             Assert.Matches("^[A-Z][A-Z_]*$", enumValue);
         }
-        Assert.Equal("MASKED_FROM_PROFESSIONALS", ErrorCodes.ReasonOf(DenialReason.MaskedFromProfessionals));
-        Assert.Equal("NOT_AUTHENTICATED", ErrorCodes.ReasonOf(DenialReason.NotAuthenticated));
+        Assert.Equal("MASKED_FROM_PROFESSIONALS", ErrorTranslation.ReasonOf(DenialReason.MaskedFromProfessionals));
+        Assert.Equal("NOT_AUTHENTICATED", ErrorTranslation.ReasonOf(DenialReason.NotAuthenticated));
     }
 
     [Fact]
     public async Task A_refusal_carries_the_enum_value_in_extensions_reason()
     {
         var context = new UnhandledExceptionContext(new ExecutionOptions(), new AccessDeniedException("masked", DenialReason.MaskedFromProfessionals));
-        await ErrorCodes.Translate(context);
+        await ErrorTranslation.Translate(context);
         var error = Assert.IsType<ExecutionError>(context.Exception);
         Assert.Equal("FORBIDDEN", error.Code);
         Assert.Equal("MASKED_FROM_PROFESSIONALS", error.Extensions!["reason"]);

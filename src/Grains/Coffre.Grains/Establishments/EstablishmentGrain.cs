@@ -1,3 +1,4 @@
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 
@@ -76,7 +77,7 @@ public sealed class EstablishmentGrain(
         {
             throw new ValidationFailedException("rpps", rule);
         }
-        var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
+        var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", ErrorCodes.NotFound);
         // The professional's record first: it is what callers are built from (and it refuses unknown professionals).
         await GrainFactory.GetGrain<Professionals.IProfessionalGrain>(GrainNames.Keys.Professional(rpps)).SetMembershipAsync(caller, FinessNumber, member, member && admin);
         state.State.Profile = WithMember(profile, rpps, member, member && admin);
@@ -89,7 +90,7 @@ public sealed class EstablishmentGrain(
 
     async Task IEstablishmentGrain.AddStaffAsync(Caller caller, string coffreId)
     {
-        var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
+        var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", ErrorCodes.NotFound);
         var allowed = AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).Allowed
             || (caller is { Kind: CallerKind.Professional, Rpps: { } admin } && caller.EstablishmentFiness == FinessNumber
                 && AccessEvaluator.ProfessionalStanding(caller) is null && profile.Admins.Contains(admin, StringComparer.Ordinal));

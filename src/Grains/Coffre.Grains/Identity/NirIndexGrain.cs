@@ -1,3 +1,4 @@
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
@@ -70,7 +71,7 @@ public sealed class NirIndexGrain(
         VaultOpening.Decide(caller, matrix, command.Consent is not null).OrThrow();
         if (state.State.VaultId is not null)
         {
-            throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", "CONFLICT");
+            throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", ErrorCodes.Conflict);
         }
         var registryVault = RegistryVaultId;
         if (await registry.FindByVaultIdAsync(registryVault) is { Opposed: false })
@@ -117,7 +118,7 @@ public sealed class NirIndexGrain(
         if (existing is not null)
         {
             // Never merged silently: an operator merges the two vaults (mergeVaults), audited on both.
-            throw new ValidationFailedException("nir", "already has a vault: an operator can merge this vault into it (mergeVaults)", "CONFLICT");
+            throw new ValidationFailedException("nir", "already has a vault: an operator can merge this vault into it (mergeVaults)", ErrorCodes.Conflict);
         }
         var view = await Vault(vaultId).AttachNirAsync(caller, nirMasked);
         await ClaimAsync(vaultId);

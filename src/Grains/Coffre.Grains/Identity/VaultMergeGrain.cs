@@ -1,3 +1,4 @@
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Text;
@@ -37,7 +38,7 @@ public sealed class VaultMergeGrain : Grain, IVaultMergeGrain
         var targetView = await target.GetAsync(caller);
         if (targetView.Status is Domain.Vaults.VaultStatus.Closed)
         {
-            throw new ValidationFailedException("targetVaultId", "is closed", "CONFLICT");
+            throw new ValidationFailedException("targetVaultId", "is closed", ErrorCodes.Conflict);
         }
         var bundle = await source.ExportForMergeAsync(caller, targetVaultId);
         var moved = await target.ImportMergeAsync(caller, bundle, reason.Trim());

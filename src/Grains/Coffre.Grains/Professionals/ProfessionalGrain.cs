@@ -1,5 +1,6 @@
-using Coffre.Domain.Identifiers;
+using Coffre.Domain;
 using Coffre.Domain.Access;
+using Coffre.Domain.Identifiers;
 using Coffre.Grains.Establishments;
 
 namespace Coffre.Grains.Professionals;
@@ -40,7 +41,7 @@ public sealed class ProfessionalGrain(
         AccessEvaluator.DecideStaffRegistration(caller, finess, admin).OrThrow();
         if (caller.IsOperator && await establishment.GetAsync(caller) is null)
         {
-            throw new ValidationFailedException("finess", "names no registered establishment", "NOT_FOUND");
+            throw new ValidationFailedException("finess", "names no registered establishment", ErrorCodes.NotFound);
         }
         if (!CoffreProfessionalId.IsValid(Rpps))
         {
@@ -48,7 +49,7 @@ public sealed class ProfessionalGrain(
         }
         if (state.State.Profile is not null)
         {
-            throw new ValidationFailedException("rpps", "is already taken", "CONFLICT");
+            throw new ValidationFailedException("rpps", "is already taken", ErrorCodes.Conflict);
         }
         if (Finess.Validate(finess) is { } finessRule)
         {
@@ -168,7 +169,7 @@ public sealed class ProfessionalGrain(
     }
 
     private ProfessionalProfile Registered() =>
-        state.State.Profile ?? throw new ValidationFailedException("rpps", "names no registered professional", "NOT_FOUND");
+        state.State.Profile ?? throw new ValidationFailedException("rpps", "names no registered professional", ErrorCodes.NotFound);
 
     private ProfessionalProfile WithEvent(ProfessionalProfile profile, string action, Caller caller, DateTimeOffset at, string? detail)
     {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Coffre.Storage.Outbox;
+using Coffre.Application.Outbox;
 
 namespace Coffre.Grains.Vaults;
 

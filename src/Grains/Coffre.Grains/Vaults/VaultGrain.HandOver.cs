@@ -1,14 +1,7 @@
-using Coffre.Application.Audit;
-using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Domain.Content;
-using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
-using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
-using Coffre.Grains.Rollout;
-using Microsoft.Extensions.Options;
 
 namespace Coffre.Grains.Vaults;
 

@@ -1,14 +1,8 @@
-using Coffre.Application.Audit;
-using Coffre.Application.Outbox;
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Domain.Content;
-using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
-using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
-using Coffre.Grains.Rollout;
-using Microsoft.Extensions.Options;
 
 namespace Coffre.Grains.Vaults;
 
@@ -24,14 +18,14 @@ public sealed partial class VaultGrain
             // Not a registry vault (or an opposed person's): nothing is recorded.
             this.DeactivateOnIdle();
             decision.OrThrow();
-            throw new ValidationFailedException("nir", "names no registered person", "NOT_FOUND");
+            throw new ValidationFailedException("nir", "names no registered person", ErrorCodes.NotFound);
         }
         await RateLimitAsync(caller, "vault.open-registered");
         await AuditAsync(caller, "vault.open-registered", "vault", decision, now);
         decision.OrThrow();
         if (vault.State.CreatedBy != "registry" || Access.Status is VaultStatus.Closed)
         {
-            throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", "CONFLICT");
+            throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", ErrorCodes.Conflict);
         }
         if (caller.Kind == CallerKind.Professional)
         {
@@ -53,11 +47,11 @@ public sealed partial class VaultGrain
         }
         if (identity.NirMasked is not null)
         {
-            throw new ValidationFailedException("nir", "this vault already has a NIR", "CONFLICT");
+            throw new ValidationFailedException("nir", "this vault already has a NIR", ErrorCodes.Conflict);
         }
         if (Access.Status is VaultStatus.Closed)
         {
-            throw new ValidationFailedException("vaultId", "is closed", "CONFLICT");
+            throw new ValidationFailedException("vaultId", "is closed", ErrorCodes.Conflict);
         }
         vault.State.Identity = identity with { NirMasked = nirMasked };
         await vault.WriteStateAsync();

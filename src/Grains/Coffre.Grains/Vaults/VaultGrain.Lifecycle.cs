@@ -1,14 +1,8 @@
-using Coffre.Application.Audit;
-using Coffre.Application.Outbox;
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Domain.Content;
-using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
-using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
-using Coffre.Grains.Rollout;
-using Microsoft.Extensions.Options;
 
 namespace Coffre.Grains.Vaults;
 
@@ -29,7 +23,7 @@ public sealed partial class VaultGrain
         decision.OrThrow();
         if (vault.State.Access is not null)
         {
-            throw new ValidationFailedException("vaultId", "is already open", "CONFLICT");
+            throw new ValidationFailedException("vaultId", "is already open", ErrorCodes.Conflict);
         }
         VaultInputRules.Identity(command.Identity, DateOnly.FromDateTime(now.UtcDateTime));
         var referents = new List<Referent>();

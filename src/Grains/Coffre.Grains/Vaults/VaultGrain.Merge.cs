@@ -1,14 +1,8 @@
-using Coffre.Application.Audit;
-using Coffre.Application.Outbox;
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Domain.Content;
-using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
-using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
-using Coffre.Grains.Rollout;
-using Microsoft.Extensions.Options;
 
 namespace Coffre.Grains.Vaults;
 
@@ -24,15 +18,15 @@ public sealed partial class VaultGrain
         }
         if (vault.State.MergedInto is { } into && into != targetVaultId)
         {
-            throw new ValidationFailedException("sourceVaultId", "was already merged into another vault", "CONFLICT");
+            throw new ValidationFailedException("sourceVaultId", "was already merged into another vault", ErrorCodes.Conflict);
         }
         if (vault.State.MergedInto is null && Access.Status is VaultStatus.Closed)
         {
-            throw new ValidationFailedException("sourceVaultId", "is closed", "CONFLICT");
+            throw new ValidationFailedException("sourceVaultId", "is closed", ErrorCodes.Conflict);
         }
         if (vault.State.Identity?.NirMasked is not null)
         {
-            throw new ValidationFailedException("sourceVaultId", "has a NIR: only a vault opened without a NIR merges into the person's vault", "CONFLICT");
+            throw new ValidationFailedException("sourceVaultId", "has a NIR: only a vault opened without a NIR merges into the person's vault", ErrorCodes.Conflict);
         }
         var now = Now;
         return new MergeBundle(VaultId,
@@ -49,7 +43,7 @@ public sealed partial class VaultGrain
         }
         if (Access.Status is VaultStatus.Closed)
         {
-            throw new ValidationFailedException("targetVaultId", "is closed", "CONFLICT");
+            throw new ValidationFailedException("targetVaultId", "is closed", ErrorCodes.Conflict);
         }
         var now = Now;
         var ids = bundle.Documents.ToDictionary(d => d.Id, d => index.State.Documents.Any(e => e.Id == d.Id) ? $"{d.Id}-m{Ids.NewToken()[..4]}" : d.Id);

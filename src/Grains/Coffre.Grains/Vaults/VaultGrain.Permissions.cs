@@ -1,14 +1,9 @@
-using Coffre.Application.Audit;
-using Coffre.Application.Outbox;
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
-using Coffre.Domain.Content;
-using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
-using Coffre.Grains.Rollout;
-using Microsoft.Extensions.Options;
 
 namespace Coffre.Grains.Vaults;
 
@@ -35,7 +30,7 @@ public sealed partial class VaultGrain
     {
         await CheckAsync(caller, VaultAction.ManageAccess, null, "grant.revoke", $"grant:{grantId}");
         var grant = Access.Grants.FirstOrDefault(g => g.Id == grantId && g.RevokedAt is null)
-            ?? throw new ValidationFailedException("grantId", "names no active grant of this vault", "NOT_FOUND");
+            ?? throw new ValidationFailedException("grantId", "names no active grant of this vault", ErrorCodes.NotFound);
         vault.State.Access = Access with { Grants = Access.Grants.Select(g => g == grant ? g with { RevokedAt = Now } : g).ToList() };
         await vault.WriteStateAsync();
     }
@@ -79,7 +74,7 @@ public sealed partial class VaultGrain
         var action = caller.Kind == CallerKind.Professional && caller.Rpps == rpps ? VaultAction.LeaveMandate : VaultAction.ManageAccess;
         await CheckAsync(caller, action, null, "referent.revoke", $"professional:{rpps}");
         _ = Access.Referents.FirstOrDefault(r => r.Rpps == rpps && r.RevokedAt is null)
-            ?? throw new ValidationFailedException("rpps", "names no active referent of this vault", "NOT_FOUND");
+            ?? throw new ValidationFailedException("rpps", "names no active referent of this vault", ErrorCodes.NotFound);
         vault.State.Access = Access with { Referents = Access.Referents.Select(r => r.Rpps == rpps && r.RevokedAt is null ? r with { RevokedAt = Now } : r).ToList() };
         await vault.WriteStateAsync();
     }

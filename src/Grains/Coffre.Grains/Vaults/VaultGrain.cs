@@ -1,11 +1,11 @@
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
-using Coffre.Domain.Text;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Rollout;
 using Microsoft.Extensions.Logging;
@@ -99,7 +99,7 @@ public sealed partial class VaultGrain(
     private ValidationFailedException NoSuchVault()
     {
         this.DeactivateOnIdle();
-        return new ValidationFailedException("vaultId", "names no vault", "NOT_FOUND");
+        return new ValidationFailedException("vaultId", "names no vault", ErrorCodes.NotFound);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -198,7 +198,7 @@ public sealed partial class VaultGrain(
 
     private DocumentEntry FindDocument(string documentId) =>
         index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null)
-        ?? throw new ValidationFailedException("documentId", "names no document of this vault", "NOT_FOUND");
+        ?? throw new ValidationFailedException("documentId", "names no document of this vault", ErrorCodes.NotFound);
 
     /// <summary>
     /// The document, or — when it does not exist — the answer a caller would get for the vault as a whole:
@@ -211,7 +211,7 @@ public sealed partial class VaultGrain(
             return document;
         }
         await CheckAsync(caller, VaultAction.ListDocuments, null, operation, $"document:{documentId}");
-        throw new ValidationFailedException("documentId", "names no document of this vault", "NOT_FOUND");
+        throw new ValidationFailedException("documentId", "names no document of this vault", ErrorCodes.NotFound);
     }
 
     private VaultView View(Caller caller, AccessDecision decision)

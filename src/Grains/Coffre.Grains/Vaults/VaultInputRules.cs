@@ -1,3 +1,4 @@
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Content;
@@ -47,7 +48,7 @@ public static class VaultInputRules
         }
         if (remainingQuota is { } remaining && document.Size > remaining)
         {
-            throw new ValidationFailedException("size", $"exceeds the vault's remaining quota of {remaining} bytes", "QUOTA_EXCEEDED");
+            throw new ValidationFailedException("size", $"exceeds the vault's remaining quota of {remaining} bytes", ErrorCodes.QuotaExceeded);
         }
     }
 

@@ -1,32 +1,23 @@
+using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Content;
-using GraphQL.Execution;
 using GraphQL;
+using GraphQL.Execution;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Coffre.GraphQL.Errors;
 
-/// <summary>The stable <c>extensions.code</c> values front-end teams can switch on.</summary>
-public static class ErrorCodes
+/// <summary>How refusals, invalid input and failures become GraphQL errors carrying the stable <see cref="ErrorCodes"/>.</summary>
+public static class ErrorTranslation
 {
-    public const string Forbidden = "FORBIDDEN";
-    public const string Unauthenticated = "UNAUTHENTICATED";
-    public const string NotFound = "NOT_FOUND";
-    public const string Validation = "VALIDATION";
-    public const string QuotaExceeded = "QUOTA_EXCEEDED";
-    public const string Unavailable = "UNAVAILABLE";
-    public const string Internal = "INTERNAL";
-    public const string Timeout = "TIMEOUT";
-    public const string RateLimited = "RATE_LIMITED";
-
     /// <summary>The code of an access refusal: UNAUTHENTICATED, RATE_LIMITED or FORBIDDEN.</summary>
     public static string CodeOf(AccessDeniedException denied) => denied.Code switch
     {
-        DenialReason.NotAuthenticated => Unauthenticated,
-        DenialReason.RateLimited => RateLimited,
-        _ => Forbidden,
+        DenialReason.NotAuthenticated => ErrorCodes.Unauthenticated,
+        DenialReason.RateLimited => ErrorCodes.RateLimited,
+        _ => ErrorCodes.Forbidden,
     };
 
     /// <summary>
@@ -41,9 +32,9 @@ public static class ErrorCodes
         {
             AccessDeniedException denied => WithReason(new ExecutionError(denied.Reason) { Code = CodeOf(denied) }, denied.Code),
             ValidationFailedException invalid => WithField(new ExecutionError(invalid.Message) { Code = invalid.Code }, invalid.Field),
-            ContentStoreUnavailableException => new ExecutionError("document storage is unavailable, retry later") { Code = Unavailable },
-            _ when TransientErrors.IsTransient(inner) => new ExecutionError("the cluster did not answer in time, retry") { Code = Unavailable },
-            OperationCanceledException => new ExecutionError("the request was cancelled or timed out") { Code = Timeout },
+            ContentStoreUnavailableException => new ExecutionError("document storage is unavailable, retry later") { Code = ErrorCodes.Unavailable },
+            _ when TransientErrors.IsTransient(inner) => new ExecutionError("the cluster did not answer in time, retry") { Code = ErrorCodes.Unavailable },
+            OperationCanceledException => new ExecutionError("the request was cancelled or timed out") { Code = ErrorCodes.Timeout },
             _ => Unexpected(context, inner),
         };
         return Task.CompletedTask;
@@ -60,7 +51,7 @@ public static class ErrorCodes
         {
             Log.Unhandled(logger, exception.GetType().FullName ?? exception.GetType().Name, correlationId, context.FieldContext?.FieldDefinition.Name ?? "(request)", exception.StackTrace);
         }
-        var error = new ExecutionError("internal error: quote the correlation id to support") { Code = Internal };
+        var error = new ExecutionError("internal error: quote the correlation id to support") { Code = ErrorCodes.Internal };
         (error.Extensions ??= [])["correlationId"] = correlationId;
         return error;
     }
