@@ -24,10 +24,6 @@ public sealed class FileDeliveryChannel : IDeliveryChannel
         FilePath = Path.Combine(Path.GetFullPath(folder), channel.ToString().ToLowerInvariant() + ".jsonl");
     }
 
-    /// <summary>One sink per channel, all in <paramref name="folder"/>.</summary>
-    public static IReadOnlyList<FileDeliveryChannel> ForAllChannels(string folder) =>
-        Enum.GetValues<OutboxChannel>().Select(c => new FileDeliveryChannel(folder, c)).ToList();
-
     public OutboxChannel Channel { get; }
 
     public string FilePath { get; }

@@ -26,9 +26,11 @@ public static class LocalAdapter
     public static IServiceCollection AddCoffreFileDelivery(this IServiceCollection services, string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        foreach (var channel in FileDeliveryChannel.ForAllChannels(Path.GetFullPath(folder)))
+        var root = Path.GetFullPath(folder);
+        foreach (var channel in Enum.GetValues<OutboxChannel>())
         {
-            services.AddSingleton<IDeliveryChannel>(channel);
+            // Created (with its folder) when the dispatcher first needs it: a host that never dispatches writes nothing.
+            services.AddSingleton<IDeliveryChannel>(_ => new FileDeliveryChannel(root, channel));
         }
         return services;
     }
