@@ -6,7 +6,10 @@ namespace Coffre.Silo.Commands;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|audit-verify|help] [--Key=value ...]
+        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|audit-verify|help]
+                      [--settings FILE] [--Key=value ...]
+          --settings FILE  the cluster's settings as JSON (ConnectionStrings:…, Coffre:…; default: $COFFRE_SETTINGS);
+                           the environment and --Key=value override it. deploy/local/up.sh writes .local/cluster/coffre.settings.json
           embedded   one process, no external service (default)
           silo       cluster silo on PostgreSQL + Blob storage, serves GraphQL too
           gateway    GraphQL front end as a client of the cluster

@@ -16,8 +16,7 @@ public static class TokenCommand
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var configuration = CommandConfiguration.Build(args);
-        var options = Settings.ReadOptions(configuration);
+        var configuration = CommandHost.CreateBuilder(args, role: null, out var options).Configuration;
         var settings = AuthSettings.Read(configuration);
         var key = settings.ResolveSigningKey(options)
             ?? throw new StartupException("tokens come from the OIDC authority (Coffre:Auth:Authority is set); no local key to sign with");

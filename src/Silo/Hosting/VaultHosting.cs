@@ -42,10 +42,11 @@ public static class VaultHosting
             services.AddSingleton<IAuditLog>(sp => new Coffre.Grains.Operations.CountingAuditLog(sp.GetRequiredService<PostgresAuditLog>()));
             services.AddSingleton<IOutbox>(sp => new PostgresOutbox(sp.GetRequiredService<NpgsqlDataSource>()));
         }
-        var folder = configuration[NotificationFolderSetting] is { Length: > 0 } f ? f : Path.Combine(options.DataPath, "notifications");
-        foreach (var channel in FileDeliveryChannel.ForAllChannels(Path.GetFullPath(folder)))
+        var folder = Path.GetFullPath(configuration[NotificationFolderSetting] is { Length: > 0 } f ? f : Path.Combine(options.DataPath, "notifications"));
+        foreach (var channel in Enum.GetValues<OutboxChannel>())
         {
-            services.AddSingleton<IDeliveryChannel>(channel);
+            // Created (with its folder) when the dispatcher first needs it: an operator command never does.
+            services.AddSingleton<IDeliveryChannel>(_ => new FileDeliveryChannel(folder, channel));
         }
         services.AddOptions<OutboxDispatcherOptions>().Bind(configuration.GetSection("Coffre:Outbox"));
         services.AddHostedService<OutboxDispatcher>();
