@@ -23,7 +23,8 @@ public static class CommandLine
           audit-verify --vault V   recompute a vault's audit hash chain (exit 6 when broken)
           schema     print the GraphQL schema (SDL) as committed in schema.graphql
           token      mint a development token: --role operator|patient|professional --subject ID
-                     [--rpps N --profession CODE [--finess N]] [--hours H]
+                     [--operator-roles support,rollout,directory-admin|none] [--rpps N [--finess N]] [--hours H]
+                     (a patient's subject is their vault id v-…; a professional needs --rpps)
         """;
 
     public static async Task<int> RunAsync(string[] args)

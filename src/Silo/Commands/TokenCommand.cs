@@ -6,7 +6,7 @@ using Coffre.Silo.Security;
 namespace Coffre.Silo.Commands;
 
 /// <summary>
-/// <c>coffre token --role operator|patient|professional --subject ID [--rpps N] [--operator-roles R] [--hours H]</c>:
+/// <c>coffre token --role operator|patient|professional --subject ID [--operator-roles R] [--rpps N [--finess N]] [--hours H]</c>:
 /// prints a token signed with the local key (development and tests; production tokens come from the OIDC authority).
 /// An operator token carries <c>--operator-roles</c> (comma-separated support, rollout, directory-admin; <c>none</c>
 /// for none); without it, all three: the documented development default. A professional's <c>--profession</c> is
