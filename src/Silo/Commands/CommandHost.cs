@@ -28,8 +28,10 @@ public static class CommandHost
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        // The Orleans client's retries say "no gateway yet" once a second; the command says it once, at the end.
+        // The Orleans client's retries say "no gateway yet" once a second, and the host logs its failure to start with
+        // a stack trace: the command says it once, in one line (exit 3).
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
         options = Settings.ReadOptions(builder.Configuration);
         options.Role = role ?? options.Role;

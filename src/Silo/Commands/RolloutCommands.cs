@@ -7,9 +7,9 @@ using Npgsql;
 namespace Coffre.Silo.Commands;
 
 /// <summary>
-/// Operator commands of the national rollout, against the cluster's PostgreSQL and Blob storage (the same settings
-/// and keys as the silos, and the same service registrations: <see cref="CommandHost"/>). Long work shows progress and ETA on stderr; results go to stdout (JSON for status and
-/// export); every command is resumable or idempotent. Exit codes: 0 done, 2 bad arguments or settings,
+/// Operator commands of the national rollout, against the cluster's PostgreSQL and Blob storage (the same settings,
+/// keys and service registrations as the silos: <see cref="CommandHost"/>). Long work shows progress and ETA on
+/// stderr; results go to stdout (JSON, <see cref="CommandOutput"/>); every command is resumable or idempotent. Exit codes: 0 done, 2 bad arguments or settings,
 /// 3 a service is unreachable, 4 schema version, 5 conflict (another run in progress, a different file under the
 /// same import id, a campaign defined differently, a campaign that does not exist).
 /// </summary>
