@@ -15,6 +15,7 @@ for i in 1 2 3; do show "silo$i" $((SILO_HTTP_BASE + i)); done
 show gateway "$GATEWAY_HTTP"
 echo
 echo "PostgreSQL 127.0.0.1:$PG_PORT   Azurite 127.0.0.1:$BLOB_PORT"
+echo "settings:  $STATE/coffre.settings.json   (operator commands: --settings FILE or COFFRE_SETTINGS=FILE)"
 echo "membership (cluster $CLUSTER_ID; status 3 = Active, 6 = Dead):"
 "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d coffre -c \
   "SELECT address, port, generation, siloname, status, proxyport, iamalivetime FROM orleans_membership WHERE deploymentid = '$CLUSTER_ID' ORDER BY port, generation" 2>&1

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Brings up a local Coffre cluster on loopback: PostgreSQL + Azurite + 3 silos + 1 gateway.
-# State (data, logs, PIDs) lives in .local/cluster; `deploy/local/down.sh` stops everything.
+# State (data, logs, PIDs) lives in .local/cluster; `deploy/local/down.sh` stops everything. The cluster's settings
+# (connection strings, keys, cluster id) are written to one file, .local/cluster/coffre.settings.json, that every
+# node and operator command reads (--settings FILE or COFFRE_SETTINGS=FILE; the environment still overrides it).
 #
 # Safe to run again on a running or half-running cluster: what runs is kept (same PIDs), what is down is started.
 # The app is published only when a source file changed since the last publish, into a new release folder that
@@ -72,14 +74,40 @@ log "PostgreSQL on 127.0.0.1:$PG_PORT, Azurite on 127.0.0.1:$BLOB_PORT"
 start_postgres "$STATE/pg" "$PG_PORT"
 start_azurite "$STATE/azurite" "$BLOB_PORT"
 
-export ConnectionStrings__Postgres="$(postgres_connection_string "$PG_PORT")"
-export ConnectionStrings__Blob="$(blob_connection_string "$BLOB_PORT")"
-export Coffre__Auth__SigningKey="$(cat "$STATE/signing-key")"
-export Coffre__Identity__NirKey="$(cat "$STATE/nir-key")" Coffre__Audit__HeadKey="$(cat "$STATE/audit-head-key")"
-export Coffre__Activation__CodeKeys__1="$(cat "$STATE/code-key-1")" Coffre__Activation__DeliveryKeys__1="$(cat "$STATE/delivery-key-1")"
-export Coffre__Cluster__ClusterId="$CLUSTER_ID" Coffre__Cluster__ServiceId="$CLUSTER_ID"
+# json_string VALUE: VALUE as a JSON string literal.
+json_string() {
+  local s="$1"
+  s="${s//\\/\\\\}"; s="${s//\"/\\\"}"
+  printf '"%s"' "$s"
+}
 
-dotnet "$APP/coffre.dll" migrate
+# The cluster's one settings file, in the shape the servers read (rewritten on every run: ports and keys as they are
+# now), readable by its owner only. Nodes and operator commands take it with --settings (or COFFRE_SETTINGS).
+SETTINGS="$STATE/coffre.settings.json"
+(
+  umask 077
+  cat >"$SETTINGS.tmp" <<JSON
+{
+  "ConnectionStrings": {
+    "Postgres": $(json_string "$(postgres_connection_string "$PG_PORT")"),
+    "Blob": $(json_string "$(blob_connection_string "$BLOB_PORT")")
+  },
+  "Coffre": {
+    "Auth": { "SigningKey": $(json_string "$(cat "$STATE/signing-key")") },
+    "Identity": { "NirKey": $(json_string "$(cat "$STATE/nir-key")") },
+    "Audit": { "HeadKey": $(json_string "$(cat "$STATE/audit-head-key")") },
+    "Activation": {
+      "CodeKeys": { "1": $(json_string "$(cat "$STATE/code-key-1")") },
+      "DeliveryKeys": { "1": $(json_string "$(cat "$STATE/delivery-key-1")") }
+    },
+    "Cluster": { "ClusterId": $(json_string "$CLUSTER_ID"), "ServiceId": $(json_string "$CLUSTER_ID") }
+  }
+}
+JSON
+  mv -f "$SETTINGS.tmp" "$SETTINGS"
+)
+
+dotnet "$APP/coffre.dll" migrate --settings "$SETTINGS"
 
 start_node() { # name role http-port [silo-port gateway-port]
   local name="$1" role="$2" http="$3"
@@ -91,7 +119,7 @@ start_node() { # name role http-port [silo-port gateway-port]
     export Urls="http://127.0.0.1:$http"
     [ -n "${4:-}" ] && export Coffre__Cluster__SiloPort="$4" Coffre__Cluster__GatewayPort="$5"
     # The resolved release folder, not the $STATE/app link: a later publish does not change what this node loads.
-    nohup dotnet "$APP/coffre.dll" "$role" >>"$STATE/$name.log" 2>&1 &
+    nohup dotnet "$APP/coffre.dll" "$role" --settings "$SETTINGS" >>"$STATE/$name.log" 2>&1 &
     echo $! >"$STATE/$name.pid"
   )
   for _ in $(seq 1 300); do
@@ -108,5 +136,6 @@ done
 start_node gateway gateway "$GATEWAY_HTTP"
 
 echo "GraphQL (gateway): http://127.0.0.1:$GATEWAY_HTTP/graphql"
-echo "operator token:    dotnet $APP/coffre.dll token --role operator --subject op-1 --Coffre:Auth:SigningKey=\$(cat $STATE/signing-key)"
+echo "settings:          export COFFRE_SETTINGS=$SETTINGS   (then: dotnet $APP/coffre.dll campaign status --id …)"
+echo "operator token:    dotnet $APP/coffre.dll token --role operator --subject op-1 --settings $SETTINGS"
 echo "status:            deploy/local/status.sh    stop: deploy/local/down.sh"

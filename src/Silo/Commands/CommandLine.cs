@@ -6,7 +6,10 @@ namespace Coffre.Silo.Commands;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|audit-verify|help] [--Key=value ...]
+        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|audit-verify|help]
+                      [--settings FILE] [--Key=value ...]
+          --settings FILE  the cluster's settings as JSON (ConnectionStrings:…, Coffre:…; default: $COFFRE_SETTINGS);
+                           the environment and --Key=value override it. deploy/local/up.sh writes .local/cluster/coffre.settings.json
           embedded   one process, no external service (default)
           silo       cluster silo on PostgreSQL + Blob storage, serves GraphQL too
           gateway    GraphQL front end as a client of the cluster
@@ -20,7 +23,8 @@ public static class CommandLine
           audit-verify --vault V   recompute a vault's audit hash chain (exit 6 when broken)
           schema     print the GraphQL schema (SDL) as committed in schema.graphql
           token      mint a development token: --role operator|patient|professional --subject ID
-                     [--rpps N --profession CODE [--finess N]] [--hours H]
+                     [--operator-roles support,rollout,directory-admin|none] [--rpps N [--finess N]] [--hours H]
+                     (a patient's subject is their vault id v-…; a professional needs --rpps)
         """;
 
     public static async Task<int> RunAsync(string[] args)

@@ -9,11 +9,14 @@ public static class MigrateCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var configuration = CommandConfiguration.Build(args);
-        await using var dataSource = Settings.PostgresDataSource(configuration);
+        var builder = CommandHost.CreateBuilder(args, CoffreRole.Silo, out _);
+        await using var dataSource = Settings.PostgresDataSource(builder.Configuration);
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddSingleton<SchemaMigrator>();
+        await using var host = builder.BuildScope();
         try
         {
-            var applied = await new SchemaMigrator(dataSource).MigrateAsync();
+            var applied = await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
             foreach (var m in applied)
             {
                 Console.WriteLine($"applied {m.Version:D4}_{m.Name}");
@@ -30,15 +33,4 @@ public static class MigrateCommand
             throw new StartupException($"PostgreSQL at {Settings.Describe(dataSource)} failed ({Settings.PostgresKey}): {e.Message.Split('\n')[0]}", 3);
         }
     }
-}
-
-/// <summary>Configuration for one-shot commands: appsettings, environment, then --Key=value arguments.</summary>
-public static class CommandConfiguration
-{
-    public static IConfiguration Build(string[] args) => new ConfigurationBuilder()
-        .SetBasePath(AppContext.BaseDirectory)
-        .AddJsonFile("appsettings.json", optional: true)
-        .AddEnvironmentVariables()
-        .AddCommandLine(args)
-        .Build();
 }

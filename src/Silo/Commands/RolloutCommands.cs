@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Coffre.Adapters.Blob;
 using Coffre.Adapters.Postgres;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
@@ -11,18 +9,17 @@ using Npgsql;
 namespace Coffre.Silo.Commands;
 
 /// <summary>
-/// Operator commands of the national rollout, against the cluster's PostgreSQL and Blob storage (the same settings
-/// and keys as the silos). Long work shows progress and ETA on stderr; results go to stdout (JSON for status and
-/// export); every command is resumable or idempotent. Exit codes: 0 done, 2 bad arguments or settings,
+/// Operator commands of the national rollout, against the cluster's PostgreSQL and Blob storage (the same settings,
+/// keys and service registrations as the silos: <see cref="CommandHost"/>). Long work shows progress and ETA on
+/// stderr; results go to stdout (JSON, <see cref="CommandOutput"/>); every command is resumable or idempotent. Exit codes: 0 done, 2 bad arguments or settings,
 /// 3 a service is unreachable, 4 schema version, 5 conflict (another run in progress, a different file under the
 /// same import id, a campaign defined differently, a campaign that does not exist).
 /// </summary>
 public static class RolloutCommands
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
-    public static Task<int> ImportAsync(string[] args) => RunAsync(args, async (context, configuration) =>
+    public static Task<int> ImportAsync(string[] args) => RunAsync(args, async verb =>
     {
+        var configuration = verb.Configuration;
         var file = Required(configuration, "file");
         if (!File.Exists(file))
         {
@@ -31,14 +28,14 @@ public static class RolloutCommands
         var importId = configuration["import-id"] ?? Path.GetFileNameWithoutExtension(file);
         var report = configuration["report"] ?? file + ".rejects.csv";
         var progress = new ConsoleProgress($"import {importId}", total: null);
-        var importer = new PopulationImporter(context.Store, context.NirHasher, new PopulationImportOptions
+        var importer = ActivatorUtilities.CreateInstance<PopulationImporter>(verb.Services, new PopulationImportOptions
         {
             ChunkSize = Int(configuration, "chunk-size", 100_000),
         });
         var result = await importer.ImportAsync(importId, file, report,
-            new Progress<ImportProgress>(p => progress.Report(p.LinesDone, $"{p.Accepted:N0} accepted, {p.Rejected:N0} rejected")), context.Cancellation);
+            new Progress<ImportProgress>(p => progress.Report(p.LinesDone, $"{p.Accepted:N0} accepted, {p.Rejected:N0} rejected")), verb.Cancellation);
         progress.Done(result.LinesDone, $"{result.Accepted:N0} accepted, {result.Rejected:N0} rejected");
-        Console.WriteLine(JsonSerializer.Serialize(new
+        CommandOutput.Print(new
         {
             result.ImportId,
             result.LinesDone,
@@ -46,10 +43,10 @@ public static class RolloutCommands
             result.Rejected,
             result.Resumed,
             result.AlreadyComplete,
-            seconds = result.Elapsed.TotalSeconds,
+            result.Elapsed,
             linesPerSecond = result.LinesPerSecond,
             rejectReport = result.Rejected > 0 ? result.ReportPath : null,
-        }, Json));
+        });
     });
 
     /// <summary>
@@ -59,16 +56,12 @@ public static class RolloutCommands
     public static async Task<int> AuditVerifyAsync(string[] args)
     {
         var broken = false;
-        var code = await RunAsync(args, async (context, configuration) =>
+        var code = await RunAsync(args, async verb =>
         {
-            var vaultId = Required(configuration, "vault");
-            var options = Settings.ReadOptions(configuration);
-            options.Role = CoffreRole.Silo;
-            await using var log = new PostgresAuditLog(context.DataSource,
-                KeyMaterial.AuditHeadKey(configuration, options));
-            var result = await log.VerifyAsync(vaultId, context.Cancellation);
+            var vaultId = Required(verb.Configuration, "vault");
+            var result = await verb.Services.GetRequiredService<PostgresAuditLog>().VerifyAsync(vaultId, verb.Cancellation);
             broken = !result.Intact;
-            Console.WriteLine(JsonSerializer.Serialize(new { vault = vaultId, result.Intact, result.EventsChecked, result.FirstBrokenSequence, result.Problem }, Json));
+            CommandOutput.Print(new { vault = vaultId, result.Intact, result.EventsChecked, result.FirstBrokenSequence, result.Problem });
         });
         return code == 0 && broken ? 6 : code;
     }
@@ -76,7 +69,7 @@ public static class RolloutCommands
     /// <summary><c>coffre generate-population --count N --out F [--seed S]</c>: a deterministic synthetic population file (tests, demos, benchmarks; never real people).</summary>
     public static Task<int> GeneratePopulationAsync(string[] args)
     {
-        var configuration = CommandConfiguration.Build(args);
+        var configuration = CommandHost.CreateBuilder(args, role: null, out _).Configuration;
         var count = configuration["count"] is { } c && long.TryParse(c, out var n) && n > 0 ? n : throw new StartupException("--count must be a positive whole number");
         var seed = configuration["seed"] is { } s ? (int.TryParse(s, out var v) ? v : throw new StartupException("--seed must be a whole number")) : 42;
         var path = Required(configuration, "out");
@@ -84,7 +77,7 @@ public static class RolloutCommands
         {
             Domain.Rollout.SyntheticPopulation.WriteCsv(writer, count, seed);
         }
-        Console.WriteLine(JsonSerializer.Serialize(new { file = Path.GetFullPath(path), people = count, seed }, Json));
+        CommandOutput.Print(new { file = Path.GetFullPath(path), people = count, seed });
         return Task.FromResult(0);
     }
 
@@ -107,60 +100,43 @@ public static class RolloutCommands
     /// one path that updates the registry, revokes codes and closes whatever vault the person has (through their identity
     /// grain) — as an Orleans client; when no silo answers, nothing is recorded and the command exits 3 (run it again).
     /// </summary>
-    public static Task<int> OppositionAsync(string[] args) => RunAsync(args, async (context, configuration) =>
+    public static async Task<int> OppositionAsync(string[] args)
     {
+        var builder = CommandHost.CreateBuilder(args, CoffreRole.Gateway, out var options);
+        var configuration = builder.Configuration;
         var nir = Required(configuration, "nir");
         if (Nir.Validate(nir) is { } rule)
         {
             throw new StartupException($"--nir {rule}");
         }
         var by = Required(configuration, "by");
-        var receipt = await WithClusterAsync(configuration, context.Cancellation, grains => grains.GetGrain<Grains.Rollout.IOppositionGrain>(0)
+        // The gateways' Orleans client, waiting 30 s at most for a silo; the call keeps Orleans' 30 s deadline.
+        builder.AddCoffreClient(options, connectAttempts: 30, responseTimeout: TimeSpan.FromSeconds(30));
+        using var cancellation = CancelOnCtrlC();
+        var receipt = await WithClusterAsync(builder, cancellation.Token, grains => grains.GetGrain<Grains.Rollout.IOppositionGrain>(0)
             .RecordAsync(Domain.Access.Caller.Operator(by, Domain.Access.OperatorRoles.Rollout), new Grains.Rollout.OppositionRecordRequest(nir, null, null)))
             ?? throw new StartupException("no silo answered within 30 s: nothing was recorded; run the command again", 3);
-        Console.WriteLine(JsonSerializer.Serialize(new
+        CommandOutput.Print(new
         {
             receipt = receipt.ReceiptId,
             receipt.RecordedAt,
             receipt.CodesRevoked,
             vaultClosed = receipt.VaultClosed,
             vaultClosedNow = receipt.VaultClosed,
-        }, Json));
-    });
+        });
+        return 0;
+    }
 
-    /// <summary>Connects to the cluster as an Orleans client (30 s at most) and runs <paramref name="call"/>; null when no silo answered.</summary>
-    private static async Task<T?> WithClusterAsync<T>(IConfiguration configuration, CancellationToken cancellationToken, Func<IClusterClient, Task<T?>> call)
+    /// <summary>Starts the command's host (its Orleans client) and runs <paramref name="call"/>; null when no silo answered.</summary>
+    private static async Task<T?> WithClusterAsync<T>(HostApplicationBuilder builder, CancellationToken cancellationToken, Func<IClusterClient, Task<T?>> call)
         where T : class
     {
-        var options = Settings.ReadOptions(configuration);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddConfiguration(configuration);
-        var attempts = 0;
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<Orleans.Configuration.ClusterOptions>(o =>
-            {
-                o.ClusterId = options.Cluster.ClusterId;
-                o.ServiceId = options.Cluster.ServiceId;
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = Settings.PostgresConnectionString(configuration);
-            });
-            client.UseConnectionRetryFilter(async (_, ct) =>
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), ct);
-                return ++attempts < 15;
-            });
-        });
-        using var host = builder.Build();
+        await using var host = builder.BuildScope();
         try
         {
-            await host.StartAsync(cancellationToken);
+            await host.Host.StartAsync(cancellationToken);
             var result = await call(host.Services.GetRequiredService<IClusterClient>());
-            await host.StopAsync(CancellationToken.None);
+            await host.Host.StopAsync(CancellationToken.None);
             return result;
         }
         catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException or OperationCanceledException or InvalidOperationException)
@@ -169,25 +145,27 @@ public static class RolloutCommands
         }
     }
 
-    private static async Task CreateCampaignAsync(Context context, IConfiguration configuration)
+    private static async Task CreateCampaignAsync(Verb verb)
     {
+        var configuration = verb.Configuration;
         var id = Required(configuration, "id");
         if (!NewCampaign.IsValidId(id))
         {
             throw new StartupException("--id must be 1-48 characters of [a-z0-9-], starting with a letter or digit");
         }
         var departements = configuration["departements"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var campaign = await context.Store.CreateCampaignAsync(new NewCampaign(id, configuration["name"] ?? id, departements,
+        var campaign = await verb.Store.CreateCampaignAsync(new NewCampaign(id, configuration["name"] ?? id, departements,
             configuration["by"] ?? Environment.UserName,
             TimeSpan.FromDays(7 * Int(configuration, "opposition-weeks", 6)),
-            TimeSpan.FromDays(7 * Int(configuration, "validity-weeks", 6))), DateTimeOffset.UtcNow, context.Cancellation);
-        Console.WriteLine(JsonSerializer.Serialize(campaign, Json));
+            TimeSpan.FromDays(7 * Int(configuration, "validity-weeks", 6))), DateTimeOffset.UtcNow, verb.Cancellation);
+        CommandOutput.Print(campaign);
     }
 
-    private static async Task IssueAsync(Context context, IConfiguration configuration)
+    private static async Task IssueAsync(Verb verb)
     {
+        var configuration = verb.Configuration;
         var id = Required(configuration, "id");
-        var service = new IssuanceService(context.Store, context.Content, context.CodeHasher, context.DeliveryCipher, new IssuanceOptions
+        var service = ActivatorUtilities.CreateInstance<IssuanceService>(verb.Services, new IssuanceOptions
         {
             ChunkSize = Int(configuration, "chunk-size", 250_000),
             Writers = Int(configuration, "writers", 2),
@@ -196,26 +174,26 @@ public static class RolloutCommands
         var result = await service.IssueAsync(id, new Progress<IssuanceProgress>(p =>
         {
             progress.Report(p.Issued, $"{p.Emails:N0} emails, {p.Letters:N0} letters, {p.Batches} batches" + (p.Total is { } t ? $", of {t:N0}" : ""));
-        }), context.Cancellation);
+        }), verb.Cancellation);
         progress.Done(result.Issued);
-        Console.WriteLine(JsonSerializer.Serialize(result, Json));
+        CommandOutput.Print(result);
     }
 
-    private static async Task StatusAsync(Context context, IConfiguration configuration)
+    private static async Task StatusAsync(Verb verb)
     {
-        var id = Required(configuration, "id");
-        var campaign = await context.Store.GetCampaignAsync(id, context.Cancellation) ?? throw new CampaignNotFoundException(id);
-        var counts = await context.Store.GetCampaignCountsAsync(id, DateTimeOffset.UtcNow, context.Cancellation);
-        Console.WriteLine(JsonSerializer.Serialize(new { campaign, counts }, Json));
+        var id = Required(verb.Configuration, "id");
+        var campaign = await verb.Store.GetCampaignAsync(id, verb.Cancellation) ?? throw new CampaignNotFoundException(id);
+        var counts = await verb.Store.GetCampaignCountsAsync(id, DateTimeOffset.UtcNow, verb.Cancellation);
+        CommandOutput.Print(new { campaign, counts });
     }
 
     /// <summary>Copies the committed print batches (CSV + manifest) to a folder for the print house, checking each SHA-256.</summary>
-    private static async Task ExportAsync(Context context, IConfiguration configuration)
+    private static async Task ExportAsync(Verb verb)
     {
-        var id = Required(configuration, "id");
-        var folder = Required(configuration, "out");
+        var id = Required(verb.Configuration, "id");
+        var folder = Required(verb.Configuration, "out");
         Directory.CreateDirectory(folder);
-        var batches = await context.Store.ListPrintBatchesAsync(id, context.Cancellation);
+        var batches = await verb.Store.ListPrintBatchesAsync(id, verb.Cancellation);
         var progress = new ConsoleProgress($"export {id}", batches.Count);
         long letters = 0;
         for (var i = 0; i < batches.Count; i++)
@@ -223,10 +201,10 @@ public static class RolloutCommands
             var batch = batches[i];
             foreach (var key in new[] { batch.ContentKey, batch.ManifestKey })
             {
-                await using var reader = await context.Content.OpenReadAsync(new ContentKey(key), context.Cancellation)
+                await using var reader = await verb.Content.OpenReadAsync(new ContentKey(key), verb.Cancellation)
                     ?? throw new RolloutException($"print batch {batch.BatchNo} is committed but '{key}' is missing from storage");
                 await using var file = File.Create(Path.Combine(folder, Path.GetFileName(key)));
-                await reader.Stream.CopyToAsync(file, context.Cancellation);
+                await reader.Stream.CopyToAsync(file, verb.Cancellation);
                 if (key == batch.ContentKey && !Sha256Hex.Matches(reader.Sha256, batch.Sha256))
                 {
                     throw new RolloutException($"print batch {batch.BatchNo} does not match its recorded SHA-256");
@@ -236,33 +214,32 @@ public static class RolloutCommands
             progress.Report(i + 1);
         }
         progress.Done(batches.Count);
-        Console.WriteLine(JsonSerializer.Serialize(new { campaign = id, folder = Path.GetFullPath(folder), batches = batches.Count, letters }, Json));
+        CommandOutput.Print(new { campaign = id, folder = Path.GetFullPath(folder), batches = batches.Count, letters });
     }
 
-    private sealed record Context(IRolloutStore Store, IContentStore Content, NirHasher NirHasher,
-        Domain.Rollout.CodeHasher CodeHasher, DeliveryCodeCipher DeliveryCipher, NpgsqlDataSource DataSource, CancellationToken Cancellation);
-
-    /// <summary>Builds the stores from the cluster's settings (keys are required: never development keys) and maps failures to exit codes.</summary>
-    private static async Task<int> RunAsync(string[] args, Func<Context, IConfiguration, Task> run)
+    /// <summary>What a verb works with: the services of its host, its configuration, Ctrl+C.</summary>
+    private sealed record Verb(IServiceProvider Services, IConfiguration Configuration, CancellationToken Cancellation)
     {
-        var configuration = CommandConfiguration.Build(args);
-        var options = Settings.ReadOptions(configuration);
-        options.Role = CoffreRole.Silo;
-        await using var dataSource = Settings.PostgresDataSource(configuration);
-        using var cancellation = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
+        public IRolloutStore Store => Services.GetRequiredService<IRolloutStore>();
+
+        public IContentStore Content => Services.GetRequiredService<IContentStore>();
+    }
+
+    /// <summary>
+    /// Builds the verb's host with the cluster's storage as the silos register it (keys are required: never
+    /// development keys), checks the schema, runs the verb and maps failures to exit codes.
+    /// </summary>
+    private static async Task<int> RunAsync(string[] args, Func<Verb, Task> run)
+    {
+        var builder = CommandHost.CreateBuilder(args, CoffreRole.Silo, out var options);
+        await using var dataSource = Settings.PostgresDataSource(builder.Configuration);
+        builder.AddClusterStorage(options, dataSource);
+        await using var host = builder.BuildScope();
+        using var cancellation = CancelOnCtrlC();
         try
         {
-            await new SchemaMigrator(dataSource).EnsureCurrentAsync(cancellation.Token);
-            var content = new BlobContentStore(Settings.BlobService(configuration).GetBlobContainerClient(options.BlobContainer));
-            var context = new Context(new PostgresRolloutStore(dataSource, configuration.GetSection(PostgresRolloutStoreOptions.Section).Get<PostgresRolloutStoreOptions>() ?? new()), content,
-                KeyMaterial.NirHasher(configuration, options),
-                KeyMaterial.CodeHasher(configuration, options), KeyMaterial.DeliveryCipher(configuration, options), dataSource, cancellation.Token);
-            await run(context, configuration);
+            await host.Services.GetRequiredService<SchemaMigrator>().EnsureCurrentAsync(cancellation.Token);
+            await run(new Verb(host.Services, host.Services.GetRequiredService<IConfiguration>(), cancellation.Token));
             return 0;
         }
         catch (SchemaVersionException e)
@@ -286,6 +263,17 @@ public static class RolloutCommands
             await Console.Error.WriteLineAsync("coffre: cancelled; run the same command again to resume");
             return 130;
         }
+    }
+
+    private static CancellationTokenSource CancelOnCtrlC()
+    {
+        var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        return cancellation;
     }
 
     private static string Required(IConfiguration configuration, string name) =>

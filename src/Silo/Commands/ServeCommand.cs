@@ -32,6 +32,7 @@ public static class ServeCommand
     public static async Task<WebApplication> BuildAsync(CoffreRole? role, string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        SettingsFile.AddTo(builder.Configuration, args);
         if (role is not null)
         {
             builder.Configuration[$"{CoffreOptions.Section}:Role"] = role.ToString();

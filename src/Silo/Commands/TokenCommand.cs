@@ -6,7 +6,7 @@ using Coffre.Silo.Security;
 namespace Coffre.Silo.Commands;
 
 /// <summary>
-/// <c>coffre token --role operator|patient|professional --subject ID [--rpps N] [--operator-roles R] [--hours H]</c>:
+/// <c>coffre token --role operator|patient|professional --subject ID [--operator-roles R] [--rpps N [--finess N]] [--hours H]</c>:
 /// prints a token signed with the local key (development and tests; production tokens come from the OIDC authority).
 /// An operator token carries <c>--operator-roles</c> (comma-separated support, rollout, directory-admin; <c>none</c>
 /// for none); without it, all three: the documented development default. A professional's <c>--profession</c> is
@@ -16,8 +16,7 @@ public static class TokenCommand
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var configuration = CommandConfiguration.Build(args);
-        var options = Settings.ReadOptions(configuration);
+        var configuration = CommandHost.CreateBuilder(args, role: null, out var options).Configuration;
         var settings = AuthSettings.Read(configuration);
         var key = settings.ResolveSigningKey(options)
             ?? throw new StartupException("tokens come from the OIDC authority (Coffre:Auth:Authority is set); no local key to sign with");

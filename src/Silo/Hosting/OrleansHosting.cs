@@ -75,10 +75,17 @@ public static class OrleansHosting
         return silo;
     }
 
-    public static WebApplicationBuilder AddCoffreClient(this WebApplicationBuilder builder, CoffreOptions options)
+    /// <summary>
+    /// The cluster's Orleans client (a gateway, or an operator command such as <c>coffre opposition</c>). By default it
+    /// waits for its cluster for ever and a call's deadline is <c>GatewayResponseTimeout</c>; a command bounds the
+    /// wait to <paramref name="connectAttempts"/> (one a second) and gives its calls <paramref name="responseTimeout"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddCoffreClient(this IHostApplicationBuilder builder, CoffreOptions options,
+        int? connectAttempts = null, TimeSpan? responseTimeout = null)
     {
         var cluster = options.Cluster;
         var connectionString = Settings.PostgresConnectionString(builder.Configuration);
+        var attempts = 0;
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -86,7 +93,7 @@ public static class OrleansHosting
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.GatewayResponseTimeout);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout ?? cluster.GatewayResponseTimeout);
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseAdoNetClustering(o =>
             {
@@ -96,7 +103,7 @@ public static class OrleansHosting
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                return true;
+                return connectAttempts is not { } max || ++attempts < max;
             });
             client.AddActivityPropagation();
             client.Services.AddSingleton(new ConnectionLossWatch(cluster.ConnectionLossGrace));

@@ -93,14 +93,12 @@ public static class Roles
 
     /// <summary>
     /// What the operator verbs (import, campaign, audit-verify) use: the cluster's PostgreSQL and Blob adapters and the
-    /// keys of a silo, in a host without Orleans or a web server.
+    /// keys of a silo, in a host without Orleans or a web server (the verb's host registers the options and the clock).
     /// </summary>
     public static IHostApplicationBuilder AddCoffreOperatorTools(this IHostApplicationBuilder builder, CoffreOptions options, NpgsqlDataSource dataSource)
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddSingleton(options);
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton(KeyMaterial.NirHasher(configuration, options));
         services.AddSingleton(KeyMaterial.CodeHasher(configuration, options));
         services.AddSingleton(KeyMaterial.DeliveryCipher(configuration, options));

@@ -68,6 +68,7 @@ public sealed class LocalScriptsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(Nodes.Concat(["azurite", "postgres"]).Order(), started.Keys.Order());
         Assert.All(started, p => Assert.True(Alive(p.Value), $"{p.Key} (pid {p.Value}) is not running"));
         var firstUp = clock.Elapsed;
+        await OperatorCommandsReadTheSettingsFileAsync();
 
         var again = await RunAsync("up.sh", TimeSpan.FromSeconds(120));
         Assert.Equal(started, Pids());
@@ -98,6 +99,41 @@ public sealed class LocalScriptsTests(ITestOutputHelper output) : IAsyncLifetime
         await RunAsync("down.sh", TimeSpan.FromSeconds(120));
         Assert.All(after, p => Assert.False(Alive(p.Value), $"{p.Key} (pid {p.Value}) still runs after down.sh"));
         output.WriteLine($"local scripts: first up.sh {firstUp.TotalSeconds:F1} s; whole scenario (up, up, kill -9 silo2, up, down) {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>
+    /// up.sh wrote the cluster's one settings file (owner-only): operator commands given only that file (no setting in
+    /// the environment) reach its PostgreSQL and Blob storage with its keys, and its silos through the cluster id.
+    /// </summary>
+    private async Task OperatorCommandsReadTheSettingsFileAsync()
+    {
+        var settings = Path.Combine(_state, "coffre.settings.json");
+        Assert.True(File.Exists(settings), "up.sh wrote no " + settings);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(settings));
+        }
+        using (var document = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(settings)))
+        {
+            Assert.Contains($"Port={_environment["COFFRE_LOCAL_PG_PORT"]};", document.RootElement.GetProperty("ConnectionStrings").GetProperty("Postgres").GetString(), StringComparison.Ordinal);
+            Assert.Equal(_environment["COFFRE_LOCAL_CLUSTER_ID"], document.RootElement.GetProperty("Coffre").GetProperty("Cluster").GetProperty("ClusterId").GetString());
+        }
+
+        var create = await Cli(new() { ["COFFRE_SETTINGS"] = settings }, "campaign", "create", "--id", "local-settings");
+        Assert.Equal("CREATED", create.Json["status"]!.GetValue<string>());
+        var status = await Cli([], "campaign", "status", "--id", "local-settings", "--settings", settings);
+        Assert.Equal("local-settings", status.Json["campaign"]!["campaignId"]!.GetValue<string>());
+        // Through a silo (the Orleans client finds it by the file's cluster id): a person unknown to the registry.
+        var opposition = await Cli([], "opposition", "--nir", "184057512345625", "--by", "operator:local", "--settings", settings);
+        Assert.False(string.IsNullOrEmpty(opposition.Json["receipt"]?.GetValue<string>()), opposition.ToString());
+    }
+
+    private async Task<RolloutEndToEnd.CliResult> Cli(Dictionary<string, string> environment, params string[] args)
+    {
+        var result = await RolloutEndToEnd.CoffreCli.RunAsync(environment, TimeSpan.FromMinutes(2), args);
+        output.WriteLine($"$ coffre {string.Join(' ', args)}\n{result}");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result;
     }
 
     /// <summary>Runs a deploy/local script to its end within <paramref name="timeout"/> (else kills it and fails); returns its output.</summary>

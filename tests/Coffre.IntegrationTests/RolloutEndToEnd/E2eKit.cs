@@ -95,6 +95,8 @@ internal static class E2e
             ["ConnectionStrings__Blob"] = TestServices.Blob,
             ["Coffre__BlobContainer"] = container,
             ["Coffre__Identity__NirKey"] = NirKey,
+            // The commands register the cluster's storage as a silo does (CommandHost): they take a silo's keys.
+            ["Coffre__Audit__HeadKey"] = AuditHeadKey,
             ["Coffre__Activation__CodeKeys__1"] = CodeKey1,
             ["Coffre__Activation__DeliveryKeys__1"] = DeliveryKey1,
         };

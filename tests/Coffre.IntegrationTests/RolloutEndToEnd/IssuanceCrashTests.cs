@@ -255,7 +255,8 @@ public sealed class IssuanceCrashTests(IssuanceCrashFixture fixture, ITestOutput
         Task<long> Sql(string sql) => Db.ScalarAsync<long>(sql, C);
 
         Assert.Equal(C, status.Json["campaign"]!["campaignId"]!.GetValue<string>());
-        Assert.Equal((int)CampaignStatus.Issued, status.Json["campaign"]!["status"]!.GetValue<int>());
+        Assert.Equal("ISSUED", status.Json["campaign"]!["status"]!.GetValue<string>());
+        Assert.Equal("P42D", status.Json["campaign"]!["codeValidity"]!.GetValue<string>());
         Assert.Equal(0L, Count("eligible"));
         Assert.Equal(await Sql("SELECT count(*) FROM activation_code WHERE campaign_id = $1 AND status = 0"), Count("issuedValid"));
         Assert.Equal((long)IssuanceCrashFixture.Size, Count("issuedValid"));
