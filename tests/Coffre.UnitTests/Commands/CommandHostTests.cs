@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
+using Coffre.Application.Rollout;
 using Coffre.Silo.Commands;
 using Coffre.Silo.Hosting;
-using Coffre.Application.Rollout;
 using Xunit;
 
 namespace Coffre.UnitTests.Commands;

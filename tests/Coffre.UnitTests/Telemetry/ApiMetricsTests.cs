@@ -1,0 +1,53 @@
+using System.Net.Http.Json;
+using Coffre.GraphQL.Transport;
+using Coffre.Silo.Commands;
+using Coffre.Silo.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Coffre.UnitTests.Telemetry;
+
+/// <summary>The API's meter counts the operations an embedded server answers over HTTP, by outcome, with their duration.</summary>
+public sealed class ApiMetricsTests : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("coffre-metrics-").FullName;
+    private Microsoft.AspNetCore.Builder.WebApplication? _app;
+    private HttpClient? _http;
+
+    public async Task InitializeAsync()
+    {
+        _app = await ServeCommand.BuildAsync(CoffreRole.Embedded,
+            [$"--Coffre:DataPath={_data}", "--Urls=http://127.0.0.1:0", "--Coffre:Cluster:SiloPort=0", "--Coffre:Cluster:GatewayPort=0", "--Coffre:Dashboard=false"]);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _http = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        Directory.Delete(_data, recursive: true);
+    }
+
+    [Fact]
+    public async Task Answered_operations_are_counted_by_outcome_and_timed()
+    {
+        using var recorder = new MeterRecorder(ApiMetrics.MeterName);
+
+        (await _http!.PostAsJsonAsync("/graphql", new { query = "{ __typename }" })).EnsureSuccessStatusCode();
+        await _http.PostAsJsonAsync("/graphql", new { query = "{ __typename " });
+
+        Assert.True(recorder.Sum("coffre.api.operations", "outcome", "ok") >= 1);
+        Assert.True(recorder.Sum("coffre.api.operations", "outcome", "request_error") >= 1);
+        Assert.Contains(recorder.Measurements, m => m.Instrument == "coffre.api.operation.duration" && m.Value > 0);
+        // Tags carry outcomes only: never the operation's text.
+        Assert.All(recorder.Measurements, m => Assert.Equal(["outcome"], m.Tags.Keys));
+    }
+}
