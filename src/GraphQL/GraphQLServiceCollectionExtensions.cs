@@ -1,3 +1,4 @@
+using Coffre.GraphQL.GraphiQL;
 using Coffre.GraphQL.Schema;
 using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Validation;
@@ -16,11 +17,16 @@ public static class GraphQLServiceCollectionExtensions
 {
     public const string Path = "/graphql";
 
-    /// <summary>Registers the schema, the executor with Coffre's limits and the HTTP transport.</summary>
-    public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, IConfiguration configuration, bool introspectionByDefault)
+    /// <summary>
+    /// Registers the schema, the executor with Coffre's limits and the HTTP transport; <paramref name="graphiqlByDefault"/>
+    /// serves GraphiQL at /graphiql unless <c>Coffre:GraphiQL:Enabled</c> says otherwise.
+    /// </summary>
+    public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, IConfiguration configuration, bool introspectionByDefault, bool graphiqlByDefault = false)
     {
         services.AddOptions<GraphQLOptions>().Bind(configuration.GetSection("Coffre:GraphQL"))
             .PostConfigure(o => o.Introspection ??= introspectionByDefault);
+        services.AddOptions<GraphiQLOptions>().Bind(configuration.GetSection(GraphiQLOptions.Section))
+            .PostConfigure(o => o.Enabled ??= graphiqlByDefault);
         services.AddGraphQL(b => b
             .AddSchema<CoffreSchema>()
             .AddGraphTypes(typeof(CoffreSchema).Assembly)
@@ -51,6 +57,7 @@ public static class GraphQLServiceCollectionExtensions
             : Authorization.BearerTokens.WasRejected(http) ? RefuseUpgradeAsync(http)
             : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
+        endpoints.MapCoffreGraphiQL();
         return endpoints;
     }
 
