@@ -61,7 +61,7 @@ public static class ServeCommand
         builder.Services.AddCoffreRollout(builder.Configuration, options);
         builder.Services.AddCoffreHealth(options);
         builder.Services.AddCoffreAuthentication(builder.Configuration, options);
-        builder.Services.AddCoffreGraphQL(builder.Configuration, introspectionByDefault: options.Role == CoffreRole.Embedded);
+        builder.Services.AddCoffreGraphQL(builder.Configuration, introspectionByDefault: options.Role == CoffreRole.Embedded, graphiqlByDefault: options.Role == CoffreRole.Embedded);
         builder.Services.AddCoffreTelemetry(options);
         if (options.Role == CoffreRole.Gateway)
         {
