@@ -86,10 +86,11 @@ public static partial class GraphiQLEndpoints
             return;
         }
         response.ContentType = asset.ContentType;
+        // On the scripts too: a dedicated worker is governed by the policy its own script arrives with.
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(http.Request);
         if (file == Page)
         {
             response.Headers.CacheControl = "no-cache";
-            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(http.Request);
             response.Headers["Referrer-Policy"] = "no-referrer";
             response.Headers.XFrameOptions = "DENY";
         }

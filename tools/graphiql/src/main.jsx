@@ -19,9 +19,8 @@ const fetcher = createGraphiQLFetcher({
   enableIncrementalDelivery: false,
 });
 
-const defaultQuery = `# Coffre's GraphQL API. Add a bearer token in the Headers tab below:
-#   { "Authorization": "Bearer <token>" }
-# It is sent with queries and mutations, and in connection_init for subscriptions.
+const defaultQuery = `# Coffre's GraphQL API. To call it as someone, open Headers below and set
+# { "Authorization": "Bearer <token>" } (also sent, for subscriptions, in connection_init).
 
 query Service {
   service {
@@ -32,6 +31,7 @@ query Service {
 }
 `;
 
+// Headers are not persisted: a bearer token stays in this tab's memory, not in localStorage.
 createRoot(document.getElementById('graphiql')).render(
   <GraphiQL fetcher={fetcher} defaultQuery={defaultQuery} shouldPersistHeaders={false} />,
 );
