@@ -28,8 +28,18 @@ after(async () => { await browser?.close(); });
  */
 async function openGraphiQL() {
   const page = await browser.newPage();
-  const seen = { requests: [], sockets: [], handshakes: [], framesSent: [], consoleErrors: [], pageErrors: [] };
+  const seen = { requests: [], operations: [], sockets: [], handshakes: [], framesSent: [], consoleErrors: [], pageErrors: [] };
   page.on('request', (r) => seen.requests.push(r.url()));
+  // GraphQL calls by operation name and status (for diagnostics; no bodies, no headers).
+  page.on('response', (r) => {
+    if (r.url() === `${api.baseUrl}/graphql` && r.request().method() === 'POST') {
+      let name = '?';
+      try {
+        name = JSON.parse(r.request().postData() ?? '{}').operationName ?? '(unnamed)';
+      } catch { /* not JSON */ }
+      seen.operations.push(`${name} ${r.status()}`);
+    }
+  });
   page.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) seen.consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => seen.pageErrors.push(e.message));
   const cdp = await page.createCDPSession();
@@ -65,14 +75,28 @@ async function setEditorText(page, container, text) {
   await page.keyboard.sendCharacter(text);
 }
 
+/**
+ * Clicks GraphiQL's run button once GraphiQL has read the edited operation (its tab takes the operation's name), as a
+ * user who sees the tab's title change would.
+ */
+async function run(page, operationName) {
+  await page.waitForFunction((name) => [...document.querySelectorAll('.graphiql-tab-button')].some((b) => b.textContent.trim() === name),
+    { timeout: 15_000 }, operationName);
+  await page.click('.graphiql-execute-button');
+}
+
 /** The visible text of a Monaco editor (non-breaking spaces as spaces). */
 const editorText = (page, container) => page.$eval(`${container} .monaco-editor .view-lines`, (e) => e.innerText.replace(/\u00a0/g, ' '));
 
 const resultText = (page) => editorText(page, '.result-window');
 
-async function waitForResult(page, predicate, message) {
+async function waitForResult(page, seen, predicate, message) {
   let last = '';
-  await waitFor(async () => predicate(last = await resultText(page)), { timeoutMs: 30_000, message: `${message}; result pane: ${last}` });
+  try {
+    await waitFor(async () => predicate(last = await resultText(page)), { timeoutMs: 30_000 });
+  } catch {
+    assert.fail(`${message}; result pane: ${last}; GraphQL calls: ${seen.operations.join(', ')}; errors: ${[...seen.pageErrors, ...seen.consoleErrors].join(' | ')}`);
+  }
   return last;
 }
 
@@ -92,8 +116,8 @@ test('GraphiQL: the page and its Monaco workers load from the server alone, and 
   try {
     await setEditorText(page, '.graphiql-query-editor', 'query Typed { service { name role } __typename }');
     assert.match(await editorText(page, '.graphiql-query-editor'), /query Typed \{ service \{ name role \} __typename \}/);
-    await page.click('.graphiql-execute-button');
-    const text = await waitForResult(page, (t) => t.includes('"__typename"'), 'no result for the typed query');
+    await run(page, 'Typed');
+    const text = await waitForResult(page, seen, (t) => t.includes('"__typename"'), 'no result for the typed query');
     assert.deepEqual(JSON.parse(text), { data: { service: { name: 'coffre', role: 'embedded' }, __typename: 'Query' } });
 
     // Monaco's three workers came from /graphiql/ (the GraphQL one gives the editor its schema-aware features).
@@ -119,7 +143,7 @@ test('GraphiQL: a subscription runs over graphql-transport-ws with the Authoriza
     await setEditorText(page, '.graphiql-editor-tool .graphiql-editor:not(.hidden)', JSON.stringify({ Authorization: `Bearer ${scene.ownerToken}` }));
 
     const readsBefore = (await accessHistory(api, scene.ownerToken, scene.vaultId)).filter((e) => e.operation === 'notifications.read' && e.allowed).length;
-    await page.click('.graphiql-execute-button');
+    await run(page, 'Feed');
 
     // The socket: same origin, the graphql-transport-ws subprotocol, the token in connection_init (never printed).
     await waitFor(() => seen.handshakes.length > 0, { message: 'no WebSocket handshake' });
@@ -138,7 +162,7 @@ test('GraphiQL: a subscription runs over graphql-transport-ws with the Authoriza
     await api.ok(nurse.token, 'query Q($id: ID!) { vault(id: $id) { basis } }', { id: scene.vaultId });
 
     // The result pane wraps long lines (the payload): read it as text, not JSON.
-    const text = await waitForResult(page, (t) => t.includes('first-access') && t.includes(nurse.rpps), 'no first-access notification in the result pane');
+    const text = await waitForResult(page, seen, (t) => t.includes('first-access') && t.includes(nurse.rpps), 'no first-access notification in the result pane');
     assert.match(text, /"notificationAdded":\s*\{\s*"kind":\s*"first-access"/);
     assertSameOrigin(seen);
     assertNoErrors(seen);
