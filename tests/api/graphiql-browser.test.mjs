@@ -196,6 +196,15 @@ test('GraphiQL over HTTP: CSP, nosniff, immutable hashed assets, gzip or not as 
   assert.equal(plain.headers.get('content-encoding'), null);
   assert.equal(await plain.text(), await gzipped.text(), 'the same script, compressed or not');
 
+  const licenses = await fetch(`${api.baseUrl}/graphiql/licenses.txt`);
+  assert.equal(licenses.status, 200);
+  assert.equal(licenses.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.equal(licenses.headers.get('cache-control'), 'no-cache');
+  const notices = await licenses.text();
+  for (const bundled of ['graphiql 5.4.0', 'graphql 16.15.0', 'graphql-ws 6.4.2', 'monaco-editor 0.52.2', 'react 19.3.1']) {
+    assert.ok(notices.includes(`\n${bundled} (`), `${bundled} missing from licenses.txt`);
+  }
+
   assert.equal((await fetch(`${api.baseUrl}/graphiql/nothing-here.js`)).status, 404);
   assert.equal((await fetch(`${api.baseUrl}/graphiql/index.html`)).status, 404);
   assert.equal((await fetch(`${api.baseUrl}/graphiql`, { method: 'POST' })).status, 405);

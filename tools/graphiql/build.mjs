@@ -2,6 +2,7 @@
 //   index.html                 the page (no inline script: the server's CSP is script-src 'self')
 //   graphiql-<hash>.js / .css  the application and its styles (fonts inlined as data: URIs by graphiql's CSS)
 //   <label>.worker-<hash>.js   Monaco's editor, JSON and GraphQL workers, loaded from the same origin
+//   licenses.txt               name, version, licence and licence text of every npm package bundled
 // Every asset but index.html has a content hash in its name: the server caches them as immutable. The hashed assets
 // are stored gzip-compressed (<name>.gz): the server sends them as they are to browsers (all accept gzip) and
 // decompresses them for a client that does not.
@@ -78,6 +79,21 @@ const script = app.find((f) => f.startsWith('graphiql-') && f.endsWith('.js'));
 const style = app.find((f) => f.startsWith('graphiql-') && f.endsWith('.css'));
 if (!script || !style) throw new Error(`the application build produced ${app.join(', ')}`);
 
+// The licences of what was bundled: every package with a file in either build's inputs.
+const packages = new Map();
+for (const input of [...Object.keys(workerBuild.metafile.inputs), ...Object.keys(appBuild.metafile.inputs)]) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replaceAll('\\', '/'));
+  if (match) packages.set(resolve(match[1]), null);
+}
+const notices = [];
+for (const dir of [...packages.keys()].sort()) {
+  const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+  const licenceFile = (await readdir(dir)).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  const text = licenceFile ? (await readFile(join(dir, licenceFile), 'utf8')).trim() : '(no licence file in the package)';
+  notices.push(`${manifest.name} ${manifest.version} (${manifest.license ?? 'see below'})\n\n${text}\n`);
+}
+await writeFile(join(outdir, 'licenses.txt'), `Third-party software in Coffre's GraphiQL page (${notices.length} npm packages)\n\n${notices.join('\n' + '-'.repeat(78) + '\n\n')}`);
+
 // Absolute /graphiql/ paths: the page is served at /graphiql (no trailing slash) and its assets below it.
 await writeFile(join(outdir, 'index.html'), `<!doctype html>
 <html lang="en">
@@ -97,7 +113,7 @@ await writeFile(join(outdir, 'index.html'), `<!doctype html>
 `);
 
 for (const file of await readdir(outdir)) {
-  if (file === 'index.html') continue;
+  if (file === 'index.html' || file === 'licenses.txt') continue;
   const path = join(outdir, file);
   await writeFile(`${path}.gz`, gzipSync(await readFile(path), { level: constants.Z_BEST_COMPRESSION }));
   await rm(path);

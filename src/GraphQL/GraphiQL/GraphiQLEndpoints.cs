@@ -14,8 +14,9 @@ namespace Coffre.GraphQL.GraphiQL;
 /// GraphiQL at <c>GET /graphiql</c>, its assets at <c>GET /graphiql/{file}</c>: the files tools/graphiql/build.mjs
 /// bundled from the pinned npm packages, embedded in this assembly under <c>GraphiQL/</c> (a <c>.gz</c> suffix: stored
 /// gzip-compressed). Nothing is fetched from elsewhere: the page's scripts, styles, fonts and Monaco's workers are
-/// all same-origin, and its Content-Security-Policy says so. Every asset but the page has a content hash in its name
-/// and is cached as immutable. Mapped only where <see cref="GraphiQLOptions.Enabled"/>.
+/// all same-origin, and its Content-Security-Policy says so. Assets with a content hash in their name are cached as
+/// immutable; the page and <c>licenses.txt</c> (the bundled packages' licences) are revalidated. Mapped only where
+/// <see cref="GraphiQLOptions.Enabled"/>.
 /// </summary>
 public static partial class GraphiQLEndpoints
 {
@@ -73,6 +74,7 @@ public static partial class GraphiQLEndpoints
         ".woff" => "font/woff",
         ".woff2" => "font/woff2",
         ".svg" => "image/svg+xml",
+        ".txt" => "text/plain; charset=utf-8",
         _ => null,
     };
 
@@ -88,16 +90,9 @@ public static partial class GraphiQLEndpoints
         response.ContentType = asset.ContentType;
         // On the scripts too: a dedicated worker is governed by the policy its own script arrives with.
         response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(http.Request);
-        if (file == Page)
-        {
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["Referrer-Policy"] = "no-referrer";
-            response.Headers.XFrameOptions = "DENY";
-        }
-        else
-        {
-            response.Headers.CacheControl = "public, max-age=31536000, immutable";
-        }
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers.XFrameOptions = "DENY";
+        response.Headers.CacheControl = ContentHashed().IsMatch(file) ? "public, max-age=31536000, immutable" : "no-cache";
         await using var stored = Assembly.GetManifestResourceStream(asset.ResourceName)
             ?? throw new InvalidOperationException($"embedded resource {asset.ResourceName} vanished");
         Stream body = stored;
@@ -146,6 +141,10 @@ public static partial class GraphiQLEndpoints
         return "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
             + $"img-src 'self' data:; connect-src 'self'{sockets}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     }
+
+    /// <summary>esbuild's <c>[name]-[hash]</c>: eight base-32 characters before the extension.</summary>
+    [GeneratedRegex(@"-[A-Z0-9]{8}\.[a-z0-9]+$")]
+    private static partial Regex ContentHashed();
 
     [GeneratedRegex(@"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")]
     private static partial Regex HostPattern();
