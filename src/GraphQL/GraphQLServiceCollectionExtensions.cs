@@ -1,4 +1,5 @@
 using Coffre.Domain;
+using Coffre.GraphQL.GraphiQL;
 using Coffre.GraphQL.Schema;
 using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Validation;
@@ -17,12 +18,14 @@ public static class GraphQLServiceCollectionExtensions
     public const string Path = "/graphql";
 
     /// <summary>
-    /// Registers the schema, the executor with Coffre's limits and the HTTP transport. The composition binds
-    /// <see cref="GraphQLOptions"/> and <see cref="Activation.ActivationRateLimitOptions"/>.
+    /// Registers the schema, the executor with Coffre's limits and the HTTP transport; <paramref name="graphiqlByDefault"/>
+    /// serves GraphiQL at /graphiql unless <c>Coffre:GraphiQL:Enabled</c> says otherwise. The composition binds
+    /// <see cref="GraphQLOptions"/>, <see cref="GraphiQLOptions"/> and <see cref="Activation.ActivationRateLimitOptions"/>.
     /// </summary>
-    public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, bool introspectionByDefault)
+    public static IServiceCollection AddCoffreGraphQL(this IServiceCollection services, bool introspectionByDefault, bool graphiqlByDefault = false)
     {
         services.AddOptions<GraphQLOptions>().PostConfigure(o => o.Introspection ??= introspectionByDefault);
+        services.AddOptions<GraphiQLOptions>().PostConfigure(o => o.Enabled ??= graphiqlByDefault);
         services.AddGraphQL(b => b
             .AddSchema<CoffreSchema>()
             .AddGraphTypes(typeof(CoffreSchema).Assembly)
@@ -53,6 +56,7 @@ public static class GraphQLServiceCollectionExtensions
             : Authorization.BearerTokens.WasRejected(http) ? RefuseUpgradeAsync(http)
             : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
+        endpoints.MapCoffreGraphiQL();
         return endpoints;
     }
 

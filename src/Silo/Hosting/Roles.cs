@@ -10,6 +10,7 @@ using Coffre.Grains.Vaults;
 using Coffre.GraphQL;
 using Coffre.GraphQL.Activation;
 using Coffre.GraphQL.Authorization;
+using Coffre.GraphQL.GraphiQL;
 using Coffre.GraphQL.Transport;
 using Coffre.GraphQL.Types;
 using Coffre.Silo.Oidc;
@@ -59,7 +60,7 @@ public static class Roles
         }
         services.AddCoffreHealth(options);
         services.AddCoffreAuthentication(configuration, options);
-        services.AddCoffreGraphQL(introspectionByDefault: options.Role == CoffreRole.Embedded);
+        services.AddCoffreGraphQL(introspectionByDefault: options.Role == CoffreRole.Embedded, graphiqlByDefault: options.Role == CoffreRole.Embedded);
         services.AddCoffreTelemetry(options);
         BindAll(services, configuration);
         if (options.Role == CoffreRole.Gateway)
@@ -142,6 +143,7 @@ public static class Roles
         Bind<OutboxDispatcherOptions>(services, configuration, OutboxDispatcherOptions.Section);
         Bind<PostgresRolloutStoreOptions>(services, configuration, PostgresRolloutStoreOptions.Section);
         Bind<GraphQLOptions>(services, configuration, GraphQLOptions.Section);
+        Bind<GraphiQLOptions>(services, configuration, GraphiQLOptions.Section);
     }
 
     private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section) where T : class

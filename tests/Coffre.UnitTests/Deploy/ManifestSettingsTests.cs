@@ -154,6 +154,7 @@ internal sealed class ConfigurationKeys
         keys.AddOptions(typeof(CoffreOptions), Settings.EnvName(CoffreOptions.Section), 0);
         keys.AddOptions(typeof(AuthSettings), Settings.EnvName(AuthSettings.Section), 0);
         keys.AddOptions(typeof(GraphQLOptions), "Coffre__GraphQL", 0);
+        keys.AddOptions(typeof(Coffre.GraphQL.GraphiQL.GraphiQLOptions), Settings.EnvName(Coffre.GraphQL.GraphiQL.GraphiQLOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.Grains.Vaults.VaultOptions), Settings.EnvName(Coffre.Grains.Vaults.VaultOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.Application.Outbox.OutboxDispatcherOptions), "Coffre__Outbox", 0);
         keys.AddOptions(typeof(Coffre.Grains.Rollout.ActivationOptions), Settings.EnvName(Coffre.Grains.Rollout.ActivationOptions.Section), 0);

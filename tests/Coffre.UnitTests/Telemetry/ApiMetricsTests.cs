@@ -42,7 +42,7 @@ public sealed class ApiMetricsTests : IAsyncLifetime
         using var recorder = new MeterRecorder(ApiMetrics.MeterName);
 
         (await _http!.PostAsJsonAsync("/graphql", new { query = "{ __typename }" })).EnsureSuccessStatusCode();
-        await _http.PostAsJsonAsync("/graphql", new { query = "{ __typename " });
+        await _http!.PostAsJsonAsync("/graphql", new { query = "{ __typename " });
 
         Assert.True(recorder.Sum("coffre.api.operations", "outcome", "ok") >= 1);
         Assert.True(recorder.Sum("coffre.api.operations", "outcome", "request_error") >= 1);
