@@ -286,12 +286,12 @@ revokeReferent              grantee         -               NOT_PERMITTED       
 # add/removeRepresentative: operators only (VaultGrain.CheckOperatorAsync) — legal representation comes from civil status or a court decision
 addRepresentative           anonymous       -               NOT_AUTHENTICATED         # r1
 addRepresentative           otherPatient    -               NOT_PERMITTED             # r5
-addRepresentative           noBasis         -               NOT_PERMITTED             # r6: never ManageLifecycle
+addRepresentative           noBasis         -               NOT_PERMITTED             # r6: never ManageRepresentatives
 addRepresentative           podiatrist      -               NOT_PERMITTED             # r6
-addRepresentative           blocked         -               NOT_PERMITTED             # operators only
+addRepresentative           blocked         -               BLOCKED                   # r6: blocked first, whatever the action
 addRepresentative           referent        -               NOT_PERMITTED             # r6
 addRepresentative           representative  -               NOT_PERMITTED             # operators only
-addRepresentative           operator        -               ALLOW                     # r3: ManageLifecycle
+addRepresentative           operator        -               ALLOW                     # r3: ManageRepresentatives
 addRepresentative           owner           -               NOT_PERMITTED             # operators only
 addRepresentative           grantee         -               NOT_PERMITTED             # r6
 
@@ -299,7 +299,7 @@ removeRepresentative        anonymous       -               NOT_AUTHENTICATED   
 removeRepresentative        otherPatient    -               NOT_PERMITTED             # r5
 removeRepresentative        noBasis         -               NOT_PERMITTED             # r6
 removeRepresentative        podiatrist      -               NOT_PERMITTED             # r6
-removeRepresentative        blocked         -               NOT_PERMITTED             # operators only
+removeRepresentative        blocked         -               BLOCKED                   # r6: blocked first, whatever the action
 removeRepresentative        referent        -               NOT_PERMITTED             # r6
 removeRepresentative        representative  -               NOT_PERMITTED             # operators only
 removeRepresentative        operator        -               ALLOW                     # r3

@@ -134,7 +134,7 @@ test('GraphiQL: the page and its Monaco workers load from the server alone, and 
 test('GraphiQL: a subscription runs over graphql-transport-ws with the Authorization set in the headers editor', async () => {
   const { page, seen } = await openGraphiQL();
   try {
-    await setEditorText(page, '.graphiql-query-editor', `subscription Feed { notificationAdded(vaultId: "${scene.vaultId}") { kind payload } }`);
+    await setEditorText(page, '.graphiql-query-editor', `subscription Feed { notificationAdded(vaultId: "${scene.vaultId}") { kind payload { ... on FirstAccessNotice { rpps } } } }`);
     // The headers editor: its tab, then its own Monaco editor.
     const [headersTab] = await page.$$('xpath/.//button[normalize-space(.)="Headers"]');
     assert.ok(headersTab, 'no Headers tab');
@@ -162,8 +162,8 @@ test('GraphiQL: a subscription runs over graphql-transport-ws with the Authoriza
     await api.ok(nurse.token, 'query Q($id: ID!) { vault(id: $id) { basis } }', { id: scene.vaultId });
 
     // The result pane wraps long lines (the payload): read it as text, not JSON.
-    const text = await waitForResult(page, seen, (t) => t.includes('first-access') && t.includes(nurse.rpps), 'no first-access notification in the result pane');
-    assert.match(text, /"notificationAdded":\s*\{\s*"kind":\s*"first-access"/);
+    const text = await waitForResult(page, seen, (t) => t.includes('FIRST_ACCESS') && t.includes(nurse.rpps), 'no first-access notification in the result pane');
+    assert.match(text, /"notificationAdded":\s*\{\s*"kind":\s*"FIRST_ACCESS"/);
     assertSameOrigin(seen);
     assertNoErrors(seen);
   } finally {
