@@ -159,6 +159,22 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
     }
 
     /// <summary>
+    /// Looking a person up by NIR (which vault, if any, is theirs): support operators, and professionals in good
+    /// standing in the directory (the vault they find then decides what they may do in it).
+    /// </summary>
+    public static AccessDecision DecideNirLookup(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Kind switch
+        {
+            CallerKind.Anonymous => D.NotAuthenticated,
+            CallerKind.Operator => DecideOperator(caller, OperatorAction.VaultSupport),
+            CallerKind.Professional => ProfessionalStanding(caller) ?? D.AllowNirLookup,
+            _ => D.NirLookupByOperatorsAndProfessionals,
+        };
+    }
+
+    /// <summary>
     /// A professional's full directory record (private fields, history): directory-admin operators, and the
     /// professional themself (basis Owner).
     /// </summary>
@@ -696,6 +712,10 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             "Allowed: legal representative of the person.");
         public static readonly AccessDecision AllowOperator = AccessDecision.Allow(LegalBasis.Operator,
             "Allowed: service operator, for the vault's status and lifecycle only.");
+        public static readonly AccessDecision AllowNirLookup = AccessDecision.Allow(LegalBasis.Referent,
+            "Allowed: a professional in good standing may learn which vault holds a person's NIR; the vault decides the rest.");
+        public static readonly AccessDecision NirLookupByOperatorsAndProfessionals = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only operators and professionals look people up by NIR.");
         public static readonly AccessDecision AllowOwnDirectoryRecord = AccessDecision.Allow(LegalBasis.Owner,
             "Allowed: your own directory record.");
         public static readonly AccessDecision DirectoryRecordNotYours = AccessDecision.Deny(DenialReason.NotPermitted,

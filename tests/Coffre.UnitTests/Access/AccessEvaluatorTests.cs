@@ -676,6 +676,41 @@ public sealed class DirectoryAndOperatorRoleTests
         Assert.Equal(allowed ? DenialReason.None : DenialReason.OperatorRoleMissing, decision.Reason);
     }
 
+    // ---- Decisions outside a vault: NIR look-up, directory records, staff registration ----
+
+    [Fact]
+    public void NIR_look_up_is_for_support_operators_and_professionals_in_good_standing()
+    {
+        Assert.True(AccessEvaluator.DecideNirLookup(Caller.Operator("op", OperatorRoles.Support)).Allowed);
+        Assert.Equal(DenialReason.OperatorRoleMissing, AccessEvaluator.DecideNirLookup(Caller.Operator("op", OperatorRoles.Rollout)).Reason);
+        Assert.True(AccessEvaluator.DecideNirLookup(Caller.Professional("10000000009", "10")).Allowed);
+        Assert.Equal(DenialReason.Suspended, AccessEvaluator.DecideNirLookup(Caller.Professional("10000000009", "10") with { Standing = DirectoryStanding.Suspended }).Reason);
+        Assert.Equal(DenialReason.NotPermitted, AccessEvaluator.DecideNirLookup(Caller.Patient("v-0000000000000000000a")).Reason);
+        Assert.Equal(DenialReason.NotAuthenticated, AccessEvaluator.DecideNirLookup(Caller.Anonymous).Reason);
+    }
+
+    [Fact]
+    public void A_directory_record_is_read_by_directory_admins_and_its_professional_only()
+    {
+        Assert.True(AccessEvaluator.DecideDirectoryRecord(Caller.Operator("op", OperatorRoles.DirectoryAdmin), "10000000009").Allowed);
+        Assert.Equal(DenialReason.OperatorRoleMissing, AccessEvaluator.DecideDirectoryRecord(Caller.Operator("op", OperatorRoles.Support), "10000000009").Reason);
+        Assert.Equal(LegalBasis.Owner, AccessEvaluator.DecideDirectoryRecord(Caller.Professional("10000000009", "10"), "10000000009").Basis);
+        Assert.Equal(DenialReason.NotPermitted, AccessEvaluator.DecideDirectoryRecord(Caller.Professional("10000000017", "10"), "10000000009").Reason);
+        Assert.Equal(DenialReason.NotAuthenticated, AccessEvaluator.DecideDirectoryRecord(Caller.Anonymous, "10000000009").Reason);
+    }
+
+    [Fact]
+    public void Staff_are_registered_by_directory_admins_or_an_admin_member_acting_for_the_establishment()
+    {
+        const string finess = "750001232";
+        var member = Caller.Professional("10000000009", "SOC-AS", finess);
+        Assert.True(AccessEvaluator.DecideStaffRegistration(Caller.Operator("op", OperatorRoles.DirectoryAdmin), finess, adminOfEstablishment: false).Allowed);
+        Assert.True(AccessEvaluator.DecideStaffRegistration(member, finess, adminOfEstablishment: true).Allowed);
+        Assert.Equal(DenialReason.NotPermitted, AccessEvaluator.DecideStaffRegistration(member, finess, adminOfEstablishment: false).Reason);
+        Assert.Equal(DenialReason.NotPermitted, AccessEvaluator.DecideStaffRegistration(member, "750001240", adminOfEstablishment: true).Reason);
+        Assert.Equal(DenialReason.Suspended, AccessEvaluator.DecideStaffRegistration(member with { Standing = DirectoryStanding.Suspended }, finess, adminOfEstablishment: true).Reason);
+    }
+
     [Fact]
     public void A_vault_operator_action_without_support_is_refused_by_the_vault_evaluator()
     {

@@ -47,15 +47,7 @@ public sealed class NirIndexGrain(
 
     async Task<string?> INirIndexGrain.FindAsync(Caller caller)
     {
-        if (caller.Kind == CallerKind.Anonymous)
-        {
-            throw new AccessDeniedException("sign in first", DenialReason.NotAuthenticated);
-        }
-        if (caller.Kind is not (CallerKind.Operator or CallerKind.Professional))
-        {
-            throw new AccessDeniedException("only operators and professionals look people up by NIR");
-        }
-        (caller.IsOperator ? AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport) : AccessEvaluator.ProfessionalStanding(caller))?.OrThrow();
+        AccessEvaluator.DecideNirLookup(caller).OrThrow();
         var vaultId = await ResolveAsync();
         if (vaultId is null)
         {
