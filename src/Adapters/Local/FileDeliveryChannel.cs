@@ -5,7 +5,8 @@ namespace Coffre.Adapters.Local;
 
 /// <summary>
 /// The development and test sink for one channel: appends each message as one JSON line to
-/// <c>{folder}/{channel}.jsonl</c> (for example <c>email.jsonl</c>) and flushes it to disk before returning.
+/// <c>{folder}/{channel}.jsonl</c> (for example <c>email.jsonl</c>) and flushes it to disk before returning — a
+/// dispatched batch as one append and one flush.
 /// Line fields: id, channel, recipient, kind, createdAt, attempts, payload (the payload JSON, compacted onto the line).
 /// </summary>
 public sealed class FileDeliveryChannel : IDeliveryChannel
@@ -28,15 +29,40 @@ public sealed class FileDeliveryChannel : IDeliveryChannel
 
     public string FilePath { get; }
 
-    public async Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default)
+    public Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default) =>
+        DeliverBatchAsync([message], cancellationToken);
+
+    /// <summary>The whole batch as one append and one flush to disk (not one fsync per message).</summary>
+    public async Task<IReadOnlyDictionary<Guid, Exception>> DeliverBatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        if (message.Channel != Channel)
+        ArgumentNullException.ThrowIfNull(messages);
+        var lines = new MemoryStream();
+        foreach (var message in messages)
         {
-            throw new ArgumentException($"a {message.Channel} message was given to the {Channel} sink", nameof(message));
+            ArgumentNullException.ThrowIfNull(message);
+            if (message.Channel != Channel)
+            {
+                throw new ArgumentException($"a {message.Channel} message was given to the {Channel} sink", nameof(messages));
+            }
+            WriteLine(lines, message);
         }
-        var line = new MemoryStream();
-        await using (var json = new Utf8JsonWriter(line))
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var file = new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
+            await file.WriteAsync(lines.GetBuffer().AsMemory(0, (int)lines.Length), CancellationToken.None).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return new Dictionary<Guid, Exception>();
+    }
+
+    private static void WriteLine(MemoryStream lines, OutboxMessage message)
+    {
+        using (var json = new Utf8JsonWriter(lines))
         {
             json.WriteStartObject();
             json.WriteString("id", message.Id);
@@ -50,18 +76,6 @@ public sealed class FileDeliveryChannel : IDeliveryChannel
             payload.WriteTo(json); // re-written compactly: one message, one line
             json.WriteEndObject();
         }
-        line.WriteByte((byte)'\n');
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var file = new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
-            await file.WriteAsync(line.GetBuffer().AsMemory(0, (int)line.Length), CancellationToken.None).ConfigureAwait(false);
-            file.Flush(flushToDisk: true);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        lines.WriteByte((byte)'\n');
     }
 }

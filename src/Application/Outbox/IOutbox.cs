@@ -50,4 +50,27 @@ public interface IDeliveryChannel
     OutboxChannel Channel { get; }
 
     Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Delivers a claimed batch of this channel's messages and answers the ids that failed, with why. A channel that
+    /// can hand a batch over at once (one file write and one flush, one bulk request) overrides this; the default
+    /// delivers one message after another.
+    /// </summary>
+    async Task<IReadOnlyDictionary<Guid, Exception>> DeliverBatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
+    {
+        var failed = new Dictionary<Guid, Exception>();
+        foreach (var message in messages)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                await DeliverAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed[message.Id] = e;
+            }
+        }
+        return failed;
+    }
 }

@@ -21,11 +21,11 @@ public sealed class OutboxDispatcherOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Longest a single delivery may take before it counts as failed.</summary>
+    /// <summary>Longest one channel's batch may take before its messages count as failed.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Deliveries running at once.</summary>
+    /// <summary>Channels delivering at once (each hands its share of a claim over as one batch, parallel inside as its transport allows).</summary>
     [Range(1, 1024)]
     public int MaxParallelDeliveries { get; set; } = 8;
 
@@ -38,8 +38,10 @@ public sealed class OutboxDispatcherOptions
 }
 
 /// <summary>
-/// Delivers the outbox: claims due messages, hands each to the <see cref="IDeliveryChannel"/> of its channel, marks
-/// it delivered, or records the failure so it is retried after an exponentially growing delay (with ±20 % jitter).
+/// Delivers the outbox: claims due messages in batches, hands each channel its share as one batch
+/// (<see cref="IDeliveryChannel.DeliverBatchAsync"/>: the file channel appends and flushes a batch once, not once per
+/// message), marks the delivered ones in one statement, and records each failure so it is retried after an
+/// exponentially growing delay (with ±20 % jitter).
 /// Delivery is at least once. Logs carry message ids, channels, kinds and counts only: never recipients, payloads
 /// or the text of a delivery error (that goes to the outbox row, not to the log).
 /// </summary>
@@ -115,17 +117,20 @@ public sealed partial class OutboxDispatcher : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Hands each channel its share of the claim as one batch (channels in parallel, at most
+    /// <see cref="OutboxDispatcherOptions.MaxParallelDeliveries"/>), then records the delivered ones in one statement.
+    /// </summary>
     private async Task DispatchAsync(IReadOnlyList<OutboxMessage> claimed, CancellationToken stoppingToken)
     {
         var delivered = new List<Guid>(claimed.Count);
-        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelDeliveries }, async (message, _) =>
+        var byChannel = claimed.GroupBy(m => m.Channel).ToList();
+        await Parallel.ForEachAsync(byChannel, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelDeliveries }, async (batch, _) =>
         {
-            if (await DeliverAsync(message, stoppingToken).ConfigureAwait(false))
+            var ok = await DeliverAsync(batch.Key, batch.ToList(), stoppingToken).ConfigureAwait(false);
+            lock (delivered)
             {
-                lock (delivered)
-                {
-                    delivered.Add(message.Id);
-                }
+                delivered.AddRange(ok);
             }
         }).ConfigureAwait(false);
         if (delivered.Count == 0)
@@ -145,14 +150,14 @@ public sealed partial class OutboxDispatcher : BackgroundService
         }
     }
 
-    /// <summary>True when delivered; false when the failure was recorded or the dispatcher is stopping.</summary>
-    private async Task<bool> DeliverAsync(OutboxMessage message, CancellationToken stoppingToken)
+    /// <summary>The ids delivered; each failure is recorded with its retry delay (none while stopping: the lease brings them back).</summary>
+    private async Task<IReadOnlyList<Guid>> DeliverAsync(OutboxChannel channelKind, IReadOnlyList<OutboxMessage> batch, CancellationToken stoppingToken)
     {
-        string error;
-        if (!_channels.TryGetValue(message.Channel, out var channel))
+        IReadOnlyDictionary<Guid, string> failed;
+        if (!_channels.TryGetValue(channelKind, out var channel))
         {
-            error = $"no delivery channel is registered for {message.Channel}";
-            LogNoChannel(message.Id, message.Channel);
+            LogNoChannel(batch[0].Id, channelKind);
+            failed = batch.ToDictionary(m => m.Id, _ => $"no delivery channel is registered for {channelKind}");
         }
         else
         {
@@ -160,32 +165,34 @@ public sealed partial class OutboxDispatcher : BackgroundService
             timeout.CancelAfter(_options.DeliveryTimeout);
             try
             {
-                await channel.DeliverAsync(message, timeout.Token).ConfigureAwait(false);
-                return true;
+                failed = (await channel.DeliverBatchAsync(batch, timeout.Token).ConfigureAwait(false))
+                    .ToDictionary(f => f.Key, f => $"{f.Value.GetType().Name}: {f.Value.Message}");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Stopping: leave it leased; it is claimed again when the lease ends.
-                return false;
+                // Stopping: leave them leased; they are claimed again when the lease ends.
+                return [];
             }
             catch (Exception e)
             {
-                error = timeout.IsCancellationRequested
-                    ? $"delivery timed out after {_options.DeliveryTimeout}"
-                    : $"{e.GetType().Name}: {e.Message}";
-                LogDeliveryFailed(message.Id, message.Channel, message.Kind, message.Attempts + 1, e.GetType().Name);
+                var error = timeout.IsCancellationRequested ? $"delivery timed out after {_options.DeliveryTimeout}" : $"{e.GetType().Name}: {e.Message}";
+                failed = batch.ToDictionary(m => m.Id, _ => error);
             }
         }
-        var delay = Jitter(RetryDelay(message.Attempts + 1, _options.InitialRetryDelay, _options.MaxRetryDelay));
-        try
+        foreach (var message in batch.Where(m => failed.ContainsKey(m.Id)))
         {
-            await _outbox.MarkFailedAsync(message.Id, error, delay, CancellationToken.None).ConfigureAwait(false);
+            LogDeliveryFailed(message.Id, message.Channel, message.Kind, message.Attempts + 1, failed[message.Id].Split(':')[0]);
+            var delay = Jitter(RetryDelay(message.Attempts + 1, _options.InitialRetryDelay, _options.MaxRetryDelay));
+            try
+            {
+                await _outbox.MarkFailedAsync(message.Id, failed[message.Id], delay, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogMarkFailed(e.GetType().Name, 1);
+            }
         }
-        catch (Exception e)
-        {
-            LogMarkFailed(e.GetType().Name, 1);
-        }
-        return false;
+        return [.. batch.Where(m => !failed.ContainsKey(m.Id)).Select(m => m.Id)];
     }
 
     private static TimeSpan Jitter(TimeSpan delay) =>

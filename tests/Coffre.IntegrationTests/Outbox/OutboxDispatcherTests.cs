@@ -161,6 +161,54 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => email.DeliverAsync(message with { Channel = OutboxChannel.Sms }));
     }
 
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("memory")]
+    public async Task A_claim_leaves_as_one_batch_per_channel_one_append_and_one_flush_each(string kind)
+    {
+        var outbox = NewOutbox(kind);
+        var recipient = "v-" + Guid.NewGuid().ToString("N")[..12];
+        await outbox.EnqueueAsync([.. Enumerable.Range(1, 60).Select(i => Message(recipient, i)), .. Enumerable.Range(61, 20).Select(i => Message(recipient, i, OutboxChannel.Sms))]);
+        var email = new CountingChannel(new FileDeliveryChannel(_folder, OutboxChannel.Email));
+        var sms = new CountingChannel(new FileDeliveryChannel(_folder, OutboxChannel.Sms));
+
+        using var dispatcher = Dispatcher(outbox, [email, sms]);
+        await dispatcher.StartAsync(CancellationToken.None);
+        await EventuallyAsync(() => outbox.ListForRecipientAsync(recipient, 100), l => l.Count == 80 && l.All(m => m.DeliveredAt is not null), "80 messages marked delivered");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        // The default claim (100) holds all 80: each channel got its share in one call, written as one append.
+        Assert.Equal((1, 60), (email.Batches, email.Messages));
+        Assert.Equal((1, 20), (sms.Batches, sms.Messages));
+        Assert.Equal(60, (await LinesAsync(email.Inner.FilePath)).Length);
+        Assert.Equal(20, (await LinesAsync(sms.Inner.FilePath)).Length);
+    }
+
+    /// <summary>Counts the batches a channel is handed, and delivers them through the file sink.</summary>
+    private sealed class CountingChannel(FileDeliveryChannel inner) : IDeliveryChannel
+    {
+        private int _batches;
+        private int _messages;
+
+        public FileDeliveryChannel Inner => inner;
+
+        public int Batches => _batches;
+
+        public int Messages => _messages;
+
+        public OutboxChannel Channel => inner.Channel;
+
+        public Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("the dispatcher hands batches over");
+
+        public Task<IReadOnlyDictionary<Guid, Exception>> DeliverBatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _messages, messages.Count);
+            return inner.DeliverBatchAsync(messages, cancellationToken);
+        }
+    }
+
     private sealed class FailingOnceChannel(FileDeliveryChannel inner) : IDeliveryChannel
     {
         private readonly HashSet<Guid> _failed = [];
