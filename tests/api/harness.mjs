@@ -6,6 +6,7 @@
 // The server is the built executable (dotnet src/Silo/bin/Release/net10.0/coffre.dll embedded …) on free loopback
 // ports with its own temporary data folder. Tokens come from the same executable's `token` verb, signed with a
 // random key handed to both (Coffre:Auth:SigningKey).
+import { findBreakingChanges, findDangerousChanges } from 'graphql';
 import { spawn, execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -475,4 +476,17 @@ export async function accessHistory(api, ownerToken, vaultId) {
     after = connection.pageInfo.endCursor;
   }
   throw new Error('access history did not end within 100 pages');
+}
+
+/**
+ * Every difference between two schemas in either direction (graphql-js' breaking and dangerous changes), as
+ * "TYPE: description" lines, leaving out the built-in directives graphql-js adds to a schema built from SDL
+ * (specifiedBy, oneOf, extra @deprecated locations): GraphQL.NET advertises only the directives Coffre uses.
+ */
+export function schemaDifferences(committed, served) {
+  return [
+    ...findBreakingChanges(committed, served), ...findDangerousChanges(committed, served),
+    ...findBreakingChanges(served, committed), ...findDangerousChanges(served, committed),
+  ].map((c) => `${c.type}: ${c.description}`)
+    .filter((d) => !/^DIRECTIVE_(REMOVED|LOCATION_REMOVED): (specifiedBy|oneOf) was removed\.$|from deprecated\.$/.test(d));
 }
