@@ -89,7 +89,7 @@ describe('fragment bombs are refused before validation', () => {
  * Raw HTTP over a socket (for what fetch refuses to send). With `end`, half-closes after writing: the body is cut
  * short of its Content-Length, as by a client that dies mid-upload.
  */
-function raw(request, { end = false, timeoutMs = 5_000 } = {}) {
+function raw(request, { end = false, timeoutMs = 15_000 } = {}) {
   const { port } = new URL(api.baseUrl);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port: Number(port), allowHalfOpen: true });
