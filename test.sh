@@ -40,6 +40,8 @@ for project in tests/*/*.csproj; do
   rc=$?
   set -e
   grep -E "^\s*(Passed|Failed|Skipped) |Total tests|error" "$out" || true
+  # Why each failed test failed (its message and the first lines of its stack), so a CI log is enough to act on.
+  grep -E -A 12 "^\s+Failed [A-Za-z]" "$out" | grep -vE "^\s+Passed " || true
   p="$(grep -oE 'Passed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
   f="$(grep -oE 'Failed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
   passed=$((passed + p)); failed=$((failed + f))
@@ -57,6 +59,8 @@ if [ -d tests/api ]; then
   rc=$?
   set -e
   grep -E "^# (tests|pass|fail)|^not ok|^\s+not ok" "$work/api.log" || true
+  # Why each failed subtest failed (node's YAML block after "not ok").
+  grep -E -A 14 "^\s+not ok" "$work/api.log" || true
   p="$(grep -oE '^# pass [0-9]+' "$work/api.log" | grep -oE '[0-9]+' || echo 0)"
   f="$(grep -oE '^# fail [0-9]+' "$work/api.log" | grep -oE '[0-9]+' || echo 0)"
   passed=$((passed + p)); failed=$((failed + f))
