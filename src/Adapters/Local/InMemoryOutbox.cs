@@ -94,14 +94,14 @@ public sealed class InMemoryOutbox(TimeProvider? timeProvider = null) : IOutbox
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default, OutboxChannel? channel = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(recipient);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_lock)
         {
             IReadOnlyList<OutboxMessage> list = _byRecipient.TryGetValue(recipient, out var entries)
-                ? entries.OrderByDescending(e => e.Message.CreatedAt)
+                ? entries.Where(e => channel is null || e.Message.Channel == channel).OrderByDescending(e => e.Message.CreatedAt)
                     .ThenByDescending(e => e.Message.Id.ToString("N"), StringComparer.Ordinal) // PostgreSQL's uuid order
                     .Take(limit).Select(e => e.Snapshot()).ToList()
                 : [];

@@ -151,14 +151,14 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, int copyThreshol
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default, OutboxChannel? channel = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(recipient);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"""
             SELECT {Columns} FROM outbox
-            WHERE recipient = $1
+            WHERE recipient = $1 {(channel is null ? "" : "AND channel = $3")}
             ORDER BY created_at DESC, id DESC
             LIMIT $2
             """, connection)
@@ -169,6 +169,10 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, int copyThreshol
                 new NpgsqlParameter<int> { TypedValue = limit },
             },
         };
+        if (channel is { } only)
+        {
+            command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)only });
+        }
         return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 

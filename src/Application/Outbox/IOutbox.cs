@@ -40,8 +40,8 @@ public interface IOutbox
     /// <summary>Records a failed attempt; the message becomes due again after <paramref name="retryAfter"/>.</summary>
     Task MarkFailedAsync(Guid id, string error, TimeSpan retryAfter, CancellationToken cancellationToken = default);
 
-    /// <summary>The newest messages for a recipient (the person's in-app notification list).</summary>
-    Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default);
+    /// <summary>The newest messages for a recipient, of one channel when <paramref name="channel"/> is given (the person's in-app notification list).</summary>
+    Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default, OutboxChannel? channel = null);
 }
 
 /// <summary>Delivers one channel's messages (SMTP, SMS gateway, print house; a file sink in development and tests).</summary>

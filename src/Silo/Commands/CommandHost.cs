@@ -1,5 +1,4 @@
 using Coffre.Silo.Hosting;
-using Npgsql;
 
 namespace Coffre.Silo.Commands;
 
@@ -37,16 +36,6 @@ public static class CommandHost
         options.Role = role ?? options.Role;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
-        return builder;
-    }
-
-    /// <summary>
-    /// The cluster's storage as the silos register it (<see cref="Roles.AddCoffreOperatorTools"/>: the PostgreSQL and
-    /// Blob adapters, the same settings and keys, never development keys).
-    /// </summary>
-    public static HostApplicationBuilder AddClusterStorage(this HostApplicationBuilder builder, CoffreOptions options, NpgsqlDataSource dataSource)
-    {
-        builder.AddCoffreOperatorTools(options, dataSource);
         return builder;
     }
 

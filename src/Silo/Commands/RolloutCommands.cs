@@ -233,7 +233,7 @@ public static class RolloutCommands
     {
         var builder = CommandHost.CreateBuilder(args, CoffreRole.Silo, out var options);
         await using var dataSource = Settings.PostgresDataSource(builder.Configuration);
-        builder.AddClusterStorage(options, dataSource);
+        builder.AddCoffreOperatorTools(options, dataSource);
         await using var host = builder.BuildScope();
         using var cancellation = CancelOnCtrlC();
         try

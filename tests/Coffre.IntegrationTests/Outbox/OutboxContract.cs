@@ -179,6 +179,20 @@ public abstract class OutboxContract : IAsyncLifetime
         Assert.Empty(await Outbox.ListForRecipientAsync(NewRecipient(), 10));
     }
 
+    [Fact]
+    public async Task A_recipient_s_list_can_hold_one_channel_only_and_its_limit_counts_that_channel()
+    {
+        var recipient = NewRecipient();
+        var letters = Enumerable.Range(1, 4).Select(i => Message(recipient, 10 + i, OutboxChannel.Email, "activation-code")).ToList();
+        var inApp = Enumerable.Range(1, 3).Select(i => Message(recipient, i)).ToList();
+        await Outbox.EnqueueAsync([.. inApp, .. letters]);
+
+        var listed = await Outbox.ListForRecipientAsync(recipient, 3, channel: OutboxChannel.InApp);
+
+        Assert.Equal(inApp.OrderByDescending(m => m.CreatedAt).Select(m => m.Id), listed.Select(m => m.Id));
+        Assert.Equal(7, (await Outbox.ListForRecipientAsync(recipient, 100)).Count);
+    }
+
     /// <summary>Claims until something is due, up to <paramref name="timeout"/>.</summary>
     private async Task<IReadOnlyList<OutboxMessage>> PollClaimAsync(TimeSpan timeout)
     {

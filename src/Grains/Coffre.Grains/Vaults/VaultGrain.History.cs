@@ -1,3 +1,4 @@
+using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
 
 namespace Coffre.Grains.Vaults;
@@ -40,9 +41,9 @@ public sealed partial class VaultGrain
             throw new ValidationFailedException("first", "must be between 1 and 100");
         }
         await CheckAsync(caller, VaultAction.ReadHistory, null, "notifications.read", "vault");
-        // The recipient's outbox also holds what is not an in-app notification (the activation-code letter): left out.
-        var messages = await outbox.ListForRecipientAsync(VaultId, limit + 10);
-        return messages.Select(NotificationCodec.Decode).OfType<VaultNotification>().Take(limit).ToList();
+        // In-app messages only: the recipient's outbox also holds the activation-code letter.
+        var messages = await outbox.ListForRecipientAsync(VaultId, limit, channel: OutboxChannel.InApp);
+        return messages.Select(NotificationCodec.Decode).OfType<VaultNotification>().ToList();
     }
 
     async Task<IReadOnlyList<VaultNotification>> IVaultGrain.PollNotificationsAsync(Caller caller, DateTimeOffset after)
@@ -56,7 +57,7 @@ public sealed partial class VaultGrain
             await AuditAsync(caller, "notifications.read", "vault", decision, now);
             decision.OrThrow();
         }
-        var messages = await outbox.ListForRecipientAsync(VaultId, 50);
+        var messages = await outbox.ListForRecipientAsync(VaultId, 50, channel: OutboxChannel.InApp);
         return messages.Where(m => m.CreatedAt > after).OrderBy(m => m.CreatedAt)
             .Select(NotificationCodec.Decode).OfType<VaultNotification>().ToList();
     }
