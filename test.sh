@@ -41,7 +41,7 @@ for project in tests/*/*.csproj; do
   set -e
   grep -E "^\s*(Passed|Failed|Skipped) |Total tests|error" "$out" || true
   # Why each failed test failed (its message and the first lines of its stack), so a CI log is enough to act on.
-  grep -E -A 12 "^\s+Failed [A-Za-z]" "$out" | grep -vE "^\s+Passed " || true
+  grep -E -A 40 "^\s+Failed [A-Za-z]" "$out" | grep -vE "^\s+Passed " || true
   p="$(grep -oE 'Passed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
   f="$(grep -oE 'Failed: +[0-9]+' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
   passed=$((passed + p)); failed=$((failed + f))
