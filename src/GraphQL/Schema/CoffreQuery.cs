@@ -73,7 +73,7 @@ public sealed class CoffreQuery : ObjectGraphType
                 var caller = ctx.SignedInCaller();
                 var vaultId = GlobalId.VaultId(ctx.GetArgument<string>("id"))
                     ?? throw Errors.ErrorTranslation.WithField(new ExecutionError("id is not a vault id") { Code = ErrorCodes.Validation }, "id");
-                return await ctx.Vault(vaultId).GetAsync(caller);
+                return await ctx.ReadVaultAsync(vaultId, caller);
             });
 
         Field<VaultType>("vaultByNir")
@@ -84,7 +84,7 @@ public sealed class CoffreQuery : ObjectGraphType
                 var caller = ctx.SignedInCaller();
                 var hash = ctx.RequestServices!.GetRequiredService<NirHasher>().HashHex(ctx.GetArgument<string>("nir"));
                 var vaultId = await ctx.Grains().GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(hash)).FindAsync(caller);
-                return vaultId is null ? null : await ctx.Vault(vaultId).GetAsync(caller);
+                return vaultId is null ? null : await ctx.ReadVaultAsync(vaultId, caller);
             });
 
         Field<ProfessionalType>("professional")
@@ -123,7 +123,7 @@ public sealed class CoffreQuery : ObjectGraphType
         switch (GlobalId.Decode(id))
         {
             case ("Vault", var vaultId) when Ids.IsVaultId(vaultId):
-                return await ctx.Vault(vaultId).GetAsync(caller);
+                return await ctx.ReadVaultAsync(vaultId, caller);
             case ("Document", var local) when local.Split('/') is [var vaultId, var documentId] && Ids.IsVaultId(vaultId):
                 return await ctx.Vault(vaultId).GetDocumentAsync(caller, documentId);
             default:

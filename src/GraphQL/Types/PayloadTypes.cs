@@ -18,7 +18,7 @@ public abstract class PayloadType<TResult> : ObjectGraphType<MutationPayload> wh
                 .Description("The vault after the change, as you may see it.")
                 .ResolveAsync(async ctx => ctx.Source.VaultId is null || ctx.Source.UserErrors.Count > 0
                     ? null
-                    : await ctx.Vault(ctx.Source.VaultId).GetAsync(ctx.Caller()));
+                    : await ctx.ReadVaultAsync(ctx.Source.VaultId, ctx.Caller()));
         }
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("userErrors")
             .Description("Expected failures (validation, quota, state), each naming its field.")

@@ -36,7 +36,7 @@ public sealed class ViewerType : ObjectGraphType<Caller>
         Field<StringGraphType>("establishmentFiness").Resolve(ctx => ctx.Source.EstablishmentFiness);
         Field<VaultType>("vault")
             .Description("A person's own vault (null for other callers).")
-            .ResolveAsync(async ctx => ctx.Source.VaultId is { } vaultId ? await ctx.Vault(vaultId).GetAsync(ctx.Source) : null);
+            .ResolveAsync(async ctx => ctx.Source.VaultId is { } vaultId ? await ctx.ReadVaultAsync(vaultId, ctx.Source) : null);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<SessionType>>>>("sessions")
             .Description("A person's sign-in sessions at Coffre's OpenID provider, newest first (empty for other callers).")
             .ResolveAsync(async ctx => ctx.Source.VaultId is { } vaultId

@@ -39,7 +39,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
         Field(v => v.MergedInto, nullable: true).Description("Set when an operator merged this vault into the person's other vault (it is then closed).");
         Field<NonNullGraphType<LegalBasisType>>("basis").Description("On what ground you see this vault.").Resolve(ctx => ctx.Source.Basis);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<VaultActionType>>>>("capabilities")
-            .Description("What you may do here: use it to show or hide buttons.").Resolve(ctx => ctx.Source.Capabilities);
+            .Description("What you may do here: use it to show or hide buttons.").ResolveAsync(async ctx => await VaultReads.CapabilitiesAsync(ctx));
 
         Field<NonNullGraphType<DocumentConnectionType>>("documents")
             .Description("Documents you may see, newest first (cursor pagination).")
@@ -49,10 +49,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
             .Argument<ListGraphType<NonNullGraphType<StringGraphType>>>("typeCodes")
             .Argument<DateTimeOffsetGraphType>("from")
             .Argument<DateTimeOffsetGraphType>("to")
-            .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).ListDocumentsAsync(ctx.Caller(), new DocumentQuery(
-                ctx.GetArgument<List<string>?>("classCodes"), ctx.GetArgument<List<string>?>("typeCodes"),
-                ctx.GetArgument<DateTimeOffset?>("from"), ctx.GetArgument<DateTimeOffset?>("to"),
-                ctx.GetArgument("first", 20), ctx.GetArgument<string?>("after"))));
+            .ResolveAsync(async ctx => await VaultReads.DocumentsAsync(ctx));
 
         Field<DocumentType>("document")
             .Argument<NonNullGraphType<StringGraphType>>("documentId")

@@ -17,6 +17,15 @@ public interface IVaultGrain : IGrainWithStringKey
 
     [Alias("get")] Task<VaultView> GetAsync(Caller caller);
 
+    /// <summary>
+    /// One read for one query: the summary, the capabilities only when <see cref="VaultRead.Capabilities"/>, and the
+    /// first page of <see cref="VaultRead.Documents"/> when given, decided by the one evaluator and recorded as one
+    /// audit event (<c>documents.list</c> when the documents are listed, else <c>vault.read</c>). A refused summary
+    /// throws as <see cref="GetAsync"/> does; a refused or invalid list is returned in <see cref="VaultView.Documents"/>
+    /// (recorded as its own call would have been), for the documents field to answer with.
+    /// </summary>
+    [Alias("read")] Task<VaultView> ReadAsync(Caller caller, VaultRead read);
+
     [Alias("list-documents")] Task<DocumentPage> ListDocumentsAsync(Caller caller, DocumentQuery query);
 
     [Alias("get-document")] Task<DocumentEntry> GetDocumentAsync(Caller caller, string documentId);

@@ -29,9 +29,29 @@ public sealed record VaultView(
     [property: Id(5)] int DocumentCount,
     [property: Id(6)] DateTimeOffset CreatedAt,
     [property: Id(7)] VaultAccessState? Access,
-    [property: Id(8)] IReadOnlyList<VaultAction> Capabilities,
+    [property: Id(8)] IReadOnlyList<VaultAction>? Capabilities,
     [property: Id(9)] LegalBasis Basis,
-    [property: Id(10)] string? MergedInto = null);
+    [property: Id(10)] string? MergedInto = null,
+    [property: Id(11)] PrefetchedDocuments? Documents = null);
+
+/// <summary>
+/// What one read of a vault (<see cref="IVaultGrain.ReadAsync"/>) should bring back beside its summary: the
+/// capabilities (about 40 evaluator decisions, so only when asked) and the first page of documents for a query.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.vault-read")]
+public sealed record VaultRead(
+    [property: Id(0)] bool Capabilities = true,
+    [property: Id(1)] DocumentQuery? Documents = null);
+
+/// <summary>
+/// The documents a read brought back for <see cref="Query"/>: the page, or the refusal or validation error the
+/// documents field answers with (the vault's summary itself was allowed).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.prefetched-documents")]
+public sealed record PrefetchedDocuments(
+    [property: Id(0)] DocumentQuery Query,
+    [property: Id(1)] DocumentPage? Page,
+    [property: Id(2)] Exception? Error);
 
 [GenerateSerializer, Immutable, Alias("coffre.document-query")]
 public sealed record DocumentQuery(
@@ -40,7 +60,16 @@ public sealed record DocumentQuery(
     [property: Id(2)] DateTimeOffset? From = null,
     [property: Id(3)] DateTimeOffset? To = null,
     [property: Id(4)] int First = 20,
-    [property: Id(5)] string? After = null);
+    [property: Id(5)] string? After = null)
+{
+    /// <summary>The same query (filters compared by their elements, not by list identity).</summary>
+    public bool Matches(DocumentQuery other) =>
+        First == other.First && After == other.After && From == other.From && To == other.To
+        && SameCodes(ClassCodes, other.ClassCodes) && SameCodes(TypeCodes, other.TypeCodes);
+
+    private static bool SameCodes(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>
+        a is null ? b is null : b is not null && a.SequenceEqual(b, StringComparer.Ordinal);
+}
 
 [GenerateSerializer, Immutable, Alias("coffre.document-page")]
 public sealed record DocumentPage(

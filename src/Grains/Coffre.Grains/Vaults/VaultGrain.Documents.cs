@@ -8,13 +8,26 @@ namespace Coffre.Grains.Vaults;
 /// <summary>Documents: upload and download permits, deposit, list, read, update, delete.</summary>
 public sealed partial class VaultGrain
 {
-    async Task<DocumentPage> IVaultGrain.ListDocumentsAsync(Caller caller, DocumentQuery query)
+    Task<DocumentPage> IVaultGrain.ListDocumentsAsync(Caller caller, DocumentQuery query) => ListDocumentsAsync(caller, query);
+
+    private async Task<DocumentPage> ListDocumentsAsync(Caller caller, DocumentQuery query)
+    {
+        ValidateQuery(query);
+        await CheckAsync(caller, VaultAction.ListDocuments, null, "documents.list", "vault");
+        return Page(caller, query);
+    }
+
+    private static void ValidateQuery(DocumentQuery query)
     {
         if (query.First is < 1 or > 100)
         {
             throw new ValidationFailedException("first", "must be between 1 and 100");
         }
-        await CheckAsync(caller, VaultAction.ListDocuments, null, "documents.list", "vault");
+    }
+
+    /// <summary>The page of documents the caller may read (each one decided by the evaluator), once listing is allowed.</summary>
+    private DocumentPage Page(Caller caller, DocumentQuery query)
+    {
         var now = Now;
         var visible = index.State.Documents
             .Where(d => d.DeletedAt is null && d.ReplacedBy is null)

@@ -114,6 +114,13 @@ public sealed partial class VaultGrain(
         }
         await RateLimitAsync(caller, operation);
         var decision = evaluator.Decide(Access, caller, action, document, now);
+        await RecordAsync(caller, operation, target, decision, now);
+        return decision;
+    }
+
+    /// <summary>Audits a decision already taken, throws when denied, and records a professional's first access.</summary>
+    private async Task RecordAsync(Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset now)
+    {
         await AuditAsync(caller, operation, target, decision, now);
         decision.OrThrow();
         if (caller.Kind == CallerKind.Professional && caller.Rpps is { } rpps && !vault.State.SeenProfessionals.Contains(rpps))
@@ -122,7 +129,6 @@ public sealed partial class VaultGrain(
             await vault.WriteStateAsync();
             await NotifyAsync(new FirstAccessNotice(rpps, caller.ProfessionCode, decision.Basis, now));
         }
-        return decision;
     }
 
     private Task<AccessDecision> CheckDocumentAsync(Caller caller, VaultAction action, DocumentEntry document, string operation, string target) =>
@@ -214,17 +220,32 @@ public sealed partial class VaultGrain(
         throw new ValidationFailedException("documentId", "names no document of this vault", ErrorCodes.NotFound);
     }
 
-    private VaultView View(Caller caller, AccessDecision decision)
+    /// <summary>The summary as the caller may see it; the capabilities (one decision per action and document type) only when asked.</summary>
+    private VaultView View(Caller caller, AccessDecision decision, bool withCapabilities = true)
     {
         var access = vault.State.Access!;
         var now = Now;
         var manages = decision.Basis is LegalBasis.Owner or LegalBasis.LegalRepresentative;
-        var capabilities = Enum.GetValues<VaultAction>().Where(a => a == VaultAction.CreateDocument
-            ? matrix.DocumentTypes.Any(t => evaluator.Decide(access, caller, a, ProbeDocument(t), now).Allowed)
-            : evaluator.Decide(access, caller, a, null, now).Allowed).ToList();
+        var capabilities = withCapabilities ? Capabilities(access, caller, now) : null;
         return new VaultView(VaultId, access.Status, decision.Basis == LegalBasis.Operator && caller.IsOperator ? null : vault.State.Identity,
             vault.State.QuotaBytes, vault.State.UsedBytes, index.State.Documents.Count(d => d.DeletedAt is null && d.ReplacedBy is null),
             vault.State.CreatedAt, manages ? access : null, capabilities, decision.Basis, vault.State.MergedInto);
+    }
+
+    private List<VaultAction> Capabilities(VaultAccessState access, Caller caller, DateTimeOffset now)
+    {
+        var capabilities = new List<VaultAction>();
+        foreach (var action in Enum.GetValues<VaultAction>())
+        {
+            var allowed = action == VaultAction.CreateDocument
+                ? matrix.DocumentTypes.Any(t => evaluator.Decide(access, caller, action, ProbeDocument(t), now).Allowed)
+                : evaluator.Decide(access, caller, action, null, now).Allowed;
+            if (allowed)
+            {
+                capabilities.Add(action);
+            }
+        }
+        return capabilities;
     }
 
     private string NewDocumentId() => $"d-{index.State.NextNumber:D6}-{Ids.NewToken()[..8]}";
