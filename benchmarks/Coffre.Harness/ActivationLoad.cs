@@ -84,7 +84,8 @@ public sealed class ActivationLoad(Uri graphql)
         }
     }
 
-    private HttpClient Client(int connections) => new(new SocketsHttpHandler
+    /// <summary>The harness's HTTP/1.1 client: <paramref name="connections"/> pooled keep-alive connections to the silo.</summary>
+    internal static HttpClient Client(int connections) => new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = connections,
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,

@@ -63,6 +63,13 @@ public sealed class HarnessOptions
     public Dictionary<string, string> SiloEnvironment { get; } = new(StringComparer.Ordinal);
     public bool SkipNaive { get; private set; }
 
+    /// <summary>Issue 10's read path (<see cref="ReadPathPhase"/>) on the activation phase's silo, after the activation models.</summary>
+    public bool SkipReadPath { get; private set; }
+    public int ReadVaults { get; private set; } = 32;
+    public int ReadDocuments { get; private set; } = 20;
+    public int ReadConnections { get; private set; } = 32;
+    public double ReadSeconds { get; private set; } = 15;
+
     public static HarnessOptions Parse(string[] args)
     {
         var o = new HarnessOptions
@@ -112,6 +119,11 @@ public sealed class HarnessOptions
                     o.SiloEnvironment[eq > 0 ? pair[..eq] : throw new ArgumentException("--silo-env takes KEY=VALUE")] = pair[(eq + 1)..];
                     break;
                 case "--skip-naive": o.SkipNaive = true; break;
+                case "--skip-read-path": o.SkipReadPath = true; break;
+                case "--read-vaults": o.ReadVaults = Int(Value()); break;
+                case "--read-documents": o.ReadDocuments = Int(Value()); break;
+                case "--read-connections": o.ReadConnections = Int(Value()); break;
+                case "--read-seconds": o.ReadSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }
@@ -121,7 +133,8 @@ public sealed class HarnessOptions
         }
         if (o.People < 1 || o.ImportChunk < 1 || o.IssueChunk < 1 || o.IssueWriters < 1 || o.IssueQueued < 1 || o.NaiveLoops < 1
             || o.Concurrency < 1 || o.OpenConnections < 1 || o.Rate <= 0 || o.OpenSeconds <= 0 || o.ClosedSeconds <= 0 || o.Activations < 0 || o.WarmupActivations < 0
-            || o.NaiveSample < 0 || o.VerifySample < 0 || o.SustainableFraction < 0 || o.DrainOutboxSeconds < 0)
+            || o.NaiveSample < 0 || o.VerifySample < 0 || o.SustainableFraction < 0 || o.DrainOutboxSeconds < 0
+            || o.ReadVaults < 1 || o.ReadDocuments is < 1 or > 100 || o.ReadConnections < 1 || o.ReadSeconds <= 0)
         {
             throw new ArgumentException("counts, sizes, rates and durations must be positive");
         }

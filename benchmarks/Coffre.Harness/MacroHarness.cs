@@ -157,6 +157,7 @@ public sealed class MacroHarness(HarnessOptions options)
         ["verifySample"] = options.VerifySample,
         ["drainOutboxSeconds"] = options.DrainOutboxSeconds,
         ["requestTimeoutSeconds"] = ActivationLoad.RequestTimeout.TotalSeconds,
+        ["readPath"] = options.SkipReadPath ? null : $"{options.ReadVaults} vaults × {options.ReadDocuments} documents, {options.ReadConnections} connections, {options.ReadSeconds} s per run",
         ["siloExtraEnvironment"] = new JsonObject(options.SiloEnvironment.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
     };
 
@@ -445,6 +446,10 @@ public sealed class MacroHarness(HarnessOptions options)
             activation["unknownOutcomes"] = _unknownOutcomes;
 
             var deliveredAfter = await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL");
+            if (!options.SkipReadPath)
+            {
+                _phases["readPath"] = await new ReadPathPhase(options, _probe, silo.BaseAddress, _signingKey, Say).RunAsync();
+            }
             activation["outboxDeliveredDuringActivation"] = deliveredAfter - deliveredBefore;
             activation["siloPeakRssBytes"] = ResourceProbe.PeakRss(silo.Pid);
             activation["siloLog"] = "silo.log in the work folder (deleted with it)";
