@@ -35,6 +35,9 @@ public sealed class GraphQLOptions
     public int MaxDocumentBytes { get; set; } = 64 * 1024;
     [Range(1, 256 * 1024 * 1024)]
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
+    /// <summary>Query texts whose parsed (and, once a request passed, validated) document is kept; 0 = no cache.</summary>
+    [Range(0, 100_000)]
+    public int DocumentCacheSize { get; set; } = 1000;
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

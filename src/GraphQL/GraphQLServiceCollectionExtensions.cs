@@ -42,6 +42,7 @@ public static class GraphQLServiceCollectionExtensions
         services.AddSingleton<Activation.ActivationRateLimiter>();
         services.AddSingleton<Authorization.CallerResolver>();
         services.AddScoped<Activation.PassphraseWorkBudget>();
+        services.AddSingleton(sp => new DocumentCache(sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.DocumentCacheSize));
         services.AddSingleton<GraphQLRequestExecutor>();
         services.AddSingleton<GraphQLHttpEndpoint>();
         services.AddSingleton<GraphQLWebSocketEndpoint>();

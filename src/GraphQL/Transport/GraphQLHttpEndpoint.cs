@@ -53,7 +53,7 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
             }
             try
             {
-                using var limited = new MemoryStream();
+                using var limited = new MemoryStream(http.Request.ContentLength is { } length and > 0 ? (int)length : 0);
                 await CopyLimitedAsync(http.Request.Body, limited, options.Value.MaxRequestBytes, http.RequestAborted);
                 limited.Position = 0;
                 request = await serializer.ReadAsync<GraphQLRequest>(limited, http.RequestAborted);
@@ -167,17 +167,25 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
 
     private static async Task CopyLimitedAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
     {
-        var buffer = new byte[16 * 1024];
-        long total = 0;
-        int n;
-        while ((n = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        // One pooled buffer per request rather than a fresh 16 KiB array.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            total += n;
-            if (total > limit)
+            long total = 0;
+            int n;
+            while ((n = await source.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                throw new RequestTooLargeException();
+                total += n;
+                if (total > limit)
+                {
+                    throw new RequestTooLargeException();
+                }
+                await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
             }
-            await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -25,8 +25,10 @@ public sealed record ExecutionOutcome(ExecutionKind Kind, ExecutionResult Result
 /// error translation. Shared by the HTTP endpoint and the WebSocket transport.
 /// </summary>
 public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> executer, IOptions<GraphQLOptions> options, IEnumerable<IValidationRule> extraRules, CoffreSchema schema,
-    Authorization.CallerResolver callers)
+    Authorization.CallerResolver callers, DocumentCache documents)
 {
+    private readonly IEnumerable<IValidationRule> _rules = [.. DocumentValidator.CoreRules, .. extraRules];
+
     public async Task<ExecutionOutcome> ExecuteAsync(GraphQLRequest request, ClaimsPrincipal user, IServiceProvider services, bool allowMutations, CancellationToken cancellationToken)
     {
         var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -42,15 +44,16 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
         {
             return RequestError("DOCUMENT_TOO_LARGE", $"the query document exceeds {limits.MaxDocumentBytes} bytes");
         }
-        GraphQLDocument document;
+        DocumentCache.Entry cached;
         try
         {
-            document = GraphQLParser.Parser.Parse(request.Query);
+            cached = documents.GetOrParse(request.Query ?? "");
         }
         catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException e)
         {
             return RequestError("GRAPHQL_PARSE_FAILED", e.Message);
         }
+        var document = cached.Document;
         // Bounded before any validation rule runs: validation expands fragments, so an unmeasured document could keep a
         // core busy for minutes after its client has gone.
         var selected = SelectedOperation(document, request.OperationName);
@@ -81,8 +84,13 @@ public sealed class GraphQLRequestExecutor(IDocumentExecuter<CoffreSchema> execu
             CancellationToken = timeout.Token,
             ThrowOnUnhandledException = false,
             UnhandledExceptionDelegate = ErrorTranslation.Translate,
-            ValidationRules = DocumentValidator.CoreRules.Concat(extraRules),
+            // A text that already passed validation is not validated again (the rules look at the document only).
+            ValidationRules = cached.Validated ? [] : _rules,
         });
+        if (result.Executed && !cached.Validated)
+        {
+            cached.Validated = true;
+        }
         if (result.Errors is { Count: > 0 } errors && errors.Any(e => IsScalarRuleError(e) || LiteralRuleOf(e) is not null))
         {
             var mapped = new ExecutionErrors();
