@@ -76,6 +76,30 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
 {
     public HabilitationMatrix Matrix { get; } = matrix ?? throw new ArgumentNullException(nameof(matrix));
 
+    /// <summary>
+    /// What <paramref name="caller"/> may do on <paramref name="vault"/> (the API's <c>Vault.capabilities</c>): one
+    /// decision per action, and for <see cref="VaultAction.CreateDocument"/> one per document type of the matrix until
+    /// one allows — about 40 decisions, so computed only when asked for.
+    /// </summary>
+    public List<VaultAction> Capabilities(VaultAccessState vault, Caller caller, DateTimeOffset now)
+    {
+        var capabilities = new List<VaultAction>();
+        foreach (var action in Enum.GetValues<VaultAction>())
+        {
+            var allowed = action == VaultAction.CreateDocument
+                ? Matrix.DocumentTypes.Any(t => Decide(vault, caller, action, ProbeDocument(t), now).Allowed)
+                : Decide(vault, caller, action, null, now).Allowed;
+            if (allowed)
+            {
+                capabilities.Add(action);
+            }
+        }
+        return capabilities;
+    }
+
+    private static DocumentFacts ProbeDocument(DocumentTypeInfo type) =>
+        new("probe", type.ClassCodes[0], type.TypeCode, Visibility.Normal, false, new Author(AuthorKind.System, "probe"));
+
     /// <summary>Decides whether <paramref name="caller"/> may do <paramref name="action"/> on <paramref name="vault"/>
     /// (and on <paramref name="document"/> for document actions) at <paramref name="now"/>.</summary>
     public AccessDecision Decide(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)

@@ -226,32 +226,13 @@ public sealed partial class VaultGrain(
         var access = vault.State.Access!;
         var now = Now;
         var manages = decision.Basis is LegalBasis.Owner or LegalBasis.LegalRepresentative;
-        var capabilities = withCapabilities ? Capabilities(access, caller, now) : null;
+        var capabilities = withCapabilities ? evaluator.Capabilities(access, caller, now) : null;
         return new VaultView(VaultId, access.Status, decision.Basis == LegalBasis.Operator && caller.IsOperator ? null : vault.State.Identity,
             vault.State.QuotaBytes, vault.State.UsedBytes, index.State.Documents.Count(d => d.DeletedAt is null && d.ReplacedBy is null),
             vault.State.CreatedAt, manages ? access : null, capabilities, decision.Basis, vault.State.MergedInto);
     }
 
-    private List<VaultAction> Capabilities(VaultAccessState access, Caller caller, DateTimeOffset now)
-    {
-        var capabilities = new List<VaultAction>();
-        foreach (var action in Enum.GetValues<VaultAction>())
-        {
-            var allowed = action == VaultAction.CreateDocument
-                ? matrix.DocumentTypes.Any(t => evaluator.Decide(access, caller, action, ProbeDocument(t), now).Allowed)
-                : evaluator.Decide(access, caller, action, null, now).Allowed;
-            if (allowed)
-            {
-                capabilities.Add(action);
-            }
-        }
-        return capabilities;
-    }
-
     private string NewDocumentId() => $"d-{index.State.NextNumber:D6}-{Ids.NewToken()[..8]}";
-
-    private static DocumentFacts ProbeDocument(DocumentTypeInfo type) =>
-        new("probe", type.ClassCodes[0], type.TypeCode, Visibility.Normal, false, new Author(AuthorKind.System, "probe"));
 
     private DocumentFacts ValidateNewDocument(Caller caller, NewDocument document, string documentId)
     {
