@@ -82,9 +82,9 @@ public static class VaultReads
         {
             return DocumentQueryOf(ExecutionHelper.GetArguments(definition.Arguments, field.Arguments, ctx.Variables, ctx.Document, field, null));
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return null; // the documents field's own resolution reports it
+            return null; // not prefetched: the documents field's own resolution reports the problem
         }
     }
 
