@@ -457,6 +457,65 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         }
     }
 
+    public async Task<IReadOnlyList<ActivationCodeRecord?>> FindValidCodesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nirHashes);
+        var found = new ActivationCodeRecord?[nirHashes.Count];
+        for (var i = 0; i < found.Length; i++)
+        {
+            found[i] = await FindValidCodeAsync(nirHashes[i], cancellationToken);
+        }
+        return found;
+    }
+
+    public Task<IReadOnlySet<long>> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settlement);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settlement.MaxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(settlement.MaxAttempts, short.MaxValue);
+        if (settlement.Consume.Select(c => c.CodeId).Distinct().Count() != settlement.Consume.Count)
+        {
+            throw new ArgumentException("a code is consumed at most once per settlement", nameof(settlement));
+        }
+        var day = RolloutRules.RefusalDay(settlement.Now);
+        lock (_lock)
+        {
+            // All checks before any change: the settlement applies as a whole (the same outcome as the one PostgreSQL statement).
+            var used = settlement.Consume
+                .Where(c => CodeById(c.CodeId) is { Status: CodeStatus.Valid } code && code.ExpiresAt >= settlement.ExpiryCutoff
+                    && _people.TryGetValue(code.Nir, out var person) && person.Status == PersonStatus.Registered)
+                .Select(c => c.CodeId)
+                .ToHashSet();
+            var refused = settlement.Refusals.Select(r => (r.CodeId, Counted: r.CountAttempt && r.CodeId is not null))
+                .Concat(settlement.Consume.Where(c => !used.Contains(c.CodeId)).Select(c => (CodeId: (long?)c.CodeId, Counted: true)))
+                .ToList();
+            foreach (var codeId in used)
+            {
+                var code = CodeById(codeId)!;
+                Close(code, CodeStatus.Used, settlement.Now);
+                var person = _people[code.Nir];
+                person.Status = PersonStatus.Activated;
+                person.UpdatedAt = RolloutRules.Micros(settlement.Now);
+            }
+            foreach (var group in refused.Where(r => r.Counted && !used.Contains(r.CodeId!.Value)).GroupBy(r => r.CodeId!.Value))
+            {
+                if (CodeById(group.Key) is { Status: CodeStatus.Valid } code)
+                {
+                    code.Attempts += group.Count();
+                    if (code.Attempts >= settlement.MaxAttempts)
+                    {
+                        Close(code, CodeStatus.Locked, settlement.Now);
+                    }
+                }
+            }
+            if (refused.Count > 0)
+            {
+                _refusals[day] = _refusals.GetValueOrDefault(day) + refused.Count;
+            }
+            return Task.FromResult<IReadOnlySet<long>>(used);
+        }
+    }
+
     public Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);

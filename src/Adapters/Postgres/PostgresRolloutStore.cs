@@ -882,6 +882,94 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             (PersonStatus)r.GetInt16(10));
     }
 
+    public async Task<IReadOnlyList<ActivationCodeRecord?>> FindValidCodesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nirHashes);
+        var found = new Dictionary<string, ActivationCodeRecord>(nirHashes.Count, StringComparer.Ordinal);
+        if (nirHashes.Count > 0)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("""
+                SELECT c.code_id, c.campaign_id, c.key_id, c.code_hash, c.issued_at, c.expires_at, c.attempts,
+                       p.vault_id, p.birth_date, p.vitale_hash, p.status, c.nir_hash
+                FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
+                WHERE c.nir_hash = any($1) AND c.status = 0
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. nirHashes.Select(Hash)] });
+            await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found[Convert.ToHexString(r.GetFieldValue<byte[]>(11))] = new ActivationCodeRecord(
+                    r.GetInt64(0), r.GetString(1), r.GetInt16(2), r.GetFieldValue<byte[]>(3),
+                    r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
+                    r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
+                    (PersonStatus)r.GetInt16(10));
+            }
+        }
+        return [.. nirHashes.Select(h => found.GetValueOrDefault(Convert.ToHexString(h)))];
+    }
+
+    public async Task<IReadOnlySet<long>> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settlement);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settlement.MaxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(settlement.MaxAttempts, short.MaxValue);
+        if (settlement.Consume.Select(c => c.CodeId).Distinct().Count() != settlement.Consume.Count)
+        {
+            throw new ArgumentException("a code is consumed at most once per settlement", nameof(settlement));
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One statement (so one transaction) for the whole group, the same text whatever its mix of outcomes. The
+        // consume re-checks every condition under the row lock, so concurrent groups (or silos) get one winner per code;
+        // a consume it refuses is a refusal like the others. The counted attempts skip the codes used here (a row is
+        // modified by one part of the statement only); the tally adds each shard's refusals.
+        await using var command = new NpgsqlCommand("""
+            WITH consumed AS (
+                UPDATE activation_code c SET status = 1, closed_at = $6
+                WHERE c.code_id = any($4) AND c.status = 0 AND c.expires_at >= $7
+                  AND EXISTS (SELECT 1 FROM registry_person p WHERE p.nir_hash = c.nir_hash AND p.status = 0)
+                RETURNING c.code_id, c.nir_hash
+            ), activated AS (
+                UPDATE registry_person p SET status = 2, updated_at = $6
+                FROM consumed WHERE p.nir_hash = consumed.nir_hash AND p.status = 0
+            ), refused AS (
+                SELECT r.code_id, r.counted, r.shard FROM unnest($1::bigint[], $2::smallint[], $3::smallint[]) AS r(code_id, counted, shard)
+                UNION ALL
+                SELECT w.code_id, 1::smallint, w.shard FROM unnest($4::bigint[], $5::smallint[]) AS w(code_id, shard)
+                WHERE w.code_id NOT IN (SELECT code_id FROM consumed)
+            ), counted AS (
+                UPDATE activation_code c
+                SET attempts = c.attempts + n.n,
+                    status = CASE WHEN c.attempts + n.n >= $8 THEN 3 ELSE c.status END,
+                    closed_at = CASE WHEN c.attempts + n.n >= $8 THEN $6 ELSE c.closed_at END
+                FROM (SELECT code_id, sum(counted)::smallint AS n FROM refused WHERE counted > 0 GROUP BY code_id) n
+                WHERE c.code_id = n.code_id AND c.status = 0 AND c.code_id NOT IN (SELECT code_id FROM consumed)
+            ), tally AS (
+                INSERT INTO activation_refusal AS t (day, shard, refusals)
+                SELECT $9, shard, count(*) FROM refused GROUP BY shard
+                ON CONFLICT (day, shard) DO UPDATE SET refusals = t.refusals + excluded.refusals
+            )
+            SELECT code_id FROM consumed
+            """, connection);
+        var refusals = settlement.Refusals;
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. refusals.Select(r => r.CodeId ?? -1)] });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. refusals.Select(r => (short)(r.CountAttempt && r.CodeId is not null ? 1 : 0))] });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. refusals.Select(r => RefusalShard(Hash(r.NirHash)))] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. settlement.Consume.Select(c => c.CodeId)] });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. settlement.Consume.Select(c => RefusalShard(Hash(c.NirHash)))] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = settlement.Now });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = settlement.ExpiryCutoff });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settlement.MaxAttempts });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = RolloutRules.RefusalDay(settlement.Now) });
+        var used = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            used.Add(reader.GetInt64(0));
+        }
+        return used;
+    }
+
     public async Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);

@@ -117,6 +117,21 @@ public interface IRolloutStore
     /// <summary>The person's valid code with the registry facts activation checks; null when they have none.</summary>
     Task<ActivationCodeRecord?> FindValidCodeAsync(byte[] nirHash, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The valid codes of these people with the registry facts activation checks, in one read: position i answers
+    /// <paramref name="nirHashes"/>[i] (null when that person has none; a hash may appear more than once).
+    /// </summary>
+    Task<IReadOnlyList<ActivationCodeRecord?>> FindValidCodesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Settles a group of activation attempts in one transaction (one statement in PostgreSQL, whatever the mix of
+    /// outcomes): uses the codes of <see cref="ActivationSettlement.Consume"/> that are still usable and marks their people
+    /// activated, counts the refusals in the day's tally (one per refusal, including lost consumes) and the counted
+    /// attempts on valid codes (locking at <see cref="ActivationSettlement.MaxAttempts"/>). Returns the code ids that were
+    /// used: single use under concurrency is decided by the database. Nothing is applied when it throws.
+    /// </summary>
+    Task<IReadOnlySet<long>> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default);
+
     /// <summary>Counts a failed attempt on a valid code; the code locks when attempts reach <paramref name="maxAttempts"/>.</summary>
     Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default);
 

@@ -210,6 +210,26 @@ public sealed record ActivationCodeRecord(
     public bool PersonRegistered => PersonStatus == PersonStatus.Registered;
 }
 
+/// <summary>
+/// A group of activation attempts settled in one transaction (<see cref="IRolloutStore.SettleActivationsAsync"/>):
+/// the codes whose attempts passed every check (each to be used, atomically with its person marked activated, only if
+/// still valid, unexpired at <see cref="ExpiryCutoff"/> and of a registered person), and the refusals (each adds one to
+/// the day's tally of its shard and, when it counts, a failed attempt on its valid code). A consume the database
+/// refuses becomes a counted refusal of the same code.
+/// </summary>
+public sealed record ActivationSettlement(
+    IReadOnlyList<ActivationConsume> Consume,
+    IReadOnlyList<ActivationRefusal> Refusals,
+    int MaxAttempts,
+    DateTimeOffset Now,
+    DateTimeOffset ExpiryCutoff);
+
+/// <summary>A code to use (distinct within a settlement) and its person's NIR hash (for the refusal shard if it loses).</summary>
+public sealed record ActivationConsume(long CodeId, byte[] NirHash);
+
+/// <summary>A refused attempt: the NIR hash it named, the valid code found (null: none) and whether it counts toward the lock.</summary>
+public sealed record ActivationRefusal(byte[] NirHash, long? CodeId, bool CountAttempt);
+
 /// <summary>Outcome of counting a failed attempt: <see cref="Counted"/> false when the code was no longer valid.</summary>
 public sealed record FailedAttemptResult(bool Counted, int Attempts, bool Locked);
 

@@ -31,6 +31,7 @@ public static class GrainServices
         services.AddSingleton<RolloutRegistry>();
         services.AddSingleton<IVaultRegistry>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<RolloutRegistry>());
+        services.AddSingleton<ActivationSettler>();
         var audit = services.LastOrDefault(d => d.ServiceType == typeof(IAuditLog))
             ?? throw new InvalidOperationException("register an audit log adapter before the grain services");
         services.Remove(audit);

@@ -433,6 +433,55 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task A_settlement_uses_still_valid_codes_once_tallies_every_refusal_and_counts_only_what_is_asked()
+    {
+        var people = People(5);
+        await CommitRowsAsync("imp-set", people.Select(Row));
+        await CampaignAsync("c-set");
+        var eligible = await EligibleAsync("c-set");
+        await Store.CommitIssuanceAsync(Chunk("c-set", eligible).Chunk);
+        var (a, b, c, d, e) = (eligible[0].NirHash, eligible[1].NirHash, eligible[2].NirHash, eligible[3].NirHash, eligible[4].NirHash);
+        var unknown = new byte[32];
+        unknown[0] = 0x42;
+
+        // One read for many people, in order, a person named twice answered twice, an unknown one null.
+        var found = await Store.FindValidCodesAsync([a, unknown, b, a]);
+        Assert.Equal(4, found.Count);
+        Assert.Null(found[1]);
+        Assert.Equal((await Store.FindValidCodeAsync(a))!.CodeId, found[0]!.CodeId);
+        Assert.Equal(found[0]!.CodeId, found[3]!.CodeId);
+        var (codeA, codeB) = (found[0]!, found[2]!);
+        var codeC = (await Store.FindValidCodeAsync(c))!;
+        var codeD = (await Store.FindValidCodeAsync(d))!;
+        var codeE = (await Store.FindValidCodeAsync(e))!;
+        await Store.RecordFailedAttemptAsync(codeD.CodeId, 3, T0);
+        await Store.RecordFailedAttemptAsync(codeD.CodeId, 3, T0);
+        Assert.True(await Store.ConsumeCodeAsync(codeE.CodeId, T0)); // another group (or silo) used e's code first
+        var day = DateOnly.FromDateTime(T0.UtcDateTime);
+        var before = await Store.CountRefusalsAsync(day);
+
+        var used = await Store.SettleActivationsAsync(new ActivationSettlement(
+            Consume: [new(codeA.CodeId, a), new(codeE.CodeId, e)],
+            Refusals: [new(b, codeB.CodeId, CountAttempt: false), new(c, codeC.CodeId, CountAttempt: true), new(d, codeD.CodeId, CountAttempt: true), new(unknown, null, CountAttempt: true)],
+            MaxAttempts: 3, Now: T0, ExpiryCutoff: T0));
+        // e's code was used meanwhile: its consume is lost and becomes a refusal (nothing left to count); a's is used.
+        Assert.Equal([codeA.CodeId], used.Order());
+        Assert.Equal(PersonStatus.Activated, (await Store.FindPersonAsync(a))!.Status);
+        Assert.Null(await Store.FindValidCodeAsync(a));
+        Assert.Equal(0, (await Store.FindValidCodeAsync(b))!.Attempts);
+        Assert.Equal(1, (await Store.FindValidCodeAsync(c))!.Attempts);
+        Assert.Null(await Store.FindValidCodeAsync(d)); // third counted attempt: locked
+        Assert.Null(await Store.FindValidCodeAsync(e));
+        Assert.Equal(PersonStatus.Activated, (await Store.FindPersonAsync(e))!.Status);
+        Assert.Equal(before + 5, await Store.CountRefusalsAsync(day));
+
+        // A code used already is not used again; an empty settlement changes nothing.
+        Assert.Empty(await Store.SettleActivationsAsync(new ActivationSettlement([new(codeA.CodeId, a)], [], 3, T0, T0)));
+        Assert.Empty(await Store.SettleActivationsAsync(new ActivationSettlement([], [], 3, T0, T0)));
+        Assert.Equal(before + 6, await Store.CountRefusalsAsync(day));
+    }
+
+    [Fact]
     public async Task Revoking_makes_a_person_eligible_again_and_withdraws_their_pending_email()
     {
         var people = People(4).Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();

@@ -14,17 +14,21 @@ using Xunit.Abstractions;
 namespace Coffre.IntegrationTests.RolloutEndToEnd;
 
 /// <summary>
-/// Issue 7, item 4: every kind of refused activation does the same durable work. The real activation grain class runs
-/// in process on the real PostgreSQL rollout store and audit log (a fresh database); every statement Npgsql sends to
-/// that database is recorded through its ActivitySource, and audit appends are counted as rows in audit_event.
+/// Issue 7, item 4, with group commit (issue 10): every kind of refused activation does the same durable work. The real
+/// settler runs in process on the real PostgreSQL rollout store and audit log (a fresh database); every statement Npgsql
+/// sends to that database is recorded through its ActivitySource, and audit appends are counted as rows in audit_event.
+/// A group's registry work is one read and one transaction, the same two statements whatever the mix of outcomes in it
+/// (all unknown people, one of every refusal kind with a success, all successes); each refusal adds one audit event
+/// (appended in the audit log's own batch) and one to the day's refusal tally, whatever its kind.
 /// </summary>
 [Collection(RolloutEndToEndCollection.Name)]
 public sealed partial class RefusalWorkTests(ITestOutputHelper output)
 {
     private const int Size = 40;
+    private const int Group = 8;
 
     [Fact]
-    public async Task Every_refusal_kind_runs_the_same_statements_and_appends_one_audit_event()
+    public async Task Every_group_runs_the_same_statements_whatever_its_mix_and_every_refusal_appends_one_audit_event()
     {
         var connectionString = await TestServices.NewMigratedDatabaseAsync();
         var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!;
@@ -36,10 +40,9 @@ public sealed partial class RefusalWorkTests(ITestOutputHelper output)
         try
         {
             await E2e.ImportAndIssueAsync(db, directory, "work", Size, "Refusal work");
-
             var store = db.Store;
-            var registry = new RolloutRegistry(store, Options.Create(new ActivationOptions()), TimeProvider.System);
-            IActivationGrain grain = new ActivationGrain(registry, E2e.NirHasher, E2e.Verifier, audit, Options.Create(new ActivationOptions()), TimeProvider.System);
+            // Groups of exactly Group attempts: the window is long enough for a burst to fill the group.
+            await using var settler = SettlerKit.Settler(store, audit, maxGroupSize: Group);
 
             var people = new Population(Size);
             PersonRecord Next() => people.People[people.TakeAdults(1)[0]];
@@ -47,87 +50,97 @@ public sealed partial class RefusalWorkTests(ITestOutputHelper output)
             const string WrongSerial = "000000000000001";
 
             // One request per kind, each on a person no attempt has touched yet (the state set up by SQL or the store).
-            var attempts = new Dictionary<string, ActivationRequest>();
-            var unknown = Population.Unknown(900);
-            attempts["unknown person"] = Request(unknown, ActivationCodes.Generate());
+            var kinds = new Dictionary<string, ActivationRequest>();
+            kinds["unknown person"] = Request(Population.Unknown(900), ActivationCodes.Generate());
             var w = Next();
-            attempts["known, wrong secrets"] = Request(w, RolloutDatabase.WrongCode(await db.CodeOfAsync(w)), w.BirthDate.AddDays(1), WrongSerial);
+            kinds["known, wrong secrets"] = Request(w, RolloutDatabase.WrongCode(await db.CodeOfAsync(w)), w.BirthDate.AddDays(1), WrongSerial);
             var r = Next();
-            attempts["known, right secrets, wrong code"] = Request(r, RolloutDatabase.WrongCode(await db.CodeOfAsync(r)));
+            kinds["known, right secrets, wrong code"] = Request(r, RolloutDatabase.WrongCode(await db.CodeOfAsync(r)));
             var e = Next();
             var expiredCode = await db.CodeOfAsync(e);
             Assert.Equal(1, await db.ExecuteAsync("UPDATE activation_code SET expires_at = now() - interval '1 hour' WHERE nir_hash = $1 AND status = 0", E2e.NirHash(e.Nir)));
-            attempts["expired"] = Request(e, expiredCode);
+            kinds["expired"] = Request(e, expiredCode);
             var v = Next();
             var revokedCode = await db.CodeOfAsync(v);
             Assert.Equal(1, await store.RevokeCodesAsync(E2e.NirHash(v.Nir), now));
-            attempts["revoked"] = Request(v, revokedCode);
+            kinds["revoked"] = Request(v, revokedCode);
             var u = Next();
             var usedCode = await db.CodeOfAsync(u);
             Assert.True(await store.ConsumeCodeAsync((await store.FindValidCodeAsync(E2e.NirHash(u.Nir)))!.CodeId, now));
-            attempts["used"] = Request(u, usedCode);
+            kinds["used"] = Request(u, usedCode);
             var l = Next();
             var lockedCode = await db.CodeOfAsync(l);
             Assert.True((await store.RecordFailedAttemptAsync((await store.FindValidCodeAsync(E2e.NirHash(l.Nir)))!.CodeId, 1, now)).Locked);
-            attempts["locked"] = Request(l, lockedCode);
+            kinds["locked"] = Request(l, lockedCode);
+            var s = Next();
+            var mixed = kinds.Values.Append(Request(s, await db.CodeOfAsync(s))).ToList();
+            Assert.Equal(Group, mixed.Count);
+
+            var unknown = Enumerable.Range(0, Group).Select(i => Request(Population.Unknown(910 + i), ActivationCodes.Generate())).ToList();
+            var successes = new List<ActivationRequest>();
+            for (var i = 0; i < Group; i++)
+            {
+                var p = Next();
+                successes.Add(Request(p, await db.CodeOfAsync(p)));
+            }
 
             // Warm-up (pool, prepared statements, JIT) on other unknown people.
-            for (var i = 0; i < 3; i++)
-            {
-                Assert.Equal(ActivationOutcome.Refused, (await grain.ActivateAsync(Request(Population.Unknown(950 + i), ActivationCodes.Generate()))).Outcome);
-            }
+            await SettlerKit.SettleAllAsync(settler, [.. Enumerable.Range(0, Group).Select(i => Request(Population.Unknown(950 + i), ActivationCodes.Generate()))]);
 
             using var statements = new StatementRecorder(database);
-            var work = new Dictionary<string, List<(IReadOnlyList<string> Statements, long Appends, long Tally)>>();
             var day = DateOnly.FromDateTime(DateTime.UtcNow);
-            // Twice per kind: the first attempt on a person (their audit chain head not cached yet), then a second one.
-            for (var round = 0; round < 2; round++)
+            var groups = new[] { ("all unknown", unknown), ("every refusal kind and a success", mixed), ("all successes", successes) };
+            var work = new List<(string Name, IReadOnlyList<string> Registry, IReadOnlyList<string> Audit, long Appends, long Tally, bool[] Outcomes)>();
+            foreach (var (name, requests) in groups)
             {
-                foreach (var (kind, request) in attempts)
-                {
-                    var eventsBefore = await db.ScalarAsync<long>("SELECT count(*) FROM audit_event");
-                    var tallyBefore = await store.CountRefusalsAsync(day);
-                    statements.Clear();
-                    var result = await grain.ActivateAsync(request);
-                    var sent = statements.Take();
-                    Assert.Equal(ActivationOutcome.Refused, result.Outcome);
-                    var appended = await db.ScalarAsync<long>("SELECT count(*) FROM audit_event") - eventsBefore;
-                    var tallied = await store.CountRefusalsAsync(day) - tallyBefore;
-                    (work.TryGetValue(kind, out var list) ? list : work[kind] = []).Add((sent, appended, tallied));
-                    Assert.Equal(1L, await db.ScalarAsync<long>(
-                        "SELECT count(*) FROM audit_event WHERE vault_id = $1 AND operation = 'vault.activate' AND NOT allowed", E2e.VaultId(request.Nir)) - round);
-                }
+                var eventsBefore = await db.ScalarAsync<long>("SELECT count(*) FROM audit_event");
+                var tallyBefore = await store.CountRefusalsAsync(day);
+                statements.Clear();
+                var (groupsBefore, _) = settler.Settled;
+                var outcomes = await SettlerKit.SettleAllAsync(settler, requests);
+                var sent = statements.Take();
+                Assert.Equal(groupsBefore + 1, settler.Settled.Groups);
+                var appended = await db.ScalarAsync<long>("SELECT count(*) FROM audit_event") - eventsBefore;
+                var tallied = await store.CountRefusalsAsync(day) - tallyBefore;
+                var audits = sent.Where(t => t.Contains("audit_", StringComparison.Ordinal)).ToList();
+                work.Add((name, [.. sent.Except(audits)], audits, appended, tallied, outcomes));
             }
 
-            foreach (var (kind, list) in work)
+            foreach (var (name, registry, audits, appends, tally, outcomes) in work)
             {
-                for (var round = 0; round < list.Count; round++)
+                output.WriteLine($"{name,-34}: {outcomes.Count(o => o)} activated, {outcomes.Count(o => !o)} refused; {registry.Count} registry statements, " +
+                    $"{audits.Count} audit statements, {appends} audit events, {tally} refusals tallied");
+                foreach (var statement in registry.Concat(audits))
                 {
-                    var (sent, appends, tally) = list[round];
-                    output.WriteLine($"{kind,-34} attempt {round + 1}: {sent.Count} statements, {appends} audit append(s), {tally} refusal tallied");
-                    foreach (var statement in sent)
-                    {
-                        output.WriteLine("    " + statement);
-                    }
+                    output.WriteLine("    " + statement);
                 }
             }
-            var reference = work["unknown person"];
-            foreach (var (kind, list) in work)
+            var reference = work[0].Registry;
+            Assert.Equal(2, reference.Count);
+            foreach (var (name, registry, _, appends, tally, outcomes) in work)
             {
-                for (var round = 0; round < 2; round++)
-                {
-                    Assert.True(reference[round].Statements.SequenceEqual(list[round].Statements),
-                        $"{kind}, attempt {round + 1}: [{string.Join(" | ", list[round].Statements)}] differs from the unknown person's [{string.Join(" | ", reference[round].Statements)}]");
-                    Assert.Equal(1L, list[round].Appends);
-                    Assert.Equal(1L, list[round].Tally);
-                }
+                Assert.True(reference.SequenceEqual(registry), $"{name}: [{string.Join(" | ", registry)}] differs from [{string.Join(" | ", reference)}]");
+                var refused = outcomes.Count(o => !o);
+                Assert.Equal(refused, appends);
+                Assert.Equal(refused, tally);
             }
-            Report.Line($"refusal work: {work.Count} kinds x 2 attempts, each {reference[0].Statements.Count} PostgreSQL statements " +
-                $"(first attempt on a chain) / {reference[1].Statements.Count} (later), 1 audit append, 1 refusal row write — equal for every kind");
+            Assert.Equal(new[] { false, false, false, false, false, false, false, true }, work[1].Outcomes);
+            Assert.All(work[0].Outcomes, Assert.False);
+            Assert.All(work[2].Outcomes, Assert.True);
+            // Each refusal kind's audit event on its own chain (the person's vault or a chain of the same kind).
+            foreach (var request in kinds.Values)
+            {
+                Assert.Equal(1L, await db.ScalarAsync<long>(
+                    "SELECT count(*) FROM audit_event WHERE vault_id = $1 AND operation = 'vault.activate' AND NOT allowed", E2e.VaultId(request.Nir)));
+            }
+            Report.Line($"refusal work: groups of {Group} (all unknown / every refusal kind + a success / all successes) each send the same " +
+                $"{reference.Count} registry statements; every refusal 1 audit append and 1 tally, whatever its kind");
 
-            // Nothing counted against the person whose secrets were wrong; the right-secrets one counted twice.
+            // Nothing counted against the person whose secrets were wrong; the right-secrets one counted once.
             Assert.Equal(((short)CodeStatus.Valid, (short)0), ((await db.LatestCodeAsync(w)).Status, (await db.LatestCodeAsync(w)).Attempts));
-            Assert.Equal(((short)CodeStatus.Valid, (short)2), ((await db.LatestCodeAsync(r)).Status, (await db.LatestCodeAsync(r)).Attempts));
+            Assert.Equal(((short)CodeStatus.Valid, (short)1), ((await db.LatestCodeAsync(r)).Status, (await db.LatestCodeAsync(r)).Attempts));
+            Assert.Equal((short)CodeStatus.Used, (await db.LatestCodeAsync(s)).Status);
+            Assert.Equal((short)PersonStatus.Activated, await db.PersonStatusAsync(s));
         }
         finally
         {
@@ -136,11 +149,11 @@ public sealed partial class RefusalWorkTests(ITestOutputHelper output)
         }
     }
 
-    private static ActivationRequest Request(PersonRecord person, string code, DateOnly? birthDate = null, string? vitaleSerial = null) =>
+    internal static ActivationRequest Request(PersonRecord person, string code, DateOnly? birthDate = null, string? vitaleSerial = null) =>
         new(code, person.Nir, birthDate ?? person.BirthDate, vitaleSerial ?? person.VitaleSerial ?? "");
 
     /// <summary>Every command or batch Npgsql sends to one database, in order (its text, with whitespace collapsed).</summary>
-    private sealed partial class StatementRecorder : IDisposable
+    internal sealed partial class StatementRecorder : IDisposable
     {
         private readonly ActivityListener _listener;
         private readonly ConcurrentQueue<(long Started, string Text)> _sent = new();

@@ -30,3 +30,9 @@ public enum ActivationOutcome
 public sealed record ActivationResult(
     [property: Id(0)] ActivationOutcome Outcome,
     [property: Id(1)] string? VaultId);
+
+/// <summary>
+/// The attempt could not be settled (its group's read or transaction failed or timed out; nothing of the group was
+/// applied): a transient failure, answered 503 <c>UNAVAILABLE</c>; the person retries.
+/// </summary>
+public sealed class ActivationUnavailableException(string message, Exception? inner = null) : TimeoutException(message, inner);

@@ -66,8 +66,13 @@ public sealed class NirIndexGrain(
             throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", ErrorCodes.Conflict);
         }
         var registryVault = RegistryVaultId;
-        if (await registry.FindByVaultIdAsync(registryVault) is { Opposed: false })
+        if (await registry.FindByVaultIdAsync(registryVault) is { Opposed: false } registered)
         {
+            if (registered.Activated)
+            {
+                // The person activated their registry vault (the registry is the claim).
+                throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", ErrorCodes.Conflict);
+            }
             // The imported person: their registry vault, under the referent's consent; their code later opens the same vault.
             var opened = await Vault(registryVault).OpenRegisteredAsync(caller, command);
             await ClaimAsync(registryVault);
@@ -82,9 +87,10 @@ public sealed class NirIndexGrain(
     async Task<string> INirIndexGrain.ActivatedAsync(Caller system)
     {
         RequireSystem(system);
+        // A claimed vault (a referent opened or attached it first) wins. Otherwise the registry vault, which the
+        // registry now resolves to (an activated person): no claim is written.
         var vaultId = state.State.VaultId ?? RegistryVaultId;
         await Vault(vaultId).ActivateAsync(system);
-        await ClaimAsync(vaultId);
         return vaultId;
     }
 

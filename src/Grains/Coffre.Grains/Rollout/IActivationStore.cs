@@ -1,24 +1,23 @@
+using Coffre.Application.Rollout;
 using Coffre.Domain.Documents;
+using Coffre.Domain.Vaults;
 
 namespace Coffre.Grains.Rollout;
 
-/// <summary>What activation needs from the registry (PostgreSQL in a cluster, memory when embedded).</summary>
+/// <summary>What activation needs from the registry (PostgreSQL in a cluster, memory when embedded), a group at a time.</summary>
 public interface IActivationStore
 {
-    /// <summary>The person's one valid code and the registry facts activation checks; null when none.</summary>
-    Task<ActivationCandidate?> FindCandidateAsync(byte[] nirHash, CancellationToken cancellationToken = default);
+    /// <summary>Each person's one valid code and the registry facts activation checks, in one read; position i answers hash i (null when none).</summary>
+    Task<IReadOnlyList<ActivationCandidate?>> FindCandidatesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Records a refusal with the same durable work whatever the case (one statement that writes and commits); counts
-    /// a failed attempt on the candidate's code only when <paramref name="countAttempt"/> (the person's secrets were
-    /// proven). True when the code is now locked.
+    /// Settles a group in one transaction whatever its mix: uses the codes of <paramref name="consume"/> still usable
+    /// (single use under concurrency decided by the store; a lost consume becomes a counted refusal) and marks their
+    /// people activated; records every refusal (the day's tally by shard, and a failed attempt on the code when it
+    /// counts, locking it at the configured maximum). Returns the code ids used. Nothing is applied when it throws.
     /// </summary>
-    Task<bool> RecordRefusalAsync(byte[] nirHash, ActivationCandidate? candidate, bool countAttempt, int maxAttempts, CancellationToken cancellationToken = default);
-
-    /// <summary>Marks the code used; true only for the one call that won (single use under concurrency).</summary>
-    Task<bool> ConsumeAsync(ActivationCandidate candidate, CancellationToken cancellationToken = default);
-
-    Task MarkActivatedAsync(byte[] nirHash, CancellationToken cancellationToken = default);
+    Task<IReadOnlySet<long>> SettleAsync(IReadOnlyList<ActivationConsume> consume, IReadOnlyList<ActivationRefusal> refusals, DateTimeOffset now,
+        CancellationToken cancellationToken = default);
 }
 
 /// <summary>The registry's view of a person, from which a vault takes its initial state on first use.</summary>
@@ -44,4 +43,19 @@ public sealed record RegistryIdentity(
     [property: Id(0)] IdentityTraits Identity,
     [property: Id(1)] bool IsMinor,
     [property: Id(2)] IReadOnlyList<string> RepresentativeVaultIds,
-    [property: Id(3)] bool Opposed);
+    [property: Id(3)] bool Opposed,
+    [property: Id(4)] bool Activated = false)
+{
+    /// <summary>
+    /// The vault's status as the registry makes it true: pending until the person's code is used, active once it is
+    /// (activation writes no vault state), closed when the person opposed after activating; null when the person opposed
+    /// before (no vault).
+    /// </summary>
+    public VaultStatus? Status => (Opposed, Activated) switch
+    {
+        (false, false) => VaultStatus.Pending,
+        (false, true) => VaultStatus.Active,
+        (true, true) => VaultStatus.Closed,
+        _ => null,
+    };
+}

@@ -8,4 +8,10 @@ internal static partial class RolloutLog
 {
     [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "opposition recorded through {Channel}: vault closed {VaultClosed}, {CodesRevoked} codes revoked")]
     public static partial void OppositionRecorded(ILogger logger, OppositionChannel channel, bool vaultClosed, int codesRevoked);
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "an activation group of {Count} attempts failed to settle: each answered unavailable")]
+    public static partial void ActivationGroupFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "the audit event of a refused activation failed: that attempt answered unavailable")]
+    public static partial void ActivationAuditFailed(ILogger logger, Exception exception);
 }

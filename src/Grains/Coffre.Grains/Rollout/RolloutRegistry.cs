@@ -15,32 +15,25 @@ public sealed class RolloutRegistry(IRolloutStore store, IOptions<ActivationOpti
         }
         if (person.Opposed || person.BirthDate is not { } birthDate || person.FamilyName is null || person.GivenNames is null)
         {
-            return new RegistryIdentity(new IdentityTraits("", "", default, Sex.Unknown), false, [], Opposed: true);
+            return new RegistryIdentity(new IdentityTraits("", "", default, Sex.Unknown), false, [], Opposed: true,
+                Activated: person.Status == PersonStatus.Closed);
         }
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         return new RegistryIdentity(
             new IdentityTraits(person.FamilyName, person.GivenNames, birthDate, person.Sex, person.NirMasked),
             IsMinor: birthDate.AddYears(18) > today,
             person.RepresentativeVaultIds,
-            Opposed: false);
+            Opposed: false,
+            Activated: person.Status == PersonStatus.Activated);
     }
 
-    public async Task<ActivationCandidate?> FindCandidateAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
-        await store.FindValidCodeAsync(nirHash, cancellationToken) is { } code
-            ? new ActivationCandidate(code.CodeId, code.KeyId, code.CodeHash, code.IssuedAt, code.ExpiresAt, code.Attempts,
-                code.BirthDate ?? default, code.VitaleHash, code.VaultId, code.PersonRegistered)
-            : null;
-
-    public async Task<bool> RecordRefusalAsync(byte[] nirHash, ActivationCandidate? candidate, bool countAttempt, int maxAttempts, CancellationToken cancellationToken = default) =>
-        (await store.RecordRefusalAsync(nirHash, candidate?.CodeId, countAttempt, maxAttempts, clock.GetUtcNow(), cancellationToken)).Locked;
+    public async Task<IReadOnlyList<ActivationCandidate?>> FindCandidatesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default) =>
+        [.. (await store.FindValidCodesAsync(nirHashes, cancellationToken)).Select(code => code is null ? null
+            : new ActivationCandidate(code.CodeId, code.KeyId, code.CodeHash, code.IssuedAt, code.ExpiresAt, code.Attempts,
+                code.BirthDate ?? default, code.VitaleHash, code.VaultId, code.PersonRegistered))];
 
     /// <summary>The store refuses a code past its expiry; the tolerated clock skew is granted here (the time of use stays now).</summary>
-    public Task<bool> ConsumeAsync(ActivationCandidate candidate, CancellationToken cancellationToken = default)
-    {
-        var now = clock.GetUtcNow();
-        return store.ConsumeCodeAsync(candidate.CodeId, now, cancellationToken, expiryCutoff: now - options.Value.ClockSkew);
-    }
-
-    public Task MarkActivatedAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
-        store.MarkActivatedAsync(nirHash, clock.GetUtcNow(), cancellationToken);
+    public Task<IReadOnlySet<long>> SettleAsync(IReadOnlyList<ActivationConsume> consume, IReadOnlyList<ActivationRefusal> refusals, DateTimeOffset now,
+        CancellationToken cancellationToken = default) =>
+        store.SettleActivationsAsync(new ActivationSettlement(consume, refusals, options.Value.MaxAttempts, now, now - options.Value.ClockSkew), cancellationToken);
 }

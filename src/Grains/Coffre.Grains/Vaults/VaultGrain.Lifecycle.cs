@@ -70,7 +70,12 @@ public sealed partial class VaultGrain
         {
             vault.State.Access = Access with { Status = VaultStatus.Active };
             vault.State.ActivatedAt = Now;
-            await vault.WriteStateAsync();
+            // A vault never written is a registry vault: the registry already says it is active (the activation's
+            // transaction), so nothing is written here; a written one (a referent opened it) keeps its own state.
+            if (vault.RecordExists)
+            {
+                await vault.WriteStateAsync();
+            }
         }
         return View(caller, decision);
     }

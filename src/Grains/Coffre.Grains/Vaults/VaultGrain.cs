@@ -45,16 +45,21 @@ public sealed partial class VaultGrain(
     private readonly DenialLimiter _denials = new(options.Value.DenialsPerWindow, options.Value.DenialWindow);
     private IGrainTimer? _denialTimer;
 
-    /// <summary>A vault created by the national import has no grain state: it takes its initial state from the registry on first use.</summary>
+    /// <summary>
+    /// A vault created by the national import has no grain state: it takes its initial state from the registry on first
+    /// use, including its status (activation writes only the registry: a used code makes the vault active, an opposition
+    /// after activation makes it closed). A registry vault already written follows the registry the same way.
+    /// </summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         Operations.SiloCounters.VaultActivated();
-        if (vault.State.Access is null && Ids.IsVaultId(VaultId) && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { Opposed: false } person)
+        if (vault.State.Access is null && Ids.IsVaultId(VaultId)
+            && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { Status: { } status } person)
         {
             vault.State.Access = new VaultAccessState
             {
                 VaultId = VaultId,
-                Status = VaultStatus.Pending,
+                Status = status,
                 IsMinor = person.IsMinor,
                 Representatives = person.RepresentativeVaultIds
                     .Select(r => new LegalRepresentative(r, RepresentationKind.Parent, Now, null, "registry")).ToList(),
@@ -67,12 +72,20 @@ public sealed partial class VaultGrain(
             VaultLog.OpenedFromRegistry(logger);
         }
         else if (vault.State.Access is { Status: not VaultStatus.Closed } access && vault.State.CreatedBy == "registry"
-            && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { Opposed: true })
+            && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { } registered)
         {
-            // The person opposed (by phone, through an operator command) while this vault was not in memory.
-            vault.State.Access = access with { Status = VaultStatus.Closed };
-            await vault.WriteStateAsync(cancellationToken);
-            VaultLog.ClosedAfterOpposition(logger);
+            if (registered.Opposed)
+            {
+                // The person opposed (by phone, through an operator command) while this vault was not in memory.
+                vault.State.Access = access with { Status = VaultStatus.Closed };
+                await vault.WriteStateAsync(cancellationToken);
+                VaultLog.ClosedAfterOpposition(logger);
+            }
+            else if (registered.Activated && access.Status == VaultStatus.Pending)
+            {
+                // Activated while this vault was not in memory: the registry is the truth (written with the next change).
+                vault.State.Access = access with { Status = VaultStatus.Active };
+            }
         }
         await base.OnActivateAsync(cancellationToken);
     }
