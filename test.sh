@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing (PostgreSQL from Debian packages, Azurite from npm), starts both
-# on 127.0.0.1 on free ports in a temporary folder, builds, runs every test project, and stops them even when
-# tests fail. Ends with one line "N passed, N failed".
+# The test command: installs what is missing (PostgreSQL from Debian packages, Azurite from npm, smtp4dev as a
+# dotnet tool from NuGet), starts them on 127.0.0.1 on free ports in a temporary folder, builds, runs every test
+# project, and stops them even when tests fail. Ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
 COFFRE_ROOT="$PWD"
 source deploy/local/lib.sh
 
 ensure_tools
+ensure_smtp
 
 work="$(mktemp -d /tmp/coffre-test.XXXXXX)"
 chmod 755 "$work"
 cleanup() {
+  stop_smtp "$work/smtp"
   stop_azurite "$work/azurite"
   stop_postgres "$work/pg"
   rm -rf "$work"
@@ -23,6 +25,12 @@ blob_port="$(free_port)"
 log "starting PostgreSQL on 127.0.0.1:$pg_port and Azurite on 127.0.0.1:$blob_port"
 start_postgres "$work/pg" "$pg_port"
 start_azurite "$work/azurite" "$blob_port"
+smtp_port="$(free_port)"
+smtp_api_port="$(free_port)"
+log "starting smtp4dev on 127.0.0.1:$smtp_port (HTTP API on 127.0.0.1:$smtp_api_port)"
+start_smtp "$work/smtp" "$smtp_port" "$smtp_api_port"
+export COFFRE_TEST_SMTP="127.0.0.1:$smtp_port"
+export COFFRE_TEST_SMTP_API="http://127.0.0.1:$smtp_api_port"
 export COFFRE_TEST_POSTGRES="$(postgres_connection_string "$pg_port")"
 export COFFRE_TEST_BLOB="$(blob_connection_string "$blob_port")"
 export COFFRE_TEST_REPORT="$work/report.txt"

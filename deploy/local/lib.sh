@@ -1,4 +1,4 @@
-# Shared shell functions: install and start PostgreSQL and Azurite on 127.0.0.1 in a given folder.
+# Shared shell functions: install and start PostgreSQL, Azurite and a test SMTP server on 127.0.0.1 in a given folder.
 # Sourced by ./test.sh and deploy/local/*.sh. Never binds to anything but loopback.
 
 COFFRE_ROOT="${COFFRE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -152,6 +152,51 @@ stop_azurite() { # DIR
     kill "$(cat "$1/azurite.pid")" 2>/dev/null || true
   fi
   rm -f "$1/azurite.pid"
+}
+
+# The test SMTP server: smtp4dev (the Rnwood.Smtp4dev dotnet tool, pinned) under tools/smtp4dev. It refuses, with
+# 550, every recipient whose address starts with "refused" (RecipientValidationExpression), so tests can make a
+# bounce; it keeps what it accepted in memory and serves it on its HTTP API (GET /api/messages, /api/messages/ID/plaintext).
+SMTP4DEV_VERSION="3.15.0"
+SMTP4DEV_REFUSE='!recipient.toLowerCase().startsWith("refused")'
+
+ensure_smtp() {
+  if [ ! -x "$COFFRE_ROOT/tools/smtp4dev/smtp4dev" ]; then
+    log "installing smtp4dev $SMTP4DEV_VERSION (dotnet tool Rnwood.Smtp4dev) into tools/smtp4dev"
+    dotnet tool install --tool-path "$COFFRE_ROOT/tools/smtp4dev" Rnwood.Smtp4dev --version "$SMTP4DEV_VERSION" >/dev/null
+  fi
+}
+
+# start_smtp DIR SMTP_PORT API_PORT: SMTP and its HTTP API on loopback only, no IMAP/POP3, messages in memory.
+# Kept when already running.
+start_smtp() {
+  local dir="$1" port="$2" api="$3"
+  mkdir -p "$dir"
+  if pid_alive "$dir/smtp4dev.pid" smtp4dev; then
+    if wait_port 127.0.0.1 "$port" 10 && wait_port 127.0.0.1 "$api" 10; then
+      log "smtp4dev already running (pid $(cat "$dir/smtp4dev.pid"))"; return 0
+    fi
+    log "smtp4dev (pid $(cat "$dir/smtp4dev.pid")) does not answer: restarting it"
+    kill "$(cat "$dir/smtp4dev.pid")" 2>/dev/null || true
+    sleep 1
+  fi
+  (
+    close_inherited_fds
+    cd "$dir"
+    ServerOptions__RecipientValidationExpression="$SMTP4DEV_REFUSE" \
+      nohup "$COFFRE_ROOT/tools/smtp4dev/smtp4dev" --baseappdatapath="$dir" --nousersettings --db= \
+      --bindaddress=127.0.0.1 --smtpport="$port" --imapport= --pop3port= --messagestokeep=100000 --sessionstokeep=100 \
+      --urls="http://127.0.0.1:$api" >"$dir/smtp4dev.log" 2>&1 &
+    echo $! >"$dir/smtp4dev.pid"
+  )
+  { wait_port 127.0.0.1 "$port" 60 && wait_port 127.0.0.1 "$api" 60; } || { tail -n 20 "$dir/smtp4dev.log" >&2; return 1; }
+}
+
+stop_smtp() { # DIR
+  if pid_alive "$1/smtp4dev.pid" smtp4dev; then
+    kill "$(cat "$1/smtp4dev.pid")" 2>/dev/null || true
+  fi
+  rm -f "$1/smtp4dev.pid"
 }
 
 postgres_connection_string() { # PORT

@@ -94,6 +94,36 @@ public sealed class InMemoryOutbox(TimeProvider? timeProvider = null) : IOutbox
         return Task.CompletedTask;
     }
 
+    public Task MarkUndeliverableAsync(Guid id, DeliveryOutcome outcome, string reason, CancellationToken cancellationToken = default)
+    {
+        if (outcome == DeliveryOutcome.Delivered || !Enum.IsDefined(outcome))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outcome), "a message is settled as bounced or undeliverable");
+        }
+        lock (_lock)
+        {
+            if (_all.TryGetValue(id, out var entry) && entry.DeliveredAt is null)
+            {
+                entry.DeliveredAt = _time.GetUtcNow();
+                entry.Outcome = outcome;
+                entry.Attempts++;
+                entry.LeaseUntil = null;
+                entry.LastError = OutboxRules.Error(reason);
+                _pending.Remove(id);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>How a message left the outbox (for operators and tests), null when no such message.</summary>
+    public Task<DeliveryOutcome?> OutcomeAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_all.TryGetValue(id, out var entry) ? entry.Outcome : (DeliveryOutcome?)null);
+        }
+    }
+
     public Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default, OutboxChannel? channel = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(recipient);
@@ -151,6 +181,7 @@ public sealed class InMemoryOutbox(TimeProvider? timeProvider = null) : IOutbox
         public DateTimeOffset? DeliveredAt { get; set; }
         public int Attempts { get; set; }
         public string? LastError { get; set; }
+        public DeliveryOutcome Outcome { get; set; }
 
         public OutboxMessage Snapshot() => Message with { DeliveredAt = DeliveredAt, Attempts = Attempts };
     }

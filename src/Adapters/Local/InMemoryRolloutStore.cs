@@ -28,6 +28,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
     private readonly Dictionary<Hash256, Opposition> _oppositions = [];
     private readonly Dictionary<DateOnly, long> _refusals = [];
     private readonly HashSet<string> _issuing = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, Bounce> _bounces = [];
 
     // ---------------------------------------------------------------- import
 
@@ -249,7 +250,10 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
                 PrintBatches: batches.Count,
                 Letters: batches.Sum(b => (long)b.Letters),
                 EmailCodes: codes.Count(c => c.Channel == CodeChannel.Email),
-                EmailsPending: 0);
+                EmailsPending: 0,
+                EmailsBounced: _bounces.Values.Count(b => b.CampaignId == campaignId),
+                BouncesAwaitingPost: _bounces.Values.Count(b => b.CampaignId == campaignId && b.Status == BounceStatus.AwaitingPost),
+                BouncedUnreachable: _bounces.Values.Count(b => b.CampaignId == campaignId && b.Status == BounceStatus.Unreachable));
             emailRecipients = [.. codes.Where(c => c.Channel == CodeChannel.Email).Select(c => _people[c.Nir].VaultId)];
         }
         pending = 0;
@@ -351,6 +355,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         }
         var added = new List<Code>(chunk.Count);
         var messages = new List<OutboxMessage>(chunk.Emails);
+        var posted = new List<Bounce>();
         lock (_lock)
         {
             var seen = new HashSet<Hash256>();
@@ -390,6 +395,15 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
             {
                 _batches[(committed.CampaignId, committed.BatchNo)] = committed with { CreatedAt = RolloutRules.Micros(committed.CreatedAt) };
             }
+            foreach (var id in chunk.PostedBounces)
+            {
+                if (_bounces.TryGetValue(id, out var bounce) && bounce.Status == BounceStatus.AwaitingPost)
+                {
+                    bounce.Status = BounceStatus.Posted;
+                    bounce.BatchNo = chunk.BatchNo;
+                    posted.Add(bounce);
+                }
+            }
         }
         try
         {
@@ -408,6 +422,11 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
                 if (chunk.PrintBatch is { } batch)
                 {
                     _batches.Remove((batch.CampaignId, batch.BatchNo));
+                }
+                foreach (var bounce in posted)
+                {
+                    bounce.Status = BounceStatus.AwaitingPost;
+                    bounce.BatchNo = null;
                 }
             }
             throw;
@@ -438,6 +457,92 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
                 }
             }
             return Task.FromResult(revoked);
+        }
+    }
+
+    // ---------------------------------------------------------------- campaign emails
+
+    public Task<IReadOnlyDictionary<string, EmailRecipient>> FindEmailRecipientsAsync(IReadOnlyCollection<string> vaultIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(vaultIds);
+        lock (_lock)
+        {
+            var found = new Dictionary<string, EmailRecipient>(StringComparer.Ordinal);
+            foreach (var vaultId in vaultIds)
+            {
+                if (_byVault.TryGetValue(vaultId, out var p))
+                {
+                    var code = _valid.GetValueOrDefault(p.Key);
+                    found[vaultId] = new EmailRecipient(vaultId, p.Email, p.GivenNames, p.Status, code is { Channel: CodeChannel.Email } ? code.CampaignId : null);
+                }
+            }
+            return Task.FromResult<IReadOnlyDictionary<string, EmailRecipient>>(found);
+        }
+    }
+
+    public Task<int> RecordEmailBouncesAsync(IReadOnlyList<EmailBounce> bounces, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bounces);
+        lock (_lock)
+        {
+            var recorded = 0;
+            foreach (var b in bounces)
+            {
+                if (_bounces.ContainsKey(b.OutboxId) || !_byVault.TryGetValue(b.VaultId, out var person))
+                {
+                    continue;
+                }
+                _bounces[b.OutboxId] = new Bounce(b.OutboxId, b.CampaignId, person.Key, RolloutRules.Micros(at));
+                recorded++;
+                if (_valid.TryGetValue(person.Key, out var code) && code.Channel == CodeChannel.Email && code.CampaignId == b.CampaignId)
+                {
+                    Close(code, CodeStatus.Revoked, at);
+                }
+            }
+            return Task.FromResult(recorded);
+        }
+    }
+
+    public Task<IReadOnlyList<BouncedPerson>> ListBouncesAwaitingPostAsync(string campaignId, int max, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        lock (_lock)
+        {
+            IReadOnlyList<BouncedPerson> list = [.. _bounces.Values
+                .Where(b => b.CampaignId == campaignId && b.Status == BounceStatus.AwaitingPost)
+                .OrderBy(b => b.BouncedAt).ThenBy(b => b.OutboxId)
+                .Take(max)
+                .Select(b =>
+                {
+                    var p = _people[b.Nir];
+                    var eligible = p.Status == PersonStatus.Registered && !_valid.ContainsKey(p.Key)
+                        && !(_codesByPerson.TryGetValue(p.Key, out var codes) && codes.Any(c => c.Status == CodeStatus.Locked));
+                    return new BouncedPerson(b.OutboxId, p.NirHash.ToArray(), p.VaultId, eligible, p.GivenNames, p.FamilyName, p.Address);
+                })];
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task<int> SettleBouncesAsync(IReadOnlyList<Guid> outboxIds, BounceStatus status, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outboxIds);
+        if (status is not (BounceStatus.Unreachable or BounceStatus.Superseded))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), "bounces are settled as unreachable or superseded (posting commits with the letter)");
+        }
+        lock (_lock)
+        {
+            var settled = 0;
+            foreach (var id in outboxIds)
+            {
+                if (_bounces.TryGetValue(id, out var bounce) && bounce.Status == BounceStatus.AwaitingPost)
+                {
+                    bounce.Status = status;
+                    settled++;
+                }
+            }
+            return Task.FromResult(settled);
         }
     }
 
@@ -713,6 +818,16 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
             }
             return ValueTask.CompletedTask;
         }
+    }
+
+    private sealed class Bounce(Guid outboxId, string campaignId, Hash256 nir, DateTimeOffset bouncedAt)
+    {
+        public Guid OutboxId { get; } = outboxId;
+        public string CampaignId { get; } = campaignId;
+        public Hash256 Nir { get; } = nir;
+        public DateTimeOffset BouncedAt { get; } = bouncedAt;
+        public BounceStatus Status { get; set; }
+        public int? BatchNo { get; set; }
     }
 
     private sealed class CampaignEntry(Campaign campaign)

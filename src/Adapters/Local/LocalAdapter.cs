@@ -22,12 +22,15 @@ public static class LocalAdapter
         return services;
     }
 
-    /// <summary>One JSON-lines file per outbox channel under <paramref name="folder"/> (what a mail or SMS router picks up).</summary>
-    public static IServiceCollection AddCoffreFileDelivery(this IServiceCollection services, string folder)
+    /// <summary>
+    /// One JSON-lines file per outbox channel under <paramref name="folder"/> (what a mail or SMS router picks up), but for
+    /// the channels in <paramref name="except"/> (delivered by another adapter, e.g. email over SMTP).
+    /// </summary>
+    public static IServiceCollection AddCoffreFileDelivery(this IServiceCollection services, string folder, params OutboxChannel[] except)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         var root = Path.GetFullPath(folder);
-        foreach (var channel in Enum.GetValues<OutboxChannel>())
+        foreach (var channel in Enum.GetValues<OutboxChannel>().Except(except))
         {
             // Created (with its folder) when the dispatcher first needs it: a host that never dispatches writes nothing.
             services.AddSingleton<IDeliveryChannel>(_ => new FileDeliveryChannel(root, channel));

@@ -151,6 +151,40 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, int copyThreshol
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task MarkUndeliverableAsync(Guid id, DeliveryOutcome outcome, string reason, CancellationToken cancellationToken = default)
+    {
+        if (outcome == DeliveryOutcome.Delivered || !Enum.IsDefined(outcome))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outcome), "a message is settled as bounced or undeliverable");
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            UPDATE outbox
+            SET delivered_at = now(), outcome = $2, lease_until = NULL, last_error = $3, attempts = attempts + 1
+            WHERE id = $1 AND delivered_at IS NULL
+            """, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = id },
+                new NpgsqlParameter<short> { TypedValue = (short)outcome },
+                new NpgsqlParameter<string> { TypedValue = OutboxRules.Error(reason) },
+            },
+        };
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How a message left the outbox (for operators and tests), null when no such message.</summary>
+    public async Task<DeliveryOutcome?> OutcomeAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT outcome FROM outbox WHERE id = $1", connection)
+        {
+            Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } },
+        };
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is short outcome ? (DeliveryOutcome)outcome : null;
+    }
+
     public async Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default, OutboxChannel? channel = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(recipient);

@@ -448,6 +448,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             WHERE kind = 'activation-code' AND delivered_at IS NULL AND payload->>'campaign' = @campaign
             """, campaign, now));
         batch.BatchCommands.Add(Named($"SELECT count(*) FROM registry_person p WHERE {EligibleWhere(segment)}", campaign, now));
+        batch.BatchCommands.Add(Named("""
+            SELECT count(*), count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status = 2)
+            FROM email_bounce WHERE campaign_id = @campaign
+            """, campaign, now));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var codes = Enumerable.Range(0, 8).Select(reader.GetInt64).ToArray();
@@ -463,8 +467,11 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var eligible = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var (bounced, awaitingPost, unreachable) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         return new CampaignCounts(eligible, codes[0], codes[1], codes[2], codes[3], codes[4], codes[5], codes[6],
-            activated, opposed, batches, letters, codes[7], pending);
+            activated, opposed, batches, letters, codes[7], pending, bounced, awaitingPost, unreachable);
     }
 
     public async Task<IReadOnlyList<PrintBatch>> ListPrintBatchesAsync(string campaignId, CancellationToken cancellationToken = default)
@@ -646,6 +653,16 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                 insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.Sha256 });
                 insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = batch.CreatedAt });
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (chunk.PostedBounces.Count > 0)
+            {
+                await using var posted = new NpgsqlCommand("""
+                    UPDATE email_bounce SET status = 1, batch_no = $2, settled_at = $3 WHERE outbox_id = ANY($1) AND status = 0
+                    """, connection, tx);
+                posted.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. chunk.PostedBounces] });
+                posted.Parameters.Add(new NpgsqlParameter<int> { TypedValue = chunk.BatchNo ?? throw new RolloutException("a chunk that posts bounces has no print batch") });
+                posted.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = chunk.IssuedAt });
+                await posted.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -856,6 +873,122 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             command.Parameters.Add(new NpgsqlParameter<string[]>("departements", campaign.Departements!.ToArray()));
         }
         return command;
+    }
+
+    // ---------------------------------------------------------------- campaign emails
+
+    public async Task<IReadOnlyDictionary<string, EmailRecipient>> FindEmailRecipientsAsync(IReadOnlyCollection<string> vaultIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(vaultIds);
+        var found = new Dictionary<string, EmailRecipient>(vaultIds.Count, StringComparer.Ordinal);
+        if (vaultIds.Count == 0)
+        {
+            return found;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // The valid-code probe is the partial unique index (at most one valid code per person).
+        await using var command = new NpgsqlCommand("""
+            SELECT p.vault_id, p.email, p.given_names, p.status,
+                   (SELECT c.campaign_id FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0 AND c.channel = 0)
+            FROM registry_person p WHERE p.vault_id = ANY($1)
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. vaultIds] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var vaultId = reader.GetString(0);
+            found[vaultId] = new EmailRecipient(vaultId, reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                (PersonStatus)reader.GetInt16(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+        }
+        return found;
+    }
+
+    public async Task<int> RecordEmailBouncesAsync(IReadOnlyList<EmailBounce> bounces, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bounces);
+        if (bounces.Count == 0)
+        {
+            return 0;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One statement, so one transaction: the bounce rows and the revocation of each person's email code of that
+        // campaign. A replay inserts nothing (ON CONFLICT), so it revokes nothing either: a code issued later by post
+        // (channel 1) is never touched.
+        await using var command = new NpgsqlCommand("""
+            WITH incoming AS (
+                SELECT b.outbox_id, b.campaign_id, p.nir_hash, p.vault_id
+                FROM unnest($1::uuid[], $2::text[], $3::text[]) AS b(outbox_id, campaign_id, vault_id)
+                JOIN registry_person p ON p.vault_id = b.vault_id
+            ), recorded AS (
+                INSERT INTO email_bounce (outbox_id, campaign_id, nir_hash, vault_id, bounced_at)
+                SELECT outbox_id, campaign_id, nir_hash, vault_id, $4 FROM incoming
+                ON CONFLICT (outbox_id) DO NOTHING
+                RETURNING campaign_id, nir_hash
+            ), revoked AS (
+                UPDATE activation_code c SET status = 2, closed_at = $4
+                FROM recorded r
+                WHERE c.nir_hash = r.nir_hash AND c.campaign_id = r.campaign_id AND c.status = 0 AND c.channel = 0
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM recorded)::int, (SELECT count(*) FROM revoked)::int
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. bounces.Select(b => b.OutboxId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. bounces.Select(b => b.CampaignId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. bounces.Select(b => b.VaultId)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = RolloutRules.Micros(at) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return reader.GetInt32(0);
+    }
+
+    public async Task<IReadOnlyList<BouncedPerson>> ListBouncesAwaitingPostAsync(string campaignId, int max, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT b.outbox_id, b.nir_hash, b.vault_id,
+                   p.status = 0
+                   AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = b.nir_hash AND c.status = 0)
+                   AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = b.nir_hash AND c.status = 3),
+                   p.given_names, p.family_name, p.address_line1, p.address_line2, p.postal_code, p.city
+            FROM email_bounce b JOIN registry_person p ON p.nir_hash = b.nir_hash
+            WHERE b.campaign_id = $1 AND b.status = 0
+            ORDER BY b.bounced_at, b.outbox_id
+            LIMIT $2
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
+        var list = new List<BouncedPerson>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            var line1 = S(6);
+            list.Add(new BouncedPerson(reader.GetGuid(0), reader.GetFieldValue<byte[]>(1), reader.GetString(2), reader.GetBoolean(3), S(4), S(5),
+                line1 is null ? null : new PostalAddress(line1, S(7), S(8) ?? "", S(9) ?? "")));
+        }
+        return list;
+    }
+
+    public async Task<int> SettleBouncesAsync(IReadOnlyList<Guid> outboxIds, BounceStatus status, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outboxIds);
+        if (status is not (BounceStatus.Unreachable or BounceStatus.Superseded))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), "bounces are settled as unreachable or superseded (posting commits with the letter)");
+        }
+        if (outboxIds.Count == 0)
+        {
+            return 0;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "UPDATE email_bounce SET status = $2, settled_at = $3 WHERE outbox_id = ANY($1) AND status = 0", connection);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. outboxIds] });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)status });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = RolloutRules.Micros(at) });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- activation

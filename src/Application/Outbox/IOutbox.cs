@@ -40,6 +40,12 @@ public interface IOutbox
     /// <summary>Records a failed attempt; the message becomes due again after <paramref name="retryAfter"/>.</summary>
     Task MarkFailedAsync(Guid id, string error, TimeSpan retryAfter, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Settles a message that will never be delivered (a bounce, no address any more): it leaves the due messages with its
+    /// <paramref name="outcome"/> and <paramref name="reason"/> recorded, and is never claimed again.
+    /// </summary>
+    Task MarkUndeliverableAsync(Guid id, DeliveryOutcome outcome, string reason, CancellationToken cancellationToken = default);
+
     /// <summary>The newest messages for a recipient, of one channel when <paramref name="channel"/> is given (the person's in-app notification list).</summary>
     Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default, OutboxChannel? channel = null);
 }
@@ -73,4 +79,28 @@ public interface IDeliveryChannel
         }
         return failed;
     }
+}
+
+/// <summary>How a message left the outbox without reaching its person (column <c>outbox.outcome</c>; 0 = delivered or pending).</summary>
+public enum DeliveryOutcome : short
+{
+    Delivered = 0,
+
+    /// <summary>The recipient's server refused it for good (an SMTP 5xx): a bounce.</summary>
+    Bounced = 1,
+
+    /// <summary>Nothing to send any more: no address, an opposition, a code no longer valid, a payload that cannot be read.</summary>
+    Undeliverable = 2,
+}
+
+/// <summary>
+/// A channel's answer for a message that must not be retried: the dispatcher settles it with <see cref="Outcome"/>
+/// (<see cref="IOutbox.MarkUndeliverableAsync"/>) instead of scheduling another attempt. The message text is a reason
+/// without personal data (it is stored in the outbox row).
+/// </summary>
+public sealed class UndeliverableException(DeliveryOutcome outcome, string reason) : Exception(reason)
+{
+    public DeliveryOutcome Outcome { get; } = outcome == DeliveryOutcome.Delivered
+        ? throw new ArgumentOutOfRangeException(nameof(outcome), "an undeliverable message cannot be delivered")
+        : outcome;
 }

@@ -41,7 +41,8 @@ public sealed class OutboxDispatcherOptions
 /// Delivers the outbox: claims due messages in batches, hands each channel its share as one batch
 /// (<see cref="IDeliveryChannel.DeliverBatchAsync"/>: the file channel appends and flushes a batch once, not once per
 /// message), marks the delivered ones in one statement, and records each failure so it is retried after an
-/// exponentially growing delay (with ±20 % jitter).
+/// exponentially growing delay (with ±20 % jitter). A failure given as <see cref="UndeliverableException"/> (a bounce,
+/// nobody to send to any more) is settled with its outcome instead, never retried.
 /// Delivery is at least once. Logs carry message ids, channels, kinds and counts only: never recipients, payloads
 /// or the text of a delivery error (that goes to the outbox row, not to the log).
 /// </summary>
@@ -154,6 +155,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private async Task<IReadOnlyList<Guid>> DeliverAsync(OutboxChannel channelKind, IReadOnlyList<OutboxMessage> batch, CancellationToken stoppingToken)
     {
         IReadOnlyDictionary<Guid, string> failed;
+        var settled = new Dictionary<Guid, UndeliverableException>();
         if (!_channels.TryGetValue(channelKind, out var channel))
         {
             LogNoChannel(batch[0].Id, channelKind);
@@ -165,8 +167,15 @@ public sealed partial class OutboxDispatcher : BackgroundService
             timeout.CancelAfter(_options.DeliveryTimeout);
             try
             {
-                failed = (await channel.DeliverBatchAsync(batch, timeout.Token).ConfigureAwait(false))
-                    .ToDictionary(f => f.Key, f => $"{f.Value.GetType().Name}: {f.Value.Message}");
+                var failures = await channel.DeliverBatchAsync(batch, timeout.Token).ConfigureAwait(false);
+                foreach (var (id, error) in failures)
+                {
+                    if (error is UndeliverableException undeliverable)
+                    {
+                        settled[id] = undeliverable;
+                    }
+                }
+                failed = failures.Where(f => !settled.ContainsKey(f.Key)).ToDictionary(f => f.Key, f => $"{f.Value.GetType().Name}: {f.Value.Message}");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -177,6 +186,20 @@ public sealed partial class OutboxDispatcher : BackgroundService
             {
                 var error = timeout.IsCancellationRequested ? $"delivery timed out after {_options.DeliveryTimeout}" : $"{e.GetType().Name}: {e.Message}";
                 failed = batch.ToDictionary(m => m.Id, _ => error);
+            }
+        }
+        foreach (var message in batch.Where(m => settled.ContainsKey(m.Id)))
+        {
+            var outcome = settled[message.Id];
+            LogSettled(message.Id, message.Channel, message.Kind, outcome.Outcome);
+            try
+            {
+                await _outbox.MarkUndeliverableAsync(message.Id, outcome.Outcome, outcome.Message, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Claimed again after the lease: the channel then finds the same outcome (it is recorded before it answers).
+                LogMarkFailed(e.GetType().Name, 1);
             }
         }
         foreach (var message in batch.Where(m => failed.ContainsKey(m.Id)))
@@ -192,7 +215,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 LogMarkFailed(e.GetType().Name, 1);
             }
         }
-        return [.. batch.Where(m => !failed.ContainsKey(m.Id)).Select(m => m.Id)];
+        return [.. batch.Where(m => !failed.ContainsKey(m.Id) && !settled.ContainsKey(m.Id)).Select(m => m.Id)];
     }
 
     private static TimeSpan Jitter(TimeSpan delay) =>
@@ -223,6 +246,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "outbox could not record the outcome of {Count} messages ({ErrorType}); they will be retried after their lease")]
     private partial void LogMarkFailed(string errorType, int count);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "outbox message {MessageId} ({Channel}, {Kind}) settled without delivery: {Outcome}")]
+    private partial void LogSettled(Guid messageId, OutboxChannel channel, string kind, DeliveryOutcome outcome);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "outbox message {MessageId}: no delivery channel is registered for {Channel}")]
     private partial void LogNoChannel(Guid messageId, OutboxChannel channel);

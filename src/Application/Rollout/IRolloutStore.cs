@@ -95,7 +95,8 @@ public interface IRolloutStore
 
     /// <summary>
     /// Stores the chunk's codes (hashes only), its email outbox messages and its print batch row in one transaction: a
-    /// code is acknowledged only with its delivery record. Throws <see cref="IssuanceConflictException"/>, storing
+    /// code is acknowledged only with its delivery record. The bounces of <see cref="IssuanceChunk.PostedBounces"/> (a
+    /// bounce → post round) move to posted, with the chunk's batch number, in the same transaction. Throws <see cref="IssuanceConflictException"/>, storing
     /// nothing, when someone in the chunk already holds a valid code.
     /// </summary>
     Task CommitIssuanceAsync(IssuanceChunk chunk, CancellationToken cancellationToken = default);
@@ -111,6 +112,27 @@ public interface IRolloutStore
     /// before the opposition); returns how many.
     /// </summary>
     Task<int> RevokeCodesOfOpposedAsync(DateTimeOffset since, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    // ---- Campaign emails ----
+
+    /// <summary>
+    /// The email channel's one registry read for a claimed batch: for each vault id that names a registry person, their
+    /// address, given names, state and the campaign of their valid email code (see <see cref="EmailRecipient"/>).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, EmailRecipient>> FindEmailRecipientsAsync(IReadOnlyCollection<string> vaultIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records permanent refusals of activation emails and revokes each person's valid email code of that campaign, in one
+    /// transaction. Idempotent per outbox message (a replayed bounce records and revokes nothing more, and never touches
+    /// a code issued later by post). Returns how many bounces were new.
+    /// </summary>
+    Task<int> RecordEmailBouncesAsync(IReadOnlyList<EmailBounce> bounces, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="max"/> of the campaign's bounces awaiting post, oldest first.</summary>
+    Task<IReadOnlyList<BouncedPerson>> ListBouncesAwaitingPostAsync(string campaignId, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves bounces still awaiting post to <paramref name="status"/> (unreachable, superseded); returns how many moved.</summary>
+    Task<int> SettleBouncesAsync(IReadOnlyList<Guid> outboxIds, BounceStatus status, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     // ---- Activation ----
 

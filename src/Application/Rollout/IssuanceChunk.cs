@@ -62,6 +62,9 @@ public sealed class IssuanceChunk
 
     public bool IsFull => Count == Capacity;
 
+    /// <summary>The bounced emails (outbox ids) whose people this chunk's letters reach instead (a bounce → post round).</summary>
+    public List<Guid> PostedBounces { get; } = [];
+
     /// <summary>Empties the chunk for a new use (arrays are kept).</summary>
     public void Reset(string campaignId, short keyId, DateTimeOffset issuedAt, DateTimeOffset expiresAt)
     {
@@ -74,6 +77,7 @@ public sealed class IssuanceChunk
         Emails = 0;
         PrintBatch = null;
         BatchNo = null;
+        PostedBounces.Clear();
         _payloads.ResetWrittenCount();
     }
 

@@ -50,6 +50,12 @@ public sealed record IssuanceResult(
     public double CodesPerSecond => Issued / Math.Max(Elapsed.TotalSeconds, 1e-3);
 }
 
+/// <summary>
+/// A bounce → post round: <see cref="Posted"/> people got a new code by letter in print batches <see cref="BatchNos"/>,
+/// <see cref="Unreachable"/> have no postal address either, <see cref="Superseded"/> needed nothing any more.
+/// </summary>
+public sealed record BounceRoundResult(string CampaignId, int Posted, int Unreachable, int Superseded, IReadOnlyList<int> BatchNos);
+
 /// <summary>A re-issue: codes revoked, and the new code's channel and print batch when one was issued.</summary>
 public sealed record ReissueResult(int Revoked, bool Issued, CodeChannel? Channel, int? BatchNo);
 
@@ -165,6 +171,62 @@ public sealed class IssuanceService
         builder.Add(person);
         await CommitAsync(work, cancellationToken).ConfigureAwait(false);
         return new ReissueResult(revoked, true, person.Channel, work.Chunk.BatchNo);
+    }
+
+    /// <summary>
+    /// Bounce → post: the campaign's people whose activation email was refused for good (their email code is already
+    /// revoked, <see cref="IRolloutStore.RecordEmailBouncesAsync"/>) get a new code by letter, in one print batch per
+    /// round of at most <see cref="IssuanceOptions.ChunkSize"/> people, built and committed as issuance's own chunks
+    /// (file and manifest first, then codes + print batch row + the bounces marked posted in one transaction). People
+    /// without a postal address are settled as unreachable; those who activated, opposed or hold a valid code meanwhile
+    /// as superseded.
+    /// </summary>
+    /// <remarks>
+    /// Idempotent and crash-safe like issuance: it holds the campaign's issuance lock; a bounce leaves "awaiting post"
+    /// only in the transaction that commits its letter's code (or settles it), so a crash before that commit leaves an
+    /// orphan file and the bounce is posted by the next round under a new batch number; after it, nothing is redone.
+    /// The partial unique index on valid codes refuses a second valid code for anyone.
+    /// </remarks>
+    public async Task<BounceRoundResult> PostBouncesAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        var campaign = await OpenCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false);
+        await using var issuing = await _store.LockIssuanceAsync(campaignId, cancellationToken).ConfigureAwait(false);
+        int posted = 0, unreachable = 0, superseded = 0;
+        var batches = new List<int>();
+        while (true)
+        {
+            var bounced = await _store.ListBouncesAwaitingPostAsync(campaignId, _options.ChunkSize, cancellationToken).ConfigureAwait(false);
+            if (bounced.Count == 0)
+            {
+                break;
+            }
+            // One letter per person, whichever of their bounced emails it answers.
+            var people = bounced.GroupBy(b => Convert.ToHexString(b.NirHash), StringComparer.Ordinal).ToList();
+            var letters = people.Where(g => g.First() is { Eligible: true, Address: not null }).ToList();
+            var noAddress = people.Where(g => g.First() is { Eligible: true, Address: null }).SelectMany(g => g).Select(b => b.OutboxId).ToList();
+            var nothingToSend = people.Where(g => !g.First().Eligible).SelectMany(g => g).Select(b => b.OutboxId).ToList();
+            if (letters.Count > 0)
+            {
+                using var work = new Work(new IssuanceChunk(letters.Count));
+                var builder = new Builder(this, campaign, work);
+                work.Chunk.BatchNo = await _store.AllocatePrintBatchAsync(campaignId, cancellationToken).ConfigureAwait(false);
+                foreach (var person in letters)
+                {
+                    var b = person.First();
+                    builder.Add(new EligiblePerson(b.NirHash, b.VaultId, HasEmail: false, b.GivenNames, b.FamilyName, b.Address));
+                    work.Chunk.PostedBounces.AddRange(person.Select(p => p.OutboxId));
+                }
+                await CommitAsync(work, cancellationToken).ConfigureAwait(false);
+                batches.Add(work.Chunk.BatchNo.Value);
+                posted += letters.Count;
+            }
+            var now = _time.GetUtcNow();
+            unreachable += await _store.SettleBouncesAsync(noAddress, BounceStatus.Unreachable, now, cancellationToken).ConfigureAwait(false) > 0
+                ? people.Count(g => g.First() is { Eligible: true, Address: null }) : 0;
+            superseded += await _store.SettleBouncesAsync(nothingToSend, BounceStatus.Superseded, now, cancellationToken).ConfigureAwait(false) > 0
+                ? people.Count(g => !g.First().Eligible) : 0;
+        }
+        return new BounceRoundResult(campaignId, posted, unreachable, superseded, batches);
     }
 
     private async Task<Campaign> OpenCampaignAsync(string campaignId, CancellationToken cancellationToken)

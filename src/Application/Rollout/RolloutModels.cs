@@ -173,7 +173,42 @@ public sealed record CampaignCounts(
     long PrintBatches,
     long Letters,
     long EmailCodes,
-    long EmailsPending);
+    long EmailsPending,
+    long EmailsBounced = 0,
+    long BouncesAwaitingPost = 0,
+    long BouncedUnreachable = 0);
+
+/// <summary>
+/// What the email channel needs to know about one recipient vault at send time (one batched registry read):
+/// the address and given names (null once opposed), the person's state, and the campaign of their valid email code
+/// (null when they hold none: used, revoked, re-issued by post…), so a message whose code is dead is never sent.
+/// </summary>
+public sealed record EmailRecipient(string VaultId, string? Email, string? GivenNames, PersonStatus Status, string? ValidEmailCodeCampaign);
+
+/// <summary>An activation email the recipient's server refused for good (the outbox message and what it carried).</summary>
+public sealed record EmailBounce(Guid OutboxId, string CampaignId, string VaultId);
+
+/// <summary>Where a bounced activation email stands (column <c>email_bounce.status</c>).</summary>
+public enum BounceStatus : short
+{
+    /// <summary>The email code is revoked; the person waits for the next print batch.</summary>
+    AwaitingPost = 0,
+
+    /// <summary>A new code went out by post (<c>email_bounce.batch_no</c>).</summary>
+    Posted = 1,
+
+    /// <summary>No postal address either: counted as unreachable.</summary>
+    Unreachable = 2,
+
+    /// <summary>Nothing to send any more: the person activated, opposed, or holds a valid code again.</summary>
+    Superseded = 3,
+}
+
+/// <summary>
+/// A bounced person awaiting the next print batch, with what the letter needs. <see cref="Eligible"/>: still
+/// registered and holding neither a valid nor a locked code (else the bounce is superseded).
+/// </summary>
+public sealed record BouncedPerson(Guid OutboxId, byte[] NirHash, string VaultId, bool Eligible, string? GivenNames, string? FamilyName, PostalAddress? Address);
 
 /// <summary>A committed print batch (table <c>print_batch</c>); only committed batches are ever exported.</summary>
 public sealed record PrintBatch(string CampaignId, int BatchNo, string ContentKey, int Letters, string Sha256, DateTimeOffset CreatedAt)

@@ -18,6 +18,7 @@ public static class CommandLine
           campaign   create --id ID [--name N] [--departements 75,93] [--opposition-weeks 6] [--validity-weeks 6]
                      issue --id ID [--chunk-size N] [--writers N]   (idempotent, resumable)
                      status --id ID | export --id ID --out DIR
+                     post-bounces --id ID   (bounced activation emails → new codes in the next print batch)
           opposition record a person's opposition: --nir N --by WHO [--channel operator|person]
           generate-population --count N --out F [--seed S]   a deterministic synthetic population file
           audit-verify --vault V   recompute a vault's audit hash chain (exit 6 when broken)

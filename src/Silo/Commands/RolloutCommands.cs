@@ -91,7 +91,8 @@ public static class RolloutCommands
             "issue" => RunAsync(rest, IssueAsync),
             "status" => RunAsync(rest, StatusAsync),
             "export" => RunAsync(rest, ExportAsync),
-            _ => throw new StartupException("usage: coffre campaign create|issue|status|export --id ID [...]"),
+            "post-bounces" => RunAsync(rest, PostBouncesAsync),
+            _ => throw new StartupException("usage: coffre campaign create|issue|status|export|post-bounces --id ID [...]"),
         };
     }
 
@@ -177,6 +178,19 @@ public static class RolloutCommands
         }), verb.Cancellation);
         progress.Done(result.Issued);
         CommandOutput.Print(result);
+    }
+
+    /// <summary>Bounce → post: the campaign's people whose activation email bounced get a new code in the next print batch.</summary>
+    private static async Task PostBouncesAsync(Verb verb)
+    {
+        var configuration = verb.Configuration;
+        var id = Required(configuration, "id");
+        var service = ActivatorUtilities.CreateInstance<IssuanceService>(verb.Services, new IssuanceOptions
+        {
+            ChunkSize = Int(configuration, "chunk-size", 250_000),
+            Writers = 1,
+        });
+        CommandOutput.Print(await service.PostBouncesAsync(id, verb.Cancellation));
     }
 
     private static async Task StatusAsync(Verb verb)

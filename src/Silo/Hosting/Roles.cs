@@ -1,6 +1,7 @@
 using Coffre.Adapters.Blob;
 using Coffre.Adapters.Local;
 using Coffre.Adapters.Postgres;
+using Coffre.Adapters.Smtp;
 using Coffre.Application;
 using Coffre.Application.Outbox;
 using Coffre.Domain.Rollout;
@@ -123,6 +124,9 @@ public static class Roles
         return $"settings under {section} ({Settings.EnvName(section)}__…) are invalid: {string.Join("; ", invalid.Failures)}";
     }
 
+    /// <summary>Setting this switches the email channel from the file sink to SMTP (<see cref="SmtpOptions"/>).</summary>
+    private const string SmtpHostKey = SmtpOptions.Section + ":Host";
+
     private static void AddSiloWork(IServiceCollection services, IConfiguration configuration, CoffreOptions options)
     {
         // Codes are issued and verified on silos only (the activation grain); gateways never see these keys.
@@ -130,7 +134,17 @@ public static class Roles
         services.AddSingleton(KeyMaterial.DeliveryCipher(configuration, options));
         services.AddCoffreGrainServices();
         var folder = configuration[Settings.NotificationFolderKey] is { Length: > 0 } f ? f : Path.Combine(options.DataPath, "notifications");
-        services.AddCoffreFileDelivery(folder);
+        if (configuration[SmtpHostKey] is { Length: > 0 })
+        {
+            // Campaign emails leave through the configured SMTP relay; the other channels keep their file sinks.
+            services.AddCoffreFileDelivery(folder, except: OutboxChannel.Email);
+            services.AddCoffreSmtp();
+            Bind<SmtpOptions>(services, configuration, SmtpOptions.Section);
+        }
+        else
+        {
+            services.AddCoffreFileDelivery(folder);
+        }
         services.AddCoffreOutboxDispatcher();
     }
 

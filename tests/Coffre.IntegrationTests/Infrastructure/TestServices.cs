@@ -5,13 +5,16 @@ using Npgsql;
 namespace Coffre.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real PostgreSQL and Azurite that ./test.sh starts on 127.0.0.1 (COFFRE_TEST_POSTGRES, COFFRE_TEST_BLOB).
+/// The real PostgreSQL, Azurite and SMTP server (smtp4dev) that ./test.sh starts on 127.0.0.1 (COFFRE_TEST_POSTGRES,
+/// COFFRE_TEST_BLOB, COFFRE_TEST_SMTP host:port and COFFRE_TEST_SMTP_API, the SMTP server's HTTP API).
 /// Each test gets its own database or container, so tests never see each other's data.
 /// </summary>
 public static class TestServices
 {
     public static string PostgresAdmin => Required("COFFRE_TEST_POSTGRES");
     public static string Blob => Required("COFFRE_TEST_BLOB");
+    public static string Smtp => Required("COFFRE_TEST_SMTP");
+    public static Uri SmtpApi => new(Required("COFFRE_TEST_SMTP_API"));
 
     /// <summary>A new empty database; returns its connection string.</summary>
     public static async Task<string> NewDatabaseAsync()
@@ -49,5 +52,5 @@ public static class TestServices
     private static string Required(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value
-            : throw new InvalidOperationException($"{variable} is not set: run the integration tests through ./test.sh, which starts PostgreSQL and Azurite");
+            : throw new InvalidOperationException($"{variable} is not set: run the integration tests through ./test.sh, which starts PostgreSQL, Azurite and the SMTP server");
 }

@@ -2,7 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using Coffre.Adapters.Local;
 using Coffre.Adapters.Postgres;
+using Coffre.Adapters.Smtp;
+using Coffre.Application.Mail;
 using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -131,6 +135,44 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
 
         Assert.All(listed, m => Assert.Equal(1, m.Attempts));
         Assert.Equal(3, (await LinesAsync(sms.Inner.FilePath)).Length);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("memory")]
+    public async Task An_email_with_nobody_to_send_to_is_settled_as_undeliverable_and_never_claimed_again(string kind)
+    {
+        var outbox = NewOutbox(kind);
+        var recipient = RegistryVaultIds.For(new byte[32].Select((_, i) => (byte)(i + Random.Shared.Next(256))).ToArray());
+        var cipher = new DeliveryCodeCipher(1, new byte[32]);
+        var message = new OutboxMessage(Guid.NewGuid(), OutboxChannel.Email, recipient, DeliveryCodeCipher.OutboxKind,
+            cipher.Payload("c-nobody", recipient, ActivationCodes.Generate(), DateTimeOffset.UtcNow.AddDays(42)), DateTimeOffset.UtcNow);
+        await outbox.EnqueueAsync([message]);
+        // The real channel and SMTP transport (the test server); the registry does not know the recipient.
+        var smtp = TestServices.Smtp.Split(':');
+        var transport = new SmtpMailTransport(Options.Create(new SmtpOptions
+        {
+            Host = smtp[0], Port = int.Parse(smtp[1], System.Globalization.CultureInfo.InvariantCulture), Security = SmtpSecurity.None,
+            SenderAddress = "ne-pas-repondre@coffre.example.fr", ActivationUrl = "https://coffre.example.fr/connect/activate",
+        }), NullLogger<SmtpMailTransport>.Instance);
+        var channel = new EmailDeliveryChannel(new InMemoryRolloutStore(new InMemoryOutbox()), cipher, transport,
+            new ActivationEmail(new ActivationEmailOptions { ActivationUrl = new Uri("https://coffre.example.fr/connect/activate") }));
+
+        using var dispatcher = Dispatcher(outbox, [channel]);
+        await dispatcher.StartAsync(CancellationToken.None);
+        var listed = await EventuallyAsync(() => outbox.ListForRecipientAsync(recipient, 10), l => l.Single().DeliveredAt is not null, "the message settled");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(1, listed.Single().Attempts);
+        Assert.Empty(await outbox.ClaimAsync(10, TimeSpan.FromSeconds(1)));
+        var (outcome, error) = outbox switch
+        {
+            PostgresOutbox p => (await p.OutcomeAsync(message.Id), await p.LastErrorAsync(message.Id)),
+            InMemoryOutbox m => (await m.OutcomeAsync(message.Id), await m.LastErrorAsync(message.Id)),
+            _ => throw new InvalidOperationException(),
+        };
+        Assert.Equal(DeliveryOutcome.Undeliverable, outcome);
+        Assert.Equal("the recipient is not in the registry", error);
     }
 
     [Fact]

@@ -921,6 +921,69 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task A_bounce_revokes_the_email_code_once_and_the_next_round_puts_a_new_code_in_one_print_batch()
+    {
+        var people = People(40);
+        await ImportAsync(people);
+        await CampaignAsync("c-bounce");
+        var service = Issuance(Store, Content);
+        await service.IssueAsync("c-bounce");
+        var emailed = people.Where(p => p.Email is not null).Take(3).ToList();
+        var messages = await ActivationMessagesAsync();
+        string Vault(PersonRecord p) => RegistryVaultIds.For(NirHash(p));
+
+        // The email channel's one read: address, given names, state and the campaign of the valid email code.
+        var recipients = await Store.FindEmailRecipientsAsync([Vault(emailed[0]), "v-0000000000000000000Z"]);
+        var recipient = Assert.Single(recipients).Value;
+        Assert.Equal(new EmailRecipient(Vault(emailed[0]), emailed[0].Email, emailed[0].GivenNames, PersonStatus.Registered, "c-bounce"), recipient);
+
+        var bounces = emailed.Select(p => new EmailBounce(messages.Single(m => m.Recipient == Vault(p)).Id, "c-bounce", Vault(p))).ToList();
+        Assert.Equal(3, await Store.RecordEmailBouncesAsync(bounces, T0));
+        foreach (var bounce in bounces)
+        {
+            // What the dispatcher does next with the channel's answer.
+            await Outbox.MarkUndeliverableAsync(bounce.OutboxId, DeliveryOutcome.Bounced, "refused by the mail server (SMTP 550 at recipient)");
+        }
+        Assert.Equal(0, await Store.RecordEmailBouncesAsync(bounces, T0.AddMinutes(1)));
+        foreach (var p in emailed)
+        {
+            Assert.Null(await Store.FindValidCodeAsync(NirHash(p)));
+        }
+        Assert.Null((await Store.FindEmailRecipientsAsync([Vault(emailed[0])]))[Vault(emailed[0])].ValidEmailCodeCampaign);
+        var counts = await Store.GetCampaignCountsAsync("c-bounce", T0);
+        Assert.Equal((3L, 3L, 0L, 3L), (counts.EmailsBounced, counts.BouncesAwaitingPost, counts.BouncedUnreachable, counts.Revoked));
+
+        // The third opposes before the round: nothing to send any more.
+        await Store.RecordOppositionAsync(new OppositionRequest(NirHash(emailed[2]), OppositionChannel.Person, "self", T0));
+        var batchesBefore = (await Store.ListPrintBatchesAsync("c-bounce")).Count;
+        var round = await service.PostBouncesAsync("c-bounce");
+        Assert.Equal((2, 0, 1), (round.Posted, round.Unreachable, round.Superseded));
+        var batchNo = Assert.Single(round.BatchNos);
+        var batches = await Store.ListPrintBatchesAsync("c-bounce");
+        Assert.Equal(batchesBefore + 1, batches.Count);
+        var letters = await PrintBatchFiles.ReadAsync(Content, batches.Single(b => b.BatchNo == batchNo));
+        Assert.Equal(emailed.Take(2).Select(Vault).Order(StringComparer.Ordinal), letters.Select(l => l.VaultId).Order(StringComparer.Ordinal));
+        var hasher = Hasher();
+        foreach (var p in emailed.Take(2))
+        {
+            var code = (await Store.FindValidCodeAsync(NirHash(p)))!;
+            var letter = letters.Single(l => l.VaultId == Vault(p));
+            Assert.True(ActivationCodes.TryNormalise(letter.Code, out var canonical));
+            Assert.True(hasher.Verify(canonical, code.KeyId, code.CodeHash));
+            Assert.Equal(p.Address!.Line1, letter.AddressLine1);
+        }
+
+        // At least once: a replayed bounce never touches the code that went by post; a second round posts nothing.
+        Assert.Equal(0, await Store.RecordEmailBouncesAsync(bounces, T0.AddMinutes(2)));
+        Assert.NotNull(await Store.FindValidCodeAsync(NirHash(emailed[0])));
+        var again = await service.PostBouncesAsync("c-bounce");
+        Assert.Equal((0, 0, 0, 0), (again.Posted, again.Unreachable, again.Superseded, again.BatchNos.Count));
+        counts = await Store.GetCampaignCountsAsync("c-bounce", T0);
+        Assert.Equal((3L, 0L, 0L), (counts.EmailsBounced, counts.BouncesAwaitingPost, counts.BouncedUnreachable));
+        await CheckInvariantsAsync("c-bounce");
+    }
+
+    [Fact]
     public async Task A_thousand_people_end_to_end_import_campaign_issue_and_print_batches_that_check_out()
     {
         var file = Path.Combine(Files, "synthetic-1000.csv");

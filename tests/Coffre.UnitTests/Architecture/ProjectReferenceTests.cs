@@ -20,7 +20,8 @@ public sealed class ProjectReferenceTests
         ["Coffre.Adapters.Postgres"] = ["Coffre.Application"],
         ["Coffre.Adapters.Local"] = ["Coffre.Application"],
         ["Coffre.Adapters.Blob"] = ["Coffre.Domain"],
-        ["Coffre.Silo"] = ["Coffre.Grains", "Coffre.GraphQL", "Coffre.Adapters.Postgres", "Coffre.Adapters.Blob", "Coffre.Adapters.Local", "Coffre.Domain"],
+        ["Coffre.Adapters.Smtp"] = ["Coffre.Application"],
+        ["Coffre.Silo"] = ["Coffre.Grains", "Coffre.GraphQL", "Coffre.Adapters.Postgres", "Coffre.Adapters.Blob", "Coffre.Adapters.Local", "Coffre.Adapters.Smtp", "Coffre.Domain"],
     };
 
     private static Dictionary<string, string[]> Actual() =>
@@ -58,7 +59,7 @@ public sealed class ProjectReferenceTests
     [Fact]
     public void Only_adapters_and_the_executable_take_a_storage_technology()
     {
-        string[] technologies = ["Npgsql", "Azure.Storage.Blobs", "Microsoft.EntityFrameworkCore"];
+        string[] technologies = ["Npgsql", "Azure.Storage.Blobs", "Microsoft.EntityFrameworkCore", "MailKit", "MimeKit"];
         foreach (var path in Directory.EnumerateFiles(RepositoryFiles.PathOf("src"), "*.csproj", SearchOption.AllDirectories))
         {
             var project = Path.GetFileNameWithoutExtension(path);

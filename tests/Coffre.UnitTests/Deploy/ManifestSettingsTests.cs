@@ -159,6 +159,7 @@ internal sealed class ConfigurationKeys
         keys.AddOptions(typeof(Coffre.Application.Outbox.OutboxDispatcherOptions), "Coffre__Outbox", 0);
         keys.AddOptions(typeof(Coffre.Grains.Rollout.ActivationOptions), Settings.EnvName(Coffre.Grains.Rollout.ActivationOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.GraphQL.Activation.ActivationRateLimitOptions), "Coffre__Activation__RateLimits", 0);
+        keys.AddOptions(typeof(Coffre.Adapters.Smtp.SmtpOptions), Settings.EnvName(Coffre.Adapters.Smtp.SmtpOptions.Section), 0);
         keys._prefixes.Add(Settings.EnvName(KeyMaterial.CodeKeysSection) + "__");
         keys._prefixes.Add(Settings.EnvName(KeyMaterial.DeliveryKeysSection) + "__");
         keys._exact.Add(Settings.EnvName(KeyMaterial.CurrentCodeKeySetting));
