@@ -70,6 +70,9 @@ public sealed class HarnessOptions
     public int ReadConnections { get; private set; } = 32;
     public double ReadSeconds { get; private set; } = 15;
 
+    /// <summary>Vault grains activated in one in-process silo to measure memory per idle vault (0 = skip the phase); capped at N.</summary>
+    public int MemoryVaults { get; private set; } = 1_000_000;
+
     public static HarnessOptions Parse(string[] args)
     {
         var o = new HarnessOptions
@@ -102,6 +105,7 @@ public sealed class HarnessOptions
                 case "--raw-without-indexes": o.RawWithoutIndexes = true; break;
                 case "--naive-sample": o.NaiveSample = Int(Value()); break;
                 case "--naive-loops": o.NaiveLoops = Int(Value()); break;
+                case "--memory-vaults": o.MemoryVaults = Int(Value()); break;
                 case "--activations": o.Activations = Int(Value()); break;
                 case "--warmup": o.WarmupActivations = Int(Value()); break;
                 case "--concurrency": o.Concurrency = Int(Value()); break;

@@ -1,14 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Coffre.Domain.Rollout;
 using Coffre.Grains;
-using Coffre.Silo.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans;
-using Orleans.Hosting;
 using Orleans.Runtime;
 
 namespace Coffre.Harness;
@@ -62,61 +56,18 @@ public static class NaiveGrainBaseline
     public static async Task<Result> RunAsync(string connectionString, CodeHasher hasher, IReadOnlyList<string> keys, int loops)
     {
         var serviceId = "bench-naive-" + Guid.NewGuid().ToString("N")[..8];
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(hasher);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: serviceId, clusterId: serviceId);
-            silo.AddCoffrePostgresState(connectionString);
-        });
-        using var host = builder.Build();
+        using var host = InProcessSilo.Build(connectionString, serviceId, services => services.AddSingleton(hasher));
         await host.StartAsync();
         try
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var latencies = new double[keys.Count];
-            var next = -1;
-            var errors = 0;
             var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, loops).Select(_ => Task.Run(async () =>
-            {
-                while (true)
-                {
-                    var i = Interlocked.Increment(ref next);
-                    if (i >= keys.Count)
-                    {
-                        return;
-                    }
-                    var start = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        await grains.GetGrain<INaiveCodeGrain>(keys[i]).IssueAsync();
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
-                    {
-                        if (Interlocked.Increment(ref errors) <= 3)
-                        {
-                            Console.Error.WriteLine($"naive grain call failed: {e.GetType().Name}: {e.Message}");
-                        }
-                    }
-                    latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                }
-            })));
+            var (errors, latencies) = await InProcessSilo.CallAllAsync(keys.Count, loops, "naive grain", i => grains.GetGrain<INaiveCodeGrain>(keys[i]).IssueAsync());
             return new Result(keys.Count, errors, clock.Elapsed.TotalSeconds, latencies, serviceId);
         }
         finally
         {
             await host.StopAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using Coffre.Domain.Content;
 using Npgsql;
 
 namespace Coffre.Harness;
@@ -38,6 +39,71 @@ public static class RawCopyBaseline
             {(withOutbox ? $"CREATE TABLE {Schema}.outbox (LIKE public.outbox INCLUDING ALL);" : "")}
             """, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The limit table: the minimal durable row of a code (person hash, code hash, expiry), no index, no constraint.</summary>
+    public static async Task PrepareLimitAsync(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand($"""
+            DROP SCHEMA IF EXISTS {Schema} CASCADE;
+            CREATE SCHEMA {Schema};
+            CREATE TABLE {Schema}.limit_code (nir_hash bytea NOT NULL, code_hash bytea NOT NULL, expires_at timestamptz NOT NULL);
+            """, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// What this machine can do that day for issuance: per chunk, the chunk's print-batch bytes (random, the size the
+    /// issuance's letters took) written to the content store, then a binary COPY of the minimal durable rows into the
+    /// unindexed limit table, one durable transaction per chunk, as many writers as the issuance.
+    /// </summary>
+    public static async Task<Result> RunLimitAsync(NpgsqlDataSource dataSource, IContentStore content, long rows, int chunkSize, int writers,
+        double postShare, double bytesPerLetter)
+    {
+        var chunks = (int)((rows + chunkSize - 1) / chunkSize);
+        var next = -1;
+        var expiresAt = DateTimeOffset.UtcNow.AddDays(42);
+        var clock = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(2000 + w);
+            var buffer = new ArrayBufferWriter<byte>(FlushBytes + 64 * 1024);
+            while (true)
+            {
+                var chunk = Interlocked.Increment(ref next);
+                if (chunk >= chunks)
+                {
+                    return;
+                }
+                var count = (int)Math.Min(chunkSize, rows - (long)chunk * chunkSize);
+                var letterBytes = (int)Math.Round(count * postShare * bytesPerLetter);
+                if (letterBytes > 0)
+                {
+                    var file = new byte[letterBytes];
+                    random.NextBytes(file);
+                    using var stream = new MemoryStream(file, writable: false);
+                    await content.WriteAsync(new ContentKey($"bench-limit/batch-{chunk:D6}.csv"), stream, null, CancellationToken.None);
+                }
+                await using var connection = await dataSource.OpenConnectionAsync();
+                await using var tx = await connection.BeginTransactionAsync();
+                await CopyAsync(connection, $"COPY {Schema}.limit_code (nir_hash, code_hash, expires_at) FROM STDIN (FORMAT BINARY)", buffer, count, (b, _) =>
+                {
+                    Row(b, 3);
+                    RandomBytes(b, random, 32);
+                    RandomBytes(b, random, 32);
+                    Timestamp(b, expiresAt);
+                });
+                await tx.CommitAsync();
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        var seconds = clock.Elapsed.TotalSeconds;
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            await content.DeleteAsync(new ContentKey($"bench-limit/batch-{chunk:D6}.csv"));
+        }
+        return new Result(rows, 0, chunks, seconds);
     }
 
     public static async Task DropAsync(NpgsqlDataSource dataSource)
