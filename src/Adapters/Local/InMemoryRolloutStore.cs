@@ -282,7 +282,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         lock (_lock)
         {
             var campaign = Campaign(campaignId).Campaign;
-            snapshot = [.. _people.Values.Where(p => Eligible(campaign, p)).OrderBy(p => p.NirHash, ByteOrder).Select(p => p.ToEligible())];
+            snapshot = [.. _people.Values.Where(p => Eligible(campaign, p)).OrderBy(p => p.NirHash, ByteOrder).Select(p => p.ToEligible(ByEmail(campaign, p)))];
         }
         foreach (var person in snapshot)
         {
@@ -298,7 +298,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         lock (_lock)
         {
             var campaign = Campaign(campaignId).Campaign;
-            return Task.FromResult(_people.TryGetValue(key, out var p) && Eligible(campaign, p) ? p.ToEligible() : null);
+            return Task.FromResult(_people.TryGetValue(key, out var p) && Eligible(campaign, p) ? p.ToEligible(ByEmail(campaign, p)) : null);
         }
     }
 
@@ -758,10 +758,15 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
 
     private bool Eligible(Campaign campaign, Person p) =>
         p.Status == PersonStatus.Registered
-        && (p.Email is not null || p.Address is not null)
+        && (ByEmail(campaign, p) || p.Address is not null)
+        && !_bounces.Values.Any(b => b.CampaignId == campaign.CampaignId && b.Nir.Equals(p.Key) && b.Status == BounceStatus.AwaitingPost)
         && InSegment(campaign, p)
         && !_valid.ContainsKey(p.Key)
         && !(_codesByPerson.TryGetValue(p.Key, out var codes) && codes.Any(c => c.Status == CodeStatus.Locked));
+
+    /// <summary>Email unless an activation email of this campaign bounced for them (then post, as the PostgreSQL store decides).</summary>
+    private bool ByEmail(Campaign campaign, Person p) =>
+        p.Email is not null && !_bounces.Values.Any(b => b.CampaignId == campaign.CampaignId && b.Nir.Equals(p.Key));
 
     private int Revoke(Hash256 key, DateTimeOffset at)
     {
@@ -915,7 +920,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         public RegistryPerson ToRecord() => new(NirHash.ToArray(), VaultId, NirMasked, BirthDate, FamilyName, GivenNames, Sex, Email, Address,
             Departement, VitaleHash?.ToArray(), [.. Representatives.Select(h => h.ToArray())], Status, ImportId, UpdatedAt);
 
-        public EligiblePerson ToEligible() => Email is not null
+        public EligiblePerson ToEligible(bool byEmail) => byEmail
             ? new EligiblePerson(NirHash.ToArray(), VaultId, true, null, null, null)
             : new EligiblePerson(NirHash.ToArray(), VaultId, false, GivenNames, FamilyName, Address);
 

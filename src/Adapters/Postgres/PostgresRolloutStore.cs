@@ -447,7 +447,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             SELECT count(*) FROM outbox
             WHERE kind = 'activation-code' AND delivered_at IS NULL AND payload->>'campaign' = @campaign
             """, campaign, now));
-        batch.BatchCommands.Add(Named($"SELECT count(*) FROM registry_person p WHERE {EligibleWhere(segment)}", campaign, now));
+        batch.BatchCommands.Add(Named($"SELECT count(*) FROM {EligibleFrom} WHERE {EligibleWhere(segment)}", campaign, now));
         batch.BatchCommands.Add(Named("""
             SELECT count(*), count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status = 2)
             FROM email_bounce WHERE campaign_id = @campaign
@@ -522,19 +522,32 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     /// <summary>
     /// Eligibility, for a registry row <c>p</c>. Both NOT EXISTS probes hit a partial index (valid codes, locked codes).
     /// </summary>
+    // A person whose activation email of this campaign bounced is never emailed again in it: while a bounce awaits its
+    // round (status 0) the round posts their letter, so issuance leaves them to it; after that (posted, unreachable,
+    // superseded) a new code goes by post, or nowhere without a postal address. Joined once (a hash join on the
+    // campaign's few bounces), not probed per row.
+    private const string EligibleFrom = """
+        registry_person p LEFT JOIN (
+            SELECT nir_hash, bool_or(status = 0) AS awaiting FROM email_bounce WHERE campaign_id = @campaign GROUP BY nir_hash
+        ) eb ON eb.nir_hash = p.nir_hash
+        """;
+
+    private const string ByEmail = "(p.email IS NOT NULL AND eb.nir_hash IS NULL)";
+
     private static string EligibleWhere(bool segment) => $"""
         p.status = 0
-        AND (p.email IS NOT NULL OR p.address_line1 IS NOT NULL)
+        AND ({ByEmail} OR p.address_line1 IS NOT NULL)
+        AND eb.awaiting IS NOT TRUE
         {(segment ? "AND p.departement = ANY(@departements)" : "")}
         AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0)
         AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
         """;
 
-    private const string EligibleColumns = """
-        p.nir_hash, p.vault_id, p.email IS NOT NULL,
-        CASE WHEN p.email IS NULL THEN p.given_names END, CASE WHEN p.email IS NULL THEN p.family_name END,
-        CASE WHEN p.email IS NULL THEN p.address_line1 END, CASE WHEN p.email IS NULL THEN p.address_line2 END,
-        CASE WHEN p.email IS NULL THEN p.postal_code END, CASE WHEN p.email IS NULL THEN p.city END
+    private const string EligibleColumns = $"""
+        p.nir_hash, p.vault_id, {ByEmail},
+        CASE WHEN NOT {ByEmail} THEN p.given_names END, CASE WHEN NOT {ByEmail} THEN p.family_name END,
+        CASE WHEN NOT {ByEmail} THEN p.address_line1 END, CASE WHEN NOT {ByEmail} THEN p.address_line2 END,
+        CASE WHEN NOT {ByEmail} THEN p.postal_code END, CASE WHEN NOT {ByEmail} THEN p.city END
         """;
 
     public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -544,10 +557,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, tx, $"SET LOCAL work_mem = '{_options.EligibleWorkMem.Replace("'", "", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
         await using var command = Bulk(new NpgsqlCommand($"""
-            SELECT {EligibleColumns} FROM registry_person p
+            SELECT {EligibleColumns} FROM {EligibleFrom}
             WHERE {EligibleWhere(campaign.Departements is not null)}
             """, connection, tx));
-        AddSegment(command.Parameters, campaign);
+        AddEligibleParameters(command.Parameters, campaign);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -560,10 +573,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"""
-            SELECT {EligibleColumns} FROM registry_person p
+            SELECT {EligibleColumns} FROM {EligibleFrom}
             WHERE p.nir_hash = @nir AND {EligibleWhere(campaign.Departements is not null)}
             """, connection);
-        AddSegment(command.Parameters, campaign);
+        AddEligibleParameters(command.Parameters, campaign);
         command.Parameters.Add(new NpgsqlParameter<byte[]>("nir", Hash(nirHash)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEligible(reader) : null;
@@ -574,8 +587,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
-            $"SELECT count(*) FROM registry_person p WHERE {EligibleWhere(campaign.Departements is not null)}", connection);
-        AddSegment(command.Parameters, campaign);
+            $"SELECT count(*) FROM {EligibleFrom} WHERE {EligibleWhere(campaign.Departements is not null)}", connection);
+        AddEligibleParameters(command.Parameters, campaign);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -849,8 +862,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             line1 is null ? null : new PostalAddress(line1, S(6), S(7) ?? "", S(8) ?? ""));
     }
 
-    private static void AddSegment(NpgsqlParameterCollection parameters, Campaign campaign)
+    private static void AddEligibleParameters(NpgsqlParameterCollection parameters, Campaign campaign)
     {
+        parameters.Add(new NpgsqlParameter<string>("campaign", campaign.CampaignId));
         if (campaign.Departements is { } departements)
         {
             parameters.Add(new NpgsqlParameter<string[]>("departements", departements.ToArray()));

@@ -953,6 +953,10 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         var counts = await Store.GetCampaignCountsAsync("c-bounce", T0);
         Assert.Equal((3L, 3L, 0L, 3L), (counts.EmailsBounced, counts.BouncesAwaitingPost, counts.BouncedUnreachable, counts.Revoked));
 
+        // An issuance run meanwhile leaves them to the round: no second email to an address that bounced.
+        Assert.Null(await Store.FindEligibleAsync("c-bounce", NirHash(emailed[0])));
+        Assert.Equal(0, (await service.IssueAsync("c-bounce")).Issued);
+
         // The third opposes before the round: nothing to send any more.
         await Store.RecordOppositionAsync(new OppositionRequest(NirHash(emailed[2]), OppositionChannel.Person, "self", T0));
         var batchesBefore = (await Store.ListPrintBatchesAsync("c-bounce")).Count;
@@ -981,6 +985,12 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         counts = await Store.GetCampaignCountsAsync("c-bounce", T0);
         Assert.Equal((3L, 0L, 0L), (counts.EmailsBounced, counts.BouncesAwaitingPost, counts.BouncedUnreachable));
         await CheckInvariantsAsync("c-bounce");
+
+        // Later in the campaign (a lost letter, a re-issue) their code still goes by post, never to the bounced address.
+        Assert.Equal(1, await Store.RevokeCodesAsync(NirHash(emailed[0]), T0.AddMinutes(3)));
+        var eligible = await Store.FindEligibleAsync("c-bounce", NirHash(emailed[0]));
+        Assert.NotNull(eligible);
+        Assert.Equal((false, emailed[0].Address!.Line1), (eligible.HasEmail, eligible.Address?.Line1));
     }
 
     [Fact]
