@@ -12,11 +12,11 @@ namespace Coffre.GraphQL.Authorization;
 /// directory → <see cref="DirectoryStanding.Unregistered"/>, suspended → <see cref="DirectoryStanding.Suspended"/>:
 /// the evaluator then refuses every vault action, so a suspension applies from the next request without telling any
 /// vault. The token's establishment (<c>finess</c>) is kept only while the directory lists the professional as its
-/// member; otherwise it is dropped, so no grain ever sees an unverified establishment. Anonymous callers, patients and
+/// member at the time of the request (between the membership's start and end); otherwise it is dropped, so no grain ever sees an unverified establishment. Anonymous callers, patients and
 /// operators cost no grain call. Once per request: the GraphQL executor keeps the result in the execution's user
 /// context (<see cref="UserContextKey"/>), the document routes call it themselves.
 /// </summary>
-public sealed class CallerResolver(IGrainFactory grains)
+public sealed class CallerResolver(IGrainFactory grains, TimeProvider clock)
 {
     public const string UserContextKey = "coffre.caller";
 
@@ -32,7 +32,8 @@ public sealed class CallerResolver(IGrainFactory grains)
         {
             return caller with { EstablishmentFiness = null, Standing = DirectoryStanding.Unregistered };
         }
-        var finess = caller.EstablishmentFiness is { } claimed && entry.Memberships.Any(m => m.Finess == claimed) ? claimed : null;
+        var now = clock.GetUtcNow();
+        var finess = caller.EstablishmentFiness is { } claimed && entry.Memberships.Any(m => m.Finess == claimed && m.IsActiveAt(now)) ? claimed : null;
         return caller with
         {
             ProfessionCode = entry.ProfessionCode,

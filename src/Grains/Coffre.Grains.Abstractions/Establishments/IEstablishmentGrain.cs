@@ -37,7 +37,14 @@ public sealed record RegisterEstablishment(
     [property: Id(1)] EstablishmentKind Kind,
     [property: Id(2)] string CategoryCode,
     [property: Id(3)] string? LegalEntityFiness,
-    [property: Id(4)] ProfessionSector Sector);
+    [property: Id(4)] ProfessionSector Sector)
+{
+    /// <summary>Town of the establishment's address (public directory entry); null when unknown.</summary>
+    [Id(5)] public string? Town { get; init; }
+
+    /// <summary>Postal code (5 digits; gives the département, <see cref="Domain.Identifiers.Departement"/>); null when unknown.</summary>
+    [Id(6)] public string? PostalCode { get; init; }
+}
 
 [GenerateSerializer, Alias("coffre.establishment-kind")]
 public enum EstablishmentKind
@@ -61,4 +68,13 @@ public sealed record EstablishmentProfile(
 {
     /// <summary>Members who may register staff (a subset of <see cref="Members"/>).</summary>
     [Id(8)] public IReadOnlyList<string> Admins { get; init; } = [];
+
+    /// <summary>Town of the address; null when unknown.</summary>
+    [Id(9)] public string? Town { get; init; }
+
+    /// <summary>Postal code of the address; null when unknown.</summary>
+    [Id(10)] public string? PostalCode { get; init; }
+
+    /// <summary>Département code from the postal code (<c>75</c>, <c>2A</c>, <c>974</c>); null when unknown.</summary>
+    public string? Departement => Domain.Identifiers.Departement.FromPostalCode(PostalCode);
 }

@@ -87,11 +87,27 @@ public enum ProfessionalStatus
     Suspended = 1,
 }
 
-/// <summary>Member of an establishment; an admin member may register staff with Coffre identifiers.</summary>
+/// <summary>
+/// Member of an establishment; an admin member may register staff with Coffre identifiers. A membership counts only
+/// between <see cref="Start"/> (inclusive) and <see cref="End"/> (exclusive); either may be open.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.membership")]
 public sealed record Membership(
     [property: Id(0)] string Finess,
-    [property: Id(1)] bool Admin);
+    [property: Id(1)] bool Admin)
+{
+    /// <summary>The member's role there as the establishment names it (e.g. "assistant de service social"); null when unsaid.</summary>
+    [Id(2)] public string? Role { get; init; }
+
+    /// <summary>From when the membership counts; null: since it was recorded.</summary>
+    [Id(3)] public DateTimeOffset? Start { get; init; }
+
+    /// <summary>Until when (exclusive); null: open-ended.</summary>
+    [Id(4)] public DateTimeOffset? End { get; init; }
+
+    /// <summary>Whether the membership counts at <paramref name="now"/>.</summary>
+    public bool IsActiveAt(DateTimeOffset now) => (Start is not { } start || start <= now) && (End is not { } end || now < end);
+}
 
 /// <summary>One change of a directory record: what, by whom (and, for an operator, with which roles), when.</summary>
 [GenerateSerializer, Immutable, Alias("coffre.directory-event")]

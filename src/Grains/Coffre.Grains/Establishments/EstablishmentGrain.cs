@@ -38,8 +38,21 @@ public sealed class EstablishmentGrain(
         {
             throw new ValidationFailedException("legalEntityFiness", "a legal entity has no parent");
         }
+        if (command.PostalCode is { } postalCode && Departement.ValidatePostalCode(postalCode) is { } postalRule)
+        {
+            throw new ValidationFailedException("postalCode", postalRule);
+        }
+        if (command.Town is { } town && (string.IsNullOrWhiteSpace(town) || town.Length > 100 || Domain.Text.TextRules.Validate(town) is not null))
+        {
+            throw new ValidationFailedException("town", Domain.Text.TextRules.Validate(town) ?? "must be 1 to 100 characters");
+        }
         state.State.Profile = new EstablishmentProfile(FinessNumber, command.Name.Trim(), command.Kind, command.CategoryCode.Trim(),
-            command.LegalEntityFiness, command.Sector, state.State.Profile?.Members ?? [], clock.GetUtcNow()) { Admins = state.State.Profile?.Admins ?? [] };
+            command.LegalEntityFiness, command.Sector, state.State.Profile?.Members ?? [], clock.GetUtcNow())
+        {
+            Admins = state.State.Profile?.Admins ?? [],
+            Town = command.Town?.Trim(),
+            PostalCode = command.PostalCode,
+        };
         await state.WriteStateAsync();
         return state.State.Profile;
     }
