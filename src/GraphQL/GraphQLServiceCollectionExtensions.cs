@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Coffre.GraphQL;
@@ -46,6 +47,11 @@ public static class GraphQLServiceCollectionExtensions
         services.AddSingleton<GraphQLRequestExecutor>();
         services.AddSingleton<GraphQLHttpEndpoint>();
         services.AddSingleton<GraphQLWebSocketEndpoint>();
+        // The bulk feed: its bound on work in flight, and the evaluator it asks who may feed (also registered by the grains on silos).
+        services.AddOptions<Feeds.FeedOptions>();
+        services.AddSingleton<Feeds.FeedAdmission>();
+        services.TryAddSingleton(Domain.Access.HabilitationMatrix.Default);
+        services.TryAddSingleton<Domain.Access.AccessEvaluator>();
         return services;
     }
 
@@ -57,6 +63,7 @@ public static class GraphQLServiceCollectionExtensions
             : Authorization.BearerTokens.WasRejected(http) ? RefuseUpgradeAsync(http)
             : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
+        Feeds.FeedEndpoints.MapCoffreFeeds(endpoints);
         endpoints.MapCoffreGraphiQL();
         return endpoints;
     }

@@ -44,6 +44,8 @@ public enum LegalBasis
     Author = 5,
     BreakGlass = 6,
     Operator = 7,
+    /// <summary>An establishment's system fed a document through the bulk feed, within the matrix's feed scope for its category (no grant needed; the person's opposition is their refusal).</summary>
+    Feed = 8,
 }
 
 /// <summary>Why access was denied: machine-readable, stable, mapped to a sentence by <see cref="AccessDecision.Explanation"/>.</summary>

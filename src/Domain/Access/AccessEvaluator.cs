@@ -69,6 +69,18 @@ namespace Coffre.Domain.Access;
 /// allow Read (ReadDocument, ListDocuments) or Create (CreateDocument) for profession × typeCode, else
 /// ProfessionNotHabilitated.</item>
 /// </list></item>
+/// <item>Establishment system (client credentials, its one FINESS; none → NotAuthenticated):
+/// <list type="bullet">
+/// <item>on the bulk feed path (the caller carries <see cref="Caller.FeedCategory"/>, its category from the directory):
+/// only CreateDocument (else NotPermitted), with a document (else NotPermitted); a private one → Private; a type outside
+/// the matrix's feed scope for the category (<see cref="HabilitationMatrix.AllowsFeed"/>) → OutsideScope; else allowed,
+/// basis <see cref="LegalBasis.Feed"/> — no grant needed (the person's opposition, which closes the vault, is their
+/// refusal: rule 2). Masking is the sender's to ask (MASQUE_PS) and the minor's secrecy the vault's to check;</item>
+/// <item>otherwise only ReadVault, ListDocuments, ReadDocument and CreateDocument (else NotPermitted), each needing an
+/// active grant to its FINESS covering the document (none → OutsideScope, BasisExpired or NoBasis as for
+/// professionals); never private documents, nor masked ones for reading.</item>
+/// </list>
+/// Who may use the feed at all is <see cref="DecideFeed"/>; who reads its counters <see cref="DecideFeedStatistics"/>.</item>
 /// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
 /// </list>
 /// </remarks>
@@ -183,8 +195,9 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
     }
 
     /// <summary>
-    /// Looking a person up by NIR (which vault, if any, is theirs): support operators, and professionals in good
-    /// standing in the directory (the vault they find then decides what they may do in it).
+    /// Looking a person up by NIR (which vault, if any, is theirs): support operators, professionals in good
+    /// standing in the directory, and an establishment's system on the feed path (the vault they find then decides
+    /// what they may do in it).
     /// </summary>
     public static AccessDecision DecideNirLookup(Caller caller)
     {
@@ -194,7 +207,44 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             CallerKind.Anonymous => D.NotAuthenticated,
             CallerKind.Operator => DecideOperator(caller, OperatorAction.VaultSupport),
             CallerKind.Professional => ProfessionalStanding(caller) ?? D.AllowNirLookup,
+            CallerKind.Establishment when caller is { FeedCategory: not null, EstablishmentFiness: not null } => D.AllowFeedLookup,
             _ => D.NirLookupByOperatorsAndProfessionals,
+        };
+    }
+
+    /// <summary>
+    /// Using the bulk feed (<c>POST /feeds/documents</c>): an establishment's system whose establishment the directory
+    /// knows (<see cref="Caller.FeedCategory"/> set from it, else NotRegistered) and whose category has a feed scope in
+    /// the matrix (else OutsideScope), basis Feed; anyone else → NotAuthenticated (anonymous) or NotPermitted. Each
+    /// document is then decided by its vault (<see cref="Decide"/>).
+    /// </summary>
+    public AccessDecision DecideFeed(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Kind switch
+        {
+            CallerKind.Anonymous => D.NotAuthenticated,
+            CallerKind.Establishment when string.IsNullOrEmpty(caller.EstablishmentFiness) => D.ProfessionalIdentityIncomplete,
+            CallerKind.Establishment when caller.FeedCategory is null => D.FeedEstablishmentNotRegistered,
+            CallerKind.Establishment when Matrix.FeedScopeOf(caller.FeedCategory) is null => D.FeedCategoryFeedsNothing,
+            CallerKind.Establishment => D.AllowFeed,
+            _ => D.FeedByEstablishmentsOnly,
+        };
+    }
+
+    /// <summary>
+    /// An establishment's feed counters: its own system (same FINESS, basis Feed) and support operators
+    /// (<see cref="OperatorAction.Statistics"/>); anyone else NotPermitted (anonymous NotAuthenticated).
+    /// </summary>
+    public static AccessDecision DecideFeedStatistics(Caller caller, string finess)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Kind switch
+        {
+            CallerKind.Anonymous => D.NotAuthenticated,
+            CallerKind.Operator => DecideOperator(caller, OperatorAction.Statistics),
+            CallerKind.Establishment when caller.EstablishmentFiness == finess => D.AllowOwnFeedStatistics,
+            _ => D.FeedStatisticsNotYours,
         };
     }
 
@@ -630,11 +680,21 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
     /// anything, for reading, listing and depositing; never managing, deleting, updating, break-glass or history;
     /// never private or masked documents. No matrix (no profession): the grant's scope is the whole limit.
     /// </summary>
-    private static AccessDecision DecideEstablishment(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
+    private AccessDecision DecideEstablishment(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
     {
         if (string.IsNullOrEmpty(caller.EstablishmentFiness))
         {
             return D.ProfessionalIdentityIncomplete;
+        }
+
+        if (caller.FeedCategory is { } category)
+        {
+            // The bulk feed: deposits only, within the matrix's feed scope for the category; no grant.
+            return action != VaultAction.CreateDocument ? D.FeedDepositsOnly
+                : document is null ? D.DocumentRequired
+                : document.Private ? D.Private
+                : !Matrix.AllowsFeed(category, document.TypeCode) ? D.FeedOutsideScope
+                : D.AllowFeed;
         }
 
         if (action is not (VaultAction.ReadVault or VaultAction.ListDocuments or VaultAction.ReadDocument or VaultAction.CreateDocument))
@@ -772,6 +832,24 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             "Allowed: a referent may record or renew the person's consent.");
         public static readonly AccessDecision AllowBreakGlass = AccessDecision.Allow(LegalBasis.BreakGlass,
             "Allowed: emergency (break-glass) access, limited to the emergency summary, recorded and notified to the person.");
+        public static readonly AccessDecision AllowFeed = AccessDecision.Allow(LegalBasis.Feed,
+            "Allowed: the establishment's system feeds documents of a type the habilitation matrix lets its category deposit; no grant is needed, and a person who opposed has no vault to feed.");
+        public static readonly AccessDecision AllowFeedLookup = AccessDecision.Allow(LegalBasis.Feed,
+            "Allowed: an establishment's feed learns which vault holds a person's NIR; the vault decides the deposit.");
+        public static readonly AccessDecision AllowOwnFeedStatistics = AccessDecision.Allow(LegalBasis.Feed,
+            "Allowed: the establishment's own feed counters.");
+        public static readonly AccessDecision FeedByEstablishmentsOnly = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only an establishment's system (OAuth client credentials) feeds documents in bulk.");
+        public static readonly AccessDecision FeedEstablishmentNotRegistered = AccessDecision.Deny(DenialReason.NotRegistered,
+            "This establishment is not registered in Coffre's directory, so its category (what it may feed) is unknown.");
+        public static readonly AccessDecision FeedCategoryFeedsNothing = AccessDecision.Deny(DenialReason.OutsideScope,
+            "The habilitation matrix gives establishments of this category no feed scope: they feed no document.");
+        public static readonly AccessDecision FeedOutsideScope = AccessDecision.Deny(DenialReason.OutsideScope,
+            "The habilitation matrix does not let establishments of this category feed this type of document.");
+        public static readonly AccessDecision FeedDepositsOnly = AccessDecision.Deny(DenialReason.NotPermitted,
+            "The bulk feed only deposits documents; reading needs a grant to the establishment, outside the feed.");
+        public static readonly AccessDecision FeedStatisticsNotYours = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only the establishment's own system and support operators read its feed counters.");
         public static readonly AccessDecision AllowBreakGlassOpen = AccessDecision.Allow(LegalBasis.BreakGlass,
             "Allowed: emergency (break-glass) access may be opened; it is time-limited, recorded and notified to the person.");
 

@@ -17,6 +17,13 @@ public sealed record Caller(
 {
     public static Caller Anonymous { get; } = new(CallerKind.Anonymous, "anonymous");
 
+    /// <summary>
+    /// Set by the API only on the bulk feed path (<c>POST /feeds/documents</c>) for an establishment's system: its
+    /// category code from the directory. A CreateDocument by such a caller is decided on the <see cref="LegalBasis.Feed"/>
+    /// basis (the matrix's feed scope for this category) instead of a grant; null everywhere else.
+    /// </summary>
+    [Id(7)] public string? FeedCategory { get; init; }
+
     public bool IsOperator => Kind == CallerKind.Operator;
 
     /// <summary>A patient caller's subject is their own vault id.</summary>

@@ -47,6 +47,17 @@ public sealed record ProfessionInfo(
     [property: Id(6)] IReadOnlyList<string> CreatableTypes,
     [property: Id(7)] bool CanBreakGlass);
 
+/// <summary>
+/// One feed scope of the matrix: the establishment categories (FINESS category codes) whose systems may deposit the
+/// listed document types through the bulk feed.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.feed-scope-info")]
+public sealed record FeedScopeInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Label,
+    [property: Id(2)] IReadOnlyList<string> Categories,
+    [property: Id(3)] IReadOnlyList<string> TypeCodes);
+
 /// <summary>The habilitation matrix file is wrong. <see cref="Errors"/> lists every problem, each naming its element.</summary>
 public sealed class HabilitationMatrixException : FormatException
 {
@@ -79,6 +90,7 @@ public sealed partial class HabilitationMatrix
     private readonly DocumentTypeInfo[] _types;
     private readonly FrozenDictionary<string, Entry> _professions;
     private readonly bool[] _emergency;
+    private readonly FrozenDictionary<string, (FeedScopeInfo Scope, bool[] Types)> _feedByCategory;
 
     private HabilitationMatrix(
         string version,
@@ -86,7 +98,8 @@ public sealed partial class HabilitationMatrix
         DocumentTypeInfo[] types,
         List<Entry> professions,
         string[] emergencyScope,
-        TimeSpan breakGlassMaxDuration)
+        TimeSpan breakGlassMaxDuration,
+        List<FeedScopeInfo> feedScopes)
     {
         Version = version;
         ClassCodes = classCodes.ToFrozenDictionary(StringComparer.Ordinal);
@@ -104,6 +117,18 @@ public sealed partial class HabilitationMatrix
         DocumentTypes = Array.AsReadOnly(types);
         Professions = professions.Select(p => p.Info).ToArray().AsReadOnly();
         BreakGlassProfessions = professions.Where(p => p.Info.CanBreakGlass).Select(p => p.Info.Code).ToArray().AsReadOnly();
+        FeedScopes = feedScopes.ToArray().AsReadOnly();
+        _feedByCategory = feedScopes
+            .SelectMany(f =>
+            {
+                var allowed = new bool[types.Length];
+                foreach (var code in f.TypeCodes)
+                {
+                    allowed[_typeIndex[code]] = true;
+                }
+                return f.Categories.Select(c => KeyValuePair.Create(c, (f, allowed)));
+            })
+            .ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>The matrix embedded in this assembly, loaded and validated on first use.</summary>
@@ -129,6 +154,18 @@ public sealed partial class HabilitationMatrix
 
     /// <summary>Longest break-glass session.</summary>
     public TimeSpan BreakGlassMaxDuration { get; }
+
+    /// <summary>What establishments' systems may deposit through the bulk feed, by establishment category (file order).</summary>
+    public IReadOnlyList<FeedScopeInfo> FeedScopes { get; }
+
+    /// <summary>The feed scope of an establishment category, or null when its systems feed nothing.</summary>
+    public FeedScopeInfo? FeedScopeOf(string? categoryCode) =>
+        categoryCode is not null && _feedByCategory.TryGetValue(categoryCode, out var entry) ? entry.Scope : null;
+
+    /// <summary>Whether an establishment of <paramref name="categoryCode"/> may feed documents of <paramref name="typeCode"/>. Unknown category or type: false.</summary>
+    public bool AllowsFeed(string? categoryCode, string? typeCode) =>
+        categoryCode is not null && typeCode is not null
+        && _feedByCategory.TryGetValue(categoryCode, out var entry) && _typeIndex.TryGetValue(typeCode, out var i) && entry.Types[i];
 
     public bool TryGetProfession(string? code, [NotNullWhen(true)] out ProfessionInfo? profession)
     {
@@ -236,7 +273,8 @@ public sealed partial class HabilitationMatrix
 
     private sealed class Parser(List<string> errors)
     {
-        private static readonly string[] RootProperties = ["version", "classCodes", "documentTypes", "professions", "breakGlass"];
+        private static readonly string[] RootProperties = ["version", "classCodes", "documentTypes", "professions", "breakGlass", "feeds"];
+        private static readonly string[] FeedProperties = ["label", "categories", "typeCodes"];
         private static readonly string[] TypeProperties = ["label", "category", "classCodes"];
         private static readonly string[] ProfessionProperties = ["label", "sector", "read", "create"];
         private static readonly string[] BreakGlassProperties = ["professions", "typeCodes", "maxDuration"];
@@ -261,6 +299,7 @@ public sealed partial class HabilitationMatrix
 
             var professions = ReadProfessions(root, types, index);
             var (breakGlassProfessions, emergency, maxDuration) = ReadBreakGlass(root, professions, index);
+            var feeds = ReadFeeds(root, types, index);
             if (errors.Count > 0)
             {
                 return null;
@@ -269,7 +308,75 @@ public sealed partial class HabilitationMatrix
             var entries = professions
                 .Select(p => p with { Info = p.Info with { CanBreakGlass = breakGlassProfessions.Contains(p.Info.Code) } })
                 .ToList();
-            return new HabilitationMatrix(version!, classCodes, [.. types], entries, [.. emergency], maxDuration);
+            return new HabilitationMatrix(version!, classCodes, [.. types], entries, [.. emergency], maxDuration, feeds);
+        }
+
+        /// <summary>
+        /// Optional <c>feeds</c>: name → { label, categories, typeCodes }. A category belongs to one scope at most; a
+        /// type must be known and not one only the person deposits.
+        /// </summary>
+        private List<FeedScopeInfo> ReadFeeds(JsonElement root, List<DocumentTypeInfo> types, Dictionary<string, int> index)
+        {
+            var result = new List<FeedScopeInfo>();
+            if (!root.TryGetProperty("feeds", out var obj))
+            {
+                return result;
+            }
+            if (obj.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add("feeds: must be a JSON object (scope name → label, categories, typeCodes)");
+                return result;
+            }
+
+            var categoryOwner = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in obj.EnumerateObject())
+            {
+                if (p.Name is "notes" or "$comment")
+                {
+                    continue;
+                }
+                var path = "feeds." + p.Name;
+                if (!IsCode(p.Name) || p.Value.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add($"{path}: a scope must have a name without spaces and be an object with label, categories and typeCodes");
+                    continue;
+                }
+
+                CheckProperties(p.Value, path, FeedProperties);
+                var label = ReadLabel(p.Value, path);
+                var categories = ReadStrings(p.Value, "categories", path) ?? [];
+                var typeCodes = ReadStrings(p.Value, "typeCodes", path) ?? [];
+                for (var i = 0; i < categories.Count; i++)
+                {
+                    if (!categoryOwner.TryAdd(categories[i], p.Name))
+                    {
+                        errors.Add($"{path}.categories[{i}]: category '{categories[i]}' is already in feed scope '{categoryOwner[categories[i]]}'");
+                    }
+                }
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                for (var i = 0; i < typeCodes.Count; i++)
+                {
+                    var at = $"{path}.typeCodes[{i}]";
+                    if (!index.TryGetValue(typeCodes[i], out var t))
+                    {
+                        errors.Add($"{at}: unknown typeCode '{typeCodes[i]}'");
+                    }
+                    else if (types[t].PatientDepositedOnly)
+                    {
+                        errors.Add($"{at}: '{typeCodes[i]}' is deposited by the person only (class {PatientDepositedClass} only); no establishment feeds it");
+                    }
+                    else if (!seen.Add(typeCodes[i]))
+                    {
+                        errors.Add($"{at}: typeCode '{typeCodes[i]}' is listed twice");
+                    }
+                }
+                if (label is not null)
+                {
+                    result.Add(new FeedScopeInfo(p.Name, label, categories.ToArray().AsReadOnly(), typeCodes.ToArray().AsReadOnly()));
+                }
+            }
+
+            return result;
         }
 
         private string? ReadVersion(JsonElement root)

@@ -55,11 +55,13 @@ public static class AuditEvents
 
     /// <summary>
     /// What is recorded in <see cref="AuditEvent.ActorProfession"/>: a professional's profession code (from the
-    /// directory), an operator's roles (<c>support rollout directory-admin</c>, space-separated), else null.
+    /// directory), an operator's roles (<c>support rollout directory-admin</c>, space-separated), an establishment
+    /// system's establishment (<c>finess:</c>+FINESS: the sender the person sees), else null.
     /// </summary>
     public static string? ActorRole(Caller caller) => caller.Kind switch
     {
         CallerKind.Operator => OperatorRoleNames.Format(caller.OperatorRoles),
+        CallerKind.Establishment when caller.EstablishmentFiness is { } finess => "finess:" + finess,
         _ => caller.ProfessionCode,
     };
 
@@ -74,7 +76,7 @@ public static class AuditEvents
     /// <summary>C/R/U/D/E from the operation's verb (the part after the last dot).</summary>
     public static AuditAction ActionOf(string operation) => operation[(operation.LastIndexOf('.') + 1)..] switch
     {
-        "create" or "upload" or "grant" or "add" or "block" => AuditAction.Create,
+        "create" or "feed" or "upload" or "grant" or "add" or "block" => AuditAction.Create,
         "read" or "list" or "download" or "history" or "explain" or "view" => AuditAction.Read,
         "delete" or "revoke" or "remove" or "unblock" => AuditAction.Delete,
         "break-glass" or "activate" or "close" or "verify" => AuditAction.Execute,

@@ -32,6 +32,10 @@ public sealed record DocumentEntry
     [Id(20)] public string? MergedFromVaultId { get; init; }
     [Id(21)] public string? MergedFromDocumentId { get; init; }
     [Id(22)] public DateTimeOffset? MergedAt { get; init; }
+    /// <summary>The sender's own id of a document an establishment fed (its idempotency key, per establishment: <see cref="SourceFiness"/>).</summary>
+    [Id(23)] public string? ExternalId { get; init; }
+    /// <summary>The sending establishment's name in the directory when it fed the document (shown as its sender).</summary>
+    [Id(24)] public string? SenderName { get; init; }
 
     public DocumentFacts Facts() => new(Id, ClassCode, TypeCode, Visibility, Private, Author, DeletedAt is not null);
 }

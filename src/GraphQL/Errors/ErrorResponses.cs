@@ -17,7 +17,7 @@ public static class ErrorResponses
     /// <summary>The id a client quotes to support and an operator finds in the logs: the W3C trace id when tracing, else the request id.</summary>
     public static string CorrelationId(HttpContext http) => Activity.Current?.TraceId.ToHexString() ?? http.TraceIdentifier;
 
-    public static Task WriteAsync(HttpContext http, int status, string code, string message, string? field = null, string? reason = null, string? correlationId = null, string? challenge = null)
+    public static Task WriteAsync(HttpContext http, int status, string code, string message, string? field = null, string? reason = null, string? correlationId = null, string? challenge = null, int? retryAfterSeconds = null)
     {
         if (http.Response.HasStarted)
         {
@@ -37,7 +37,7 @@ public static class ErrorResponses
         }
         else if (status == StatusCodes.Status429TooManyRequests)
         {
-            http.Response.Headers.RetryAfter = "60";
+            http.Response.Headers.RetryAfter = (retryAfterSeconds ?? 60).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         var extensions = new Dictionary<string, string> { ["code"] = code };
         if (field is not null)

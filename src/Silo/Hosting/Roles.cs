@@ -158,6 +158,10 @@ public static class Roles
         Bind<PostgresRolloutStoreOptions>(services, configuration, PostgresRolloutStoreOptions.Section);
         Bind<GraphQLOptions>(services, configuration, GraphQLOptions.Section);
         Bind<GraphiQLOptions>(services, configuration, GraphiQLOptions.Section);
+        Bind<Coffre.GraphQL.Feeds.FeedOptions>(services, configuration, Coffre.GraphQL.Feeds.FeedOptions.Section);
+        // A feed request's documents may declare in all what one document may weigh, unless set apart.
+        services.AddOptions<Coffre.GraphQL.Feeds.FeedOptions>().PostConfigure<Microsoft.Extensions.Options.IOptions<VaultOptions>>(
+            (feeds, vaults) => feeds.MaxRequestBytes ??= vaults.Value.MaxDocumentBytes);
     }
 
     private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section) where T : class

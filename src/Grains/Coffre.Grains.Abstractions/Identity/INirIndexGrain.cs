@@ -42,6 +42,13 @@ public interface INirIndexGrain : IGrainWithStringKey
     /// </summary>
     [Alias("attach")] Task<VaultView> AttachAsync(Caller caller, string vaultId, string nirMasked);
 
+    /// <summary>
+    /// The bulk feed's resolution (an establishment's system on the feed path): the person's vault as
+    /// <see cref="FindAsync"/> finds it, else whether they opposed (their claimed vault was closed by their opposition,
+    /// or the registry records it), else nobody.
+    /// </summary>
+    [Alias("find-for-feed")] Task<FeedTarget> FindForFeedAsync(Caller caller);
+
     /// <summary>After an opposition was recorded (system caller): closes the person's claimed vault and forgets the claim.</summary>
     [Alias("opposed")] Task<string?> OpposedAsync(Caller system);
 }

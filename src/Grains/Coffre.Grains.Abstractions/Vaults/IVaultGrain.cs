@@ -36,6 +36,20 @@ public interface IVaultGrain : IGrainWithStringKey
     /// <summary>Records a document whose content is already stored under <paramref name="contentKey"/>, re-checking everything.</summary>
     [Alias("add-document")] Task<DocumentEntry> AddDocumentAsync(Caller caller, NewDocument document, string contentKey, long size, string sha256);
 
+    /// <summary>
+    /// The bulk feed, before the content is streamed: the document of this establishment with this external id when
+    /// there is one (DUPLICATE, nothing else happens), else the deposit is checked (Feed basis, type, size, quota, the
+    /// minor's secrecy) and audited, and a content key is issued. Denied (closed vault …) or invalid: throws.
+    /// </summary>
+    [Alias("feed-prepare")] Task<FeedPermit> PrepareFeedAsync(Caller caller, FeedDocument document);
+
+    /// <summary>
+    /// The bulk feed, once the content is stored under <paramref name="contentKey"/>: re-checks everything, records the
+    /// document with its sender and external id, notifies the person. A document of this establishment with this
+    /// external id recorded meanwhile → DUPLICATE (the caller deletes the content it stored).
+    /// </summary>
+    [Alias("feed-add")] Task<FeedPermit> AddFeedDocumentAsync(Caller caller, FeedDocument document, string contentKey, long size, string sha256);
+
     [Alias("authorize-download")] Task<DocumentEntry> AuthorizeDownloadAsync(Caller caller, string documentId);
 
     [Alias("update-document")] Task<DocumentEntry> UpdateDocumentAsync(Caller caller, string documentId, DocumentChanges changes);

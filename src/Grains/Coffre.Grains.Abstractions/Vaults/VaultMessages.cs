@@ -199,7 +199,9 @@ public sealed record BreakGlassNotice(
 public sealed record NewDocumentNotice(
     [property: Id(0)] string DocumentId,
     [property: Id(1)] string ClassCode,
-    [property: Id(2)] string TypeCode) : NotificationPayload;
+    [property: Id(2)] string TypeCode,
+    [property: Id(3)] string? SenderFiness = null,
+    [property: Id(4)] string? SenderName = null) : NotificationPayload;
 
 [GenerateSerializer, Immutable, Alias("coffre.notice.nir-attached")]
 public sealed record NirAttachedNotice(

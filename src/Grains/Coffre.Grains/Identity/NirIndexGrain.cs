@@ -39,6 +39,7 @@ public sealed class NirIndexGrain(
         if (state.State.VaultId != vaultId)
         {
             state.State.VaultId = vaultId;
+            state.State.OpposedClaim = false;
             await state.WriteStateAsync();
         }
     }
@@ -55,6 +56,26 @@ public sealed class NirIndexGrain(
             this.DeactivateOnIdle();
         }
         return vaultId;
+    }
+
+    async Task<FeedTarget> INirIndexGrain.FindForFeedAsync(Caller caller)
+    {
+        AccessEvaluator.DecideNirLookup(caller).OrThrow();
+        if (state.State.VaultId is { } claimed)
+        {
+            return new FeedTarget(claimed, false);
+        }
+        var registryVault = RegistryVaultId;
+        var registered = await registry.FindByVaultIdAsync(registryVault);
+        if (registered is { Opposed: false })
+        {
+            return new FeedTarget(registryVault, false);
+        }
+        if (!state.State.OpposedClaim)
+        {
+            this.DeactivateOnIdle();
+        }
+        return new FeedTarget(null, registered is { Opposed: true } || state.State.OpposedClaim);
     }
 
     async Task<VaultView> INirIndexGrain.OpenAsync(Caller caller, OpenVault command)
@@ -133,6 +154,7 @@ public sealed class NirIndexGrain(
         }
         await Vault(claimed).CloseAsync(system);
         state.State.VaultId = null;
+        state.State.OpposedClaim = true;
         await state.WriteStateAsync();
         return claimed;
     }
@@ -146,4 +168,8 @@ public sealed class NirIndexState
 {
     [Id(0)]
     public string? VaultId { get; set; }
+
+    /// <summary>The claimed vault was closed by the person's opposition (the feed then answers OPPOSED, not unknown).</summary>
+    [Id(1)]
+    public bool OpposedClaim { get; set; }
 }

@@ -70,20 +70,44 @@ public sealed partial class VaultGrain
 
     async Task<DocumentEntry> IVaultGrain.AddDocumentAsync(Caller caller, NewDocument document, string contentKey, long size, string sha256)
     {
+        var documentId = IssuedDocumentId(contentKey);
+        var facts = ValidateNewDocument(caller, document, documentId);
+        CheckStoredContent(document, size, sha256);
+        var decision = await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.create", $"document:{facts.DocumentId}");
+        var entry = await RecordNewDocumentAsync(caller, document, facts, contentKey, size, sha256, e => e);
+        if (decision.Basis != LegalBasis.Owner)
+        {
+            await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode));
+        }
+        return entry;
+    }
+
+    /// <summary>The document id a content key issued by this vault's permit names; anything else is refused.</summary>
+    private string IssuedDocumentId(string contentKey)
+    {
         var prefix = $"vaults/{VaultId}/";
         if (!contentKey.StartsWith(prefix, StringComparison.Ordinal) || contentKey[prefix.Length..] is not { Length: > 0 } documentId
             || index.State.Documents.Any(d => d.Id == documentId))
         {
             throw new ValidationFailedException("contentKey", "was not issued for a new document of this vault");
         }
-        var facts = ValidateNewDocument(caller, document, documentId);
+        return documentId;
+    }
+
+    private static void CheckStoredContent(NewDocument document, long size, string sha256)
+    {
         if (size != document.Size || !Sha256Hex.Matches(sha256, Sha256Hex.Normalise(document.Sha256) ?? ""))
         {
             throw new ValidationFailedException("sha256", "does not match the stored content");
         }
-        var decision = await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.create", $"document:{facts.DocumentId}");
+    }
+
+    /// <summary>Adds the index entry of a document whose deposit was decided and whose content is stored; counts its bytes.</summary>
+    private async Task<DocumentEntry> RecordNewDocumentAsync(Caller caller, NewDocument document, DocumentFacts facts, string contentKey, long size, string sha256,
+        Func<DocumentEntry, DocumentEntry> complete)
+    {
         var now = Now;
-        var entry = new DocumentEntry
+        var entry = complete(new DocumentEntry
         {
             Id = facts.DocumentId,
             Title = document.Title.Trim(),
@@ -102,7 +126,7 @@ public sealed partial class VaultGrain
             Private = document.Private,
             Replaces = document.Replaces,
             Version = document.Replaces is null ? 1 : FindDocument(document.Replaces).Version + 1,
-        };
+        });
         index.State.Documents.Add(entry);
         index.State.NextNumber++;
         if (document.Replaces is not null)
@@ -113,10 +137,6 @@ public sealed partial class VaultGrain
         await index.WriteStateAsync();
         vault.State.UsedBytes += size;
         await vault.WriteStateAsync();
-        if (decision.Basis != LegalBasis.Owner)
-        {
-            await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode));
-        }
         return entry;
     }
 
