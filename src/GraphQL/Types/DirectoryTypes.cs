@@ -18,6 +18,7 @@ public sealed class EstablishmentType : ObjectGraphType<EstablishmentProfile>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("members").Description("Identifiers (RPPS, ADELI, Coffre) of members; directory admin operators only (empty otherwise).").Resolve(ctx => ctx.Source.Members);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("admins").Description("Members who register staff; directory admin operators only (empty otherwise).").Resolve(ctx => ctx.Source.Admins);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(ctx => ctx.Source.UpdatedAt);
+        FeedStatisticsType.AddTo(this);
     }
 }
 
@@ -31,6 +32,7 @@ public sealed class HabilitationMatrixType : ObjectGraphType<HabilitationMatrix>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProfessionInfoType>>>>("professions").Resolve(ctx => ctx.Source.Professions);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<DocumentTypeInfoType>>>>("documentTypes").Resolve(ctx => ctx.Source.DocumentTypes);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("emergencyScope").Description("Type codes a break-glass session opens.").Resolve(ctx => ctx.Source.EmergencyScope);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<FeedScopeInfoType>>>>("feedScopes").Description("What establishments' systems may feed, by FINESS category.").Resolve(ctx => ctx.Source.FeedScopes);
     }
 }
 

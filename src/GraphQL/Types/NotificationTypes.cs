@@ -84,6 +84,8 @@ public sealed class NewDocumentNoticeType : NoticeType<NewDocumentNotice>
         Field(n => n.DocumentId);
         Field(n => n.ClassCode);
         Field(n => n.TypeCode);
+        Field(n => n.SenderFiness, nullable: true).Description("The establishment whose system fed the document; null for a deposit by a person or a professional.");
+        Field(n => n.SenderName, nullable: true).Description("That establishment's name in the directory.");
     }
 }
 

@@ -111,9 +111,9 @@ public sealed class AccessEventType : ObjectGraphType<AccessHistoryEntry>
         Field<NonNullGraphType<CallerKindType>>("actorKind").Resolve(ctx => ctx.Source.Event.ActorKind);
         Field<NonNullGraphType<StringGraphType>>("actorId").Description("RPPS for professionals, vault id for people, subject for operators.").Resolve(ctx => ctx.Source.Event.ActorId);
         Field<StringGraphType>("actorProfession").Description("A professional's profession code (from the directory); null for others.")
-            .Resolve(ctx => ctx.Source.Event.ActorKind == CallerKind.Operator ? null : ctx.Source.Event.ActorProfession);
+            .Resolve(ctx => ctx.Source.Event.ActorKind is CallerKind.Operator or CallerKind.Establishment ? null : ctx.Source.Event.ActorProfession);
         Field<StringGraphType>("actorRole")
-            .Description("In what capacity the actor acted: a professional's profession code; an operator's roles (support, rollout, directory-admin; space-separated).")
+            .Description("In what capacity the actor acted: a professional's profession code; an operator's roles (support, rollout, directory-admin; space-separated); an establishment system's establishment (finess: and its FINESS), e.g. the sender of a fed document.")
             .Resolve(ctx => ctx.Source.Event.ActorProfession);
         Field<NonNullGraphType<AuditActionType>>("action").Resolve(ctx => ctx.Source.Event.Action);
         Field<NonNullGraphType<StringGraphType>>("operation").Resolve(ctx => ctx.Source.Event.Operation);

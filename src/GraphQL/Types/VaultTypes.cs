@@ -117,6 +117,8 @@ public sealed class DocumentType : ObjectGraphType<DocumentEntry>
         Field(d => d.TypeCode).Description("CI-SIS typeCode (JDV_J07: LOINC or ATTEST-*, PIECE-IDENTITE, DOCPAT…).");
         Field<NonNullGraphType<AuthorType>>("author").Resolve(ctx => ctx.Source.Author);
         Field(d => d.SourceFiness, nullable: true);
+        Field<DocumentSenderType>("sender").Description("The establishment whose system fed this document (POST /feeds/documents); null otherwise.")
+            .Resolve(ctx => ctx.Source.ExternalId is not null && ctx.Source.SourceFiness is not null ? ctx.Source : null);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(ctx => ctx.Source.CreatedAt);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(ctx => ctx.Source.UpdatedAt);
         Field<DateOnlyGraphType>("serviceDate").Resolve(ctx => ctx.Source.ServiceDate);
