@@ -1,5 +1,10 @@
 using Coffre.Harness;
 
+if (args is ["content-baseline", ..])
+{
+    return await ContentWriteBaseline.RunAsync(args);
+}
+
 HarnessOptions options;
 try
 {

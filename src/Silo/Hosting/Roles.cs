@@ -160,8 +160,10 @@ public static class Roles
         Bind<GraphiQLOptions>(services, configuration, GraphiQLOptions.Section);
         Bind<Coffre.GraphQL.Feeds.FeedOptions>(services, configuration, Coffre.GraphQL.Feeds.FeedOptions.Section);
         // A feed request's documents may declare in all what one document may weigh, unless set apart.
-        services.AddOptions<Coffre.GraphQL.Feeds.FeedOptions>().PostConfigure<Microsoft.Extensions.Options.IOptions<VaultOptions>>(
-            (feeds, vaults) => feeds.MaxRequestBytes ??= vaults.Value.MaxDocumentBytes);
+        // (read from the configuration, not from the bound VaultOptions: a wrong vault setting is reported once, by its own section)
+        var maxDocumentBytes = long.TryParse(configuration[VaultOptions.Section + ":" + nameof(VaultOptions.MaxDocumentBytes)], System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var configured) && configured > 0 ? configured : new VaultOptions().MaxDocumentBytes;
+        services.AddOptions<Coffre.GraphQL.Feeds.FeedOptions>().PostConfigure(feeds => feeds.MaxRequestBytes ??= maxDocumentBytes);
     }
 
     private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section) where T : class
