@@ -676,9 +676,11 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
     }
 
     /// <summary>
-    /// An establishment's system (no professional): only an active grant to its FINESS covering the document opens
-    /// anything, for reading, listing and depositing; never managing, deleting, updating, break-glass or history;
-    /// never private or masked documents. No matrix (no profession): the grant's scope is the whole limit.
+    /// An establishment's system (no professional). On the bulk feed path (<see cref="Caller.FeedCategory"/> set): only
+    /// deposits, of a type in the matrix's feed scope for its category, never private, basis Feed, no grant. Otherwise
+    /// only an active grant to its FINESS covering the document opens anything, for reading, listing and depositing;
+    /// never managing, deleting, updating, break-glass or history; never private or masked documents. No profession:
+    /// the grant's scope is the whole limit.
     /// </summary>
     private AccessDecision DecideEstablishment(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
     {

@@ -69,7 +69,7 @@ public sealed class HabilitationMatrixException : FormatException
 
 /// <summary>
 /// The habilitation matrix: profession × document type (typeCode) → may read / may create, plus who may break the
-/// glass and on which types. Versioned data (<c>Access/habilitation-matrix.json</c>, embedded as
+/// glass and on which types, and (optional <c>feeds</c>) which types establishments of which FINESS categories feed. Versioned data (<c>Access/habilitation-matrix.json</c>, embedded as
 /// <see cref="ResourceName"/>), validated when loaded. Immutable and thread-safe; <see cref="Default"/> is loaded once.
 /// </summary>
 /// <remarks>
