@@ -17,6 +17,7 @@ public static class GrainNames
         public const string VaultDocuments = "vault-documents-v1";
         public const string Establishment = "establishment-v1";
         public const string NirIndex = "nir-index-v1";
+        public const string DirectoryBulkRequest = "directory-bulk-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -31,5 +32,8 @@ public static class GrainNames
 
         /// <summary>The NIR never appears in a key: its keyed hash does.</summary>
         public static string NirIndex(string nirKeyedHashHex) => "nir-" + nirKeyedHashHex;
+
+        /// <summary>A bulk directory request: the operator's subject and their idempotency key.</summary>
+        public static string DirectoryBulkRequest(string operatorSubject, string idempotencyKey) => $"dirbulk-{operatorSubject}/{idempotencyKey}";
     }
 }
