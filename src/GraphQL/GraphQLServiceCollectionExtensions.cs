@@ -57,6 +57,7 @@ public static class GraphQLServiceCollectionExtensions
             : Authorization.BearerTokens.WasRejected(http) ? RefuseUpgradeAsync(http)
             : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
+        endpoints.MapCoffreDirectoryImports();
         endpoints.MapCoffreGraphiQL();
         return endpoints;
     }

@@ -127,6 +127,24 @@ public static class DirectoryRules
             : null;
     }
 
+    /// <summary>The most rows (establishments and professionals together) of one bulk request.</summary>
+    public const int MaxBulkRows = 500;
+
+    /// <summary>A bulk request: an idempotency key of 1 to 64 of <c>[A-Za-z0-9._-]</c>, at most <see cref="MaxBulkRows"/> rows.</summary>
+    public static DirectoryViolation? BulkRequest(string? idempotencyKey, int establishments, int professionals)
+    {
+        if (idempotencyKey is not { Length: >= 1 and <= 64 } || !idempotencyKey.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            return new("idempotencyKey", "must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+        }
+        if (establishments + professionals > MaxBulkRows)
+        {
+            return new(establishments > MaxBulkRows ? "establishments" : "professionals",
+                $"a request holds at most {MaxBulkRows} rows (establishments and professionals together; found {establishments + professionals}): split it");
+        }
+        return null;
+    }
+
     private static DirectoryViolation? Text(string field, string? value, int maxLength)
     {
         if (string.IsNullOrWhiteSpace(value) || value.Trim().Length > maxLength)

@@ -25,6 +25,10 @@ public sealed class DirectoryBulkRequestGrain(
         {
             throw new AccessDeniedException("an idempotency key belongs to the operator who used it");
         }
+        if (DirectoryRules.BulkRequest(this.GetPrimaryKeyString()[(prefix.Length)..], establishments.Count, professionals.Count) is { } violation)
+        {
+            throw violation.ToException();
+        }
         var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { establishments, professionals })));
         if (state.State.Report is { } report)
         {
