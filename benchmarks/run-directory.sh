@@ -124,7 +124,7 @@ log "importing professionals (chunks of $CHUNK)"
 PROFESSIONALS_JSON="$(import professionals)"
 log "professionals: $(echo "$PROFESSIONALS_JSON" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["linesDone"], "rows,", r["rowsPerSecond"], "rows/s, cpu ms/row", r["cpuMillisecondsPerRow"])')"
 
-STATE_ROWS="$("${PSQL[@]}" -c "SELECT graintypestring || '=' || count(*) FROM orleans_storage GROUP BY 1 ORDER BY 1" | paste -sd, -)"
+STATE_ROWS="$("${PSQL[@]}" -c "SELECT graintypestring || '=' || count(*) FROM orleans_storage GROUP BY graintypestring ORDER BY graintypestring" | paste -sd, -)"
 
 # Same-run baseline: the same files COPYed raw into unindexed tables (one transaction each, durable commit).
 "${PSQL[@]}" -c "CREATE TABLE raw_establishments (finess text, name text, kind text, part_of text, category_code text, sector text, town text, postal_code text);
