@@ -13,7 +13,7 @@ namespace Coffre.Silo.Commands;
 /// <c>coffre directory import|generate</c>: registration by list through the cluster (an Orleans client, as the
 /// <c>opposition</c> verb; the silos' registrar grain checks and applies each chunk of rows), and the synthetic
 /// directory files. Exit codes: 0 done (or stopped at <c>--max-rows</c>), 2 bad arguments or header, 3 no silo answered
-/// (run it again: it resumes), 5 a checkpoint of another file or kind sits beside the report.
+/// (run it again: it resumes), 5 a checkpoint of another file or kind sits beside the report, 130 interrupted (Ctrl+C; it resumes too).
 /// </summary>
 public static class DirectoryCommands
 {
@@ -135,6 +135,10 @@ public static class DirectoryCommands
         catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException)
         {
             throw new StartupException($"the cluster stopped answering ({e.GetType().Name}): run the command again to continue after the last checkpoint", 3);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            throw new StartupException("interrupted: run the command again to continue after the last checkpoint", 130);
         }
         progress.Done(position.LinesDone);
         await host.Host.StopAsync(CancellationToken.None);
