@@ -64,6 +64,7 @@ public static class GraphQLServiceCollectionExtensions
             : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
         Feeds.FeedEndpoints.MapCoffreFeeds(endpoints);
+        endpoints.MapCoffreDirectoryImports();
         endpoints.MapCoffreGraphiQL();
         return endpoints;
     }

@@ -34,7 +34,7 @@ public static class SyntheticPopulation
 
     private static readonly string[] Departements = BuildDepartements();
 
-    private static readonly string[] FamilyNames =
+    internal static readonly string[] FamilyNames =
     [
         "MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", "DUBOIS", "MOREAU", "LAURENT",
         "SIMON", "MICHEL", "LEFEBVRE", "LEROY", "ROUX", "DAVID", "BERTRAND", "MOREL", "FOURNIER", "GIRARD",
@@ -44,13 +44,13 @@ public static class SyntheticPopulation
         "LE GALL", "D'ARTOIS", "NGUYEN", "DA SILVA", "BEN SALEM", "KOWALSKI",
     ];
 
-    private static readonly string[] MaleGivenNames =
+    internal static readonly string[] MaleGivenNames =
     [
         "Jean", "Pierre", "Michel", "André", "Philippe", "Alain", "Nicolas", "Jacques", "Thomas", "Lucas",
         "Hugo", "Louis", "Gabriel", "Léo", "Jules", "Arthur", "Jean-Pierre", "Mohamed", "François Xavier", "Noé",
     ];
 
-    private static readonly string[] FemaleGivenNames =
+    internal static readonly string[] FemaleGivenNames =
     [
         "Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Christine", "Monique", "Emma", "Jade",
         "Louise", "Alice", "Chloé", "Léa", "Manon", "Inès", "Marie-Claire", "Fatima", "Anne Sophie", "Zoé",
@@ -65,7 +65,7 @@ public static class SyntheticPopulation
 
     private static readonly string[] Line2s = ["Bâtiment A", "Bâtiment B", "Résidence les Pins", "Appartement 12", "Escalier C"];
 
-    private static readonly string[] Cities =
+    internal static readonly string[] Cities =
     [
         "Saint-Martin", "Villeneuve", "Beaumont", "Montagne", "Bourg-la-Reine", "Fontaine", "Lacroix", "Belleville",
         "Châteauneuf", "Rivière", "Sainte-Marie", "Le Pont", "Mont-Blanc", "Clairefontaine", "Val-d'Or",
@@ -125,7 +125,7 @@ public static class SyntheticPopulation
         return SplitMix(ref state);
     }
 
-    private static ulong SplitMix(ref ulong state)
+    internal static ulong SplitMix(ref ulong state)
     {
         var z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

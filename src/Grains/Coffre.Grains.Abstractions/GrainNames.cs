@@ -18,6 +18,7 @@ public static class GrainNames
         public const string Establishment = "establishment-v1";
         public const string NirIndex = "nir-index-v1";
         public const string FeedStatistics = "feed-statistics-v1";
+        public const string DirectoryBulkRequest = "directory-bulk-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -35,5 +36,7 @@ public static class GrainNames
 
         /// <summary>One establishment's feed counters.</summary>
         public static string FeedStatistics(string finess) => "feedstats-" + finess;
+        /// <summary>A bulk directory request: the operator's subject and their idempotency key.</summary>
+        public static string DirectoryBulkRequest(string operatorSubject, string idempotencyKey) => $"dirbulk-{operatorSubject}/{idempotencyKey}";
     }
 }

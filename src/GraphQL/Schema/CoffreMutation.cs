@@ -299,12 +299,18 @@ public sealed class CoffreMutation : ObjectGraphType
         Mutation<RegisterEstablishmentInputType, RegisterEstablishmentInput, RegisterEstablishmentPayloadType>("registerEstablishment",
             "Creates or updates an establishment (FINESS legal entity or site). Operators with the directory-admin role.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(input.Finess))
-                .RegisterAsync(caller, new RegisterEstablishment(input.Name, input.Kind, input.CategoryCode, input.LegalEntityFiness, input.Sector)), null));
+                .RegisterAsync(caller, new RegisterEstablishment(input.Name, input.Kind, input.CategoryCode, input.LegalEntityFiness, input.Sector)
+                {
+                    Town = input.Town,
+                    PostalCode = input.PostalCode,
+                }), null));
 
         Mutation<SetEstablishmentMemberInputType, SetEstablishmentMemberInput, SetEstablishmentMemberPayloadType>("setEstablishmentMember",
             "Adds (member: true) or removes a registered professional from an establishment, as an admin member (admin: true) who registers staff or not. Operators with the directory-admin role.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(input.Finess))
-                .SetMemberAsync(caller, input.Rpps, input.Member, input.Admin ?? false), null));
+                .SetMemberAsync(caller, input.Rpps, input.Member, input.Admin ?? false, input.Role, input.StartsAt, input.EndsAt), null));
+
+        DirectoryRegistration.AddTo(this);
 
         Mutation<SuspendProfessionalInputType, SuspendProfessionalInput, SuspendProfessionalPayloadType>("suspendProfessional",
             "Suspends a professional: from their next request every vault refuses them (SUSPENDED). Who, when and why are kept in the directory record. Operators with the directory-admin role.",
@@ -336,7 +342,7 @@ public sealed class CoffreMutation : ObjectGraphType
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>
-    private void Mutation<TInputType, TInput, TPayloadType>(string name, string description,
+    internal void Mutation<TInputType, TInput, TPayloadType>(string name, string description,
         Func<IResolveFieldContext, Caller, TInput, Task<(object? Result, string? VaultId)>> run, bool allowAnonymous = false)
         where TInputType : IInputObjectGraphType
         where TPayloadType : IObjectGraphType

@@ -19,6 +19,9 @@ public sealed class EstablishmentType : ObjectGraphType<EstablishmentProfile>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("admins").Description("Members who register staff; directory admin operators only (empty otherwise).").Resolve(ctx => ctx.Source.Admins);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(ctx => ctx.Source.UpdatedAt);
         FeedStatisticsType.AddTo(this);
+        Field(e => e.Town, nullable: true).Description("Town of the address.");
+        Field(e => e.PostalCode, nullable: true).Description("Postal code of the address.");
+        Field(e => e.Departement, nullable: true).Description("Département code from the postal code (75, 2A, 974).");
     }
 }
 

@@ -25,8 +25,10 @@ public sealed record AddReferentInput(string VaultId, string Rpps, string? Estab
 public sealed record AddRepresentativeInput(string VaultId, string RepresentativeVaultId, RepresentationKind Kind, DateTimeOffset? Until, DateTimeOffset? PersonConsentedAt, string? Court, string? DecisionReference, DateOnly? DecisionDate) : IVaultInput;
 public sealed record RemoveRepresentativeInput(string VaultId, string RepresentativeVaultId) : IVaultInput;
 public sealed record BreakGlassInput(string VaultId, string Reason) : IVaultInput;
-public sealed record RegisterEstablishmentInput(string Finess, string Name, Grains.Establishments.EstablishmentKind Kind, string CategoryCode, string? LegalEntityFiness, Domain.Access.ProfessionSector Sector);
-public sealed record SetEstablishmentMemberInput(string Finess, string Rpps, bool Member, bool? Admin);
+public sealed record RegisterEstablishmentInput(string Finess, string Name, Grains.Establishments.EstablishmentKind Kind, string CategoryCode, string? LegalEntityFiness, Domain.Access.ProfessionSector Sector,
+    string? Town = null, string? PostalCode = null);
+public sealed record SetEstablishmentMemberInput(string Finess, string Rpps, bool Member, bool? Admin,
+    string? Role = null, DateTimeOffset? StartsAt = null, DateTimeOffset? EndsAt = null);
 
 public sealed class IdentityInputType : InputObjectGraphType<IdentityInput>
 {
@@ -197,6 +199,8 @@ public sealed class RegisterEstablishmentInputType : InputObjectGraphType<Regist
         Field(x => x.CategoryCode);
         Field<FinessGraphType>("legalEntityFiness");
         Field<NonNullGraphType<ProfessionSectorType>>("sector");
+        Field(x => x.Town, nullable: true).Description("Town of the address (public directory entry).");
+        Field(x => x.PostalCode, nullable: true).Description("Postal code, 5 digits (gives the département).");
     }
 }
 
@@ -209,5 +213,8 @@ public sealed class SetEstablishmentMemberInputType : InputObjectGraphType<SetEs
         Field<NonNullGraphType<RppsGraphType>>("rpps");
         Field(x => x.Member);
         Field(x => x.Admin, nullable: true).Description("An admin member registers the establishment's staff (default false).");
+        Field(x => x.Role, nullable: true).Description("Their role there, as the establishment names it.");
+        Field<DateTimeOffsetGraphType>("startsAt").Description("From when the membership counts (inclusive); null: now.");
+        Field<DateTimeOffsetGraphType>("endsAt").Description("Until when (exclusive); null: open-ended. Outside [startsAt, endsAt) the token's establishment does not count.");
     }
 }

@@ -39,6 +39,11 @@ public sealed class MembershipType : ObjectGraphType<Membership>
         Name = "Membership";
         Field(m => m.Finess);
         Field(m => m.Admin).Description("An admin member registers the establishment's staff (Coffre identifiers).");
+        Field(m => m.Role, nullable: true).Description("Their role there.");
+        Field<DateTimeOffsetGraphType>("startsAt").Description("From when the membership counts (inclusive); null: since recorded.").Resolve(ctx => ctx.Source.Start);
+        Field<DateTimeOffsetGraphType>("endsAt").Description("Until when (exclusive); null: open-ended.").Resolve(ctx => ctx.Source.End);
+        Field<NonNullGraphType<BooleanGraphType>>("active").Description("Whether it counts now (between startsAt and endsAt).")
+            .Resolve(ctx => ctx.Source.IsActiveAt(DateTimeOffset.UtcNow));
     }
 }
 

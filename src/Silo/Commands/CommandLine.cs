@@ -6,7 +6,7 @@ namespace Coffre.Silo.Commands;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|audit-verify|help]
+        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|directory|audit-verify|help]
                       [--settings FILE] [--Key=value ...]
           --settings FILE  the cluster's settings as JSON (ConnectionStrings:…, Coffre:…; default: $COFFRE_SETTINGS);
                            the environment and --Key=value override it. deploy/local/up.sh writes .local/cluster/coffre.settings.json
@@ -21,6 +21,9 @@ public static class CommandLine
                      post-bounces --id ID   (bounced activation emails → new codes in the next print batch)
           opposition record a person's opposition: --nir N --by WHO [--channel operator|person]
           generate-population --count N --out F [--seed S]   a deterministic synthetic population file
+          directory  import --kind establishments|professionals --file F [--report R] [--chunk-size N] [--max-rows N] [--by WHO]
+                       registration by list through the cluster (CSV, report per row, resumable; establishments first)
+                     generate --establishments M --professionals N --out DIR [--seed S]   synthetic directory CSVs
           audit-verify --vault V   recompute a vault's audit hash chain (exit 6 when broken)
           schema     print the GraphQL schema (SDL) as committed in schema.graphql
           token      mint a development token: --role operator|patient|professional --subject ID
@@ -47,6 +50,7 @@ public static class CommandLine
                 "opposition" => await RolloutCommands.OppositionAsync(rest),
                 "generate-population" => await RolloutCommands.GeneratePopulationAsync(rest),
                 "audit-verify" => await RolloutCommands.AuditVerifyAsync(rest),
+                "directory" => await DirectoryCommands.RunAsync(rest),
                 "help" or "--help" => PrintUsage(0),
                 _ => PrintUsage(2),
             };

@@ -279,7 +279,7 @@ public static class RolloutCommands
         }
     }
 
-    private static CancellationTokenSource CancelOnCtrlC()
+    internal static CancellationTokenSource CancelOnCtrlC()
     {
         var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -290,10 +290,10 @@ public static class RolloutCommands
         return cancellation;
     }
 
-    private static string Required(IConfiguration configuration, string name) =>
+    internal static string Required(IConfiguration configuration, string name) =>
         configuration[name] is { Length: > 0 } value ? value : throw new StartupException($"--{name} is required");
 
-    private static int Int(IConfiguration configuration, string name, int fallback) =>
+    internal static int Int(IConfiguration configuration, string name, int fallback) =>
         configuration[name] is null ? fallback
         : int.TryParse(configuration[name], out var value) && value > 0 ? value
         : throw new StartupException($"--{name} must be a positive whole number");

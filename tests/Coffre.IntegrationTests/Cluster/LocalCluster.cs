@@ -86,6 +86,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public string BlobContainer => _environment["Coffre__BlobContainer"];
 
+    /// <summary>The settings every process of this cluster gets (for a one-shot verb run against it).</summary>
+    public IReadOnlyDictionary<string, string> Environment => _environment;
+
     /// <summary>Membership rows of this cluster by status (3 Active, 6 Dead).</summary>
     public Task<long> MembersWithStatusAsync(int status) =>
         TestServices.ScalarAsync<long>(ConnectionString, $"SELECT count(*) FROM orleans_membership WHERE deploymentid = '{ClusterId}' AND status = {status}");

@@ -39,7 +39,7 @@ public sealed class CoffreProcess : IAsyncDisposable
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "coffre.dll");
 
-    public static CoffreProcess Start(string role, IReadOnlyDictionary<string, string> environment, int? httpPort = null)
+    public static CoffreProcess Start(string role, IReadOnlyDictionary<string, string> environment, int? httpPort = null, IReadOnlyList<string>? arguments = null)
     {
         var port = httpPort ?? FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -51,6 +51,10 @@ public sealed class CoffreProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(Executable);
         info.ArgumentList.Add(role);
+        foreach (var argument in arguments ?? [])
+        {
+            info.ArgumentList.Add(argument);
+        }
         info.Environment["Urls"] = $"http://127.0.0.1:{port}";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (k, v) in environment)
@@ -68,9 +72,10 @@ public sealed class CoffreProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a one-shot command (e.g. with bad settings) and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(string role, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(string role, IReadOnlyDictionary<string, string> environment, TimeSpan timeout,
+        IReadOnlyList<string>? arguments = null)
     {
-        await using var p = Start(role, environment);
+        await using var p = Start(role, environment, arguments: arguments);
         using var cts = new CancellationTokenSource(timeout);
         await p._process.WaitForExitAsync(cts.Token);
         return (p.ExitCode, p.Output);

@@ -33,6 +33,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             silo.AddCoffrePostgresState(connectionString);
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(Coffre.Domain.Access.HabilitationMatrix.Default); // the professional grain checks professions against it
             silo.Services.AddSingleton<ReminderProbe>();
         });
         var cluster = builder.Build();

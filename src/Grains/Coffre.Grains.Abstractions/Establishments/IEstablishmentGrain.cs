@@ -1,4 +1,5 @@
 using Coffre.Domain.Access;
+using Coffre.Domain.Directory;
 
 namespace Coffre.Grains.Establishments;
 
@@ -20,9 +21,26 @@ public interface IEstablishmentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Adds or removes a member professional (registered in the directory), as an admin member (who may register
-    /// staff) or not. Directory admin operators. The professional's own record (what callers are built from) is updated first.
+    /// staff) or not, with their role there and the membership's start and end (either open). Directory admin operators.
+    /// The professional's own record (what callers are built from) is updated first.
     /// </summary>
-    [Alias("set-member")] Task<EstablishmentProfile> SetMemberAsync(Caller caller, string rpps, bool member, bool admin = false);
+    [Alias("set-member")] Task<EstablishmentProfile> SetMemberAsync(Caller caller, string rpps, bool member, bool admin = false,
+        string? role = null, DateTimeOffset? startsAt = null, DateTimeOffset? endsAt = null);
+
+    /// <summary>
+    /// Creates or updates the establishment from a directory row (list import, bulk API); members are kept.
+    /// <see cref="DirectoryOutcome.Unchanged"/> writes nothing. Directory admin operators; checked by <see cref="DirectoryRules.Establishment"/>.
+    /// </summary>
+    [Alias("apply-entry")] Task<DirectoryOutcome> ApplyEntryAsync(Caller caller, EstablishmentEntry entry);
+
+    /// <summary>Whether the establishment is registered (a membership may name it).</summary>
+    [Alias("is-registered"), Orleans.Concurrency.ReadOnly] Task<bool> IsRegisteredAsync();
+
+    /// <summary>
+    /// The professional's grain tells of a membership it recorded from a directory row: member (admin or not) or no
+    /// longer. Directory admin operators; NOT_FOUND when the establishment is not registered.
+    /// </summary>
+    [Alias("record-member")] Task RecordMemberAsync(Caller caller, string rpps, bool member, bool admin);
 
     /// <summary>Whether the professional is an admin member (registers staff with Coffre identifiers).</summary>
     [Alias("is-admin"), Orleans.Concurrency.ReadOnly] Task<bool> IsAdminAsync(string rpps);

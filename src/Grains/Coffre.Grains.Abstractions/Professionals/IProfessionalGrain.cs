@@ -1,4 +1,5 @@
 using Coffre.Domain.Access;
+using Coffre.Domain.Directory;
 
 namespace Coffre.Grains.Professionals;
 
@@ -33,9 +34,21 @@ public interface IProfessionalGrain : IGrainWithStringKey
     [Alias("reinstate")]
     Task<ProfessionalProfile> ReinstateAsync(Caller caller);
 
-    /// <summary>Records (or ends) membership of an establishment; called by the establishment, which re-checks the caller first.</summary>
+    /// <summary>
+    /// Records (<paramref name="membership"/>, with its role, start and end) or ends (null) membership of
+    /// <paramref name="finess"/>; called by the establishment, which re-checks the caller first.
+    /// </summary>
     [Alias("set-membership")]
-    Task SetMembershipAsync(Caller caller, string finess, bool member, bool admin);
+    Task SetMembershipAsync(Caller caller, string finess, Membership? membership);
+
+    /// <summary>
+    /// Creates or updates the whole record from a directory row (list import, bulk API): name, profession, sector and
+    /// memberships (the row's list replaces the record's; each named establishment must be registered, and is told of
+    /// the memberships that begin, change or end). <see cref="DirectoryOutcome.Unchanged"/> writes nothing.
+    /// Directory admin operators; the row is checked by <see cref="DirectoryRules.Professional"/>.
+    /// </summary>
+    [Alias("apply-entry")]
+    Task<DirectoryOutcome> ApplyEntryAsync(Caller caller, ProfessionalEntry entry);
 
     /// <summary>The record, or null when none was registered. Operators and the professional themself.</summary>
     [Alias("get")]
@@ -107,6 +120,10 @@ public sealed record Membership(
 
     /// <summary>Whether the membership counts at <paramref name="now"/>.</summary>
     public bool IsActiveAt(DateTimeOffset now) => (Start is not { } start || start <= now) && (End is not { } end || now < end);
+
+    /// <summary>A directory row's membership.</summary>
+    public static Membership From(MembershipTerms entry) =>
+        new(entry.Finess, entry.Admin) { Role = entry.Role?.Trim(), Start = entry.Start, End = entry.End };
 }
 
 /// <summary>One change of a directory record: what, by whom (and, for an operator, with which roles), when.</summary>

@@ -1,5 +1,6 @@
 using Coffre.Domain;
 using Coffre.Domain.Access;
+using Coffre.Domain.Directory;
 using Coffre.Domain.Identifiers;
 
 namespace Coffre.Grains.Establishments;
@@ -14,47 +15,61 @@ public sealed class EstablishmentGrain(
     async Task<EstablishmentProfile> IEstablishmentGrain.RegisterAsync(Caller caller, RegisterEstablishment command)
     {
         RequireOperator(caller, "register establishments");
-        if (Finess.Validate(FinessNumber) is { } rule)
+        var entry = new EstablishmentEntry(FinessNumber, command.Name, command.Kind == EstablishmentKind.Site, command.LegalEntityFiness,
+            command.CategoryCode, command.Sector, command.Town, command.PostalCode);
+        await SaveAsync(entry, partOfField: "legalEntityFiness");
+        return state.State.Profile!;
+    }
+
+    async Task<DirectoryOutcome> IEstablishmentGrain.ApplyEntryAsync(Caller caller, EstablishmentEntry entry)
+    {
+        RequireOperator(caller, "register establishments");
+        return await SaveAsync(entry with { Finess = FinessNumber }, partOfField: "partOf");
+    }
+
+    /// <summary>Checks the row (<see cref="DirectoryRules"/>), then writes it unless the record already says the same; members are kept.</summary>
+    private async Task<DirectoryOutcome> SaveAsync(EstablishmentEntry entry, string partOfField)
+    {
+        if (DirectoryRules.Establishment(entry, partOfField) is { } violation)
         {
-            throw new ValidationFailedException("finess", rule);
+            throw violation.ToException();
         }
-        if (string.IsNullOrWhiteSpace(command.Name) || command.Name.Length > 200)
+        var previous = state.State.Profile;
+        var profile = new EstablishmentProfile(FinessNumber, entry.Name.Trim(), entry.Site ? EstablishmentKind.Site : EstablishmentKind.LegalEntity,
+            entry.CategoryCode.Trim(), entry.PartOf, entry.Sector, previous?.Members ?? [], clock.GetUtcNow())
         {
-            throw new ValidationFailedException("name", "must be 1 to 200 characters");
-        }
-        if (Domain.Text.TextRules.Validate(command.Name) is { } textRule)
-        {
-            throw new ValidationFailedException("name", textRule);
-        }
-        if (string.IsNullOrWhiteSpace(command.CategoryCode) || command.CategoryCode.Length > 8)
-        {
-            throw new ValidationFailedException("categoryCode", "must be 1 to 8 characters");
-        }
-        if (command.Kind == EstablishmentKind.Site && (command.LegalEntityFiness is null || Finess.Validate(command.LegalEntityFiness) is not null))
-        {
-            throw new ValidationFailedException("legalEntityFiness", "a site must name its legal entity's valid FINESS");
-        }
-        if (command.Kind == EstablishmentKind.LegalEntity && command.LegalEntityFiness is not null)
-        {
-            throw new ValidationFailedException("legalEntityFiness", "a legal entity has no parent");
-        }
-        if (command.PostalCode is { } postalCode && Departement.ValidatePostalCode(postalCode) is { } postalRule)
-        {
-            throw new ValidationFailedException("postalCode", postalRule);
-        }
-        if (command.Town is { } town && (string.IsNullOrWhiteSpace(town) || town.Length > 100 || Domain.Text.TextRules.Validate(town) is not null))
-        {
-            throw new ValidationFailedException("town", Domain.Text.TextRules.Validate(town) ?? "must be 1 to 100 characters");
-        }
-        state.State.Profile = new EstablishmentProfile(FinessNumber, command.Name.Trim(), command.Kind, command.CategoryCode.Trim(),
-            command.LegalEntityFiness, command.Sector, state.State.Profile?.Members ?? [], clock.GetUtcNow())
-        {
-            Admins = state.State.Profile?.Admins ?? [],
-            Town = command.Town?.Trim(),
-            PostalCode = command.PostalCode,
+            Admins = previous?.Admins ?? [],
+            Town = entry.Town?.Trim(),
+            PostalCode = entry.PostalCode,
         };
+        if (previous is not null && previous with { UpdatedAt = profile.UpdatedAt } == profile)
+        {
+            return DirectoryOutcome.Unchanged;
+        }
+        state.State.Profile = profile;
         await state.WriteStateAsync();
-        return state.State.Profile;
+        return previous is null ? DirectoryOutcome.Accepted : DirectoryOutcome.Updated;
+    }
+
+    Task<bool> IEstablishmentGrain.IsRegisteredAsync()
+    {
+        if (state.State.Profile is null)
+        {
+            this.DeactivateOnIdle();
+        }
+        return Task.FromResult(state.State.Profile is not null);
+    }
+
+    async Task IEstablishmentGrain.RecordMemberAsync(Caller caller, string rpps, bool member, bool admin)
+    {
+        RequireOperator(caller, "change establishment members");
+        var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", ErrorCodes.NotFound);
+        var updated = WithMember(profile, rpps, member, member && admin);
+        if (!updated.Members.SequenceEqual(profile.Members) || !updated.Admins.SequenceEqual(profile.Admins))
+        {
+            state.State.Profile = updated;
+            await state.WriteStateAsync();
+        }
     }
 
     Task<EstablishmentProfile?> IEstablishmentGrain.GetAsync(Caller caller)
@@ -83,16 +98,23 @@ public sealed class EstablishmentGrain(
         return Task.FromResult(profile.Members.Contains(rpps, StringComparer.Ordinal));
     }
 
-    async Task<EstablishmentProfile> IEstablishmentGrain.SetMemberAsync(Caller caller, string rpps, bool member, bool admin)
+    async Task<EstablishmentProfile> IEstablishmentGrain.SetMemberAsync(Caller caller, string rpps, bool member, bool admin,
+        string? role, DateTimeOffset? startsAt, DateTimeOffset? endsAt)
     {
         RequireOperator(caller, "change establishment members");
         if (Domain.Identifiers.Rpps.Validate(rpps) is { } rule)
         {
             throw new ValidationFailedException("rpps", rule);
         }
+        var membership = new MembershipTerms(FinessNumber, role, startsAt, endsAt, member && admin);
+        if (DirectoryRules.Membership(membership) is { } violation)
+        {
+            throw violation.ToException();
+        }
         var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", ErrorCodes.NotFound);
         // The professional's record first: it is what callers are built from (and it refuses unknown professionals).
-        await GrainFactory.GetGrain<Professionals.IProfessionalGrain>(GrainNames.Keys.Professional(rpps)).SetMembershipAsync(caller, FinessNumber, member, member && admin);
+        await GrainFactory.GetGrain<Professionals.IProfessionalGrain>(GrainNames.Keys.Professional(rpps))
+            .SetMembershipAsync(caller, FinessNumber, member ? Professionals.Membership.From(membership) : null);
         state.State.Profile = WithMember(profile, rpps, member, member && admin);
         await state.WriteStateAsync();
         return state.State.Profile;

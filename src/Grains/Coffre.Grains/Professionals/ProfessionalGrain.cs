@@ -1,5 +1,6 @@
 using Coffre.Domain;
 using Coffre.Domain.Access;
+using Coffre.Domain.Directory;
 using Coffre.Domain.Identifiers;
 using Coffre.Grains.Establishments;
 
@@ -13,6 +14,7 @@ namespace Coffre.Grains.Professionals;
 [GrainType("professional")]
 public sealed class ProfessionalGrain(
     [PersistentState(GrainNames.States.Professional, GrainNames.Storage)] IPersistentState<ProfessionalState> state,
+    HabilitationMatrix matrix,
     TimeProvider clock) : Grain, IProfessionalGrain
 {
     private const int MaxHistory = 200;
@@ -25,12 +27,45 @@ public sealed class ProfessionalGrain(
     async Task<ProfessionalProfile> IProfessionalGrain.RegisterAsync(Caller caller, RegisterProfessional command)
     {
         AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
-        if (Domain.Identifiers.Rpps.Validate(Rpps) is { } rule)
+        if (DirectoryRules.Professional(new ProfessionalEntry(Rpps, command.DisplayName, command.ProfessionCode, command.Sector, []), matrix, "rpps") is { } violation)
         {
-            throw new ValidationFailedException("rpps", rule);
+            throw violation.ToException();
         }
-        return await SaveAsync(caller, command, registeredBy: caller.Subject, membership: null);
+        return await SaveAsync(caller, command, registeredBy: caller.Subject, memberships: null);
     }
+
+    async Task<DirectoryOutcome> IProfessionalGrain.ApplyEntryAsync(Caller caller, ProfessionalEntry row)
+    {
+        AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
+        if (DirectoryRules.Professional(row with { Identifier = Rpps }, matrix) is { } violation)
+        {
+            throw violation.ToException();
+        }
+        var previous = state.State.Profile;
+        var memberships = row.Memberships.Select(Membership.From).ToList();
+        var before = previous?.Memberships ?? [];
+        if (previous is not null && previous.DisplayName == row.DisplayName.Trim() && previous.ProfessionCode == row.ProfessionCode.Trim()
+            && previous.Sector == row.Sector && previous.Memberships.SequenceEqual(memberships))
+        {
+            return DirectoryOutcome.Unchanged;
+        }
+        // Each establishment a membership begins with must be registered (checked before anything is written).
+        var added = memberships.Where(m => !before.Any(b => b.Finess == m.Finess)).ToList();
+        var registered = await Task.WhenAll(added.Select(m => Establishment(m.Finess).IsRegisteredAsync()));
+        if (Array.IndexOf(registered, false) is var missing and >= 0)
+        {
+            throw new ValidationFailedException($"memberships[{memberships.IndexOf(added[missing])}].finess", "names no registered establishment", ErrorCodes.NotFound);
+        }
+        await SaveAsync(caller, new RegisterProfessional(row.DisplayName, row.ProfessionCode, row.Sector), registeredBy: caller.Subject, memberships);
+        // Then the establishments whose membership began, changed admin or ended (their member lists follow this record).
+        await Task.WhenAll(memberships.Where(m => !before.Any(b => b.Finess == m.Finess && b.Admin == m.Admin))
+            .Select(m => Establishment(m.Finess).RecordMemberAsync(caller, Rpps, member: true, m.Admin))
+            .Concat(before.Where(b => !memberships.Any(m => m.Finess == b.Finess))
+                .Select(b => Establishment(b.Finess).RecordMemberAsync(caller, Rpps, member: false, admin: false))));
+        return previous is null ? DirectoryOutcome.Accepted : DirectoryOutcome.Updated;
+    }
+
+    private IEstablishmentGrain Establishment(string finess) => GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess));
 
     async Task<ProfessionalProfile> IProfessionalGrain.RegisterStaffAsync(Caller caller, string finess, RegisterProfessional command)
     {
@@ -55,24 +90,20 @@ public sealed class ProfessionalGrain(
         {
             throw new ValidationFailedException("finess", finessRule);
         }
-        var profile = await SaveAsync(caller, command, registeredBy: caller.IsOperator ? caller.Subject : "establishment:" + finess, membership: new Membership(finess, Admin: false));
+        var profile = await SaveAsync(caller, command, registeredBy: caller.IsOperator ? caller.Subject : "establishment:" + finess, memberships: [new Membership(finess, Admin: false)]);
         await GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).AddStaffAsync(caller, Rpps);
         return profile;
     }
 
-    private async Task<ProfessionalProfile> SaveAsync(Caller caller, RegisterProfessional command, string registeredBy, Membership? membership)
+    /// <summary>
+    /// Writes the record: a new one (with <paramref name="memberships"/>), or an update keeping standing and history
+    /// and, when <paramref name="memberships"/> is null, the memberships.
+    /// </summary>
+    private async Task<ProfessionalProfile> SaveAsync(Caller caller, RegisterProfessional command, string registeredBy, IReadOnlyList<Membership>? memberships)
     {
-        if (string.IsNullOrWhiteSpace(command.DisplayName) || command.DisplayName.Length > 200)
+        if (DirectoryRules.ProfessionalFields(command.DisplayName, command.ProfessionCode, command.Sector, matrix) is { } violation)
         {
-            throw new ValidationFailedException("displayName", "must be 1 to 200 characters");
-        }
-        if (Domain.Text.TextRules.Validate(command.DisplayName) is { } textRule)
-        {
-            throw new ValidationFailedException("displayName", textRule);
-        }
-        if (string.IsNullOrWhiteSpace(command.ProfessionCode) || command.ProfessionCode.Length > 16)
-        {
-            throw new ValidationFailedException("professionCode", "must be 1 to 16 characters");
+            throw violation.ToException();
         }
         var now = clock.GetUtcNow();
         var previous = state.State.Profile;
@@ -80,15 +111,16 @@ public sealed class ProfessionalGrain(
             Rpps, command.DisplayName.Trim(), command.ProfessionCode.Trim(), command.Sector,
             previous?.RegisteredAt ?? now, now, (previous?.Revision ?? 0) + 1);
         profile = previous is null
-            ? profile with { RegisteredBy = registeredBy, Memberships = membership is null ? [] : [membership] }
+            ? profile with { RegisteredBy = registeredBy, Memberships = memberships ?? [] }
             : profile with
             {
                 Status = previous.Status, SuspendedBy = previous.SuspendedBy, SuspendedAt = previous.SuspendedAt,
-                SuspensionReason = previous.SuspensionReason, Memberships = previous.Memberships, RegisteredBy = previous.RegisteredBy,
+                SuspensionReason = previous.SuspensionReason, Memberships = memberships ?? previous.Memberships, RegisteredBy = previous.RegisteredBy,
                 History = previous.History,
             };
         state.State.Profile = WithEvent(profile, previous is null ? "registered" : "updated", caller, now,
-            membership is null ? $"profession {profile.ProfessionCode}" : $"profession {profile.ProfessionCode}, staff of {membership.Finess}");
+            memberships is null ? $"profession {profile.ProfessionCode}"
+            : $"profession {profile.ProfessionCode}, member of {(memberships.Count == 0 ? "none" : string.Join(", ", memberships.Select(m => m.Finess)))}");
         await state.WriteStateAsync();
         return state.State.Profile;
     }
@@ -140,18 +172,18 @@ public sealed class ProfessionalGrain(
         return state.State.Profile;
     }
 
-    async Task IProfessionalGrain.SetMembershipAsync(Caller caller, string finess, bool member, bool admin)
+    async Task IProfessionalGrain.SetMembershipAsync(Caller caller, string finess, Membership? membership)
     {
         AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
         var profile = Registered();
         var memberships = profile.Memberships.Where(m => m.Finess != finess).ToList();
-        if (member)
+        if (membership is not null)
         {
-            memberships.Add(new Membership(finess, admin));
+            memberships.Add(membership with { Finess = finess });
         }
         var now = clock.GetUtcNow();
         state.State.Profile = WithEvent(profile with { Memberships = memberships, UpdatedAt = now, Revision = profile.Revision + 1 },
-            member ? (admin ? "member-admin" : "member") : "member-removed", caller, now, finess);
+            membership is null ? "member-removed" : membership.Admin ? "member-admin" : "member", caller, now, finess);
         await state.WriteStateAsync();
     }
 
