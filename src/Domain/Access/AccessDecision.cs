@@ -44,6 +44,11 @@ public enum LegalBasis
     Author = 5,
     BreakGlass = 6,
     Operator = 7,
+    /// <summary>
+    /// The care-team presumption of the matrix: a member acting for an establishment that holds an active grant on the
+    /// vault or accompanies the person (an active referent mandate naming it).
+    /// </summary>
+    CareTeam = 8,
 }
 
 /// <summary>Why access was denied: machine-readable, stable, mapped to a sentence by <see cref="AccessDecision.Explanation"/>.</summary>

@@ -86,8 +86,10 @@ public sealed partial class HabilitationMatrix
         DocumentTypeInfo[] types,
         List<Entry> professions,
         string[] emergencyScope,
-        TimeSpan breakGlassMaxDuration)
+        TimeSpan breakGlassMaxDuration,
+        CareTeamRule careTeam)
     {
+        CareTeam = careTeam;
         Version = version;
         ClassCodes = classCodes.ToFrozenDictionary(StringComparer.Ordinal);
         _types = types;
@@ -234,9 +236,9 @@ public sealed partial class HabilitationMatrix
 
     private sealed record Entry(ProfessionInfo Info, bool[] Read, bool[] Create);
 
-    private sealed class Parser(List<string> errors)
+    private sealed partial class Parser(List<string> errors)
     {
-        private static readonly string[] RootProperties = ["version", "classCodes", "documentTypes", "professions", "breakGlass"];
+        private static readonly string[] RootProperties = ["version", "classCodes", "documentTypes", "professions", "breakGlass", "careTeam"];
         private static readonly string[] TypeProperties = ["label", "category", "classCodes"];
         private static readonly string[] ProfessionProperties = ["label", "sector", "read", "create"];
         private static readonly string[] BreakGlassProperties = ["professions", "typeCodes", "maxDuration"];
@@ -261,6 +263,7 @@ public sealed partial class HabilitationMatrix
 
             var professions = ReadProfessions(root, types, index);
             var (breakGlassProfessions, emergency, maxDuration) = ReadBreakGlass(root, professions, index);
+            var careTeam = ReadCareTeam(root);
             if (errors.Count > 0)
             {
                 return null;
@@ -269,7 +272,7 @@ public sealed partial class HabilitationMatrix
             var entries = professions
                 .Select(p => p with { Info = p.Info with { CanBreakGlass = breakGlassProfessions.Contains(p.Info.Code) } })
                 .ToList();
-            return new HabilitationMatrix(version!, classCodes, [.. types], entries, [.. emergency], maxDuration);
+            return new HabilitationMatrix(version!, classCodes, [.. types], entries, [.. emergency], maxDuration, careTeam);
         }
 
         private string? ReadVersion(JsonElement root)

@@ -17,6 +17,7 @@ public static class GrainNames
         public const string VaultDocuments = "vault-documents-v1";
         public const string Establishment = "establishment-v1";
         public const string NirIndex = "nir-index-v1";
+        public const string Accompaniment = "accompaniment-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -25,6 +26,9 @@ public static class GrainNames
         public static string Professional(string rpps) => "rpps-" + rpps;
 
         public static string Establishment(string finess) => "finess-" + finess;
+
+        /// <summary>An establishment's accompaniment index: the establishment's key (its own state name keeps the rows apart).</summary>
+        public static string Accompaniment(string finess) => "finess-" + finess;
 
         /// <summary>Vault ids are already prefixed ("v-…").</summary>
         public static string Vault(string vaultId) => vaultId;

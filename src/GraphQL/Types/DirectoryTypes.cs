@@ -18,6 +18,7 @@ public sealed class EstablishmentType : ObjectGraphType<EstablishmentProfile>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("members").Description("Identifiers (RPPS, ADELI, Coffre) of members; directory admin operators only (empty otherwise).").Resolve(ctx => ctx.Source.Members);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("admins").Description("Members who register staff; directory admin operators only (empty otherwise).").Resolve(ctx => ctx.Source.Admins);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(ctx => ctx.Source.UpdatedAt);
+        AccompanimentFields.AddTo(this);
     }
 }
 

@@ -58,7 +58,7 @@ public sealed class HabilitationMatrixTests
     [Fact]
     public void Embedded_matrix_loads_with_its_version()
     {
-        Assert.Equal("2026.11-1", Matrix.Version);
+        Assert.Equal("2026.12-1", Matrix.Version);
         Assert.Same(Matrix, HabilitationMatrix.Default);
         Assert.Equal(Matrix.Version, HabilitationMatrix.LoadEmbedded().Version);
     }
