@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Vaults;
 
@@ -175,11 +176,16 @@ public sealed partial class AccessEvaluator
 
     private static partial class D
     {
-        public static AccessDecision CareTeamByGrant(string finess) => AccessDecision.Allow(LegalBasis.CareTeam,
-            $"Allowed: care team — you act for establishment {finess}, which the person gave access to, as an active member; the grant's scope and your profession's rules apply.");
+        // One shared decision per establishment and source (at most two per establishment in the directory), so listing
+        // documents on the care-team basis allocates nothing, like every other basis.
+        private static readonly ConcurrentDictionary<string, AccessDecision> ByGrant = new(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, AccessDecision> ByAccompaniment = new(StringComparer.Ordinal);
 
-        public static AccessDecision CareTeamByAccompaniment(string finess) => AccessDecision.Allow(LegalBasis.CareTeam,
-            $"Allowed: care team — you act for establishment {finess}, which accompanies the person (a referent's mandate under the person's recorded consent), as an active member; the consent's scope and your profession's rules apply.");
+        public static AccessDecision CareTeamByGrant(string finess) => ByGrant.GetOrAdd(finess, static f => AccessDecision.Allow(LegalBasis.CareTeam,
+            $"Allowed: care team — you act for establishment {f}, which the person gave access to, as an active member; the grant's scope and your profession's rules apply."));
+
+        public static AccessDecision CareTeamByAccompaniment(string finess) => ByAccompaniment.GetOrAdd(finess, static f => AccessDecision.Allow(LegalBasis.CareTeam,
+            $"Allowed: care team — you act for establishment {f}, which accompanies the person (a referent's mandate under the person's recorded consent), as an active member; the consent's scope and your profession's rules apply."));
 
         public static readonly AccessDecision CareTeamActionClosed = AccessDecision.Deny(DenialReason.NotPermitted,
             "Your establishment's relation to the person (care team) does not let its members do this; the habilitation matrix limits it.");
