@@ -117,7 +117,8 @@ public sealed partial class AccessEvaluator
     /// member acting for the establishment (<paramref name="callerIsAdmin"/>, read from the directory by the vault; basis
     /// CareTeam; a block stops them). End: an admin member acting for it, its own system (basis CareTeam), or a
     /// professional acting for it who holds an active mandate naming it on this vault (basis Referent). Operators and
-    /// everyone else: NotPermitted. Whether the mandate exists and the new referent qualifies are checked by the vault
+    /// everyone else: NotPermitted. An admin member or the system whose establishment holds no active mandate here (of
+    /// <paramref name="fromRpps"/> for a hand-over) → NoBasis. Whether the new referent qualifies is checked by the vault
     /// after this decision (validation errors, never a hint to someone refused here).
     /// </summary>
     public static AccessDecision DecideAccompanimentChange(VaultAccessState vault, Caller caller, AccompanimentChange change,
@@ -157,16 +158,19 @@ public sealed partial class AccessEvaluator
             {
                 return D.HandOverByReferentOrAdmin;
             }
-            return IsBlocked(vault, caller.Rpps) ? D.Blocked : D.AllowAdminHandsOver;
+            return IsBlocked(vault, caller.Rpps) ? D.Blocked
+                : fromRpps is not null && HoldsMandate(vault, fromRpps, finess, now) ? D.AllowAdminHandsOver
+                : D.NotAccompanied;
         }
 
-        return caller.Kind switch
+        var decision = caller.Kind switch
         {
             CallerKind.Establishment when actsFor => D.AllowSystemEnds,
             CallerKind.Professional when actsFor && callerIsAdmin => D.AllowAdminEnds,
             CallerKind.Professional when actsFor && caller.Rpps is { } rpps && HoldsMandate(vault, rpps, finess, now) => D.AllowReferentEnds,
             _ => D.EndByAdminSystemOrReferent,
         };
+        return decision.Allowed && !vault.Referents.Any(r => r.EstablishmentFiness == finess && r.IsActive(now)) ? D.NotAccompanied : decision;
     }
 
     private static bool HoldsMandate(VaultAccessState vault, string rpps, string finess, DateTimeOffset now) =>
@@ -195,6 +199,8 @@ public sealed partial class AccessEvaluator
             "Allowed: this establishment's own system sees the people it accompanies.");
         public static readonly AccessDecision AccompanimentsForMembers = AccessDecision.Deny(DenialReason.NotPermitted,
             "Only active members acting for this establishment, its own system and directory admin operators see the people it accompanies.");
+        public static readonly AccessDecision NotAccompanied = AccessDecision.Deny(DenialReason.NoBasis,
+            "Your establishment holds no active mandate of this person (for this referent): there is nothing to hand over or end.");
         public static readonly AccessDecision ActForTheEstablishment = AccessDecision.Deny(DenialReason.NotPermitted,
             "Act for the establishment: sign in with its FINESS while your membership there is active.");
         public static readonly AccessDecision AllowReferentHandsOver = AccessDecision.Allow(LegalBasis.Referent,

@@ -167,6 +167,7 @@ public sealed class CareTeamTests
         Check(HandOver(Vault(), referent, Service, admin: false), R.None, B.Referent);
         Check(HandOver(Vault(), Educator(Service), Service, admin: true), R.None, B.CareTeam);
         Check(HandOver(Vault(), Educator(Service), Service, admin: false), R.NotPermitted, B.None);
+        Check(AccessEvaluator.DecideAccompanimentChange(Vault(), Educator(Service), AccompanimentChange.HandOver, Service, "rpps-nobody", true, Now), R.NoBasis, B.None);
         Check(HandOver(Vault(), Educator(Elsewhere), Service, admin: true), R.NotPermitted, B.None);
         Check(HandOver(Vault(), Caller.Establishment(Service, "client-1"), Service, admin: false), R.NotPermitted, B.None);
         Check(HandOver(Vault(), Caller.Operator("op"), Service, admin: false), R.NotPermitted, B.None);
@@ -184,6 +185,9 @@ public sealed class CareTeamTests
         Check(End(Vault(), Caller.Operator("op"), admin: false), R.NotPermitted, B.None);
         Check(End(Vault(), Caller.Patient("v-owner"), admin: false), R.NotPermitted, B.None);
         Check(End(Vault(), Caller.Anonymous, admin: false), R.NotAuthenticated, B.None);
+        // An establishment that holds no mandate here (a grant is not a mandate) has nothing to end.
+        Check(End(Vault(), Caller.Establishment(Hospital, "client-3"), admin: false), R.NoBasis, B.None);
+        Check(End(Vault(), Nurse(Hospital), admin: true), R.NoBasis, B.None);
     }
 
     private static AccessDecision HandOver(VaultAccessState vault, Caller caller, string finess, bool admin) =>
