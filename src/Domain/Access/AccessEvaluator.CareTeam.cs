@@ -22,10 +22,8 @@ public enum AccompanimentChange
 /// </summary>
 public sealed partial class AccessEvaluator
 {
-    /// <summary>A care-team basis found on the vault: the allowed decision to answer with (its sentence names the establishment).</summary>
-    private sealed record CareTeamBasis(AccessDecision Decision);
-
-    private readonly record struct CareTeamSearch(CareTeamBasis? Basis, bool OutOfScope, bool Expired);
+    /// <summary>What the care-team search found: the allowed decision to answer with (its sentence names the establishment), if any.</summary>
+    private readonly record struct CareTeamSearch(AccessDecision? Basis, bool OutOfScope, bool Expired);
 
     /// <summary>
     /// The care-team basis of a member acting for <paramref name="finess"/>, per the matrix's sources: an active grant to
@@ -51,7 +49,7 @@ public sealed partial class AccessEvaluator
                 {
                     if (document is null || g.Scope.Covers(document.ClassCode, document.TypeCode))
                     {
-                        return new(new(D.CareTeamByGrant(finess)), false, false);
+                        return new(D.CareTeamByGrant(finess), false, false);
                     }
                     outOfScope = true;
                 }
@@ -76,7 +74,7 @@ public sealed partial class AccessEvaluator
                 {
                     if (document is null || r.Consent.Scope.Covers(document.ClassCode, document.TypeCode))
                     {
-                        return new(new(D.CareTeamByAccompaniment(finess)), false, false);
+                        return new(D.CareTeamByAccompaniment(finess), false, false);
                     }
                     outOfScope = true;
                 }

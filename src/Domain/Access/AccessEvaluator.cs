@@ -550,7 +550,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         }
 
         // (d) the care team: a member acting for an establishment the person gave access to or that accompanies them.
-        CareTeamBasis? careTeam = null;
+        AccessDecision? careTeam = null;
         if (!grant && !referent && Matrix.CareTeam.IsOn && caller.EstablishmentFiness is { } finess)
         {
             var found = CareTeamOf(vault, finess, document, now);
@@ -628,7 +628,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         if (document is null)
         {
             // ReadVault, or ListDocuments asked for the vault: any basis will do; the grain filters per document.
-            return careTeam?.Decision ?? Allow(basis);
+            return careTeam ?? Allow(basis);
         }
 
         if (document.Deleted)
@@ -656,7 +656,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             return create ? D.ProfessionCannotCreateType : D.ProfessionCannotReadType;
         }
 
-        return careTeam?.Decision ?? Allow(basis);
+        return careTeam ?? Allow(basis);
     }
 
     /// <summary>
