@@ -216,7 +216,7 @@ describe('item 6: representatives and establishments need proof', () => {
     const member = await read();
     assert.equal(member.body.errors, undefined, JSON.stringify(member.body));
     assert.equal(member.body.data.viewer.establishmentFiness, finess);
-    assert.equal(member.body.data.vault.basis, 'GRANT');
+    assert.equal(member.body.data.vault.basis, 'CARE_TEAM', 'a grant to the establishment opens the vault to its members as the care team (matrix careTeam)');
     assert.equal((await api.download(pro.token, scene.docs.health.downloadPath)).status, 200);
 
     await setMember(false);

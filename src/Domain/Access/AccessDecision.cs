@@ -46,6 +46,12 @@ public enum LegalBasis
     Operator = 7,
     /// <summary>An establishment's system fed a document through the bulk feed, within the matrix's feed scope for its category (no grant needed; the person's opposition is their refusal).</summary>
     Feed = 8,
+
+    /// <summary>
+    /// The care-team presumption of the matrix: a member acting for an establishment that holds an active grant on the
+    /// vault or accompanies the person (an active referent mandate naming it).
+    /// </summary>
+    CareTeam = 9,
 }
 
 /// <summary>Why access was denied: machine-readable, stable, mapped to a sentence by <see cref="AccessDecision.Explanation"/>.</summary>

@@ -54,9 +54,15 @@ namespace Coffre.Domain.Access;
 /// <item>basis, in order: (a) Author — ReadDocument, UpdateDocument (and per-document listing) of a document whose
 /// author (Professional or Referent) has the caller's RPPS: allowed, masked or not, matrix not consulted (deleted →
 /// DocumentDeleted, private → Private still apply); UpdateDocument by anyone else → NotPermitted.
-/// (b) an active Grant naming the caller (RPPS, or establishment FINESS) whose scope covers the document → Grant;
+/// (b) an active Grant naming the caller's RPPS whose scope covers the document → Grant;
 /// (c) an active Referent with the caller's RPPS whose consent scope covers the document → Referent;
-/// (d) an active BreakGlassSession for the RPPS → BreakGlass, for ReadVault, ListDocuments and ReadDocument only
+/// (d) the care team (<see cref="HabilitationMatrix.CareTeam"/>, data of the matrix, off when absent): the caller acts for
+/// an establishment (the token's FINESS, which the API keeps only while the membership is active) that holds an active
+/// Grant covering the document (source <c>establishment-grant</c>) or is named by an active Referent mandate whose
+/// consent scope covers it (source <c>accompaniment</c>) → <see cref="LegalBasis.CareTeam"/>, with a sentence naming
+/// the establishment and the relation; only for the matrix's care-team actions (read: ReadVault, ListDocuments,
+/// ReadDocument; create: CreateDocument), else NotPermitted; a source the matrix does not list opens nothing;
+/// (e) an active BreakGlassSession for the RPPS → BreakGlass, for ReadVault, ListDocuments and ReadDocument only
 /// (CreateDocument → NotPermitted);</item>
 /// <item>no basis: an active one that does not cover the document → <see cref="DenialReason.OutsideScope"/>; else
 /// one expired or revoked → <see cref="DenialReason.BasisExpired"/>; else <see cref="DenialReason.NoBasis"/>
@@ -64,7 +70,8 @@ namespace Coffre.Domain.Access;
 /// <item>ReadVault and ListDocuments without a document: any basis → allowed;</item>
 /// <item>on a document, in order: deleted → DocumentDeleted; Private → <see cref="DenialReason.Private"/>
 /// (professionals never see nor create private items); MaskedFromProfessionals (reads only) →
-/// <see cref="DenialReason.MaskedFromProfessionals"/> unless a covering treating-physician grant; basis BreakGlass and
+/// <see cref="DenialReason.MaskedFromProfessionals"/> unless a covering treating-physician grant to the caller's RPPS
+/// (never for the care team); basis BreakGlass and
 /// type outside the matrix's emergency scope → <see cref="DenialReason.OutsideEmergencyScope"/>; the matrix must
 /// allow Read (ReadDocument, ListDocuments) or Create (CreateDocument) for profession × typeCode, else
 /// ProfessionNotHabilitated.</item>
@@ -84,7 +91,7 @@ namespace Coffre.Domain.Access;
 /// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
 /// </list>
 /// </remarks>
-public sealed class AccessEvaluator(HabilitationMatrix matrix)
+public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
 {
     public HabilitationMatrix Matrix { get; } = matrix ?? throw new ArgumentNullException(nameof(matrix));
 
@@ -525,12 +532,14 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
         var activeOutOfScope = false;
         var expired = false;
         var notYet = false;
+        var careTeamActionClosed = false;
 
         var grants = vault.Grants;
         for (var i = 0; i < grants.Count; i++)
         {
             var g = grants[i];
-            if (!g.Names(caller))
+            // A grant to the caller's establishment is a care-team source (below), not a personal grant.
+            if (g.GranteeKind != GranteeKind.Professional || !g.Names(caller))
             {
                 continue;
             }
@@ -590,8 +599,28 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             }
         }
 
+        // (d) the care team: a member acting for an establishment the person gave access to or that accompanies them.
+        AccessDecision? careTeam = null;
+        if (!grant && !referent && Matrix.CareTeam.IsOn && caller.EstablishmentFiness is { } finess)
+        {
+            var found = CareTeamOf(vault, finess, document, now);
+            activeOutOfScope |= found.OutOfScope;
+            expired |= found.Expired;
+            if (found.Basis is { } candidate)
+            {
+                if (Matrix.CareTeam.Opens(create))
+                {
+                    careTeam = candidate;
+                }
+                else
+                {
+                    careTeamActionClosed = true;
+                }
+            }
+        }
+
         var breakGlass = false;
-        if (!grant && !referent)
+        if (!grant && !referent && careTeam is null)
         {
             var sessions = vault.BreakGlassSessions;
             for (var i = 0; i < sessions.Count; i++)
@@ -628,13 +657,18 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
         {
             basis = LegalBasis.Referent;
         }
+        else if (careTeam is not null)
+        {
+            basis = LegalBasis.CareTeam;
+        }
         else if (breakGlass && !create)
         {
             basis = LegalBasis.BreakGlass;
         }
         else
         {
-            return activeOutOfScope ? D.OutsideScope
+            return careTeamActionClosed ? D.CareTeamActionClosed
+                : activeOutOfScope ? D.OutsideScope
                 : breakGlass ? D.BreakGlassReadOnly
                 : expired ? D.BasisExpired
                 : notYet ? D.BasisNotStarted
@@ -644,7 +678,7 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
         if (document is null)
         {
             // ReadVault, or ListDocuments asked for the vault: any basis will do; the grain filters per document.
-            return Allow(basis);
+            return careTeam ?? Allow(basis);
         }
 
         if (document.Deleted)
@@ -672,7 +706,7 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
             return create ? D.ProfessionCannotCreateType : D.ProfessionCannotReadType;
         }
 
-        return Allow(basis);
+        return careTeam ?? Allow(basis);
     }
 
     /// <summary>
@@ -790,7 +824,7 @@ public sealed class AccessEvaluator(HabilitationMatrix matrix)
     };
 
     /// <summary>Every decision the evaluator gives: shared, immutable, one sentence each.</summary>
-    private static class D
+    private static partial class D
     {
         public static readonly AccessDecision AllowOwner = AccessDecision.Allow(LegalBasis.Owner,
             "Allowed: this is the person's own vault.");

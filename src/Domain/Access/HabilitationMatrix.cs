@@ -99,8 +99,10 @@ public sealed partial class HabilitationMatrix
         List<Entry> professions,
         string[] emergencyScope,
         TimeSpan breakGlassMaxDuration,
-        List<FeedScopeInfo> feedScopes)
+        List<FeedScopeInfo> feedScopes,
+        CareTeamRule careTeam)
     {
+        CareTeam = careTeam;
         Version = version;
         ClassCodes = classCodes.ToFrozenDictionary(StringComparer.Ordinal);
         _types = types;
@@ -271,9 +273,9 @@ public sealed partial class HabilitationMatrix
 
     private sealed record Entry(ProfessionInfo Info, bool[] Read, bool[] Create);
 
-    private sealed class Parser(List<string> errors)
+    private sealed partial class Parser(List<string> errors)
     {
-        private static readonly string[] RootProperties = ["version", "classCodes", "documentTypes", "professions", "breakGlass", "feeds"];
+        private static readonly string[] RootProperties = ["version", "classCodes", "documentTypes", "professions", "breakGlass", "feeds", "careTeam"];
         private static readonly string[] FeedProperties = ["label", "categories", "typeCodes"];
         private static readonly string[] TypeProperties = ["label", "category", "classCodes"];
         private static readonly string[] ProfessionProperties = ["label", "sector", "read", "create"];
@@ -300,6 +302,7 @@ public sealed partial class HabilitationMatrix
             var professions = ReadProfessions(root, types, index);
             var (breakGlassProfessions, emergency, maxDuration) = ReadBreakGlass(root, professions, index);
             var feeds = ReadFeeds(root, types, index);
+            var careTeam = ReadCareTeam(root);
             if (errors.Count > 0)
             {
                 return null;
@@ -308,7 +311,7 @@ public sealed partial class HabilitationMatrix
             var entries = professions
                 .Select(p => p with { Info = p.Info with { CanBreakGlass = breakGlassProfessions.Contains(p.Info.Code) } })
                 .ToList();
-            return new HabilitationMatrix(version!, classCodes, [.. types], entries, [.. emergency], maxDuration, feeds);
+            return new HabilitationMatrix(version!, classCodes, [.. types], entries, [.. emergency], maxDuration, feeds, careTeam);
         }
 
         /// <summary>

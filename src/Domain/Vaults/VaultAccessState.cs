@@ -128,9 +128,13 @@ public sealed record Referent(
     [property: Id(1)] string? EstablishmentFiness,
     [property: Id(2)] Consent Consent,
     [property: Id(3)] DateTimeOffset? RevokedAt = null,
-    [property: Id(4)] DateTimeOffset? CountersignedAt = null)
+    [property: Id(4)] DateTimeOffset? CountersignedAt = null,
+    [property: Id(5)] DateTimeOffset? HandedOverAt = null)
 {
     public bool IsActive(DateTimeOffset now) => RevokedAt is null && Consent.RecordedAt <= now && now < Consent.ExpiresAt;
+
+    /// <summary>Since when this professional holds the mandate: the hand-over that gave it to them, else the consent's recording.</summary>
+    public DateTimeOffset Since => HandedOverAt ?? Consent.RecordedAt;
 }
 
 /// <summary>Access granted to a professional (by RPPS) or to every member of an establishment (by FINESS).</summary>

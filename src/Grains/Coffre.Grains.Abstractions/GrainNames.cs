@@ -19,6 +19,7 @@ public static class GrainNames
         public const string NirIndex = "nir-index-v1";
         public const string FeedStatistics = "feed-statistics-v1";
         public const string DirectoryBulkRequest = "directory-bulk-v1";
+        public const string Accompaniment = "accompaniment-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -27,6 +28,9 @@ public static class GrainNames
         public static string Professional(string rpps) => "rpps-" + rpps;
 
         public static string Establishment(string finess) => "finess-" + finess;
+
+        /// <summary>An establishment's accompaniment index: the establishment's key (its own state name keeps the rows apart).</summary>
+        public static string Accompaniment(string finess) => "finess-" + finess;
 
         /// <summary>Vault ids are already prefixed ("v-…").</summary>
         public static string Vault(string vaultId) => vaultId;

@@ -22,7 +22,7 @@ namespace Coffre.GraphQL.Schema;
 /// for expected failures. Authorisation failures are top-level errors with <c>extensions.code = FORBIDDEN</c>.
 /// The resolver only translates; the grain decides (and audits) every call.
 /// </summary>
-public sealed class CoffreMutation : ObjectGraphType
+public sealed partial class CoffreMutation : ObjectGraphType
 {
     public CoffreMutation()
     {
@@ -339,6 +339,8 @@ public sealed class CoffreMutation : ObjectGraphType
                     }
                 }
             });
+
+        AddAccompanimentMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

@@ -68,6 +68,7 @@ public sealed class ReferentType : ObjectGraphType<Referent>
         Field(r => r.EstablishmentFiness, nullable: true);
         Field<NonNullGraphType<ConsentType>>("consent").Resolve(ctx => ctx.Source.Consent);
         Field<DateTimeOffsetGraphType>("revokedAt").Resolve(ctx => ctx.Source.RevokedAt);
+        Field<DateTimeOffsetGraphType>("handedOverAt").Description("When the mandate was handed over to this referent (the consent is the person's, unchanged); null otherwise.").Resolve(ctx => ctx.Source.HandedOverAt);
     }
 }
 

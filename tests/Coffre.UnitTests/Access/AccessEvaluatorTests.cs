@@ -411,8 +411,8 @@ public sealed class AccessEvaluatorTests
     [InlineData("active", "doctor-bio-only", A.ReadDocument, "letter", R.OutsideScope, B.None)]
     [InlineData("active", "doctor-bio-only", A.ListDocuments, "letter", R.OutsideScope, B.None)]
     [InlineData("active", "doctor-bio-only", A.ReadVault, "none", R.None, B.Grant)]
-    [InlineData("active", "ward-nurse", A.ReadDocument, "letter", R.None, B.Grant)]
-    [InlineData("active", "ward-nurse", A.ReadVault, "none", R.None, B.Grant)]
+    [InlineData("active", "ward-nurse", A.ReadDocument, "letter", R.None, B.CareTeam)]
+    [InlineData("active", "ward-nurse", A.ReadVault, "none", R.None, B.CareTeam)]
     [InlineData("active", "other-nurse", A.ReadDocument, "letter", R.NoBasis, B.None)]
     // Break-glass: emergency scope only, never masked or private, read only, eligible professions only.
     [InlineData("active", "emergency", A.ReadDocument, "summary", R.None, B.BreakGlass)]
@@ -619,8 +619,9 @@ public sealed class AccessEvaluatorTests
     public void Decisions_on_the_hot_path_are_shared_instances()
     {
         var a = Decide("active", "doctor", A.ReadDocument, "letter");
-        var b = Decide("active", "ward-nurse", A.ReadDocument, "bio");
+        var b = Decide("active", "kine", A.ReadDocument, "bio");
         Assert.Same(a, b);
+        Assert.Same(Decide("active", "ward-nurse", A.ReadDocument, "letter"), Decide("active", "ward-nurse", A.ReadDocument, "bio"));
         Assert.Same(Decide("active", "doctor", A.ReadDocument, "masked"), Decide("active", "social", A.ReadDocument, "masked-social-report"));
     }
 

@@ -68,6 +68,20 @@ public interface IVaultGrain : IGrainWithStringKey
 
     [Alias("revoke-referent")] Task RevokeReferentAsync(Caller caller, string rpps);
 
+    /// <summary>
+    /// Moves <paramref name="fromRpps"/>'s active mandate to <paramref name="toRpps"/>, an active social or médico-social
+    /// member of the same establishment, keeping the person's recorded consent (scope, expiry): the referent or an admin
+    /// member acting for the establishment (<see cref="AccessEvaluator.DecideAccompanimentChange"/>). Audited; the
+    /// establishment's accompaniment index follows. Returns the new mandate.
+    /// </summary>
+    [Alias("hand-over-accompaniment")] Task<Referent> HandOverAccompanimentAsync(Caller caller, string fromRpps, string toRpps);
+
+    /// <summary>
+    /// Ends every active mandate naming the caller's establishment on this vault: an admin member or a referent acting
+    /// for it, or its own system. Audited; the index follows. Returns the mandates ended.
+    /// </summary>
+    [Alias("end-accompaniment")] Task<IReadOnlyList<Referent>> EndAccompanimentAsync(Caller caller);
+
     [Alias("add-representative")] Task<LegalRepresentative> AddRepresentativeAsync(Caller caller, RepresentativeRequest request);
 
     [Alias("remove-representative")] Task RemoveRepresentativeAsync(Caller caller, string representativeVaultId);

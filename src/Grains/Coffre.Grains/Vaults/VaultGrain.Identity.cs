@@ -27,14 +27,15 @@ public sealed partial class VaultGrain
         {
             throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", ErrorCodes.Conflict);
         }
+        var before = Access.Referents;
         if (caller.Kind == CallerKind.Professional)
         {
             var consent = VaultInputRules.Consent(command.Consent!, AuditEvents.ActorId(caller), now, matrix);
             var referent = new Referent(caller.Rpps!, caller.EstablishmentFiness, consent);
-            vault.State.Access = Access with { Referents = [.. Access.Referents.Where(r => r.Rpps != caller.Rpps), referent] };
+            vault.State.Access = Access with { Referents = [.. before.Where(r => r.Rpps != caller.Rpps), referent] };
         }
         // The registry's identity stays (it is what activation and sign-in check); the first change persists the vault.
-        await vault.WriteStateAsync();
+        await WriteReferentsAsync(before);
         return View(caller, decision);
     }
 

@@ -45,7 +45,7 @@ public sealed partial class VaultGrain
         vault.State.QuotaBytes = Limits.QuotaBytes;
         vault.State.CreatedAt = now;
         vault.State.CreatedBy = AuditEvents.ActorId(caller);
-        await vault.WriteStateAsync();
+        await WriteReferentsAsync([]);
         return View(caller, decision);
     }
 
@@ -59,7 +59,7 @@ public sealed partial class VaultGrain
     {
         var decision = await CheckAsync(caller, VaultAction.ManageLifecycle, null, "vault.close", "vault");
         vault.State.Access = Access with { Status = VaultStatus.Closed };
-        await vault.WriteStateAsync();
+        await WriteReferentsAsync(Access.Referents);
         return View(caller, decision);
     }
 

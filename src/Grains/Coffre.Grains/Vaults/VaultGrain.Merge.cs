@@ -60,7 +60,8 @@ public sealed partial class VaultGrain
             });
         }
         await index.WriteStateAsync();
-        var referents = Access.Referents.ToList();
+        var before = Access.Referents;
+        var referents = before.ToList();
         foreach (var r in bundle.Referents.Where(r => !referents.Any(t => t.Rpps == r.Rpps && t.IsActive(now))))
         {
             referents.Add(r);
@@ -68,7 +69,7 @@ public sealed partial class VaultGrain
         vault.State.Access = Access with { Referents = referents };
         vault.State.UsedBytes += bundle.Documents.Sum(d => d.Size);
         vault.State.MergedFrom.Add(bundle.SourceVaultId);
-        await vault.WriteStateAsync();
+        await WriteReferentsAsync(before);
         VaultLog.ClosedAsMerged(logger);
         await NotifyAsync(new VaultMergedNotice(bundle.SourceVaultId, VaultId, AuditEvents.ActorId(caller), reason, now, bundle.Documents.Count));
         return bundle.Documents.Count;
@@ -84,7 +85,7 @@ public sealed partial class VaultGrain
         vault.State.MergedInto = targetVaultId;
         vault.State.Access = Access with { Status = VaultStatus.Closed };
         vault.State.HandOver = vault.State.HandOver is { Status: HandOverStatus.Valid } h ? h with { Status = HandOverStatus.Replaced } : vault.State.HandOver;
-        await vault.WriteStateAsync();
+        await WriteReferentsAsync(Access.Referents);
         await NotifyAsync(new VaultMergedNotice(VaultId, targetVaultId, AuditEvents.ActorId(caller), reason, Now));
     }
 }

@@ -63,8 +63,9 @@ public sealed partial class VaultGrain
             throw new ValidationFailedException("establishmentFiness", rule);
         }
         var referent = new Referent(request.Rpps, request.EstablishmentFiness, VaultInputRules.Consent(request.Consent, AuditEvents.ActorId(caller), Now, matrix));
-        vault.State.Access = Access with { Referents = [.. Access.Referents.Where(r => r.Rpps != request.Rpps), referent] };
-        await vault.WriteStateAsync();
+        var before = Access.Referents;
+        vault.State.Access = Access with { Referents = [.. before.Where(r => r.Rpps != request.Rpps), referent] };
+        await WriteReferentsAsync(before);
         return referent;
     }
 
@@ -75,8 +76,9 @@ public sealed partial class VaultGrain
         await CheckAsync(caller, action, null, "referent.revoke", $"professional:{rpps}");
         _ = Access.Referents.FirstOrDefault(r => r.Rpps == rpps && r.RevokedAt is null)
             ?? throw new ValidationFailedException("rpps", "names no active referent of this vault", ErrorCodes.NotFound);
-        vault.State.Access = Access with { Referents = Access.Referents.Select(r => r.Rpps == rpps && r.RevokedAt is null ? r with { RevokedAt = Now } : r).ToList() };
-        await vault.WriteStateAsync();
+        var before = Access.Referents;
+        vault.State.Access = Access with { Referents = before.Select(r => r.Rpps == rpps && r.RevokedAt is null ? r with { RevokedAt = Now } : r).ToList() };
+        await WriteReferentsAsync(before);
     }
 
     async Task<LegalRepresentative> IVaultGrain.AddRepresentativeAsync(Caller caller, RepresentativeRequest request)

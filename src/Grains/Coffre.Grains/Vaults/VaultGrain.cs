@@ -78,7 +78,7 @@ public sealed partial class VaultGrain(
             {
                 // The person opposed (by phone, through an operator command) while this vault was not in memory.
                 vault.State.Access = access with { Status = VaultStatus.Closed };
-                await vault.WriteStateAsync(cancellationToken);
+                await WriteReferentsAsync(access.Referents);
                 VaultLog.ClosedAfterOpposition(logger);
             }
             else if (registered.Activated && access.Status == VaultStatus.Pending)
@@ -125,6 +125,7 @@ public sealed partial class VaultGrain(
         {
             throw NoSuchVault();
         }
+        await RetryAccompanimentsAsync();
         await RateLimitAsync(caller, operation);
         var decision = evaluator.Decide(Access, caller, action, document, now);
         await RecordAsync(caller, operation, target, decision, now);

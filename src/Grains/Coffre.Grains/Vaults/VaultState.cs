@@ -24,6 +24,8 @@ public sealed class VaultState
     [Id(12)] public string? MergedInto { get; set; }
     /// <summary>Vaults merged into this one (a merge is applied once per source).</summary>
     [Id(13)] public List<string> MergedFrom { get; set; } = [];
+    /// <summary>Bumped with every change of the referents or closure: the revision the accompaniment indexes keep.</summary>
+    [Id(14)] public long AccompanimentRevision { get; set; }
 }
 
 /// <summary>A hand-over sheet as kept: the code's keyed hash and key id, never the code.</summary>
