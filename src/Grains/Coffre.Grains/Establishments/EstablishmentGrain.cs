@@ -1,3 +1,4 @@
+using Coffre.Application.Directory;
 using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
@@ -7,7 +8,8 @@ namespace Coffre.Grains.Establishments;
 [GrainType("establishment")]
 public sealed class EstablishmentGrain(
     [PersistentState(GrainNames.States.Establishment, GrainNames.Storage)] IPersistentState<EstablishmentState> state,
-    TimeProvider clock) : Grain, IEstablishmentGrain
+    TimeProvider clock,
+    IDirectoryIndex directoryIndex) : Grain, IEstablishmentGrain
 {
     private string FinessNumber => this.GetPrimaryKeyString()["finess-".Length..];
 
@@ -54,6 +56,8 @@ public sealed class EstablishmentGrain(
             PostalCode = command.PostalCode,
         };
         await state.WriteStateAsync();
+        // The public entry to the directory index (members' entries show the new name and town from the next search).
+        await directoryIndex.UpsertAsync([Directory.DirectoryProjection.Of(state.State.Profile)]);
         return state.State.Profile;
     }
 

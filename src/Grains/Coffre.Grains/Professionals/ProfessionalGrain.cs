@@ -1,6 +1,8 @@
+using Coffre.Application.Directory;
 using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
+using Coffre.Grains.Directory;
 using Coffre.Grains.Establishments;
 
 namespace Coffre.Grains.Professionals;
@@ -13,7 +15,8 @@ namespace Coffre.Grains.Professionals;
 [GrainType("professional")]
 public sealed class ProfessionalGrain(
     [PersistentState(GrainNames.States.Professional, GrainNames.Storage)] IPersistentState<ProfessionalState> state,
-    TimeProvider clock) : Grain, IProfessionalGrain
+    TimeProvider clock,
+    IDirectoryIndex directoryIndex) : Grain, IProfessionalGrain
 {
     private const int MaxHistory = 200;
 
@@ -90,6 +93,7 @@ public sealed class ProfessionalGrain(
         state.State.Profile = WithEvent(profile, previous is null ? "registered" : "updated", caller, now,
             membership is null ? $"profession {profile.ProfessionCode}" : $"profession {profile.ProfessionCode}, staff of {membership.Finess}");
         await state.WriteStateAsync();
+        await PublishAsync();
         return state.State.Profile;
     }
 
@@ -123,6 +127,7 @@ public sealed class ProfessionalGrain(
             UpdatedAt = now, Revision = profile.Revision + 1,
         }, "suspended", caller, now, reason.Trim());
         await state.WriteStateAsync();
+        await PublishAsync();
         return state.State.Profile;
     }
 
@@ -137,6 +142,7 @@ public sealed class ProfessionalGrain(
             UpdatedAt = now, Revision = profile.Revision + 1,
         }, "reinstated", caller, now, null);
         await state.WriteStateAsync();
+        await PublishAsync();
         return state.State.Profile;
     }
 
@@ -153,6 +159,7 @@ public sealed class ProfessionalGrain(
         state.State.Profile = WithEvent(profile with { Memberships = memberships, UpdatedAt = now, Revision = profile.Revision + 1 },
             member ? (admin ? "member-admin" : "member") : "member-removed", caller, now, finess);
         await state.WriteStateAsync();
+        await PublishAsync();
     }
 
     Task<PublicProfessional?> IProfessionalGrain.GetPublicAsync() =>
@@ -167,6 +174,9 @@ public sealed class ProfessionalGrain(
         }
         return Task.FromResult(state.State.Profile);
     }
+
+    /// <summary>The public entry to the directory index, right after each state write (search reads the index, never grains).</summary>
+    private Task PublishAsync() => directoryIndex.UpsertAsync([DirectoryProjection.Of(state.State.Profile!)]);
 
     private ProfessionalProfile Registered() =>
         state.State.Profile ?? throw new ValidationFailedException("rpps", "names no registered professional", ErrorCodes.NotFound);
