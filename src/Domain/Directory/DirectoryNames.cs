@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 
@@ -5,8 +6,9 @@ namespace Coffre.Domain.Directory;
 
 /// <summary>
 /// The one normalization of names for directory search, shared by the grains that feed the index, both index
-/// implementations and the query: Unicode compatibility decomposition (NFKD), combining marks dropped (é → e, ç → c),
-/// the ligatures œ æ ß spelled out (oe, ae, ss), lower case (invariant culture), and every run of characters that are
+/// implementations and the query: lower case (invariant), Latin letters with diacritics read as their base letters
+/// (é → e, ç → c, ø → o, ł → l; combining marks of decomposed text dropped), the ligatures œ æ ß ĳ spelled out (oe, ae,
+/// ss, ij), full-width Latin letters and digits read as ASCII, and every run of characters that are
 /// neither letters nor digits (spaces, hyphens, apostrophes, dots, commas…) collapsed to one space, trimmed at both
 /// ends. "Dr Hélène  MARTIN-Dupont" → "dr helene martin dupont"; its words are "dr", "helene", "martin", "dupont".
 /// </summary>
@@ -18,6 +20,24 @@ public static class DirectoryNames
     /// <summary>At most this many words in a searched name (each must start a word of the entry's name).</summary>
     public const int MaxQueryWords = 5;
 
+    /// <summary>Lower-case Latin letters with diacritics (Latin-1, Extended-A and -B, Extended Additional) → their base letters.</summary>
+    private const string FoldFrom = "àáâãäåçèéêëìíîïðñòóôõöøùúûüýÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĸĺļľłńņňŋōŏőŕŗřśŝşšţťŧũūŭůűųŵŷźżžſƀơưǎǐǒǔǖǘǚǜǟǡǧǩǫǭǰǵǹǻȁȃȅȇȉȋȍȏȑȓȕȗșțȟȧȩȫȭȯȱȳḁḃḅḇḉḋḍḏḑḓḕḗḙḛḝḟḡḣḥḧḩḫḭḯḱḳḵḷḹḻḽḿṁṃṅṇṉṋṍṏṑṓṕṗṙṛṝṟṡṣṥṧṩṫṭṯṱṳṵṷṹṻṽṿẁẃẅẇẉẋẍẏẑẓẕẖẗẘẙẛạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ";
+
+    private const string FoldTo = "aaaaaaceeeeiiiidnoooooouuuuyyaaaccccddeeeeegggghhiiiiijkkllllnnnnooorrrsssstttuuuuuuwyzzzsbouaiouuuuuaagkoojgnaaaeeiioorruusthaeooooyabbbcdddddeeeeefghhhhhiikkkllllmmmnnnnoooopprrrrsssssttttuuuuuvvwwwwwxxyzzzhtwysaaaaaaaaaaaaeeeeeeeeiioooooooooooouuuuuuuyyyy";
+
+    /// <summary>
+    /// The folding of one lower-case letter. Built from Unicode's decompositions (the process runs with invariant
+    /// globalization, so <see cref="string.Normalize()"/> is not available for this), plus the letters without a
+    /// decomposition: ligatures spelled out and letters with a stroke read as their base letter.
+    /// </summary>
+    private static readonly FrozenDictionary<char, string> Folding = FoldFrom
+        .Zip(FoldTo, (from, to) => KeyValuePair.Create(from, to.ToString()))
+        .Concat(new Dictionary<char, string>
+        {
+            ['ß'] = "ss", ['æ'] = "ae", ['þ'] = "th", ['ĳ'] = "ij", ['œ'] = "oe", ['ǆ'] = "dz", ['ǉ'] = "lj", ['ǌ'] = "nj", ['ǳ'] = "dz",
+        })
+        .ToFrozenDictionary();
+
     /// <summary>The normalized form of <paramref name="text"/> (empty when it has no letter or digit).</summary>
     public static string Normalize(string? text)
     {
@@ -25,14 +45,14 @@ public static class DirectoryNames
         {
             return "";
         }
-        var decomposed = text.Normalize(NormalizationForm.FormKD);
-        var result = new StringBuilder(decomposed.Length);
+        var result = new StringBuilder(text.Length);
         var pendingSpace = false;
-        foreach (var rune in decomposed.EnumerateRunes())
+        foreach (var rune in text.EnumerateRunes())
         {
             var category = Rune.GetUnicodeCategory(rune);
             if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
             {
+                // A decomposed accent (e + U+0301): dropped like a composed one.
                 continue;
             }
             if (!Rune.IsLetterOrDigit(rune))
@@ -46,20 +66,18 @@ public static class DirectoryNames
                 pendingSpace = false;
             }
             var lower = Rune.ToLowerInvariant(rune);
-            switch (lower.Value)
+            // Full-width Latin letters and digits (U+FF10–U+FF5A) read as their ASCII forms.
+            if (lower.Value is >= 0xFF10 and <= 0xFF5A)
             {
-                case 'œ':
-                    result.Append("oe");
-                    break;
-                case 'æ':
-                    result.Append("ae");
-                    break;
-                case 'ß':
-                    result.Append("ss");
-                    break;
-                default:
-                    result.Append(lower.ToString());
-                    break;
+                lower = new Rune(lower.Value - 0xFEE0);
+            }
+            if (lower.IsBmp && Folding.TryGetValue((char)lower.Value, out var folded))
+            {
+                result.Append(folded);
+            }
+            else
+            {
+                result.Append(lower.ToString());
             }
         }
         return result.ToString();
