@@ -299,7 +299,7 @@ public sealed class CoffreMutation : ObjectGraphType
         Mutation<RegisterEstablishmentInputType, RegisterEstablishmentInput, RegisterEstablishmentPayloadType>("registerEstablishment",
             "Creates or updates an establishment (FINESS legal entity or site). Operators with the directory-admin role.",
             async (ctx, caller, input) => (await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(input.Finess))
-                .RegisterAsync(caller, new RegisterEstablishment(input.Name, input.Kind, input.CategoryCode, input.LegalEntityFiness, input.Sector)), null));
+                .RegisterAsync(caller, new RegisterEstablishment(input.Name, input.Kind, input.CategoryCode, input.LegalEntityFiness, input.Sector) { Town = input.Town, PostalCode = input.PostalCode }), null));
 
         Mutation<SetEstablishmentMemberInputType, SetEstablishmentMemberInput, SetEstablishmentMemberPayloadType>("setEstablishmentMember",
             "Adds (member: true) or removes a registered professional from an establishment, as an admin member (admin: true) who registers staff or not. Operators with the directory-admin role.",

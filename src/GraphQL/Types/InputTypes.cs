@@ -25,7 +25,7 @@ public sealed record AddReferentInput(string VaultId, string Rpps, string? Estab
 public sealed record AddRepresentativeInput(string VaultId, string RepresentativeVaultId, RepresentationKind Kind, DateTimeOffset? Until, DateTimeOffset? PersonConsentedAt, string? Court, string? DecisionReference, DateOnly? DecisionDate) : IVaultInput;
 public sealed record RemoveRepresentativeInput(string VaultId, string RepresentativeVaultId) : IVaultInput;
 public sealed record BreakGlassInput(string VaultId, string Reason) : IVaultInput;
-public sealed record RegisterEstablishmentInput(string Finess, string Name, Grains.Establishments.EstablishmentKind Kind, string CategoryCode, string? LegalEntityFiness, Domain.Access.ProfessionSector Sector);
+public sealed record RegisterEstablishmentInput(string Finess, string Name, Grains.Establishments.EstablishmentKind Kind, string CategoryCode, string? LegalEntityFiness, Domain.Access.ProfessionSector Sector, string? Town = null, string? PostalCode = null);
 public sealed record SetEstablishmentMemberInput(string Finess, string Rpps, bool Member, bool? Admin);
 
 public sealed class IdentityInputType : InputObjectGraphType<IdentityInput>
@@ -197,6 +197,8 @@ public sealed class RegisterEstablishmentInputType : InputObjectGraphType<Regist
         Field(x => x.CategoryCode);
         Field<FinessGraphType>("legalEntityFiness");
         Field<NonNullGraphType<ProfessionSectorType>>("sector");
+        Field<StringGraphType>("town").Description("Town of the address (public directory entry).");
+        Field<StringGraphType>("postalCode").Description("Postal code of the address (5 digits); gives the département the directory search filters on.");
     }
 }
 
