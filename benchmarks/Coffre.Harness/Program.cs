@@ -1,5 +1,10 @@
 using Coffre.Harness;
 
+if (args is ["directory-search", ..])
+{
+    return await DirectorySearchBench.RunAsync(args[1..]);
+}
+
 HarnessOptions options;
 try
 {

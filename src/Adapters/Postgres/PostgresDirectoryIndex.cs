@@ -141,7 +141,7 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
     }
 
     /// <summary>The search statement for <paramref name="query"/>, its values added to <paramref name="parameters"/>.</summary>
-    internal static string SearchSql(DirectoryQuery query, NpgsqlParameterCollection parameters)
+    public static string SearchSql(DirectoryQuery query, NpgsqlParameterCollection parameters)
     {
         string Param<T>(T value, NpgsqlDbType type)
         {
