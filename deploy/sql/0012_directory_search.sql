@@ -32,14 +32,18 @@ create index if not exists directory_entry_sector on directory_entry (sector, na
 -- Establishments by département (a professional's département goes through their memberships).
 create index if not exists directory_entry_departement on directory_entry (departement, name_key, identifier) where kind = 1;
 
--- One row per distinct word of an entry's name_key: a name prefix is the range [prefix, upper) on word, byte order.
-create table if not exists directory_word (
-    word       text     collate "C" not null,
+-- Name search: one row per distinct prefix of 2 to 4 characters of each word of an entry's name_key (C#
+-- DirectoryNames.IndexedPrefixes), with the entry's sort key. A searched name is found under the prefix of its longest
+-- word: one ordered range of the primary key, already in the search's order (keyset, no sort), the other words and
+-- longer prefixes checked on the entry's name_key.
+create table if not exists directory_prefix (
+    prefix     text     collate "C" not null,
+    name_key   text     collate "C" not null,
     kind       smallint not null,
     identifier text     collate "C" not null,
-    primary key (word, kind, identifier)
+    primary key (prefix, name_key, kind, identifier)
 );
-create index if not exists directory_word_entry on directory_word (kind, identifier);
+create index if not exists directory_prefix_entry on directory_prefix (kind, identifier);
 
 -- A professional's memberships (establishment, start inclusive, end exclusive; open when null): whether one is active
 -- is decided when a search runs, at the search's time.
@@ -50,4 +54,5 @@ create table if not exists directory_membership (
     ends_at    timestamptz null,
     primary key (identifier, finess)
 );
-create index if not exists directory_membership_finess on directory_membership (finess, identifier);
+-- Members of an establishment, read without visiting the table (the establishment and département filters).
+create index if not exists directory_membership_finess on directory_membership (finess) include (identifier, starts_at, ends_at);

@@ -8,14 +8,15 @@ using NpgsqlTypes;
 namespace Coffre.Adapters.Postgres;
 
 /// <summary>
-/// The directory's search projection on PostgreSQL (tables <c>directory_entry</c>, <c>directory_word</c>,
+/// The directory's search projection on PostgreSQL (tables <c>directory_entry</c>, <c>directory_prefix</c>,
 /// <c>directory_membership</c>, migration 0012). A batch upsert is one transaction of five array statements (entries,
-/// their words, professionals' memberships). A search is one statement: the filters as index-backed conditions
-/// (each name word a range on <c>directory_word</c>, byte order), the page in the search's order after the cursor
-/// (keyset on <c>name_key, kind, identifier</c>), then each professional's active memberships joined to their
-/// establishments' entries for the page's rows only.
+/// their name prefixes, professionals' memberships). A search is one statement: the page read in the search's order
+/// after the cursor (keyset on <c>name_key, kind, identifier</c>) from the index that fits — the prefix index of the
+/// name's longest word, else the entries' order, profession or sector index —, the other filters tested per row
+/// (membership and département sets hashed once), stopping at the page's end; then each professional's active
+/// memberships joined to their establishments' entries for the page's rows only.
 /// </summary>
-public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirectoryIndex
+public sealed partial class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirectoryIndex
 {
     public async Task UpsertAsync(IReadOnlyList<DirectoryRecord> records, CancellationToken cancellationToken = default)
     {
@@ -27,7 +28,7 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
             return;
         }
         var nameKeys = rows.Select(r => r.NameKey).ToArray();
-        var words = rows.SelectMany((r, i) => DirectoryNames.Words(nameKeys[i]).Select(w => (Word: w, r.Kind, r.Identifier))).ToArray();
+        var prefixes = rows.SelectMany((r, i) => DirectoryNames.IndexedPrefixes(nameKeys[i]).Select(p => (Prefix: p, NameKey: nameKeys[i], r.Kind, r.Identifier))).ToArray();
         var professionals = rows.Where(r => r.Kind == DirectoryEntryKind.Professional).ToArray();
         var memberships = professionals.SelectMany(r => r.Memberships.DistinctBy(m => m.Finess).Select(m => (r.Identifier, Membership: m))).ToArray();
 
@@ -59,8 +60,8 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
                     },
                 },
                 new NpgsqlBatchCommand("""
-                    DELETE FROM directory_word w USING unnest($1::smallint[], $2::text[]) AS u(kind, identifier)
-                    WHERE w.kind = u.kind AND w.identifier = u.identifier
+                    DELETE FROM directory_prefix p USING unnest($1::smallint[], $2::text[]) AS u(kind, identifier)
+                    WHERE p.kind = u.kind AND p.identifier = u.identifier
                     """)
                 {
                     Parameters =
@@ -70,15 +71,16 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
                     },
                 },
                 new NpgsqlBatchCommand("""
-                    INSERT INTO directory_word (word, kind, identifier)
-                    SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[]) ON CONFLICT DO NOTHING
+                    INSERT INTO directory_prefix (prefix, name_key, kind, identifier)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[]) ON CONFLICT DO NOTHING
                     """)
                 {
                     Parameters =
                     {
-                        Array(words.Select(w => w.Word).ToArray(), NpgsqlDbType.Text),
-                        Array(words.Select(w => (short)w.Kind).ToArray(), NpgsqlDbType.Smallint),
-                        Array(words.Select(w => w.Identifier).ToArray(), NpgsqlDbType.Text),
+                        Array(prefixes.Select(p => p.Prefix).ToArray(), NpgsqlDbType.Text),
+                        Array(prefixes.Select(p => p.NameKey).ToArray(), NpgsqlDbType.Text),
+                        Array(prefixes.Select(p => (short)p.Kind).ToArray(), NpgsqlDbType.Smallint),
+                        Array(prefixes.Select(p => p.Identifier).ToArray(), NpgsqlDbType.Text),
                     },
                 },
                 new NpgsqlBatchCommand("DELETE FROM directory_membership WHERE identifier = ANY($1::text[])")
@@ -108,7 +110,7 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
-            WITH gone_words AS (DELETE FROM directory_word WHERE kind = $1 AND identifier = $2),
+            WITH gone_prefixes AS (DELETE FROM directory_prefix WHERE kind = $1 AND identifier = $2),
                  gone_memberships AS (DELETE FROM directory_membership WHERE $1 = 0 AND identifier = $2)
             DELETE FROM directory_entry WHERE kind = $1 AND identifier = $2
             """, connection)
@@ -150,18 +152,27 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
         }
         var now = Param(query.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz);
         var active = $"(dm.starts_at IS NULL OR dm.starts_at <= {now}) AND (dm.ends_at IS NULL OR {now} < dm.ends_at)";
+        // With a name, the page is read in order from the prefix index of its longest word (o = p); otherwise from the
+        // entries (o = e). Either way o carries the sort key, so the cursor and the order apply to o's index.
+        var named = query.NameWords.Count > 0;
         var where = new List<string>();
-        foreach (var word in query.NameWords)
+        if (named)
         {
-            where.Add($"(e.kind, e.identifier) IN (SELECT w.kind, w.identifier FROM directory_word w WHERE w.word >= {Param(word, NpgsqlDbType.Text)} AND w.word < {Param(DirectoryNames.PrefixUpperBound(word), NpgsqlDbType.Text)})");
+            where.Add($"o.prefix = {Param(DirectoryNames.IndexedPrefix(query.NameWords[0]), NpgsqlDbType.Text)}");
+            foreach (var word in query.NameWords.Where(w => w.Length > DirectoryNames.MaxIndexedPrefix || w != query.NameWords[0]))
+            {
+                // A word starts the name, or follows a space in it (normalized names hold letters, digits and single spaces only).
+                var w = Param(word, NpgsqlDbType.Text);
+                where.Add($"(starts_with(e.name_key, {w}) OR strpos(e.name_key, ' ' || {w}) > 0)");
+            }
         }
         if (query.After is { } after)
         {
-            where.Add($"(e.name_key, e.kind, e.identifier) > ({Param(after.NameKey, NpgsqlDbType.Text)}, {Param((short)after.Kind, NpgsqlDbType.Smallint)}, {Param(after.Identifier, NpgsqlDbType.Text)})");
+            where.Add($"(o.name_key, o.kind, o.identifier) > ({Param(after.NameKey, NpgsqlDbType.Text)}, {Param((short)after.Kind, NpgsqlDbType.Smallint)}, {Param(after.Identifier, NpgsqlDbType.Text)})");
         }
         if (query.Kind is { } kind)
         {
-            where.Add($"e.kind = {(int)kind}");
+            where.Add($"o.kind = {(int)kind}");
         }
         if (query.Profession is { } profession)
         {
@@ -177,13 +188,14 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
         }
         if (query.Establishment is { } finess)
         {
-            where.Add($"e.kind = 0 AND e.identifier IN (SELECT dm.identifier FROM directory_membership dm WHERE dm.finess = {Param(finess, NpgsqlDbType.Text)} AND {active})");
+            where.Add($"o.kind = 0 AND o.identifier IN (SELECT dm.identifier FROM directory_membership dm WHERE dm.finess = {Param(finess, NpgsqlDbType.Text)} AND {active})");
         }
         if (query.Departement is { } departement)
         {
+            // Two uncorrelated sets tested per row (hashed once): the order index is walked and stops at the page's end.
             var dep = Param(departement, NpgsqlDbType.Text);
-            var establishments = $"(e.kind = 1 AND e.departement = {dep})";
-            var professionals = $"(e.kind = 0 AND e.identifier IN (SELECT dm.identifier FROM directory_membership dm JOIN directory_entry x ON x.kind = 1 AND x.identifier = dm.finess WHERE x.departement = {dep} AND {active}))";
+            var establishments = $"(o.kind = 1 AND o.identifier IN (SELECT x.identifier FROM directory_entry x WHERE x.kind = 1 AND x.departement = {dep}))";
+            var professionals = $"(o.kind = 0 AND o.identifier IN (SELECT dm.identifier FROM directory_membership dm JOIN directory_entry x ON x.kind = 1 AND x.identifier = dm.finess WHERE x.departement = {dep} AND {active}))";
             where.Add(query.Kind switch
             {
                 DirectoryEntryKind.Establishment => establishments,
@@ -191,18 +203,18 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
                 _ => $"({establishments} OR {professionals})",
             });
         }
-        var sql = new StringBuilder("""
+        var sql = new StringBuilder($"""
             WITH page AS (
                 SELECT e.kind, e.identifier, e.display_name, e.name_key, e.profession_code, e.sector, e.suspended, e.town, e.departement
-                FROM directory_entry e
+                FROM {(named ? "directory_prefix o JOIN directory_entry e ON e.kind = o.kind AND e.identifier = o.identifier" : "directory_entry e")}
             """);
         if (where.Count > 0)
         {
-            sql.Append("\n    WHERE ").AppendJoin("\n      AND ", where);
+            sql.Append("\n    WHERE ").AppendJoin("\n      AND ", where.Select(On));
         }
         sql.Append($"""
 
-                ORDER BY e.name_key, e.kind, e.identifier
+                ORDER BY {On("o.name_key, o.kind, o.identifier")}
                 LIMIT {query.First + 1}
             )
             SELECT p.kind, p.identifier, p.display_name, p.name_key, p.profession_code, p.sector, p.suspended, p.town, p.departement,
@@ -217,7 +229,13 @@ public sealed class PostgresDirectoryIndex(NpgsqlDataSource dataSource) : IDirec
             ORDER BY p.name_key, p.kind, p.identifier
             """);
         return sql.ToString();
+
+        // Without a name there is no prefix row: the order's columns are the entry's own.
+        string On(string condition) => named ? condition : OrderSource().Replace(condition, "e.");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])o\.")]
+    private static partial System.Text.RegularExpressions.Regex OrderSource();
 
     private static DirectoryListing Read(NpgsqlDataReader reader)
     {

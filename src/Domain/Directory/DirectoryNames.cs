@@ -87,21 +87,19 @@ public static class DirectoryNames
     public static IReadOnlyList<string> Words(string normalized) =>
         string.IsNullOrEmpty(normalized) ? [] : normalized.Split(' ').Distinct(StringComparer.Ordinal).ToArray();
 
+    /// <summary>The longest word prefix an index keeps per word (PostgreSQL's <c>directory_prefix</c>): longer searched words are checked on the name.</summary>
+    public const int MaxIndexedPrefix = 4;
+
     /// <summary>
-    /// The smallest string above every string that starts with <paramref name="prefix"/> in ordinal (code point) order,
-    /// so that a prefix search is the range [prefix, upper) on a byte-ordered index (PostgreSQL <c>COLLATE "C"</c>).
+    /// The distinct prefixes of 2 to <see cref="MaxIndexedPrefix"/> characters of the words of an already normalized name:
+    /// "dr helene martin" → dr, he, hel, hele, ma, mar, mart.
     /// </summary>
-    public static string PrefixUpperBound(string prefix)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        var runes = prefix.EnumerateRunes().ToList();
-        var last = runes[^1].Value + 1;
-        // Skip the surrogate block: those code points are not characters.
-        if (last is >= 0xD800 and <= 0xDFFF)
-        {
-            last = 0xE000;
-        }
-        runes[^1] = new Rune(last);
-        return string.Concat(runes.Select(r => r.ToString()));
-    }
+    public static IReadOnlyList<string> IndexedPrefixes(string normalized) =>
+        Words(normalized)
+            .SelectMany(w => Enumerable.Range(MinPrefixLength, Math.Max(0, Math.Min(w.Length, MaxIndexedPrefix) - MinPrefixLength + 1)).Select(n => w[..n]))
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+
+    /// <summary>The indexed prefix a searched word is found under (its first <see cref="MaxIndexedPrefix"/> characters at most).</summary>
+    public static string IndexedPrefix(string word) => word.Length <= MaxIndexedPrefix ? word : word[..MaxIndexedPrefix];
 }

@@ -37,14 +37,13 @@ public sealed class DirectoryNamesTests
         Assert.Empty(DirectoryNames.Words(""));
     }
 
-    [Theory]
-    [InlineData("hel", "hem")]
-    [InlineData("az", "a{")]
-    [InlineData("a\uD7FF", "a\uE000")]
-    public void A_prefix_upper_bound_is_the_next_string_in_code_point_order(string prefix, string upper)
+    [Fact]
+    public void Indexed_prefixes_are_two_to_four_characters_of_each_word()
     {
-        Assert.Equal(upper, DirectoryNames.PrefixUpperBound(prefix));
-        Assert.True(string.CompareOrdinal(prefix + "zzzz", upper) < 0);
+        Assert.Equal(["dr", "he", "hel", "hele", "ma", "mar", "mart"], DirectoryNames.IndexedPrefixes("dr helene martin helene"));
+        Assert.Equal(["ab"], DirectoryNames.IndexedPrefixes("a ab"));
+        Assert.Equal("mart", DirectoryNames.IndexedPrefix("martin"));
+        Assert.Equal("he", DirectoryNames.IndexedPrefix("he"));
     }
 
     [Fact]
