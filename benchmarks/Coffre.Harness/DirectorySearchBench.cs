@@ -15,7 +15,8 @@ namespace Coffre.Harness;
 /// generator (46 000 establishments, the rest professionals with 0 to 2 memberships, one in ten of them ended), then
 /// ANALYZE, then each query shape run sequentially by one client through the port (the search grain's call), with a
 /// same-run baseline: a primary-key lookup of one entry on the same table through the same pool.
-/// <code>Coffre.Harness directory-search --postgres ADMIN_CS [--entries 1000000] [--queries 1000] [--out FILE.json] [--keep]</code>
+/// <code>Coffre.Harness directory-search --postgres ADMIN_CS [--entries 1000000] [--queries 1000] [--out FILE.json] [--keep | --reuse DATABASE]</code>
+/// (<c>--queries 0 --keep</c> fills and keeps the database; <c>--reuse</c> queries a kept one, so each run stays short.)
 /// </summary>
 public static class DirectorySearchBench
 {
@@ -49,6 +50,7 @@ public static class DirectorySearchBench
         var entries = 1_000_000;
         var queries = 1_000;
         var keep = false;
+        string? reuse = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -58,6 +60,7 @@ public static class DirectorySearchBench
                 case "--queries": queries = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": outFile = args[++i]; break;
                 case "--keep": keep = true; break;
+                case "--reuse": reuse = args[++i]; keep = true; break;
                 default:
                     Console.Error.WriteLine($"directory-search: unknown argument {args[i]}");
                     return 2;
@@ -65,16 +68,18 @@ public static class DirectorySearchBench
         }
         if (admin is null || entries <= Establishments)
         {
-            Console.Error.WriteLine($"usage: Coffre.Harness directory-search --postgres ADMIN_CS [--entries N > {Establishments}] [--queries Q] [--out FILE.json] [--keep]");
+            Console.Error.WriteLine($"usage: Coffre.Harness directory-search --postgres ADMIN_CS [--entries N > {Establishments}] [--queries Q] [--out FILE.json] [--keep | --reuse DATABASE]");
             return 2;
         }
 
-        var database = "coffre_dirbench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        await using (var adminSource = NpgsqlDataSource.Create(admin))
-        await using (var create = adminSource.CreateCommand($"CREATE DATABASE {database}"))
+        var database = reuse ?? "coffre_dirbench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        if (reuse is null)
         {
+            await using var adminSource = NpgsqlDataSource.Create(admin);
+            await using var create = adminSource.CreateCommand($"CREATE DATABASE {database}");
             await create.ExecuteNonQueryAsync();
         }
+        Console.Error.WriteLine($"directory-search: database {database}");
         var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
         var report = new JsonObject
         {
@@ -93,23 +98,41 @@ public static class DirectorySearchBench
             var index = new PostgresDirectoryIndex(dataSource);
             var now = DateTimeOffset.UtcNow;
 
-            Console.Error.WriteLine($"directory-search: filling {entries:N0} entries through the port's batch upsert…");
-            var fill = Stopwatch.StartNew();
             var generator = new Generator(entries, now);
-            foreach (var batch in generator.Records().Chunk(BatchSize))
+            if (reuse is null)
             {
-                await index.UpsertAsync(batch);
+                Console.Error.WriteLine($"directory-search: filling {entries:N0} entries through the port's batch upsert…");
+                var fill = Stopwatch.StartNew();
+                foreach (var batch in generator.Records().Chunk(BatchSize))
+                {
+                    await index.UpsertAsync(batch);
+                }
+                fill.Stop();
+                await Execute(dataSource, "VACUUM ANALYZE directory_entry");
+                await Execute(dataSource, "VACUUM ANALYZE directory_prefix");
+                await Execute(dataSource, "VACUUM ANALYZE directory_membership");
+                report["fill"] = new JsonObject
+                {
+                    ["seconds"] = ResourceProbe.Round(fill.Elapsed.TotalSeconds, 1),
+                    ["entriesPerSecond"] = ResourceProbe.Round(entries / fill.Elapsed.TotalSeconds, 0),
+                    ["batchSize"] = BatchSize,
+                };
+                Console.Error.WriteLine($"directory-search: filled in {fill.Elapsed.TotalSeconds:F1} s");
             }
-            fill.Stop();
-            await Execute(dataSource, "ANALYZE directory_entry; ANALYZE directory_word; ANALYZE directory_membership");
-            report["fill"] = new JsonObject
+            else
             {
-                ["seconds"] = ResourceProbe.Round(fill.Elapsed.TotalSeconds, 1),
-                ["entriesPerSecond"] = ResourceProbe.Round(entries / fill.Elapsed.TotalSeconds, 0),
-                ["batchSize"] = BatchSize,
-                ["rows"] = await CountsAsync(dataSource),
-            };
-            Console.Error.WriteLine($"directory-search: filled in {fill.Elapsed.TotalSeconds:F1} s; querying…");
+                // A directory filled by an earlier run (--keep): the same generator, so the same entries; only the
+                // memberships' start and end were set relative to that run's clock.
+                report["reusedDatabase"] = reuse;
+            }
+            report["rows"] = await CountsAsync(dataSource);
+            report["sizes"] = await SizesAsync(dataSource);
+            if (queries == 0)
+            {
+                report["finishedAt"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+                return await WriteAsync(report, outFile);
+            }
+            Console.Error.WriteLine("directory-search: querying…");
 
             var random = new Random(42);
             var shapes = new (string Name, Func<DirectoryFilter> Filter)[]
@@ -159,6 +182,11 @@ public static class DirectorySearchBench
                 await drop.ExecuteNonQueryAsync();
             }
         }
+        return await WriteAsync(report, outFile);
+    }
+
+    private static async Task<int> WriteAsync(JsonObject report, string? outFile)
+    {
         var json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (outFile is not null)
         {
@@ -166,6 +194,17 @@ public static class DirectorySearchBench
         }
         Console.WriteLine(json);
         return 0;
+    }
+
+    private static async Task<JsonObject> SizesAsync(NpgsqlDataSource dataSource)
+    {
+        var sizes = new JsonObject();
+        foreach (var table in new[] { "directory_entry", "directory_prefix", "directory_membership" })
+        {
+            await using var command = dataSource.CreateCommand($"SELECT pg_total_relation_size('{table}')");
+            sizes[table + "Bytes"] = (long)(await command.ExecuteScalarAsync())!;
+        }
+        return sizes;
     }
 
     private sealed record Measured(JsonObject Summary, double P99, double MeanRows);
@@ -205,7 +244,7 @@ public static class DirectorySearchBench
     private static async Task<JsonObject> CountsAsync(NpgsqlDataSource dataSource)
     {
         var counts = new JsonObject();
-        foreach (var table in new[] { "directory_entry", "directory_word", "directory_membership" })
+        foreach (var table in new[] { "directory_entry", "directory_prefix", "directory_membership" })
         {
             await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {table}");
             counts[table] = (long)(await command.ExecuteScalarAsync())!;
