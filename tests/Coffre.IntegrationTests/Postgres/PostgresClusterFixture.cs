@@ -1,3 +1,5 @@
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Directory;
 using Coffre.Grains;
 using Coffre.IntegrationTests.Infrastructure;
 using Coffre.Silo.Hosting;
@@ -33,6 +35,8 @@ public sealed class PostgresCluster : IAsyncDisposable
             silo.AddCoffrePostgresState(connectionString);
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddSingleton(TimeProvider.System);
+            // The professional and establishment grains write their public entry to the directory index after each change.
+            silo.Services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(Npgsql.NpgsqlDataSource.Create(connectionString)));
             silo.Services.AddSingleton<ReminderProbe>();
         });
         var cluster = builder.Build();
