@@ -1,4 +1,5 @@
 using Coffre.Application.Audit;
+using Coffre.Application.Directory;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
@@ -9,7 +10,7 @@ namespace Coffre.Adapters.Local;
 /// <summary>Registers the embedded default's adapters, and the file delivery channels every role uses today.</summary>
 public static class LocalAdapter
 {
-    /// <summary>Audit log, outbox and rollout store in memory; content on the local disk under <paramref name="dataPath"/>/content.</summary>
+    /// <summary>Audit log, outbox, rollout store and directory index in memory; content on the local disk under <paramref name="dataPath"/>/content.</summary>
     public static IServiceCollection AddCoffreLocal(this IServiceCollection services, string dataPath, byte[] auditHeadKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataPath);
@@ -19,6 +20,7 @@ public static class LocalAdapter
         services.AddSingleton<IAuditLog>(_ => new InMemoryAuditLog(auditHeadKey));
         services.AddSingleton<IOutbox>(sp => new InMemoryOutbox(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
+        services.AddSingleton<IDirectoryIndex>(_ => new InMemoryDirectoryIndex());
         return services;
     }
 

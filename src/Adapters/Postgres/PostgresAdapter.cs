@@ -1,4 +1,5 @@
 using Coffre.Application.Audit;
+using Coffre.Application.Directory;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,7 @@ using Npgsql;
 
 namespace Coffre.Adapters.Postgres;
 
-/// <summary>Registers PostgreSQL behind the audit log, the outbox and the rollout store, and Coffre's schema migrator.</summary>
+/// <summary>Registers PostgreSQL behind the audit log, the outbox, the rollout store and the directory index, and Coffre's schema migrator.</summary>
 public static class PostgresAdapter
 {
     /// <summary>
@@ -26,6 +27,7 @@ public static class PostgresAdapter
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<IOutbox>(_ => new PostgresOutbox(dataSource));
         services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value));
+        services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(dataSource));
         return services;
     }
 }

@@ -256,6 +256,26 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
     }
 
     /// <summary>
+    /// Searching the directory's public entries (name, profession, establishments, town): any signed-in caller — a
+    /// person, a professional in good standing, an establishment's system, an operator (any role). Anonymous →
+    /// NotAuthenticated. Who also sees suspended professionals: <see cref="DirectorySearchShowsSuspended"/>.
+    /// </summary>
+    public static AccessDecision DecideDirectorySearch(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Kind switch
+        {
+            CallerKind.Anonymous => D.NotAuthenticated,
+            CallerKind.Professional => ProfessionalStanding(caller) ?? D.AllowDirectorySearch,
+            CallerKind.Operator => D.AllowDirectorySearchOperator,
+            _ => D.AllowDirectorySearch,
+        };
+    }
+
+    /// <summary>Suspended professionals appear in a directory search (with their status) for operators only.</summary>
+    public static bool DirectorySearchShowsSuspended(Caller caller) => caller is { Kind: CallerKind.Operator };
+
+    /// <summary>
     /// A professional's full directory record (private fields, history): directory-admin operators, and the
     /// professional themself (basis Owner).
     /// </summary>
@@ -836,6 +856,10 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             "Allowed: a professional in good standing may learn which vault holds a person's NIR; the vault decides the rest.");
         public static readonly AccessDecision NirLookupByOperatorsAndProfessionals = AccessDecision.Deny(DenialReason.NotPermitted,
             "Only operators and professionals look people up by NIR.");
+        public static readonly AccessDecision AllowDirectorySearch = AccessDecision.Allow(LegalBasis.None,
+            "Allowed: the directory's public entries are searchable by every signed-in caller; suspended professionals are not shown.");
+        public static readonly AccessDecision AllowDirectorySearchOperator = AccessDecision.Allow(LegalBasis.Operator,
+            "Allowed: service operator, searching the directory's public entries, suspended professionals included.");
         public static readonly AccessDecision AllowOwnDirectoryRecord = AccessDecision.Allow(LegalBasis.Owner,
             "Allowed: your own directory record.");
         public static readonly AccessDecision DirectoryRecordNotYours = AccessDecision.Deny(DenialReason.NotPermitted,

@@ -40,13 +40,6 @@ public sealed record MembershipTerms(
     [property: Id(3)] DateTimeOffset? End,
     [property: Id(4)] bool Admin);
 
-[GenerateSerializer, Alias("coffre.directory-entry-kind")]
-public enum DirectoryEntryKind
-{
-    Establishment = 0,
-    Professional = 1,
-}
-
 /// <summary>What registering one row did.</summary>
 [GenerateSerializer, Alias("coffre.directory-outcome")]
 public enum DirectoryOutcome

@@ -105,6 +105,8 @@ public sealed class CoffreQuery : ObjectGraphType
                 return await ctx.Grains().GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(ctx.GetArgument<string>("finess"))).GetAsync(caller);
             });
 
+        DirectorySearchField.Add(this);
+
         Field<OperatorStatisticsType>("operatorStatistics")
             .Description("Operators: active grain activations per type across the cluster, and what the answering silo started and appended since it started.")
             .ResolveAsync(async ctx =>

@@ -36,6 +36,8 @@ public sealed class GrainStateOnPostgresTests
         Assert.NotNull(profile);
         Assert.Equal("Dr Leroy", profile.DisplayName);
         Assert.Equal(1L, await TestServices.ScalarAsync<long>(cs, $"SELECT count(*) FROM orleans_storage WHERE graintypestring = '{GrainNames.States.Professional}'"));
+        // …and its public entry is in the directory index, right after the state write.
+        Assert.Equal(1L, await TestServices.ScalarAsync<long>(cs, $"SELECT count(*) FROM directory_entry WHERE kind = 0 AND identifier = '{rpps}' AND name_key = 'dr leroy'"));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Coffre.Adapters.Postgres;
+using Coffre.Application.Directory;
 using Coffre.Grains;
 using Coffre.IntegrationTests.Infrastructure;
 using Coffre.Silo.Hosting;
@@ -34,6 +36,8 @@ public sealed class PostgresCluster : IAsyncDisposable
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Coffre.Domain.Access.HabilitationMatrix.Default); // the professional grain checks professions against it
+            // The professional and establishment grains write their public entry to the directory index after each change.
+            silo.Services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(Npgsql.NpgsqlDataSource.Create(connectionString)));
             silo.Services.AddSingleton<ReminderProbe>();
         });
         var cluster = builder.Build();

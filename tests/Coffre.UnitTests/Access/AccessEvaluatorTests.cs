@@ -691,6 +691,22 @@ public sealed class DirectoryAndOperatorRoleTests
     }
 
     [Fact]
+    public void The_directory_is_searched_by_every_signed_in_caller_and_only_operators_see_suspended_professionals()
+    {
+        var operatorWithoutRoles = Caller.Operator("op", OperatorRoles.None);
+        Assert.True(AccessEvaluator.DecideDirectorySearch(operatorWithoutRoles).Allowed);
+        Assert.True(AccessEvaluator.DirectorySearchShowsSuspended(operatorWithoutRoles));
+        Assert.True(AccessEvaluator.DecideDirectorySearch(Caller.Patient("v-0000000000000000000a")).Allowed);
+        Assert.False(AccessEvaluator.DirectorySearchShowsSuspended(Caller.Patient("v-0000000000000000000a")));
+        Assert.True(AccessEvaluator.DecideDirectorySearch(Caller.Professional("10000000009", "10")).Allowed);
+        Assert.False(AccessEvaluator.DirectorySearchShowsSuspended(Caller.Professional("10000000009", "10")));
+        Assert.Equal(DenialReason.Suspended, AccessEvaluator.DecideDirectorySearch(Caller.Professional("10000000009", "10") with { Standing = DirectoryStanding.Suspended }).Reason);
+        Assert.True(AccessEvaluator.DecideDirectorySearch(Caller.Establishment("750001232", "client-1")).Allowed);
+        Assert.False(AccessEvaluator.DirectorySearchShowsSuspended(Caller.Establishment("750001232", "client-1")));
+        Assert.Equal(DenialReason.NotAuthenticated, AccessEvaluator.DecideDirectorySearch(Caller.Anonymous).Reason);
+    }
+
+    [Fact]
     public void A_directory_record_is_read_by_directory_admins_and_its_professional_only()
     {
         Assert.True(AccessEvaluator.DecideDirectoryRecord(Caller.Operator("op", OperatorRoles.DirectoryAdmin), "10000000009").Allowed);

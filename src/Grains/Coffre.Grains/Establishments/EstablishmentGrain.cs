@@ -1,3 +1,4 @@
+using Coffre.Application.Directory;
 using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Directory;
@@ -8,7 +9,8 @@ namespace Coffre.Grains.Establishments;
 [GrainType("establishment")]
 public sealed class EstablishmentGrain(
     [PersistentState(GrainNames.States.Establishment, GrainNames.Storage)] IPersistentState<EstablishmentState> state,
-    TimeProvider clock) : Grain, IEstablishmentGrain
+    TimeProvider clock,
+    IDirectoryIndex directoryIndex) : Grain, IEstablishmentGrain
 {
     private string FinessNumber => this.GetPrimaryKeyString()["finess-".Length..];
 
@@ -44,10 +46,14 @@ public sealed class EstablishmentGrain(
         };
         if (previous is not null && previous with { UpdatedAt = profile.UpdatedAt } == profile)
         {
+            // Nothing to write; the public entry is published again, so re-importing a list repairs the search index.
+            await directoryIndex.UpsertAsync([Directory.DirectoryProjection.Of(previous)]);
             return DirectoryOutcome.Unchanged;
         }
         state.State.Profile = profile;
         await state.WriteStateAsync();
+        // The public entry to the directory index (members' entries show the new name and town from the next search).
+        await directoryIndex.UpsertAsync([Directory.DirectoryProjection.Of(profile)]);
         return previous is null ? DirectoryOutcome.Accepted : DirectoryOutcome.Updated;
     }
 

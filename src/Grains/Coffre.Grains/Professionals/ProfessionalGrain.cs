@@ -1,7 +1,9 @@
+using Coffre.Application.Directory;
 using Coffre.Domain;
 using Coffre.Domain.Access;
 using Coffre.Domain.Directory;
 using Coffre.Domain.Identifiers;
+using Coffre.Grains.Directory;
 using Coffre.Grains.Establishments;
 
 namespace Coffre.Grains.Professionals;
@@ -15,7 +17,8 @@ namespace Coffre.Grains.Professionals;
 public sealed class ProfessionalGrain(
     [PersistentState(GrainNames.States.Professional, GrainNames.Storage)] IPersistentState<ProfessionalState> state,
     HabilitationMatrix matrix,
-    TimeProvider clock) : Grain, IProfessionalGrain
+    TimeProvider clock,
+    IDirectoryIndex directoryIndex) : Grain, IProfessionalGrain
 {
     private const int MaxHistory = 200;
 
@@ -47,6 +50,8 @@ public sealed class ProfessionalGrain(
         if (previous is not null && previous.DisplayName == row.DisplayName.Trim() && previous.ProfessionCode == row.ProfessionCode.Trim()
             && previous.Sector == row.Sector && previous.Memberships.SequenceEqual(memberships))
         {
+            // Nothing to write; the public entry is published again, so re-importing a list repairs the search index.
+            await PublishAsync();
             return DirectoryOutcome.Unchanged;
         }
         // Each establishment a membership begins with must be registered (checked before anything is written).
@@ -122,6 +127,7 @@ public sealed class ProfessionalGrain(
             memberships is null ? $"profession {profile.ProfessionCode}"
             : $"profession {profile.ProfessionCode}, member of {(memberships.Count == 0 ? "none" : string.Join(", ", memberships.Select(m => m.Finess)))}");
         await state.WriteStateAsync();
+        await PublishAsync();
         return state.State.Profile;
     }
 
@@ -155,6 +161,7 @@ public sealed class ProfessionalGrain(
             UpdatedAt = now, Revision = profile.Revision + 1,
         }, "suspended", caller, now, reason.Trim());
         await state.WriteStateAsync();
+        await PublishAsync();
         return state.State.Profile;
     }
 
@@ -169,6 +176,7 @@ public sealed class ProfessionalGrain(
             UpdatedAt = now, Revision = profile.Revision + 1,
         }, "reinstated", caller, now, null);
         await state.WriteStateAsync();
+        await PublishAsync();
         return state.State.Profile;
     }
 
@@ -185,6 +193,7 @@ public sealed class ProfessionalGrain(
         state.State.Profile = WithEvent(profile with { Memberships = memberships, UpdatedAt = now, Revision = profile.Revision + 1 },
             membership is null ? "member-removed" : membership.Admin ? "member-admin" : "member", caller, now, finess);
         await state.WriteStateAsync();
+        await PublishAsync();
     }
 
     Task<PublicProfessional?> IProfessionalGrain.GetPublicAsync() =>
@@ -199,6 +208,9 @@ public sealed class ProfessionalGrain(
         }
         return Task.FromResult(state.State.Profile);
     }
+
+    /// <summary>The public entry to the directory index, right after each state write (search reads the index, never grains).</summary>
+    private Task PublishAsync() => directoryIndex.UpsertAsync([DirectoryProjection.Of(state.State.Profile!)]);
 
     private ProfessionalProfile Registered() =>
         state.State.Profile ?? throw new ValidationFailedException("rpps", "names no registered professional", ErrorCodes.NotFound);
