@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts (run-macro.sh, run-directory.sh); sourced after deploy/local/lib.sh.
+# Shared by the benchmark scripts (run-macro.sh, run-directory.sh, feeds/run-feeds.sh); sourced after deploy/local/lib.sh.
 
 # PostgreSQL sized for a bulk load, still durable. Reported in the JSON (postgres.settings and postgres.runNotes).
 PG_TUNING=(
@@ -20,4 +20,24 @@ start_bench_postgres() { # DIR PORT — start_postgres from lib.sh, with the ben
     -o "-p $port -c listen_addresses=127.0.0.1 -k $dir ${PG_TUNING[*]}" start >/dev/null \
     || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
   runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres coffre
+}
+
+bench_workdir() { # NAME — a fresh folder in $WORK; on exit (or Ctrl+C) the silo ($SILO_PID), PostgreSQL and Azurite
+                  # started under it are stopped and it is removed
+  WORK="$(mktemp -d "/tmp/coffre-$1.XXXXXX")"
+  chmod 755 "$WORK"
+  SILO_PID=""
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+  local code=$?
+  set +e
+  if [ -n "$SILO_PID" ]; then kill "$SILO_PID" 2>/dev/null; wait "$SILO_PID" 2>/dev/null; fi
+  stop_postgres "$WORK/pg"
+  stop_azurite "$WORK/azurite"
+  rm -rf "$WORK"
+  log "stopped PostgreSQL, Azurite and the silo, removed $WORK"
+  exit "$code"
 }

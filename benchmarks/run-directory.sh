@@ -33,21 +33,7 @@ done
 
 DLL="$ROOT/src/Silo/bin/Release/net10.0/coffre.dll"
 [ -f "$DLL" ] || { log "build first: dotnet build Cluster.sln -c Release"; exit 4; }
-WORK="$(mktemp -d /tmp/coffre-directory.XXXXXX)"
-chmod 755 "$WORK"
-SILO_PID=""
-cleanup() {
-  local code=$?
-  set +e
-  if [ -n "$SILO_PID" ]; then kill "$SILO_PID" 2>/dev/null; wait "$SILO_PID" 2>/dev/null; fi
-  stop_postgres "$WORK/pg"
-  stop_azurite "$WORK/azurite"
-  rm -rf "$WORK"
-  log "stopped PostgreSQL, Azurite and the silo, removed $WORK"
-  exit "$code"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir directory
 
 ticks() { # PID... — utime + stime (+ waited-for children) in clock ticks
   local total=0 pid

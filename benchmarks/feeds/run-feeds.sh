@@ -13,6 +13,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../../deploy/local/lib.sh
 source "$ROOT/deploy/local/lib.sh"
+# shellcheck source=../bench-lib.sh
+source "$ROOT/benchmarks/bench-lib.sh"
 
 DOCUMENTS=5000 SIZE=20480 CONCURRENCY=4 VAULTS=200
 while [ $# -gt 0 ]; do
@@ -25,20 +27,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-WORK="$(mktemp -d /tmp/coffre-feeds.XXXXXX)"
-chmod 755 "$WORK"
-SILO_PID=""
-cleanup() {
-  local code=$?
-  set +e
-  if [ -n "$SILO_PID" ]; then kill "$SILO_PID" 2>/dev/null; wait "$SILO_PID" 2>/dev/null; fi
-  stop_postgres "$WORK/pg"
-  stop_azurite "$WORK/azurite"
-  rm -rf "$WORK"
-  exit "$code"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir feeds
 
 ensure_tools
 PG_PORT="$(free_port)"; AZ_PORT="$(free_port)"; HTTP_PORT="$(free_port)"

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import {
-  useServer, newFiness, newNir, newVaultIdLike, openVaultAsReferent, grant, addRepresentative, sha256Hex, waitFor,
+  useServer, newFiness, newNir, newVaultIdLike, openVaultAsReferent, grant, addRepresentative, sha256Hex, waitFor, answerOf,
 } from './harness.mjs';
 import { OIDC_ARGS } from './oidc-kit.mjs';
 
@@ -61,14 +61,7 @@ async function feed(token, documents, options) {
   const response = await fetch(`${api.baseUrl}/feeds/documents`, {
     method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {}, body: feedForm(documents, options),
   });
-  const text = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = { raw: text };
-  }
-  return { status: response.status, body, headers: response.headers };
+  return answerOf(response);
 }
 
 async function feedOk(token, documents) {

@@ -85,6 +85,18 @@ export function globalId(type, localId) {
 
 export const sha256Hex = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+/** An HTTP answer as { status, body (parsed JSON, or { raw } when it is not JSON), headers }. */
+export async function answerOf(response) {
+  const text = await response.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
 // ------------------------------------------------------------------ processes and ports
 
 export function freePort() {
@@ -237,14 +249,7 @@ export function client(server) {
       headers: { 'content-type': 'application/json', accept: 'application/json', ...auth(t), ...headers },
       body: JSON.stringify({ query, variables, operationName }),
     });
-    const text = await response.text();
-    let body;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = { raw: text };
-    }
-    return { status: response.status, body, headers: response.headers };
+    return answerOf(response);
   }
 
   /** Like gql but asserts 200, no errors, and returns data. */
@@ -266,14 +271,7 @@ export function client(server) {
     form.append('metadata', new Blob([JSON.stringify(meta)], { type: 'application/json' }), 'metadata.json');
     form.append('file', new Blob([content], { type: contentType }), 'document');
     const response = await fetch(`${baseUrl}/vaults/${encodeURIComponent(vaultId)}/documents`, { method: 'POST', headers: auth(t), body: form });
-    const text = await response.text();
-    let body;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = { raw: text };
-    }
-    return { status: response.status, body, headers: response.headers };
+    return answerOf(response);
   }
 
   /** GET a downloadPath; returns { status, headers, bytes, body (parsed JSON error when not 200) }. */
