@@ -47,12 +47,12 @@ describe('membership start and end change access over the API', () => {
     assert.equal(r.body.data.viewer.establishmentFiness, null);
     assert.equal(r.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(r.body));
 
-    // Active: it counts, the grant applies.
+    // Active: it counts, the grant to the establishment applies to its member as the care team (a rule of the matrix).
     await setMember(at(-1), at(30));
     r = await read();
     assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
     assert.equal(r.body.data.viewer.establishmentFiness, finess);
-    assert.equal(r.body.data.vault.basis, 'GRANT');
+    assert.equal(r.body.data.vault.basis, 'CARE_TEAM');
     const record = await api.ok(admin, RECORD, { rpps: member.rpps });
     assert.deepEqual(record.professional.memberships.map(({ finess: f, role, active, admin: a }) => ({ f, role, active, a })),
       [{ f: finess, role: 'assistante sociale', active: true, a: false }]);
