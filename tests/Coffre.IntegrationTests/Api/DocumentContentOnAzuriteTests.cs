@@ -84,15 +84,7 @@ public sealed class DocumentContentOnAzuriteTests : IAsyncLifetime
         return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonObject>())!);
     }
 
-    private async Task<int> BlobCountAsync()
-    {
-        var count = 0;
-        await foreach (var _ in _container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"vaults/{_vaultId}/", CancellationToken.None))
-        {
-            count++;
-        }
-        return count;
-    }
+    private Task<int> BlobCountAsync() => TestServices.CountBlobsAsync(_container, $"vaults/{_vaultId}/");
 
     [Fact]
     public async Task Round_trip_keeps_bytes_and_hash_and_rejections_store_nothing()

@@ -76,12 +76,13 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public string OperatorToken() => Token("operator", "op-test");
 
-    public string Token(string role, string subject, string? rpps = null, string? profession = null)
+    /// <summary>A token as the <c>token</c> verb mints it; an establishment system's (<c>establishment</c>) needs <paramref name="finess"/>.</summary>
+    public string Token(string role, string subject, string? rpps = null, string? profession = null, string? finess = null)
     {
         var settings = new AuthSettings { SigningKey = Convert.ToBase64String(_signingKey) };
         var key = settings.ResolveSigningKey(new CoffreOptions { Role = CoffreRole.Silo })!;
         // Operators get every role, as the `token` verb gives by default.
-        return TokenIssuer.Mint(settings, key, role, subject, rpps, TimeSpan.FromHours(1), profession, operatorRoles: role == "operator" ? "support rollout directory-admin" : null);
+        return TokenIssuer.Mint(settings, key, role, subject, rpps, TimeSpan.FromHours(1), profession, finess, operatorRoles: role == "operator" ? "support rollout directory-admin" : null);
     }
 
     public string BlobContainer => _environment["Coffre__BlobContainer"];

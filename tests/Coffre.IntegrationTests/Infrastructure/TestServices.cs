@@ -41,6 +41,17 @@ public static class TestServices
     public static BlobContainerClient NewContainer() =>
         new BlobServiceClient(Blob).GetBlobContainerClient("t-" + Guid.NewGuid().ToString("N")[..20]);
 
+    /// <summary>How many blobs of <paramref name="container"/> start with <paramref name="prefix"/> (e.g. <c>vaults/{id}/</c>).</summary>
+    public static async Task<int> CountBlobsAsync(BlobContainerClient container, string prefix)
+    {
+        var count = 0;
+        await foreach (var _ in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+        {
+            count++;
+        }
+        return count;
+    }
+
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
