@@ -139,19 +139,26 @@ public sealed partial class VaultGrain
     }
 
     /// <summary>
-    /// Writes a change of the referents (or of the status) with a new accompaniment revision, queues the person's
-    /// <paramref name="notice"/> of it if any, then tells the indexes. The notice is queued here, once per change: a
-    /// publication sent again later (<see cref="RetryAccompanimentsAsync"/>) queues none.
+    /// Writes a change of the referents (or of the status) with a new accompaniment revision, tells the indexes, and
+    /// queues the person's <paramref name="notice"/> of the change if any — even when an index did not answer (the
+    /// change is written; the publication is sent again later by <see cref="RetryAccompanimentsAsync"/>, which queues
+    /// no notice): one notice per change.
     /// </summary>
     private async Task WriteReferentsAsync(IReadOnlyList<Referent> before, NotificationPayload? notice = null)
     {
         vault.State.AccompanimentRevision++;
         await vault.WriteStateAsync();
-        if (notice is not null)
+        try
         {
-            await NotifyAsync(notice);
+            await PublishAccompanimentsAsync(before);
         }
-        await PublishAccompanimentsAsync(before);
+        finally
+        {
+            if (notice is not null)
+            {
+                await NotifyAsync(notice);
+            }
+        }
     }
 
     /// <summary>A professional's name in the public directory, for the person's notices; null when the directory does not know them.</summary>
