@@ -1,6 +1,6 @@
 // Issue 11, part 3: establishments that accompany people. An establishment's members see the people it accompanies
 // (an active referent mandate names it) and their referents; a mandate is handed over or ended and the person sees it
-// in their access history; members act under the establishment's grants and accompaniments only while their
+// in their access history and a notification; members act under the establishment's grants and accompaniments only while their
 // membership is active; the care-team presumption shows in `why` as CARE_TEAM with a sentence naming the establishment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,11 @@ const WHY_ONLY = `query Why($id: ID!) { vault(id: $id) { vaultId } }`;
 const HAND_OVER = `mutation HandOver($input: HandOverAccompanimentInput!) {
   handOverAccompaniment(input: $input) { referent { rpps establishmentFiness handedOverAt consent { expiresAt } } userErrors { code field message } }
 }`;
+const NOTIFICATIONS = `query Notifications($id: ID!) { vault(id: $id) { notifications(first: 20) { kind createdAt payload {
+  __typename
+  ... on AccompanimentHandedOverNotice { finess establishmentName fromRpps fromName toRpps toName by at }
+  ... on AccompanimentEndedNotice { finess establishmentName by at }
+} } } }`;
 const END = `mutation End($input: VaultRefInput!) { endAccompaniment(input: $input) { endedReferents { rpps revokedAt } userErrors { code field message } } }`;
 
 /** An establishment with members: a referent, a colleague (social), an admin (social) and a nurse. */
@@ -170,4 +175,19 @@ test('accompaniment: hand-over keeps the consent, end revokes every mandate; bot
   assert.equal(end.actorId, e.colleague.rpps);
   assert.equal(end.basis, 'REFERENT');
   assert.ok(history.some((h) => h.operation === 'accompaniment.hand-over' && !h.allowed && h.actorId === e.nurse.rpps));
+
+  // The person is notified once of each: the establishment, the former and new referent, who and when; then the end.
+  const notifications = (await api.ok(owner, NOTIFICATIONS, { id: vaultId })).vault.notifications;
+  const handOvers = notifications.filter((n) => n.kind === 'ACCOMPANIMENT_HANDED_OVER');
+  assert.equal(handOvers.length, 1, JSON.stringify(notifications));
+  assert.deepEqual(handOvers[0].payload, {
+    __typename: 'AccompanimentHandedOverNotice', finess: e.finess, establishmentName: 'SAVS Belleville',
+    fromRpps: e.referent.rpps, fromName: `Professionnel ${e.referent.rpps}`, toRpps: e.colleague.rpps, toName: `Professionnel ${e.colleague.rpps}`,
+    by: e.admin.rpps, at: handed.referent.handedOverAt,
+  });
+  const ends = notifications.filter((n) => n.kind === 'ACCOMPANIMENT_ENDED');
+  assert.equal(ends.length, 1, JSON.stringify(notifications));
+  assert.deepEqual(ends[0].payload, { __typename: 'AccompanimentEndedNotice', finess: e.finess, establishmentName: 'SAVS Belleville', by: e.colleague.rpps, at: ended.endedReferents[0].revokedAt });
+  // Newest first: the end after the hand-over.
+  assert.ok(notifications.indexOf(ends[0]) < notifications.indexOf(handOvers[0]));
 });

@@ -41,6 +41,8 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<HandOverIssuedNoticeType>();
         Type<VaultMergedNoticeType>();
         Type<RepresentativeAddedNoticeType>();
+        Type<AccompanimentHandedOverNoticeType>();
+        Type<AccompanimentEndedNoticeType>();
     }
 }
 
@@ -136,5 +138,31 @@ public sealed class RepresentativeAddedNoticeType : NoticeType<RepresentativeAdd
         Field(n => n.Court, nullable: true).Description("Tutelle, curatelle: the court that decided it.");
         Field(n => n.DecisionReference, nullable: true);
         Field<DateOnlyGraphType>("decisionDate").Resolve(ctx => ctx.Source.DecisionDate);
+    }
+}
+
+public sealed class AccompanimentHandedOverNoticeType : NoticeType<AccompanimentHandedOverNotice>
+{
+    public AccompanimentHandedOverNoticeType() : base("ACCOMPANIMENT_HANDED_OVER: an establishment that accompanies the person handed the referent's mandate over to another of its members (the person's consent is kept).")
+    {
+        Field(n => n.Finess).Description("The establishment that holds the mandate.");
+        Field(n => n.EstablishmentName, nullable: true).Description("The establishment's name in the directory.");
+        Field(n => n.FromRpps).Description("The former referent.");
+        Field(n => n.FromName, nullable: true).Description("The former referent's name in the directory; null when it does not know them.");
+        Field(n => n.ToRpps).Description("The new referent.");
+        Field(n => n.ToName, nullable: true).Description("The new referent's name in the directory.");
+        Field(n => n.By).Description("Who handed it over (the former referent or an admin member: RPPS).");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
+    }
+}
+
+public sealed class AccompanimentEndedNoticeType : NoticeType<AccompanimentEndedNotice>
+{
+    public AccompanimentEndedNoticeType() : base("ACCOMPANIMENT_ENDED: an establishment ended its accompaniment of the person (its referents' mandates).")
+    {
+        Field(n => n.Finess).Description("The establishment.");
+        Field(n => n.EstablishmentName, nullable: true).Description("The establishment's name in the directory.");
+        Field(n => n.By).Description("Who ended it (an admin member or referent: RPPS; the establishment's system: its client id).");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
     }
 }

@@ -110,6 +110,27 @@ public sealed class AccompanimentGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_person_is_notified_once_of_a_hand_over_and_of_an_end()
+    {
+        var team = await TeamAsync();
+        var vault = await OpenAsync(team.Referent);
+        var owner = Caller.Patient(vault.GetPrimaryKeyString());
+
+        var handedOver = await vault.HandOverAccompanimentAsync(team.Referent, team.Referent.Rpps!, team.Colleague.Rpps!);
+        // Asked again, the hand-over is refused (the former referent holds no mandate any more) and queues nothing.
+        await Assert.ThrowsAsync<AccessDeniedException>(() => vault.HandOverAccompanimentAsync(team.Admin, team.Referent.Rpps!, team.Colleague.Rpps!));
+        var ended = await vault.EndAccompanimentAsync(team.System);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => vault.EndAccompanimentAsync(team.System));
+
+        var notifications = await vault.GetNotificationsAsync(owner, 50);
+        var handOver = Assert.IsType<AccompanimentHandedOverNotice>(Assert.Single(notifications, n => n.Kind == NotificationKind.AccompanimentHandedOver).Payload);
+        Assert.Equal(new AccompanimentHandedOverNotice(team.Finess, "Service d'accompagnement", team.Referent.Rpps!, "Member",
+            team.Colleague.Rpps!, "Member", team.Referent.Rpps!, handedOver.HandedOverAt!.Value), handOver);
+        var end = Assert.IsType<AccompanimentEndedNotice>(Assert.Single(notifications, n => n.Kind == NotificationKind.AccompanimentEnded).Payload);
+        Assert.Equal(new AccompanimentEndedNotice(team.Finess, "Service d'accompagnement", team.System.Subject, Assert.Single(ended).RevokedAt!.Value), end);
+    }
+
+    [Fact]
     public async Task Hand_over_and_end_are_refused_to_others_and_checked()
     {
         var team = await TeamAsync();

@@ -41,6 +41,8 @@ public sealed class NotificationCodecTests
             new HandOverIssuedNotice("op-1", "HO-ABC123", At, At.AddDays(30)),
             new VaultMergedNotice("v-a", "v-b", "op-1", "same person", At, 3),
             new RepresentativeAddedNotice("v-a", "v-b", RepresentationKind.Parent, "op-1", At, At.AddYears(10), null, null, null),
+            new AccompanimentHandedOverNotice("750012347", "Service", "10000123454", "A. Martin", "10000987650", null, "10000123454", At),
+            new AccompanimentEndedNotice("750012347", null, "client-750012347", At),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

@@ -175,6 +175,10 @@ public enum NotificationKind
     VaultMerged = 5,
     /// <summary>A legal representative was recorded (<see cref="RepresentativeAddedNotice"/>).</summary>
     RepresentativeAdded = 6,
+    /// <summary>An establishment handed the person's accompaniment over to another of its members (<see cref="AccompanimentHandedOverNotice"/>).</summary>
+    AccompanimentHandedOver = 7,
+    /// <summary>An establishment ended its accompaniment of the person (<see cref="AccompanimentEndedNotice"/>).</summary>
+    AccompanimentEnded = 8,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -237,6 +241,29 @@ public sealed record RepresentativeAddedNotice(
     [property: Id(6)] string? Court,
     [property: Id(7)] string? DecisionReference,
     [property: Id(8)] DateOnly? DecisionDate) : NotificationPayload;
+
+/// <summary>
+/// An establishment's referent mandate moved from one member to another (the person's consent kept): the establishment,
+/// the former and the new referent (RPPS, and their names in the directory when it knows them), who did it and when.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.accompaniment-handed-over")]
+public sealed record AccompanimentHandedOverNotice(
+    [property: Id(0)] string Finess,
+    [property: Id(1)] string? EstablishmentName,
+    [property: Id(2)] string FromRpps,
+    [property: Id(3)] string? FromName,
+    [property: Id(4)] string ToRpps,
+    [property: Id(5)] string? ToName,
+    [property: Id(6)] string By,
+    [property: Id(7)] DateTimeOffset At) : NotificationPayload;
+
+/// <summary>An establishment ended all its referent mandates on the vault: which one (and its name in the directory), who did it and when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.accompaniment-ended")]
+public sealed record AccompanimentEndedNotice(
+    [property: Id(0)] string Finess,
+    [property: Id(1)] string? EstablishmentName,
+    [property: Id(2)] string By,
+    [property: Id(3)] DateTimeOffset At) : NotificationPayload;
 
 /// <summary>
 /// A printed hand-over sheet: the vault it opens (id and a short reference to read out), the code in clear (shown once,

@@ -28,6 +28,8 @@ public static class NotificationCodec
         (NotificationKind.HandOverIssued, "hand-over-issued", typeof(HandOverIssuedNotice)),
         (NotificationKind.VaultMerged, "vault-merged", typeof(VaultMergedNotice)),
         (NotificationKind.RepresentativeAdded, "representative-added", typeof(RepresentativeAddedNotice)),
+        (NotificationKind.AccompanimentHandedOver, "accompaniment-handed-over", typeof(AccompanimentHandedOverNotice)),
+        (NotificationKind.AccompanimentEnded, "accompaniment-ended", typeof(AccompanimentEndedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

@@ -1,5 +1,6 @@
 using Coffre.Domain;
 using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Establishments;
@@ -47,6 +48,8 @@ public sealed partial class VaultGrain
             throw new ValidationFailedException("toRpps", "must name another member of the establishment");
         }
         await RequireNewReferentAsync(toRpps, finess!, now);
+        var notice = new AccompanimentHandedOverNotice(finess!, await EstablishmentNameAsync(caller, finess!), fromRpps,
+            await DisplayNameAsync(fromRpps), toRpps, await DisplayNameAsync(toRpps), AuditEvents.ActorId(caller), now);
 
         var before = Access.Referents;
         var handedOver = new Referent(toRpps, finess, mandate.Consent, HandedOverAt: now);
@@ -58,7 +61,7 @@ public sealed partial class VaultGrain
                 handedOver,
             ],
         };
-        await WriteReferentsAsync(before);
+        await WriteReferentsAsync(before, notice);
         return handedOver;
     }
 
@@ -80,8 +83,9 @@ public sealed partial class VaultGrain
         {
             throw new ValidationFailedException("vaultId", "is not accompanied by this establishment (no active mandate names it)", ErrorCodes.NotFound);
         }
+        var notice = new AccompanimentEndedNotice(finess!, await EstablishmentNameAsync(caller, finess!), AuditEvents.ActorId(caller), now);
         vault.State.Access = Access with { Referents = before.Select(r => ending.Contains(r) ? r with { RevokedAt = now } : r).ToList() };
-        await WriteReferentsAsync(before);
+        await WriteReferentsAsync(before, notice);
         return ending.Select(r => r with { RevokedAt = now }).ToList();
     }
 
@@ -134,13 +138,36 @@ public sealed partial class VaultGrain
         }
     }
 
-    /// <summary>Writes a change of the referents (or of the status) with a new accompaniment revision, then tells the indexes.</summary>
-    private async Task WriteReferentsAsync(IReadOnlyList<Referent> before)
+    /// <summary>
+    /// Writes a change of the referents (or of the status) with a new accompaniment revision, tells the indexes, and
+    /// queues the person's <paramref name="notice"/> of the change if any — even when an index did not answer (the
+    /// change is written; the publication is sent again later by <see cref="RetryAccompanimentsAsync"/>, which queues
+    /// no notice): one notice per change.
+    /// </summary>
+    private async Task WriteReferentsAsync(IReadOnlyList<Referent> before, NotificationPayload? notice = null)
     {
         vault.State.AccompanimentRevision++;
         await vault.WriteStateAsync();
-        await PublishAccompanimentsAsync(before);
+        try
+        {
+            await PublishAccompanimentsAsync(before);
+        }
+        finally
+        {
+            if (notice is not null)
+            {
+                await NotifyAsync(notice);
+            }
+        }
     }
+
+    /// <summary>A professional's name in the public directory, for the person's notices; null when the directory does not know them.</summary>
+    private async Task<string?> DisplayNameAsync(string rpps) =>
+        (await GrainFactory.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(rpps)).GetPublicAsync())?.DisplayName;
+
+    /// <summary>An establishment's name in the directory (its public entry, read as the caller), for the person's notices.</summary>
+    private async Task<string?> EstablishmentNameAsync(Caller caller, string finess) =>
+        (await GrainFactory.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess)).GetAsync(caller))?.Name;
 
     /// <summary>A publication that failed earlier is sent again before anything else is decided here.</summary>
     private Task RetryAccompanimentsAsync() =>
