@@ -38,7 +38,11 @@ public sealed record DirectoryMembership(
     [property: Id(1)] DateTimeOffset? Start,
     [property: Id(2)] DateTimeOffset? End)
 {
-    public bool IsActiveAt(DateTimeOffset now) => (Start is not { } start || start <= now) && (End is not { } end || now < end);
+    public bool IsActiveAt(DateTimeOffset now) => Covers(Start, End, now);
+
+    /// <summary>The one membership window rule: from <paramref name="start"/> (inclusive, open when null) until <paramref name="end"/> (exclusive, open when null).</summary>
+    public static bool Covers(DateTimeOffset? start, DateTimeOffset? end, DateTimeOffset now) =>
+        (start is not { } from || from <= now) && (end is not { } until || now < until);
 }
 
 /// <summary>One public entry as a search returns it.</summary>

@@ -25,6 +25,32 @@ public sealed class DirectoryRegistrationTests(ClusterFixture fixture)
         SyntheticDirectory.Professional(Base * 10 + i, 0) with { Memberships = memberships };
 
     [Fact]
+    public async Task A_membership_set_by_the_establishment_and_one_from_a_row_at_the_same_time_both_complete()
+    {
+        // setEstablishmentMember goes establishment → professional; a row goes professional → establishment. Neither waits
+        // for the other (the establishment's record-member interleaves), and the member lists end consistent.
+        var establishment = Establishment(40);
+        var professional = Professional(40, new MembershipTerms(establishment.Finess, null, null, null, false));
+        await Registrar.RegisterEstablishmentsAsync(Operator, [establishment]);
+        await Registrar.RegisterProfessionalsAsync(Operator, [professional]);
+        var establishmentGrain = fixture.Grains.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(establishment.Finess));
+        for (var round = 0; round < 10; round++)
+        {
+            var admin = round % 2 == 0;
+            var row = professional with { Memberships = [new MembershipTerms(establishment.Finess, "round " + round, null, null, admin)] };
+            var set = establishmentGrain.SetMemberAsync(Operator, professional.Identifier, member: true, admin: !admin, "set " + round, null, null);
+            var applied = Registrar.RegisterProfessionalsAsync(Operator, [row]);
+            await Task.WhenAll(set, applied);
+            Assert.Contains(professional.Identifier, (await set).Members);
+            Assert.NotEqual(DirectoryOutcome.Rejected, Assert.Single(await applied).Outcome);
+        }
+        var profile = await establishmentGrain.GetAsync(Operator);
+        Assert.Equal([professional.Identifier], profile!.Members);
+        var record = await fixture.Grains.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(professional.Identifier)).GetAsync(Operator);
+        Assert.Equal(establishment.Finess, Assert.Single(record!.Memberships).Finess);
+    }
+
+    [Fact]
     public async Task Rows_are_accepted_then_unchanged_then_updated_never_duplicated()
     {
         var establishment = Establishment(1);

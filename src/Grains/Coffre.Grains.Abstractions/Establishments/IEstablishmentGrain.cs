@@ -38,9 +38,11 @@ public interface IEstablishmentGrain : IGrainWithStringKey
 
     /// <summary>
     /// The professional's grain tells of a membership it recorded from a directory row: member (admin or not) or no
-    /// longer. Directory admin operators; NOT_FOUND when the establishment is not registered.
+    /// longer. Directory admin operators; NOT_FOUND when the establishment is not registered. Interleaves: the
+    /// professional's grain calls it while <see cref="SetMemberAsync"/> of this establishment may be waiting for that
+    /// professional's grain (the two would otherwise wait for each other); the grain serialises its own writes.
     /// </summary>
-    [Alias("record-member")] Task RecordMemberAsync(Caller caller, string rpps, bool member, bool admin);
+    [Alias("record-member"), Orleans.Concurrency.AlwaysInterleave] Task RecordMemberAsync(Caller caller, string rpps, bool member, bool admin);
 
     /// <summary>Whether the professional is an admin member (registers staff with Coffre identifiers).</summary>
     [Alias("is-admin"), Orleans.Concurrency.ReadOnly] Task<bool> IsAdminAsync(string rpps);

@@ -119,7 +119,7 @@ public sealed record Membership(
     [Id(4)] public DateTimeOffset? End { get; init; }
 
     /// <summary>Whether the membership counts at <paramref name="now"/>.</summary>
-    public bool IsActiveAt(DateTimeOffset now) => (Start is not { } start || start <= now) && (End is not { } end || now < end);
+    public bool IsActiveAt(DateTimeOffset now) => Domain.Directory.DirectoryMembership.Covers(Start, End, now);
 
     /// <summary>A directory row's membership.</summary>
     public static Membership From(MembershipTerms entry) =>

@@ -12,6 +12,8 @@ public sealed class EstablishmentGrain(
     TimeProvider clock,
     IDirectoryIndex directoryIndex) : Grain, IEstablishmentGrain
 {
+    private readonly SemaphoreSlim writes = new(1, 1);
+
     private string FinessNumber => this.GetPrimaryKeyString()["finess-".Length..];
 
     async Task<EstablishmentProfile> IEstablishmentGrain.RegisterAsync(Caller caller, RegisterEstablishment command)
@@ -50,10 +52,9 @@ public sealed class EstablishmentGrain(
             await directoryIndex.UpsertAsync([Directory.DirectoryProjection.Of(previous)]);
             return DirectoryOutcome.Unchanged;
         }
-        state.State.Profile = profile;
-        await state.WriteStateAsync();
+        await WriteAsync(current => profile with { Members = current?.Members ?? [], Admins = current?.Admins ?? [] });
         // The public entry to the directory index (members' entries show the new name and town from the next search).
-        await directoryIndex.UpsertAsync([Directory.DirectoryProjection.Of(profile)]);
+        await directoryIndex.UpsertAsync([Directory.DirectoryProjection.Of(state.State.Profile!)]);
         return previous is null ? DirectoryOutcome.Accepted : DirectoryOutcome.Updated;
     }
 
@@ -70,11 +71,9 @@ public sealed class EstablishmentGrain(
     {
         RequireOperator(caller, "change establishment members");
         var profile = state.State.Profile ?? throw new ValidationFailedException("finess", "names no registered establishment", ErrorCodes.NotFound);
-        var updated = WithMember(profile, rpps, member, member && admin);
-        if (!updated.Members.SequenceEqual(profile.Members) || !updated.Admins.SequenceEqual(profile.Admins))
+        if (profile.Members.Contains(rpps, StringComparer.Ordinal) != member || profile.Admins.Contains(rpps, StringComparer.Ordinal) != (member && admin))
         {
-            state.State.Profile = updated;
-            await state.WriteStateAsync();
+            await WriteAsync(current => WithMember(current!, rpps, member, member && admin));
         }
     }
 
@@ -121,9 +120,9 @@ public sealed class EstablishmentGrain(
         // The professional's record first: it is what callers are built from (and it refuses unknown professionals).
         await GrainFactory.GetGrain<Professionals.IProfessionalGrain>(GrainNames.Keys.Professional(rpps))
             .SetMembershipAsync(caller, FinessNumber, member ? Professionals.Membership.From(membership) : null);
-        state.State.Profile = WithMember(profile, rpps, member, member && admin);
-        await state.WriteStateAsync();
-        return state.State.Profile;
+        // From the state as it is now: a RecordMemberAsync may have interleaved while the professional's grain answered.
+        await WriteAsync(current => WithMember(current!, rpps, member, member && admin));
+        return state.State.Profile!;
     }
 
     Task<bool> IEstablishmentGrain.IsAdminAsync(string rpps) =>
@@ -139,8 +138,25 @@ public sealed class EstablishmentGrain(
         {
             throw new AccessDeniedException("only an admin member acting for this establishment, or a directory admin operator, registers its staff");
         }
-        state.State.Profile = WithMember(profile, coffreId, member: true, admin: false);
-        await state.WriteStateAsync();
+        await WriteAsync(current => WithMember(current!, coffreId, member: true, admin: false));
+    }
+
+    /// <summary>
+    /// Every write of the record, one at a time: <see cref="IEstablishmentGrain.RecordMemberAsync"/> interleaves with the
+    /// other methods, so a change is computed from the state when its turn comes.
+    /// </summary>
+    private async Task WriteAsync(Func<EstablishmentProfile?, EstablishmentProfile> change)
+    {
+        await writes.WaitAsync();
+        try
+        {
+            state.State.Profile = change(state.State.Profile);
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            writes.Release();
+        }
     }
 
     private EstablishmentProfile WithMember(EstablishmentProfile profile, string rpps, bool member, bool admin)

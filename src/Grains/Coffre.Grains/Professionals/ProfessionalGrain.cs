@@ -61,12 +61,13 @@ public sealed class ProfessionalGrain(
         {
             throw new ValidationFailedException($"memberships[{memberships.IndexOf(added[missing])}].finess", "names no registered establishment", ErrorCodes.NotFound);
         }
-        await SaveAsync(caller, new RegisterProfessional(row.DisplayName, row.ProfessionCode, row.Sector), registeredBy: caller.Subject, memberships);
-        // Then the establishments whose membership began, changed admin or ended (their member lists follow this record).
+        // The establishments whose membership begins, changes admin or ends first (idempotent): if this record's write
+        // then fails, the row is not UNCHANGED when it comes again, so a retry repairs both sides.
         await Task.WhenAll(memberships.Where(m => !before.Any(b => b.Finess == m.Finess && b.Admin == m.Admin))
             .Select(m => Establishment(m.Finess).RecordMemberAsync(caller, Rpps, member: true, m.Admin))
             .Concat(before.Where(b => !memberships.Any(m => m.Finess == b.Finess))
                 .Select(b => Establishment(b.Finess).RecordMemberAsync(caller, Rpps, member: false, admin: false))));
+        await SaveAsync(caller, new RegisterProfessional(row.DisplayName, row.ProfessionCode, row.Sector), registeredBy: caller.Subject, memberships);
         return previous is null ? DirectoryOutcome.Accepted : DirectoryOutcome.Updated;
     }
 
@@ -188,6 +189,10 @@ public sealed class ProfessionalGrain(
         if (membership is not null)
         {
             memberships.Add(membership with { Finess = finess });
+        }
+        if (memberships.Count > DirectoryRules.MaxMemberships)
+        {
+            throw new ValidationFailedException("finess", $"the professional is already a member of {DirectoryRules.MaxMemberships} establishments (the most a record lists)");
         }
         var now = clock.GetUtcNow();
         state.State.Profile = WithEvent(profile with { Memberships = memberships, UpdatedAt = now, Revision = profile.Revision + 1 },
