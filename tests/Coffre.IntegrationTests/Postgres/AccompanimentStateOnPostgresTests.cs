@@ -13,6 +13,8 @@ namespace Coffre.IntegrationTests.Postgres;
 /// </summary>
 public sealed class AccompanimentStateOnPostgresTests
 {
+    private static readonly Caller SystemVault = Caller.Operator("system:vault");
+
     [Fact]
     public async Task The_index_survives_a_restart_in_its_own_row_beside_the_establishment()
     {
@@ -26,7 +28,7 @@ public sealed class AccompanimentStateOnPostgresTests
         {
             await first.Grains.GetGrain<IEstablishmentGrain>(GrainNames.Keys.Establishment(finess))
                 .RegisterAsync(Caller.Operator("op-1"), new RegisterEstablishment("SAVS", EstablishmentKind.LegalEntity, "446", null, ProfessionSector.MedicoSocial));
-            await first.Grains.GetGrain<IAccompanimentGrain>(GrainNames.Keys.Accompaniment(finess)).SetVaultAsync(vaultId, 3, [mandate]);
+            await first.Grains.GetGrain<IAccompanimentGrain>(GrainNames.Keys.Accompaniment(finess)).SetVaultAsync(SystemVault, vaultId, 3, [mandate]);
         }
         await using var second = await PostgresCluster.StartAsync(cs, "svc");
         var index = second.Grains.GetGrain<IAccompanimentGrain>(GrainNames.Keys.Accompaniment(finess));
@@ -35,7 +37,7 @@ public sealed class AccompanimentStateOnPostgresTests
         Assert.Equal(vaultId, Assert.Single(page.Items).VaultId);
         Assert.Equal(mandate, Assert.Single(page.Items[0].Referents));
         // The revision came back too: an older update is still ignored after the restart.
-        await index.SetVaultAsync(vaultId, 2, []);
+        await index.SetVaultAsync(SystemVault, vaultId, 2, []);
         Assert.Equal(1, (await index.ListAsync(Caller.Establishment(finess, "client"), 10, null)).TotalCount);
         Assert.Equal(1L, await TestServices.ScalarAsync<long>(cs, $"SELECT count(*) FROM orleans_storage WHERE graintypestring = '{GrainNames.States.Accompaniment}'"));
         Assert.Equal(1L, await TestServices.ScalarAsync<long>(cs, $"SELECT count(*) FROM orleans_storage WHERE graintypestring = '{GrainNames.States.Establishment}'"));

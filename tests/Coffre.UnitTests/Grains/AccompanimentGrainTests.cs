@@ -170,18 +170,26 @@ public sealed class AccompanimentGrainTests(ClusterFixture fixture)
         var a = new AccompanimentMandate(NewRpps(), now.AddDays(-1), now.AddDays(30));
         var b = new AccompanimentMandate(NewRpps(), now.AddDays(-1), now.AddDays(30));
 
-        await Index(finess).SetVaultAsync(vaultId, 2, [a]);
-        await Index(finess).SetVaultAsync(vaultId, 2, [a]);
-        await Index(finess).SetVaultAsync(vaultId, 1, [b]);
+        await Index(finess).SetVaultAsync(Writer, vaultId, 2, [a]);
+        await Index(finess).SetVaultAsync(Writer, vaultId, 2, [a]);
+        await Index(finess).SetVaultAsync(Writer, vaultId, 1, [b]);
         Assert.Equal(a, Assert.Single(Assert.Single((await Index(finess).ListAsync(system, 10, null)).Items).Referents));
 
-        await Index(finess).SetVaultAsync(vaultId, 3, []);
-        await Index(finess).SetVaultAsync(vaultId, 2, [a]);
+        await Index(finess).SetVaultAsync(Writer, vaultId, 3, []);
+        await Index(finess).SetVaultAsync(Writer, vaultId, 2, [a]);
         Assert.Equal(0, (await Index(finess).ListAsync(system, 10, null)).TotalCount);
 
-        await Index(finess).SetVaultAsync(vaultId, 4, [b]);
+        await Index(finess).SetVaultAsync(Writer, vaultId, 4, [b]);
+        Assert.Equal(b, Assert.Single(Assert.Single((await Index(finess).ListAsync(system, 10, null)).Items).Referents));
+
+        // Only the system writes the index: not the establishment's own system, not a professional.
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Index(finess).SetVaultAsync(system, vaultId, 5, []));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Index(finess).SetVaultAsync(Caller.Professional(b.Rpps, "SOC-AS", finess), vaultId, 5, []));
         Assert.Equal(b, Assert.Single(Assert.Single((await Index(finess).ListAsync(system, 10, null)).Items).Referents));
     }
+
+    /// <summary>What vault grains pass when they write an establishment's index.</summary>
+    private static readonly Caller Writer = Caller.Operator("system:vault");
 
     [Fact]
     public async Task The_listing_filters_by_time_pages_by_vault_id_and_is_for_the_establishment()
@@ -192,10 +200,10 @@ public sealed class AccompanimentGrainTests(ClusterFixture fixture)
         var active = Enumerable.Range(0, 5).Select(_ => Ids.NewVaultId()).ToList();
         foreach (var id in active)
         {
-            await Index(finess).SetVaultAsync(id, 1, [new AccompanimentMandate(NewRpps(), now.AddDays(-1), now.AddDays(30))]);
+            await Index(finess).SetVaultAsync(Writer, id, 1, [new AccompanimentMandate(NewRpps(), now.AddDays(-1), now.AddDays(30))]);
         }
-        await Index(finess).SetVaultAsync(Ids.NewVaultId(), 1, [new AccompanimentMandate(NewRpps(), now.AddDays(-60), now.AddDays(-1))]);
-        await Index(finess).SetVaultAsync(Ids.NewVaultId(), 1, [new AccompanimentMandate(NewRpps(), now.AddDays(1), now.AddDays(30))]);
+        await Index(finess).SetVaultAsync(Writer, Ids.NewVaultId(), 1, [new AccompanimentMandate(NewRpps(), now.AddDays(-60), now.AddDays(-1))]);
+        await Index(finess).SetVaultAsync(Writer, Ids.NewVaultId(), 1, [new AccompanimentMandate(NewRpps(), now.AddDays(1), now.AddDays(30))]);
 
         var seen = new List<string>();
         string? after = null;

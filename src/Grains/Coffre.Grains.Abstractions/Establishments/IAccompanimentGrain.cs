@@ -15,8 +15,9 @@ public interface IAccompanimentGrain : IGrainWithStringKey
     /// <summary>
     /// Called by a vault grain (not exposed by the API): this vault's mandates naming the establishment at
     /// <paramref name="revision"/> (empty: none any more). Ignored when the index already holds this revision or a newer one.
+    /// Only the system (an operator caller with the support role, as vault grains call it); anyone else is refused.
     /// </summary>
-    [Alias("set-vault")] Task SetVaultAsync(string vaultId, long revision, IReadOnlyList<AccompanimentMandate> mandates);
+    [Alias("set-vault")] Task SetVaultAsync(Caller caller, string vaultId, long revision, IReadOnlyList<AccompanimentMandate> mandates);
 
     /// <summary>
     /// The people accompanied now (at least one mandate active: consent started, not expired), ordered by vault id, with

@@ -22,8 +22,9 @@ public sealed partial class AccompanimentGrain(
 
     private string FinessNumber => this.GetPrimaryKeyString()["finess-".Length..];
 
-    async Task IAccompanimentGrain.SetVaultAsync(string vaultId, long revision, IReadOnlyList<AccompanimentMandate> mandates)
+    async Task IAccompanimentGrain.SetVaultAsync(Caller caller, string vaultId, long revision, IReadOnlyList<AccompanimentMandate> mandates)
     {
+        AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport).OrThrow();
         var vaults = state.State.Vaults;
         var removed = state.State.Removed;
         var latest = vaults.TryGetValue(vaultId, out var known) ? known.Revision : removed.GetValueOrDefault(vaultId);

@@ -21,6 +21,9 @@ namespace Coffre.Grains.Vaults;
 /// </remarks>
 public sealed partial class VaultGrain
 {
+    /// <summary>Who writes to the establishments' accompaniment indexes: the system, on behalf of this vault.</summary>
+    private static readonly Caller IndexWriter = Caller.Operator("system:vault");
+
     /// <summary>The referents before a change whose publication to the indexes failed; null when none is pending.</summary>
     private IReadOnlyList<Referent>? _accompanimentsPendingFrom;
 
@@ -191,7 +194,7 @@ public sealed partial class VaultGrain
                 ? []
                 : access.Referents.Where(r => r.EstablishmentFiness == finess && r.RevokedAt is null && now < r.Consent.ExpiresAt)
                     .Select(r => new AccompanimentMandate(r.Rpps, r.Since, r.Consent.ExpiresAt)).ToList();
-            await GrainFactory.GetGrain<IAccompanimentGrain>(GrainNames.Keys.Accompaniment(finess)).SetVaultAsync(VaultId, revision, mandates);
+            await GrainFactory.GetGrain<IAccompanimentGrain>(GrainNames.Keys.Accompaniment(finess)).SetVaultAsync(IndexWriter, VaultId, revision, mandates);
         }
         _accompanimentsPendingFrom = null;
     }
