@@ -104,13 +104,15 @@ public static class VaultReads
                 case GraphQLField field:
                     yield return field;
                     break;
-                case GraphQLInlineFragment inline when AppliesToVault(inline.TypeCondition):
+                // A fragment under @skip/@include is left out of the plan like such a field: its fields make their own calls.
+                case GraphQLInlineFragment inline when inline.Directives is not { Count: > 0 } && AppliesToVault(inline.TypeCondition):
                     foreach (var field in VaultFields(inline.SelectionSet, document, depth + 1))
                     {
                         yield return field;
                     }
                     break;
-                case GraphQLFragmentSpread spread when Fragment(document, spread.FragmentName.Name.StringValue) is { } fragment && AppliesToVault(fragment.TypeCondition):
+                case GraphQLFragmentSpread spread when spread.Directives is not { Count: > 0 }
+                    && Fragment(document, spread.FragmentName.Name.StringValue) is { } fragment && AppliesToVault(fragment.TypeCondition):
                     foreach (var field in VaultFields(fragment.SelectionSet, document, depth + 1))
                     {
                         yield return field;

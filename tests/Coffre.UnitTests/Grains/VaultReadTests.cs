@@ -126,6 +126,28 @@ public sealed class VaultReadTests(ClusterFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Documents_under_a_skipped_field_or_fragment_are_neither_listed_nor_recorded()
+    {
+        var scene = await SceneAsync(documents: 2);
+
+        foreach (var query in new[]
+        {
+            "query Q($id: ID!) { vault(id: $id) { vaultId documents @skip(if: true) { totalCount } } }",
+            "query Q($id: ID!) { vault(id: $id) { vaultId ... on Vault @skip(if: true) { documents { totalCount } } } }",
+            "query Q($id: ID!) { vault(id: $id) { vaultId ...Docs @include(if: false) } } fragment Docs on Vault { documents { totalCount } }",
+        })
+        {
+            var (root, calls) = await RunAsync(scene.Doctor, scene.VaultId, query);
+            Assert.False(root.TryGetProperty("errors", out _), root.ToString());
+            Assert.False(root.GetProperty("data").GetProperty("vault").TryGetProperty("documents", out _), query);
+            Assert.Equal(1, calls);
+        }
+        var events = await HistoryOfAsync(scene, scene.Doctor);
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Equal("vault.read", e.Operation));
+    }
+
+    [Fact]
     public async Task Aliases_with_other_arguments_make_their_own_call_and_get_their_own_page()
     {
         var scene = await SceneAsync(documents: 3);
