@@ -24,17 +24,9 @@ public static class AccompanimentFields
                 $"with their referents, by vault id. Members acting for it (token finess, active membership), its own system and directory-admin operators; others FORBIDDEN. first: 1 to {AccompanimentLimits.MaxPageSize}.")
             .Argument<IntGraphType>("first", a => a.DefaultValue = DefaultPageSize)
             .Argument<StringGraphType>("after")
-            .ResolveAsync(async ctx =>
-            {
-                var first = ctx.GetArgument("first", DefaultPageSize);
-                if (first is < 1 or > AccompanimentLimits.MaxPageSize)
-                {
-                    throw Errors.ErrorTranslation.WithField(
-                        new ExecutionError($"first must be between 1 and {AccompanimentLimits.MaxPageSize}") { Code = ErrorCodes.Validation }, "first");
-                }
-                return await ctx.Grains().GetGrain<IAccompanimentGrain>(GrainNames.Keys.Accompaniment(ctx.Source.Finess))
-                    .ListAsync(ctx.SignedInCaller(), first, ctx.GetArgument<string?>("after"));
-            });
+            // The grain decides access first, then checks first and after (a caller who may not list learns nothing of them).
+            .ResolveAsync(async ctx => await ctx.Grains().GetGrain<IAccompanimentGrain>(GrainNames.Keys.Accompaniment(ctx.Source.Finess))
+                .ListAsync(ctx.SignedInCaller(), ctx.GetArgument("first", DefaultPageSize), ctx.GetArgument<string?>("after")));
 }
 
 public sealed class AccompaniedPersonConnectionType : ObjectGraphType<AccompaniedPage>
