@@ -1,9 +1,11 @@
 using Coffre.Application.Audit;
 using Coffre.Domain.Access;
+using Coffre.Grains.Events;
 using Coffre.Grains.Operations;
 using Coffre.Grains.Rollout;
 using Coffre.Grains.Vaults;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Coffre.Grains;
 
@@ -32,6 +34,8 @@ public static class GrainServices
         services.AddSingleton<IVaultRegistry>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<ActivationSettler>();
+        services.AddSingleton<PersonNotifier>();
+        services.TryAddSingleton<IVaultEventPublisher, UnroutedVaultEvents>();
         var audit = services.LastOrDefault(d => d.ServiceType == typeof(IAuditLog))
             ?? throw new InvalidOperationException("register an audit log adapter before the grain services");
         services.Remove(audit);

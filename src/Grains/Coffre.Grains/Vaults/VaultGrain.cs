@@ -31,6 +31,7 @@ public sealed partial class VaultGrain(
     HabilitationMatrix matrix,
     IAuditLog audit,
     IOutbox outbox,
+    PersonNotifier notifier,
     IContentStore content,
     IOptions<VaultOptions> options,
     IVaultRegistry registry,
@@ -210,11 +211,7 @@ public sealed partial class VaultGrain(
 
     private Task NotifyAsync(NotificationPayload payload) => NotifyAsync(VaultId, payload);
 
-    private Task NotifyAsync(string recipient, NotificationPayload payload)
-    {
-        var (kind, json) = NotificationCodec.Encode(payload);
-        return outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, recipient, kind, json, Now)]);
-    }
+    private Task NotifyAsync(string recipient, NotificationPayload payload) => notifier.NotifyAsync(recipient, payload);
 
     private DocumentEntry FindDocument(string documentId) =>
         index.State.Documents.FirstOrDefault(d => d.Id == documentId && d.DeletedAt is null)
