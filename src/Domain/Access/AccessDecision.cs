@@ -30,6 +30,12 @@ public enum VaultAction
     VerifyHistory = 14,
     /// <summary>A referent ends their own mandate.</summary>
     LeaveMandate = 15,
+    /// <summary>
+    /// Reach the person: start a conversation with them, propose an appointment. The person, their representatives and
+    /// anyone with a standing basis (grant, referent mandate, care team, an establishment's system with a grant); never
+    /// break-glass, never operators.
+    /// </summary>
+    ContactPerson = 16,
 }
 
 /// <summary>On what ground access was allowed: shown to the person in their access history.</summary>

@@ -320,7 +320,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         _ => D.NotRegistered,
     };
 
-    private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.LeaveMandate;
+    private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.ContactPerson;
 
     /// <summary>What an operator may do on a closed vault: its lifecycle, merges, representatives, and checking its history's chain.</summary>
     private static bool OperatorActsOnInactiveVault(VaultAction action) =>
@@ -421,7 +421,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         if (best.Kind == RepresentationKind.Curator)
         {
             if (action is not (VaultAction.ReadVault or VaultAction.ListDocuments or VaultAction.ReadDocument
-                or VaultAction.CreateDocument or VaultAction.ReadHistory))
+                or VaultAction.CreateDocument or VaultAction.ReadHistory or VaultAction.ContactPerson))
             {
                 return D.CuratorLimited;
             }
@@ -523,6 +523,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             case VaultAction.ReadDocument:
             case VaultAction.CreateDocument:
             case VaultAction.UpdateDocument:
+            case VaultAction.ContactPerson:
                 break;
             default:
                 return D.NotPermitted;
@@ -681,7 +682,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         {
             basis = LegalBasis.CareTeam;
         }
-        else if (breakGlass && !create)
+        else if (breakGlass && !create && action != VaultAction.ContactPerson)
         {
             basis = LegalBasis.BreakGlass;
         }
@@ -689,6 +690,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         {
             return careTeamActionClosed ? D.CareTeamActionClosed
                 : activeOutOfScope ? D.OutsideScope
+                : breakGlass && action == VaultAction.ContactPerson ? D.BreakGlassNoContact
                 : breakGlass ? D.BreakGlassReadOnly
                 : expired ? D.BasisExpired
                 : notYet ? D.BasisNotStarted
@@ -753,7 +755,8 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
                 : D.AllowFeed;
         }
 
-        if (action is not (VaultAction.ReadVault or VaultAction.ListDocuments or VaultAction.ReadDocument or VaultAction.CreateDocument))
+        if (action is not (VaultAction.ReadVault or VaultAction.ListDocuments or VaultAction.ReadDocument or VaultAction.CreateDocument
+            or VaultAction.ContactPerson))
         {
             return D.EstablishmentLimited;
         }
@@ -965,6 +968,8 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             "Your profession cannot open emergency (break-glass) access.");
         public static readonly AccessDecision OnlyAuthorUpdates = AccessDecision.Deny(DenialReason.NotPermitted,
             "Only the professional who wrote a document can change its details.");
+        public static readonly AccessDecision BreakGlassNoContact = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Emergency (break-glass) access does not let you write to the person or propose appointments: you need their grant, a referent mandate or a care team.");
         public static readonly AccessDecision BreakGlassReadOnly = AccessDecision.Deny(DenialReason.NotPermitted,
             "Emergency (break-glass) access only lets you read the emergency summary; it does not let you add documents.");
         public static readonly AccessDecision OutsideScope = AccessDecision.Deny(DenialReason.OutsideScope,

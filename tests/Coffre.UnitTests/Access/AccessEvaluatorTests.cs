@@ -568,6 +568,21 @@ public sealed class AccessEvaluatorTests
     }
 
     [Fact]
+    public void Reaching_the_person_needs_a_standing_basis_never_break_glass_nor_an_operator()
+    {
+        string[] reach = ["owner", "parent", "tutor", "curator-consented", "doctor", "treating", "doctor-renewed", "doctor-bio-only", "dentist",
+            "podiatrist", "pharmacist", "kine", "educator-grant", "social", "social-attest", "aes", "doctor-referent", "ward-nurse"];
+        foreach (var (key, caller) in Callers)
+        {
+            var d = Evaluator.Decide(Vaults["active"], caller, A.ContactPerson, null, Now);
+            Assert.True(reach.Contains(key) == d.Allowed, $"{key}: {d.Reason} {d.Basis}");
+        }
+        Check(Evaluator.Decide(Vaults["active"], Callers["emergency"], A.ContactPerson, null, Now), R.NotPermitted, B.None);
+        Check(Evaluator.Decide(Vaults["active"], Callers["doctor-blocked"], A.ContactPerson, null, Now), R.Blocked, B.None);
+        Check(Evaluator.Decide(Vaults["active"], Callers["doctor-referent"], A.ContactPerson, null, Now), R.None, B.Referent);
+    }
+
+    [Fact]
     public void Unknown_actions_and_statuses_are_denied()
     {
         Check(Evaluator.Decide(Vaults["active"], Callers["owner"], (A)99, null, Now), R.NotPermitted, B.None);

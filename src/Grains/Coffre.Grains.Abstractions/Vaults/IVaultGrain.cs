@@ -104,6 +104,14 @@ public interface IVaultGrain : IGrainWithStringKey
 
     [Alias("verify-audit")] Task<AuditChainReport> VerifyAuditChainAsync(Caller caller);
 
+    /// <summary>
+    /// May the caller reach this person (start a conversation, propose an appointment)? Decided by the one evaluator
+    /// (<see cref="VaultAction.ContactPerson"/>) against this vault's state and audited like any access; throws
+    /// <see cref="AccessDeniedException"/> when denied, else answers the basis (owner, representative, grant, referent,
+    /// care team). <paramref name="operation"/> names what is being done, for the history.
+    /// </summary>
+    [Alias("check-contact")] Task<LegalBasis> CheckContactAsync(Caller caller, string operation);
+
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
 
     /// <summary>Pending → active, after the activation grain verified the person's code (lifecycle: system caller).</summary>
