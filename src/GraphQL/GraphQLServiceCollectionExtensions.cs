@@ -52,6 +52,9 @@ public static class GraphQLServiceCollectionExtensions
         services.AddSingleton<Feeds.FeedAdmission>();
         services.TryAddSingleton(Domain.Access.HabilitationMatrix.Default);
         services.TryAddSingleton<Domain.Access.AccessEvaluator>();
+        // Live subscriptions: this process's one registration with the event hubs, fanned out locally.
+        services.AddSingleton<Subscriptions.VaultEventRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<Subscriptions.VaultEventRelay>());
         return services;
     }
 

@@ -1,5 +1,6 @@
 using Coffre.Application.Audit;
 using Coffre.Application.Directory;
+using Coffre.Application.Events;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
@@ -21,6 +22,7 @@ public static class LocalAdapter
         services.AddSingleton<IOutbox>(sp => new InMemoryOutbox(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
         services.AddSingleton<IDirectoryIndex>(_ => new InMemoryDirectoryIndex());
+        services.AddSingleton<IVaultEventLog>(_ => new InMemoryVaultEventLog());
         return services;
     }
 

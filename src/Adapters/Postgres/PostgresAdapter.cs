@@ -1,5 +1,6 @@
 using Coffre.Application.Audit;
 using Coffre.Application.Directory;
+using Coffre.Application.Events;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,7 @@ public static class PostgresAdapter
         services.AddSingleton<IOutbox>(_ => new PostgresOutbox(dataSource));
         services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value));
         services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(dataSource));
+        services.AddSingleton<IVaultEventLog>(_ => new PostgresVaultEventLog(dataSource));
         return services;
     }
 }

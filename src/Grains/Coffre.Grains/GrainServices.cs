@@ -35,7 +35,9 @@ public static class GrainServices
         services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<ActivationSettler>();
         services.AddSingleton<PersonNotifier>();
-        services.TryAddSingleton<IVaultEventPublisher, UnroutedVaultEvents>();
+        // The event transport: the durable log (an adapter's IVaultEventLog) then the hub grains (see LoggedVaultEventPublisher).
+        services.TryAddSingleton<IVaultEventPublisher, LoggedVaultEventPublisher>();
+        services.AddHostedService<Coffre.Application.Events.VaultEventRetention>();
         var audit = services.LastOrDefault(d => d.ServiceType == typeof(IAuditLog))
             ?? throw new InvalidOperationException("register an audit log adapter before the grain services");
         services.Remove(audit);

@@ -65,6 +65,8 @@ public sealed class CoffreQuery : ObjectGraphType
                 }));
             });
 
+        VaultEventQueries.AddVaultEvents(this);
+
         Field<VaultType>("vault")
             .Description("A vault by its id (v-…) or global id, as you may see it.")
             .Argument<NonNullGraphType<IdGraphType>>("id")

@@ -310,7 +310,11 @@ public sealed class GraphQLWebSocketEndpoint(GraphQLRequestExecutor executor, IG
             try
             {
                 var outcome = await connection.Executor.ExecuteAsync(request, user, scope.ServiceProvider, allowMutations: true, _stop.Token);
-                if (outcome.Kind != ExecutionKind.Executed)
+                // A subscription refused before its source stream exists (denied, invalid arguments) is answered with
+                // graphql-transport-ws's `error` message (the errors carry their codes), not a `next`.
+                if (outcome.Kind != ExecutionKind.Executed
+                    || (outcome.Result.Operation?.Operation == global::GraphQLParser.AST.OperationType.Subscription
+                        && outcome.Result.Streams is not { Count: > 0 } && outcome.Result.Errors is { Count: > 0 }))
                 {
                     await connection.SendAsync(new OperationMessage { Id = id, Type = "error", Payload = outcome.Result.Errors?.ToArray() ?? [] });
                     connection.Finished(id);

@@ -8,9 +8,3 @@ public interface IVaultEventPublisher
 {
     Task PublishAsync(VaultEvent vaultEvent);
 }
-
-/// <summary>Until a transport is composed: events go nowhere (nobody can be listening).</summary>
-public sealed class UnroutedVaultEvents : IVaultEventPublisher
-{
-    public Task PublishAsync(VaultEvent vaultEvent) => Task.CompletedTask;
-}

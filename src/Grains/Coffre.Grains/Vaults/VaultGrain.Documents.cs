@@ -1,3 +1,4 @@
+using Coffre.Grains.Events;
 using Coffre.Domain.Access;
 using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
@@ -79,6 +80,7 @@ public sealed partial class VaultGrain
         {
             await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode));
         }
+        RaiseEvent(VaultEventKind.DocumentAdded, entry.Id);
         return entry;
     }
 

@@ -1,3 +1,4 @@
+using Coffre.Grains.Events;
 using Coffre.Domain.Access;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Feeds;
@@ -50,6 +51,7 @@ public sealed partial class VaultGrain
         var entry = await RecordNewDocumentAsync(caller, document, facts, contentKey, size, sha256,
             e => e with { ExternalId = feed.ExternalId, SenderName = feed.SenderName });
         await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode, caller.EstablishmentFiness, feed.SenderName));
+        RaiseEvent(VaultEventKind.DocumentAdded, entry.Id);
         return new FeedPermit(null, null, entry.Id);
     }
 

@@ -136,7 +136,7 @@ public sealed partial class VaultGrain(
     /// <summary>Audits a decision already taken, throws when denied, and records a professional's first access.</summary>
     private async Task RecordAsync(Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset now)
     {
-        await AuditAsync(caller, operation, target, decision, now);
+        var sequence = await AuditAsync(caller, operation, target, decision, now);
         decision.OrThrow();
         if (caller.Kind == CallerKind.Professional && caller.Rpps is { } rpps && !vault.State.SeenProfessionals.Contains(rpps))
         {
@@ -144,22 +144,24 @@ public sealed partial class VaultGrain(
             await vault.WriteStateAsync();
             await NotifyAsync(new FirstAccessNotice(rpps, caller.ProfessionCode, decision.Basis, now));
         }
+        // Raised once the access and its notification are stored (a subscriber reading notifications on it finds them).
+        RaiseAccessRecorded(caller, operation, sequence);
     }
 
     private Task<AccessDecision> CheckDocumentAsync(Caller caller, VaultAction action, DocumentEntry document, string operation, string target) =>
         CheckAsync(caller, action, document.Facts(), operation, target);
 
     /// <summary>Allowed events are appended; denials go through the limiter (appended at once, or counted for an aggregate).</summary>
-    private async Task AuditAsync(Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset at)
+    private async Task<long?> AuditAsync(Caller caller, string operation, string target, AccessDecision decision, DateTimeOffset at)
     {
         var auditEvent = AuditEvents.Create(VaultId, caller, operation, target, decision, at);
         if (decision.Allowed)
         {
-            await audit.AppendAsync(auditEvent);
-            return;
+            return await audit.AppendAsync(auditEvent);
         }
         await AppendAllAsync(_denials.Record(auditEvent));
         EnsureDenialTimer();
+        return null;
     }
 
     /// <summary>

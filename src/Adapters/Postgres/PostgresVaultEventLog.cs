@@ -1,0 +1,86 @@
+using Coffre.Application.Events;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Coffre.Adapters.Postgres;
+
+/// <summary>
+/// The vault event log in PostgreSQL (deploy/sql/0016_vault_events.sql). An append is one batch of statements in one
+/// transaction: each bumps its vault's head row (locked until commit, which orders one vault's writers) and inserts the
+/// event at the new position.
+/// </summary>
+public sealed class PostgresVaultEventLog(NpgsqlDataSource dataSource) : IVaultEventLog
+{
+    private const string AppendSql = """
+        WITH head AS (
+            INSERT INTO vault_event_head (vault_id, last_position) VALUES ($1, 1)
+            ON CONFLICT (vault_id) DO UPDATE SET last_position = vault_event_head.last_position + 1
+            RETURNING last_position)
+        INSERT INTO vault_event (vault_id, position, event_id, kind, subject_id, at)
+        SELECT $1, last_position, $2, $3, $4, $5 FROM head
+        RETURNING position
+        """;
+
+    public async Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<LoggedVaultEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        foreach (var e in events)
+        {
+            var command = new NpgsqlBatchCommand(AppendSql);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.VaultId, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.Id });
+            command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = checked((short)e.Kind) });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.SubjectId, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = e.At.ToUniversalTime() });
+            batch.BatchCommands.Add(command);
+        }
+        var positions = new List<long>(events.Count);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    positions.Add(reader.GetInt64(0));
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return positions;
+    }
+
+    public async Task<IReadOnlyList<StoredVaultEvent>> ReadAsync(string vaultId, long after, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var command = dataSource.CreateCommand("""
+            SELECT position, event_id, kind, subject_id, at FROM vault_event
+            WHERE vault_id = $1 AND position > $2 ORDER BY position LIMIT $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = vaultId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var items = new List<StoredVaultEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(new StoredVaultEvent(reader.GetInt64(0),
+                new LoggedVaultEvent(reader.GetGuid(1), vaultId, reader.GetInt16(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4))));
+        }
+        return items;
+    }
+
+    public async Task<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM vault_event WHERE at < $1");
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = before.ToUniversalTime() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
