@@ -488,3 +488,111 @@ export function schemaDifferences(committed, served) {
   ].map((c) => `${c.type}: ${c.description}`)
     .filter((d) => !/^DIRECTIVE_(REMOVED|LOCATION_REMOVED): (specifiedBy|oneOf) was removed\.$|from deprecated\.$/.test(d));
 }
+
+// ------------------------------------------------------------------ cluster mode
+
+/** Settings of COFFRE_TEST_POSTGRES ("Host=…;Port=…;Username=…;Password=…") as psql arguments and environment. */
+function psqlOf(connectionString) {
+  const parts = Object.fromEntries(connectionString.split(';').filter(Boolean).map((kv) => {
+    const i = kv.indexOf('=');
+    return [kv.slice(0, i).trim().toLowerCase(), kv.slice(i + 1).trim()];
+  }));
+  return {
+    args: ['-h', parts.host ?? '127.0.0.1', '-p', parts.port ?? '5432', '-U', parts.username ?? parts['user id'] ?? 'postgres', '-v', 'ON_ERROR_STOP=1', '-q'],
+    env: parts.password ? { PGPASSWORD: parts.password } : {},
+    withDatabase: (name) => connectionString.replace(/Database=[^;]*/i, `Database=${name}`),
+  };
+}
+
+/** Whether the real PostgreSQL and Azurite a cluster needs are configured (test.sh exports them). */
+export const clusterServices = () => Boolean(process.env.COFFRE_TEST_POSTGRES && process.env.COFFRE_TEST_BLOB);
+
+/**
+ * A real cluster on loopback, as deploy/local/up.sh runs it: a fresh PostgreSQL database (migrated by the `migrate`
+ * verb), `silos` silo processes and one gateway (an Orleans client serving GraphQL), on COFFRE_TEST_POSTGRES and
+ * COFFRE_TEST_BLOB (Azurite). Returns { silos, gateway, stop }: each node has what `client()` needs.
+ */
+export async function startCluster({ silos = 3 } = {}) {
+  const pg = psqlOf(process.env.COFFRE_TEST_POSTGRES);
+  const id = 'c' + randomBytes(6).toString('hex');
+  const database = `coffre_api_${id}`;
+  await execFileAsync('psql', [...pg.args, '-d', 'postgres', '-c', `CREATE DATABASE ${database}`], { env: { ...process.env, ...pg.env } });
+  const signingKey = randomBytes(32).toString('base64');
+  const key = () => randomBytes(32).toString('base64');
+  const env = {
+    ConnectionStrings__Postgres: pg.withDatabase(database),
+    ConnectionStrings__Blob: process.env.COFFRE_TEST_BLOB,
+    Coffre__BlobContainer: `t-${id}`,
+    Coffre__Cluster__ClusterId: id,
+    Coffre__Cluster__ServiceId: id,
+    Coffre__Auth__SigningKey: signingKey,
+    Coffre__Identity__NirKey: key(),
+    Coffre__Audit__HeadKey: key(),
+    Coffre__Activation__CodeKeys__1: key(),
+    Coffre__Activation__DeliveryKeys__1: key(),
+    Coffre__Dashboard: 'false',
+    Logging__LogLevel__Default: 'Warning',
+    DOTNET_NOLOGO: '1',
+    DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+  };
+  await execFileAsync('dotnet', [DLL, 'migrate'], { env: { ...process.env, ...env } });
+  const dataPath = await mkdtemp(join(tmpdir(), 'coffre-cluster-'));
+  const nodes = [];
+  const stopAll = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await rm(dataPath, { recursive: true, force: true }).catch(() => {});
+    await execFileAsync('psql', [...pg.args, '-d', 'postgres', '-c', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`], { env: { ...process.env, ...pg.env } }).catch(() => {});
+  };
+  try {
+    const started = [];
+    for (let i = 0; i < silos; i++) {
+      const [silo, gateway] = [await freePort(), await freePort()];
+      started.push(startNode('silo', { ...env, Coffre__Cluster__SiloPort: String(silo), Coffre__Cluster__GatewayPort: String(gateway) }, dataPath, nodes));
+      // The first silo creates the membership table's version row: let it come first.
+      if (i === 0) await started[0];
+    }
+    const siloNodes = await Promise.all(started);
+    const gateway = await startNode('gateway', env, dataPath, nodes);
+    return { silos: siloNodes, gateway, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+async function startNode(role, env, dataPath, nodes) {
+  const httpPort = await freePort();
+  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  const lines = [];
+  const child = spawn('dotnet', [DLL, role], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, Urls: baseUrl } });
+  const keep = (chunk) => {
+    lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+    if (lines.length > 2000) lines.splice(0, lines.length - 2000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const exit = new Promise((r) => child.on('exit', (code, signal) => { exited = { code, signal }; r(exited); }));
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 10_000);
+    await exit;
+    clearTimeout(timer);
+  };
+  const node = { role, baseUrl, dataPath, signingKey: env.Coffre__Auth__SigningKey, output: () => lines.slice(-40).join('\n'), stop };
+  nodes.push(node);
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (exited) throw new Error(`${role} exited (${JSON.stringify(exited)}) before it was ready:\n${node.output()}`);
+    try {
+      const response = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return node;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${role} was not ready within 90 s:\n${node.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
