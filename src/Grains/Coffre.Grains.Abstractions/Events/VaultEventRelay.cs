@@ -22,9 +22,10 @@ public sealed record VaultEventPage(
 /// A process that serves subscribers (a gateway, or a silo serving GraphQL) — told once per event of a partition it
 /// registered with, whatever the number of its local subscribers; it fans out locally by vault id.
 /// </summary>
+[Alias("coffre.vault-event-observer")]
 public interface IVaultEventObserver : IGrainObserver
 {
-    [OneWay]
+    [OneWay, Alias("on-events")]
     Task OnEventsAsync(VaultEventEntry[] entries);
 }
 
@@ -33,14 +34,17 @@ public interface IVaultEventObserver : IGrainObserver
 /// of the vaults hashed to it; it forwards them to the observers that registered (one per serving process), and forgets
 /// an observer that did not renew within its expiry. Holds no vault, no personal data, nothing durable.
 /// </summary>
+[Alias("coffre.vault-event-hub")]
 public interface IVaultEventHubGrain : IGrainWithIntegerKey
 {
     /// <summary>Registers or renews an observer (renew well within <see cref="VaultEventPartitions.ObserverExpiry"/>).</summary>
+    [Alias("subscribe")]
     Task SubscribeAsync(IVaultEventObserver observer);
 
+    [Alias("unsubscribe")]
     Task UnsubscribeAsync(IVaultEventObserver observer);
 
-    [OneWay]
+    [OneWay, Alias("publish")]
     Task PublishAsync(VaultEventEntry[] entries);
 }
 
@@ -74,11 +78,14 @@ public static class VaultEventPartitions
 /// event log. Nobody listening keeps the vault in memory: it is called when a subscription starts, to fill a gap, and
 /// to re-decide at most every few minutes while events arrive.
 /// </summary>
+[Alias("coffre.vault-events")]
 public interface IVaultEventsGrain : IGrainWithStringKey
 {
     /// <summary>Decides (ReadHistory: owner, representatives) and audits "events.subscribe"; throws AccessDeniedException when refused.</summary>
+    [Alias("authorize-events")]
     Task AuthorizeEventsAsync(Caller caller);
 
     /// <summary>Events with position &gt; <paramref name="after"/>, oldest first, at most <paramref name="first"/> (1 to 100); decided and audited as "events.read".</summary>
+    [Alias("read-events")]
     Task<VaultEventPage> ReadEventsAsync(Caller caller, long after, int first);
 }
