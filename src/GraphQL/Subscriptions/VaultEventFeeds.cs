@@ -20,9 +20,11 @@ public static class VaultEventFeeds
     /// <summary>How long a subscription's access decision stands while events arrive (see the class remarks).</summary>
     public static TimeSpan RedecideAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    public static RelayedFeed<VaultEventEntry> Events(VaultEventRelay relay, IVaultEventsGrain vault, Caller caller, string vaultId, long? after, TimeProvider clock) =>
+    public static RelayedFeed<VaultEventEntry> Events(VaultEventRelay relay, IVaultEventsGrain vault, Caller caller, string vaultId, long? after, TimeProvider clock,
+        TimeSpan? redecideAfter = null) =>
         new(relay, vaultId, async (queue, emit, stop) =>
         {
+            var every = redecideAfter ?? RedecideAfter;
             var last = after;
             var decidedAt = clock.GetUtcNow();
             if (last is { } start)
@@ -35,7 +37,7 @@ public static class VaultEventFeeds
                 {
                     continue;
                 }
-                decidedAt = await RedecideAsync(vault, caller, decidedAt, clock);
+                decidedAt = await RedecideAsync(vault, caller, decidedAt, clock, every);
                 if (last is { } seen && entry.Position > seen + 1)
                 {
                     last = await CatchUpAsync(vault, caller, seen, emit, stop);
@@ -57,7 +59,7 @@ public static class VaultEventFeeds
                 while (queue.TryRead(out _))
                 {
                 }
-                decidedAt = await RedecideAsync(events, caller, decidedAt, clock);
+                decidedAt = await RedecideAsync(events, caller, decidedAt, clock, RedecideAfter);
                 foreach (var notification in await vault.PollNotificationsAsync(caller, since))
                 {
                     emit(notification);
@@ -85,10 +87,10 @@ public static class VaultEventFeeds
         }
     }
 
-    private static async Task<DateTimeOffset> RedecideAsync(IVaultEventsGrain vault, Caller caller, DateTimeOffset decidedAt, TimeProvider clock)
+    private static async Task<DateTimeOffset> RedecideAsync(IVaultEventsGrain vault, Caller caller, DateTimeOffset decidedAt, TimeProvider clock, TimeSpan every)
     {
         var now = clock.GetUtcNow();
-        if (now - decidedAt < RedecideAfter)
+        if (now - decidedAt < every)
         {
             return decidedAt;
         }
