@@ -7,7 +7,7 @@ namespace Coffre.Grains.Messaging;
 /// grains call it (silo-internal: its contract is not in the abstractions a gateway references), and it refuses any
 /// writer but the system. A conversation's history thus grows by pages of bounded size, never in one state row.
 /// </summary>
-[Alias("coffre.conversation-page")]
+[Alias("coffre.conversation-history-page")]
 public interface IConversationPageGrain : IGrainWithStringKey
 {
     /// <summary>Appends (or, for a retried sequence, replaces) a message.</summary>
