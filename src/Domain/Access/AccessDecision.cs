@@ -88,6 +88,10 @@ public enum DenialReason
     NotRegistered = 18,
     /// <summary>The operator's roles do not include the one this action needs.</summary>
     OperatorRoleMissing = 19,
+    /// <summary>The person blocked this professional (or establishment) from messaging them; their documents' access is unchanged.</summary>
+    MessagingBlocked = 20,
+    /// <summary>A no-reply conversation (institutional messages): the person cannot answer in it.</summary>
+    NoReply = 21,
 }
 
 /// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>

@@ -41,6 +41,8 @@ namespace Coffre.Domain.Access;
 /// <item>the directory's standing, first (<see cref="ProfessionalStanding"/>): suspended → <see cref="DenialReason.Suspended"/>;
 /// unknown to the directory, or not checked against it → <see cref="DenialReason.NotRegistered"/>;</item>
 /// <item>blocked by the person → <see cref="DenialReason.Blocked"/>, first, whatever other basis;</item>
+/// <item>ContactPerson by one the person blocked from messaging (<see cref="VaultAccessState.MessagingBlocks"/>, <c>rpps:…</c>;
+/// for an establishment's system <c>finess:…</c>) → <see cref="DenialReason.MessagingBlocked"/>, whatever basis (documents stay open);</item>
 /// <item>profession not in the matrix → <see cref="DenialReason.ProfessionNotHabilitated"/>;</item>
 /// <item>LeaveMandate: a professional who is (or was) a referent of this person ends their own mandate (basis Referent),
 /// before blocks; anyone else NoBasis;</item>
@@ -492,6 +494,11 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             }
         }
 
+        if (action == VaultAction.ContactPerson && IsMessagingBlocked(vault, "rpps:" + rpps))
+        {
+            return D.MessagingBlocked;
+        }
+
         if (!Matrix.TryGetProfession(profession, out var info))
         {
             return D.UnknownProfession;
@@ -738,6 +745,20 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
     /// never managing, deleting, updating, break-glass or history; never private or masked documents. No profession:
     /// the grant's scope is the whole limit.
     /// </summary>
+    /// <summary>A messaging block names the party (<c>rpps:…</c> or <c>finess:…</c>): it denies reaching the person, nothing else.</summary>
+    private static bool IsMessagingBlocked(VaultAccessState vault, string party)
+    {
+        var blocks = vault.MessagingBlocks;
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            if (blocks[i].Party == party)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private AccessDecision DecideEstablishment(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
     {
         if (string.IsNullOrEmpty(caller.EstablishmentFiness))
@@ -759,6 +780,11 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             or VaultAction.ContactPerson))
         {
             return D.EstablishmentLimited;
+        }
+
+        if (action == VaultAction.ContactPerson && IsMessagingBlocked(vault, "finess:" + caller.EstablishmentFiness))
+        {
+            return D.MessagingBlocked;
         }
 
         var create = action == VaultAction.CreateDocument;
@@ -954,6 +980,8 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             "You have no role on this vault.");
         public static readonly AccessDecision Blocked = AccessDecision.Deny(DenialReason.Blocked,
             "The person has blocked your access to their vault.");
+        public static readonly AccessDecision MessagingBlocked = AccessDecision.Deny(DenialReason.MessagingBlocked,
+            "The person has blocked messages from you: you cannot start a conversation with them nor write to them.");
         public static readonly AccessDecision UnknownProfession = AccessDecision.Deny(DenialReason.ProfessionNotHabilitated,
             "Your profession is not in the habilitation matrix, so it gives you no access to vaults.");
         public static readonly AccessDecision ProfessionalNeverManages = AccessDecision.Deny(DenialReason.NotPermitted,

@@ -23,6 +23,11 @@ public static class Ids
 
     public static string NewVaultId() => "v-" + NewToken();
 
+    public static string NewConversationId() => "conv-" + NewToken();
+
+    public static bool IsConversationId(string? value) =>
+        value is { Length: 25 } && value.StartsWith("conv-", StringComparison.Ordinal) && value[5..].All(c => Alphabet.Contains(c));
+
     public static bool IsVaultId(string? value) =>
         value is { Length: 22 } && value.StartsWith("v-", StringComparison.Ordinal) && value[2..].All(c => Alphabet.Contains(c));
 }

@@ -197,4 +197,16 @@ public sealed record VaultAccessState
     [Id(5)] public IReadOnlyList<Grant> Grants { get; init; } = [];
     [Id(6)] public IReadOnlyList<Block> Blocks { get; init; } = [];
     [Id(7)] public IReadOnlyList<BreakGlassSession> BreakGlassSessions { get; init; } = [];
+    /// <summary>Professionals and establishments the person blocked from messaging them (not from their documents).</summary>
+    [Id(8)] public IReadOnlyList<MessagingBlock> MessagingBlocks { get; init; } = [];
 }
+
+/// <summary>
+/// The person (or a representative) blocked a professional (<see cref="Party"/> <c>rpps:…</c>) or an establishment's
+/// system (<c>finess:…</c>) from messaging them: <see cref="Access.VaultAction.ContactPerson"/> is denied, documents are not.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.messaging-block")]
+public sealed record MessagingBlock(
+    [property: Id(0)] string Party,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string By);

@@ -20,6 +20,9 @@ public static class GrainNames
         public const string FeedStatistics = "feed-statistics-v1";
         public const string DirectoryBulkRequest = "directory-bulk-v1";
         public const string Accompaniment = "accompaniment-v1";
+        public const string Conversation = "conversation-v1";
+        public const string ConversationPage = "conversation-page-v1";
+        public const string ConversationIndex = "conversation-index-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -42,5 +45,14 @@ public static class GrainNames
         public static string FeedStatistics(string finess) => "feedstats-" + finess;
         /// <summary>A bulk directory request: the operator's subject and their idempotency key.</summary>
         public static string DirectoryBulkRequest(string operatorSubject, string idempotencyKey) => $"dirbulk-{operatorSubject}/{idempotencyKey}";
+
+        /// <summary>A conversation: its opaque id is already prefixed ("conv-…").</summary>
+        public static string Conversation(string conversationId) => conversationId;
+
+        /// <summary>One page (of bounded size) of a conversation's messages.</summary>
+        public static string ConversationPage(string conversationId, long page) => $"{conversationId}/p{page}";
+
+        /// <summary>A party's conversation list: <c>convidx-vault:v-…</c>, <c>convidx-rpps:…</c>, <c>convidx-finess:…</c>.</summary>
+        public static string ConversationIndex(string party) => "convidx-" + party;
     }
 }

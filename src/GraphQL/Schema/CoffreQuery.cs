@@ -27,7 +27,7 @@ public sealed class CoffreQuery : ObjectGraphType
             .Resolve(ctx => ctx.Caller());
 
         Field<NodeInterface>("node")
-            .Description("Any object by its global id (Vault, Document).")
+            .Description("Any object by its global id (Vault, Document, Conversation).")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async ctx => await ResolveNodeAsync(ctx, ctx.SignedInCaller(), ctx.GetArgument<string>("id")));
 
@@ -108,6 +108,7 @@ public sealed class CoffreQuery : ObjectGraphType
             });
 
         DirectorySearchField.Add(this);
+        MessagingFields.AddToQuery(this);
 
         Field<OperatorStatisticsType>("operatorStatistics")
             .Description("Operators: active grain activations per type across the cluster, and what the answering silo started and appended since it started.")
@@ -130,6 +131,8 @@ public sealed class CoffreQuery : ObjectGraphType
                 return await ctx.ReadVaultAsync(vaultId, caller);
             case ("Document", var local) when local.Split('/') is [var vaultId, var documentId] && Ids.IsVaultId(vaultId):
                 return await ctx.Vault(vaultId).GetDocumentAsync(caller, documentId);
+            case ("Conversation", var conversationId) when Ids.IsConversationId(conversationId):
+                return await ctx.Conversation(conversationId).GetAsync(caller);
             default:
                 return null;
         }

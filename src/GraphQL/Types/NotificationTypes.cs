@@ -43,6 +43,7 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<RepresentativeAddedNoticeType>();
         Type<AccompanimentHandedOverNoticeType>();
         Type<AccompanimentEndedNoticeType>();
+        Type<MessageReceivedNoticeType>();
     }
 }
 

@@ -583,6 +583,19 @@ public sealed class AccessEvaluatorTests
     }
 
     [Fact]
+    public void A_messaging_block_denies_reaching_the_person_and_nothing_else()
+    {
+        var doctor = Callers["doctor"];
+        var vault = Vaults["active"] with { MessagingBlocks = [new MessagingBlock("rpps:" + doctor.Rpps, Now, "owner")] };
+        Check(Evaluator.Decide(vault, doctor, A.ContactPerson, null, Now), R.MessagingBlocked, B.None);
+        Assert.True(Evaluator.Decide(vault, doctor, A.ReadVault, null, Now).Allowed);
+        Assert.True(Evaluator.Decide(vault, Callers["owner"], A.ContactPerson, null, Now).Allowed);
+        var system = Caller.Establishment("750000001", "client-1");
+        var blockedSystem = vault with { MessagingBlocks = [new MessagingBlock("finess:750000001", Now, "owner")] };
+        Assert.Equal(R.MessagingBlocked, Evaluator.Decide(blockedSystem, system, A.ContactPerson, null, Now).Reason);
+    }
+
+    [Fact]
     public void Unknown_actions_and_statuses_are_denied()
     {
         Check(Evaluator.Decide(Vaults["active"], Callers["owner"], (A)99, null, Now), R.NotPermitted, B.None);

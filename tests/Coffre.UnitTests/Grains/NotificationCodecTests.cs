@@ -43,6 +43,8 @@ public sealed class NotificationCodecTests
             new RepresentativeAddedNotice("v-a", "v-b", RepresentationKind.Parent, "op-1", At, At.AddYears(10), null, null, null),
             new AccompanimentHandedOverNotice("750012347", "Service", "10000123454", "A. Martin", "10000987650", null, "10000123454", At),
             new AccompanimentEndedNotice("750012347", null, "client-750012347", At),
+            new MessageReceivedNotice("conv-0123456789abcdefghjk", Coffre.Grains.Messaging.ParticipantKind.Professional, "Dr A. Martin",
+                Coffre.Domain.Messaging.MessageType.Convocation, false),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

@@ -112,6 +112,22 @@ public interface IVaultGrain : IGrainWithStringKey
     /// </summary>
     [Alias("check-contact")] Task<LegalBasis> CheckContactAsync(Caller caller, string operation);
 
+    /// <summary>
+    /// A messaging step on this person (<paramref name="operation"/>: <c>conversation.start</c>, <c>message.send</c>,
+    /// <c>message.read</c>, <c>conversations.list</c>) about <paramref name="target"/> (<c>conversation:conv-…</c>): decided as
+    /// <see cref="VaultAction.ContactPerson"/> and recorded in the person's history as one event (throws when denied), then
+    /// each of <paramref name="documentIds"/> decided as <see cref="VaultAction.ReadDocument"/> for this caller: readable ones
+    /// with their title and type, the others with the evaluator's reason only. With <paramref name="mustRead"/> (a sender
+    /// attaching), one the caller may not read is refused (recorded, FORBIDDEN) and one that does not exist is NOT_FOUND.
+    /// </summary>
+    [Alias("check-messaging")] Task<Messaging.MessagingCheck> CheckMessagingAsync(Caller caller, string operation, string target,
+        IReadOnlyList<string> documentIds, bool mustRead);
+
+    /// <summary>The person (or a parent or tutor) blocks a professional (<c>rpps:…</c>) or an establishment (<c>finess:…</c>) from messaging them; documents unchanged.</summary>
+    [Alias("block-messaging")] Task BlockMessagingAsync(Caller caller, string party);
+
+    [Alias("unblock-messaging")] Task UnblockMessagingAsync(Caller caller, string party);
+
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
 
     /// <summary>Pending → active, after the activation grain verified the person's code (lifecycle: system caller).</summary>

@@ -179,6 +179,8 @@ public enum NotificationKind
     AccompanimentHandedOver = 7,
     /// <summary>An establishment ended its accompaniment of the person (<see cref="AccompanimentEndedNotice"/>).</summary>
     AccompanimentEnded = 8,
+    /// <summary>A professional or an establishment wrote to the person (<see cref="MessageReceivedNotice"/>).</summary>
+    MessageReceived = 9,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -283,3 +285,12 @@ public sealed record MergeBundle(
     [property: Id(0)] string SourceVaultId,
     [property: Id(1)] IReadOnlyList<DocumentEntry> Documents,
     [property: Id(2)] IReadOnlyList<Referent> Referents);
+
+/// <summary>A new message for the person: which conversation, who wrote (kind and directory name), what type. Never the text.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.message-received")]
+public sealed record MessageReceivedNotice(
+    [property: Id(0)] string ConversationId,
+    [property: Id(1)] Messaging.ParticipantKind SenderKind,
+    [property: Id(2)] string? SenderName,
+    [property: Id(3)] Domain.Messaging.MessageType MessageType,
+    [property: Id(4)] bool NoReply) : NotificationPayload;

@@ -30,6 +30,7 @@ public static class NotificationCodec
         (NotificationKind.RepresentativeAdded, "representative-added", typeof(RepresentativeAddedNotice)),
         (NotificationKind.AccompanimentHandedOver, "accompaniment-handed-over", typeof(AccompanimentHandedOverNotice)),
         (NotificationKind.AccompanimentEnded, "accompaniment-ended", typeof(AccompanimentEndedNotice)),
+        (NotificationKind.MessageReceived, "message-received", typeof(MessageReceivedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>
