@@ -43,6 +43,8 @@ public sealed class NotificationCodecTests
             new RepresentativeAddedNotice("v-a", "v-b", RepresentationKind.Parent, "op-1", At, At.AddYears(10), null, null, null),
             new AccompanimentHandedOverNotice("750012347", "Service", "10000123454", "A. Martin", "10000987650", null, "10000123454", At),
             new AccompanimentEndedNotice("750012347", null, "client-750012347", At),
+            new AppointmentChangedNotice("a-000001-abcdefgh", "proposed", "10000123454", "Consultation", At.AddDays(3), At),
+            new AppointmentReminderNotice("a-000001-abcdefgh", "Consultation", At.AddDays(1), 1440, "Cabinet, 3 rue X"),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

@@ -30,6 +30,8 @@ public static class NotificationCodec
         (NotificationKind.RepresentativeAdded, "representative-added", typeof(RepresentativeAddedNotice)),
         (NotificationKind.AccompanimentHandedOver, "accompaniment-handed-over", typeof(AccompanimentHandedOverNotice)),
         (NotificationKind.AccompanimentEnded, "accompaniment-ended", typeof(AccompanimentEndedNotice)),
+        (NotificationKind.AppointmentChanged, "appointment-changed", typeof(AppointmentChangedNotice)),
+        (NotificationKind.AppointmentReminder, "appointment-reminder", typeof(AppointmentReminderNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>
