@@ -43,6 +43,8 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<RepresentativeAddedNoticeType>();
         Type<AccompanimentHandedOverNoticeType>();
         Type<AccompanimentEndedNoticeType>();
+        Type<AppointmentChangedNoticeType>();
+        Type<AppointmentReminderNoticeType>();
     }
 }
 

@@ -80,6 +80,8 @@ public sealed class VaultType : ObjectGraphType<VaultView>
             .Description("Recomputes this vault's audit hash chain and reports the first event that does not verify (owner, representatives, operators).")
             .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).VerifyAuditChainAsync(ctx.Caller()));
 
+        AgendaFields.AddTo(this);
+
         Field<NonNullGraphType<AccessExplanationType>>("why")
             .Description("Why you can or cannot do this action (on this document): a reason code and a sentence to show.")
             .Argument<NonNullGraphType<VaultActionType>>("action")
