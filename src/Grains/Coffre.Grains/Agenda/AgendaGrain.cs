@@ -32,8 +32,11 @@ public sealed class AgendaState
 /// (<see cref="AgendaRules.ReminderMessageId"/>) and enqueued <em>before</em> the key is recorded in state; a silo that dies
 /// between the two leaves the reminder registered, another silo fires it again, and the outbox ignores the same id. Events on
 /// the live transport are at least once (a re-delivery may publish ReminderDue twice; clients read the notification list).</para>
+/// <para>Placed on the silo that first calls it (the one serving the request, which has just asked the person's vault): no
+/// extra hop; the reminder service moves it to a surviving silo when that one dies.</para>
 /// </summary>
 [GrainType("agenda")]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class AgendaGrain(
     [PersistentState(GrainNames.States.Agenda, GrainNames.Storage)] IPersistentState<AgendaState> agenda,
     PersonNotifier notifier,
