@@ -66,6 +66,7 @@ public static class GraphQLServiceCollectionExtensions
             : Authorization.BearerTokens.WasRejected(http) ? RefuseUpgradeAsync(http)
             : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
+        endpoints.MapCoffreAgendaExport();
         Feeds.FeedEndpoints.MapCoffreFeeds(endpoints);
         endpoints.MapCoffreDirectoryImports();
         endpoints.MapCoffreGraphiQL();

@@ -23,6 +23,7 @@ public static class GrainNames
         public const string Conversation = "conversation-v1";
         public const string ConversationPage = "conversation-page-v1";
         public const string ConversationIndex = "conversation-index-v1";
+        public const string Agenda = "agenda-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -37,6 +38,9 @@ public static class GrainNames
 
         /// <summary>Vault ids are already prefixed ("v-…").</summary>
         public static string Vault(string vaultId) => vaultId;
+
+        /// <summary>A person's agenda: the vault id behind its own prefix (its own state name keeps the rows apart too).</summary>
+        public static string Agenda(string vaultId) => "agenda-" + vaultId;
 
         /// <summary>The NIR never appears in a key: its keyed hash does.</summary>
         public static string NirIndex(string nirKeyedHashHex) => "nir-" + nirKeyedHashHex;

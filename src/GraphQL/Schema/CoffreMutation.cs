@@ -342,6 +342,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
 
         AddAccompanimentMutations();
         AddMessagingMutations();
+        AddAgendaMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

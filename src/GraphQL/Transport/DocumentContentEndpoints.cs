@@ -211,7 +211,7 @@ public static class DocumentContentEndpoints
         }
     }
 
-    private static async Task<bool> Refuse(HttpContext http, Caller caller, string vaultId)
+    internal static async Task<bool> Refuse(HttpContext http, Caller caller, string vaultId)
     {
         if (BearerTokens.WasRejected(http))
         {
@@ -236,7 +236,7 @@ public static class DocumentContentEndpoints
         ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ? HeaderUtilities.RemoveQuotes(disposition.Name).Value : null;
 
     /// <summary>Answers the failures a document request expects; false for anything else, which the error boundary answers.</summary>
-    private static async Task<bool> TryWriteKnownFailureAsync(HttpContext http, Exception e)
+    internal static async Task<bool> TryWriteKnownFailureAsync(HttpContext http, Exception e)
     {
         var inner = e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : e;
         switch (inner)

@@ -44,6 +44,8 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<AccompanimentHandedOverNoticeType>();
         Type<AccompanimentEndedNoticeType>();
         Type<MessageReceivedNoticeType>();
+        Type<AppointmentChangedNoticeType>();
+        Type<AppointmentReminderNoticeType>();
     }
 }
 

@@ -81,6 +81,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
             .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).VerifyAuditChainAsync(ctx.Caller()));
 
         MessagingFields.AddToVault(this);
+        AgendaFields.AddTo(this);
 
         Field<NonNullGraphType<AccessExplanationType>>("why")
             .Description("Why you can or cannot do this action (on this document): a reason code and a sentence to show.")

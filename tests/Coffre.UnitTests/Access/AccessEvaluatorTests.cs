@@ -596,6 +596,22 @@ public sealed class AccessEvaluatorTests
     }
 
     [Fact]
+    public void The_agenda_is_managed_by_the_person_representatives_and_referents_and_seen_by_whoever_may_reach_the_person()
+    {
+        string[] manage = ["owner", "parent", "tutor", "curator-consented", "doctor-referent", "social", "social-attest", "aes"];
+        foreach (var (key, caller) in Callers)
+        {
+            var participate = Evaluator.DecideAgenda(Vaults["active"], caller, AgendaUse.Participate, Now);
+            Assert.Equal(Evaluator.Decide(Vaults["active"], caller, A.ContactPerson, null, Now).Allowed, participate.Allowed);
+            var manages = Evaluator.DecideAgenda(Vaults["active"], caller, AgendaUse.Manage, Now);
+            Assert.True(manage.Contains(key) == manages.Allowed, $"{key}: {manages.Reason} {manages.Basis}");
+        }
+        Check(Evaluator.DecideAgenda(Vaults["active"], Callers["doctor"], AgendaUse.Manage, Now), R.NotPermitted, B.None);
+        Check(Evaluator.DecideAgenda(Vaults["active"], Callers["doctor-blocked"], AgendaUse.Participate, Now), R.Blocked, B.None);
+        Check(Evaluator.DecideAgenda(Vaults["active"], Callers["operator"], AgendaUse.Participate, Now), R.NotPermitted, B.None);
+    }
+
+    [Fact]
     public void Unknown_actions_and_statuses_are_denied()
     {
         Check(Evaluator.Decide(Vaults["active"], Callers["owner"], (A)99, null, Now), R.NotPermitted, B.None);

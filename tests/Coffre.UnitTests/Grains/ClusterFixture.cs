@@ -16,6 +16,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The population registry both silos read (tests import people into it).</summary>
     public static InMemoryRolloutStore Registry { get; } = new(new InMemoryOutbox());
 
+    /// <summary>
+    /// The one outbox of both silos, as PostgreSQL is in a cluster: a person's vault (which lists their notifications) and a
+    /// grain that notifies them (their agenda) may live on different silos.
+    /// </summary>
+    public static InMemoryOutbox Outbox { get; } = new();
+
     /// <summary>The NIR hasher of the silos (an all-zero key).</summary>
     public static Coffre.Domain.Identifiers.NirHasher NirHasher { get; } = new(new byte[32]);
 
@@ -36,6 +42,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddCoffreLocal(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N")), new byte[32]);
             // One registry for both silos: a person's identity grain and their vault may live on different silos.
             silo.Services.AddSingleton<IRolloutStore>(Registry);
+            silo.Services.AddSingleton<IOutbox>(Outbox);
             silo.Services.AddSingleton(NirHasher);
             silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
             silo.Services.AddCoffreGrainServices();

@@ -45,6 +45,8 @@ public sealed class NotificationCodecTests
             new AccompanimentEndedNotice("750012347", null, "client-750012347", At),
             new MessageReceivedNotice("conv-0123456789abcdefghjk", Coffre.Grains.Messaging.ParticipantKind.Professional, "Dr A. Martin",
                 Coffre.Domain.Messaging.MessageType.Convocation, false),
+            new AppointmentChangedNotice("a-000001-abcdefgh", "proposed", "10000123454", "Consultation", At.AddDays(3), At),
+            new AppointmentReminderNotice("a-000001-abcdefgh", "Consultation", At.AddDays(1), 1440, "Cabinet, 3 rue X"),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

@@ -128,6 +128,13 @@ public interface IVaultGrain : IGrainWithStringKey
 
     [Alias("unblock-messaging")] Task UnblockMessagingAsync(Caller caller, string party);
 
+    /// <summary>
+    /// May the caller use this person's agenda (<see cref="AccessEvaluator.DecideAgenda"/>)? Decided, audited (target
+    /// <c>agenda</c>), throws when denied; answers whether the caller manages the agenda and, to those who do, the birth date
+    /// and sex prevention items are computed from.
+    /// </summary>
+    [Alias("check-agenda")] Task<Coffre.Grains.Agenda.AgendaAccess> CheckAgendaAsync(Caller caller, AgendaUse use, string operation);
+
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
 
     /// <summary>Pending → active, after the activation grain verified the person's code (lifecycle: system caller).</summary>

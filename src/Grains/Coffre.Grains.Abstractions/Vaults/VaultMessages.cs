@@ -181,6 +181,10 @@ public enum NotificationKind
     AccompanimentEnded = 8,
     /// <summary>A professional or an establishment wrote to the person (<see cref="MessageReceivedNotice"/>).</summary>
     MessageReceived = 9,
+    /// <summary>A professional proposed, changed or cancelled an appointment, or answered a counter-proposal (<see cref="AppointmentChangedNotice"/>).</summary>
+    AppointmentChanged = 10,
+    /// <summary>An appointment is near: one of its reminder offsets came (<see cref="AppointmentReminderNotice"/>).</summary>
+    AppointmentReminder = 11,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -266,6 +270,25 @@ public sealed record AccompanimentEndedNotice(
     [property: Id(1)] string? EstablishmentName,
     [property: Id(2)] string By,
     [property: Id(3)] DateTimeOffset At) : NotificationPayload;
+
+/// <summary>An appointment in the person's agenda changed on the professional's side: which, what (proposed, changed, cancelled, accepted, declined), by whom (RPPS or client id), its times now.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.appointment-changed")]
+public sealed record AppointmentChangedNotice(
+    [property: Id(0)] string AppointmentId,
+    [property: Id(1)] string Change,
+    [property: Id(2)] string By,
+    [property: Id(3)] string Title,
+    [property: Id(4)] DateTimeOffset StartsAt,
+    [property: Id(5)] DateTimeOffset At) : NotificationPayload;
+
+/// <summary>A reminder of an appointment: which, its title and start, and the offset that came (minutes before the start).</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.appointment-reminder")]
+public sealed record AppointmentReminderNotice(
+    [property: Id(0)] string AppointmentId,
+    [property: Id(1)] string Title,
+    [property: Id(2)] DateTimeOffset StartsAt,
+    [property: Id(3)] int OffsetMinutes,
+    [property: Id(4)] string? Place) : NotificationPayload;
 
 /// <summary>
 /// A printed hand-over sheet: the vault it opens (id and a short reference to read out), the code in clear (shown once,

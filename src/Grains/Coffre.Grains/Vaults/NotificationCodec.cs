@@ -31,6 +31,8 @@ public static class NotificationCodec
         (NotificationKind.AccompanimentHandedOver, "accompaniment-handed-over", typeof(AccompanimentHandedOverNotice)),
         (NotificationKind.AccompanimentEnded, "accompaniment-ended", typeof(AccompanimentEndedNotice)),
         (NotificationKind.MessageReceived, "message-received", typeof(MessageReceivedNotice)),
+        (NotificationKind.AppointmentChanged, "appointment-changed", typeof(AppointmentChangedNotice)),
+        (NotificationKind.AppointmentReminder, "appointment-reminder", typeof(AppointmentReminderNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

@@ -8,9 +8,15 @@ namespace Coffre.Grains.Vaults;
 /// </summary>
 public sealed class PersonNotifier(IOutbox outbox, TimeProvider clock)
 {
-    public Task NotifyAsync(string vaultId, NotificationPayload payload)
+    public Task NotifyAsync(string vaultId, NotificationPayload payload) => NotifyAsync(vaultId, payload, Guid.NewGuid());
+
+    /// <summary>
+    /// The same with the caller's message id: a notification that may be sent again after a crash (a re-delivered reminder)
+    /// passes an id derived from what it is about, and the outbox ignores the second one.
+    /// </summary>
+    public Task NotifyAsync(string vaultId, NotificationPayload payload, Guid messageId)
     {
         var (kind, json) = NotificationCodec.Encode(payload);
-        return outbox.EnqueueAsync([new OutboxMessage(Guid.NewGuid(), OutboxChannel.InApp, vaultId, kind, json, clock.GetUtcNow())]);
+        return outbox.EnqueueAsync([new OutboxMessage(messageId, OutboxChannel.InApp, vaultId, kind, json, clock.GetUtcNow())]);
     }
 }

@@ -1,0 +1,85 @@
+namespace Coffre.Domain.Agenda;
+
+/// <summary>Where an appointment stands.</summary>
+[GenerateSerializer, Alias("coffre.appointment-status")]
+public enum AppointmentStatus
+{
+    /// <summary>Proposed by a professional (or counter-proposed by the person): awaiting the other side.</summary>
+    Proposed = 0,
+    Confirmed = 1,
+    Declined = 2,
+    Cancelled = 3,
+}
+
+/// <summary>How the person (or the professional, on a counter-proposal) answers a proposal.</summary>
+[GenerateSerializer, Alias("coffre.appointment-response")]
+public enum AppointmentResponse
+{
+    Accept = 0,
+    Decline = 1,
+    /// <summary>Asks for other times (a counter-proposal the professional accepts or declines).</summary>
+    Reschedule = 2,
+}
+
+/// <summary>One change in an appointment's history: who (an opaque actor id, never a name), what, when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.appointment-change")]
+public sealed record AppointmentChange(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string ActorId,
+    [property: Id(2)] string Action,
+    [property: Id(3)] AppointmentStatus Status);
+
+/// <summary>
+/// An appointment in a person's agenda. Times are UTC instants; the person's time zone (<see cref="AgendaRules.PersonTimeZone"/>)
+/// is for display and the calendar export. <see cref="ScheduledAt"/> is when the current times were set: a reminder
+/// whose due time came before it is never sent (an appointment made for this afternoon gets no "one day before").
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.appointment")]
+public sealed record Appointment
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string Title { get; init; }
+    [Id(2)] public required DateTimeOffset StartsAt { get; init; }
+    [Id(3)] public required DateTimeOffset EndsAt { get; init; }
+    [Id(4)] public string? Place { get; init; }
+    /// <summary>The professional taking part (proposer, or named by the person); null when none.</summary>
+    [Id(5)] public string? ProfessionalRpps { get; init; }
+    /// <summary>The establishment taking part (the proposer's, or named by the person).</summary>
+    [Id(6)] public string? EstablishmentFiness { get; init; }
+    [Id(7)] public required AppointmentStatus Status { get; init; }
+    /// <summary>True when a professional proposed it (the person answers); false when the person's side created it.</summary>
+    [Id(8)] public bool ProposedByProfessional { get; init; }
+    /// <summary>While proposed: true when the person is to answer, false when the professional is (a counter-proposal).</summary>
+    [Id(9)] public bool AwaitingPerson { get; init; }
+    [Id(10)] public DateTimeOffset? CounterStartsAt { get; init; }
+    [Id(11)] public DateTimeOffset? CounterEndsAt { get; init; }
+    /// <summary>Reminder offsets before the start, in minutes, distinct, largest first.</summary>
+    [Id(12)] public IReadOnlyList<int> ReminderOffsetsMinutes { get; init; } = [];
+    [Id(13)] public required DateTimeOffset ScheduledAt { get; init; }
+    [Id(14)] public required DateTimeOffset CreatedAt { get; init; }
+    [Id(15)] public required string CreatedBy { get; init; }
+    [Id(16)] public int Revision { get; init; }
+    [Id(17)] public IReadOnlyList<AppointmentChange> History { get; init; } = [];
+
+    /// <summary>True when this caller's party (RPPS or FINESS) takes part in the appointment.</summary>
+    public bool Involves(string? rpps, string? finess) =>
+        (rpps is not null && ProfessionalRpps == rpps) || (finess is not null && ProfessionalRpps is null && EstablishmentFiness == finess);
+
+    public Appointment With(DateTimeOffset at, string actorId, string action, AppointmentStatus status) => this with
+    {
+        Status = status,
+        Revision = Revision + 1,
+        History = [.. History.TakeLast(AgendaRules.MaxHistoryPerAppointment - 1), new AppointmentChange(at, actorId, action, status)],
+    };
+}
+
+/// <summary>A prevention item of the rules file, for one person: due (from, on) or already past, and dismissed or not.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.prevention-item")]
+public sealed record PreventionItem(
+    [property: Id(0)] string RuleId,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string Category,
+    [property: Id(3)] DateOnly DueFrom,
+    [property: Id(4)] DateOnly DueBy,
+    [property: Id(5)] bool Dismissed,
+    [property: Id(6)] string RulesVersion);

@@ -1,0 +1,74 @@
+using Coffre.Domain.Access;
+using Coffre.Domain.Agenda;
+using Coffre.Domain.Documents;
+
+namespace Coffre.Grains.Agenda;
+
+/// <summary>
+/// A person's agenda, keyed <c>agenda-{vaultId}</c> (<see cref="GrainNames.Keys.Agenda"/>): appointments, their reminders
+/// (one Orleans reminder per agenda, for the next one due; each (appointment, offset) sent exactly once) and dismissed
+/// prevention items. Every call is decided by the person's vault (the one evaluator: <see cref="AccessEvaluator.DecideAgenda"/>,
+/// or <see cref="VaultAction.ContactPerson"/> for a proposal) and recorded in their access history before anything is done.
+/// </summary>
+[Alias("coffre.agenda")]
+public interface IAgendaGrain : IGrainWithStringKey
+{
+    /// <summary>Appointments starting in [from, to), earliest first: all of them for those who manage the agenda, a professional's own otherwise.</summary>
+    [Alias("list")] Task<AppointmentPage> ListAsync(Caller caller, AgendaQuery query);
+
+    /// <summary>The person, a representative or a referent adds a confirmed appointment.</summary>
+    [Alias("create")] Task<Appointment> CreateAsync(Caller caller, NewAppointment appointment);
+
+    /// <summary>A professional (or an establishment's system) with a basis to reach the person proposes one; the person answers.</summary>
+    [Alias("propose")] Task<Appointment> ProposeAsync(Caller caller, NewAppointment appointment);
+
+    /// <summary>
+    /// Answers a proposal: the person's side accepts, declines or asks for other times (<paramref name="counterStartsAt"/>,
+    /// <paramref name="counterEndsAt"/>); the professional accepts or declines such a counter-proposal.
+    /// </summary>
+    [Alias("respond")] Task<Appointment> RespondAsync(Caller caller, string appointmentId, AppointmentResponse response,
+        DateTimeOffset? counterStartsAt, DateTimeOffset? counterEndsAt);
+
+    /// <summary>Either side cancels (the person's side any appointment, a professional the ones they take part in).</summary>
+    [Alias("cancel")] Task<Appointment> CancelAsync(Caller caller, string appointmentId);
+
+    /// <summary>Prevention items from the person's birth date and sex (those who manage the agenda).</summary>
+    [Alias("prevention")] Task<IReadOnlyList<PreventionItem>> PreventionItemsAsync(Caller caller);
+
+    /// <summary>Dismisses one prevention item by its id (<c>ruleId/year</c>); kept across versions of the rules file.</summary>
+    [Alias("dismiss-prevention")] Task<PreventionItem> DismissPreventionItemAsync(Caller caller, string itemId);
+
+    /// <summary>The agenda as iCalendar text (RFC 5545), as the caller may see it.</summary>
+    [Alias("export")] Task<string> ExportAsync(Caller caller);
+}
+
+[GenerateSerializer, Immutable, Alias("coffre.new-appointment")]
+public sealed record NewAppointment(
+    [property: Id(0)] string Title,
+    [property: Id(1)] DateTimeOffset StartsAt,
+    [property: Id(2)] DateTimeOffset EndsAt,
+    [property: Id(3)] string? Place = null,
+    [property: Id(4)] string? ProfessionalRpps = null,
+    [property: Id(5)] string? EstablishmentFiness = null,
+    [property: Id(6)] IReadOnlyList<int>? ReminderOffsetsMinutes = null);
+
+[GenerateSerializer, Immutable, Alias("coffre.agenda-query")]
+public sealed record AgendaQuery(
+    [property: Id(0)] DateTimeOffset From,
+    [property: Id(1)] DateTimeOffset To,
+    [property: Id(2)] int First = 20,
+    [property: Id(3)] string? After = null);
+
+[GenerateSerializer, Immutable, Alias("coffre.appointment-page")]
+public sealed record AppointmentPage(
+    [property: Id(0)] IReadOnlyList<Appointment> Items,
+    [property: Id(1)] bool HasNextPage,
+    [property: Id(2)] int TotalCount);
+
+/// <summary>What the vault answers the agenda: the decision's basis, whether the caller manages the agenda, and (to those who do) birth date and sex for prevention.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.agenda-access")]
+public sealed record AgendaAccess(
+    [property: Id(0)] LegalBasis Basis,
+    [property: Id(1)] bool Manages,
+    [property: Id(2)] DateOnly? BirthDate,
+    [property: Id(3)] Sex Sex);

@@ -1,0 +1,26 @@
+using Coffre.Domain.Access;
+using Coffre.Domain.Documents;
+using Coffre.Grains.Agenda;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>The agenda grain asks the vault: decided by the one evaluator against this vault's state, audited here.</summary>
+public sealed partial class VaultGrain
+{
+    public async Task<AgendaAccess> CheckAgendaAsync(Caller caller, AgendaUse use, string operation)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(operation);
+        if (vault.State.Access is null)
+        {
+            throw NoSuchVault();
+        }
+        await RetryAccompanimentsAsync();
+        await RateLimitAsync(caller, operation);
+        var now = Now;
+        var decision = evaluator.DecideAgenda(Access, caller, use, now);
+        await RecordAsync(caller, operation, "agenda", decision, now);
+        var manages = use == AgendaUse.Manage || evaluator.DecideAgenda(Access, caller, AgendaUse.Manage, now).Allowed;
+        var identity = manages ? vault.State.Identity : null;
+        return new AgendaAccess(decision.Basis, manages, identity?.BirthDate, identity?.Sex ?? Sex.Unknown);
+    }
+}
