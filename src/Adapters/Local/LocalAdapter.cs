@@ -1,4 +1,5 @@
 using Coffre.Application.Audit;
+using Coffre.Application.Contact;
 using Coffre.Application.Directory;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
@@ -21,6 +22,7 @@ public static class LocalAdapter
         services.AddSingleton<IOutbox>(sp => new InMemoryOutbox(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
         services.AddSingleton<IDirectoryIndex>(_ => new InMemoryDirectoryIndex());
+        services.AddSingleton<IContactDirectory>(_ => new InMemoryContactDirectory());
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Coffre.Application.Audit;
+using Coffre.Application.Contact;
 using Coffre.Application.Directory;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
@@ -28,6 +29,7 @@ public static class PostgresAdapter
         services.AddSingleton<IOutbox>(_ => new PostgresOutbox(dataSource));
         services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value));
         services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(dataSource));
+        services.AddSingleton<IContactDirectory>(_ => new PostgresContactDirectory(dataSource));
         return services;
     }
 }
