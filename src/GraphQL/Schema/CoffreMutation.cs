@@ -341,6 +341,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
             });
 
         AddAccompanimentMutations();
+        AddDeliveryMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>
