@@ -56,7 +56,7 @@ public static class ContactRules
             }
             else if (channels.Contains(channel))
             {
-                errors.Add(new("channels", "DUPLICATE_CHANNEL", $"channels names {channel} twice"));
+                errors.Add(new("channels", "DUPLICATE_CHANNEL", $"channels names {channel.ToString().ToUpperInvariant()} twice"));
             }
             else
             {
