@@ -5,6 +5,11 @@ if (args is ["content-baseline", ..])
     return await ContentWriteBaseline.RunAsync(args);
 }
 
+if (args is ["delivery", ..])
+{
+    return await DeliveryBench.RunAsync(args[1..]);
+}
+
 if (args is ["directory-search", ..])
 {
     return await DirectorySearchBench.RunAsync(args[1..]);
