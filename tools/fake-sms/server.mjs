@@ -2,7 +2,7 @@
 // A fake HTTP SMS provider for tests and deploy/local: never sends anything.
 //
 //   node tools/fake-sms/server.mjs [--port 0] [--host 127.0.0.1] [--api-key KEY] [--refuse +33600000001,+44...]
-//                                  [--fail-first N] [--port-file PATH]
+//                                  [--fail-first N] [--delay-ms MS] [--port-file PATH]
 //
 // POST /sms        {to, text, reference} with the API key in X-Api-Key →
 //                  401 without the right key, 503 for the first N requests (--fail-first), 422 "invalid or
@@ -10,7 +10,8 @@
 //                  again without recording a second message (the outbox delivers at least once).
 // GET  /messages   what it accepted, in order: [{to, text, reference, at}]; ?reference=… filters.
 // GET  /stats      {received, accepted, refused, unavailable}
-// POST /control    {failFirst?, refuse?: [numbers]} changes the behaviour at run time; DELETE /messages clears.
+// --delay-ms holds every answer that long (a slow provider; a dispatcher can be killed mid-batch).
+// POST /control    {failFirst?, refuse?: [numbers], delayMs?} changes the behaviour at run time; DELETE /messages clears.
 // On start it prints one line "fake-sms listening on http://HOST:PORT" (and writes PORT to --port-file).
 import http from 'node:http';
 import fs from 'node:fs';
@@ -26,6 +27,7 @@ const apiKey = option('api-key', 'fake-sms-key');
 const portFile = option('port-file', '');
 let refuse = new Set(option('refuse', '').split(',').filter(Boolean));
 let failFirst = Number(option('fail-first', '0'));
+let delayMs = Number(option('delay-ms', '0'));
 
 const messages = [];
 const references = new Set();
@@ -58,6 +60,7 @@ const server = http.createServer(async (req, res) => {
     stats.received++;
     if (req.headers['x-api-key'] !== apiKey) return reply(res, 401, { error: 'bad api key' });
     const body = await readJson(req);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (!body || typeof body.to !== 'string' || typeof body.text !== 'string' || typeof body.reference !== 'string') {
       return reply(res, 400, { error: 'to, text and reference are required strings' });
     }
@@ -91,7 +94,8 @@ const server = http.createServer(async (req, res) => {
     const body = (await readJson(req)) ?? {};
     if (Number.isInteger(body.failFirst)) failFirst = body.failFirst;
     if (Array.isArray(body.refuse)) refuse = new Set(body.refuse.map(String));
-    return reply(res, 200, { failFirst, refuse: [...refuse] });
+    if (Number.isInteger(body.delayMs)) delayMs = body.delayMs;
+    return reply(res, 200, { failFirst, refuse: [...refuse], delayMs });
   }
   return reply(res, 404, { error: 'not found' });
 });

@@ -41,7 +41,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _sms.PostAsJsonAsync("/control", new { failFirst = 0 });
+        await _sms.PostAsJsonAsync("/control", new { failFirst = 0, delayMs = 0 });
         _sms.Dispose();
         await _data.DisposeAsync();
     }
@@ -253,6 +253,55 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         finally
         {
             await dispatcher.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_killed_mid_batch_loses_nothing_the_lease_brings_its_messages_back()
+    {
+        const int Count = 20;
+        var settings = new Dictionary<string, string>
+        {
+            ["Coffre__Sms__Url"] = new Uri(TestServices.Sms, "/sms").ToString(),
+            ["Coffre__Sms__ApiKey"] = "fake-sms-key",
+            ["Coffre__Sms__Parallelism"] = "32",
+            ["Coffre__Sms__Timeout"] = "00:00:20",
+            ["Coffre__Outbox__IdlePollInterval"] = "00:00:00.200",
+            ["Coffre__Outbox__DeliveryTimeout"] = "00:00:30",
+            ["Coffre__Outbox__Lease"] = "00:00:35",
+        };
+        await using var cluster = await Coffre.IntegrationTests.Cluster.LocalCluster.StartAsync(silos: 1, gateway: false, settings: settings);
+        await using var data = NpgsqlDataSource.Create(cluster.ConnectionString);
+        var outbox = new PostgresOutbox(data);
+        var contacts = new PostgresContactDirectory(data);
+        var before = (await _sms.GetFromJsonAsync<JsonNode>("/stats"))!["received"]!.GetValue<int>();
+        await _sms.PostAsJsonAsync("/control", new { delayMs = 60_000 });
+        var ids = new List<Guid>();
+        for (var i = 0; i < Count; i++)
+        {
+            var vault = Vault();
+            await contacts.SetAsync(vault, new ContactPreferences(null, Mobile(), [AlertChannel.Sms], null), DateTimeOffset.UtcNow);
+            var id = Guid.NewGuid();
+            ids.Add(id);
+            await outbox.EnqueueAsync([new OutboxMessage(id, OutboxChannel.Sms, vault, AlertNotices.OutboxKind, new AlertPayload("message-received").ToJson(), DateTimeOffset.UtcNow)]);
+        }
+
+        // The silo claimed them and is waiting on the (slow) provider: kill -9 now.
+        await Until(async () => (await _sms.GetFromJsonAsync<JsonNode>("/stats"))!["received"]!.GetValue<int>() - before, n => n >= Count, "every message handed to the provider");
+        await cluster.Silos[0].KillAsync();
+        foreach (var id in ids)
+        {
+            var row = await outbox.ListDeliveriesAsync(new DeliveryQuery(null, id, null, null, 1));
+            Assert.Equal(DeliveryState.Pending, Assert.Single(row).State);
+        }
+
+        // Another silo process comes up; after the lease the messages are claimed again and delivered (at least once).
+        await _sms.PostAsJsonAsync("/control", new { delayMs = 0 });
+        await cluster.StartSiloAsync(0);
+        foreach (var id in ids)
+        {
+            await Until(async () => Assert.Single(await outbox.ListDeliveriesAsync(new DeliveryQuery(null, id, null, null, 1))).State, s => s == DeliveryState.Sent, "delivered after the crash");
+            Assert.Single((await _sms.GetFromJsonAsync<JsonArray>($"/messages?reference={id:D}"))!);
         }
     }
 
