@@ -10,6 +10,11 @@ if (args is ["messaging", ..])
     return await MessagingBench.RunAsync(args[1..]);
 }
 
+if (args is ["delivery", ..])
+{
+    return await DeliveryBench.RunAsync(args[1..]);
+}
+
 if (args is ["directory-search", ..])
 {
     return await DirectorySearchBench.RunAsync(args[1..]);

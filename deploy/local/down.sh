@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops the local cluster (gateway, silos gracefully, then Azurite and PostgreSQL). --purge also deletes its data.
+# Stops the local cluster (gateway, silos gracefully, then smtp4dev, the fake SMS provider, Azurite and PostgreSQL). --purge also deletes its data.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster.env"
@@ -14,7 +14,9 @@ for name in gateway silo3 silo2 silo1; do
   fi
   rm -f "$STATE/$name.pid"
 done
+stop_smtp "$STATE/smtp"
+stop_fake_sms "$STATE/sms"
 stop_azurite "$STATE/azurite"
 stop_postgres "$STATE/pg"
-log "stopped Azurite and PostgreSQL"
+log "stopped smtp4dev, the fake SMS provider, Azurite and PostgreSQL"
 if [ "${1:-}" = "--purge" ]; then rm -rf "$STATE"; log "removed $STATE"; fi

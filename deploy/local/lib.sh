@@ -199,6 +199,30 @@ stop_smtp() { # DIR
   rm -f "$1/smtp4dev.pid"
 }
 
+# The fake SMS provider (tools/fake-sms/server.mjs, node): records what it is sent, never sends anything. API key
+# "fake-sms-key"; GET /messages lists what it accepted. start_fake_sms DIR PORT; kept when already running.
+start_fake_sms() {
+  local dir="$1" port="$2"
+  mkdir -p "$dir"
+  if pid_alive "$dir/fake-sms.pid" fake-sms && wait_port 127.0.0.1 "$port" 5; then
+    log "fake SMS provider already running (pid $(cat "$dir/fake-sms.pid"))"; return 0
+  fi
+  (
+    close_inherited_fds
+    nohup node "$COFFRE_ROOT/tools/fake-sms/server.mjs" --host 127.0.0.1 --port "$port" --api-key fake-sms-key \
+      >"$dir/fake-sms.log" 2>&1 &
+    echo $! >"$dir/fake-sms.pid"
+  )
+  wait_port 127.0.0.1 "$port" 30 || { tail -n 20 "$dir/fake-sms.log" >&2; return 1; }
+}
+
+stop_fake_sms() { # DIR
+  if pid_alive "$1/fake-sms.pid" fake-sms; then
+    kill "$(cat "$1/fake-sms.pid")" 2>/dev/null || true
+  fi
+  rm -f "$1/fake-sms.pid"
+}
+
 postgres_connection_string() { # PORT
   echo "Host=127.0.0.1;Port=$1;Username=postgres;Database=coffre;No Reset On Close=true;Max Auto Prepare=20;Maximum Pool Size=100"
 }

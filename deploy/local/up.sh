@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Brings up a local Coffre cluster on loopback: PostgreSQL + Azurite + 3 silos + 1 gateway.
+# Brings up a local Coffre cluster on loopback: PostgreSQL + Azurite + smtp4dev + the fake SMS provider + 3 silos + 1 gateway.
+# Silos send email (activation codes, alerts) to smtp4dev and SMS alerts to the fake provider (tools/fake-sms).
 # State (data, logs, PIDs) lives in .local/cluster; `deploy/local/down.sh` stops everything. The cluster's settings
 # (connection strings, keys, cluster id) are written to one file, .local/cluster/coffre.settings.json, that every
 # node and operator command reads (--settings FILE or COFFRE_SETTINGS=FILE; the environment still overrides it).
@@ -15,6 +16,7 @@ source "$(dirname "$0")/cluster.env"
 cd "$COFFRE_ROOT"
 
 ensure_tools
+ensure_smtp
 mkdir -p "$STATE" && chmod 755 "$STATE"
 for secret in signing-key nir-key audit-head-key code-key-1 delivery-key-1; do
   [ -f "$STATE/$secret" ] || head -c 32 /dev/urandom | base64 >"$STATE/$secret"
@@ -73,6 +75,9 @@ fi
 log "PostgreSQL on 127.0.0.1:$PG_PORT, Azurite on 127.0.0.1:$BLOB_PORT"
 start_postgres "$STATE/pg" "$PG_PORT"
 start_azurite "$STATE/azurite" "$BLOB_PORT"
+log "smtp4dev on 127.0.0.1:$SMTP_PORT (web/API 127.0.0.1:$SMTP_API_PORT), fake SMS provider on 127.0.0.1:$SMS_PORT"
+start_smtp "$STATE/smtp" "$SMTP_PORT" "$SMTP_API_PORT"
+start_fake_sms "$STATE/sms" "$SMS_PORT"
 
 # json_string VALUE: VALUE as a JSON string literal.
 json_string() {
@@ -100,7 +105,12 @@ SETTINGS="$STATE/coffre.settings.json"
       "CodeKeys": { "1": $(json_string "$(cat "$STATE/code-key-1")") },
       "DeliveryKeys": { "1": $(json_string "$(cat "$STATE/delivery-key-1")") }
     },
-    "Cluster": { "ClusterId": $(json_string "$CLUSTER_ID"), "ServiceId": $(json_string "$CLUSTER_ID") }
+    "Cluster": { "ClusterId": $(json_string "$CLUSTER_ID"), "ServiceId": $(json_string "$CLUSTER_ID") },
+    "Smtp": {
+      "Host": "127.0.0.1", "Port": $SMTP_PORT, "Security": "None",
+      "SenderAddress": "ne-pas-repondre@coffre.local", "ActivationUrl": "http://127.0.0.1:$GATEWAY_HTTP/activate"
+    },
+    "Sms": { "Url": "http://127.0.0.1:$SMS_PORT/sms", "ApiKey": "fake-sms-key" }
   }
 }
 JSON
@@ -138,4 +148,5 @@ start_node gateway gateway "$GATEWAY_HTTP"
 echo "GraphQL (gateway): http://127.0.0.1:$GATEWAY_HTTP/graphql"
 echo "settings:          export COFFRE_SETTINGS=$SETTINGS   (then: dotnet $APP/coffre.dll campaign status --id …)"
 echo "operator token:    dotnet $APP/coffre.dll token --role operator --subject op-1 --settings $SETTINGS"
+echo "mail (smtp4dev):    http://127.0.0.1:$SMTP_API_PORT    SMS received: curl http://127.0.0.1:$SMS_PORT/messages"
 echo "status:            deploy/local/status.sh    stop: deploy/local/down.sh"

@@ -115,6 +115,40 @@ public sealed class InMemoryOutbox(TimeProvider? timeProvider = null) : IOutbox
         return Task.CompletedTask;
     }
 
+    public Task DeferAsync(Guid id, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_all.TryGetValue(id, out var entry) && entry.DeliveredAt is null)
+            {
+                entry.AvailableAt = until;
+                entry.LeaseUntil = null;
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<OutboxMessage>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken = default)
+    {
+        OutboxRules.Query(query);
+        lock (_lock)
+        {
+            IEnumerable<Entry> rows = query.Id is { } id
+                ? (_all.TryGetValue(id, out var one) ? [one] : [])
+                : (_byRecipient.TryGetValue(query.Recipient!, out var entries) ? entries : []);
+            rows = rows.Where(e => query.Recipient is null || e.Message.Recipient == query.Recipient)
+                .Where(e => query.Channels is null || query.Channels.Contains(e.Message.Channel));
+            var ordered = rows.Select(e => e.Snapshot())
+                .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id.ToString("N"), StringComparer.Ordinal);
+            IReadOnlyList<OutboxMessage> page = (query.After is { } after
+                    ? ordered.Where(m => m.CreatedAt < after.CreatedAt
+                        || (m.CreatedAt == after.CreatedAt && string.CompareOrdinal(m.Id.ToString("N"), after.Id.ToString("N")) < 0))
+                    : ordered)
+                .Take(query.First).ToList();
+            return Task.FromResult(page);
+        }
+    }
+
     /// <summary>How a message left the outbox (for operators and tests), null when no such message.</summary>
     public Task<DeliveryOutcome?> OutcomeAsync(Guid id, CancellationToken cancellationToken = default)
     {
@@ -183,6 +217,6 @@ public sealed class InMemoryOutbox(TimeProvider? timeProvider = null) : IOutbox
         public string? LastError { get; set; }
         public DeliveryOutcome Outcome { get; set; }
 
-        public OutboxMessage Snapshot() => Message with { DeliveredAt = DeliveredAt, Attempts = Attempts };
+        public OutboxMessage Snapshot() => Message with { DeliveredAt = DeliveredAt, Attempts = Attempts, Outcome = Outcome, DueAt = DeliveredAt is null ? AvailableAt : null };
     }
 }

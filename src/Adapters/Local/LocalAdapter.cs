@@ -1,4 +1,5 @@
 using Coffre.Application.Audit;
+using Coffre.Application.Contact;
 using Coffre.Application.Directory;
 using Coffre.Application.Events;
 using Coffre.Application.Outbox;
@@ -23,6 +24,7 @@ public static class LocalAdapter
         services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
         services.AddSingleton<IDirectoryIndex>(_ => new InMemoryDirectoryIndex());
         services.AddSingleton<IVaultEventLog>(_ => new InMemoryVaultEventLog());
+        services.AddSingleton<IContactDirectory>(_ => new InMemoryContactDirectory());
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Coffre.Application.Audit;
+using Coffre.Application.Contact;
 using Coffre.Application.Directory;
 using Coffre.Application.Events;
 using Coffre.Application.Outbox;
@@ -30,6 +31,7 @@ public static class PostgresAdapter
         services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value));
         services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(dataSource));
         services.AddSingleton<IVaultEventLog>(_ => new PostgresVaultEventLog(dataSource));
+        services.AddSingleton<IContactDirectory>(_ => new PostgresContactDirectory(dataSource));
         return services;
     }
 }

@@ -13,7 +13,7 @@ namespace Coffre.Adapters.Postgres;
 /// </summary>
 public sealed class PostgresOutbox(NpgsqlDataSource dataSource, int copyThreshold = 2000) : IOutbox
 {
-    private const string Columns = "id, channel, recipient, kind, payload::text, created_at, delivered_at, attempts";
+    private const string Columns = "id, channel, recipient, kind, payload::text, created_at, delivered_at, attempts, outcome, available_at";
 
     public async Task EnqueueAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
     {
@@ -174,6 +174,50 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, int copyThreshol
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task DeferAsync(Guid id, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            UPDATE outbox SET available_at = $2, lease_until = NULL
+            WHERE id = $1 AND delivered_at IS NULL
+            """, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = id },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = until.ToUniversalTime() },
+            },
+        };
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxMessage>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken = default)
+    {
+        OutboxRules.Query(query);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Newest first by (created_at, id); served by the primary key (one message) or outbox_recipient_idx.
+        await using var command = new NpgsqlCommand($"""
+            SELECT {Columns} FROM outbox
+            WHERE ($1::uuid IS NULL OR id = $1) AND ($2::text IS NULL OR recipient = $2)
+              AND ($3::smallint[] IS NULL OR channel = ANY($3))
+              AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+            ORDER BY created_at DESC, id DESC
+            LIMIT $6
+            """, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = (object?)query.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                new NpgsqlParameter { Value = (object?)query.Recipient ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = query.Channels is null ? DBNull.Value : query.Channels.Select(c => (short)c).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint },
+                new NpgsqlParameter { Value = query.After is null ? DBNull.Value : query.After.CreatedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter { Value = query.After is null ? DBNull.Value : query.After.Id, NpgsqlDbType = NpgsqlDbType.Uuid },
+                new NpgsqlParameter<int> { TypedValue = query.First },
+            },
+        };
+        return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>How a message left the outbox (for operators and tests), null when no such message.</summary>
     public async Task<DeliveryOutcome?> OutcomeAsync(Guid id, CancellationToken cancellationToken = default)
     {
@@ -238,7 +282,9 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, int copyThreshol
                 reader.GetString(4),
                 reader.GetFieldValue<DateTimeOffset>(5),
                 reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-                reader.GetInt32(7)));
+                reader.GetInt32(7),
+                (DeliveryOutcome)reader.GetInt16(8),
+                reader.IsDBNull(6) ? reader.GetFieldValue<DateTimeOffset>(9) : null));
         }
         return list;
     }

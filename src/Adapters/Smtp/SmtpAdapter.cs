@@ -1,3 +1,5 @@
+using Coffre.Application.Alerts;
+using Coffre.Application.Contact;
 using Coffre.Application.Mail;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
@@ -27,6 +29,12 @@ public static class SmtpAdapter
             sp.GetRequiredService<DeliveryCodeCipher>(),
             sp.GetRequiredService<Coffre.Application.Mail.IMailTransport>(),
             sp.GetRequiredService<ActivationEmail>(),
+            sp.GetService<TimeProvider>()));
+        // Alerts (new message, reminder, first access, break-glass) over the same transport; needs the contact directory.
+        services.AddSingleton<IDeliveryChannel>(sp => new AlertEmailChannel(
+            sp.GetRequiredService<IContactDirectory>(),
+            sp.GetRequiredService<IOutbox>(),
+            sp.GetRequiredService<Coffre.Application.Mail.IMailTransport>(),
             sp.GetService<TimeProvider>()));
         return services;
     }

@@ -21,7 +21,54 @@ public sealed record OutboxMessage(
     string PayloadJson,
     DateTimeOffset CreatedAt,
     DateTimeOffset? DeliveredAt = null,
-    int Attempts = 0);
+    int Attempts = 0,
+    DeliveryOutcome Outcome = DeliveryOutcome.Delivered,
+    DateTimeOffset? DueAt = null)
+{
+    /// <summary>Where the message stands (from <see cref="DeliveredAt"/> and <see cref="Outcome"/>).</summary>
+    public DeliveryState State => DeliveredAt is null ? DeliveryState.Pending : Outcome switch
+    {
+        DeliveryOutcome.Delivered => DeliveryState.Sent,
+        DeliveryOutcome.Bounced => DeliveryState.Bounced,
+        DeliveryOutcome.Failed => DeliveryState.Failed,
+        _ => DeliveryState.Undeliverable,
+    };
+}
+
+/// <summary>Where one outbox message stands, as operators and the person see it.</summary>
+public enum DeliveryState
+{
+    /// <summary>Not delivered yet: due, leased, waiting for a retry or for the end of quiet hours.</summary>
+    Pending = 0,
+    Sent = 1,
+    /// <summary>Refused for good by the recipient's server or provider (may have fallen back to another channel).</summary>
+    Bounced = 2,
+    /// <summary>Given up after <c>Coffre:Outbox:MaxAttempts</c> failed attempts.</summary>
+    Failed = 3,
+    /// <summary>Nothing to send any more (no address, an opposition, an unreadable payload).</summary>
+    Undeliverable = 4,
+}
+
+/// <summary>
+/// A page of delivery records, newest first: one message (<see cref="Id"/>) or a recipient's (<see cref="Recipient"/>),
+/// of the given <see cref="Channels"/> when set, after the cursor <see cref="After"/> (exclusive).
+/// </summary>
+public sealed record DeliveryQuery(string? Recipient, Guid? Id, IReadOnlyCollection<OutboxChannel>? Channels, DeliveryCursor? After, int First);
+
+/// <summary>A position in the newest-first order (created at, then id).</summary>
+public sealed record DeliveryCursor(DateTimeOffset CreatedAt, Guid Id)
+{
+    public override string ToString() => $"{CreatedAt.UtcTicks}:{Id:N}";
+
+    public static DeliveryCursor? Parse(string? text)
+    {
+        var parts = text?.Split(':');
+        return parts is { Length: 2 } && long.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            && ticks is >= 0 and <= 3155378975999999999 && Guid.TryParseExact(parts[1], "N", out var id)
+            ? new DeliveryCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
+            : null;
+    }
+}
 
 /// <summary>
 /// The one durable outbox for every channel (email, SMS, post, in-app): notifications of first access,
@@ -46,6 +93,12 @@ public interface IOutbox
     /// </summary>
     Task MarkUndeliverableAsync(Guid id, DeliveryOutcome outcome, string reason, CancellationToken cancellationToken = default);
 
+    /// <summary>Makes a leased message due again at <paramref name="until"/> without counting an attempt (quiet hours).</summary>
+    Task DeferAsync(Guid id, DateTimeOffset until, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of delivery records (no payloads are read by callers beyond kind and channel).</summary>
+    Task<IReadOnlyList<OutboxMessage>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>The newest messages for a recipient, of one channel when <paramref name="channel"/> is given (the person's in-app notification list).</summary>
     Task<IReadOnlyList<OutboxMessage>> ListForRecipientAsync(string recipient, int limit, CancellationToken cancellationToken = default, OutboxChannel? channel = null);
 }
@@ -54,6 +107,12 @@ public interface IOutbox
 public interface IDeliveryChannel
 {
     OutboxChannel Channel { get; }
+
+    /// <summary>
+    /// The message kinds this channel delivers, or null for every kind without a channel of its own (one such per channel):
+    /// alerts by email go through their own channel while activation codes keep theirs.
+    /// </summary>
+    IReadOnlyCollection<string>? Kinds => null;
 
     Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default);
 
@@ -91,6 +150,9 @@ public enum DeliveryOutcome : short
 
     /// <summary>Nothing to send any more: no address, an opposition, a code no longer valid, a payload that cannot be read.</summary>
     Undeliverable = 2,
+
+    /// <summary>Given up after <c>Coffre:Outbox:MaxAttempts</c> failed attempts (failed for good).</summary>
+    Failed = 3,
 }
 
 /// <summary>
@@ -103,4 +165,13 @@ public sealed class UndeliverableException(DeliveryOutcome outcome, string reaso
     public DeliveryOutcome Outcome { get; } = outcome == DeliveryOutcome.Delivered
         ? throw new ArgumentOutOfRangeException(nameof(outcome), "an undeliverable message cannot be delivered")
         : outcome;
+}
+
+/// <summary>
+/// A channel's answer for a message that must wait (the person's quiet hours): the dispatcher makes it due again at
+/// <see cref="Until"/> without counting an attempt.
+/// </summary>
+public sealed class DeliveryDeferredException(DateTimeOffset until) : Exception("deferred until the end of the person's quiet hours")
+{
+    public DateTimeOffset Until { get; } = until;
 }

@@ -35,6 +35,10 @@ public sealed class OutboxDispatcherOptions
 
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Failed attempts after which a message is given up (settled as failed for good, state FAILED).</summary>
+    [Range(1, 1000)]
+    public int MaxAttempts { get; set; } = 12;
 }
 
 /// <summary>
@@ -50,6 +54,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
 {
     private readonly IOutbox _outbox;
     private readonly Dictionary<OutboxChannel, IDeliveryChannel> _channels;
+    private readonly Dictionary<(OutboxChannel, string), IDeliveryChannel> _byKind;
     private readonly OutboxDispatcherOptions _options;
     private readonly ILogger<OutboxDispatcher> _logger;
     private readonly TimeProvider _time;
@@ -60,9 +65,20 @@ public sealed partial class OutboxDispatcher : BackgroundService
         ArgumentNullException.ThrowIfNull(channels);
         _outbox = outbox;
         _channels = [];
+        _byKind = [];
         foreach (var channel in channels)
         {
-            if (!_channels.TryAdd(channel.Channel, channel))
+            if (channel.Kinds is { } kinds)
+            {
+                foreach (var kind in kinds)
+                {
+                    if (!_byKind.TryAdd((channel.Channel, kind), channel))
+                    {
+                        throw new ArgumentException($"two delivery channels are registered for {channel.Channel} '{kind}' messages", nameof(channels));
+                    }
+                }
+            }
+            else if (!_channels.TryAdd(channel.Channel, channel))
             {
                 throw new ArgumentException($"two delivery channels are registered for {channel.Channel}", nameof(channels));
             }
@@ -70,7 +86,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
         _options = options.Value;
         if (_options.BatchSize < 1 || _options.MaxParallelDeliveries < 1 || _options.IdlePollInterval <= TimeSpan.Zero
             || _options.DeliveryTimeout <= TimeSpan.Zero || _options.Lease <= _options.DeliveryTimeout
-            || _options.InitialRetryDelay <= TimeSpan.Zero || _options.MaxRetryDelay < _options.InitialRetryDelay)
+            || _options.InitialRetryDelay <= TimeSpan.Zero || _options.MaxRetryDelay < _options.InitialRetryDelay || _options.MaxAttempts < 1)
         {
             throw new ArgumentException("outbox dispatcher options out of range (lease must exceed the delivery timeout)", nameof(options));
         }
@@ -125,10 +141,10 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private async Task DispatchAsync(IReadOnlyList<OutboxMessage> claimed, CancellationToken stoppingToken)
     {
         var delivered = new List<Guid>(claimed.Count);
-        var byChannel = claimed.GroupBy(m => m.Channel).ToList();
+        var byChannel = claimed.GroupBy(m => (m.Channel, Handler: _byKind.GetValueOrDefault((m.Channel, m.Kind)) ?? _channels.GetValueOrDefault(m.Channel))).ToList();
         await Parallel.ForEachAsync(byChannel, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelDeliveries }, async (batch, _) =>
         {
-            var ok = await DeliverAsync(batch.Key, batch.ToList(), stoppingToken).ConfigureAwait(false);
+            var ok = await DeliverAsync(batch.Key.Channel, batch.Key.Handler, batch.ToList(), stoppingToken).ConfigureAwait(false);
             lock (delivered)
             {
                 delivered.AddRange(ok);
@@ -152,11 +168,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
     }
 
     /// <summary>The ids delivered; each failure is recorded with its retry delay (none while stopping: the lease brings them back).</summary>
-    private async Task<IReadOnlyList<Guid>> DeliverAsync(OutboxChannel channelKind, IReadOnlyList<OutboxMessage> batch, CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<Guid>> DeliverAsync(OutboxChannel channelKind, IDeliveryChannel? channel, IReadOnlyList<OutboxMessage> batch, CancellationToken stoppingToken)
     {
         IReadOnlyDictionary<Guid, string> failed;
         var settled = new Dictionary<Guid, UndeliverableException>();
-        if (!_channels.TryGetValue(channelKind, out var channel))
+        var deferred = new Dictionary<Guid, DateTimeOffset>();
+        if (channel is null)
         {
             LogNoChannel(batch[0].Id, channelKind);
             failed = batch.ToDictionary(m => m.Id, _ => $"no delivery channel is registered for {channelKind}");
@@ -174,8 +191,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     {
                         settled[id] = undeliverable;
                     }
+                    else if (error is DeliveryDeferredException deferral)
+                    {
+                        deferred[id] = deferral.Until;
+                    }
                 }
-                failed = failures.Where(f => !settled.ContainsKey(f.Key)).ToDictionary(f => f.Key, f => $"{f.Value.GetType().Name}: {f.Value.Message}");
+                failed = failures.Where(f => !settled.ContainsKey(f.Key) && !deferred.ContainsKey(f.Key)).ToDictionary(f => f.Key, f => $"{f.Value.GetType().Name}: {f.Value.Message}");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -202,9 +223,35 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 LogMarkFailed(e.GetType().Name, 1);
             }
         }
+        foreach (var (id, until) in deferred)
+        {
+            try
+            {
+                // Not an attempt: the message waits for the end of the person's quiet hours.
+                await _outbox.DeferAsync(id, until, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogMarkFailed(e.GetType().Name, 1);
+            }
+        }
         foreach (var message in batch.Where(m => failed.ContainsKey(m.Id)))
         {
             LogDeliveryFailed(message.Id, message.Channel, message.Kind, message.Attempts + 1, failed[message.Id].Split(':')[0]);
+            if (message.Attempts + 1 >= _options.MaxAttempts)
+            {
+                LogSettled(message.Id, message.Channel, message.Kind, DeliveryOutcome.Failed);
+                try
+                {
+                    await _outbox.MarkUndeliverableAsync(message.Id, DeliveryOutcome.Failed,
+                        $"failed for good after {message.Attempts + 1} attempts; last: {failed[message.Id]}", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    LogMarkFailed(e.GetType().Name, 1);
+                }
+                continue;
+            }
             var delay = Jitter(RetryDelay(message.Attempts + 1, _options.InitialRetryDelay, _options.MaxRetryDelay));
             try
             {
@@ -215,7 +262,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 LogMarkFailed(e.GetType().Name, 1);
             }
         }
-        return [.. batch.Where(m => !failed.ContainsKey(m.Id) && !settled.ContainsKey(m.Id)).Select(m => m.Id)];
+        return [.. batch.Where(m => !failed.ContainsKey(m.Id) && !settled.ContainsKey(m.Id) && !deferred.ContainsKey(m.Id)).Select(m => m.Id)];
     }
 
     private static TimeSpan Jitter(TimeSpan delay) =>

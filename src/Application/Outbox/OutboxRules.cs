@@ -74,6 +74,21 @@ public static class OutboxRules
         return text[..cut];
     }
 
+    /// <summary>Most delivery records one page may hold.</summary>
+    public const int MaxDeliveryPage = 100;
+
+    /// <summary>Checks a delivery query: one message or one recipient, a page of 1 to <see cref="MaxDeliveryPage"/>.</summary>
+    public static void Query(DeliveryQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Id is null && string.IsNullOrEmpty(query.Recipient))
+        {
+            throw new ArgumentException("a delivery query names a message or a recipient", nameof(query));
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.First, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.First, MaxDeliveryPage, nameof(query));
+    }
+
     public static void Lease(TimeSpan lease)
     {
         if (lease <= TimeSpan.Zero)

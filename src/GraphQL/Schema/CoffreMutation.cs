@@ -343,6 +343,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
         AddAccompanimentMutations();
         AddMessagingMutations();
         AddAgendaMutations();
+        AddDeliveryMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

@@ -17,6 +17,7 @@ public sealed class CoffreQuery : ObjectGraphType
     public CoffreQuery()
     {
         Name = "Query";
+        DeliveryFields.AddSupportQuery(this);
 
         Field<NonNullGraphType<ServiceInfoType>>("service")
             .Description("What is answering: version and role. Public.")

@@ -76,6 +76,8 @@ public sealed class VaultType : ObjectGraphType<VaultView>
             .Argument<IntGraphType>("first", a => a.DefaultValue = 20)
             .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).GetNotificationsAsync(ctx.Caller(), ctx.GetArgument("first", 20)));
 
+        DeliveryFields.AddTo(this);
+
         Field<NonNullGraphType<AuditChainReportType>>("auditIntegrity")
             .Description("Recomputes this vault's audit hash chain and reports the first event that does not verify (owner, representatives, operators).")
             .ResolveAsync(async ctx => await ctx.Vault(ctx.Source.VaultId).VerifyAuditChainAsync(ctx.Caller()));

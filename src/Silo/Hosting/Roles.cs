@@ -1,6 +1,7 @@
 using Coffre.Adapters.Blob;
 using Coffre.Adapters.Local;
 using Coffre.Adapters.Postgres;
+using Coffre.Adapters.Sms;
 using Coffre.Adapters.Smtp;
 using Coffre.Application;
 using Coffre.Application.Outbox;
@@ -127,6 +128,9 @@ public static class Roles
     /// <summary>Setting this switches the email channel from the file sink to SMTP (<see cref="SmtpOptions"/>).</summary>
     private const string SmtpHostKey = SmtpOptions.Section + ":Host";
 
+    /// <summary>Setting this sends SMS alerts to the HTTP provider (<see cref="SmsOptions"/>) instead of the file sink.</summary>
+    private const string SmsUrlKey = SmsOptions.Section + ":Url";
+
     private static void AddSiloWork(IServiceCollection services, IConfiguration configuration, CoffreOptions options)
     {
         // Codes are issued and verified on silos only (the activation grain); gateways never see these keys.
@@ -144,6 +148,12 @@ public static class Roles
         else
         {
             services.AddCoffreFileDelivery(folder);
+        }
+        if (configuration[SmsUrlKey] is { Length: > 0 })
+        {
+            // Alerts by SMS go to the HTTP provider; other SMS kinds (none today) keep the file sink.
+            services.AddCoffreSms();
+            Bind<SmsOptions>(services, configuration, SmsOptions.Section);
         }
         services.AddCoffreOutboxDispatcher();
     }

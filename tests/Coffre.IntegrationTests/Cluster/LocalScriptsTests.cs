@@ -31,6 +31,9 @@ public sealed class LocalScriptsTests(ITestOutputHelper output) : IAsyncLifetime
         _environment["COFFRE_LOCAL_GATEWAY_PORT_BASE"] = Text(FreeBase());
         _environment["COFFRE_LOCAL_SILO_HTTP_BASE"] = Text(FreeBase());
         _environment["COFFRE_LOCAL_GATEWAY_HTTP"] = Text(_gatewayHttp);
+        _environment["COFFRE_LOCAL_SMTP_PORT"] = Text(CoffreProcess.FreePort());
+        _environment["COFFRE_LOCAL_SMTP_API_PORT"] = Text(CoffreProcess.FreePort());
+        _environment["COFFRE_LOCAL_SMS_PORT"] = Text(CoffreProcess.FreePort());
         _environment["COFFRE_LOCAL_APP"] = AppContext.BaseDirectory;
         return Task.CompletedTask;
     }
@@ -117,6 +120,12 @@ public sealed class LocalScriptsTests(ITestOutputHelper output) : IAsyncLifetime
         {
             Assert.Contains($"Port={_environment["COFFRE_LOCAL_PG_PORT"]};", document.RootElement.GetProperty("ConnectionStrings").GetProperty("Postgres").GetString(), StringComparison.Ordinal);
             Assert.Equal(_environment["COFFRE_LOCAL_CLUSTER_ID"], document.RootElement.GetProperty("Coffre").GetProperty("Cluster").GetProperty("ClusterId").GetString());
+            // Silos send mail to the cluster's smtp4dev and SMS alerts to its fake provider, both up.
+            Assert.Equal(_environment["COFFRE_LOCAL_SMTP_PORT"], document.RootElement.GetProperty("Coffre").GetProperty("Smtp").GetProperty("Port").GetRawText());
+            var smsUrl = document.RootElement.GetProperty("Coffre").GetProperty("Sms").GetProperty("Url").GetString()!;
+            Assert.Equal($"http://127.0.0.1:{_environment["COFFRE_LOCAL_SMS_PORT"]}/sms", smsUrl);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(smsUrl.Replace("/sms", "/messages", StringComparison.Ordinal)))).StatusCode);
         }
 
         var create = await Cli(new() { ["COFFRE_SETTINGS"] = settings }, "campaign", "create", "--id", "local-settings");

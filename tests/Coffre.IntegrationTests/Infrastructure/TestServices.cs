@@ -16,6 +16,9 @@ public static class TestServices
     public static string Smtp => Required("COFFRE_TEST_SMTP");
     public static Uri SmtpApi => new(Required("COFFRE_TEST_SMTP_API"));
 
+    /// <summary>The fake SMS provider (tools/fake-sms/server.mjs, API key <c>fake-sms-key</c>) that ./test.sh starts.</summary>
+    public static Uri Sms => new(Required("COFFRE_TEST_SMS"));
+
     /// <summary>A new empty database; returns its connection string.</summary>
     public static async Task<string> NewDatabaseAsync()
     {

@@ -21,7 +21,8 @@ public sealed class ProjectReferenceTests
         ["Coffre.Adapters.Local"] = ["Coffre.Application"],
         ["Coffre.Adapters.Blob"] = ["Coffre.Domain"],
         ["Coffre.Adapters.Smtp"] = ["Coffre.Application"],
-        ["Coffre.Silo"] = ["Coffre.Grains", "Coffre.GraphQL", "Coffre.Adapters.Postgres", "Coffre.Adapters.Blob", "Coffre.Adapters.Local", "Coffre.Adapters.Smtp", "Coffre.Domain"],
+        ["Coffre.Adapters.Sms"] = ["Coffre.Application"],
+        ["Coffre.Silo"] = ["Coffre.Grains", "Coffre.GraphQL", "Coffre.Adapters.Postgres", "Coffre.Adapters.Blob", "Coffre.Adapters.Local", "Coffre.Adapters.Smtp", "Coffre.Adapters.Sms", "Coffre.Domain"],
     };
 
     private static Dictionary<string, string[]> Actual() =>

@@ -187,4 +187,18 @@ public interface IVaultGrain : IGrainWithStringKey
 
     /// <summary>Closes the source as merged into the target (idempotent).</summary>
     [Alias("merge-close")] Task CloseAsMergedAsync(Caller caller, string targetVaultId, string reason);
+
+    // ---- contact points, alert preferences and deliveries (owner and representatives)
+
+    /// <summary>The person's contact points and alert preferences (<see cref="Coffre.Domain.Contact.ContactPreferences.None"/> when never set). Decided as ReadHistory and audited.</summary>
+    [Alias("contact-preferences")] Task<Coffre.Domain.Contact.ContactPreferences> GetContactPreferencesAsync(Caller caller);
+
+    /// <summary>
+    /// Replaces the person's contact preferences: decided as ManageAccess (the person, their representatives) and audited;
+    /// VALIDATION naming the field and rule when they break <see cref="Coffre.Domain.Contact.ContactRules"/>. Returns them normalised.
+    /// </summary>
+    [Alias("set-contact-preferences")] Task<Coffre.Domain.Contact.ContactPreferences> SetContactPreferencesAsync(Caller caller, Coffre.Domain.Contact.ContactPreferences preferences);
+
+    /// <summary>The person's alerts beyond the app (email, SMS, post), newest first, with their delivery state. Decided as ReadHistory.</summary>
+    [Alias("deliveries")] Task<DeliveryPage> GetDeliveriesAsync(Caller caller, int first, string? after);
 }

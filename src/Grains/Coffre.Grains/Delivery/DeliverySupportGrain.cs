@@ -1,0 +1,27 @@
+using Coffre.Application.Outbox;
+using Coffre.Domain.Access;
+using Coffre.Grains.Vaults;
+using Orleans.Concurrency;
+
+namespace Coffre.Grains.Delivery;
+
+/// <summary>
+/// Support operators' view of the outbox: decided by <see cref="AccessEvaluator.DecideOperator"/> (role Support), then
+/// one message or one vault's messages, newest first, as delivery records (never payloads nor addresses).
+/// </summary>
+[StatelessWorker]
+[Reentrant]
+[GrainType("delivery-support")]
+public sealed class DeliverySupportGrain(IOutbox outbox) : Grain, IDeliverySupportGrain
+{
+    async Task<DeliveryPage> IDeliverySupportGrain.ListAsync(Caller caller, Guid? messageId, string? vaultId, int first, string? after)
+    {
+        AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport).OrThrow();
+        if ((messageId is null) == string.IsNullOrEmpty(vaultId))
+        {
+            throw new ValidationFailedException("messageId", "give either messageId or vaultId");
+        }
+        var cursor = DeliveryRecords.Page(first, after);
+        return await DeliveryRecords.ReadAsync(outbox, new DeliveryQuery(vaultId, messageId, null, cursor, first + 1), first);
+    }
+}
