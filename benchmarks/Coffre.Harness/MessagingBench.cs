@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Coffre.Adapters.Local;
+using Coffre.Adapters.Postgres;
 using Coffre.Domain.Access;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
@@ -16,6 +17,7 @@ using Coffre.Grains.Vaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Orleans.Hosting;
 
 namespace Coffre.Harness;
@@ -28,7 +30,9 @@ namespace Coffre.Harness;
 /// conversation grain call that asks the person's vault (decision + audit event), writes the message page and the header,
 /// and (from the doctor) queues the person's notification. Same-run baseline: the same loops for the same time calling
 /// <see cref="IConversationGrain.GetAsync"/> on the same conversations (a raw grain call: no vault, no write).
-/// <code>Coffre.Harness messaging [--pairs 10000] [--seconds 30] [--concurrency 64] [--out FILE.json]</code>
+/// <code>Coffre.Harness messaging [--pairs 10000] [--seconds 30] [--concurrency 64] [--postgres CONNECTION] [--out FILE.json]</code>
+/// With <c>--postgres</c> the silo is composed like the cluster's silo role: grain state, audit chains, outbox and event
+/// log on that (migrated) PostgreSQL database, every write durable.
 /// </summary>
 public static class MessagingBench
 {
@@ -38,6 +42,7 @@ public static class MessagingBench
         var seconds = 30;
         var concurrency = 64;
         string? outFile = null;
+        string? postgres = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -46,6 +51,7 @@ public static class MessagingBench
                 case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--concurrency": concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": outFile = args[++i]; break;
+                case "--postgres": postgres = args[++i]; break;
                 default:
                     Console.Error.WriteLine($"messaging: unknown argument {args[i]}");
                     return 2;
@@ -53,22 +59,29 @@ public static class MessagingBench
         }
 
         var dataPath = Path.Combine(Path.GetTempPath(), "coffre-msgbench-" + Guid.NewGuid().ToString("N")[..8]);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddCoffreAccess();
-        builder.Services.AddCoffreLocal(dataPath, new byte[32]);
-        builder.Services.AddSingleton(new NirHasher(new byte[32]));
-        builder.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
-        builder.Services.AddCoffreGrainServices();
-        builder.UseOrleans(silo =>
+        await using var dataSource = postgres is null ? null : NpgsqlDataSource.Create(postgres);
+        if (dataSource is not null)
         {
-            silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "bench-messaging", clusterId: "bench-messaging");
-            silo.AddMemoryGrainStorage(GrainNames.Storage);
-        });
-        using var host = builder.Build();
+            await new SchemaMigrator(dataSource).MigrateAsync();
+        }
+        void Compose(IServiceCollection services)
+        {
+            services.AddSingleton(TimeProvider.System);
+            services.AddCoffreAccess();
+            if (dataSource is null)
+            {
+                services.AddCoffreLocal(dataPath, new byte[32]);
+            }
+            else
+            {
+                services.AddCoffrePostgres(dataSource, new byte[32]);
+                services.AddSingleton<Coffre.Domain.Content.IContentStore>(new LocalDiskContentStore(dataPath));
+            }
+            services.AddSingleton(new NirHasher(new byte[32]));
+            services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
+            services.AddCoffreGrainServices();
+        }
+        using var host = postgres is null ? EmbeddedHost(Compose) : InProcessSilo.Build(postgres, "bench-messaging-" + Guid.NewGuid().ToString("N")[..8], Compose);
         await host.StartAsync();
         try
         {
@@ -100,7 +113,9 @@ public static class MessagingBench
             var result = new JsonObject
             {
                 ["scenario"] = "messaging",
-                ["host"] = "in-process silo, embedded default composition (memory grain state, in-memory audit and outbox)",
+                ["host"] = postgres is null
+                    ? "in-process silo, embedded default composition (memory grain state, in-memory audit and outbox)"
+                    : "in-process silo, cluster silo composition (PostgreSQL grain state, audit chains, outbox, event log)",
                 ["pairs"] = pairs,
                 ["seconds"] = seconds,
                 ["concurrency"] = concurrency,
@@ -124,6 +139,21 @@ public static class MessagingBench
             await host.StopAsync();
             try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { }
         }
+    }
+
+    private static IHost EmbeddedHost(Action<IServiceCollection> compose)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        compose(builder.Services);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "bench-messaging", clusterId: "bench-messaging");
+            silo.AddMemoryGrainStorage(GrainNames.Storage);
+        });
+        return builder.Build();
     }
 
     private sealed record Timed(long Calls, long Errors, double Seconds, double[] LatencyMs)
