@@ -25,7 +25,9 @@ public sealed class AgendaState
 
 /// <summary>
 /// A person's agenda (see <see cref="IAgendaGrain"/>). Access: every call first asks the vault grain (decided by the one
-/// evaluator, audited there); the vault never calls back, so there is no cycle. Reminders: one Orleans reminder per agenda
+/// evaluator, audited there); the vault calls back only one-way (<see cref="StopRemindersAsync"/> when it closes or merges
+/// away), so no call waits on the other. Before each sending the agenda asks the vault whether it is still open
+/// (<see cref="IVaultGrain.IsOpenForAgendaAsync"/>) and stops when it is not. Reminders: one Orleans reminder per agenda
 /// (<see cref="ReminderName"/>) registered for the next due reminder with a one-minute period (the retry if a firing is lost);
 /// each firing sends what is due, records it, and re-registers for the next one, or unregisters.
 /// <para>Exactly once per (appointment, offset): the notice's outbox id is derived from the vault and the reminder's key
