@@ -12,7 +12,7 @@ const CREATE = `mutation C($input: CreateAppointmentInput!) { createAppointment(
 const PROPOSE = `mutation P($input: ProposeAppointmentInput!) { proposeAppointment(input: $input) {
   appointment { appointmentId status awaitingPerson professionalRpps } userErrors { code field message } } }`;
 const RESPOND = `mutation R($input: RespondToAppointmentInput!) { respondToAppointment(input: $input) {
-  appointment { appointmentId status history { action status } } userErrors { code field message } } }`;
+  appointment { appointmentId status history { action status actorKind actorId } } userErrors { code field message } } }`;
 const CANCEL = `mutation X($input: CancelAppointmentInput!) { cancelAppointment(input: $input) { appointment { status } userErrors { code field message } } }`;
 const AGENDA = `query A($id: ID!, $from: DateTimeOffset!, $to: DateTimeOffset!, $first: Int, $after: String) { vault(id: $id) {
   agenda(from: $from, to: $to, first: $first, after: $after) { totalCount edges { cursor node { appointmentId title status } } pageInfo { hasNextPage endCursor } } } }`;
@@ -50,6 +50,7 @@ test('agenda: the person creates, a doctor proposes and the person accepts; a do
   assert.deepEqual(accepted.respondToAppointment.userErrors, []);
   assert.equal(accepted.respondToAppointment.appointment.status, 'CONFIRMED');
   assert.deepEqual(accepted.respondToAppointment.appointment.history.map((h) => h.action), ['proposed', 'accepted']);
+  assert.deepEqual(accepted.respondToAppointment.appointment.history.map((h) => [h.actorKind, h.actorId]), [['PROFESSIONAL', s.doctor.rpps], ['PERSON', null]]);
 
   const range = { id: s.vaultId, from: inDays(-1), to: inDays(30) };
   const mine = await api.ok(s.owner, AGENDA, { ...range, first: 1 });

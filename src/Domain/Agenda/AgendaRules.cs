@@ -14,7 +14,10 @@ public static class AgendaRules
     public const int MaxOffsets = 5;
     public const int MinOffsetMinutes = 5;
     public const int MaxOffsetMinutes = 30 * 24 * 60;
+    /// <summary>Open appointments (<see cref="IsOpen"/>) an agenda holds at most.</summary>
     public const int MaxAppointments = 2000;
+    /// <summary>Proposals still awaiting an answer from one professional (or one establishment's system) at a time.</summary>
+    public const int MaxOpenProposalsPerProposer = 20;
     public const int MaxHistoryPerAppointment = 50;
     public const int MaxPageSize = 100;
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(24);
@@ -26,6 +29,27 @@ public static class AgendaRules
 
     /// <summary>The person's time zone (display, calendar export): Coffre serves people in metropolitan France.</summary>
     public const string PersonTimeZone = "Europe/Paris";
+
+    /// <summary>Proposed or confirmed and not yet ended: what counts toward <see cref="MaxAppointments"/> (cancelled and declined ones never do).</summary>
+    public static bool IsOpen(Appointment appointment, DateTimeOffset now) =>
+        appointment.Status is AppointmentStatus.Proposed or AppointmentStatus.Confirmed && appointment.EndsAt > now;
+
+    /// <summary>
+    /// The appointments to forget so that at most <paramref name="max"/> are kept: never an open one; cancelled and declined
+    /// ones first (oldest end first), then ended ones (oldest end first).
+    /// </summary>
+    public static IReadOnlySet<string> ToForget(IReadOnlyCollection<Appointment> appointments, DateTimeOffset now, int max = MaxAppointments)
+    {
+        var excess = appointments.Count - max;
+        return excess <= 0
+            ? new HashSet<string>()
+            : appointments.Where(a => !IsOpen(a, now))
+                .OrderBy(a => a.Status is AppointmentStatus.Cancelled or AppointmentStatus.Declined ? 0 : 1)
+                .ThenBy(a => a.EndsAt)
+                .Take(excess)
+                .Select(a => a.Id)
+                .ToHashSet(StringComparer.Ordinal);
+    }
 
     public static string Title(string? title, string field = "title")
     {

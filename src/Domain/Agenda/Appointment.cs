@@ -1,3 +1,5 @@
+using Coffre.Domain.Access;
+
 namespace Coffre.Domain.Agenda;
 
 /// <summary>Where an appointment stands.</summary>
@@ -21,11 +23,46 @@ public enum AppointmentResponse
     Reschedule = 2,
 }
 
-/// <summary>One change in an appointment's history: who (an opaque actor id, never a name), what, when.</summary>
+/// <summary>Who changed an appointment, as both sides may see it.</summary>
+[GenerateSerializer, Alias("coffre.appointment-actor-kind")]
+public enum AppointmentActorKind
+{
+    /// <summary>The person themself.</summary>
+    Person = 0,
+    /// <summary>A parent, tutor or other legal representative (acting from their own vault, whose id is not shown).</summary>
+    Representative = 1,
+    Professional = 2,
+    Establishment = 3,
+}
+
+/// <summary>
+/// Who acted: the kind, and the identifier both sides may see (a professional's RPPS, an establishment's FINESS; none for
+/// the person's side: a representative's own vault id is never shown).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.appointment-actor")]
+public sealed record AppointmentActor(
+    [property: Id(0)] AppointmentActorKind Kind,
+    [property: Id(1)] string? Id)
+{
+    /// <summary>The caller acting on <paramref name="vaultId"/>'s agenda (the agenda is reached only by patients, professionals and establishments).</summary>
+    public static AppointmentActor Of(Caller caller, string vaultId) => caller.Kind switch
+    {
+        CallerKind.Patient when caller.VaultId == vaultId => new(AppointmentActorKind.Person, null),
+        CallerKind.Patient => new(AppointmentActorKind.Representative, null),
+        CallerKind.Professional => new(AppointmentActorKind.Professional, caller.Rpps),
+        CallerKind.Establishment => new(AppointmentActorKind.Establishment, caller.EstablishmentFiness),
+        _ => throw new ArgumentException("only patients, professionals and establishments act on an agenda", nameof(caller)),
+    };
+
+    /// <summary>The person's side (themself or a representative): their own changes are not notified to them.</summary>
+    public bool IsPersonSide => Kind is AppointmentActorKind.Person or AppointmentActorKind.Representative;
+}
+
+/// <summary>One change in an appointment's history: who (<see cref="AppointmentActor"/>, never a name), what, when.</summary>
 [GenerateSerializer, Immutable, Alias("coffre.appointment-change")]
 public sealed record AppointmentChange(
     [property: Id(0)] DateTimeOffset At,
-    [property: Id(1)] string ActorId,
+    [property: Id(4)] AppointmentActor Actor,
     [property: Id(2)] string Action,
     [property: Id(3)] AppointmentStatus Status);
 
@@ -65,11 +102,11 @@ public sealed record Appointment
     public bool Involves(string? rpps, string? finess) =>
         (rpps is not null && ProfessionalRpps == rpps) || (finess is not null && ProfessionalRpps is null && EstablishmentFiness == finess);
 
-    public Appointment With(DateTimeOffset at, string actorId, string action, AppointmentStatus status) => this with
+    public Appointment With(DateTimeOffset at, AppointmentActor actor, string action, AppointmentStatus status) => this with
     {
         Status = status,
         Revision = Revision + 1,
-        History = [.. History.TakeLast(AgendaRules.MaxHistoryPerAppointment - 1), new AppointmentChange(at, actorId, action, status)],
+        History = [.. History.TakeLast(AgendaRules.MaxHistoryPerAppointment - 1), new AppointmentChange(at, actor, action, status)],
     };
 }
 

@@ -52,6 +52,15 @@ public sealed class AppointmentStatusType : EnumerationGraphType<AppointmentStat
     }
 }
 
+public sealed class AppointmentActorKindType : EnumerationGraphType<AppointmentActorKind>
+{
+    public AppointmentActorKindType()
+    {
+        Name = "AppointmentActorKind";
+        Description = "PERSON (the person themself), REPRESENTATIVE (a parent, tutor or other legal representative), PROFESSIONAL, ESTABLISHMENT (its system).";
+    }
+}
+
 public sealed class AppointmentResponseType : EnumerationGraphType<AppointmentResponse>
 {
     public AppointmentResponseType()
@@ -92,7 +101,9 @@ public sealed class AppointmentChangeType : ObjectGraphType<AppointmentChange>
     {
         Name = "AppointmentChange";
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
-        Field(c => c.ActorId).Description("Vault id, RPPS or client id.");
+        Field<NonNullGraphType<AppointmentActorKindType>>("actorKind").Resolve(ctx => ctx.Source.Actor.Kind);
+        Field<StringGraphType>("actorId").Description("PROFESSIONAL: their RPPS; ESTABLISHMENT: its FINESS; none for the person's side (a representative's own vault is never shown).")
+            .Resolve(ctx => ctx.Source.Actor.Id);
         Field(c => c.Action).Description("created, proposed, accepted, declined, asked-to-reschedule, accepted-counter-proposal, cancelled.");
         Field<NonNullGraphType<AppointmentStatusType>>("status").Resolve(ctx => ctx.Source.Status);
     }

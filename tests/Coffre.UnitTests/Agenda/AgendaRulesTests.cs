@@ -79,6 +79,28 @@ public sealed class AgendaRulesTests
         var a = Confirmed("a-1", Now.AddDays(3), Now, 1440);
         Assert.Empty(AgendaRules.Due([a with { Status = AppointmentStatus.Proposed }, a with { Id = "a-2", Status = AppointmentStatus.Cancelled }], new HashSet<string>(), Now.AddDays(2.5)));
     }
+
+    [Fact]
+    public void Only_open_appointments_count_and_cancelled_or_declined_ones_are_forgotten_first()
+    {
+        var upcoming = Confirmed("upcoming", Now.AddDays(1), Now);
+        var cancelled = Confirmed("cancelled", Now.AddDays(2), Now) with { Status = AppointmentStatus.Cancelled };
+        var declined = Confirmed("declined", Now.AddDays(3), Now) with { Status = AppointmentStatus.Declined };
+        var proposed = Confirmed("proposed", Now.AddDays(4), Now) with { Status = AppointmentStatus.Proposed };
+        var ended = Confirmed("ended", Now.AddDays(-10), Now.AddDays(-20));
+        Assert.True(AgendaRules.IsOpen(upcoming, Now));
+        Assert.True(AgendaRules.IsOpen(proposed, Now));
+        Assert.False(AgendaRules.IsOpen(cancelled, Now));
+        Assert.False(AgendaRules.IsOpen(declined, Now));
+        Assert.False(AgendaRules.IsOpen(ended, Now));
+
+        Appointment[] all = [upcoming, cancelled, declined, proposed, ended];
+        Assert.Empty(AgendaRules.ToForget(all, Now, max: 5));
+        Assert.Equal(["cancelled", "declined"], AgendaRules.ToForget(all, Now, max: 3).Order(StringComparer.Ordinal));
+        Assert.Equal(["cancelled", "declined", "ended"], AgendaRules.ToForget(all, Now, max: 1).Order(StringComparer.Ordinal));
+        // Open ones are never forgotten, whatever the cap.
+        Assert.Equal(3, AgendaRules.ToForget(all, Now, max: 0).Count);
+    }
 }
 
 public sealed class PreventionRulesTests

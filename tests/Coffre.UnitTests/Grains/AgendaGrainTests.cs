@@ -118,9 +118,17 @@ public sealed class AgendaGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Input_is_validated_before_access_and_names_its_field()
+    public async Task Input_is_validated_after_access_and_names_its_field()
     {
         var scene = await OpenAsync();
+        // A caller who would be denied gets the denial, not the validation details, and the attempt is in the history.
+        await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Agenda.CreateAsync(scene.Doctor, Slot("x", TimeSpan.FromDays(-1))));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Agenda.ListAsync(scene.Stranger, All with { First = 500 }));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Agenda.ProposeAsync(scene.Stranger, Slot("x", TimeSpan.FromDays(-1))));
+        var history = await scene.Vault.GetAccessHistoryAsync(scene.Owner, null, 100);
+        Assert.Contains(history.Items, e => e.Event.Operation == "appointment.create" && e.Event.ActorId == scene.Doctor.Rpps && !e.Event.Allowed);
+        Assert.Contains(history.Items, e => e.Event.Operation == "agenda.read" && e.Event.ActorId == scene.Stranger.Rpps && !e.Event.Allowed);
+
         var past = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Agenda.CreateAsync(scene.Owner, Slot("x", TimeSpan.FromDays(-1))));
         Assert.Equal("startsAt", past.Field);
         var offsets = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Agenda.CreateAsync(scene.Owner, Slot("x", TimeSpan.FromDays(1), 1)));
@@ -170,6 +178,73 @@ public sealed class AgendaGrainTests(ClusterFixture fixture)
         var notice = Assert.IsType<AppointmentReminderNotice>(sent.Payload);
         Assert.Equal(created.Id, notice.AppointmentId);
         Assert.Equal(5, notice.OffsetMinutes);
+    }
+
+    [Fact]
+    public async Task A_closed_vault_sends_no_reminder_and_its_agenda_is_stopped_by_the_system_only()
+    {
+        var scene = await OpenAsync();
+        var created = await scene.Agenda.CreateAsync(scene.Owner,
+            new NewAppointment("Blood test", DateTimeOffset.UtcNow.AddMinutes(5).AddSeconds(3), DateTimeOffset.UtcNow.AddMinutes(35), null, ReminderOffsetsMinutes: [5]));
+        await scene.Vault.CloseAsync(Caller.Operator("op-1"));
+
+        // Wait for the due time itself (a phase, not a timed assertion), then deliver the callback.
+        var due = created.StartsAt - TimeSpan.FromMinutes(5) - DateTimeOffset.UtcNow;
+        if (due > TimeSpan.Zero)
+        {
+            await Task.Delay(due + TimeSpan.FromMilliseconds(100));
+        }
+        await scene.Agenda.AsReference<IRemindable>().ReceiveReminder(AgendaGrain.ReminderName,
+            new TickStatus(DateTime.UtcNow, TimeSpan.FromMinutes(1), DateTime.UtcNow));
+
+        var reminderId = AgendaRules.ReminderMessageId(scene.VaultId, AgendaRules.ReminderKey(created, 5));
+        Assert.DoesNotContain(await ClusterFixture.Outbox.ListForRecipientAsync(scene.VaultId, 200), m => m.Id == reminderId);
+
+        // The internal calls take their system caller only.
+        await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.IsOpenForAgendaAsync(scene.Owner));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.IsOpenForAgendaAsync(Caller.Operator("op-1")));
+        Assert.False(await scene.Vault.IsOpenForAgendaAsync(AgendaGrain.System));
+        var open = await OpenAsync();
+        Assert.True(await open.Vault.IsOpenForAgendaAsync(AgendaGrain.System));
+    }
+
+    [Fact]
+    public async Task A_referents_change_notifies_the_person_and_the_history_shows_kinds_not_vault_ids()
+    {
+        var scene = await OpenAsync();
+        var byReferent = await scene.Agenda.CreateAsync(scene.Referent, Slot("Housing office", TimeSpan.FromDays(4)));
+        var own = await scene.Agenda.CreateAsync(scene.Owner, Slot("Dentist", TimeSpan.FromDays(3)));
+        var notices = (await scene.Vault.GetNotificationsAsync(scene.Owner, 50)).Select(n => n.Payload).OfType<AppointmentChangedNotice>().ToList();
+        Assert.Contains(notices, n => n.AppointmentId == byReferent.Id && n.Change == "created");
+        Assert.DoesNotContain(notices, n => n.AppointmentId == own.Id);
+
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.Professional, scene.Referent.Rpps), Assert.Single(byReferent.History).Actor);
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.Person, null), Assert.Single(own.History).Actor);
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.Representative, null), AppointmentActor.Of(Caller.Patient(Ids.NewVaultId()), scene.VaultId));
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.Establishment, "750712184"), AppointmentActor.Of(Caller.Establishment("750712184", "his"), scene.VaultId));
+
+        // The referent cancels the person's own appointment (one they are not named in): the person is told.
+        await scene.Agenda.CancelAsync(scene.Referent, own.Id);
+        Assert.Contains((await scene.Vault.GetNotificationsAsync(scene.Owner, 50)).Select(n => n.Payload).OfType<AppointmentChangedNotice>(),
+            n => n.AppointmentId == own.Id && n.Change == "cancelled");
+    }
+
+    [Fact]
+    public async Task One_professional_holds_a_bounded_number_of_open_proposals_and_a_declined_one_frees_its_place()
+    {
+        var scene = await OpenAsync();
+        var proposals = new List<Appointment>();
+        for (var i = 0; i < AgendaRules.MaxOpenProposalsPerProposer; i++)
+        {
+            proposals.Add(await scene.Agenda.ProposeAsync(scene.Doctor, Slot($"Check-up {i}", TimeSpan.FromDays(5 + i))));
+        }
+        var full = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Agenda.ProposeAsync(scene.Doctor, Slot("one more", TimeSpan.FromDays(30))));
+        Assert.Equal(ErrorCodes.QuotaExceeded, full.Code);
+        // Another party is not held back by this one, and the person's side still creates.
+        await scene.Agenda.CreateAsync(scene.Owner, Slot("Dentist", TimeSpan.FromDays(3)));
+
+        await scene.Agenda.RespondAsync(scene.Owner, proposals[0].Id, AppointmentResponse.Decline, null, null);
+        await scene.Agenda.ProposeAsync(scene.Doctor, Slot("one more", TimeSpan.FromDays(30)));
     }
 
     private static async Task<IReadOnlyList<VaultNotification>> RemindersAsync(Scene scene) =>

@@ -1,6 +1,7 @@
 using Coffre.Domain.Access;
 using Coffre.Domain.Agenda;
 using Coffre.Domain.Documents;
+using Orleans.Concurrency;
 
 namespace Coffre.Grains.Agenda;
 
@@ -40,6 +41,12 @@ public interface IAgendaGrain : IGrainWithStringKey
 
     /// <summary>The agenda as iCalendar text (RFC 5545), as the caller may see it.</summary>
     [Alias("export")] Task<string> ExportAsync(Caller caller);
+
+    /// <summary>
+    /// The person's vault closed or merged away (system caller <c>system:vault</c> only): no more reminders; the
+    /// appointments stay as they are (never moved to a merge's target).
+    /// </summary>
+    [OneWay, Alias("stop-reminders")] Task StopRemindersAsync(Caller caller);
 }
 
 [GenerateSerializer, Immutable, Alias("coffre.new-appointment")]

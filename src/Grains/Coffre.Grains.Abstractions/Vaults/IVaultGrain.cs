@@ -135,6 +135,12 @@ public interface IVaultGrain : IGrainWithStringKey
     /// </summary>
     [Alias("check-agenda")] Task<Coffre.Grains.Agenda.AgendaAccess> CheckAgendaAsync(Caller caller, AgendaUse use, string operation);
 
+    /// <summary>
+    /// Does this vault still take reminders (open: active or pending)? Asked by the person's agenda before it sends one
+    /// (system caller <c>system:agenda</c> only; answers nothing else about the vault).
+    /// </summary>
+    [Alias("agenda-open")] Task<bool> IsOpenForAgendaAsync(Caller caller);
+
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
 
     /// <summary>Pending → active, after the activation grain verified the person's code (lifecycle: system caller).</summary>

@@ -25,7 +25,9 @@ public sealed class AgendaState
 
 /// <summary>
 /// A person's agenda (see <see cref="IAgendaGrain"/>). Access: every call first asks the vault grain (decided by the one
-/// evaluator, audited there); the vault never calls back, so there is no cycle. Reminders: one Orleans reminder per agenda
+/// evaluator, audited there); the vault calls back only one-way (<see cref="StopRemindersAsync"/> when it closes or merges
+/// away), so no call waits on the other. Before each sending the agenda asks the vault whether it is still open
+/// (<see cref="IVaultGrain.IsOpenForAgendaAsync"/>) and stops when it is not. Reminders: one Orleans reminder per agenda
 /// (<see cref="ReminderName"/>) registered for the next due reminder with a one-minute period (the retry if a firing is lost);
 /// each firing sends what is due, records it, and re-registers for the next one, or unregisters.
 /// <para>Exactly once per (appointment, offset): the notice's outbox id is derived from the vault and the reminder's key
@@ -45,6 +47,12 @@ public sealed class AgendaGrain(
     ILogger<AgendaGrain> logger) : Grain, IAgendaGrain, IRemindable
 {
     public const string ReminderName = "agenda-next-reminder";
+
+    /// <summary>Who asks the vault whether it still takes reminders: the system, on behalf of this agenda.</summary>
+    public static readonly Caller System = Caller.Operator("system:agenda");
+
+    /// <summary>The vault's system caller, the only one that stops this agenda's reminders.</summary>
+    internal const string VaultSystemSubject = "system:vault";
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromMinutes(1);
 
     private string VaultId => this.GetPrimaryKeyString()["agenda-".Length..];
@@ -60,10 +68,20 @@ public sealed class AgendaGrain(
         return base.OnActivateAsync(cancellationToken);
     }
 
+    /// <summary>Internal calls take one system caller only (<paramref name="subject"/>); anyone else is refused.</summary>
+    internal static void RequireSystem(Caller caller, string subject)
+    {
+        if (caller is not { Kind: CallerKind.Operator } || caller.Subject != subject)
+        {
+            throw new AccessDeniedException($"Only {subject} makes this call.", DenialReason.NotPermitted);
+        }
+    }
+
     public async Task<AppointmentPage> ListAsync(Caller caller, AgendaQuery query)
     {
-        AgendaRules.Range(query.From, query.To, query.First);
+        // Access first: a caller who would be denied gets the denial (and the attempt is in the history), not validation details.
         var access = await Vault.CheckAgendaAsync(caller, AgendaUse.Participate, "agenda.read");
+        AgendaRules.Range(query.From, query.To, query.First);
         var visible = Visible(caller, access)
             .Where(a => a.StartsAt >= query.From && a.StartsAt < query.To)
             .OrderBy(a => a.StartsAt).ThenBy(a => a.Id, StringComparer.Ordinal)
@@ -84,28 +102,36 @@ public sealed class AgendaGrain(
 
     public async Task<Appointment> CreateAsync(Caller caller, NewAppointment input)
     {
+        await Vault.CheckAgendaAsync(caller, AgendaUse.Manage, "appointment.create");
         var now = Now;
         var checkedInput = Validate(input, now);
-        await Vault.CheckAgendaAsync(caller, AgendaUse.Manage, "appointment.create");
         var appointment = New(checkedInput, caller, now, AppointmentStatus.Confirmed, proposedByProfessional: false,
             input.ProfessionalRpps, input.EstablishmentFiness, "created");
-        await StoreAsync(appointment, notifyPerson: false, "created", caller);
+        await StoreAsync(appointment, "created", caller);
         return appointment;
     }
 
     public async Task<Appointment> ProposeAsync(Caller caller, NewAppointment input)
     {
-        var now = Now;
-        var checkedInput = Validate(input, now);
         if (caller.Kind is not (CallerKind.Professional or CallerKind.Establishment))
         {
             throw new AccessDeniedException("only professionals and establishments' systems propose appointments; the person's side creates them", DenialReason.NotPermitted);
         }
         // The one check for "has a basis to reach this person".
         await Vault.CheckContactAsync(caller, "appointment.propose");
+        var now = Now;
+        var checkedInput = Validate(input, now);
+        var rpps = caller.Kind == CallerKind.Professional ? caller.Rpps : null;
+        var finess = rpps is null ? caller.EstablishmentFiness : null;
+        if (agenda.State.Appointments.Count(a => a.Status == AppointmentStatus.Proposed && a.ProposedByProfessional && a.EndsAt > now
+                && a.Involves(rpps, finess)) >= AgendaRules.MaxOpenProposalsPerProposer)
+        {
+            throw new ValidationFailedException("vaultId",
+                $"holds {AgendaRules.MaxOpenProposalsPerProposer} of your proposals awaiting an answer: wait for answers or cancel some first", ErrorCodes.QuotaExceeded);
+        }
         var appointment = New(checkedInput, caller, now, AppointmentStatus.Proposed, proposedByProfessional: true,
-            caller.Kind == CallerKind.Professional ? caller.Rpps : null, caller.EstablishmentFiness, "proposed") with { AwaitingPerson = true };
-        await StoreAsync(appointment, notifyPerson: true, "proposed", caller);
+            rpps, caller.EstablishmentFiness, "proposed") with { AwaitingPerson = true };
+        await StoreAsync(appointment, "proposed", caller);
         return appointment;
     }
 
@@ -124,7 +150,7 @@ public sealed class AgendaGrain(
             throw new ValidationFailedException("appointmentId", appointment.AwaitingPerson ? "awaits the person's answer" : "awaits the professional's answer", ErrorCodes.Conflict);
         }
         var now = Now;
-        var actor = AuditEvents.ActorId(caller);
+        var actor = AppointmentActor.Of(caller, VaultId);
         Appointment changed;
         string change;
         switch (response)
@@ -165,7 +191,7 @@ public sealed class AgendaGrain(
             default:
                 throw new ValidationFailedException("response", "RESCHEDULE is the person's answer to a proposal; the professional accepts or declines it");
         }
-        await ReplaceAsync(changed, notifyPerson: !personSide, change, caller);
+        await ReplaceAsync(changed, change, caller);
         return changed;
     }
 
@@ -177,9 +203,8 @@ public sealed class AgendaGrain(
         {
             throw new ValidationFailedException("appointmentId", "is already cancelled or declined", ErrorCodes.Conflict);
         }
-        var changed = appointment.With(Now, AuditEvents.ActorId(caller), "cancelled", AppointmentStatus.Cancelled);
-        var personSide = access.Manages && !appointment.Involves(caller.Rpps, caller.EstablishmentFiness);
-        await ReplaceAsync(changed, notifyPerson: !personSide, "cancelled", caller);
+        var changed = appointment.With(Now, AppointmentActor.Of(caller, VaultId), "cancelled", AppointmentStatus.Cancelled);
+        await ReplaceAsync(changed, "cancelled", caller);
         return changed;
     }
 
@@ -214,6 +239,12 @@ public sealed class AgendaGrain(
         {
             return;
         }
+        // A closed or merged vault takes no more reminders (nobody could cancel them: every agenda call is refused there).
+        if (!await Vault.IsOpenForAgendaAsync(System))
+        {
+            await StopAsync();
+            return;
+        }
         var now = Now;
         var due = AgendaRules.Due(agenda.State.Appointments, agenda.State.FiredReminders, now);
         foreach (var reminder in due)
@@ -237,7 +268,28 @@ public sealed class AgendaGrain(
         await ScheduleAsync(now, force: true);
     }
 
+    public async Task StopRemindersAsync(Caller caller)
+    {
+        RequireSystem(caller, VaultSystemSubject);
+        await StopAsync();
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>Unregisters the reminder; the appointments stay as they are.</summary>
+    private async Task StopAsync()
+    {
+        if (await this.GetReminder(ReminderName) is { } registered)
+        {
+            await this.UnregisterReminder(registered);
+        }
+        if (agenda.State.ReminderDueAt is not null)
+        {
+            agenda.State.ReminderDueAt = null;
+            await agenda.WriteStateAsync();
+        }
+        AgendaLog.RemindersStopped(logger);
+    }
 
     private sealed record CheckedInput(string Title, DateTimeOffset Start, DateTimeOffset End, string? Place, IReadOnlyList<int> Offsets);
 
@@ -261,11 +313,11 @@ public sealed class AgendaGrain(
     private Appointment New(CheckedInput input, Caller caller, DateTimeOffset now, AppointmentStatus status, bool proposedByProfessional,
         string? rpps, string? finess, string action)
     {
-        if (agenda.State.Appointments.Count(a => a.EndsAt > now) >= AgendaRules.MaxAppointments)
+        if (agenda.State.Appointments.Count(a => AgendaRules.IsOpen(a, now)) >= AgendaRules.MaxAppointments)
         {
             throw new ValidationFailedException("vaultId", $"holds {AgendaRules.MaxAppointments} upcoming appointments: cancel some first", ErrorCodes.QuotaExceeded);
         }
-        var actor = AuditEvents.ActorId(caller);
+        var actor = AppointmentActor.Of(caller, VaultId);
         return new Appointment
         {
             Id = $"a-{agenda.State.NextNumber + 1:D6}-{Ids.NewToken()[..8]}",
@@ -280,7 +332,7 @@ public sealed class AgendaGrain(
             ReminderOffsetsMinutes = input.Offsets,
             ScheduledAt = now,
             CreatedAt = now,
-            CreatedBy = actor,
+            CreatedBy = AuditEvents.ActorId(caller),
             Revision = 1,
             History = [new AppointmentChange(now, actor, action, status)],
         };
@@ -299,27 +351,30 @@ public sealed class AgendaGrain(
             ? PreventionRules.Default.ItemsFor(birth, access.Sex, DateOnly.FromDateTime(Now.UtcDateTime), agenda.State.DismissedPrevention)
             : [];
 
-    private async Task StoreAsync(Appointment appointment, bool notifyPerson, string change, Caller caller)
+    private async Task StoreAsync(Appointment appointment, string change, Caller caller)
     {
         agenda.State.NextNumber++;
         agenda.State.Appointments.Add(appointment);
-        await AfterChangeAsync(appointment, notifyPerson, change, caller);
+        await AfterChangeAsync(appointment, change, caller);
     }
 
-    private async Task ReplaceAsync(Appointment appointment, bool notifyPerson, string change, Caller caller)
+    private async Task ReplaceAsync(Appointment appointment, string change, Caller caller)
     {
         var index = agenda.State.Appointments.FindIndex(a => a.Id == appointment.Id);
         agenda.State.Appointments[index] = appointment;
-        await AfterChangeAsync(appointment, notifyPerson, change, caller);
+        await AfterChangeAsync(appointment, change, caller);
     }
 
-    /// <summary>Stored first; then the person is told (a professional's change), the event raised and the reminder rescheduled.</summary>
-    private async Task AfterChangeAsync(Appointment appointment, bool notifyPerson, string change, Caller caller)
+    /// <summary>
+    /// Stored first; then the person is told (unless the change is their own: they themself or a legal representative;
+    /// anyone else, a referent included, notifies), the event raised and the reminder rescheduled.
+    /// </summary>
+    private async Task AfterChangeAsync(Appointment appointment, string change, Caller caller)
     {
         var now = Now;
         Prune(now);
         await agenda.WriteStateAsync();
-        if (notifyPerson)
+        if (!AppointmentActor.Of(caller, VaultId).IsPersonSide)
         {
             await notifier.NotifyAsync(VaultId, new AppointmentChangedNotice(appointment.Id, change, AuditEvents.ActorId(caller), appointment.Title, appointment.StartsAt, now));
         }
@@ -327,16 +382,18 @@ public sealed class AgendaGrain(
         await ScheduleAsync(now, force: false);
     }
 
-    /// <summary>Fired keys of appointments that have ended are forgotten (they can never be due again), and so are long-past appointments beyond the cap.</summary>
+    /// <summary>
+    /// Fired keys of appointments that have ended are forgotten (they can never be due again); beyond the cap, cancelled and
+    /// declined appointments are forgotten first, then long-past ones (<see cref="AgendaRules.ToForget"/>).
+    /// </summary>
     private void Prune(DateTimeOffset now)
     {
         var live = agenda.State.Appointments.Where(a => a.EndsAt > now).Select(a => a.Id + "/").ToList();
         agenda.State.FiredReminders.RemoveWhere(key => !live.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal)));
-        var past = agenda.State.Appointments.Count - AgendaRules.MaxAppointments;
-        if (past > 0)
+        var forget = AgendaRules.ToForget(agenda.State.Appointments, now);
+        if (forget.Count > 0)
         {
-            var oldest = agenda.State.Appointments.Where(a => a.EndsAt <= now).OrderBy(a => a.EndsAt).Take(past).Select(a => a.Id).ToHashSet();
-            agenda.State.Appointments.RemoveAll(a => oldest.Contains(a.Id));
+            agenda.State.Appointments.RemoveAll(a => forget.Contains(a.Id));
         }
     }
 
@@ -385,6 +442,9 @@ internal static partial class AgendaLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "agenda: {Count} reminder(s) sent")]
     public static partial void RemindersSent(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "agenda: reminders stopped (the vault is closed or merged)")]
+    public static partial void RemindersStopped(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "agenda: the {Kind} event could not be raised")]
     public static partial void EventNotRaised(ILogger logger, VaultEventKind kind, Exception exception);

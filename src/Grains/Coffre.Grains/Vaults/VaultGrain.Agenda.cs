@@ -1,5 +1,6 @@
 using Coffre.Domain.Access;
 using Coffre.Domain.Documents;
+using Coffre.Domain.Vaults;
 using Coffre.Grains.Agenda;
 
 namespace Coffre.Grains.Vaults;
@@ -23,4 +24,14 @@ public sealed partial class VaultGrain
         var identity = manages ? vault.State.Identity : null;
         return new AgendaAccess(decision.Basis, manages, identity?.BirthDate, identity?.Sex ?? Sex.Unknown);
     }
+
+    Task<bool> IVaultGrain.IsOpenForAgendaAsync(Caller caller)
+    {
+        AgendaGrain.RequireSystem(caller, AgendaGrain.System.Subject);
+        return Task.FromResult(vault.State.Access is { Status: VaultStatus.Active or VaultStatus.Pending });
+    }
+
+    /// <summary>The vault closed or merged away: its agenda stops its reminders (one-way; the agenda does not call back).</summary>
+    private Task StopAgendaAsync() =>
+        GrainFactory.GetGrain<IAgendaGrain>(GrainNames.Keys.Agenda(VaultId)).StopRemindersAsync(IndexWriter);
 }

@@ -60,6 +60,7 @@ public sealed partial class VaultGrain
         var decision = await CheckAsync(caller, VaultAction.ManageLifecycle, null, "vault.close", "vault");
         vault.State.Access = Access with { Status = VaultStatus.Closed };
         await WriteReferentsAsync(Access.Referents);
+        await StopAgendaAsync();
         return View(caller, decision);
     }
 

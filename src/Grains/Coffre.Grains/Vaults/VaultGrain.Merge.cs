@@ -86,6 +86,7 @@ public sealed partial class VaultGrain
         vault.State.Access = Access with { Status = VaultStatus.Closed };
         vault.State.HandOver = vault.State.HandOver is { Status: HandOverStatus.Valid } h ? h with { Status = HandOverStatus.Replaced } : vault.State.HandOver;
         await WriteReferentsAsync(Access.Referents);
+        await StopAgendaAsync();
         await NotifyAsync(new VaultMergedNotice(VaultId, targetVaultId, AuditEvents.ActorId(caller), reason, Now));
     }
 }
