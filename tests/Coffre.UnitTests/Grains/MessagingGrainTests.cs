@@ -377,4 +377,18 @@ public sealed class MessagingGrainTests(ClusterFixture fixture)
         var outside = await Assert.ThrowsAsync<ValidationFailedException>(() => index.ListAsync(owner, 10, "302"));
         Assert.Equal("after", outside.Field);
     }
+
+    [Fact]
+    public async Task Messaging_blocks_are_bounded()
+    {
+        var scene = await SceneAsync();
+        for (var i = 0; i < VaultGrain.MaxMessagingBlocks; i++)
+        {
+            await scene.Vault.BlockMessagingAsync(scene.Owner, MessagingParty.Professional(NewRpps()));
+        }
+        var quota = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Vault.BlockMessagingAsync(scene.Owner, MessagingParty.Professional(NewRpps())));
+        Assert.Equal(("party", ErrorCodes.QuotaExceeded), (quota.Field, quota.Code));
+        // Blocking one already blocked still answers.
+        await scene.Vault.BlockMessagingAsync(scene.Owner, (await scene.Vault.GetAsync(scene.Owner)).Access!.MessagingBlocks[0].Party);
+    }
 }
