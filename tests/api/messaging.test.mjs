@@ -129,3 +129,25 @@ test('messaging: no basis, a block, a messaging block and bad input are refused 
   const bad = await api.ok(s.owner.token, SEND, { input: { conversationId: 'nope', message: message('x') } });
   assert.deepEqual(bad.sendMessage.userErrors.map((e) => [e.code, e.field]), [['VALIDATION', 'conversationId']]);
 });
+
+test('messaging: a professional who left keeps their list; one the person blocked finds it left out, not FORBIDDEN', async () => {
+  const s = await buildScene(api);
+  const LEAVE = `mutation Leave($input: ConversationRefInput!) { leaveConversation(input: $input) { conversation { conversationId } userErrors { code field message } } }`;
+  const MINE = `query Mine { myConversations(first: 5) { totalCount nodes { conversationId participants { kind leftAt } } pageInfo { hasNextPage endCursor } } }`;
+
+  // The podiatrist leaves: the list still answers, with their leftAt; the messages stay refused.
+  const left = (await api.ok(s.podiatrist.token, START, { input: { vaultId: s.vaultId, message: message('Bonjour') } })).startConversation.conversation;
+  assert.deepEqual((await api.ok(s.podiatrist.token, LEAVE, { input: { conversationId: left.id } })).leaveConversation.userErrors, []);
+  const mine = (await api.ok(s.podiatrist.token, MINE)).myConversations;
+  assert.deepEqual(mine.nodes.map((c) => c.conversationId), [left.conversationId]);
+  assert.ok(mine.nodes[0].participants.find((p) => p.kind === 'PROFESSIONAL').leftAt);
+  forbidden((await api.gql(s.podiatrist.token, MESSAGES, { id: left.id })).body, 'NOT_PERMITTED');
+
+  // The doctor is blocked from messaging: the header is refused, and their list leaves the conversation out.
+  const kept = (await api.ok(s.doctor.token, START, { input: { vaultId: s.vaultId, message: message('Bonjour') } })).startConversation.conversation;
+  await api.ok(s.owner.token, BLOCK_MESSAGING, { input: { vaultId: s.vaultId, rpps: s.doctor.rpps } });
+  forbidden((await api.gql(s.doctor.token, `query C($id: ID!) { conversation(id: $id) { subject } }`, { id: kept.id })).body, 'MESSAGING_BLOCKED');
+  const blocked = (await api.ok(s.doctor.token, MINE)).myConversations;
+  assert.deepEqual({ total: blocked.totalCount, nodes: blocked.nodes, more: blocked.pageInfo.hasNextPage }, { total: 1, nodes: [], more: false });
+  assert.equal(blocked.pageInfo.endCursor, '1');
+});

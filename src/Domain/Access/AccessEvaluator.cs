@@ -739,13 +739,10 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
     }
 
     /// <summary>
-    /// An establishment's system (no professional). On the bulk feed path (<see cref="Caller.FeedCategory"/> set): only
-    /// deposits, of a type in the matrix's feed scope for its category, never private, basis Feed, no grant. Otherwise
-    /// only an active grant to its FINESS covering the document opens anything, for reading, listing and depositing;
-    /// never managing, deleting, updating, break-glass or history; never private or masked documents. No profession:
-    /// the grant's scope is the whole limit.
+    /// A messaging block names the party (<c>rpps:…</c> or <c>finess:…</c>): it denies reaching the person, nothing else.
+    /// A <c>finess:</c> block stops that establishment's system only, not its staff reaching the person on their own basis
+    /// (a professional is blocked by their <c>rpps:</c>).
     /// </summary>
-    /// <summary>A messaging block names the party (<c>rpps:…</c> or <c>finess:…</c>): it denies reaching the person, nothing else.</summary>
     private static bool IsMessagingBlocked(VaultAccessState vault, string party)
     {
         var blocks = vault.MessagingBlocks;
@@ -759,6 +756,13 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         return false;
     }
 
+    /// <summary>
+    /// An establishment's system (no professional). On the bulk feed path (<see cref="Caller.FeedCategory"/> set): only
+    /// deposits, of a type in the matrix's feed scope for its category, never private, basis Feed, no grant. Otherwise
+    /// only an active grant to its FINESS covering the document opens anything, for reading, listing and depositing;
+    /// never managing, deleting, updating, break-glass or history; never private or masked documents. No profession:
+    /// the grant's scope is the whole limit.
+    /// </summary>
     private AccessDecision DecideEstablishment(VaultAccessState vault, Caller caller, VaultAction action, DocumentFacts? document, DateTimeOffset now)
     {
         if (string.IsNullOrEmpty(caller.EstablishmentFiness))

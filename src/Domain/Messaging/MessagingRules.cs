@@ -59,6 +59,9 @@ public static class MessagingRules
     public const int MaxPageSize = 50;
     public const int DefaultPageSize = 20;
 
+    /// <summary>Conversations a person's side may start in one (UTC) day: writing to professionals stays bounded.</summary>
+    public const int MaxStartsPerDay = 20;
+
     /// <summary>Checks a message; throws <see cref="ValidationFailedException"/> naming the field.</summary>
     public static void Validate(NewMessage message, string prefix = "")
     {
@@ -133,10 +136,11 @@ public static class MessagingRules
 
     /// <summary>
     /// May a caller list a party's own conversations (a professional theirs, an establishment's system its own)?
-    /// The person's side is decided by their vault.
+    /// A professional's directory standing comes first (suspended or unknown: refused). The person's side is decided by their vault.
     /// </summary>
     public static AccessDecision DecideOwnListing(Caller caller, string party) =>
         caller.Kind == CallerKind.Anonymous ? AccessDecision.Deny(DenialReason.NotAuthenticated, "Sign in first.")
+        : AccessEvaluator.ProfessionalStanding(caller) is { } standing ? standing
         : MessagingParty.OfProfessionalSide(caller) == party ? AccessDecision.Allow(LegalBasis.Owner, "These are your own conversations.")
         : AccessDecision.Deny(DenialReason.NotPermitted, "Only a professional lists their own conversations, and an establishment's system its own.");
 

@@ -22,7 +22,8 @@ public static class GrainNames
         public const string Accompaniment = "accompaniment-v1";
         public const string Conversation = "conversation-v1";
         public const string ConversationPage = "conversation-page-v1";
-        public const string ConversationIndex = "conversation-index-v1";
+        public const string ConversationIndex = "conversation-index-v2";
+        public const string ConversationIndexPage = "conversation-index-page-v1";
         public const string Agenda = "agenda-v1";
     }
 
@@ -58,5 +59,7 @@ public static class GrainNames
 
         /// <summary>A party's conversation list: <c>convidx-vault:v-…</c>, <c>convidx-rpps:…</c>, <c>convidx-finess:…</c>.</summary>
         public static string ConversationIndex(string party) => "convidx-" + party;
+
+        public static string ConversationIndexPage(string party, long page) => $"convidx-{party}/p{page}";
     }
 }

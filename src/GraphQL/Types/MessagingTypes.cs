@@ -55,19 +55,40 @@ public static class MessagingFields
             });
     }
 
-    /// <summary>One page of a party's list, each conversation read from its grain (at most 50, in parallel).</summary>
+    /// <summary>
+    /// One page of a party's list, each conversation read from its grain (at most 50, in parallel). A conversation the
+    /// caller may no longer open (the person blocked them, their basis ended) or whose start did not complete is left out
+    /// of the page; the cursor still moves past it.
+    /// </summary>
     private static async Task<ConversationConnection> ListAsync(IResolveFieldContext ctx, string party)
     {
         var caller = ctx.SignedInCaller();
         var page = await ctx.Grains().GetGrain<IConversationIndexGrain>(GrainNames.Keys.ConversationIndex(party))
             .ListAsync(caller, ctx.GetArgument("first", MessagingRules.DefaultPageSize), ctx.GetArgument<string?>("after"));
-        var views = await Task.WhenAll(page.Items.Select(e => ctx.Conversation(e.ConversationId).GetAsync(caller)));
-        return new ConversationConnection(views.Select((v, i) => (v, page.Items[i].Position.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(),
-            page.HasNextPage, page.TotalCount);
+        var views = await Task.WhenAll(page.Items.Select(async e =>
+        {
+            try
+            {
+                return await ctx.Conversation(e.ConversationId).GetAsync(caller);
+            }
+            catch (AccessDeniedException)
+            {
+                return null;
+            }
+            catch (ValidationFailedException notStarted) when (notStarted.Code == ErrorCodes.NotFound)
+            {
+                return null;
+            }
+        }));
+        var edges = views.Select((v, i) => (v, Cursor(page.Items[i])))
+            .Where(e => e.v is not null).Select(e => (e.v!, e.Item2)).ToList();
+        return new ConversationConnection(edges, page.HasNextPage, page.TotalCount, page.Items.Count > 0 ? Cursor(page.Items[^1]) : null);
     }
+
+    private static string Cursor(ConversationEntry entry) => entry.Position.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
-public sealed record ConversationConnection(IReadOnlyList<(ConversationView Node, string Cursor)> Edges, bool HasNextPage, int TotalCount);
+public sealed record ConversationConnection(IReadOnlyList<(ConversationView Node, string Cursor)> Edges, bool HasNextPage, int TotalCount, string? EndCursor);
 
 public sealed class ConversationConnectionType : ObjectGraphType<ConversationConnection>
 {
@@ -77,8 +98,8 @@ public sealed class ConversationConnectionType : ObjectGraphType<ConversationCon
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ConversationEdgeType>>>>("edges").Resolve(ctx => ctx.Source.Edges);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ConversationType>>>>("nodes").Resolve(ctx => ctx.Source.Edges.Select(e => e.Node).ToList());
         Field<NonNullGraphType<PageInfoType>>("pageInfo")
-            .Resolve(ctx => new PageInfo(ctx.Source.HasNextPage, ctx.Source.Edges.Count > 0 ? ctx.Source.Edges[^1].Cursor : null));
-        Field(c => c.TotalCount).Description("Conversations in the list.");
+            .Resolve(ctx => new PageInfo(ctx.Source.HasNextPage, ctx.Source.EndCursor));
+        Field(c => c.TotalCount).Description("Conversations in the list (including any this page leaves out because you may no longer open them).");
     }
 }
 

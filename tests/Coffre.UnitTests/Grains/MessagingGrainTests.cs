@@ -276,4 +276,119 @@ public sealed class MessagingGrainTests(ClusterFixture fixture)
         Assert.Equal(74, history.Count(e => e.Operation == "message.send" && e.Allowed && e.Target == target));
         Assert.Equal(4, history.Count(e => e.Operation == "message.read" && e.Allowed && e.Target == target));
     }
+
+    private IConversationIndexGrain IndexOf(string party) => fixture.Grains.GetGrain<IConversationIndexGrain>(GrainNames.Keys.ConversationIndex(party));
+
+    private async Task RegisterAsync(string rpps) =>
+        await fixture.Grains.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(rpps))
+            .RegisterAsync(Operator, new RegisterProfessional("Dr Durand", "10", ProfessionSector.Health));
+
+    [Fact]
+    public async Task A_professional_who_left_still_sees_the_header_so_their_list_keeps_working()
+    {
+        var scene = await SceneAsync();
+        var conversation = NewConversation();
+        await conversation.StartAsync(scene.Doctor, Start(scene));
+        await conversation.LeaveAsync(scene.Doctor);
+
+        var header = await conversation.GetAsync(scene.Doctor);
+        Assert.NotNull(header.Participants.Single(p => p.Party == MessagingParty.Professional(scene.Doctor.Rpps!)).LeftAt);
+        Assert.Equal(conversation.GetPrimaryKeyString(), Assert.Single((await IndexOf(MessagingParty.Professional(scene.Doctor.Rpps!)).ListAsync(scene.Doctor, 10, null)).Items).ConversationId);
+        // Messages and read receipts stay refused.
+        Assert.Equal(DenialReason.NotPermitted, (await Assert.ThrowsAsync<AccessDeniedException>(() => conversation.ListMessagesAsync(scene.Doctor, null, 10))).Code);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => conversation.MarkReadAsync(scene.Doctor, null));
+    }
+
+    [Fact]
+    public async Task The_header_and_read_receipts_are_decided_by_the_vault_and_a_suspended_professional_lists_nothing()
+    {
+        var scene = await SceneAsync();
+        var conversation = NewConversation();
+        await conversation.StartAsync(scene.Doctor, Start(scene));
+        await scene.Vault.BlockMessagingAsync(scene.Owner, MessagingParty.Professional(scene.Doctor.Rpps!));
+
+        Assert.Equal(DenialReason.MessagingBlocked, (await Assert.ThrowsAsync<AccessDeniedException>(() => conversation.GetAsync(scene.Doctor))).Code);
+        Assert.Equal(DenialReason.MessagingBlocked, (await Assert.ThrowsAsync<AccessDeniedException>(() => conversation.MarkReadAsync(scene.Doctor, null))).Code);
+        Assert.Contains(await HistoryAsync(scene), e => e.Operation == "conversation.read" && !e.Allowed && e.ActorId == scene.Doctor.Rpps);
+        // Leaving needs no basis.
+        await conversation.LeaveAsync(scene.Doctor);
+
+        var suspended = scene.Doctor with { Standing = DirectoryStanding.Suspended };
+        var listing = await Assert.ThrowsAsync<AccessDeniedException>(() => IndexOf(MessagingParty.Professional(scene.Doctor.Rpps!)).ListAsync(suspended, 10, null));
+        Assert.Equal(DenialReason.Suspended, listing.Code);
+    }
+
+    [Fact]
+    public async Task An_unknown_counterpart_is_not_found_before_anything_is_recorded()
+    {
+        var scene = await SceneAsync();
+        var missing = await Assert.ThrowsAsync<ValidationFailedException>(() => NewConversation().StartAsync(scene.Owner, Start(scene, counterpart: NewRpps())));
+        Assert.Equal(("counterpartRpps", ErrorCodes.NotFound), (missing.Field, missing.Code));
+        Assert.DoesNotContain(await HistoryAsync(scene), e => e.Operation == "conversation.start");
+    }
+
+    [Fact]
+    public async Task A_person_starts_a_bounded_number_of_conversations_a_day()
+    {
+        var scene = await SceneAsync();
+        var rpps = scene.Doctor.Rpps!;
+        await RegisterAsync(rpps);
+        for (var i = 0; i < MessagingRules.MaxStartsPerDay; i++)
+        {
+            await NewConversation().StartAsync(scene.Owner, Start(scene, counterpart: rpps));
+        }
+        var quota = await Assert.ThrowsAsync<ValidationFailedException>(() => NewConversation().StartAsync(scene.Owner, Start(scene, counterpart: rpps)));
+        Assert.Equal(("conversation", ErrorCodes.QuotaExceeded), (quota.Field, quota.Code));
+        // The professional reaching the person is not the person starting: not counted.
+        await NewConversation().StartAsync(scene.Doctor, Start(scene));
+        Assert.Equal(MessagingRules.MaxStartsPerDay + 1, (await IndexOf(MessagingParty.Person(scene.VaultId)).ListAsync(scene.Owner, 1, null)).TotalCount);
+    }
+
+    [Fact]
+    public async Task A_long_list_is_kept_in_pages_and_lists_newest_first_across_them()
+    {
+        var party = MessagingParty.Professional(NewRpps());
+        var index = IndexOf(party);
+        var writer = Caller.Operator("system:conversation");
+        var ids = Enumerable.Range(0, 300).Select(_ => Ids.NewConversationId()).ToList();
+        foreach (var id in ids)
+        {
+            await index.AddAsync(writer, new ConversationEntry(id, Ids.NewVaultId(), "vault:x", null, DateTimeOffset.UtcNow), startedByThisParty: false);
+        }
+        // Idempotent: a retried add changes nothing.
+        await index.AddAsync(writer, new ConversationEntry(ids[^1], Ids.NewVaultId(), "vault:x", null, DateTimeOffset.UtcNow), startedByThisParty: false);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => index.AddAsync(Operator, new ConversationEntry(Ids.NewConversationId(), Ids.NewVaultId(), "vault:x", null, DateTimeOffset.UtcNow), false));
+
+        var owner = Caller.Professional(party["rpps:".Length..], "10");
+        var seen = new List<string>();
+        string? after = null;
+        while (true)
+        {
+            var page = await index.ListAsync(owner, 50, after);
+            Assert.Equal(300, page.TotalCount);
+            seen.AddRange(page.Items.Select(e => e.ConversationId));
+            if (!page.HasNextPage)
+            {
+                break;
+            }
+            after = page.Items[^1].Position.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        Assert.Equal(Enumerable.Reverse(ids), seen);
+        var outside = await Assert.ThrowsAsync<ValidationFailedException>(() => index.ListAsync(owner, 10, "302"));
+        Assert.Equal("after", outside.Field);
+    }
+
+    [Fact]
+    public async Task Messaging_blocks_are_bounded()
+    {
+        var scene = await SceneAsync();
+        for (var i = 0; i < VaultGrain.MaxMessagingBlocks; i++)
+        {
+            await scene.Vault.BlockMessagingAsync(scene.Owner, MessagingParty.Professional(NewRpps()));
+        }
+        var quota = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Vault.BlockMessagingAsync(scene.Owner, MessagingParty.Professional(NewRpps())));
+        Assert.Equal(("party", ErrorCodes.QuotaExceeded), (quota.Field, quota.Code));
+        // Blocking one already blocked still answers.
+        await scene.Vault.BlockMessagingAsync(scene.Owner, (await scene.Vault.GetAsync(scene.Owner)).Access!.MessagingBlocks[0].Party);
+    }
 }

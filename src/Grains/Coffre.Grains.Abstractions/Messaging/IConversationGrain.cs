@@ -48,8 +48,12 @@ public interface IConversationIndexGrain : IGrainWithStringKey
 {
     [Alias("list")] Task<ConversationPage> ListAsync(Caller caller, int first, string? after);
 
-    /// <summary>Written by conversation grains only (the system caller <c>system:conversation</c>); idempotent per conversation.</summary>
-    [Alias("add")] Task AddAsync(Caller writer, ConversationEntry entry);
+    /// <summary>
+    /// Written by conversation grains only (the system caller <c>system:conversation</c>); idempotent per conversation.
+    /// <paramref name="startedByThisParty"/>: the party starts it, which counts against its daily bound
+    /// (<see cref="Coffre.Domain.Messaging.MessagingRules.MaxStartsPerDay"/>, QUOTA_EXCEEDED beyond).
+    /// </summary>
+    [Alias("add")] Task AddAsync(Caller writer, ConversationEntry entry, bool startedByThisParty);
 }
 
 /// <summary>How a conversation starts: the person's vault, the other side when the person starts it, a subject, the first message.</summary>

@@ -7,6 +7,7 @@ using Coffre.Grains.Establishments;
 using Coffre.Grains.Events;
 using Coffre.Grains.Professionals;
 using Coffre.Grains.Vaults;
+using Microsoft.Extensions.Logging;
 
 namespace Coffre.Grains.Messaging;
 
@@ -18,11 +19,12 @@ namespace Coffre.Grains.Messaging;
 /// the header. Not reentrant: one step at a time, and it calls the vault, which never calls back.
 /// </summary>
 [GrainType("conversation")]
-public sealed class ConversationGrain(
+public sealed partial class ConversationGrain(
     [PersistentState(GrainNames.States.Conversation, GrainNames.Storage)] IPersistentState<ConversationState> state,
     PersonNotifier notifier,
     IVaultEventPublisher events,
-    TimeProvider clock) : Grain, IConversationGrain
+    TimeProvider clock,
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
     /// <summary>Who writes pages and indexes: the system, on behalf of a conversation.</summary>
     internal static readonly Caller System = Caller.Operator("system:conversation");
@@ -75,6 +77,12 @@ public sealed class ConversationGrain(
             throw new ValidationFailedException("counterpartRpps", rule);
         }
 
+        // The directory is public: an unknown counterpart is NOT_FOUND before anything is recorded in the person's history.
+        var counterpartProfile = start.CounterpartRpps is { } wanted
+            ? await GrainFactory.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(wanted)).GetPublicAsync()
+                ?? throw new ValidationFailedException("counterpartRpps", "is not registered in the directory", ErrorCodes.NotFound)
+            : null;
+
         // The one check: a basis to reach the person (or the person's own side), decided and recorded by the vault;
         // every attachment must be readable by the sender.
         var check = await Vault(start.VaultId).CheckMessagingAsync(caller, "conversation.start", Target, start.FirstMessage.AttachmentIds ?? [], mustRead: true);
@@ -85,16 +93,22 @@ public sealed class ConversationGrain(
         {
             counterpart = new Participant(professionalSide, KindOf(caller), await DisplayNameAsync(caller), now);
         }
-        else if (check.PersonSide)
+        else if (check.PersonSide && counterpartProfile is not null)
         {
-            var rpps = start.CounterpartRpps!;
-            var profile = await GrainFactory.GetGrain<IProfessionalGrain>(GrainNames.Keys.Professional(rpps)).GetPublicAsync()
-                ?? throw new ValidationFailedException("counterpartRpps", "is not registered in the directory", ErrorCodes.NotFound);
-            counterpart = new Participant(MessagingParty.Professional(rpps), ParticipantKind.Professional, profile.DisplayName, now);
+            counterpart = new Participant(MessagingParty.Professional(start.CounterpartRpps!), ParticipantKind.Professional, counterpartProfile.DisplayName, now);
         }
         else
         {
             throw new AccessDeniedException("Only the person, their representatives and professionals with a basis to reach them start conversations.", DenialReason.NotPermitted);
+        }
+
+        // Both list entries first (idempotent per conversation): once the header is written, the conversation is in both
+        // lists. An entry whose header never got written names a conversation that is not started, which a list skips.
+        foreach (var party in new[] { person.Party, counterpart.Party })
+        {
+            await GrainFactory.GetGrain<IConversationIndexGrain>(GrainNames.Keys.ConversationIndex(party))
+                .AddAsync(System, new ConversationEntry(ConversationId, start.VaultId, party == person.Party ? counterpart.Party : person.Party, start.Subject, now),
+                    startedByThisParty: party == person.Party && check.PersonSide);
         }
 
         state.State.VaultId = start.VaultId;
@@ -104,11 +118,6 @@ public sealed class ConversationGrain(
         state.State.Participants = [person, counterpart];
         var sender = check.PersonSide ? person : counterpart;
         var stored = await AppendAsync(caller, sender, start.FirstMessage, now);
-        foreach (var party in new[] { person.Party, counterpart.Party })
-        {
-            await GrainFactory.GetGrain<IConversationIndexGrain>(GrainNames.Keys.ConversationIndex(party))
-                .AddAsync(System, new ConversationEntry(ConversationId, start.VaultId, party == person.Party ? counterpart.Party : person.Party, start.Subject, now));
-        }
         await TellPersonAsync(sender, stored);
         return View(sender.Party);
     }
@@ -137,14 +146,9 @@ public sealed class ConversationGrain(
 
     async Task<ConversationView> IConversationGrain.GetAsync(Caller caller)
     {
-        RequireStarted();
-        var party = RequireActiveParticipant(caller);
-        if (party is null)
-        {
-            // A patient caller other than the owner (a representative) is decided by the vault.
-            await PersonSideAsync(caller, "conversation.read");
-        }
-        return View(party ?? PersonParty);
+        // A professional who left still sees the header (with their leftAt), so their list keeps working; messages stay refused.
+        var party = await DecideHeaderAsync(caller, "conversation.read", allowLeft: true);
+        return View(party);
     }
 
     async Task<MessagePage> IConversationGrain.ListMessagesAsync(Caller caller, long? beforeSequence, int limit)
@@ -169,8 +173,7 @@ public sealed class ConversationGrain(
 
     async Task<ConversationView> IConversationGrain.MarkReadAsync(Caller caller, long? upToSequence)
     {
-        RequireStarted();
-        var party = RequireActiveParticipant(caller) ?? await PersonSideAsync(caller, "conversation.mark-read");
+        var party = await DecideHeaderAsync(caller, "conversation.mark-read", allowLeft: false);
         var count = state.State.MessageCount;
         var upTo = upToSequence ?? count;
         if (upTo < 0 || upTo > count)
@@ -214,7 +217,22 @@ public sealed class ConversationGrain(
     /// The caller's own party when it is a participant that has not left (professionals and systems), the person's
     /// party for the owner; null for another patient caller (decided by the vault). Others are refused.
     /// </summary>
-    private string? RequireActiveParticipant(Caller caller)
+    private string? RequireActiveParticipant(Caller caller) => RequireParticipant(caller, allowLeft: false);
+
+    /// <summary>
+    /// A header step (read, read receipt): the caller must take part (<see cref="RequireParticipant"/>) and the person's
+    /// vault decides and records it (<see cref="VaultAction.ContactPerson"/>), so a suspended or blocked professional
+    /// sees nothing more. Returns the caller's side.
+    /// </summary>
+    private async Task<string> DecideHeaderAsync(Caller caller, string operation, bool allowLeft)
+    {
+        RequireStarted();
+        var party = RequireParticipant(caller, allowLeft);
+        var check = await Vault(state.State.VaultId!).CheckMessagingAsync(caller, operation, Target, [], mustRead: false);
+        return SenderOf(caller, check, party).Party;
+    }
+
+    private string? RequireParticipant(Caller caller, bool allowLeft)
     {
         if (caller.Kind == CallerKind.Patient)
         {
@@ -226,7 +244,7 @@ public sealed class ConversationGrain(
         {
             (caller.Kind == CallerKind.Anonymous ? AccessDecision.Deny(DenialReason.NotAuthenticated, "Sign in first.") : MessagingRules.NotParticipantDenied).OrThrow();
         }
-        if (participant!.LeftAt is not null)
+        if (participant!.LeftAt is not null && !allowLeft)
         {
             MessagingRules.LeftDenied.OrThrow();
         }
@@ -312,9 +330,20 @@ public sealed class ConversationGrain(
             return;
         }
         var vaultId = state.State.VaultId!;
-        await notifier.NotifyAsync(vaultId, new MessageReceivedNotice(ConversationId, sender.Kind, sender.DisplayName, stored.Type, stored.NoReply));
-        await events.PublishAsync(new VaultEvent(Guid.NewGuid(), vaultId, VaultEventKind.MessageReceived, ConversationId, stored.SentAt));
+        try
+        {
+            await notifier.NotifyAsync(vaultId, new MessageReceivedNotice(ConversationId, sender.Kind, sender.DisplayName, stored.Type, stored.NoReply));
+            await events.PublishAsync(new VaultEvent(Guid.NewGuid(), vaultId, VaultEventKind.MessageReceived, ConversationId, stored.SentAt));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The message is stored: a retry would duplicate it, so the sender is answered; the person still finds it in the list.
+            LogNoticeFailed(logger, stored.Sequence, e.GetType().Name);
+        }
     }
+
+    [LoggerMessage(EventId = 2170, Level = LogLevel.Warning, Message = "message {Sequence} stored but the person's notice or live event failed ({Error})")]
+    private static partial void LogNoticeFailed(ILogger logger, long sequence, string error);
 
     private ConversationView View(string party) => new(ConversationId, state.State.VaultId!, state.State.Subject, state.State.NoReply, state.State.StartedAt,
         [.. state.State.Participants], state.State.MessageCount, state.State.LastMessageAt,

@@ -36,9 +36,21 @@ public sealed class ConversationPageState
     [Id(0)] public List<StoredMessage> Messages { get; set; } = [];
 }
 
-/// <summary>A party's conversations in the order they started.</summary>
+/// <summary>
+/// A party's list header: how many conversations it holds (entries are in <see cref="ConversationIndexPageState"/> pages),
+/// and how many the party itself started on its last day of starting (the daily bound).
+/// </summary>
 [GenerateSerializer, Alias("coffre.conversation-index-state")]
 public sealed class ConversationIndexState
+{
+    [Id(1)] public long Count { get; set; }
+    [Id(2)] public DateOnly StartDay { get; set; }
+    [Id(3)] public int StartedThatDay { get; set; }
+}
+
+/// <summary>One page of a party's list: positions <c>N·Size+1 … (N+1)·Size</c>, in start order.</summary>
+[GenerateSerializer, Alias("coffre.conversation-index-page-state")]
+public sealed class ConversationIndexPageState
 {
     [Id(0)] public List<ConversationEntry> Entries { get; set; } = [];
 }

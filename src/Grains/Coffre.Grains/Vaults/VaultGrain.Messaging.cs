@@ -54,6 +54,10 @@ public sealed partial class VaultGrain
         {
             return;
         }
+        if (Access.MessagingBlocks.Count >= MaxMessagingBlocks)
+        {
+            throw new ValidationFailedException("party", $"at most {MaxMessagingBlocks} parties may be blocked from messaging: lift one first", ErrorCodes.QuotaExceeded);
+        }
         vault.State.Access = Access with { MessagingBlocks = [.. Access.MessagingBlocks, new MessagingBlock(party, Now, AuditEvents.ActorId(caller))] };
         await vault.WriteStateAsync();
     }
@@ -65,6 +69,9 @@ public sealed partial class VaultGrain
         vault.State.Access = Access with { MessagingBlocks = Access.MessagingBlocks.Where(b => b.Party != party).ToList() };
         await vault.WriteStateAsync();
     }
+
+    /// <summary>Messaging blocks a vault keeps: the vault's access state stays bounded.</summary>
+    public const int MaxMessagingBlocks = 200;
 
     /// <summary>A party to block: <c>rpps:</c> and a professional identifier, or <c>finess:</c> and a FINESS.</summary>
     private static void ValidateParty(string party)
