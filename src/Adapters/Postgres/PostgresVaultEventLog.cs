@@ -7,10 +7,16 @@ namespace Coffre.Adapters.Postgres;
 /// <summary>
 /// The vault event log in PostgreSQL (deploy/sql/0016_vault_events.sql). An append is one batch of statements in one
 /// transaction: each bumps its vault's head row (locked until commit, which orders one vault's writers) and inserts the
-/// event at the new position.
+/// event at the new position. The batch's statements run sorted by vault id (stably: one vault's events keep their
+/// order), so two silos appending batches over the same vaults lock the head rows in the same order and cannot
+/// deadlock; the positions are mapped back to the caller's order. A deadlock, serialization failure or transient
+/// error anyway (a failover) rolls the transaction back and is retried, up to <see cref="Attempts"/> times in all.
 /// </summary>
 public sealed class PostgresVaultEventLog(NpgsqlDataSource dataSource) : IVaultEventLog
 {
+    /// <summary>Tries of one append before its error is given to the caller (who counts the events as lost).</summary>
+    public const int Attempts = 3;
+
     private const string AppendSql = """
         WITH head AS (
             INSERT INTO vault_event_head (vault_id, last_position) VALUES ($1, 1)
@@ -28,6 +34,37 @@ public sealed class PostgresVaultEventLog(NpgsqlDataSource dataSource) : IVaultE
         {
             return [];
         }
+        // Indexes of the events in lock order (OrderBy is stable: one vault's events stay in the caller's order).
+        var order = Enumerable.Range(0, events.Count).OrderBy(i => events[i].VaultId, StringComparer.Ordinal).ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var sorted = await AppendInOrderAsync([.. order.Select(i => events[i])], cancellationToken).ConfigureAwait(false);
+                var positions = new long[events.Count];
+                for (var k = 0; k < order.Length; k++)
+                {
+                    positions[order[k]] = sorted[k];
+                }
+                return positions;
+            }
+            catch (Exception e) when (attempt < Attempts && Retryable(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt * (1 + Random.Shared.NextDouble())), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Deadlock (40P01), serialization failure (40001) or what Npgsql deems transient (connection lost, failover).</summary>
+    public static bool Retryable(Exception e) => e switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => true,
+        NpgsqlException npgsql => npgsql.IsTransient,
+        _ => false,
+    };
+
+    private async Task<List<long>> AppendInOrderAsync(IReadOnlyList<LoggedVaultEvent> events, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection, tx);

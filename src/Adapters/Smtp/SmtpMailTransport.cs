@@ -49,6 +49,7 @@ public sealed partial class SmtpMailTransport(IOptions<SmtpOptions> options, ILo
     {
         var outcomes = new List<(Guid, MailOutcome)>(share.Count);
         using var client = new SmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
+        Guid? inFlight = null;
         try
         {
             foreach (var message in share)
@@ -79,7 +80,19 @@ public sealed partial class SmtpMailTransport(IOptions<SmtpOptions> options, ILo
                         return outcomes;
                     }
                 }
+                inFlight = message.Id;
                 outcomes.Add((message.Id, await SendOneAsync(client, mime, cancellationToken).ConfigureAwait(false)));
+                inFlight = null;
+            }
+            return outcomes;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Out of time: the messages sent so far stand (not sent again); the one cut off in flight is transient,
+            // the rest has no outcome (not started).
+            if (inFlight is { } id)
+            {
+                outcomes.Add((id, new MailOutcome(MailOutcomeKind.Transient, "cancelled while the SMTP server was answering")));
             }
             return outcomes;
         }

@@ -16,8 +16,8 @@ public enum AlertSendKind
     Transient = 2,
 }
 
-/// <summary>One alert's outcome; <see cref="Detail"/> holds reply codes only, never an address or the text.</summary>
-public sealed record AlertSendOutcome(AlertSendKind Kind, string Detail);
+/// <summary>One alert's outcome; <see cref="Detail"/> holds reply codes only, never an address or the text (<see cref="Status"/>: the transport's status code, if any).</summary>
+public sealed record AlertSendOutcome(AlertSendKind Kind, string Detail, int? Status = null);
 
 /// <summary>One alert ready to go: the outbox id, the address read at delivery time and the generic text.</summary>
 public sealed record OutgoingAlert(Guid Id, string Address, AlertText Text);
@@ -28,7 +28,9 @@ public sealed record OutgoingAlert(Guid Id, string Address, AlertText Text);
 /// quiet hours (<see cref="DeliveryDeferredException"/>, not an attempt), settles those with no address any more as
 /// undeliverable, hands the rest to the transport (<see cref="SendAsync"/>), and for each refusal enqueues the alert on
 /// the person's next channel (<see cref="ContactRules.NextChannel"/>; a derived id, so a replay is idempotent) before
-/// settling it as bounced. Nothing here logs or stores an address.
+/// settling it as bounced. Cut off by the delivery timeout, the sent alerts still count as sent, those cut off in flight
+/// as transient failures, and those never started are deferred to now (not an attempt), so a batch larger than the
+/// timeout allows spreads over the next claims. Nothing here logs or stores an address.
 /// </summary>
 public abstract class AlertDeliveryChannel(IContactDirectory contacts, IOutbox outbox, TimeProvider? time) : IDeliveryChannel
 {
@@ -42,7 +44,10 @@ public abstract class AlertDeliveryChannel(IContactDirectory contacts, IOutbox o
     /// <summary>The person's address on this channel, or null when they have none.</summary>
     protected abstract string? Address(ContactPreferences preferences);
 
-    /// <summary>Sends the alerts; one outcome per id. Throws only when cancelled.</summary>
+    /// <summary>
+    /// Sends the alerts; one outcome per id. Cancelled (the dispatcher's delivery timeout), it returns the outcomes so
+    /// far rather than throwing: those sent are not sent again; those without an outcome were not started.
+    /// </summary>
     protected abstract Task<IReadOnlyDictionary<Guid, AlertSendOutcome>> SendAsync(IReadOnlyList<OutgoingAlert> alerts, CancellationToken cancellationToken);
 
     public async Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default)
@@ -112,7 +117,12 @@ public abstract class AlertDeliveryChannel(IContactDirectory contacts, IOutbox o
         var bounced = new List<Guid>();
         foreach (var (message, payload, _) in parsed.Where(p => outgoing.Any(o => o.Id == p.Message.Id)))
         {
-            var outcome = outcomes.GetValueOrDefault(message.Id) ?? new AlertSendOutcome(AlertSendKind.Transient, "no outcome from the transport");
+            if (!outcomes.TryGetValue(message.Id, out var outcome) && cancellationToken.IsCancellationRequested)
+            {
+                failed[message.Id] = new DeliveryDeferredException(now);
+                continue;
+            }
+            outcome ??= new AlertSendOutcome(AlertSendKind.Transient, "no outcome from the transport");
             switch (outcome.Kind)
             {
                 case AlertSendKind.Sent:
@@ -138,9 +148,10 @@ public abstract class AlertDeliveryChannel(IContactDirectory contacts, IOutbox o
             try
             {
                 // Before the bounce is settled: a crash in between replays the bounce, which enqueues the same ids (ignored).
-                await outbox.EnqueueAsync(fallbacks, cancellationToken).ConfigureAwait(false);
+                // Not cancellable: the bounce is known even when the batch ran out of time.
+                await outbox.EnqueueAsync(fallbacks, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
                 foreach (var id in bounced)
                 {

@@ -49,18 +49,27 @@ public static class AlertNotices
         _ => null,
     };
 
-    /// <summary>The id of the alert that goes with in-app notice <paramref name="notice"/> on <paramref name="channel"/>: derived, so a notice enqueued again under its own id brings no second alert.</summary>
-    public static Guid AlertId(Guid notice, OutboxChannel channel) => FallbackId(notice, channel);
+    /// <summary>Tag of <see cref="AlertId"/>'s derivation: no <see cref="OutboxChannel"/> value, so never a fallback's id.</summary>
+    private const byte AlertTag = 0xA1;
+
+    /// <summary>
+    /// The id of the alert that goes with in-app notice <paramref name="notice"/>: derived from the notice's id alone (not
+    /// from the channel chosen), so a notice enqueued again under its own id brings no second alert, even when the
+    /// person's preferred channel changed in between.
+    /// </summary>
+    public static Guid AlertId(Guid notice) => Derive(notice, AlertTag);
 
     /// <summary>
     /// The id of the fallback of alert <paramref name="bounced"/> on <paramref name="channel"/>: derived from both, so a
     /// replayed bounce (a crash before it was settled) enqueues the same message, which the outbox ignores.
     /// </summary>
-    public static Guid FallbackId(Guid bounced, OutboxChannel channel)
+    public static Guid FallbackId(Guid bounced, OutboxChannel channel) => Derive(bounced, (byte)channel);
+
+    private static Guid Derive(Guid id, byte tag)
     {
         Span<byte> input = stackalloc byte[17];
-        bounced.TryWriteBytes(input);
-        input[16] = (byte)channel;
+        id.TryWriteBytes(input);
+        input[16] = tag;
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(input, hash);
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8 (custom), RFC 9562

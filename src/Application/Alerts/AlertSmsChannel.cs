@@ -13,7 +13,7 @@ public sealed record SmsMessage(Guid Id, string To, string Text);
 /// </summary>
 public interface ISmsProvider
 {
-    /// <summary>Sends the messages; one outcome per id. Throws only when cancelled.</summary>
+    /// <summary>Sends the messages; one outcome per id. Cancelled, it returns the outcomes so far (those not started have none).</summary>
     Task<IReadOnlyDictionary<Guid, AlertSendOutcome>> SendAsync(IReadOnlyList<SmsMessage> messages, CancellationToken cancellationToken = default);
 }
 

@@ -31,6 +31,9 @@ public sealed record MailOutcome(MailOutcomeKind Kind, string Detail)
 /// </summary>
 public interface IMailTransport
 {
-    /// <summary>Sends the messages; the answer has one outcome per message id. Throws only when cancelled.</summary>
+    /// <summary>
+    /// Sends the messages; the answer has one outcome per message id. Cancelled, it returns the outcomes so far (the
+    /// sent ones stand; one cut off in flight is transient; those not started have none) instead of throwing.
+    /// </summary>
     Task<IReadOnlyDictionary<Guid, MailOutcome>> SendAsync(IReadOnlyList<MailMessage> messages, CancellationToken cancellationToken = default);
 }

@@ -36,7 +36,7 @@ public static class DeliveryFields
     public static void AddSupportQuery(ObjectGraphType query) =>
         query.Field<NonNullGraphType<DeliveryConnectionType>>("outboxDeliveries")
             .Description("Delivery records of one outbox message (messageId) or of one vault's messages (vaultId), newest first: kind, channel, state, attempts " +
-                $"and times, never payloads nor addresses. Support operators only; first: 1 to {MaxPageSize}.")
+                $"and times, never payloads nor addresses. Support operators only; a lookup by vaultId is in the person's access history (deliveries.support-read); first: 1 to {MaxPageSize}.")
             .Argument<IdGraphType>("messageId")
             .Argument<IdGraphType>("vaultId")
             .Argument<IntGraphType>("first", a => a.DefaultValue = DefaultPageSize)

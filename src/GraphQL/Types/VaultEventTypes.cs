@@ -10,7 +10,7 @@ public sealed class VaultEventKindType : EnumerationGraphType<VaultEventKind>
     public VaultEventKindType()
     {
         Name = "VaultEventKind";
-        Description = "What happened in a vault; subjectId names the object (DOCUMENT_ADDED: a document id; ACCESS_RECORDED: the access event's sequence in accessHistory; MESSAGE_RECEIVED: a conversation; APPOINTMENT_CHANGED, REMINDER_DUE: an appointment).";
+        Description = "What happened in a vault; subjectId names the object (DOCUMENT_ADDED: a document id; ACCESS_RECORDED: the access event's sequence in accessHistory; MESSAGE_RECEIVED: a conversation; APPOINTMENT_CHANGED, REMINDER_DUE: an appointment; NOTIFICATION_ADDED: a notification of the person's feed).";
     }
 }
 

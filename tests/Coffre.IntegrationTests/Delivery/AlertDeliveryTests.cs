@@ -65,21 +65,22 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         }), NullLogger<SmtpMailTransport>.Instance);
     }
 
-    private HttpSmsProvider SmsProvider() => new(Options.Create(new SmsOptions
+    private static HttpSmsProvider SmsProvider(string apiKey, int parallelism) => new(Options.Create(new SmsOptions
     {
         Url = new Uri(TestServices.Sms, "/sms").ToString(),
-        ApiKey = "fake-sms-key",
+        ApiKey = apiKey,
         Timeout = TimeSpan.FromSeconds(5),
+        Parallelism = parallelism,
     }));
 
-    private OutboxDispatcher Dispatcher(string smtp, int maxAttempts = 12) =>
-        new(_outbox, [new AlertEmailChannel(_contacts, _outbox, Smtp(smtp)), new AlertSmsChannel(_contacts, _outbox, SmsProvider())],
+    private OutboxDispatcher Dispatcher(string smtp, int maxAttempts = 12, string smsApiKey = "fake-sms-key", int smsParallelism = 4, TimeSpan? deliveryTimeout = null) =>
+        new(_outbox, [new AlertEmailChannel(_contacts, _outbox, Smtp(smtp)), new AlertSmsChannel(_contacts, _outbox, SmsProvider(smsApiKey, smsParallelism))],
             Options.Create(new OutboxDispatcherOptions
             {
                 IdlePollInterval = TimeSpan.FromMilliseconds(50),
                 InitialRetryDelay = TimeSpan.FromMilliseconds(200),
                 MaxRetryDelay = TimeSpan.FromMilliseconds(800),
-                DeliveryTimeout = TimeSpan.FromSeconds(10),
+                DeliveryTimeout = deliveryTimeout ?? TimeSpan.FromSeconds(10),
                 Lease = TimeSpan.FromSeconds(30),
                 MaxAttempts = maxAttempts,
             }), NullLogger<OutboxDispatcher>.Instance);
@@ -181,6 +182,38 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         await Running(Dispatcher(TestServices.Smtp), () => Until(() => One(id), m => m.State != DeliveryState.Pending, "SMS settled"));
         Assert.Equal(DeliveryState.Bounced, (await One(id)).State);
         Assert.Equal(OutboxChannel.Post, (await One(post)).Channel); // the post file sink / print house takes it from here
+    }
+
+    [Fact]
+    public async Task A_wrong_SMS_API_key_is_retried_not_settled_as_a_bounce()
+    {
+        var vault = Vault();
+        var id = await NotifyAsync(vault, new ContactPreferences(null, Mobile(), [AlertChannel.Sms, AlertChannel.Post], null));
+        var retried = await Running(Dispatcher(TestServices.Smtp, smsApiKey: "rotated-key"), () => Until(() => One(id), m => m.Attempts >= 2 || m.State != DeliveryState.Pending, "SMS retried"));
+        Assert.Equal(DeliveryState.Pending, retried.State);
+        Assert.EndsWith("SMS provider 401", await _outbox.LastErrorAsync(id), StringComparison.Ordinal);
+        Assert.DoesNotContain(await Deliveries(vault), m => m.Channel == OutboxChannel.Post); // no fallback: the number is not at fault
+        // With the right key the same message goes out.
+        var sent = await Running(Dispatcher(TestServices.Smtp), () => Until(() => One(id), m => m.State != DeliveryState.Pending, "SMS sent"));
+        Assert.Equal(DeliveryState.Sent, sent.State);
+    }
+
+    [Fact]
+    public async Task A_delivery_timeout_keeps_the_SMS_already_sent_as_sent()
+    {
+        // One at a time, 400 ms each, 1 s per channel batch: a batch of four runs out of time after two or so.
+        await _sms.PostAsJsonAsync("/control", new { delayMs = 400 });
+        var ids = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add(await NotifyAsync(Vault(), new ContactPreferences(null, Mobile(), [AlertChannel.Sms], null)));
+        }
+        var dispatcher = Dispatcher(TestServices.Smtp, smsParallelism: 1, deliveryTimeout: TimeSpan.FromSeconds(1));
+        var settled = await Running(dispatcher, () => Until(async () => await Task.WhenAll(ids.Select(One)),
+            all => all.All(m => m.State != DeliveryState.Pending), "all settled"));
+        Assert.All(settled, m => Assert.Equal(DeliveryState.Sent, m.State));
+        // Those sent before the timeout were never counted as failed (and so never sent a second time).
+        Assert.Contains(settled, m => m.Attempts == 0);
     }
 
     [Fact]

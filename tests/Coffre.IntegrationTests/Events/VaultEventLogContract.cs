@@ -50,6 +50,34 @@ public abstract class VaultEventLogContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Writers_of_the_same_vaults_in_opposite_orders_all_succeed_with_positions_in_the_callers_order()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var vaults = Enumerable.Range(0, 6).Select(_ => NewVault()).ToList();
+            var reversed = Enumerable.Reverse(vaults).ToList();
+            // Each writer bumps every vault's head; in arrival order, two such batches would lock them in opposite orders.
+            var batches = await Task.WhenAll(Enumerable.Range(0, 4).Select(w =>
+                Log.AppendAsync((w % 2 == 0 ? vaults : reversed).Select((v, i) => Event(v, w * 10 + i)).ToList())));
+            foreach (var vault in vaults)
+            {
+                var read = await Log.ReadAsync(vault, 0, 10);
+                Assert.Equal([1L, 2L, 3L, 4L], read.Select(e => e.Position));
+            }
+            // Each position answered matches the event's place in its vault's log.
+            for (var w = 0; w < 4; w++)
+            {
+                var order = w % 2 == 0 ? vaults : reversed;
+                for (var i = 0; i < order.Count; i++)
+                {
+                    var logged = await Log.ReadAsync(order[i], batches[w][i] - 1, 1);
+                    Assert.Equal($"d-{w * 10 + i:D6}", Assert.Single(logged).Event.SubjectId);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Retention_deletes_old_events_and_never_reuses_their_positions()
     {
         var vault = NewVault();

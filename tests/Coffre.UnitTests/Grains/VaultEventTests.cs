@@ -78,10 +78,10 @@ public sealed class VaultEventTests(ClusterFixture fixture)
         return (vault, vaultId, Caller.Patient(vaultId), social);
     }
 
-    private static async Task<DocumentEntry> DepositAsync(IVaultGrain vault, Caller author)
+    private static async Task<DocumentEntry> DepositAsync(IVaultGrain vault, Caller author, Visibility? visibility = null)
     {
         var sha = Sha256Hex.Of(new byte[10]);
-        var document = new NewDocument("attestation", "52", "ATTEST-DROITS-AM", "application/pdf", 10, sha);
+        var document = new NewDocument("attestation", "52", "ATTEST-DROITS-AM", "application/pdf", 10, sha) { Visibility = visibility };
         var permit = await vault.AuthorizeUploadAsync(author, document);
         return await vault.AddDocumentAsync(author, document, permit.ContentKey, 10, sha);
     }
@@ -108,6 +108,85 @@ public sealed class VaultEventTests(ClusterFixture fixture)
         finally
         {
             await fixture.Grains.GetGrain<IVaultEventHubGrain>(VaultEventPartitions.Of(vaultId)).UnsubscribeAsync(reference);
+        }
+    }
+
+    [Fact]
+    public async Task A_document_hidden_from_the_person_or_their_representatives_is_announced_only_once_the_flag_is_lifted()
+    {
+        var (vault, vaultId, owner, social) = await OpenAsync();
+        var (collector, reference) = await ObserveAsync(vaultId);
+        try
+        {
+            var hiddenFromPatient = await DepositAsync(vault, social, new Visibility(InvisibleToPatient: true));
+            var hiddenFromRepresentatives = await DepositAsync(vault, owner, new Visibility(InvisibleToRepresentatives: true));
+            var shown = await DepositAsync(vault, social);
+            await collector.WaitAsync(e => e.Event.VaultId == vaultId && e.Event.SubjectId == shown.Id);
+            var events = fixture.Grains.GetGrain<IVaultEventsGrain>(vaultId);
+            // The log is in order: the visible document's event is there, the hidden ones' (deposited before) are not.
+            var logged = (await events.ReadEventsAsync(owner, 0, 100)).Items;
+            Assert.Contains(logged, e => e.Event.SubjectId == shown.Id);
+            Assert.DoesNotContain(logged, e => e.Event.SubjectId == hiddenFromPatient.Id || e.Event.SubjectId == hiddenFromRepresentatives.Id);
+            var notices = await vault.GetNotificationsAsync(owner, 50);
+            Assert.Contains(notices, n => n.Payload is NewDocumentNotice d && d.DocumentId == shown.Id);
+            Assert.DoesNotContain(notices, n => n.Payload is NewDocumentNotice d && d.DocumentId == hiddenFromPatient.Id);
+
+            await vault.UpdateDocumentAsync(owner, hiddenFromRepresentatives.Id, new DocumentChanges(InvisibleToRepresentatives: false));
+            var lifted = await collector.WaitAsync(e => e.Event.VaultId == vaultId && e.Event.SubjectId == hiddenFromRepresentatives.Id);
+            Assert.Equal(VaultEventKind.DocumentAdded, lifted.Event.Kind);
+        }
+        finally
+        {
+            await fixture.Grains.GetGrain<IVaultEventHubGrain>(VaultEventPartitions.Of(vaultId)).UnsubscribeAsync(reference);
+        }
+    }
+
+    private static Task<LegalRepresentative> AddTutorAsync(IVaultGrain vault, string tutorVaultId) =>
+        vault.AddRepresentativeAsync(Caller.Operator("op-1"), new RepresentativeRequest(tutorVaultId, RepresentationKind.Tutor, null,
+            Decision: new CourtDecision("Tribunal judiciaire de Lyon", "RG 25/00042", new DateOnly(2025, 11, 3))));
+
+    [Fact]
+    public async Task A_representatives_reads_raise_no_access_event_a_professionals_do()
+    {
+        var (vault, vaultId, owner, social) = await OpenAsync();
+        var tutor = Ids.NewVaultId();
+        await AddTutorAsync(vault, tutor);
+        var (collector, reference) = await ObserveAsync(vaultId);
+        try
+        {
+            await vault.ReadAsync(Caller.Patient(tutor), new VaultRead(Capabilities: false));
+            await vault.ReadAsync(social, new VaultRead(Capabilities: false));
+            await collector.WaitAsync(e => e.Event.VaultId == vaultId && e.Event.Kind == VaultEventKind.AccessRecorded);
+            var history = await vault.GetAccessHistoryAsync(owner, null, 200);
+            string Sequence(CallerKind kind) => Assert.Single(history.Items, h => h.Event.ActorKind == kind && h.Event.Operation == "vault.read").Sequence
+                .ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var logged = (await fixture.Grains.GetGrain<IVaultEventsGrain>(vaultId).ReadEventsAsync(owner, 0, 100)).Items;
+            Assert.Contains(logged, e => e.Event.Kind == VaultEventKind.AccessRecorded && e.Event.SubjectId == Sequence(CallerKind.Professional));
+            Assert.DoesNotContain(logged, e => e.Event.Kind == VaultEventKind.AccessRecorded && e.Event.SubjectId == Sequence(CallerKind.Patient));
+        }
+        finally
+        {
+            await fixture.Grains.GetGrain<IVaultEventHubGrain>(VaultEventPartitions.Of(vaultId)).UnsubscribeAsync(reference);
+        }
+    }
+
+    [Fact]
+    public async Task A_notice_to_a_vault_that_raised_nothing_itself_raises_NOTIFICATION_ADDED_there()
+    {
+        var (vault, _, _, _) = await OpenAsync();
+        var first = Ids.NewVaultId();
+        await AddTutorAsync(vault, first);
+        // The first tutor's own vault is told when a second one is added: nothing else happens in that vault.
+        var (collector, reference) = await ObserveAsync(first);
+        try
+        {
+            await AddTutorAsync(vault, Ids.NewVaultId());
+            var added = await collector.WaitAsync(e => e.Event.VaultId == first && e.Event.Kind == VaultEventKind.NotificationAdded);
+            Assert.True(Guid.TryParse(added.Event.SubjectId, out _));
+        }
+        finally
+        {
+            await fixture.Grains.GetGrain<IVaultEventHubGrain>(VaultEventPartitions.Of(first)).UnsubscribeAsync(reference);
         }
     }
 

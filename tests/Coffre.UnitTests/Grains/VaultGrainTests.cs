@@ -234,6 +234,17 @@ public sealed class VaultGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_support_read_of_a_vaults_deliveries_is_decided_and_in_the_persons_history()
+    {
+        var scene = await OpenAsync();
+        var support = fixture.Grains.GetGrain<IDeliverySupportGrain>(0);
+        await support.ListAsync(Caller.Operator("op-support", OperatorRoles.Support), null, scene.VaultId, 10, null);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => support.ListAsync(Caller.Operator("op-rollout", OperatorRoles.Rollout), null, scene.VaultId, 10, null));
+        var history = await scene.Vault.GetAccessHistoryAsync(scene.Owner, null, 100);
+        Assert.Contains(history.Items, h => h.Event.Operation == "deliveries.support-read" && h.Event.Allowed);
+    }
+
+    [Fact]
     public async Task A_parent_needs_a_minor_and_a_tutor_a_court_decision()
     {
         var scene = await OpenAsync();

@@ -8,6 +8,9 @@ public enum VaultEventKind
     AccessRecorded = 2,
     AppointmentChanged = 3,
     ReminderDue = 4,
+
+    /// <summary>A notification was added to the person's feed (subject: its id); raised by every notice, so notificationAdded follows them all.</summary>
+    NotificationAdded = 5,
 }
 
 /// <summary>

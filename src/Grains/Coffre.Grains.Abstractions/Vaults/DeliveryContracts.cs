@@ -51,6 +51,6 @@ public sealed record DeliveryPage([property: Id(0)] IReadOnlyList<DeliveryRecord
 [Alias("coffre.delivery-support")]
 public interface IDeliverySupportGrain : IGrainWithIntegerKey
 {
-    /// <summary>VALIDATION when neither or both of <paramref name="messageId"/> and <paramref name="vaultId"/> are given, or <paramref name="first"/> is outside 1–100.</summary>
+    /// <summary>VALIDATION when neither or both of <paramref name="messageId"/> and <paramref name="vaultId"/> are given, or <paramref name="first"/> is outside 1–99 (<c>OutboxRules.MaxDeliveryPage</c> − 1).</summary>
     [Alias("list")] Task<DeliveryPage> ListAsync(Caller caller, Guid? messageId, string? vaultId, int first, string? after);
 }

@@ -207,4 +207,10 @@ public interface IVaultGrain : IGrainWithStringKey
 
     /// <summary>The person's alerts beyond the app (email, SMS, post), newest first, with their delivery state. Decided as ReadHistory.</summary>
     [Alias("deliveries")] Task<DeliveryPage> GetDeliveriesAsync(Caller caller, int first, string? after);
+
+    /// <summary>
+    /// Every delivery record of the person's outbox messages (in-app too), newest first, for support operators: decided
+    /// as an operator's VaultSupport and audited in the person's history (<c>deliveries.support-read</c>).
+    /// </summary>
+    [Alias("support-deliveries")] Task<DeliveryPage> GetSupportDeliveriesAsync(Caller caller, int first, string? after);
 }

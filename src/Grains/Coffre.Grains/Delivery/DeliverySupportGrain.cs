@@ -7,7 +7,9 @@ namespace Coffre.Grains.Delivery;
 
 /// <summary>
 /// Support operators' view of the outbox: decided by <see cref="AccessEvaluator.DecideOperator"/> (role Support), then
-/// one message or one vault's messages, newest first, as delivery records (never payloads nor addresses).
+/// one message or one vault's messages, newest first, as delivery records (never payloads nor addresses). A vault's
+/// messages are read through its vault grain, which decides again and records the read in the person's history
+/// (<c>deliveries.support-read</c>); an unknown vault is NOT_FOUND.
 /// </summary>
 [StatelessWorker]
 [Reentrant]
@@ -21,7 +23,11 @@ public sealed class DeliverySupportGrain(IOutbox outbox) : Grain, IDeliverySuppo
         {
             throw new ValidationFailedException("messageId", "give either messageId or vaultId");
         }
+        if (vaultId is not null)
+        {
+            return await GrainFactory.GetGrain<IVaultGrain>(vaultId).GetSupportDeliveriesAsync(caller, first, after);
+        }
         var cursor = DeliveryRecords.Page(first, after);
-        return await DeliveryRecords.ReadAsync(outbox, new DeliveryQuery(vaultId, messageId, null, cursor, first + 1), first);
+        return await DeliveryRecords.ReadAsync(outbox, new DeliveryQuery(null, messageId, null, cursor, first + 1), first);
     }
 }

@@ -45,4 +45,16 @@ public sealed partial class VaultGrain
         await CheckAsync(caller, VaultAction.ReadHistory, null, "deliveries.read", "vault");
         return await DeliveryRecords.ReadAsync(outbox, new DeliveryQuery(VaultId, null, AlertChannels, cursor, first + 1), first);
     }
+
+    async Task<DeliveryPage> IVaultGrain.GetSupportDeliveriesAsync(Caller caller, int first, string? after)
+    {
+        if (vault.State.Access is null)
+        {
+            throw NoSuchVault();
+        }
+        // An operator's support action, not one on the vault's content: the operator decision, recorded in the person's history.
+        await RecordAsync(caller, "deliveries.support-read", "vault", AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport), Now);
+        var cursor = DeliveryRecords.Page(first, after);
+        return await DeliveryRecords.ReadAsync(outbox, new DeliveryQuery(VaultId, null, null, cursor, first + 1), first);
+    }
 }

@@ -76,12 +76,30 @@ public sealed partial class VaultGrain
         CheckStoredContent(document, size, sha256);
         var decision = await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.create", $"document:{facts.DocumentId}");
         var entry = await RecordNewDocumentAsync(caller, document, facts, contentKey, size, sha256, e => e);
-        if (decision.Basis != LegalBasis.Owner)
-        {
-            await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode));
-        }
-        RaiseEvent(VaultEventKind.DocumentAdded, entry.Id);
+        await AnnounceDocumentAsync(entry, decision.Basis != LegalBasis.Owner ? new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode) : null);
         return entry;
+    }
+
+    /// <summary>
+    /// Whether the person and all their representatives see this document: only then is its arrival news for the
+    /// vault's subscribers and notifications (both read by the owner and the representatives alike). A document
+    /// invisible to the patient, or to the representatives (a minor's secret), is announced when that flag is lifted.
+    /// </summary>
+    private static bool Announceable(DocumentEntry document) =>
+        !document.Visibility.InvisibleToPatient && !document.Visibility.InvisibleToRepresentatives;
+
+    /// <summary>Tells the person (notice, when given) and the vault's subscribers (DOCUMENT_ADDED) about a document they all may see.</summary>
+    private async Task AnnounceDocumentAsync(DocumentEntry document, NewDocumentNotice? notice)
+    {
+        if (!Announceable(document))
+        {
+            return;
+        }
+        if (notice is not null)
+        {
+            await NotifyAsync(notice);
+        }
+        RaiseEvent(VaultEventKind.DocumentAdded, document.Id);
     }
 
     /// <summary>The document id a content key issued by this vault's permit names; anything else is refused.</summary>
@@ -182,6 +200,11 @@ public sealed partial class VaultGrain
         };
         index.State.Documents[index.State.Documents.FindIndex(d => d.Id == documentId)] = updated;
         await index.WriteStateAsync();
+        if (!Announceable(document) && Announceable(updated) && updated.DeletedAt is null)
+        {
+            // The flag that kept it from the person or their representatives is lifted: now it is news for them.
+            await AnnounceDocumentAsync(updated, caller.VaultId == VaultId ? null : new NewDocumentNotice(updated.Id, updated.ClassCode, updated.TypeCode));
+        }
         return updated;
     }
 

@@ -36,12 +36,14 @@ public sealed partial class VaultGrain : IVaultEventsGrain
     }
 
     /// <summary>
-    /// An allowed access by anyone but the person is news for their subscribers (subject: its sequence in the history);
-    /// their own accesses and the subscribers' reads of the event log are not.
+    /// An allowed access by a professional, an establishment or an operator is news for the person's subscribers
+    /// (subject: its sequence in the history). Accesses by patient callers — the person and their representatives, who
+    /// are the subscribers — are not: an app that reads again on each event would otherwise get an event for its own
+    /// read, and loop (audit and event rows without end). Nor are the subscribers' reads of the event log.
     /// </summary>
     private void RaiseAccessRecorded(Caller caller, string operation, long? sequence)
     {
-        if (sequence is null || caller.VaultId == VaultId || operation.StartsWith("events.", StringComparison.Ordinal))
+        if (sequence is null || caller.Kind == CallerKind.Patient || operation.StartsWith("events.", StringComparison.Ordinal))
         {
             return;
         }
@@ -51,14 +53,17 @@ public sealed partial class VaultGrain : IVaultEventsGrain
     /// <summary>Raises an event of this vault once its change is stored: queued on the silo's publisher, never failing the change.</summary>
     private void RaiseEvent(VaultEventKind kind, string subjectId)
     {
+        IVaultEventPublisher publisher;
         try
         {
-            _ = ServiceProvider.GetRequiredService<IVaultEventPublisher>().PublishAsync(new VaultEvent(Guid.NewGuid(), VaultId, kind, subjectId, Now));
+            publisher = ServiceProvider.GetRequiredService<IVaultEventPublisher>();
         }
-        catch (Exception e)
+        catch (InvalidOperationException e)
         {
             VaultEventMetrics.Failed("raise", 1);
             VaultEventsLog.EventNotRaised(logger, kind.ToString(), e.GetType().Name);
+            return;
         }
+        publisher.Raise(new VaultEvent(Guid.NewGuid(), VaultId, kind, subjectId, Now), logger);
     }
 }

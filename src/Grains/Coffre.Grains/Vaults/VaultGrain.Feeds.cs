@@ -50,8 +50,7 @@ public sealed partial class VaultGrain
         await CheckAsync(caller, VaultAction.CreateDocument, facts, "document.feed", $"document:{facts.DocumentId}");
         var entry = await RecordNewDocumentAsync(caller, document, facts, contentKey, size, sha256,
             e => e with { ExternalId = feed.ExternalId, SenderName = feed.SenderName });
-        await NotifyAsync(new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode, caller.EstablishmentFiness, feed.SenderName));
-        RaiseEvent(VaultEventKind.DocumentAdded, entry.Id);
+        await AnnounceDocumentAsync(entry, new NewDocumentNotice(entry.Id, entry.ClassCode, entry.TypeCode, caller.EstablishmentFiness, feed.SenderName));
         return new FeedPermit(null, null, entry.Id);
     }
 
