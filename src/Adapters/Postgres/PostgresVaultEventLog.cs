@@ -90,9 +90,22 @@ public sealed class PostgresVaultEventLog(NpgsqlDataSource dataSource) : IVaultE
             }
             while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
         }
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e) when (e is not PostgresException)
+        {
+            // The connection failed during the commit: it may have gone through, so appending again could log the
+            // events twice at new positions. Not retried (the publisher counts the batch as dropped).
+            throw new CommitOutcomeUnknownException(e);
+        }
         return positions;
     }
+
+    /// <summary>A commit whose outcome is unknown (the connection failed during it): never retried.</summary>
+    private sealed class CommitOutcomeUnknownException(Exception inner)
+        : Exception("the vault event log's commit outcome is unknown (connection lost during commit)", inner);
 
     public async Task<IReadOnlyList<StoredVaultEvent>> ReadAsync(string vaultId, long after, int limit, CancellationToken cancellationToken = default)
     {

@@ -50,14 +50,7 @@ public abstract class AlertDeliveryChannel(IContactDirectory contacts, IOutbox o
     /// </summary>
     protected abstract Task<IReadOnlyDictionary<Guid, AlertSendOutcome>> SendAsync(IReadOnlyList<OutgoingAlert> alerts, CancellationToken cancellationToken);
 
-    public async Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default)
-    {
-        var failed = await DeliverBatchAsync([message], cancellationToken).ConfigureAwait(false);
-        if (failed.TryGetValue(message.Id, out var error))
-        {
-            throw error;
-        }
-    }
+    public Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default) => this.DeliverOneAsync(message, cancellationToken);
 
     public async Task<IReadOnlyDictionary<Guid, Exception>> DeliverBatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
     {

@@ -26,14 +26,7 @@ public sealed class EmailDeliveryChannel(IRolloutStore store, DeliveryCodeCipher
 
     public OutboxChannel Channel => OutboxChannel.Email;
 
-    public async Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default)
-    {
-        var failed = await DeliverBatchAsync([message], cancellationToken).ConfigureAwait(false);
-        if (failed.TryGetValue(message.Id, out var error))
-        {
-            throw error;
-        }
-    }
+    public Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default) => this.DeliverOneAsync(message, cancellationToken);
 
     public async Task<IReadOnlyDictionary<Guid, Exception>> DeliverBatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
     {
@@ -99,6 +92,12 @@ public sealed class EmailDeliveryChannel(IRolloutStore store, DeliveryCodeCipher
         var bounces = new List<EmailBounce>();
         foreach (var (id, (message, payload)) in sent)
         {
+            if (!outcomes.ContainsKey(id) && cancellationToken.IsCancellationRequested)
+            {
+                // Cut off by the delivery timeout before it was started: due again at once, not an attempt.
+                failed[id] = new DeliveryDeferredException(_time.GetUtcNow());
+                continue;
+            }
             var outcome = outcomes.GetValueOrDefault(id) ?? new MailOutcome(MailOutcomeKind.Transient, "no outcome from the transport");
             switch (outcome.Kind)
             {
@@ -117,9 +116,10 @@ public sealed class EmailDeliveryChannel(IRolloutStore store, DeliveryCodeCipher
         {
             try
             {
-                await store.RecordEmailBouncesAsync(bounces, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                // Recorded even when the batch was cut by the delivery timeout: these refusals happened.
+                await store.RecordEmailBouncesAsync(bounces, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
                 // Not recorded: retry later (the server refuses again, and the bounce is recorded then).
                 foreach (var bounce in bounces)

@@ -175,3 +175,18 @@ public sealed class DeliveryDeferredException(DateTimeOffset until) : Exception(
 {
     public DateTimeOffset Until { get; } = until;
 }
+
+/// <summary>What every delivery channel does the same way.</summary>
+public static class DeliveryChannels
+{
+    /// <summary>One message through the channel's batch path; its failure, if any, is thrown.</summary>
+    public static async Task DeliverOneAsync(this IDeliveryChannel channel, OutboxMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        var failed = await channel.DeliverBatchAsync([message], cancellationToken).ConfigureAwait(false);
+        if (failed.TryGetValue(message.Id, out var error))
+        {
+            throw error;
+        }
+    }
+}

@@ -107,6 +107,10 @@ public sealed partial class VaultEventRelay(IGrainFactory grains, ILogger<VaultE
         while (_listeners.TryGetValue(vaultId, out var existing))
         {
             var remaining = existing.Remove(listener);
+            if (remaining.Length == existing.Length)
+            {
+                return; // already removed
+            }
             if (remaining.IsEmpty
                 ? _listeners.TryRemove(new KeyValuePair<string, ImmutableArray<Action<VaultEventEntry>>>(vaultId, existing))
                 : _listeners.TryUpdate(vaultId, remaining, existing))
@@ -116,17 +120,13 @@ public sealed partial class VaultEventRelay(IGrainFactory grains, ILogger<VaultE
         }
     }
 
+    /// <summary>
+    /// Removing is idempotent, so every Dispose removes (rather than only the first): two disposers racing (the feed
+    /// ending on its own and its subscriber unsubscribing) both return with the listener gone.
+    /// </summary>
     private sealed class Registration(VaultEventRelay relay, string vaultId, Action<VaultEventEntry> listener) : IDisposable
     {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                relay.Remove(vaultId, listener);
-            }
-        }
+        public void Dispose() => relay.Remove(vaultId, listener);
     }
 
     [LoggerMessage(EventId = 4160, Level = LogLevel.Warning, Message = "renewing the event registration with hub {Partition} failed ({Error}); retrying")]

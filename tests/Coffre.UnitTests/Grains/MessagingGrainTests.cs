@@ -355,8 +355,9 @@ public sealed class MessagingGrainTests(ClusterFixture fixture)
         {
             await index.AddAsync(writer, new ConversationEntry(id, Ids.NewVaultId(), "vault:x", null, DateTimeOffset.UtcNow), startedByThisParty: false);
         }
-        // Idempotent: a retried add changes nothing.
+        // Idempotent: a retried add changes nothing, on the last page (300) or on the one before (position 250).
         await index.AddAsync(writer, new ConversationEntry(ids[^1], Ids.NewVaultId(), "vault:x", null, DateTimeOffset.UtcNow), startedByThisParty: false);
+        await index.AddAsync(writer, new ConversationEntry(ids[249], Ids.NewVaultId(), "vault:x", null, DateTimeOffset.UtcNow), startedByThisParty: false);
         await Assert.ThrowsAsync<AccessDeniedException>(() => index.AddAsync(Operator, new ConversationEntry(Ids.NewConversationId(), Ids.NewVaultId(), "vault:x", null, DateTimeOffset.UtcNow), false));
 
         var owner = Caller.Professional(party["rpps:".Length..], "10");

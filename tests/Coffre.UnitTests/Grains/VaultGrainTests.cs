@@ -242,6 +242,13 @@ public sealed class VaultGrainTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<AccessDeniedException>(() => support.ListAsync(Caller.Operator("op-rollout", OperatorRoles.Rollout), null, scene.VaultId, 10, null));
         var history = await scene.Vault.GetAccessHistoryAsync(scene.Owner, null, 100);
         Assert.Contains(history.Items, h => h.Event.Operation == "deliveries.support-read" && h.Event.Allowed);
+
+        // A message id with an empty vault id reads the message; a vault id that is not one is named, not looked up.
+        var supportCaller = Caller.Operator("op-support", OperatorRoles.Support);
+        var none = await support.ListAsync(supportCaller, Guid.NewGuid(), "", 10, null);
+        Assert.Empty(none.Items);
+        var notVault = await Assert.ThrowsAsync<ValidationFailedException>(() => support.ListAsync(supportCaller, null, "not-a-vault", 10, null));
+        Assert.Equal("vaultId", notVault.Field);
     }
 
     [Fact]

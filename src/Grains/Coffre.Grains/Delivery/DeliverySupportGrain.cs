@@ -1,5 +1,6 @@
 using Coffre.Application.Outbox;
 using Coffre.Domain.Access;
+using Coffre.Domain.Identifiers;
 using Coffre.Grains.Vaults;
 using Orleans.Concurrency;
 
@@ -23,8 +24,12 @@ public sealed class DeliverySupportGrain(IOutbox outbox) : Grain, IDeliverySuppo
         {
             throw new ValidationFailedException("messageId", "give either messageId or vaultId");
         }
-        if (vaultId is not null)
+        if (!string.IsNullOrEmpty(vaultId))
         {
+            if (!Ids.IsVaultId(vaultId))
+            {
+                throw new ValidationFailedException("vaultId", "is not a vault id (v-…)");
+            }
             return await GrainFactory.GetGrain<IVaultGrain>(vaultId).GetSupportDeliveriesAsync(caller, first, after);
         }
         var cursor = DeliveryRecords.Page(first, after);

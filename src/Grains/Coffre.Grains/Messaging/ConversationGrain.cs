@@ -342,7 +342,7 @@ public sealed partial class ConversationGrain(
         }
     }
 
-    [LoggerMessage(EventId = 2170, Level = LogLevel.Warning, Message = "message {Sequence} stored but the person's notice or live event failed ({Error})")]
+    [LoggerMessage(EventId = 2171, Level = LogLevel.Warning, Message = "message {Sequence} stored but the person's notice or live event failed ({Error})")]
     private static partial void LogNoticeFailed(ILogger logger, long sequence, string error);
 
     private ConversationView View(string party) => new(ConversationId, state.State.VaultId!, state.State.Subject, state.State.NoReply, state.State.StartedAt,

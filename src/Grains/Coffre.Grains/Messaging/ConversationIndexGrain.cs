@@ -27,8 +27,8 @@ public sealed class ConversationIndexGrain(
     {
         ConversationGrain.RequireSystem(writer);
         var count = index.State.Count;
-        // A retried start finds its entry on the last page (starts of one conversation are one step at a time).
-        if (count > 0 && (await Page(ConversationIndexPageGrain.PageOf(count)).ReadAsync(writer)).Any(e => e.ConversationId == entry.ConversationId && e.Position <= count))
+        // A retried start finds its conversation among the last ones added (whatever page they are on).
+        if (index.State.Recent.Contains(entry.ConversationId))
         {
             return;
         }
@@ -42,6 +42,11 @@ public sealed class ConversationIndexGrain(
         var position = count + 1;
         await Page(ConversationIndexPageGrain.PageOf(position)).AppendAsync(writer, entry with { Position = position });
         index.State.Count = position;
+        index.State.Recent.Add(entry.ConversationId);
+        if (index.State.Recent.Count > ConversationIndexState.RecentKept)
+        {
+            index.State.Recent.RemoveAt(0);
+        }
         if (startedByThisParty)
         {
             index.State.StartDay = today;
@@ -118,16 +123,7 @@ public sealed class ConversationIndexPageGrain(
     async Task IConversationIndexPageGrain.AppendAsync(Caller writer, ConversationEntry entry)
     {
         ConversationGrain.RequireSystem(writer);
-        var entries = page.State.Entries;
-        var at = entries.FindIndex(e => e.Position == entry.Position);
-        if (at >= 0)
-        {
-            entries[at] = entry;
-        }
-        else
-        {
-            entries.Add(entry);
-        }
+        PageEntries.Put(page.State.Entries, entry, e => e.Position);
         await page.WriteStateAsync();
     }
 

@@ -28,16 +28,7 @@ public sealed class ConversationPageGrain(
     async Task IConversationPageGrain.AppendAsync(Caller writer, StoredMessage message)
     {
         ConversationGrain.RequireSystem(writer);
-        var messages = page.State.Messages;
-        var at = messages.FindIndex(m => m.Sequence == message.Sequence);
-        if (at >= 0)
-        {
-            messages[at] = message;
-        }
-        else
-        {
-            messages.Add(message);
-        }
+        PageEntries.Put(page.State.Messages, message, m => m.Sequence);
         await page.WriteStateAsync();
     }
 

@@ -46,6 +46,11 @@ public sealed class ConversationIndexState
     [Id(1)] public long Count { get; set; }
     [Id(2)] public DateOnly StartDay { get; set; }
     [Id(3)] public int StartedThatDay { get; set; }
+
+    /// <summary>The last <see cref="RecentKept"/> conversations added: a retried add is recognised whatever page it is on.</summary>
+    [Id(4)] public List<string> Recent { get; set; } = [];
+
+    public const int RecentKept = 64;
 }
 
 /// <summary>One page of a party's list: positions <c>N·Size+1 … (N+1)·Size</c>, in start order.</summary>
