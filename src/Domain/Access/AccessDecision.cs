@@ -36,6 +36,14 @@ public enum VaultAction
     /// break-glass, never operators.
     /// </summary>
     ContactPerson = 16,
+    /// <summary>Share chosen documents with someone outside Coffre through a link and a separate code (the person, parent or tutor).</summary>
+    ShareDocuments = 17,
+    /// <summary>Delegate to a carer (aidant), change or end a delegation (the person; a carer ends their own).</summary>
+    ManageCarers = 18,
+    /// <summary>Download the whole vault as one archive (content, FHIR R4 Bundle, readable index).</summary>
+    ExportVault = 19,
+    /// <summary>See the break-glass sessions on the vault with their reasons; the person flags one for review.</summary>
+    ReviewBreakGlass = 20,
 }
 
 /// <summary>On what ground access was allowed: shown to the person in their access history.</summary>
@@ -58,6 +66,12 @@ public enum LegalBasis
     /// vault or accompanies the person (an active referent mandate naming it).
     /// </summary>
     CareTeam = 9,
+
+    /// <summary>A carer (aidant) acting within the person's delegation (<see cref="Vaults.CarerDelegation"/>): its classes, its actions, until its end.</summary>
+    Carer = 10,
+
+    /// <summary>Someone outside Coffre opened a share link the person (or a representative) made, with its code.</summary>
+    ShareLink = 11,
 }
 
 /// <summary>Why access was denied: machine-readable, stable, mapped to a sentence by <see cref="AccessDecision.Explanation"/>.</summary>

@@ -199,6 +199,8 @@ public sealed record VaultAccessState
     [Id(7)] public IReadOnlyList<BreakGlassSession> BreakGlassSessions { get; init; } = [];
     /// <summary>Professionals and establishments the person blocked from messaging them (not from their documents).</summary>
     [Id(8)] public IReadOnlyList<MessagingBlock> MessagingBlocks { get; init; } = [];
+    /// <summary>Carers (aidants) the person delegated to: scoped by document class and action, time-boxed, ended by either side.</summary>
+    [Id(9)] public IReadOnlyList<CarerDelegation> CarerDelegations { get; init; } = [];
 }
 
 /// <summary>
