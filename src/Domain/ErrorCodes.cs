@@ -16,4 +16,7 @@ public static class ErrorCodes
     public const string Internal = "INTERNAL";
     public const string Timeout = "TIMEOUT";
     public const string RateLimited = "RATE_LIMITED";
+
+    /// <summary>A share link's one answer to every refusal (unknown, wrong code, expired, used up, revoked, locked): the person's list says why.</summary>
+    public const string ShareLinkUnavailable = "SHARE_LINK_UNAVAILABLE";
 }

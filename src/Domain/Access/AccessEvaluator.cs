@@ -90,6 +90,10 @@ namespace Coffre.Domain.Access;
 /// professionals); never private documents, nor masked ones for reading.</item>
 /// </list>
 /// Who may use the feed at all is <see cref="DecideFeed"/>; who reads its counters <see cref="DecideFeedStatistics"/>.</item>
+/// <item>ShareDocuments (share links, <see cref="DecideSharing"/>): the owner and a parent or tutor only, as for any owner
+/// action (a pending owner: VaultNotActive); a curator, a carer, any other patient caller, professionals, establishments
+/// and operators → NotPermitted with a sentence saying who may share. Each shared document is then decided as ReadDocument for
+/// the one sharing (and again, for them, at every opening).</item>
 /// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
 /// </list>
 /// </remarks>
@@ -155,6 +159,11 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         if (!IsKnown(action))
         {
             return D.NotPermitted;
+        }
+
+        if (action == VaultAction.ShareDocuments)
+        {
+            return DecideSharing(vault, caller, now);
         }
 
         return caller.Kind switch

@@ -54,6 +54,15 @@ public static class AuditEvents
             decision.Allowed, decision.Basis, decision.Reason);
 
     /// <summary>
+    /// Someone outside Coffre acting through a share link: anonymous, known by the link's id only (<c>share:{linkId}</c>; no
+    /// code, no address), basis <see cref="LegalBasis.ShareLink"/> when allowed; a refusal (the link locked after wrong codes)
+    /// is recorded as NotAuthenticated.
+    /// </summary>
+    public static AuditEvent ShareLink(string vaultId, string linkId, string operation, string target, AuditAction action, bool allowed, DateTimeOffset at) =>
+        new(vaultId, at, CallerKind.Anonymous, "share:" + linkId, null, action, operation, target, allowed,
+            allowed ? LegalBasis.ShareLink : LegalBasis.None, allowed ? DenialReason.None : DenialReason.NotAuthenticated);
+
+    /// <summary>
     /// What is recorded in <see cref="AuditEvent.ActorProfession"/>: a professional's profession code (from the
     /// directory), an operator's roles (<c>support rollout directory-admin</c>, space-separated), an establishment
     /// system's establishment (<c>finess:</c>+FINESS: the sender the person sees), else null.

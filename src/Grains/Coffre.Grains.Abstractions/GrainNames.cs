@@ -25,6 +25,7 @@ public static class GrainNames
         public const string ConversationIndex = "conversation-index-v2";
         public const string ConversationIndexPage = "conversation-index-page-v1";
         public const string Agenda = "agenda-v1";
+        public const string ShareLink = "share-link-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -61,5 +62,8 @@ public static class GrainNames
         public static string ConversationIndex(string party) => "convidx-" + party;
 
         public static string ConversationIndexPage(string party, long page) => $"convidx-{party}/p{page}";
+
+        /// <summary>A share link: its random id (128 bits) behind its own prefix.</summary>
+        public static string ShareLink(string linkId) => "share-" + linkId;
     }
 }

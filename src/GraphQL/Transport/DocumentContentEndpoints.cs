@@ -140,28 +140,9 @@ public static class DocumentContentEndpoints
         try
         {
             var entry = await grains.GetGrain<IVaultGrain>(vaultId).AuthorizeDownloadAsync(caller, documentId);
-            await using var content = await store.OpenReadAsync(new ContentKey(entry.ContentKey), http.RequestAborted);
-            if (content is null)
+            if (!await VerifiedContent.ServeAsync(http, entry, store, loggers.CreateLogger(typeof(DocumentContentEndpoints))))
             {
                 await WriteErrorAsync(http, 404, ErrorCodes.NotFound, "the document's content is missing from storage", "documentId");
-                return;
-            }
-            http.Response.ContentType = ServedContentType(entry.ContentType);
-            http.Response.Headers.XContentTypeOptions = "nosniff";
-            http.Response.Headers.ContentSecurityPolicy = "sandbox";
-            http.Response.ContentLength = content.Length;
-            http.Response.Headers.ETag = $"\"{entry.Sha256}\"";
-            http.Response.Headers["Digest"] = "sha-256=" + Convert.ToBase64String(Convert.FromHexString(entry.Sha256));
-            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{entry.Id}\"";
-            http.Response.Headers.CacheControl = "no-store";
-            try
-            {
-                await CopyVerifiedAsync(content.Stream, http.Response.Body, http.RequestAborted);
-            }
-            catch (ContentIntegrityException)
-            {
-                loggers.CreateLogger(typeof(DocumentContentEndpoints)).LogError("stored content of a document failed its integrity check; response aborted");
-                http.Abort();
             }
         }
         catch (Exception e)
@@ -170,44 +151,6 @@ public static class DocumentContentEndpoints
             {
                 throw;
             }
-        }
-    }
-
-    /// <summary>Formats a browser renders inert; anything else (text, XML: scripts, stylesheets, entities) is served as bytes to save.</summary>
-    private static readonly HashSet<string> InertContentTypes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "application/pdf", "image/jpeg", "image/png", "image/tiff", "image/heic",
-    };
-
-    /// <summary>
-    /// The Content-Type a download is served with: the stored type when a browser cannot run it, else
-    /// <c>application/octet-stream</c> (the document's own type stays in its metadata).
-    /// </summary>
-    public static string ServedContentType(string storedType) =>
-        InertContentTypes.Contains(storedType) ? storedType : "application/octet-stream";
-
-    /// <summary>
-    /// Copies, holding back the last chunk until the source has verified its SHA-256 at end of stream: a client
-    /// never receives the full Content-Length of tampered content (the response is aborted short instead).
-    /// </summary>
-    private static async Task CopyVerifiedAsync(Stream source, Stream target, CancellationToken cancellationToken)
-    {
-        var current = new byte[81920];
-        var pending = new byte[81920];
-        var pendingLength = 0;
-        int read;
-        while ((read = await source.ReadAsync(current, cancellationToken)) > 0)
-        {
-            if (pendingLength > 0)
-            {
-                await target.WriteAsync(pending.AsMemory(0, pendingLength), cancellationToken);
-            }
-            (current, pending) = (pending, current);
-            pendingLength = read;
-        }
-        if (pendingLength > 0)
-        {
-            await target.WriteAsync(pending.AsMemory(0, pendingLength), cancellationToken);
         }
     }
 

@@ -46,6 +46,8 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<MessageReceivedNoticeType>();
         Type<AppointmentChangedNoticeType>();
         Type<AppointmentReminderNoticeType>();
+        Type<ShareLinkOpenedNoticeType>();
+        Type<ShareLinkLockedNoticeType>();
     }
 }
 

@@ -185,6 +185,10 @@ public enum NotificationKind
     AppointmentChanged = 10,
     /// <summary>An appointment is near: one of its reminder offsets came (<see cref="AppointmentReminderNotice"/>).</summary>
     AppointmentReminder = 11,
+    /// <summary>Someone opened one of the person's share links with its code (<see cref="ShareLinkOpenedNotice"/>).</summary>
+    ShareLinkOpened = 12,
+    /// <summary>A share link locked after too many wrong codes (<see cref="ShareLinkLockedNotice"/>).</summary>
+    ShareLinkLocked = 13,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -317,3 +321,16 @@ public sealed record MessageReceivedNotice(
     [property: Id(2)] string? SenderName,
     [property: Id(3)] Domain.Messaging.MessageType MessageType,
     [property: Id(4)] bool NoReply) : NotificationPayload;
+
+/// <summary>A share link was opened with its code: which link, when, how many openings so far (never the code).</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.share-link-opened")]
+public sealed record ShareLinkOpenedNotice(
+    [property: Id(0)] string LinkId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] int Openings) : NotificationPayload;
+
+/// <summary>A share link locked after too many wrong codes: nobody can open it any more.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.share-link-locked")]
+public sealed record ShareLinkLockedNotice(
+    [property: Id(0)] string LinkId,
+    [property: Id(1)] DateTimeOffset At) : NotificationPayload;

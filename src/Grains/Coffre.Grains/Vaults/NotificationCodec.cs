@@ -33,6 +33,8 @@ public static class NotificationCodec
         (NotificationKind.MessageReceived, "message-received", typeof(MessageReceivedNotice)),
         (NotificationKind.AppointmentChanged, "appointment-changed", typeof(AppointmentChangedNotice)),
         (NotificationKind.AppointmentReminder, "appointment-reminder", typeof(AppointmentReminderNotice)),
+        (NotificationKind.ShareLinkOpened, "share-link-opened", typeof(ShareLinkOpenedNotice)),
+        (NotificationKind.ShareLinkLocked, "share-link-locked", typeof(ShareLinkLockedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

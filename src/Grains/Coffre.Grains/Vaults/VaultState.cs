@@ -26,6 +26,8 @@ public sealed class VaultState
     [Id(13)] public List<string> MergedFrom { get; set; } = [];
     /// <summary>Bumped with every change of the referents or closure: the revision the accompaniment indexes keep.</summary>
     [Id(14)] public long AccompanimentRevision { get; set; }
+    /// <summary>The vault's share links (bounded: <see cref="Coffre.Domain.Sharing.ShareLinks.MaxRememberedLinks"/>), never their codes.</summary>
+    [Id(20)] public List<Sharing.ShareLinkRecord> ShareLinks { get; set; } = [];
 }
 
 /// <summary>A hand-over sheet as kept: the code's keyed hash and key id, never the code.</summary>
