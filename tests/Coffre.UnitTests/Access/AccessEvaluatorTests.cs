@@ -676,6 +676,32 @@ public sealed class AccessEvaluatorTests
         Assert.Throws<ArgumentNullException>(() => Evaluator.Decide(null!, Callers["owner"], A.ReadVault, null, Now));
         Assert.Throws<ArgumentNullException>(() => Evaluator.Decide(Vaults["active"], null!, A.ReadVault, null, Now));
     }
+
+    // ---- Share links: the person, a parent or a tutor; nobody else ----
+
+    [Theory]
+    [InlineData("active", "owner", R.None, B.Owner)]
+    [InlineData("active", "parent", R.None, B.LegalRepresentative)]
+    [InlineData("active", "tutor", R.None, B.LegalRepresentative)]
+    [InlineData("active", "curator", R.NotPermitted, B.None)]
+    [InlineData("active", "curator-consented", R.NotPermitted, B.None)]
+    [InlineData("active", "stranger", R.NotPermitted, B.None)]
+    [InlineData("active", "former-parent", R.BasisExpired, B.None)]
+    [InlineData("active", "doctor", R.NotPermitted, B.None)]
+    [InlineData("active", "social", R.NotPermitted, B.None)]
+    [InlineData("active", "operator", R.NotPermitted, B.None)]
+    [InlineData("active", "anonymous", R.NotAuthenticated, B.None)]
+    [InlineData("pending", "owner", R.VaultNotActive, B.None)]
+    [InlineData("closed", "owner", R.VaultNotActive, B.None)]
+    public void Sharing_documents_outside_Coffre_is_for_the_person_a_parent_or_a_tutor(string vault, string caller, R reason, B basis)
+    {
+        var decision = Decide(vault, caller, A.ShareDocuments, "none");
+        Check(decision, reason, basis);
+        if (reason == R.NotPermitted)
+        {
+            Assert.Contains("Only the person, or a parent or tutor", decision.Explanation, StringComparison.Ordinal);
+        }
+    }
 }
 
 public sealed class DirectoryAndOperatorRoleTests

@@ -32,27 +32,32 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(GrainNames.Storage);
-            silo.UseInMemoryReminderService();
-            // The servers' own extensions (Roles.AddCoffreServer composes the same ones for the embedded default).
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddCoffreAccess();
-            silo.Services.AddCoffreLocal(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N")), new byte[32]);
-            // One registry for both silos: a person's identity grain and their vault may live on different silos.
-            silo.Services.AddSingleton<IRolloutStore>(Registry);
-            silo.Services.AddSingleton<IOutbox>(Outbox);
-            silo.Services.AddSingleton(NirHasher);
-            silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
-            silo.Services.AddCoffreGrainServices();
-        });
+        builder.ConfigureSilo((_, silo) => ConfigureSilo(silo, TimeProvider.System));
         builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(context =>
         {
             ClientCalls.Enqueue((context.InterfaceMethod.Name, context.TargetId.Key.ToString()));
             return context.Invoke();
         }));
         Cluster = builder.Build();
+    }
+
+    /// <summary>
+    /// A silo built with the servers' own extensions (Roles.AddCoffreServer composes the same ones for the embedded default),
+    /// telling time by <paramref name="clock"/>.
+    /// </summary>
+    internal static void ConfigureSilo(ISiloBuilder silo, TimeProvider clock)
+    {
+        silo.AddMemoryGrainStorage(GrainNames.Storage);
+        silo.UseInMemoryReminderService();
+        silo.Services.AddSingleton(clock);
+        silo.Services.AddCoffreAccess();
+        silo.Services.AddCoffreLocal(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N")), new byte[32]);
+        // One registry for both silos: a person's identity grain and their vault may live on different silos.
+        silo.Services.AddSingleton<IRolloutStore>(Registry);
+        silo.Services.AddSingleton<IOutbox>(Outbox);
+        silo.Services.AddSingleton(NirHasher);
+        silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
+        silo.Services.AddCoffreGrainServices();
     }
 
     public IGrainFactory Grains => Cluster.Client;
