@@ -269,4 +269,26 @@ public sealed class ShareLinkGrainTests(ShareClusterFixture fixture)
         var next = await scene.Sharing.ListShareLinksAsync(scene.Owner, 50, page.Items[^1].LinkId);
         Assert.Equal(ShareLinks.MaxLiveLinks - 20, next.Items.Count);
     }
+
+    [Fact]
+    public async Task A_tutors_link_is_decided_as_the_tutor_now_and_stops_when_the_tutorship_ends()
+    {
+        var scene = await OpenAsync();
+        var tutorVaultId = Ids.NewVaultId();
+        var operatorCaller = Caller.Operator("op-1");
+        await scene.Vault.AddRepresentativeAsync(operatorCaller, new RepresentativeRequest(tutorVaultId, RepresentationKind.Tutor, null,
+            Decision: new CourtDecision("Tribunal judiciaire de Lyon", "RG 25/00042", new DateOnly(2025, 11, 3))));
+        var tutor = Caller.Patient(tutorVaultId);
+        var document = await DepositAsync(scene);
+
+        var created = await scene.Sharing.CreateShareLinkAsync(tutor, new NewShareLink([document.Id], null, null, 3, null));
+        Assert.Equal(tutorVaultId, created.Link.CreatedBy);
+        Assert.NotNull(await Link(created.Link.LinkId).OpenAsync(created.Code));
+
+        await scene.Vault.RemoveRepresentativeAsync(operatorCaller, tutorVaultId);
+        Assert.Null(await Link(created.Link.LinkId).OpenAsync(created.Code));
+        var refused = await Assert.ThrowsAsync<AccessDeniedException>(() =>
+            scene.Sharing.CreateShareLinkAsync(tutor, new NewShareLink([document.Id], null, null, 1, null)));
+        Assert.NotEqual(DenialReason.None, refused.Code);
+    }
 }
