@@ -25,6 +25,9 @@ public static class GrainNames
         public const string ConversationIndex = "conversation-index-v2";
         public const string ConversationIndexPage = "conversation-index-page-v1";
         public const string Agenda = "agenda-v1";
+        public const string CarerInvitation = "carer-invitation-v1";
+        public const string BreakGlassReviewQueue = "breakglass-review-queue-v1";
+        public const string BreakGlassLog = "breakglass-log-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -61,5 +64,11 @@ public static class GrainNames
         public static string ConversationIndex(string party) => "convidx-" + party;
 
         public static string ConversationIndexPage(string party, long page) => $"convidx-{party}/p{page}";
+
+        /// <summary>A carer invitation's reference (the first part of its code): which vault it belongs to.</summary>
+        public static string CarerInvitation(string reference) => "cinv-" + reference;
+
+        /// <summary>An establishment's break-glass sessions: the establishment's key (its own state name keeps the rows apart).</summary>
+        public static string BreakGlassLog(string finess) => "finess-" + finess;
     }
 }

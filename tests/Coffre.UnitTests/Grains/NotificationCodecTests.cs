@@ -47,6 +47,9 @@ public sealed class NotificationCodecTests
                 Coffre.Domain.Messaging.MessageType.Convocation, false),
             new AppointmentChangedNotice("a-000001-abcdefgh", "proposed", "10000123454", "Consultation", At.AddDays(3), At),
             new AppointmentReminderNotice("a-000001-abcdefgh", "Consultation", At.AddDays(1), 1440, "Cabinet, 3 rue X"),
+            new CarerDelegationStartedNotice("cd-abc", "v-carer", "Ma fille", CarerActions.Read | CarerActions.Deposit, "10, 52", At.AddMonths(6)),
+            new CarerDelegationEndedNotice("cd-abc", "v-carer", null, "v-carer", At),
+            new BreakGlassReviewedNotice("bg-abc", "bgr-abc", BreakGlassReviewOutcome.NotJustified, "The establishment was told.", At),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

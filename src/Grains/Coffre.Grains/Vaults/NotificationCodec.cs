@@ -33,6 +33,9 @@ public static class NotificationCodec
         (NotificationKind.MessageReceived, "message-received", typeof(MessageReceivedNotice)),
         (NotificationKind.AppointmentChanged, "appointment-changed", typeof(AppointmentChangedNotice)),
         (NotificationKind.AppointmentReminder, "appointment-reminder", typeof(AppointmentReminderNotice)),
+        (NotificationKind.CarerDelegationStarted, "carer.started", typeof(CarerDelegationStartedNotice)),
+        (NotificationKind.CarerDelegationEnded, "carer.ended", typeof(CarerDelegationEndedNotice)),
+        (NotificationKind.BreakGlassReviewed, "breakglass.reviewed", typeof(BreakGlassReviewedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

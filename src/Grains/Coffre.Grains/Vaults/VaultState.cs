@@ -26,7 +26,27 @@ public sealed class VaultState
     [Id(13)] public List<string> MergedFrom { get; set; } = [];
     /// <summary>Bumped with every change of the referents or closure: the revision the accompaniment indexes keep.</summary>
     [Id(14)] public long AccompanimentRevision { get; set; }
+    /// <summary>Carer invitations issued by the person (keyed hash of the code only), pending or settled, the most recent kept.</summary>
+    [Id(25)] public List<CarerInvitationState> CarerInvitations { get; set; } = [];
+    /// <summary>The delegations naming this vault's owner as carer, as the persons' vaults last told (for <c>myCarerDelegations</c>).</summary>
+    [Id(26)] public List<CaringFor> CaringFor { get; set; } = [];
 }
+
+/// <summary>A carer invitation as kept: what it will delegate and the code's keyed hash and key id, never the code.</summary>
+[GenerateSerializer, Alias("coffre.carer-invitation-state")]
+public sealed record CarerInvitationState(
+    [property: Id(0)] string Reference,
+    [property: Id(1)] short KeyId,
+    [property: Id(2)] byte[] CodeHash,
+    [property: Id(3)] IReadOnlyList<string> ClassCodes,
+    [property: Id(4)] Coffre.Domain.Vaults.CarerActions Actions,
+    [property: Id(5)] DateTimeOffset Until,
+    [property: Id(6)] string? Label,
+    [property: Id(7)] DateTimeOffset IssuedAt,
+    [property: Id(8)] DateTimeOffset ExpiresAt,
+    [property: Id(9)] string IssuedBy,
+    [property: Id(10)] int Attempts,
+    [property: Id(11)] HandOverStatus Status);
 
 /// <summary>A hand-over sheet as kept: the code's keyed hash and key id, never the code.</summary>
 [GenerateSerializer, Alias("coffre.hand-over-state")]

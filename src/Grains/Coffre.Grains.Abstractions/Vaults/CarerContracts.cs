@@ -1,0 +1,86 @@
+using Coffre.Domain.Access;
+using Coffre.Domain.Vaults;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>
+/// Carers (aidants), on the person's vault grain (the same grain as <see cref="IVaultGrain"/>, key the vault id): the
+/// person invites, the carer accepts with the one-time code, either ends. Every call decided by the one evaluator
+/// against the vault's state and recorded in the person's access history.
+/// </summary>
+[Alias("coffre.vault-carers")]
+public interface IVaultCarersGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// The person (or a parent or tutor) invites a carer: document classes, actions, until when (at most a year), a label.
+    /// Returns the invitation with its one-time code (shown once; only its keyed hash is kept), valid 72 hours.
+    /// </summary>
+    [Alias("carer-invite")] Task<CarerInvitation> InviteCarerAsync(Caller caller, CarerInvitationRequest request);
+
+    /// <summary>
+    /// The carer (a signed-in person, <paramref name="caller"/>) accepts the invitation <paramref name="reference"/> with its
+    /// code: the delegation starts (consent recorded IN_APP by the person's vault) and the person is notified. Any refusal
+    /// (unknown, used, expired, locked invitation, wrong code) is the same VALIDATION error on <c>code</c>
+    /// (<c>CARER_INVITATION_REFUSED</c>); five wrong codes lock the invitation.
+    /// </summary>
+    [Alias("carer-accept")] Task<CarerDelegation> AcceptCarerInvitationAsync(Caller caller, string reference, string code);
+
+    /// <summary>The person, a parent or tutor, or the carer themself ends a delegation, at once; the person is notified.</summary>
+    [Alias("carer-end")] Task<CarerDelegation> EndCarerDelegationAsync(Caller caller, string delegationId);
+
+    /// <summary>
+    /// Called by another vault grain (system caller only): the delegation it holds naming this vault as carer, as it stands
+    /// (one-way: the person's vault never waits on the carer's).
+    /// </summary>
+    [Alias("carer-note"), Orleans.Concurrency.OneWay] Task NoteCaringForAsync(Caller caller, CaringFor entry);
+
+    /// <summary>The people this vault's owner is a carer for (the person themself only), newest first.</summary>
+    [Alias("carer-mine")] Task<IReadOnlyList<CaringFor>> GetCaringForAsync(Caller caller);
+}
+
+[GenerateSerializer, Immutable, Alias("coffre.carer-invitation-request")]
+public sealed record CarerInvitationRequest(
+    [property: Id(0)] IReadOnlyList<string> ClassCodes,
+    [property: Id(1)] CarerActions Actions,
+    [property: Id(2)] DateTimeOffset Until,
+    [property: Id(3)] string? Label);
+
+/// <summary>An invitation as the person sees it once: the code to hand to the carer (never stored, never shown again).</summary>
+[GenerateSerializer, Immutable, Alias("coffre.carer-invitation-issued")]
+public sealed record CarerInvitation(
+    [property: Id(0)] string Reference,
+    [property: Id(1)] string Code,
+    [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] IReadOnlyList<string> ClassCodes,
+    [property: Id(4)] CarerActions Actions,
+    [property: Id(5)] DateTimeOffset Until,
+    [property: Id(6)] string? Label);
+
+/// <summary>A delegation seen from the carer's side: whose vault, which one, what it allows, until when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.caring-for")]
+public sealed record CaringFor(
+    [property: Id(0)] string PersonVaultId,
+    [property: Id(1)] string DelegationId,
+    [property: Id(2)] CarerActions Actions,
+    [property: Id(3)] IReadOnlyList<string>? ClassCodes,
+    [property: Id(4)] DateTimeOffset Since,
+    [property: Id(5)] DateTimeOffset Until,
+    [property: Id(6)] DateTimeOffset? EndedAt)
+{
+    public CarerDelegationStatus StatusAt(DateTimeOffset now) =>
+        EndedAt is not null ? CarerDelegationStatus.Ended : now >= Until ? CarerDelegationStatus.Expired : CarerDelegationStatus.Active;
+}
+
+/// <summary>
+/// Where an invitation's reference leads (key <see cref="GrainNames.Keys.CarerInvitation"/>): the person's vault, so a carer
+/// needs only the code. Written by the vault that issued the invitation; holds nothing secret.
+/// </summary>
+[Alias("coffre.carer-invitation-route")]
+public interface ICarerInvitationGrain : IGrainWithStringKey
+{
+    /// <summary>Called by the issuing vault (system caller only). False when the reference is already taken (the vault draws another).</summary>
+    [Alias("register")] Task<bool> RegisterAsync(Caller caller, string vaultId, DateTimeOffset expiresAt);
+
+    /// <summary>The vault of a live reference, else null.</summary>
+    [Alias("vault-of"), Orleans.Concurrency.ReadOnly] Task<string?> VaultOfAsync();
+}

@@ -1,0 +1,222 @@
+using Coffre.Domain;
+using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
+using Coffre.Domain.Identifiers;
+using Coffre.Domain.Rollout;
+using Coffre.Domain.Text;
+using Coffre.Domain.Vaults;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>
+/// Carers (aidants): the person invites with a one-time code, the carer accepts it signed in, either ends the delegation.
+/// The delegation lives in the person's access state (<see cref="VaultAccessState.CarerDelegations"/>) where the evaluator
+/// reads it; the carer's vault keeps a copy of what names it (<see cref="VaultState.CaringFor"/>), told one-way.
+/// </summary>
+public sealed partial class VaultGrain : IVaultCarersGrain
+{
+    /// <summary>What a refused acceptance answers, whatever the cause (no oracle on invitations).</summary>
+    public const string InvitationRefused = "CARER_INVITATION_REFUSED";
+
+    private const int KeptInvitations = 20;
+
+    async Task<CarerInvitation> IVaultCarersGrain.InviteCarerAsync(Caller caller, CarerInvitationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = Now;
+        CarerInputRules.Invitation(request, matrix, now);
+        await CheckAsync(caller, VaultAction.ManageCarers, null, "carer.invite", "carer-invitation");
+        if (Access.CarerDelegations.Count(d => d.IsActive(now)) >= CarerRules.MaxLiveDelegations)
+        {
+            throw new ValidationFailedException("vaultId", $"already has {CarerRules.MaxLiveDelegations} live carer delegations: end one first", ErrorCodes.Conflict);
+        }
+        var pending = vault.State.CarerInvitations.Where(i => i.Status == HandOverStatus.Valid && now < i.ExpiresAt).ToList();
+        if (pending.Count >= CarerRules.MaxPendingInvitations)
+        {
+            throw new ValidationFailedException("vaultId", $"already has {CarerRules.MaxPendingInvitations} pending carer invitations: wait for them to be used or to expire", ErrorCodes.Conflict);
+        }
+
+        var expiresAt = now + CarerRules.InvitationValidity;
+        string reference;
+        do
+        {
+            reference = Ids.NewToken()[..6].ToUpperInvariant();
+        }
+        while (!await GrainFactory.GetGrain<ICarerInvitationGrain>(GrainNames.Keys.CarerInvitation(reference)).RegisterAsync(IndexWriter, VaultId, expiresAt));
+
+        var code = ActivationCodes.Generate();
+        var hash = new byte[CodeHasher.HashSize];
+        codeHasher.Hash(code, hash);
+        var classes = request.ClassCodes.Select(c => c.Trim()).Distinct().ToList();
+        var label = string.IsNullOrWhiteSpace(request.Label) ? null : request.Label.Trim();
+        var invitation = new CarerInvitationState(reference, codeHasher.CurrentKeyId, hash, classes, request.Actions, request.Until, label,
+            now, expiresAt, AuditEvents.ActorId(caller), 0, HandOverStatus.Valid);
+        // Settled invitations are kept a while (their lock or use explains a refusal), the oldest dropped first.
+        vault.State.CarerInvitations = [.. vault.State.CarerInvitations.Where(i => i.Status == HandOverStatus.Valid && now < i.ExpiresAt)
+            .Concat(vault.State.CarerInvitations.Where(i => !(i.Status == HandOverStatus.Valid && now < i.ExpiresAt)).TakeLast(KeptInvitations - pending.Count - 1)),
+            invitation];
+        await vault.WriteStateAsync();
+        return new CarerInvitation(reference, reference + "-" + ActivationCodes.Display(code), expiresAt, classes, request.Actions, request.Until, label);
+    }
+
+    async Task<CarerDelegation> IVaultCarersGrain.AcceptCarerInvitationAsync(Caller caller, string reference, string code)
+    {
+        _ = Access;
+        await RateLimitAsync(caller, "carer.accept");
+        var now = Now;
+        var invitation = vault.State.CarerInvitations.FirstOrDefault(i => i.Reference == reference);
+        var codeValid = ActivationCodes.TryNormalise(code, out var canonical);
+        // Always one code HMAC, whatever the case.
+        var codeMatches = codeHasher.Verify(codeValid ? canonical : "00000000000", invitation?.KeyId ?? codeHasher.CurrentKeyId, invitation?.CodeHash ?? DummyCodeHash);
+        var carerVault = caller.VaultId;
+        var usable = invitation is { Status: HandOverStatus.Valid } && now < invitation.ExpiresAt && Access.Status == VaultStatus.Active
+            && carerVault is not null && carerVault != VaultId;
+        if (!(usable && codeValid && codeMatches))
+        {
+            if (invitation is { Status: HandOverStatus.Valid } && !(codeValid && codeMatches))
+            {
+                var attempts = invitation.Attempts + 1;
+                Replace(invitation, invitation with { Attempts = attempts, Status = attempts >= CarerRules.InvitationMaxAttempts ? HandOverStatus.Locked : HandOverStatus.Valid });
+                await vault.WriteStateAsync();
+            }
+            await AuditAsync(caller, "carer.accept", $"carer-invitation:{reference}",
+                AccessDecision.Deny(DenialReason.NoBasis, "carer invitation refused (unknown, used, expired or locked, or a wrong code)"), now);
+            throw new ValidationFailedException("code", "does not match a valid carer invitation: ask the person for a new one", InvitationRefused);
+        }
+        if (Access.CarerDelegations.Count(d => d.IsActive(now) && d.CarerVaultId != carerVault) >= CarerRules.MaxLiveDelegations)
+        {
+            throw new ValidationFailedException("code", $"the person already has {CarerRules.MaxLiveDelegations} live carer delegations", ErrorCodes.Conflict);
+        }
+
+        var actor = AuditEvents.ActorId(caller);
+        // One live delegation per carer: a new acceptance replaces the one before (ended now, by the new one).
+        var replaced = Access.CarerDelegations.Where(d => d.CarerVaultId == carerVault && d.IsActive(now)).ToList();
+        var delegation = new CarerDelegation("cd-" + Ids.NewToken()[..12], carerVault!, invitation!.Actions,
+            new Consent(VaultId, now, ConsentMethod.InApp, new DocumentScope(invitation.ClassCodes), invitation.Until,
+                $"carer invitation {invitation.Reference} issued by {invitation.IssuedBy}, accepted by the carer"),
+            Label: invitation.Label);
+        vault.State.Access = Access with
+        {
+            CarerDelegations = [.. Access.CarerDelegations
+                .Select(d => replaced.Contains(d) ? d with { EndedAt = now, EndedBy = "replaced:" + delegation.Id } : d)
+                .Where(d => d.IsActive(now) || d.EndedAt >= now.AddYears(-1) || d.Consent.ExpiresAt >= now.AddYears(-1)),
+                delegation],
+        };
+        Replace(invitation, invitation with { Status = HandOverStatus.Used });
+        await vault.WriteStateAsync();
+        await AuditAsync(caller, "carer.accept", $"carer:{delegation.Id}", AccessDecision.Allow(LegalBasis.Carer,
+            $"accepted the person's carer invitation {invitation.Reference}: classes {CarerRules.DescribeClasses(delegation.Consent.Scope)}, " +
+            $"actions {CarerRules.Describe(delegation.Actions)}, until {delegation.Consent.ExpiresAt:yyyy-MM-dd}"), now);
+        foreach (var old in replaced)
+        {
+            await NotifyAsync(new CarerDelegationEndedNotice(old.Id, old.CarerVaultId, old.Label, actor, now));
+        }
+        await NotifyAsync(new CarerDelegationStartedNotice(delegation.Id, delegation.CarerVaultId, delegation.Label, delegation.Actions,
+            CarerRules.DescribeClasses(delegation.Consent.Scope), delegation.Consent.ExpiresAt));
+        await TellCarerAsync(delegation);
+        return delegation;
+    }
+
+    async Task<CarerDelegation> IVaultCarersGrain.EndCarerDelegationAsync(Caller caller, string delegationId)
+    {
+        var now = Now;
+        if (Access.CarerDelegations.FirstOrDefault(d => d.Id == delegationId) is not { } delegation)
+        {
+            // Unknown here: answered as the vault would answer the caller (FORBIDDEN to a stranger, NOT_FOUND to a manager).
+            await CheckAsync(caller, VaultAction.ManageCarers, null, "carer.end", $"carer:{delegationId}");
+            throw new ValidationFailedException("delegationId", "names no carer delegation of this vault", ErrorCodes.NotFound);
+        }
+        await RetryAccompanimentsAsync();
+        await RateLimitAsync(caller, "carer.end");
+        await RecordAsync(caller, "carer.end", $"carer:{delegation.Id}", evaluator.DecideEndCarerDelegation(Access, caller, delegation, now), now);
+        if (delegation.EndedAt is not null)
+        {
+            return delegation;
+        }
+        var ended = delegation with { EndedAt = now, EndedBy = AuditEvents.ActorId(caller) };
+        vault.State.Access = Access with { CarerDelegations = [.. Access.CarerDelegations.Select(d => d.Id == delegationId ? ended : d)] };
+        await vault.WriteStateAsync();
+        await NotifyAsync(new CarerDelegationEndedNotice(ended.Id, ended.CarerVaultId, ended.Label, ended.EndedBy!, now));
+        await TellCarerAsync(ended);
+        return ended;
+    }
+
+    Task IVaultCarersGrain.NoteCaringForAsync(Caller caller, CaringFor entry)
+    {
+        AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport).OrThrow();
+        if (vault.State.Access is null)
+        {
+            this.DeactivateOnIdle();
+            return Task.CompletedTask;
+        }
+        var now = Now;
+        vault.State.CaringFor = [.. vault.State.CaringFor
+            .Where(c => c.DelegationId != entry.DelegationId && (c.StatusAt(now) == CarerDelegationStatus.Active || (c.EndedAt ?? c.Until) >= now.AddYears(-1)))
+            .TakeLast(49), entry];
+        return vault.WriteStateAsync();
+    }
+
+    async Task<IReadOnlyList<CaringFor>> IVaultCarersGrain.GetCaringForAsync(Caller caller)
+    {
+        _ = Access;
+        if (caller.Kind != CallerKind.Patient || caller.VaultId != VaultId)
+        {
+            await RecordAsync(caller, "carer.list-mine", "vault", AccessDecision.Deny(DenialReason.NotPermitted,
+                "Only the person themself sees whom they are a carer for."), Now);
+        }
+        return [.. vault.State.CaringFor.AsEnumerable().Reverse()];
+    }
+
+    private void Replace(CarerInvitationState old, CarerInvitationState updated) =>
+        vault.State.CarerInvitations = [.. vault.State.CarerInvitations.Select(i => ReferenceEquals(i, old) ? updated : i)];
+
+    /// <summary>The carer's vault keeps what names it (one-way: this vault never waits on another vault).</summary>
+    private Task TellCarerAsync(CarerDelegation delegation) =>
+        GrainFactory.GetGrain<IVaultCarersGrain>(delegation.CarerVaultId).NoteCaringForAsync(IndexWriter, new CaringFor(VaultId, delegation.Id,
+            delegation.Actions, delegation.Consent.Scope.ClassCodes, delegation.Consent.RecordedAt, delegation.Consent.ExpiresAt, delegation.EndedAt));
+}
+
+/// <summary>The input rules of a carer invitation: pure, each failure naming its field and rule.</summary>
+public static class CarerInputRules
+{
+    public const int MaxClasses = 20;
+
+    public static void Invitation(CarerInvitationRequest request, HabilitationMatrix matrix, DateTimeOffset now)
+    {
+        if (request.ClassCodes is not { Count: > 0 and <= MaxClasses })
+        {
+            throw new ValidationFailedException("classCodes", $"must name 1 to {MaxClasses} document classes of the habilitation matrix");
+        }
+        if (request.ClassCodes.FirstOrDefault(c => c is null || !matrix.ClassCodes.ContainsKey(c.Trim())) is { } unknown)
+        {
+            throw new ValidationFailedException("classCodes", $"contains {unknown}, not a document class of the habilitation matrix");
+        }
+        if (request.Actions == CarerActions.None || (request.Actions & ~(CarerActions.Read | CarerActions.Deposit | CarerActions.ManageAppointments)) != 0)
+        {
+            throw new ValidationFailedException("actions", "must name at least one of READ, DEPOSIT, MANAGE_APPOINTMENTS");
+        }
+        if (request.Until <= now || request.Until > now + CarerRules.MaxDuration)
+        {
+            throw new ValidationFailedException("until", "must be in the future and at most one year ahead");
+        }
+        if (request.Label is { } label && (label.Trim().Length > CarerRules.MaxLabelLength || TextRules.Validate(label) is not null))
+        {
+            throw new ValidationFailedException("label", TextRules.Validate(label) ?? $"must be at most {CarerRules.MaxLabelLength} characters");
+        }
+    }
+
+    /// <summary>Splits an invitation code (<c>REF123-XXXXX-XXXXX-C</c>) into its reference and its code; false when it cannot be one.</summary>
+    public static bool TrySplit(string? input, out string reference, out string code)
+    {
+        reference = code = "";
+        var text = input?.Trim() ?? "";
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash != 6 || text.Length > 40)
+        {
+            return false;
+        }
+        reference = text[..6].ToUpperInvariant();
+        code = text[7..];
+        return reference.All(char.IsAsciiLetterOrDigit);
+    }
+}
