@@ -65,6 +65,24 @@ public static class CarerRules
 
     public const int MaxLabelLength = 80;
 
+    /// <summary>What a refused acceptance answers, whatever the cause (no oracle on invitations).</summary>
+    public const string InvitationRefused = "CARER_INVITATION_REFUSED";
+
+    /// <summary>Splits an invitation code (<c>REF123-XXXXX-XXXXX-C</c>) into its reference and its code; false when it cannot be one.</summary>
+    public static bool TrySplitCode(string? input, out string reference, out string code)
+    {
+        reference = code = "";
+        var text = input?.Trim() ?? "";
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash != 6 || text.Length > 40)
+        {
+            return false;
+        }
+        reference = text[..6].ToUpperInvariant();
+        code = text[7..];
+        return reference.All(char.IsAsciiLetterOrDigit);
+    }
+
     /// <summary>The actions in words, as the API names them: READ, DEPOSIT, MANAGE_APPOINTMENTS.</summary>
     public static string Describe(CarerActions actions) => string.Join(", ", new[]
     {

@@ -344,6 +344,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
         AddMessagingMutations();
         AddAgendaMutations();
         AddDeliveryMutations();
+        AddCarerMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

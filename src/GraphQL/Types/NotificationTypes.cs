@@ -46,6 +46,9 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<MessageReceivedNoticeType>();
         Type<AppointmentChangedNoticeType>();
         Type<AppointmentReminderNoticeType>();
+        Type<CarerDelegationStartedNoticeType>();
+        Type<CarerDelegationEndedNoticeType>();
+        Type<BreakGlassReviewedNoticeType>();
     }
 }
 

@@ -15,9 +15,6 @@ namespace Coffre.Grains.Vaults;
 /// </summary>
 public sealed partial class VaultGrain : IVaultCarersGrain
 {
-    /// <summary>What a refused acceptance answers, whatever the cause (no oracle on invitations).</summary>
-    public const string InvitationRefused = "CARER_INVITATION_REFUSED";
-
     private const int KeptInvitations = 20;
 
     async Task<CarerInvitation> IVaultCarersGrain.InviteCarerAsync(Caller caller, CarerInvitationRequest request)
@@ -81,7 +78,7 @@ public sealed partial class VaultGrain : IVaultCarersGrain
             }
             await AuditAsync(caller, "carer.accept", $"carer-invitation:{reference}",
                 AccessDecision.Deny(DenialReason.NoBasis, "carer invitation refused (unknown, used, expired or locked, or a wrong code)"), now);
-            throw new ValidationFailedException("code", "does not match a valid carer invitation: ask the person for a new one", InvitationRefused);
+            throw new ValidationFailedException("code", "does not match a valid carer invitation: ask the person for a new one", CarerRules.InvitationRefused);
         }
         if (Access.CarerDelegations.Count(d => d.IsActive(now) && d.CarerVaultId != carerVault) >= CarerRules.MaxLiveDelegations)
         {
@@ -203,20 +200,5 @@ public static class CarerInputRules
         {
             throw new ValidationFailedException("label", TextRules.Validate(label) ?? $"must be at most {CarerRules.MaxLabelLength} characters");
         }
-    }
-
-    /// <summary>Splits an invitation code (<c>REF123-XXXXX-XXXXX-C</c>) into its reference and its code; false when it cannot be one.</summary>
-    public static bool TrySplit(string? input, out string reference, out string code)
-    {
-        reference = code = "";
-        var text = input?.Trim() ?? "";
-        var dash = text.IndexOf('-', StringComparison.Ordinal);
-        if (dash != 6 || text.Length > 40)
-        {
-            return false;
-        }
-        reference = text[..6].ToUpperInvariant();
-        code = text[7..];
-        return reference.All(char.IsAsciiLetterOrDigit);
     }
 }
