@@ -114,7 +114,7 @@ public static class CarerFields
                 {
                     throw new Coffre.Domain.Access.AccessDeniedException("Only a signed-in person has carer delegations.", Coffre.Domain.Access.DenialReason.NotPermitted);
                 }
-                return await ctx.Grains().GetGrain<IVaultCarersGrain>(own).GetCaringForAsync(caller);
+                return await ctx.Grains().GetGrain<ICarerIndexGrain>(Coffre.Grains.GrainNames.Keys.CarerIndex(own)).ListAsync(caller);
             });
 }
 

@@ -28,6 +28,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Every grain call the test client made: method name and grain key.</summary>
     public static System.Collections.Concurrent.ConcurrentQueue<(string Method, string Key)> ClientCalls { get; } = new();
 
+    /// <summary>
+    /// The silos' clock: the system's, shifted by <see cref="ShiftedClock.Offset"/>. A test that moves time (a delegation's
+    /// expiry) shifts it and puts it back in a finally; the tests of the collection run one at a time.
+    /// </summary>
+    public static ShiftedClock Clock { get; } = new();
+
     public ClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(2);
@@ -37,7 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainNames.Storage);
             silo.UseInMemoryReminderService();
             // The servers' own extensions (Roles.AddCoffreServer composes the same ones for the embedded default).
-            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton<TimeProvider>(Clock);
             silo.Services.AddCoffreAccess();
             silo.Services.AddCoffreLocal(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N")), new byte[32]);
             // One registry for both silos: a person's identity grain and their vault may live on different silos.
@@ -60,6 +66,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Task InitializeAsync() => Cluster.DeployAsync();
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>The system clock plus an offset the tests move.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
 }
 
 [CollectionDefinition(Name)]

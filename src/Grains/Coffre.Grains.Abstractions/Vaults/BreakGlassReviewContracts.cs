@@ -96,7 +96,8 @@ public sealed record BreakGlassLogPage(
 [Alias("coffre.break-glass-log")]
 public interface IBreakGlassLogGrain : IGrainWithStringKey
 {
-    [Alias("record"), Orleans.Concurrency.OneWay] Task RecordAsync(Caller caller, BreakGlassLogEntry entry);
+    /// <summary>A vault records a session or its new review state (system caller only). Calls no grain back.</summary>
+    [Alias("record")] Task RecordAsync(Caller caller, BreakGlassLogEntry entry);
 
     /// <summary>Newest first; <paramref name="after"/> a session id of the previous page; first 1–50.</summary>
     [Alias("list")] Task<BreakGlassLogPage> ListAsync(Caller caller, int first, string? after);

@@ -28,14 +28,6 @@ public interface IVaultCarersGrain : IGrainWithStringKey
     /// <summary>The person, a parent or tutor, or the carer themself ends a delegation, at once; the person is notified.</summary>
     [Alias("carer-end")] Task<CarerDelegation> EndCarerDelegationAsync(Caller caller, string delegationId);
 
-    /// <summary>
-    /// Called by another vault grain (system caller only): the delegation it holds naming this vault as carer, as it stands
-    /// (one-way: the person's vault never waits on the carer's).
-    /// </summary>
-    [Alias("carer-note"), Orleans.Concurrency.OneWay] Task NoteCaringForAsync(Caller caller, CaringFor entry);
-
-    /// <summary>The people this vault's owner is a carer for (the person themself only), newest first.</summary>
-    [Alias("carer-mine")] Task<IReadOnlyList<CaringFor>> GetCaringForAsync(Caller caller);
 }
 
 [GenerateSerializer, Immutable, Alias("coffre.carer-invitation-request")]
@@ -69,6 +61,21 @@ public sealed record CaringFor(
 {
     public CarerDelegationStatus StatusAt(DateTimeOffset now) =>
         EndedAt is not null ? CarerDelegationStatus.Ended : now >= Until ? CarerDelegationStatus.Expired : CarerDelegationStatus.Active;
+}
+
+/// <summary>
+/// The delegations naming one person as carer (key <see cref="GrainNames.Keys.CarerIndex"/> of the carer's vault id): written
+/// by the persons' vault grains when a delegation starts or ends (it calls no grain, so a vault may await it), read by the
+/// carer themself for <c>myCarerDelegations</c>. The person's vault stays the only judge of access.
+/// </summary>
+[Alias("coffre.carer-index")]
+public interface ICarerIndexGrain : IGrainWithStringKey
+{
+    /// <summary>A vault grain tells the delegation it holds naming this carer, as it stands (system caller only).</summary>
+    [Alias("note")] Task NoteAsync(Caller caller, CaringFor entry);
+
+    /// <summary>The people this carer cares for, newest first: the carer themself only (their vault id from the token).</summary>
+    [Alias("list"), Orleans.Concurrency.ReadOnly] Task<IReadOnlyList<CaringFor>> ListAsync(Caller caller);
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ namespace Coffre.Grains.Vaults;
 /// <summary>
 /// Carers (aidants): the person invites with a one-time code, the carer accepts it signed in, either ends the delegation.
 /// The delegation lives in the person's access state (<see cref="VaultAccessState.CarerDelegations"/>) where the evaluator
-/// reads it; the carer's vault keeps a copy of what names it (<see cref="VaultState.CaringFor"/>), told one-way.
+/// reads it; the carer's index (<see cref="ICarerIndexGrain"/>) keeps a copy of what names them.
 /// </summary>
 public sealed partial class VaultGrain : IVaultCarersGrain
 {
@@ -138,38 +138,12 @@ public sealed partial class VaultGrain : IVaultCarersGrain
         return ended;
     }
 
-    Task IVaultCarersGrain.NoteCaringForAsync(Caller caller, CaringFor entry)
-    {
-        AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport).OrThrow();
-        if (vault.State.Access is null)
-        {
-            this.DeactivateOnIdle();
-            return Task.CompletedTask;
-        }
-        var now = Now;
-        vault.State.CaringFor = [.. vault.State.CaringFor
-            .Where(c => c.DelegationId != entry.DelegationId && (c.StatusAt(now) == CarerDelegationStatus.Active || (c.EndedAt ?? c.Until) >= now.AddYears(-1)))
-            .TakeLast(49), entry];
-        return vault.WriteStateAsync();
-    }
-
-    async Task<IReadOnlyList<CaringFor>> IVaultCarersGrain.GetCaringForAsync(Caller caller)
-    {
-        _ = Access;
-        if (caller.Kind != CallerKind.Patient || caller.VaultId != VaultId)
-        {
-            await RecordAsync(caller, "carer.list-mine", "vault", AccessDecision.Deny(DenialReason.NotPermitted,
-                "Only the person themself sees whom they are a carer for."), Now);
-        }
-        return [.. vault.State.CaringFor.AsEnumerable().Reverse()];
-    }
-
     private void Replace(CarerInvitationState old, CarerInvitationState updated) =>
         vault.State.CarerInvitations = [.. vault.State.CarerInvitations.Select(i => ReferenceEquals(i, old) ? updated : i)];
 
-    /// <summary>The carer's vault keeps what names it (one-way: this vault never waits on another vault).</summary>
+    /// <summary>The carer's index keeps what names them (a grain that calls no other, so awaiting it makes no cycle).</summary>
     private Task TellCarerAsync(CarerDelegation delegation) =>
-        GrainFactory.GetGrain<IVaultCarersGrain>(delegation.CarerVaultId).NoteCaringForAsync(IndexWriter, new CaringFor(VaultId, delegation.Id,
+        GrainFactory.GetGrain<ICarerIndexGrain>(GrainNames.Keys.CarerIndex(delegation.CarerVaultId)).NoteAsync(IndexWriter, new CaringFor(VaultId, delegation.Id,
             delegation.Actions, delegation.Consent.Scope.ClassCodes, delegation.Consent.RecordedAt, delegation.Consent.ExpiresAt, delegation.EndedAt));
 }
 

@@ -28,8 +28,6 @@ public sealed class VaultState
     [Id(14)] public long AccompanimentRevision { get; set; }
     /// <summary>Carer invitations issued by the person (keyed hash of the code only), pending or settled, the most recent kept.</summary>
     [Id(25)] public List<CarerInvitationState> CarerInvitations { get; set; } = [];
-    /// <summary>The delegations naming this vault's owner as carer, as the persons' vaults last told (for <c>myCarerDelegations</c>).</summary>
-    [Id(26)] public List<CaringFor> CaringFor { get; set; } = [];
 }
 
 /// <summary>A carer invitation as kept: what it will delegate and the code's keyed hash and key id, never the code.</summary>
