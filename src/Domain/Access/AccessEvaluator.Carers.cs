@@ -139,6 +139,13 @@ public sealed partial class AccessEvaluator
             : D.BreakGlassListingByReferentPhysician;
     }
 
+    /// <summary>
+    /// Flagging a break-glass session for review: the person, a parent or tutor (as <see cref="VaultAction.ReviewBreakGlass"/>);
+    /// never an operator (who resolves cases, and does not raise them for the person).
+    /// </summary>
+    public AccessDecision DecideFlagBreakGlass(VaultAccessState vault, Caller caller, DateTimeOffset now) =>
+        caller.IsOperator ? D.FlagByThePerson : Decide(vault, caller, VaultAction.ReviewBreakGlass, null, now);
+
     /// <summary>Recording a break-glass review's outcome: support operators only (as ReviewBreakGlass on the vault); the person flags, never resolves.</summary>
     public AccessDecision DecideResolveBreakGlassReview(VaultAccessState vault, Caller caller, DateTimeOffset now) =>
         caller.IsOperator ? Decide(vault, caller, VaultAction.ReviewBreakGlass, null, now)
@@ -173,6 +180,8 @@ public sealed partial class AccessEvaluator
             "Allowed: service operator with the support role, recording the outcome of a break-glass review the person asked for.");
         public static readonly AccessDecision BreakGlassReviewNotOnVault = AccessDecision.Deny(DenialReason.NotPermitted,
             "Professionals review break-glass sessions through their establishment's list (its referent physician), not on the person's vault.");
+        public static readonly AccessDecision FlagByThePerson = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Only the person (or a parent or tutor) flags a break-glass session they do not recognise; operators resolve the cases.");
         public static readonly AccessDecision ReviewResolvedByOperators = AccessDecision.Deny(DenialReason.NotPermitted,
             "Only a service operator with the support role records the outcome of a break-glass review.");
         public static readonly AccessDecision AllowBreakGlassListing = AccessDecision.Allow(LegalBasis.BreakGlass,

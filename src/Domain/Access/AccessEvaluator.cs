@@ -45,8 +45,8 @@ namespace Coffre.Domain.Access;
 /// representatives; everything else (history, access, carers, sharing, export, break-glass and its review, messaging as
 /// the person) OutsideDelegation. Basis <see cref="LegalBasis.Carer"/>, the sentence naming the classes, actions and end.</item>
 /// <item>ManageCarers: the owner, a parent or tutor (as any owner action); a carer only ends their own delegation.
-/// ReviewBreakGlass: the owner, a parent or tutor (see and flag their sessions); a support operator (records a review's
-/// outcome); professionals review through their establishment's listing (<see cref="DecideBreakGlassListing"/>), never on the
+/// ReviewBreakGlass: the owner, a parent or tutor (see and flag their sessions: <see cref="DecideFlagBreakGlass"/>); a support
+/// operator (records a review's outcome: <see cref="DecideResolveBreakGlassReview"/>); professionals review through their establishment's listing (<see cref="DecideBreakGlassListing"/>), never on the
 /// vault (NotPermitted).</item>
 /// <item>Professional (RPPS and profession code required, else NotAuthenticated):
 /// <list type="bullet">

@@ -155,7 +155,10 @@ public sealed class CarerAccessTests
         Assert.Equal(R.NotPermitted, Evaluator.Decide(vault, Caller.Professional("10000000000", "10"), A.ReviewBreakGlass, null, Now).Reason);
         Assert.Equal(B.Operator, Evaluator.Decide(vault, Caller.Operator("op-1", OperatorRoles.Support), A.ReviewBreakGlass, null, Now).Basis);
         Assert.Equal(R.OperatorRoleMissing, Evaluator.Decide(vault, Caller.Operator("op-1", OperatorRoles.Rollout), A.ReviewBreakGlass, null, Now).Reason);
-        // Resolving: operators only, never the person who flagged.
+        // Flagging: the person, never an operator; resolving: operators only, never the person who flagged.
+        Assert.Equal(B.Owner, Evaluator.DecideFlagBreakGlass(vault, Caller.Patient(Owner), Now).Basis);
+        Assert.Equal(R.NotPermitted, Evaluator.DecideFlagBreakGlass(vault, Caller.Operator("op-1", OperatorRoles.Support), Now).Reason);
+        Assert.Equal(R.OutsideDelegation, Evaluator.DecideFlagBreakGlass(vault, Carer, Now).Reason);
         Assert.Equal(B.Operator, Evaluator.DecideResolveBreakGlassReview(vault, Caller.Operator("op-1", OperatorRoles.Support), Now).Basis);
         Assert.Equal(R.NotPermitted, Evaluator.DecideResolveBreakGlassReview(vault, Caller.Patient(Owner), Now).Reason);
         Assert.Equal(R.NotPermitted, Evaluator.DecideResolveBreakGlassReview(vault, Carer, Now).Reason);

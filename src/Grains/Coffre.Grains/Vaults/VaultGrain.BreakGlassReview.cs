@@ -22,7 +22,9 @@ public sealed partial class VaultGrain : IVaultBreakGlassReviewGrain
             throw new ValidationFailedException("comment", TextRules.Validate(trimmed) ?? $"must be at most {BreakGlassReviewRules.MaxCommentLength} characters");
         }
         var session = await FindSessionAsync(caller, sessionId, "breakglass.flag");
-        await CheckAsync(caller, VaultAction.ReviewBreakGlass, null, "breakglass.flag", $"break-glass:{sessionId}");
+        await RetryAccompanimentsAsync();
+        await RateLimitAsync(caller, "breakglass.flag");
+        await RecordAsync(caller, "breakglass.flag", $"break-glass:{sessionId}", evaluator.DecideFlagBreakGlass(Access, caller, Now), Now);
         if (session.Review is not null)
         {
             throw new ValidationFailedException("sessionId", "was already flagged: its review case is open or resolved", ErrorCodes.Conflict);
