@@ -194,6 +194,14 @@ public sealed class CarerGrainTests(ClusterFixture fixture)
             Assert.Equal(DenialReason.BasisExpired, (await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.GetAsync(scene.Carer))).Code);
             var owners = await scene.Vault.GetAsync(scene.Owner);
             Assert.Equal(CarerDelegationStatus.Expired, Assert.Single(owners.Access!.CarerDelegations).StatusAt(ClusterFixture.Clock.GetUtcNow()));
+
+            // The expiry reminder tells the person once (ended by "expired"), however often it fires.
+            var remindable = scene.Vault.AsReference<Orleans.IRemindable>();
+            var tick = new Orleans.Runtime.TickStatus(DateTime.UtcNow, TimeSpan.FromHours(1), DateTime.UtcNow);
+            await remindable.ReceiveReminder(VaultGrain.CarerExpiryReminder, tick);
+            await remindable.ReceiveReminder(VaultGrain.CarerExpiryReminder, tick);
+            var ended = Assert.Single(await scene.Vault.GetNotificationsAsync(scene.Owner, 50), n => n.Kind == NotificationKind.CarerDelegationEnded);
+            Assert.Equal("expired", Assert.IsType<CarerDelegationEndedNotice>(ended.Payload).EndedBy);
         }
         finally
         {

@@ -13,8 +13,13 @@ namespace Coffre.Grains.Vaults;
 /// The delegation lives in the person's access state (<see cref="VaultAccessState.CarerDelegations"/>) where the evaluator
 /// reads it; the carer's index (<see cref="ICarerIndexGrain"/>) keeps a copy of what names them.
 /// </summary>
-public sealed partial class VaultGrain : IVaultCarersGrain
+public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
 {
+    /// <summary>The one Orleans reminder of a vault with live carer delegations: due at the next delegation's expiry.</summary>
+    public const string CarerExpiryReminder = "carer-expiry";
+
+    private static readonly TimeSpan CarerExpiryRetry = TimeSpan.FromHours(1);
+
     private const int KeptInvitations = 20;
 
     async Task<CarerInvitation> IVaultCarersGrain.InviteCarerAsync(Caller caller, CarerInvitationRequest request)
@@ -111,6 +116,7 @@ public sealed partial class VaultGrain : IVaultCarersGrain
         await NotifyAsync(new CarerDelegationStartedNotice(delegation.Id, delegation.CarerVaultId, delegation.Label, delegation.Actions,
             CarerRules.DescribeClasses(delegation.Consent.Scope), delegation.Consent.ExpiresAt));
         await TellCarerAsync(delegation);
+        await ScheduleCarerExpiryAsync();
         return delegation;
     }
 
@@ -135,7 +141,50 @@ public sealed partial class VaultGrain : IVaultCarersGrain
         await vault.WriteStateAsync();
         await NotifyAsync(new CarerDelegationEndedNotice(ended.Id, ended.CarerVaultId, ended.Label, ended.EndedBy!, now));
         await TellCarerAsync(ended);
+        await ScheduleCarerExpiryAsync();
         return ended;
+    }
+
+    /// <summary>
+    /// A delegation's expiry is an end the person is told of, like an end by either side (<see cref="CarerDelegationEndedNotice"/>,
+    /// ended by <c>expired</c>), once; then the reminder moves to the next expiry, or goes.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != CarerExpiryReminder || vault.State.Access is null)
+        {
+            return;
+        }
+        var now = Now;
+        var expired = Access.CarerDelegations
+            .Where(d => d.EndedAt is null && d.Consent.ExpiresAt <= now && !vault.State.CarerExpiriesNotified.Contains(d.Id)).ToList();
+        if (expired.Count > 0)
+        {
+            vault.State.CarerExpiriesNotified = [.. vault.State.CarerExpiriesNotified
+                .Where(id => Access.CarerDelegations.Any(d => d.Id == id && d.Consent.ExpiresAt >= now.AddYears(-1))), .. expired.Select(d => d.Id)];
+            await vault.WriteStateAsync();
+            foreach (var d in expired)
+            {
+                await NotifyAsync(new CarerDelegationEndedNotice(d.Id, d.CarerVaultId, d.Label, "expired", d.Consent.ExpiresAt));
+            }
+        }
+        await ScheduleCarerExpiryAsync();
+    }
+
+    /// <summary>The reminder for the next live delegation's expiry (at least a second ahead), or none.</summary>
+    private async Task ScheduleCarerExpiryAsync()
+    {
+        var now = Now;
+        var next = Access.CarerDelegations.Where(d => d.IsActive(now)).Select(d => (DateTimeOffset?)d.Consent.ExpiresAt).Min();
+        if (next is { } dueAt)
+        {
+            var dueIn = dueAt - now;
+            await this.RegisterOrUpdateReminder(CarerExpiryReminder, dueIn < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : dueIn, CarerExpiryRetry);
+        }
+        else if (await this.GetReminder(CarerExpiryReminder) is { } registered)
+        {
+            await this.UnregisterReminder(registered);
+        }
     }
 
     private void Replace(CarerInvitationState old, CarerInvitationState updated) =>

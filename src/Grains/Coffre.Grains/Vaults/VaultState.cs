@@ -28,6 +28,8 @@ public sealed class VaultState
     [Id(14)] public long AccompanimentRevision { get; set; }
     /// <summary>Carer invitations issued by the person (keyed hash of the code only), pending or settled, the most recent kept.</summary>
     [Id(25)] public List<CarerInvitationState> CarerInvitations { get; set; } = [];
+    /// <summary>Delegations that expired and of which the person was told (the expiry reminder tells each once).</summary>
+    [Id(26)] public List<string> CarerExpiriesNotified { get; set; } = [];
 }
 
 /// <summary>A carer invitation as kept: what it will delegate and the code's keyed hash and key id, never the code.</summary>
