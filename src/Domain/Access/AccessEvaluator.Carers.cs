@@ -140,6 +140,21 @@ public sealed partial class AccessEvaluator
     }
 
     /// <summary>
+    /// Recording a carer delegation for a person far from digital tools (consent on paper or witnessed orally): a social or
+    /// médico-social professional who is an active referent of the person (as <see cref="VaultAction.ManageReferents"/>: standing,
+    /// blocks, sector, mandate), basis Referent. The person and their representatives invite in the app instead; others NotPermitted.
+    /// </summary>
+    public AccessDecision DecideRecordCarerDelegation(VaultAccessState vault, Caller caller, DateTimeOffset now)
+    {
+        if (caller.Kind != CallerKind.Professional)
+        {
+            return caller.Kind == CallerKind.Anonymous ? D.NotAuthenticated : D.CarerRecordedByReferents;
+        }
+        var referent = Decide(vault, caller, VaultAction.ManageReferents, null, now);
+        return referent.Allowed ? D.AllowReferentRecordsCarer : referent;
+    }
+
+    /// <summary>
     /// Flagging a break-glass session for review: the person, a parent or tutor (as <see cref="VaultAction.ReviewBreakGlass"/>);
     /// never an operator (who resolves cases, and does not raise them for the person).
     /// </summary>
@@ -180,6 +195,10 @@ public sealed partial class AccessEvaluator
             "Allowed: service operator with the support role, recording the outcome of a break-glass review the person asked for.");
         public static readonly AccessDecision BreakGlassReviewNotOnVault = AccessDecision.Deny(DenialReason.NotPermitted,
             "Professionals review break-glass sessions through their establishment's list (its referent physician), not on the person's vault.");
+        public static readonly AccessDecision AllowReferentRecordsCarer = AccessDecision.Allow(LegalBasis.Referent,
+            "Allowed: a social referent records a carer delegation with the person's consent on paper or witnessed orally.");
+        public static readonly AccessDecision CarerRecordedByReferents = AccessDecision.Deny(DenialReason.NotPermitted,
+            "Delegations with a paper or witnessed consent are recorded by the person's social referent; the person invites carers in the app.");
         public static readonly AccessDecision FlagByThePerson = AccessDecision.Deny(DenialReason.NotPermitted,
             "Only the person (or a parent or tutor) flags a break-glass session they do not recognise; operators resolve the cases.");
         public static readonly AccessDecision ReviewResolvedByOperators = AccessDecision.Deny(DenialReason.NotPermitted,

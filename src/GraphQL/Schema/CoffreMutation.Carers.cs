@@ -37,6 +37,17 @@ public sealed partial class CoffreMutation
                 return (await ctx.Grains().GetGrain<IVaultCarersGrain>(vaultId).AcceptCarerInvitationAsync(caller, reference, code), vaultId);
             });
 
+        Mutation<RecordCarerDelegationInputType, RecordCarerDelegationInput, RecordCarerDelegationPayloadType>("recordCarerDelegation",
+            "A social or médico-social referent of the person records a carer delegation for a person far from digital tools, with their consent " +
+            "on paper (SIGNED_PAPER) or witnessed orally (ORAL_WITNESSED) and its evidence; the carer is named by their own vault id. Starts at once; the person is notified.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                var record = new CarerDelegationRecord(GlobalId.VaultId(input.CarerVaultId) ?? input.CarerVaultId,
+                    new CarerInvitationRequest(input.ClassCodes, CarerActionMapping.ToFlags(input.Actions), input.Until, input.Label), input.ConsentMethod, input.Evidence);
+                return (await ctx.Grains().GetGrain<IVaultCarersGrain>(vaultId).RecordCarerDelegationAsync(caller, record), vaultId);
+            });
+
         Mutation<EndCarerDelegationInputType, EndCarerDelegationInput, EndCarerDelegationPayloadType>("endCarerDelegation",
             "Ends a carer delegation at once: the person, a parent or tutor, or the carer themself. The person is notified.",
             async (ctx, caller, input) =>

@@ -120,6 +120,8 @@ public static class CarerFields
 
 public sealed record InviteCarerInput(string VaultId, List<string> ClassCodes, List<CarerAction> Actions, DateTimeOffset Until, string? Label) : IVaultInput;
 public sealed record AcceptCarerInvitationInput(string Code);
+public sealed record RecordCarerDelegationInput(string VaultId, string CarerVaultId, List<string> ClassCodes, List<CarerAction> Actions, DateTimeOffset Until,
+    string? Label, Coffre.Domain.Vaults.ConsentMethod ConsentMethod, string Evidence) : IVaultInput;
 public sealed record EndCarerDelegationInput(string VaultId, string DelegationId) : IVaultInput;
 
 public sealed class InviteCarerInputType : InputObjectGraphType<InviteCarerInput>
@@ -144,6 +146,23 @@ public sealed class AcceptCarerInvitationInputType : InputObjectGraphType<Accept
     }
 }
 
+public sealed class RecordCarerDelegationInputType : InputObjectGraphType<RecordCarerDelegationInput>
+{
+    public RecordCarerDelegationInputType()
+    {
+        Name = "RecordCarerDelegationInput";
+        Description = "A delegation a social referent records for a person far from digital tools, with their consent on paper or witnessed orally.";
+        Field<NonNullGraphType<IdGraphType>>("vaultId").Description("The person's vault.");
+        Field<NonNullGraphType<IdGraphType>>("carerVaultId").Description("The carer's own vault id (their Coffre account, e.g. from their hand-over sheet).");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("classCodes");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CarerActionType>>>>("actions");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("until").Description("In the future, at most one year ahead.");
+        Field<StringGraphType>("label");
+        Field<NonNullGraphType<ConsentMethodType>>("consentMethod").Description("SIGNED_PAPER or ORAL_WITNESSED.");
+        Field<NonNullGraphType<StringGraphType>>("evidence").Description("The signed form's reference or the witness, 1 to 200 characters.");
+    }
+}
+
 public sealed class EndCarerDelegationInputType : InputObjectGraphType<EndCarerDelegationInput>
 {
     public EndCarerDelegationInputType()
@@ -156,6 +175,7 @@ public sealed class EndCarerDelegationInputType : InputObjectGraphType<EndCarerD
 
 public sealed class InviteCarerPayloadType() : PayloadType<CarerInvitationType>("InviteCarerPayload", "invitation", withVault: false);
 public sealed class AcceptCarerInvitationPayloadType() : PayloadType<CarerDelegationType>("AcceptCarerInvitationPayload", "delegation");
+public sealed class RecordCarerDelegationPayloadType() : PayloadType<CarerDelegationType>("RecordCarerDelegationPayload", "delegation", withVault: false);
 public sealed class EndCarerDelegationPayloadType() : PayloadType<CarerDelegationType>("EndCarerDelegationPayload", "delegation", withVault: false);
 
 public sealed class CarerDelegationStartedNoticeType : NoticeType<CarerDelegationStartedNotice>

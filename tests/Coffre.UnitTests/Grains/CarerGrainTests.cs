@@ -183,6 +183,32 @@ public sealed class CarerGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_social_referent_records_a_delegation_with_a_paper_consent()
+    {
+        var scene = await SceneAsync();
+        var referent = Caller.Professional(NewRpps(), "SOC-AS");
+        await scene.Vault.AddReferentAsync(scene.Owner, new ReferentRequest(referent.Rpps!, null,
+            new ConsentRecord(ConsentMethod.SignedPaper, DocumentScope.All, NextYear, "form 2026-002")));
+        var record = new CarerDelegationRecord(scene.CarerVaultId, Request(CarerActions.Read), ConsentMethod.SignedPaper, "formulaire signé n° 2026-17");
+
+        Assert.Equal("consentMethod", (await Assert.ThrowsAsync<ValidationFailedException>(
+            () => scene.Carers.RecordCarerDelegationAsync(referent, record with { Method = ConsentMethod.InApp }))).Field);
+        Assert.Equal("evidence", (await Assert.ThrowsAsync<ValidationFailedException>(
+            () => scene.Carers.RecordCarerDelegationAsync(referent, record with { Evidence = " " }))).Field);
+        // A doctor with a grant, the person themself, a stranger: not this way.
+        Assert.Equal(DenialReason.NotPermitted, (await Assert.ThrowsAsync<AccessDeniedException>(
+            () => scene.Carers.RecordCarerDelegationAsync(Caller.Professional(NewRpps(), "10"), record))).Code);
+        Assert.Equal(DenialReason.NotPermitted, (await Assert.ThrowsAsync<AccessDeniedException>(
+            () => scene.Carers.RecordCarerDelegationAsync(scene.Owner, record))).Code);
+
+        var delegation = await scene.Carers.RecordCarerDelegationAsync(referent, record);
+        Assert.Equal(ConsentMethod.SignedPaper, delegation.Consent.Method);
+        Assert.Equal(referent.Rpps, delegation.Consent.RecordedBy);
+        Assert.Equal(LegalBasis.Carer, (await scene.Vault.GetAsync(scene.Carer)).Basis);
+        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 50), n => n.Kind == NotificationKind.CarerDelegationStarted);
+    }
+
+    [Fact]
     public async Task An_expired_delegation_opens_nothing()
     {
         var scene = await SceneAsync();

@@ -25,6 +25,13 @@ public interface IVaultCarersGrain : IGrainWithStringKey
     /// </summary>
     [Alias("carer-accept")] Task<CarerDelegation> AcceptCarerInvitationAsync(Caller caller, string reference, string code);
 
+    /// <summary>
+    /// A social or médico-social referent of the person records a delegation for a person far from digital tools, with their
+    /// consent on paper or witnessed orally (<see cref="AccessEvaluator.DecideRecordCarerDelegation"/>); the carer is named by
+    /// their vault id. Starts at once; the person is notified.
+    /// </summary>
+    [Alias("carer-record")] Task<CarerDelegation> RecordCarerDelegationAsync(Caller caller, CarerDelegationRecord record);
+
     /// <summary>The person, a parent or tutor, or the carer themself ends a delegation, at once; the person is notified.</summary>
     [Alias("carer-end")] Task<CarerDelegation> EndCarerDelegationAsync(Caller caller, string delegationId);
 
@@ -36,6 +43,14 @@ public sealed record CarerInvitationRequest(
     [property: Id(1)] CarerActions Actions,
     [property: Id(2)] DateTimeOffset Until,
     [property: Id(3)] string? Label);
+
+/// <summary>A delegation a referent records: the carer's vault, what is delegated, the consent's method and evidence.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.carer-delegation-record")]
+public sealed record CarerDelegationRecord(
+    [property: Id(0)] string CarerVaultId,
+    [property: Id(1)] CarerInvitationRequest Request,
+    [property: Id(2)] ConsentMethod Method,
+    [property: Id(3)] string Evidence);
 
 /// <summary>An invitation as the person sees it once: the code to hand to the carer (never stored, never shown again).</summary>
 [GenerateSerializer, Immutable, Alias("coffre.carer-invitation-issued")]

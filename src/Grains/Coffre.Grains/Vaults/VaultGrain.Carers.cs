@@ -90,13 +90,46 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
             throw new ValidationFailedException("code", $"the person already has {CarerRules.MaxLiveDelegations} live carer delegations", ErrorCodes.Conflict);
         }
 
-        var actor = AuditEvents.ActorId(caller);
-        // One live delegation per carer: a new acceptance replaces the one before (ended now, by the new one).
-        var replaced = Access.CarerDelegations.Where(d => d.CarerVaultId == carerVault && d.IsActive(now)).ToList();
         var delegation = new CarerDelegation("cd-" + Ids.NewToken()[..12], carerVault!, invitation!.Actions,
             new Consent(VaultId, now, ConsentMethod.InApp, new DocumentScope(invitation.ClassCodes), invitation.Until,
                 $"carer invitation {invitation.Reference} issued by {invitation.IssuedBy}, accepted by the carer"),
             Label: invitation.Label);
+        Replace(invitation, invitation with { Status = HandOverStatus.Used });
+        await StartDelegationAsync(caller, delegation, "carer.accept", AccessDecision.Allow(LegalBasis.Carer,
+            $"accepted the person's carer invitation {invitation.Reference}: classes {CarerRules.DescribeClasses(delegation.Consent.Scope)}, " +
+            $"actions {CarerRules.Describe(delegation.Actions)}, until {delegation.Consent.ExpiresAt:yyyy-MM-dd}"), now);
+        return delegation;
+    }
+
+    async Task<CarerDelegation> IVaultCarersGrain.RecordCarerDelegationAsync(Caller caller, CarerDelegationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var now = Now;
+        CarerInputRules.Invitation(record.Request, matrix, now);
+        CarerInputRules.RecordedConsent(record, VaultId);
+        _ = Access;
+        await RetryAccompanimentsAsync();
+        await RateLimitAsync(caller, "carer.record");
+        await RecordAsync(caller, "carer.record", $"carer-vault:{record.CarerVaultId}", evaluator.DecideRecordCarerDelegation(Access, caller, now), now);
+        if (Access.CarerDelegations.Count(d => d.IsActive(now) && d.CarerVaultId != record.CarerVaultId) >= CarerRules.MaxLiveDelegations)
+        {
+            throw new ValidationFailedException("vaultId", $"already has {CarerRules.MaxLiveDelegations} live carer delegations: end one first", ErrorCodes.Conflict);
+        }
+        var delegation = new CarerDelegation("cd-" + Ids.NewToken()[..12], record.CarerVaultId, record.Request.Actions,
+            new Consent(AuditEvents.ActorId(caller), now, record.Method, new DocumentScope([.. record.Request.ClassCodes.Select(c => c.Trim()).Distinct()]),
+                record.Request.Until, record.Evidence.Trim()),
+            Label: string.IsNullOrWhiteSpace(record.Request.Label) ? null : record.Request.Label.Trim());
+        await StartDelegationAsync(caller, delegation, null, null, now);
+        return delegation;
+    }
+
+    /// <summary>
+    /// Starts a delegation (one live per carer: one before it is ended, replaced), writes, audits the start when
+    /// <paramref name="operation"/> is given, tells the person, the carer's index and the expiry reminder.
+    /// </summary>
+    private async Task StartDelegationAsync(Caller caller, CarerDelegation delegation, string? operation, AccessDecision? decision, DateTimeOffset now)
+    {
+        var replaced = Access.CarerDelegations.Where(d => d.CarerVaultId == delegation.CarerVaultId && d.IsActive(now)).ToList();
         vault.State.Access = Access with
         {
             CarerDelegations = [.. Access.CarerDelegations
@@ -104,20 +137,20 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
                 .Where(d => d.IsActive(now) || d.EndedAt >= now.AddYears(-1) || d.Consent.ExpiresAt >= now.AddYears(-1)),
                 delegation],
         };
-        Replace(invitation, invitation with { Status = HandOverStatus.Used });
         await vault.WriteStateAsync();
-        await AuditAsync(caller, "carer.accept", $"carer:{delegation.Id}", AccessDecision.Allow(LegalBasis.Carer,
-            $"accepted the person's carer invitation {invitation.Reference}: classes {CarerRules.DescribeClasses(delegation.Consent.Scope)}, " +
-            $"actions {CarerRules.Describe(delegation.Actions)}, until {delegation.Consent.ExpiresAt:yyyy-MM-dd}"), now);
+        if (operation is not null && decision is not null)
+        {
+            await AuditAsync(caller, operation, $"carer:{delegation.Id}", decision, now);
+        }
         foreach (var old in replaced)
         {
-            await NotifyAsync(new CarerDelegationEndedNotice(old.Id, old.CarerVaultId, old.Label, actor, now));
+            await NotifyAsync(new CarerDelegationEndedNotice(old.Id, old.CarerVaultId, old.Label, "replaced:" + delegation.Id, now));
+            await TellCarerAsync(Access.CarerDelegations.First(d => d.Id == old.Id));
         }
         await NotifyAsync(new CarerDelegationStartedNotice(delegation.Id, delegation.CarerVaultId, delegation.Label, delegation.Actions,
             CarerRules.DescribeClasses(delegation.Consent.Scope), delegation.Consent.ExpiresAt));
         await TellCarerAsync(delegation);
         await ScheduleCarerExpiryAsync();
-        return delegation;
     }
 
     async Task<CarerDelegation> IVaultCarersGrain.EndCarerDelegationAsync(Caller caller, string delegationId)
@@ -200,6 +233,23 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
 public static class CarerInputRules
 {
     public const int MaxClasses = 20;
+
+    /// <summary>A delegation a referent records: a paper or witnessed consent with its evidence, for another vault.</summary>
+    public static void RecordedConsent(CarerDelegationRecord record, string personVaultId)
+    {
+        if (!Ids.IsVaultId(record.CarerVaultId) || record.CarerVaultId == personVaultId)
+        {
+            throw new ValidationFailedException("carerVaultId", "must be the carer's own vault id (v-…), not the person's");
+        }
+        if (record.Method is not (ConsentMethod.SignedPaper or ConsentMethod.OralWitnessed))
+        {
+            throw new ValidationFailedException("consentMethod", "must be SIGNED_PAPER or ORAL_WITNESSED (the person invites in the app otherwise)");
+        }
+        if (string.IsNullOrWhiteSpace(record.Evidence) || record.Evidence.Trim().Length > 200 || TextRules.Validate(record.Evidence) is not null)
+        {
+            throw new ValidationFailedException("evidence", TextRules.Validate(record.Evidence) ?? "must describe the signed form or the witness in 1 to 200 characters");
+        }
+    }
 
     public static void Invitation(CarerInvitationRequest request, HabilitationMatrix matrix, DateTimeOffset now)
     {
