@@ -330,6 +330,40 @@ breakGlass                  operator        -               NOT_PERMITTED       
 breakGlass                  owner           -               NOT_PERMITTED             # r4: every action but BreakGlass
 breakGlass                  grantee         -               ALLOW                     # r6
 
+# carers (issue 13): inviting and ending are the person's (parent, tutor) — a carer ends their own (carers.test.mjs)
+inviteCarer                 anonymous       -               NOT_AUTHENTICATED         # r1
+inviteCarer                 otherPatient    -               NOT_PERMITTED             # r5
+inviteCarer                 noBasis         -               NOT_PERMITTED             # r6
+inviteCarer                 podiatrist      -               NOT_PERMITTED             # r6
+inviteCarer                 blocked         -               BLOCKED                   # r6
+inviteCarer                 referent        -               NOT_PERMITTED             # r6
+inviteCarer                 representative  -               ALLOW                     # r5: parent
+inviteCarer                 operator        -               NOT_PERMITTED             # r3
+inviteCarer                 owner           -               ALLOW                     # r4
+inviteCarer                 grantee         -               NOT_PERMITTED             # r6
+endCarerDelegation          anonymous       -               NOT_AUTHENTICATED         # r1
+endCarerDelegation          otherPatient    -               NOT_PERMITTED             # r5
+endCarerDelegation          noBasis         -               NOT_PERMITTED             # r6
+endCarerDelegation          podiatrist      -               NOT_PERMITTED             # r6
+endCarerDelegation          blocked         -               BLOCKED                   # r6
+endCarerDelegation          referent        -               NOT_PERMITTED             # r6
+endCarerDelegation          representative  -               ALLOW                     # r5: parent
+endCarerDelegation          operator        -               NOT_PERMITTED             # r3
+endCarerDelegation          owner           -               ALLOW                     # r4
+endCarerDelegation          grantee         -               NOT_PERMITTED             # r6
+
+# flagBreakGlassSession: the person (parent, tutor); professionals review through their establishment; operators resolve, never flag
+flagBreakGlassSession       anonymous       -               NOT_AUTHENTICATED         # r1
+flagBreakGlassSession       otherPatient    -               NOT_PERMITTED             # r5
+flagBreakGlassSession       noBasis         -               NOT_PERMITTED             # r6
+flagBreakGlassSession       podiatrist      -               NOT_PERMITTED             # r6
+flagBreakGlassSession       blocked         -               BLOCKED                   # r6
+flagBreakGlassSession       referent        -               NOT_PERMITTED             # r6
+flagBreakGlassSession       representative  -               ALLOW                     # r5: parent
+flagBreakGlassSession       operator        -               NOT_PERMITTED             # flags are the person's
+flagBreakGlassSession       owner           -               ALLOW                     # r4
+flagBreakGlassSession       grantee         -               NOT_PERMITTED             # r6
+
 # verifyAuditChain: operators, else ReadHistory (VaultGrain.VerifyAuditChainAsync)
 verifyAuditChain            anonymous       -               NOT_AUTHENTICATED         # r1
 verifyAuditChain            otherPatient    -               NOT_PERMITTED             # r5
@@ -631,6 +665,41 @@ const OPS = {
     run: (t, p) => runGql(t, `mutation M($input: BreakGlassInput!) { breakGlass(input: $input) { session { rpps expiresAt reason } ${PAYLOAD_ERRORS} } }`,
       { input: { vaultId: p.vaultId, reason: 'Unconscious patient brought to the emergency room' } }, ['breakGlass']),
     allowed: (r) => assert.ok(Date.parse(r.value.session.expiresAt) > Date.now()),
+  },
+  inviteCarer: {
+    kind: 'mutation', audit: 'carer.invite',
+    run: (t, p) => runGql(t, `mutation M($input: InviteCarerInput!) { inviteCarer(input: $input) { invitation { reference code } ${PAYLOAD_ERRORS} } }`,
+      { input: { vaultId: p.vaultId, classCodes: ['52'], actions: ['READ'], until: new Date(Date.now() + 30 * 86_400_000).toISOString() } }, ['inviteCarer']),
+    allowed: (r) => assert.match(r.value.invitation.code, /^[0-9A-Z]{6}-/),
+  },
+  endCarerDelegation: {
+    kind: 'mutation', audit: 'carer.end',
+    prepare: async () => {
+      // A fresh carer accepts a fresh invitation of the person; the row's caller then ends it.
+      const carerVaultId = await openVaultAsReferent(api, scene.socialWorker.token, { familyName: 'Aidant', givenNames: 'Frais' });
+      const invited = await api.ok(scene.owner.token, `mutation I($input: InviteCarerInput!) { inviteCarer(input: $input) { invitation { code } ${PAYLOAD_ERRORS} } }`,
+        { input: { vaultId: scene.vaultId, classCodes: ['52'], actions: ['READ'], until: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
+      assert.deepEqual(invited.inviteCarer.userErrors, []);
+      const accepted = await api.ok(await api.token('patient', carerVaultId), `mutation A($input: AcceptCarerInvitationInput!) { acceptCarerInvitation(input: $input) { delegation { id } ${PAYLOAD_ERRORS} } }`,
+        { input: { code: invited.inviteCarer.invitation.code } });
+      assert.deepEqual(accepted.acceptCarerInvitation.userErrors, []);
+      return { vaultId: scene.vaultId, delegationId: accepted.acceptCarerInvitation.delegation.id };
+    },
+    run: (t, p) => runGql(t, `mutation M($input: EndCarerDelegationInput!) { endCarerDelegation(input: $input) { delegation { id status } ${PAYLOAD_ERRORS} } }`,
+      { input: { vaultId: p.vaultId, delegationId: p.delegationId } }, ['endCarerDelegation']),
+    allowed: (r) => assert.equal(r.value.delegation.status, 'ENDED'),
+  },
+  flagBreakGlassSession: {
+    kind: 'mutation', audit: 'breakglass.flag',
+    prepare: async () => {
+      const emergency = await api.professional('10');
+      const broke = await api.ok(emergency.token, `mutation B($input: BreakGlassInput!) { breakGlass(input: $input) { session { id } ${PAYLOAD_ERRORS} } }`,
+        { input: { vaultId: scene.vaultId, reason: 'Unconscious patient brought to the emergency room' } });
+      return { vaultId: scene.vaultId, sessionId: broke.breakGlass.session.id };
+    },
+    run: (t, p) => runGql(t, `mutation M($input: FlagBreakGlassSessionInput!) { flagBreakGlassSession(input: $input) { session { id review { status } } ${PAYLOAD_ERRORS} } }`,
+      { input: { vaultId: p.vaultId, sessionId: p.sessionId } }, ['flagBreakGlassSession']),
+    allowed: (r) => assert.equal(r.value.session.review.status, 'OPEN'),
   },
   verifyAuditChain: {
     kind: 'mutation', audit: 'audit.verify',

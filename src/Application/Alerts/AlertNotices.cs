@@ -25,6 +25,9 @@ public static class AlertNotices
         ["first-access"] = new("A professional opened your Coffre", "A professional accessed your Coffre for the first time. Sign in to see your access history."),
         ["break-glass"] = new("Emergency access to your Coffre", "Your Coffre was opened in an emergency. Sign in to see your access history."),
         ["share-link-opened"] = new("Your shared documents were opened", "Someone opened documents you shared from Coffre. Sign in to see your shared links."),
+        ["carer.started"] = new("A carer now helps with your Coffre", "Someone you invited is now your carer in Coffre. Sign in to see what they may do, and end it at any time."),
+        ["carer.ended"] = new("A carer delegation ended in your Coffre", "A carer delegation in your Coffre has ended. Sign in to see your carers."),
+        ["breakglass.reviewed"] = new("Your emergency access review in Coffre", "The emergency access you asked us to review has been reviewed. Sign in to see the outcome."),
     };
 
     /// <summary>Whether a notice of this kind also goes out by email, SMS or post.</summary>

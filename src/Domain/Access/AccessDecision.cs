@@ -106,6 +106,11 @@ public enum DenialReason
     MessagingBlocked = 20,
     /// <summary>A no-reply conversation (institutional messages): the person cannot answer in it.</summary>
     NoReply = 21,
+
+    // 22–23: share links.
+
+    /// <summary>A carer's delegation does not include this action (READ, DEPOSIT, MANAGE_APPOINTMENTS), or a carer never does it.</summary>
+    OutsideDelegation = 24,
 }
 
 /// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>

@@ -19,11 +19,16 @@ public sealed partial class AccessEvaluator
     /// representatives, a professional or establishment system with a standing basis; never break-glass or operators) —
     /// the agenda grain then shows a professional only the appointments they take part in. Manage: the person, their
     /// legal representatives and their active referents (a referent manages even when a grant is their first basis);
-    /// any other basis → NotPermitted.
+    /// any other basis → NotPermitted. A carer (no other role) uses the agenda — both Participate and Manage — only within an
+    /// active delegation with MANAGE_APPOINTMENTS (else OutsideDelegation, or BasisExpired once it ended).
     /// </summary>
     public AccessDecision DecideAgenda(VaultAccessState vault, Caller caller, AgendaUse use, DateTimeOffset now)
     {
         var contact = Decide(vault, caller, VaultAction.ContactPerson, null, now);
+        if (!contact.Allowed && DecideCarerAgenda(vault, caller, now) is { } carer)
+        {
+            return carer;
+        }
         if (!contact.Allowed || use == AgendaUse.Participate || contact.Basis is LegalBasis.Owner or LegalBasis.LegalRepresentative or LegalBasis.Referent)
         {
             return contact;

@@ -36,6 +36,18 @@ namespace Coffre.Domain.Access;
 /// HiddenFromPatient. Curator: only ReadVault, ListDocuments, ReadDocument, CreateDocument, ReadHistory (else
 /// NotPermitted), and only once the person's consent is recorded (else <see cref="DenialReason.ConsentRequired"/>).
 /// Representatives never BreakGlass. Several representations: the widest active one counts.</item>
+/// <item>Carer (patient caller named by a <see cref="CarerDelegation"/> and no representation; rules in
+/// <c>AccessEvaluator.Carers.cs</c>): only on an active vault, only within an active delegation (ended or expired →
+/// BasisExpired): ReadVault; ListDocuments and ReadDocument with READ and the document's class in the delegation
+/// (else <see cref="DenialReason.OutsideDelegation"/> / OutsideScope); CreateDocument with DEPOSIT, class in scope;
+/// the agenda's Manage with MANAGE_APPOINTMENTS (<see cref="DecideAgenda"/>); ending their own delegation
+/// (<see cref="DecideEndCarerDelegation"/>); never private documents nor ones hidden from the patient or from
+/// representatives; everything else (history, access, carers, sharing, export, break-glass and its review, messaging as
+/// the person) OutsideDelegation. Basis <see cref="LegalBasis.Carer"/>, the sentence naming the classes, actions and end.</item>
+/// <item>ManageCarers: the owner, a parent or tutor (as any owner action); a carer only ends their own delegation.
+/// ReviewBreakGlass: the owner, a parent or tutor (see and flag their sessions: <see cref="DecideFlagBreakGlass"/>); a support
+/// operator (records a review's outcome: <see cref="DecideResolveBreakGlassReview"/>); professionals review through their establishment's listing (<see cref="DecideBreakGlassListing"/>), never on the
+/// vault (NotPermitted).</item>
 /// <item>Professional (RPPS and profession code required, else NotAuthenticated):
 /// <list type="bullet">
 /// <item>the directory's standing, first (<see cref="ProfessionalStanding"/>): suspended → <see cref="DenialReason.Suspended"/>;
@@ -344,13 +356,17 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
     private static AccessDecision DecideOperatorOnVault(Caller caller, VaultAction action)
     {
         if (action is not (VaultAction.ReadVault or VaultAction.ManageLifecycle or VaultAction.ManageIdentity or VaultAction.ManageRepresentatives
-            or VaultAction.MergeVaults or VaultAction.VerifyHistory))
+            or VaultAction.MergeVaults or VaultAction.VerifyHistory or VaultAction.ReviewBreakGlass))
         {
             return D.OperatorLimited;
         }
         if (DecideOperator(caller, OperatorAction.VaultSupport) is { Allowed: false } missing)
         {
             return missing;
+        }
+        if (action == VaultAction.ReviewBreakGlass)
+        {
+            return D.AllowOperatorBreakGlassReview;
         }
         return action is VaultAction.ReadVault or VaultAction.ManageLifecycle ? D.AllowOperator : D.AllowOperatorRecords;
     }
@@ -421,7 +437,9 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
 
         if (best is null)
         {
-            return expired ? D.RepresentationExpired : notYet ? D.RepresentationNotStarted : D.NoRole;
+            // 5b. A carer within the person's delegation (AccessEvaluator.Carers.cs).
+            return DecideCarer(vault, callerVault, action, document, now)
+                ?? (expired ? D.RepresentationExpired : notYet ? D.RepresentationNotStarted : D.NoRole);
         }
 
         if (action == VaultAction.BreakGlass)
@@ -526,6 +544,8 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
                 return vault.Referents.Any(r => r.Rpps == rpps && r.IsActive(now)) ? D.AllowReferentIdentity : D.IdentityByOperatorsOrReferents;
             case VaultAction.MergeVaults:
                 return D.MergesByOperators;
+            case VaultAction.ReviewBreakGlass:
+                return D.BreakGlassReviewNotOnVault;
             case VaultAction.ManageReferents:
                 return info.Sector is ProfessionSector.Social or ProfessionSector.MedicoSocial
                     ? ManageReferents(vault, rpps, now)

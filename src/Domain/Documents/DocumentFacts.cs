@@ -18,6 +18,8 @@ public enum AuthorKind
     Referent = 2,
     Representative = 3,
     System = 4,
+    /// <summary>A carer (aidant) deposited it within the person's delegation (the author id is the carer's vault id).</summary>
+    Carer = 5,
 }
 
 /// <summary>Who deposited a document: the person, a professional (RPPS), a referent, a representative.</summary>

@@ -174,15 +174,60 @@ public sealed record Block(
     [property: Id(1)] DateTimeOffset At,
     [property: Id(2)] string By);
 
-/// <summary>An emergency access session: time-boxed, emergency scope only, audited and notified.</summary>
+/// <summary>
+/// An emergency access session: time-boxed, emergency scope only, audited and notified. Kept after it ends (the most
+/// recent ones, <see cref="BreakGlassReviewRules.KeptSessions"/>) so the person can see and flag it; the establishment the
+/// professional acted for (<see cref="Finess"/>) has its referent physician review it too.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.break-glass-session")]
 public sealed record BreakGlassSession(
     [property: Id(0)] string Rpps,
     [property: Id(1)] string Reason,
     [property: Id(2)] DateTimeOffset StartedAt,
-    [property: Id(3)] DateTimeOffset ExpiresAt)
+    [property: Id(3)] DateTimeOffset ExpiresAt,
+    [property: Id(4)] string? Id = null,
+    [property: Id(5)] string? Finess = null,
+    [property: Id(6)] string? ProfessionCode = null,
+    [property: Id(7)] BreakGlassReview? Review = null)
 {
     public bool IsActive(DateTimeOffset now) => StartedAt <= now && now < ExpiresAt;
+}
+
+[GenerateSerializer, Alias("coffre.break-glass-review-status")]
+public enum BreakGlassReviewStatus
+{
+    /// <summary>Flagged by the person ("I don't recognise this access"): a case waits for an operator.</summary>
+    Open = 0,
+    Resolved = 1,
+}
+
+[GenerateSerializer, Alias("coffre.break-glass-review-outcome")]
+public enum BreakGlassReviewOutcome
+{
+    Justified = 0,
+    NotJustified = 1,
+}
+
+/// <summary>The review of a break-glass session the person flagged: the case, the person's comment, the operator's outcome.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.break-glass-review")]
+public sealed record BreakGlassReview(
+    [property: Id(0)] string CaseId,
+    [property: Id(1)] BreakGlassReviewStatus Status,
+    [property: Id(2)] DateTimeOffset FlaggedAt,
+    [property: Id(3)] string FlaggedBy,
+    [property: Id(4)] string? Comment,
+    [property: Id(5)] BreakGlassReviewOutcome? Outcome = null,
+    [property: Id(6)] string? Note = null,
+    [property: Id(7)] DateTimeOffset? ResolvedAt = null,
+    [property: Id(8)] string? ResolvedBy = null);
+
+public static class BreakGlassReviewRules
+{
+    /// <summary>Sessions kept in the vault's state (most recent first kept): enough for years of emergencies.</summary>
+    public const int KeptSessions = 50;
+
+    public const int MaxCommentLength = 1000;
+    public const int MaxNoteLength = 2000;
 }
 
 /// <summary>Everything about a vault that access decisions depend on (held in the vault grain's permission state).</summary>

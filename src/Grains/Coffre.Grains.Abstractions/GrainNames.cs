@@ -26,6 +26,10 @@ public static class GrainNames
         public const string ConversationIndexPage = "conversation-index-page-v1";
         public const string Agenda = "agenda-v1";
         public const string ShareLink = "share-link-v1";
+        public const string CarerInvitation = "carer-invitation-v1";
+        public const string CarerIndex = "carer-index-v1";
+        public const string BreakGlassReviewQueue = "breakglass-review-queue-v1";
+        public const string BreakGlassLog = "breakglass-log-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -65,5 +69,13 @@ public static class GrainNames
 
         /// <summary>A share link: its random id (128 bits) behind its own prefix.</summary>
         public static string ShareLink(string linkId) => "share-" + linkId;
+        /// <summary>A carer invitation's reference (the first part of its code): which vault it belongs to.</summary>
+        public static string CarerInvitation(string reference) => "cinv-" + reference;
+
+        /// <summary>The delegations naming a person (their vault id) as carer.</summary>
+        public static string CarerIndex(string carerVaultId) => "carers-" + carerVaultId;
+
+        /// <summary>An establishment's break-glass sessions: the establishment's key (its own state name keeps the rows apart).</summary>
+        public static string BreakGlassLog(string finess) => "finess-" + finess;
     }
 }

@@ -345,6 +345,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
         AddAgendaMutations();
         AddDeliveryMutations();
         AddSharingMutations();
+        AddCarerMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

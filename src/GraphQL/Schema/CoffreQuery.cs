@@ -110,6 +110,8 @@ public sealed class CoffreQuery : ObjectGraphType
 
         DirectorySearchField.Add(this);
         MessagingFields.AddToQuery(this);
+        CarerFields.AddToQuery(this);
+        BreakGlassReviewFields.AddToQuery(this);
 
         Field<OperatorStatisticsType>("operatorStatistics")
             .Description("Operators: active grain activations per type across the cluster, and what the answering silo started and appended since it started.")

@@ -23,6 +23,7 @@ public sealed class EstablishmentType : ObjectGraphType<EstablishmentProfile>
         Field(e => e.PostalCode, nullable: true).Description("Postal code of the address.");
         Field(e => e.Departement, nullable: true).Description("Département code from the postal code (75, 2A, 974).");
         AccompanimentFields.AddTo(this);
+        BreakGlassReviewFields.AddTo(this);
     }
 }
 

@@ -48,6 +48,9 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<AppointmentReminderNoticeType>();
         Type<ShareLinkOpenedNoticeType>();
         Type<ShareLinkLockedNoticeType>();
+        Type<CarerDelegationStartedNoticeType>();
+        Type<CarerDelegationEndedNoticeType>();
+        Type<BreakGlassReviewedNoticeType>();
     }
 }
 

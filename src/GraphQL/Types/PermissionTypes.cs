@@ -98,6 +98,7 @@ public sealed class BreakGlassSessionType : ObjectGraphType<BreakGlassSession>
         Field(s => s.Reason);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("startedAt").Resolve(ctx => ctx.Source.StartedAt);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("expiresAt").Resolve(ctx => ctx.Source.ExpiresAt);
+        BreakGlassReviewFields.AddToSession(this);
     }
 }
 

@@ -59,7 +59,10 @@ public sealed class VaultType : ObjectGraphType<VaultView>
         Field<ListGraphType<NonNullGraphType<BlockType>>>("blocks").Description("Owner and representatives only.").Resolve(ctx => ctx.Source.Access?.Blocks);
         Field<ListGraphType<NonNullGraphType<ReferentType>>>("referents").Description("Owner and representatives only.").Resolve(ctx => ctx.Source.Access?.Referents);
         Field<ListGraphType<NonNullGraphType<RepresentativeType>>>("representatives").Description("Owner and representatives only.").Resolve(ctx => ctx.Source.Access?.Representatives);
-        Field<ListGraphType<NonNullGraphType<BreakGlassSessionType>>>("breakGlassSessions").Description("Owner and representatives only.").Resolve(ctx => ctx.Source.Access?.BreakGlassSessions);
+        Field<ListGraphType<NonNullGraphType<BreakGlassSessionType>>>("breakGlassSessions")
+            .Description("Emergency sessions on this vault (the most recent 50, ended ones included) with their reasons and reviews. Owner and representatives only.")
+            .Resolve(ctx => ctx.Source.Access?.BreakGlassSessions);
+        CarerFields.AddTo(this);
 
         Field<NonNullGraphType<AccessEventConnectionType>>("accessHistory")
             .Description("Every access to this vault, allowed or denied, newest first. Owner and representatives.")

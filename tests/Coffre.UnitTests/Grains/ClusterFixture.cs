@@ -28,11 +28,17 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Every grain call the test client made: method name and grain key.</summary>
     public static System.Collections.Concurrent.ConcurrentQueue<(string Method, string Key)> ClientCalls { get; } = new();
 
+    /// <summary>
+    /// The silos' clock: the system's, shifted by <see cref="ShiftedClock.Offset"/>. A test that moves time (a delegation's
+    /// expiry) shifts it and puts it back in a finally; the tests of the collection run one at a time.
+    /// </summary>
+    public static ShiftedClock Clock { get; } = new();
+
     public ClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => ConfigureSilo(silo, TimeProvider.System));
+        builder.ConfigureSilo((_, silo) => ConfigureSilo(silo, Clock));
         builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(context =>
         {
             ClientCalls.Enqueue((context.InterfaceMethod.Name, context.TargetId.Key.ToString()));
@@ -65,6 +71,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Task InitializeAsync() => Cluster.DeployAsync();
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>The system clock plus an offset the tests move.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
 }
 
 [CollectionDefinition(Name)]

@@ -49,6 +49,9 @@ public sealed class NotificationCodecTests
             new AppointmentReminderNotice("a-000001-abcdefgh", "Consultation", At.AddDays(1), 1440, "Cabinet, 3 rue X"),
             new ShareLinkOpenedNotice("0123456789abcdefghjkmnpqrs", At, 1),
             new ShareLinkLockedNotice("0123456789abcdefghjkmnpqrs", At),
+            new CarerDelegationStartedNotice("cd-abc", "v-carer", "Ma fille", CarerActions.Read | CarerActions.Deposit, "10, 52", At.AddMonths(6)),
+            new CarerDelegationEndedNotice("cd-abc", "v-carer", null, "v-carer", At),
+            new BreakGlassReviewedNotice("bg-abc", "bgr-abc", BreakGlassReviewOutcome.NotJustified, "The establishment was told.", At),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

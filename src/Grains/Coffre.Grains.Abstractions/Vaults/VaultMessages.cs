@@ -189,6 +189,12 @@ public enum NotificationKind
     ShareLinkOpened = 12,
     /// <summary>A share link locked after too many wrong codes (<see cref="ShareLinkLockedNotice"/>).</summary>
     ShareLinkLocked = 13,
+    /// <summary>A carer accepted the person's invitation: their delegation started (<see cref="CarerDelegationStartedNotice"/>).</summary>
+    CarerDelegationStarted = 14,
+    /// <summary>A carer delegation was ended by the person, a representative or the carer (<see cref="CarerDelegationEndedNotice"/>).</summary>
+    CarerDelegationEnded = 15,
+    /// <summary>An operator reviewed a break-glass session the person flagged (<see cref="BreakGlassReviewedNotice"/>).</summary>
+    BreakGlassReviewed = 16,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -334,3 +340,30 @@ public sealed record ShareLinkOpenedNotice(
 public sealed record ShareLinkLockedNotice(
     [property: Id(0)] string LinkId,
     [property: Id(1)] DateTimeOffset At) : NotificationPayload;
+/// <summary>A carer's delegation started: which one, the carer's vault, what it allows (<see cref="Classes"/>: the class codes, comma-separated, or "all"), until when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.carer-started")]
+public sealed record CarerDelegationStartedNotice(
+    [property: Id(0)] string DelegationId,
+    [property: Id(1)] string CarerVaultId,
+    [property: Id(2)] string? Label,
+    [property: Id(3)] CarerActions Actions,
+    [property: Id(4)] string Classes,
+    [property: Id(5)] DateTimeOffset Until) : NotificationPayload;
+
+/// <summary>A carer's delegation ended: which one, who ended it (the person, a representative, the carer), when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.carer-ended")]
+public sealed record CarerDelegationEndedNotice(
+    [property: Id(0)] string DelegationId,
+    [property: Id(1)] string CarerVaultId,
+    [property: Id(2)] string? Label,
+    [property: Id(3)] string EndedBy,
+    [property: Id(4)] DateTimeOffset EndedAt) : NotificationPayload;
+
+/// <summary>The outcome of the review of a break-glass session the person flagged.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.break-glass-reviewed")]
+public sealed record BreakGlassReviewedNotice(
+    [property: Id(0)] string SessionId,
+    [property: Id(1)] string CaseId,
+    [property: Id(2)] BreakGlassReviewOutcome Outcome,
+    [property: Id(3)] string Note,
+    [property: Id(4)] DateTimeOffset ResolvedAt) : NotificationPayload;

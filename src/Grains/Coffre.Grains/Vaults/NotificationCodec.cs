@@ -35,6 +35,9 @@ public static class NotificationCodec
         (NotificationKind.AppointmentReminder, "appointment-reminder", typeof(AppointmentReminderNotice)),
         (NotificationKind.ShareLinkOpened, "share-link-opened", typeof(ShareLinkOpenedNotice)),
         (NotificationKind.ShareLinkLocked, "share-link-locked", typeof(ShareLinkLockedNotice)),
+        (NotificationKind.CarerDelegationStarted, "carer.started", typeof(CarerDelegationStartedNotice)),
+        (NotificationKind.CarerDelegationEnded, "carer.ended", typeof(CarerDelegationEndedNotice)),
+        (NotificationKind.BreakGlassReviewed, "breakglass.reviewed", typeof(BreakGlassReviewedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

@@ -143,9 +143,12 @@ public sealed partial class VaultGrain
         await CheckAsync(caller, VaultAction.BreakGlass, null, "vault.break-glass", "vault");
         var now = Now;
         var duration = matrix.BreakGlassMaxDuration < Limits.BreakGlassDuration ? matrix.BreakGlassMaxDuration : Limits.BreakGlassDuration;
-        var session = new BreakGlassSession(caller.Rpps!, reason.Trim(), now, now + duration);
-        vault.State.Access = Access with { BreakGlassSessions = [.. Access.BreakGlassSessions.Where(s => s.IsActive(now)), session] };
+        var session = new BreakGlassSession(caller.Rpps!, reason.Trim(), now, now + duration, "bg-" + Ids.NewToken()[..12],
+            caller.EstablishmentFiness, caller.ProfessionCode);
+        // Ended sessions are kept (the most recent ones) for the person's and the establishment's review.
+        vault.State.Access = Access with { BreakGlassSessions = KeepSessions(Access.BreakGlassSessions, session) };
         await vault.WriteStateAsync();
+        await TellEstablishmentAsync(session);
         VaultLog.BreakGlassOpened(logger, caller.ProfessionCode, duration.TotalMinutes);
         await NotifyAsync(new BreakGlassNotice(caller.Rpps!, caller.ProfessionCode, now, session.ExpiresAt));
         return session;

@@ -28,7 +28,27 @@ public sealed class VaultState
     [Id(14)] public long AccompanimentRevision { get; set; }
     /// <summary>The vault's share links (bounded: <see cref="Coffre.Domain.Sharing.ShareLinks.MaxRememberedLinks"/>), never their codes.</summary>
     [Id(20)] public List<Sharing.ShareLinkRecord> ShareLinks { get; set; } = [];
+    /// <summary>Carer invitations issued by the person (keyed hash of the code only), pending or settled, the most recent kept.</summary>
+    [Id(25)] public List<CarerInvitationState> CarerInvitations { get; set; } = [];
+    /// <summary>Delegations that expired and of which the person was told (the expiry reminder tells each once).</summary>
+    [Id(26)] public List<string> CarerExpiriesNotified { get; set; } = [];
 }
+
+/// <summary>A carer invitation as kept: what it will delegate and the code's keyed hash and key id, never the code.</summary>
+[GenerateSerializer, Alias("coffre.carer-invitation-state")]
+public sealed record CarerInvitationState(
+    [property: Id(0)] string Reference,
+    [property: Id(1)] short KeyId,
+    [property: Id(2)] byte[] CodeHash,
+    [property: Id(3)] IReadOnlyList<string> ClassCodes,
+    [property: Id(4)] Coffre.Domain.Vaults.CarerActions Actions,
+    [property: Id(5)] DateTimeOffset Until,
+    [property: Id(6)] string? Label,
+    [property: Id(7)] DateTimeOffset IssuedAt,
+    [property: Id(8)] DateTimeOffset ExpiresAt,
+    [property: Id(9)] string IssuedBy,
+    [property: Id(10)] int Attempts,
+    [property: Id(11)] HandOverStatus Status);
 
 /// <summary>A hand-over sheet as kept: the code's keyed hash and key id, never the code.</summary>
 [GenerateSerializer, Alias("coffre.hand-over-state")]
