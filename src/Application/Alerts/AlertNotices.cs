@@ -24,6 +24,7 @@ public static class AlertNotices
         ["appointment-reminder"] = new("Appointment reminder from Coffre", "You have an upcoming appointment. Sign in to Coffre to see it."),
         ["first-access"] = new("A professional opened your Coffre", "A professional accessed your Coffre for the first time. Sign in to see your access history."),
         ["break-glass"] = new("Emergency access to your Coffre", "Your Coffre was opened in an emergency. Sign in to see your access history."),
+        ["rollout.majority-reached"] = new("Your Coffre is now yours", "You are 18: your parents no longer have access to your Coffre. Sign in, or ask for an activation code, to use it."),
     };
 
     /// <summary>Whether a notice of this kind also goes out by email, SMS or post.</summary>

@@ -24,7 +24,10 @@ public sealed class RolloutRegistry(IRolloutStore store, IOptions<ActivationOpti
             IsMinor: birthDate.AddYears(18) > today,
             person.RepresentativeVaultIds,
             Opposed: false,
-            Activated: person.Status == PersonStatus.Activated);
+            Activated: person.Status == PersonStatus.Activated,
+            BirthDate: birthDate,
+            OppositionWindowEndsAt: person.OppositionWindowEndsAt,
+            Created: person.WindowClosedAt is not null);
     }
 
     public async Task<IReadOnlyList<ActivationCandidate?>> FindCandidatesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default) =>

@@ -33,6 +33,8 @@ public static class NotificationCodec
         (NotificationKind.MessageReceived, "message-received", typeof(MessageReceivedNotice)),
         (NotificationKind.AppointmentChanged, "appointment-changed", typeof(AppointmentChangedNotice)),
         (NotificationKind.AppointmentReminder, "appointment-reminder", typeof(AppointmentReminderNotice)),
+        (NotificationKind.MajorityReached, "rollout.majority-reached", typeof(MajorityReachedNotice)),
+        (NotificationKind.RepresentationEndedAtMajority, "rollout.representation-ended-at-majority", typeof(RepresentationEndedAtMajorityNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

@@ -26,6 +26,8 @@ public sealed class VaultState
     [Id(13)] public List<string> MergedFrom { get; set; } = [];
     /// <summary>Bumped with every change of the referents or closure: the revision the accompaniment indexes keep.</summary>
     [Id(14)] public long AccompanimentRevision { get; set; }
+    /// <summary>When the vault passed to its person at 18 (parents told, person told); null before, or never a minor's.</summary>
+    [Id(35)] public DateTimeOffset? MajorityReachedAt { get; set; }
 }
 
 /// <summary>A hand-over sheet as kept: the code's keyed hash and key id, never the code.</summary>

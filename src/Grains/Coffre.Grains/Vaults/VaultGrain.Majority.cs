@@ -1,0 +1,49 @@
+using Coffre.Domain.Access;
+using Coffre.Domain.Vaults;
+
+namespace Coffre.Grains.Vaults;
+
+/// <summary>
+/// A minor's vault passes to them at 18. The rule is the evaluator's (a PARENT representation of a person who is 18 is
+/// refused BasisExpired from the birthday on, whatever happens here); this file tells the people concerned, once: the
+/// person (MajorityReached, in-app and their alert channel) and each parent (RepresentationEndedAtMajority). Triggered by
+/// the daily set-based run over the registry (<c>coffre rollout majority --date D</c>: the vault grains of the people
+/// born 18 years before D) and by the grain itself each time it is activated (a missed day is caught up on first use).
+/// </summary>
+public sealed partial class VaultGrain
+{
+    public async Task<bool> ReachMajorityAsync()
+    {
+        if (vault.State.Access is null)
+        {
+            throw NoSuchVault();
+        }
+        return await CheckMajorityAsync();
+    }
+
+    private async Task<bool> CheckMajorityAsync()
+    {
+        var now = Now;
+        if (vault.State.Access is not { Status: not VaultStatus.Closed } access || vault.State.MajorityReachedAt is not null
+            || !AccessEvaluator.IsAdult(access, now))
+        {
+            return false;
+        }
+        var parents = access.Representatives.Where(r => r.Kind == RepresentationKind.Parent).Select(r => r.RepresentativeVaultId)
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (parents.Count == 0 && !access.IsMinor)
+        {
+            return false;
+        }
+        vault.State.Access = access with { IsMinor = false };
+        vault.State.MajorityReachedAt = now;
+        await vault.WriteStateAsync();
+        await NotifyAsync(new MajorityReachedNotice(VaultId, parents.Count, now));
+        foreach (var parent in parents)
+        {
+            await NotifyAsync(parent, new RepresentationEndedAtMajorityNotice(VaultId, now));
+        }
+        VaultLog.MajorityReached(logger, parents.Count);
+        return true;
+    }
+}
