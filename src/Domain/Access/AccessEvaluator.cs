@@ -19,9 +19,10 @@ namespace Coffre.Domain.Access;
 /// proceed as normal (social workers open and feed vaults before activation); the owner, not yet activated, may only
 /// ReadVault and ManageLifecycle (activate or oppose), else VaultNotActive — except while the person's opposition window
 /// is open (<see cref="VaultAccessState.OppositionWindowEndsAt"/> after now: they were sent an activation code and may still
-/// oppose): then CreateDocument, UpdateDocument, ManageAccess and ManageReferents → VaultNotActive for everyone, with a
-/// sentence giving the window's end (nothing is deposited or granted in a vault the person may still refuse). Any other
-/// status: VaultNotActive.</item>
+/// oppose): then CreateDocument, UpdateDocument, ManageAccess and ManageReferents by an establishment, or by a professional
+/// who is not an active referent (holding the person's recorded consent), → VaultNotActive, with a sentence giving the
+/// window's end (nothing is deposited or granted by others in a vault the person may still refuse). Any other status:
+/// VaultNotActive.</item>
 /// <item>Operator: only ReadVault (status, summary), ManageLifecycle, ManageIdentity, ManageRepresentatives (from civil
 /// status or a court decision), MergeVaults and VerifyHistory (the chain's integrity), basis <see cref="LegalBasis.Operator"/>;
 /// never documents or the history's content (<see cref="DenialReason.NotPermitted"/>); and only with the support role
@@ -146,7 +147,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             case VaultStatus.Active:
                 break;
             case VaultStatus.Pending:
-                if (InOppositionWindow(vault, action, now) is { } window)
+                if (InOppositionWindow(vault, caller, action, now) is { } window)
                 {
                     return window;
                 }

@@ -25,6 +25,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The NIR hasher of the silos (an all-zero key).</summary>
     public static Coffre.Domain.Identifiers.NirHasher NirHasher { get; } = new(new byte[32]);
 
+    /// <summary>The silos' clock: the system's, moved by <see cref="ShiftableClock.Offset"/> (tests that move it put it back).</summary>
+    public static ShiftableClock Clock { get; } = new();
+
     /// <summary>Every grain call the test client made: method name and grain key.</summary>
     public static System.Collections.Concurrent.ConcurrentQueue<(string Method, string Key)> ClientCalls { get; } = new();
 
@@ -37,7 +40,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GrainNames.Storage);
             silo.UseInMemoryReminderService();
             // The servers' own extensions (Roles.AddCoffreServer composes the same ones for the embedded default).
-            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton<TimeProvider>(Clock);
             silo.Services.AddCoffreAccess();
             silo.Services.AddCoffreLocal(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N")), new byte[32]);
             // One registry for both silos: a person's identity grain and their vault may live on different silos.
@@ -66,4 +69,18 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>The system clock moved by <see cref="Offset"/>: a grain test lives a day later (a birthday, an expiry) without waiting.</summary>
+public sealed class ShiftableClock : TimeProvider
+{
+    private long _offsetTicks;
+
+    public TimeSpan Offset
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+        set => Interlocked.Exchange(ref _offsetTicks, value.Ticks);
+    }
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
 }
