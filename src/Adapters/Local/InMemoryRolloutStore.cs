@@ -601,8 +601,14 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
             {
                 return Task.FromResult<ActivationCodeRecord?>(null);
             }
+            // A minor (no Vitale serial): their representatives' Vitale hashes, as the PostgreSQL store reads them.
+            IReadOnlyList<byte[]>? representatives = p.VitaleHash is null && p.Representatives.Count > 0
+                ? [.. p.Representatives.Select(h => _people.GetValueOrDefault(Key(h)))
+                    .Where(r => r is { VitaleHash: not null, Status: PersonStatus.Registered or PersonStatus.Activated })
+                    .Select(r => r!.VitaleHash!.ToArray())]
+                : null;
             return Task.FromResult<ActivationCodeRecord?>(new ActivationCodeRecord(c.Id, c.CampaignId, c.KeyId, c.CodeHash.ToArray(), c.IssuedAt,
-                c.ExpiresAt, c.Attempts, p.VaultId, p.BirthDate, p.VitaleHash?.ToArray(), p.Status));
+                c.ExpiresAt, c.Attempts, p.VaultId, p.BirthDate, p.VitaleHash?.ToArray(), p.Status, representatives));
         }
     }
 

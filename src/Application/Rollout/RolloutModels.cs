@@ -248,8 +248,13 @@ public sealed record ActivationCodeRecord(
     string VaultId,
     DateOnly? BirthDate,
     byte[]? VitaleHash,
-    PersonStatus PersonStatus)
+    PersonStatus PersonStatus,
+    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null)
 {
+    /// <summary>
+    /// <see cref="RepresentativeVitaleHashes"/>: for a minor (no Vitale serial of their own), the Vitale hashes of their legal
+    /// representatives' registry rows: the code is activated with the representative's card.
+    /// </summary>
     public bool PersonRegistered => PersonStatus == PersonStatus.Registered;
 }
 

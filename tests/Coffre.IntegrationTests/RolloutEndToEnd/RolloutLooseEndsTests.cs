@@ -128,3 +128,36 @@ public sealed class RolloutLooseEndsTests(NationalRolloutFixture fixture) : ICla
         Assert.Equal((short)PersonStatus.Registered, await Db.PersonStatusAsync(fixture.Person(index)));
     }
 }
+
+/// <summary>A minor's code is activated with what their legal representative holds: the code, the child's NIR and birth date, and the representative's Carte Vitale.</summary>
+[Collection(RolloutEndToEndCollection.Name)]
+public sealed class MinorActivationTests(NationalRolloutFixture fixture) : IClassFixture<NationalRolloutFixture>
+{
+    [Fact]
+    public async Task A_minors_code_activates_with_a_representatives_vitale_serial_and_refuses_anyone_elses_uniformly()
+    {
+        var people = fixture.People.People;
+        // From the end of the file: the adults other tests take come from the start.
+        var (minor, code) = (default(Coffre.Domain.Rollout.PersonRecord)!, "");
+        for (var i = people.Count - 1; i >= 0; i--)
+        {
+            var p = people[i];
+            if (p.VitaleSerial is null && p.RepresentativeNirs.Count > 0 && await fixture.Db.ScalarAsync<long>(
+                "SELECT count(*) FROM activation_code WHERE nir_hash = $1 AND status = 0", E2e.NirHash(p.Nir)) == 1)
+            {
+                (minor, code) = (p, await fixture.Db.CodeOfAsync(p));
+                break;
+            }
+        }
+        Assert.NotNull(minor);
+        var representative = people.Single(p => p.Nir == minor.RepresentativeNirs[0]);
+        var stranger = people.First(p => p.VitaleSerial is not null && !minor.RepresentativeNirs.Contains(p.Nir));
+
+        Assert.Equal(["ACTIVATION_REFUSED"], (await fixture.Http.ActivateAsync(minor, code, vitaleSerial: stranger.VitaleSerial)).UserErrorCodes("activateVault"));
+        Assert.Equal(["ACTIVATION_REFUSED"], (await fixture.Http.ActivateAsync(minor, code, vitaleSerial: representative.VitaleSerial,
+            birthDate: minor.BirthDate.AddDays(1))).UserErrorCodes("activateVault"));
+        var activated = await fixture.Http.ActivateAsync(minor, code, vitaleSerial: representative.VitaleSerial);
+        Assert.True(activated.Field("activateVault")?["session"] is JsonObject, activated.ToString());
+        Assert.Equal((short)PersonStatus.Activated, await fixture.Db.PersonStatusAsync(minor));
+    }
+}

@@ -36,7 +36,8 @@ public sealed record ActivationCandidate(
     DateOnly BirthDate,
     byte[]? VitaleHash,
     string VaultId,
-    bool PersonRegistered);
+    bool PersonRegistered,
+    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null);
 
 [GenerateSerializer, Immutable, Alias("coffre.registry-identity")]
 public sealed record RegistryIdentity(
