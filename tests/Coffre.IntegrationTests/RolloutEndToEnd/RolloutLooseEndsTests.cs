@@ -107,6 +107,54 @@ public sealed class RolloutLooseEndsTests(NationalRolloutFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Close_window_waits_for_the_windows_end_then_the_vaults_of_people_who_neither_opposed_nor_activated_are_active()
+    {
+        // The national campaign's window is open: refused, exit 5, nothing changed.
+        var early = await CliAsync("campaign", "close-window", "--id", NationalRolloutFixture.CampaignId);
+        Assert.True(early.ExitCode == 5, early.ToString());
+        Assert.Contains("may still oppose", early.Stderr, StringComparison.Ordinal);
+
+        // A campaign whose window ended yesterday, and one person whose code (re-issued) is now of that campaign.
+        const string past = "e2e-window-past";
+        await Db.Store.CreateCampaignAsync(new NewCampaign(past, "Window ended", null, "operator:e2e", OppositionWindow: TimeSpan.FromDays(1)),
+            DateTimeOffset.UtcNow.AddDays(-2));
+        var index = fixture.People.TakeAdults(1)[0];
+        var person = fixture.Person(index);
+        var reissued = await CliAsync("campaign", "reissue", "--id", past, "--nir", person.Nir, "--by", "operator:e2e");
+        Assert.True(reissued.ExitCode == 0 && reissued.Json["issued"]!.GetValue<bool>(), reissued.ToString());
+
+        var closed = await CliAsync("campaign", "close-window", "--id", past, "--chunk-size", "1");
+        Assert.True(closed.ExitCode == 0, closed.ToString());
+        Assert.Equal(1, closed.Json["vaultsCreated"]!.GetValue<int>());
+        Assert.Equal(0, (await CliAsync("campaign", "close-window", "--id", past)).Json["vaultsCreated"]!.GetValue<int>());
+
+        var vault = await Http.PostAsync("query($id: ID!) { vault(id: $id) { status } }", new { id = fixture.VaultId(index) }, E2e.OperatorToken());
+        Assert.True(vault.Json["data"]?["vault"]?["status"]?.GetValue<string>() == "ACTIVE", vault.ToString());
+        Assert.Equal((short)PersonStatus.Registered, await Db.PersonStatusAsync(person));
+        // Still theirs to activate.
+        Assert.True((await Http.ActivateAsync(person, await Db.CodeOfAsync(person))).Field("activateVault")?["session"] is JsonObject);
+    }
+
+    [Fact]
+    public async Task The_majority_run_reaches_the_vaults_of_people_born_that_day_through_the_cluster()
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var adultNow = fixture.People.People.FirstOrDefault(p => p.RepresentativeNirs.Count > 0 && p.BirthDate.AddYears(18) <= today);
+        var date = adultNow?.BirthDate.AddYears(18) ?? today;
+        var run = await CliAsync("rollout", "majority", "--date", date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "--by", "operator:e2e");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var sameDay = fixture.People.People.Count(p => p.BirthDate == date.AddYears(-18) && p.Nir != fixture.Person(fixture.OpposedBeforeIssuance).Nir);
+        Assert.Equal(sameDay, run.Json["people"]!.GetValue<int>());
+        if (adultNow is not null)
+        {
+            Assert.True(run.Json["handedOver"]!.GetValue<int>() >= 1, run.ToString());
+            // Idempotent: nobody is told twice.
+            Assert.Equal(0, (await CliAsync("rollout", "majority", "--date", date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Json["handedOver"]!.GetValue<int>());
+        }
+        Assert.Equal(2, (await CliAsync("rollout", "majority", "--date", "03/01/2027")).ExitCode);
+    }
+
+    [Fact]
     public async Task While_the_opposition_window_is_open_a_professional_who_is_not_a_referent_cannot_deposit()
     {
         // Everyone of the campaign holds a code whose window ends 6 weeks after the campaign was created.

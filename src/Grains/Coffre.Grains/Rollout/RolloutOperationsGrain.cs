@@ -62,14 +62,13 @@ public sealed class RolloutOperationsGrain(
         {
             vaults.AddRange(await store.ListVaultsBornOnAsync(new DateOnly(bornOn.Year, 2, 29)));
         }
+        // In this activation's context (grain calls from it), MajorityConcurrency vault grains at a time.
         var handedOver = 0;
-        await Parallel.ForEachAsync(vaults, new ParallelOptions { MaxDegreeOfParallelism = MajorityConcurrency }, async (vaultId, _) =>
+        foreach (var batch in vaults.Chunk(MajorityConcurrency))
         {
-            if (await GrainFactory.GetGrain<IVaultGrain>(vaultId).ReachMajorityAsync())
-            {
-                Interlocked.Increment(ref handedOver);
-            }
-        });
+            var done = await Task.WhenAll(batch.Select(vaultId => GrainFactory.GetGrain<IVaultGrain>(vaultId).ReachMajorityAsync()));
+            handedOver += done.Count(d => d);
+        }
         RolloutLog.MajorityRun(logger, vaults.Count, handedOver);
         return new MajorityRunResult(date, bornOn, vaults.Count, handedOver, vaults.Count - handedOver);
     }

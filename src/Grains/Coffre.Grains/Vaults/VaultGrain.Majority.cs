@@ -12,13 +12,19 @@ namespace Coffre.Grains.Vaults;
 /// </summary>
 public sealed partial class VaultGrain
 {
+    /// <summary>Handed over by this activation's own check (OnActivateAsync), not yet reported to a run.</summary>
+    private bool _majorityUnreported;
+
     public async Task<bool> ReachMajorityAsync()
     {
         if (vault.State.Access is null)
         {
             throw NoSuchVault();
         }
-        return await CheckMajorityAsync();
+        // The run's call activated the grain, whose own check may just have done it: that counts as now, once.
+        var now = await CheckMajorityAsync() || _majorityUnreported;
+        _majorityUnreported = false;
+        return now;
     }
 
     private async Task<bool> CheckMajorityAsync()
@@ -52,6 +58,7 @@ public sealed partial class VaultGrain
             await NotifyAsync(parent, new RepresentationEndedAtMajorityNotice(VaultId, now));
         }
         VaultLog.MajorityReached(logger, parents.Count);
+        _majorityUnreported = true;
         return true;
     }
 }
