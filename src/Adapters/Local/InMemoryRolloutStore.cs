@@ -169,7 +169,51 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         ArgumentNullException.ThrowIfNull(vaultId);
         lock (_lock)
         {
-            return Task.FromResult(_byVault.TryGetValue(vaultId, out var person) ? person.ToRecord() : null);
+            if (!_byVault.TryGetValue(vaultId, out var person))
+            {
+                return Task.FromResult<RegistryPerson?>(null);
+            }
+            DateTimeOffset? window = null;
+            if (person.Status == PersonStatus.Registered && person.WindowClosedAt is null && _codesByPerson.TryGetValue(person.Key, out var codes))
+            {
+                foreach (var code in codes.Where(c => c.Status is CodeStatus.Valid or CodeStatus.Locked))
+                {
+                    var ends = Campaign(code.CampaignId).Campaign.OppositionWindowEndsAt;
+                    window = window is { } w && w >= ends ? w : ends;
+                }
+            }
+            return Task.FromResult<RegistryPerson?>(person.ToRecord() with { OppositionWindowEndsAt = window, WindowClosedAt = person.WindowClosedAt });
+        }
+    }
+
+    public Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long afterCodeId, int chunkSize, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        lock (_lock)
+        {
+            var codes = _codes.Where(c => c.Id > afterCodeId && c.CampaignId == campaignId).Take(chunkSize).ToList();
+            var created = 0;
+            foreach (var key in codes.Select(c => c.Nir).Distinct())
+            {
+                if (_people.TryGetValue(key, out var person) && person.Status == PersonStatus.Registered && person.WindowClosedAt is null)
+                {
+                    person.WindowClosedAt = RolloutRules.Micros(at);
+                    person.UpdatedAt = RolloutRules.Micros(at);
+                    created++;
+                }
+            }
+            return Task.FromResult(new WindowCloseChunk(codes.Count > 0 ? codes[^1].Id : afterCodeId, codes.Count, created));
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListVaultsBornOnAsync(DateOnly birthDate, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<string>>([.. _people.Values
+                .Where(p => p.BirthDate == birthDate && p.Status is PersonStatus.Registered or PersonStatus.Activated)
+                .Select(p => p.VaultId).Order(StringComparer.Ordinal)]);
         }
     }
 
@@ -557,8 +601,14 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
             {
                 return Task.FromResult<ActivationCodeRecord?>(null);
             }
+            // A minor (no Vitale serial): their representatives' Vitale hashes, as the PostgreSQL store reads them.
+            IReadOnlyList<byte[]>? representatives = p.VitaleHash is null && p.Representatives.Count > 0
+                ? [.. p.Representatives.Select(h => _people.GetValueOrDefault(Key(h)))
+                    .Where(r => r is { VitaleHash: not null, Status: PersonStatus.Registered or PersonStatus.Activated })
+                    .Select(r => r!.VitaleHash!.ToArray())]
+                : null;
             return Task.FromResult<ActivationCodeRecord?>(new ActivationCodeRecord(c.Id, c.CampaignId, c.KeyId, c.CodeHash.ToArray(), c.IssuedAt,
-                c.ExpiresAt, c.Attempts, p.VaultId, p.BirthDate, p.VitaleHash?.ToArray(), p.Status));
+                c.ExpiresAt, c.Attempts, p.VaultId, p.BirthDate, p.VitaleHash?.ToArray(), p.Status, representatives));
         }
     }
 
@@ -876,6 +926,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         public PersonStatus Status { get; set; }
         public string? ImportId { get; private set; }
         public DateTimeOffset UpdatedAt { get; set; }
+        public DateTimeOffset? WindowClosedAt { get; set; }
 
         public bool SameData(RegistryRow row, string? departement) =>
             NirMasked == row.NirMasked && BirthDate == row.BirthDate && FamilyName == row.FamilyName && GivenNames == row.GivenNames

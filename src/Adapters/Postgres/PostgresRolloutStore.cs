@@ -326,10 +326,81 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     public Task<RegistryPerson?> FindPersonAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
         FindPersonWhereAsync("nir_hash = $1", new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) }, cancellationToken);
 
-    public Task<RegistryPerson?> FindPersonByVaultIdAsync(string vaultId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A vault's registry row, with its opposition window: the latest window end of the campaigns whose valid or locked
+    /// code the person holds while registered (two probes of the partial indexes on valid and locked codes).
+    /// </summary>
+    public async Task<RegistryPerson?> FindPersonByVaultIdAsync(string vaultId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(vaultId);
-        return FindPersonWhereAsync("vault_id = $1", new NpgsqlParameter<string> { TypedValue = vaultId }, cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($$"""
+            SELECT {{PersonColumns}}, window_closed_at,
+                   CASE WHEN status = 0 AND window_closed_at IS NULL THEN (
+                       SELECT max(k.opposition_window_ends_at) FROM campaign k WHERE k.campaign_id IN (
+                           SELECT c.campaign_id FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0
+                           UNION ALL
+                           SELECT c.campaign_id FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3))
+                   END
+            FROM registry_person p WHERE vault_id = $1
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = vaultId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        var person = ReadPerson(reader);
+        return person with
+        {
+            WindowClosedAt = reader.IsDBNull(18) ? null : reader.GetFieldValue<DateTimeOffset>(18),
+            OppositionWindowEndsAt = reader.IsDBNull(19) ? null : reader.GetFieldValue<DateTimeOffset>(19),
+        };
+    }
+
+    public async Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long afterCodeId, int chunkSize, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(campaignId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One statement per chunk: the campaign's codes in code order (its run appended them together: a primary key
+        // range), their people still registered with no window closed marked in the same statement.
+        await using var command = Bulk(new NpgsqlCommand("""
+            WITH codes AS (
+                SELECT code_id, nir_hash FROM activation_code
+                WHERE campaign_id = $1 AND code_id > $2
+                ORDER BY code_id LIMIT $3
+            ), created AS (
+                UPDATE registry_person p SET window_closed_at = $4, updated_at = $4
+                WHERE p.nir_hash IN (SELECT nir_hash FROM codes) AND p.status = 0 AND p.window_closed_at IS NULL
+                RETURNING 1
+            )
+            SELECT coalesce((SELECT max(code_id) FROM codes), $2), (SELECT count(*) FROM codes), (SELECT count(*) FROM created)
+            """, connection));
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterCodeId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = chunkSize });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = RolloutRules.Micros(at) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new WindowCloseChunk(reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2));
+    }
+
+    public async Task<IReadOnlyList<string>> ListVaultsBornOnAsync(DateOnly birthDate, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One read (a scan of the registry, once a day, under the bulk timeout); opposed people have no birth date left.
+        await using var command = Bulk(new NpgsqlCommand(
+            "SELECT vault_id FROM registry_person WHERE birth_date = $1 AND status IN (0, 2) ORDER BY vault_id", connection));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = birthDate });
+        var vaults = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            vaults.Add(reader.GetString(0));
+        }
+        return vaults;
     }
 
     public async Task<long> CountPeopleAsync(CancellationToken cancellationToken = default)
@@ -1038,7 +1109,11 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("""
                 SELECT c.code_id, c.campaign_id, c.key_id, c.code_hash, c.issued_at, c.expires_at, c.attempts,
-                       p.vault_id, p.birth_date, p.vitale_hash, p.status, c.nir_hash
+                       p.vault_id, p.birth_date, p.vitale_hash, p.status, c.nir_hash,
+                       CASE WHEN p.vitale_hash IS NULL AND p.representative_nir_hashes IS NOT NULL THEN ARRAY(
+                           SELECT r.vitale_hash FROM registry_person r
+                           WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2))
+                       END
                 FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
                 WHERE c.nir_hash = any($1) AND c.status = 0
                 """, connection);
@@ -1050,7 +1125,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                     r.GetInt64(0), r.GetString(1), r.GetInt16(2), r.GetFieldValue<byte[]>(3),
                     r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
                     r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
-                    (PersonStatus)r.GetInt16(10));
+                    (PersonStatus)r.GetInt16(10), r.IsDBNull(12) ? null : r.GetFieldValue<byte[][]>(12));
             }
         }
         return [.. nirHashes.Select(h => found.GetValueOrDefault(Convert.ToHexString(h)))];

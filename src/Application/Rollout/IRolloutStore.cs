@@ -192,4 +192,18 @@ public interface IRolloutStore
     Task<OppositionResult> RecordOppositionAsync(OppositionRequest request, CancellationToken cancellationToken = default);
 
     Task<Opposition?> GetOppositionAsync(byte[] nirHash, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One chunk of closing a campaign's opposition window, in one statement: the next <paramref name="chunkSize"/> codes
+    /// of the campaign after <paramref name="afterCodeId"/> (code order), and for their people still registered (neither
+    /// opposed nor activated) without a closed window, <c>window_closed_at = at</c>. Idempotent.
+    /// </summary>
+    Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long afterCodeId, int chunkSize, DateTimeOffset at,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The vault ids of the registry's people born on <paramref name="birthDate"/> who did not oppose, in one read (the
+    /// people turning 18 on a day: about 2 200 in France).
+    /// </summary>
+    Task<IReadOnlyList<string>> ListVaultsBornOnAsync(DateOnly birthDate, CancellationToken cancellationToken = default);
 }

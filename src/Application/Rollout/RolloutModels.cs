@@ -68,8 +68,16 @@ public sealed record RegistryPerson(
     IReadOnlyList<byte[]> RepresentativeNirHashes,
     PersonStatus Status,
     string? ImportId,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? OppositionWindowEndsAt = null,
+    DateTimeOffset? WindowClosedAt = null)
 {
+    /// <summary>
+    /// <see cref="OppositionWindowEndsAt"/>: the latest end of the opposition windows of the campaigns that sent this
+    /// registered person the code they hold (valid or locked), when read by vault id; null otherwise.
+    /// <see cref="WindowClosedAt"/>: when <c>campaign close-window</c> created their vault (neither opposed nor activated
+    /// at a window's end).
+    /// </summary>
     public IReadOnlyList<string> RepresentativeVaultIds => [.. RepresentativeNirHashes.Select(h => RegistryVaultIds.For(h))];
 
     public bool Opposed => Status is PersonStatus.Opposed or PersonStatus.Closed;
@@ -240,8 +248,13 @@ public sealed record ActivationCodeRecord(
     string VaultId,
     DateOnly? BirthDate,
     byte[]? VitaleHash,
-    PersonStatus PersonStatus)
+    PersonStatus PersonStatus,
+    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null)
 {
+    /// <summary>
+    /// <see cref="RepresentativeVitaleHashes"/>: for a minor (no Vitale serial of their own), the Vitale hashes of their legal
+    /// representatives' registry rows: the code is activated with the representative's card.
+    /// </summary>
     public bool PersonRegistered => PersonStatus == PersonStatus.Registered;
 }
 
@@ -317,3 +330,9 @@ public sealed class CampaignNotFoundException(string campaignId) : RolloutExcept
 
 /// <summary>A campaign with this id exists with a different definition, or the campaign is closed.</summary>
 public sealed class CampaignConflictException(string message) : RolloutException(message);
+
+/// <summary>One chunk of <c>campaign close-window</c>: the campaign's codes read after <c>AfterCodeId</c>, the last one read, and the vaults created.</summary>
+public sealed record WindowCloseChunk(long LastCodeId, int CodesRead, int VaultsCreated);
+
+/// <summary>The result of <c>campaign close-window</c>.</summary>
+public sealed record WindowCloseResult(string CampaignId, DateTimeOffset WindowEndedAt, long CodesRead, long VaultsCreated, int Chunks, TimeSpan Elapsed);

@@ -17,7 +17,12 @@ namespace Coffre.Domain.Access;
 /// <see cref="VaultAction.VerifyHistory"/>, and an operator's ManageLifecycle, MergeVaults, ManageRepresentatives and
 /// VerifyHistory go on to the rules below; everything else <see cref="DenialReason.VaultNotActive"/>. Pending: referents, grantees, representatives and operators
 /// proceed as normal (social workers open and feed vaults before activation); the owner, not yet activated, may only
-/// ReadVault and ManageLifecycle (activate or oppose), else VaultNotActive. Any other status: VaultNotActive.</item>
+/// ReadVault and ManageLifecycle (activate or oppose), else VaultNotActive — except while the person's opposition window
+/// is open (<see cref="VaultAccessState.OppositionWindowEndsAt"/> after now: they were sent an activation code and may still
+/// oppose): then CreateDocument, UpdateDocument, ManageAccess and ManageReferents by an establishment, or by a professional
+/// who is not an active referent (holding the person's recorded consent), → VaultNotActive, with a sentence giving the
+/// window's end (nothing is deposited or granted by others in a vault the person may still refuse). Any other status:
+/// VaultNotActive.</item>
 /// <item>Operator: only ReadVault (status, summary), ManageLifecycle, ManageIdentity, ManageRepresentatives (from civil
 /// status or a court decision), MergeVaults and VerifyHistory (the chain's integrity), basis <see cref="LegalBasis.Operator"/>;
 /// never documents or the history's content (<see cref="DenialReason.NotPermitted"/>); and only with the support role
@@ -30,7 +35,9 @@ namespace Coffre.Domain.Access;
 /// <see cref="DenialReason.HiddenFromPatient"/> (acting on a document one may not see would reveal it).
 /// ListDocuments without a document is vault-level and allowed; the grain filters each document with ReadDocument.</item>
 /// <item>Legal representative (patient caller named by a representation of this vault). None active: one whose
-/// <c>Until</c> has passed → <see cref="DenialReason.BasisExpired"/>; one not yet started → NoBasis. Parent or
+/// <c>Until</c> has passed → <see cref="DenialReason.BasisExpired"/>; one not yet started → NoBasis; a PARENT one of a
+/// person who is 18 (<see cref="VaultAccessState.BirthDate"/>, UTC date of <c>now</c>) counts as none, and when no other
+/// is active → BasisExpired with a sentence saying parental authority ended at the person's majority. Parent or
 /// tutor: as the owner, basis <see cref="LegalBasis.LegalRepresentative"/>, but on a document
 /// InvisibleToRepresentatives → <see cref="DenialReason.HiddenFromRepresentatives"/> and InvisibleToPatient →
 /// HiddenFromPatient. Curator: only ReadVault, ListDocuments, ReadDocument, CreateDocument, ReadHistory (else
@@ -154,7 +161,13 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         switch (vault.Status)
         {
             case VaultStatus.Active:
+                break;
             case VaultStatus.Pending:
+                if (InOppositionWindow(vault, caller, action, now) is { } window)
+                {
+                    return window;
+                }
+
                 break;
             case VaultStatus.Closed:
                 if (!(caller.IsOperator && OperatorActsOnInactiveVault(action))
@@ -409,12 +422,19 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         LegalRepresentative? best = null;
         var expired = false;
         var notYet = false;
+        var adult = false;
         var representatives = vault.Representatives;
         for (var i = 0; i < representatives.Count; i++)
         {
             var r = representatives[i];
             if (r.RepresentativeVaultId != callerVault)
             {
+                continue;
+            }
+
+            if (r.Kind == RepresentationKind.Parent && IsAdult(vault, now))
+            {
+                adult = true;
                 continue;
             }
 
@@ -437,9 +457,10 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
 
         if (best is null)
         {
-            // 5b. A carer within the person's delegation (AccessEvaluator.Carers.cs).
+            // 5b. A carer within the person's delegation (AccessEvaluator.Carers.cs): a parent whose authority ended at the
+            // person's majority may be their carer now.
             return DecideCarer(vault, callerVault, action, document, now)
-                ?? (expired ? D.RepresentationExpired : notYet ? D.RepresentationNotStarted : D.NoRole);
+                ?? (adult ? ParentalAuthorityEnded : expired ? D.RepresentationExpired : notYet ? D.RepresentationNotStarted : D.NoRole);
         }
 
         if (action == VaultAction.BreakGlass)

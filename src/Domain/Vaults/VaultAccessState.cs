@@ -246,6 +246,16 @@ public sealed record VaultAccessState
     [Id(8)] public IReadOnlyList<MessagingBlock> MessagingBlocks { get; init; } = [];
     /// <summary>Carers (aidants) the person delegated to: scoped by document class and action, time-boxed, ended by either side.</summary>
     [Id(9)] public IReadOnlyList<CarerDelegation> CarerDelegations { get; init; } = [];
+    /// <summary>
+    /// The person's birth date when known (registry, or the identity a referent opened the vault with): a PARENT
+    /// representation ends on the 18th birthday (<see cref="Access.AccessEvaluator"/>, rule 5), whatever its <c>Until</c>.
+    /// </summary>
+    [Id(10)] public DateOnly? BirthDate { get; init; }
+    /// <summary>
+    /// A registry person sent an activation code whose campaign's opposition window is still open: until then nothing is
+    /// deposited or granted in their vault (they may still oppose). Null outside a window.
+    /// </summary>
+    [Id(11)] public DateTimeOffset? OppositionWindowEndsAt { get; init; }
 }
 
 /// <summary>

@@ -27,6 +27,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
     public CoffreMutation()
     {
         Name = "Mutation";
+        AddRolloutOperations();
 
         Mutation<OpenVaultInputType, OpenVaultInput, OpenVaultPayloadType>("openVault",
             "Opens a vault for a person: operators, or a social/médico-social referent with the person's recorded consent. " +

@@ -51,6 +51,8 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<CarerDelegationStartedNoticeType>();
         Type<CarerDelegationEndedNoticeType>();
         Type<BreakGlassReviewedNoticeType>();
+        Type<MajorityReachedNoticeType>();
+        Type<RepresentationEndedAtMajorityNoticeType>();
     }
 }
 
@@ -171,6 +173,25 @@ public sealed class AccompanimentEndedNoticeType : NoticeType<AccompanimentEnded
         Field(n => n.Finess).Description("The establishment.");
         Field(n => n.EstablishmentName, nullable: true).Description("The establishment's name in the directory.");
         Field(n => n.By).Description("Who ended it (an admin member or referent: RPPS; the establishment's system: its client id).");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
+    }
+}
+
+public sealed class MajorityReachedNoticeType : NoticeType<MajorityReachedNotice>
+{
+    public MajorityReachedNoticeType() : base("MAJORITY_REACHED: the person turned 18; their parents' representation ended and the vault is theirs alone.")
+    {
+        Field(n => n.VaultId);
+        Field(n => n.ParentsLosingAccess).Description("How many parent representations ended.");
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
+    }
+}
+
+public sealed class RepresentationEndedAtMajorityNoticeType : NoticeType<RepresentationEndedAtMajorityNotice>
+{
+    public RepresentationEndedAtMajorityNoticeType() : base("REPRESENTATION_ENDED_AT_MAJORITY: to a parent: the person they represented turned 18; their access ended.")
+    {
+        Field(n => n.VaultId).Description("The vault of the person who turned 18.");
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
     }
 }

@@ -6,7 +6,7 @@ namespace Coffre.Silo.Commands;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|generate-population|directory|audit-verify|help]
+        usage: coffre [embedded|silo|gateway|migrate|schema|token|import|campaign|opposition|rollout|generate-population|directory|audit-verify|help]
                       [--settings FILE] [--Key=value ...]
           --settings FILE  the cluster's settings as JSON (ConnectionStrings:…, Coffre:…; default: $COFFRE_SETTINGS);
                            the environment and --Key=value override it. deploy/local/up.sh writes .local/cluster/coffre.settings.json
@@ -19,7 +19,12 @@ public static class CommandLine
                      issue --id ID [--chunk-size N] [--writers N]   (idempotent, resumable)
                      status --id ID | export --id ID --out DIR
                      post-bounces --id ID   (bounced activation emails → new codes in the next print batch)
+                     close-window --id ID [--chunk-size N]   (after the opposition window: vaults of people who neither
+                       opposed nor activated become ACTIVE; idempotent, resumable)
+                     reissue --id ID --nir N [--by WHO]   (lost letter, locked code: revoke and send a new code)
           opposition record a person's opposition: --nir N --by WHO [--channel operator|person]
+          rollout    majority --date YYYY-MM-DD [--by WHO]   hand the vaults of people turning 18 that day over to them
+                       (through the cluster; idempotent; exit 3 when no silo answers)
           generate-population --count N --out F [--seed S]   a deterministic synthetic population file
           directory  import --kind establishments|professionals --file F [--report R] [--chunk-size N] [--max-rows N] [--by WHO]
                        registration by list through the cluster (CSV, report per row, resumable; establishments first)
@@ -48,6 +53,7 @@ public static class CommandLine
                 "import" => await RolloutCommands.ImportAsync(rest),
                 "campaign" => await RolloutCommands.CampaignAsync(rest),
                 "opposition" => await RolloutCommands.OppositionAsync(rest),
+                "rollout" => await RolloutCommands.RolloutAsync(rest),
                 "generate-population" => await RolloutCommands.GeneratePopulationAsync(rest),
                 "audit-verify" => await RolloutCommands.AuditVerifyAsync(rest),
                 "directory" => await DirectoryCommands.RunAsync(rest),

@@ -92,7 +92,9 @@ public static class RolloutCommands
             "status" => RunAsync(rest, StatusAsync),
             "export" => RunAsync(rest, ExportAsync),
             "post-bounces" => RunAsync(rest, PostBouncesAsync),
-            _ => throw new StartupException("usage: coffre campaign create|issue|status|export|post-bounces --id ID [...]"),
+            "close-window" => RunAsync(rest, CloseWindowAsync),
+            "reissue" => RunAsync(rest, ReissueAsync),
+            _ => throw new StartupException("usage: coffre campaign create|issue|status|export|post-bounces|close-window|reissue --id ID [...]"),
         };
     }
 
@@ -125,6 +127,32 @@ public static class RolloutCommands
             vaultClosed = receipt.VaultClosed,
             vaultClosedNow = receipt.VaultClosed,
         });
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>coffre rollout majority --date D [--by operator-id]</c>: the day's hand-over of the vaults of people turning 18
+    /// (born on D minus 18 years), through the cluster: one registry read, then each person's vault grain tells the person
+    /// and their parents once (idempotent; run it daily, e.g. from a CronJob, or again for a missed day). Exit 3 when no
+    /// silo answers.
+    /// </summary>
+    public static async Task<int> RolloutAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "majority")
+        {
+            throw new StartupException("usage: coffre rollout majority --date YYYY-MM-DD [--by operator-id]");
+        }
+        var builder = CommandHost.CreateBuilder(args[1..], CoffreRole.Gateway, out var options);
+        var configuration = builder.Configuration;
+        var date = DateOnly.TryParseExact(Required(configuration, "date"), "yyyy-MM-dd", out var d) ? d
+            : throw new StartupException("--date must be a date written YYYY-MM-DD");
+        var by = configuration["by"] ?? Environment.UserName;
+        builder.AddCoffreClient(options, connectAttempts: 30, responseTimeout: TimeSpan.FromMinutes(10));
+        using var cancellation = CancelOnCtrlC();
+        var result = await WithClusterAsync<Grains.Rollout.MajorityRunResult>(builder, cancellation.Token, async grains => await grains
+            .GetGrain<Grains.Rollout.IRolloutOperationsGrain>(0).ReachMajorityAsync(Domain.Access.Caller.Operator(by, Domain.Access.OperatorRoles.Rollout), date))
+            ?? throw new StartupException("no silo answered (or the run did not finish within 10 minutes): run the command again", 3);
+        CommandOutput.Print(result);
         return 0;
     }
 
@@ -191,6 +219,60 @@ public static class RolloutCommands
             Writers = 1,
         });
         CommandOutput.Print(await service.PostBouncesAsync(id, verb.Cancellation));
+    }
+
+    /// <summary>
+    /// <c>coffre campaign close-window --id ID [--chunk-size N]</c>: after the campaign's opposition window, the vaults of
+    /// the people it sent a code who neither opposed nor activated become ACTIVE (<see cref="OppositionWindow"/>). Exit 5
+    /// before the window's end.
+    /// </summary>
+    private static async Task CloseWindowAsync(Verb verb)
+    {
+        var id = Required(verb.Configuration, "id");
+        var progress = new ConsoleProgress($"close-window {id}", total: null);
+        var result = await ActivatorUtilities.CreateInstance<OppositionWindow>(verb.Services)
+            .CloseAsync(id, Int(verb.Configuration, "chunk-size", 250_000), new Progress<long>(codes => progress.Report(codes, "codes read")), verb.Cancellation);
+        progress.Done(result.CodesRead);
+        CommandOutput.Print(result);
+    }
+
+    /// <summary>
+    /// <c>coffre campaign reissue --id C --nir NIR [--by operator-id]</c>: a lost letter, a locked or expired code
+    /// (<see cref="CodeReissue"/>): the person's codes revoked, a new one sent (email, else a print batch of one letter),
+    /// recorded in their access history under the operator's id. Exit 5 for a person who opposed or activated, or whom
+    /// the registry does not know; the NIR is never printed.
+    /// </summary>
+    private static async Task ReissueAsync(Verb verb)
+    {
+        var configuration = verb.Configuration;
+        var id = Required(configuration, "id");
+        var nir = Required(configuration, "nir");
+        if (Nir.Validate(nir) is { } rule)
+        {
+            throw new StartupException($"--nir {rule}");
+        }
+        var by = configuration["by"] ?? Environment.UserName;
+        var nirHash = new byte[NirHasher.HashSize];
+        verb.Services.GetRequiredService<NirHasher>().Hash(nir, nirHash);
+        var issuance = ActivatorUtilities.CreateInstance<IssuanceService>(verb.Services, new IssuanceOptions { ChunkSize = 1, Writers = 1, CountFirst = false });
+        var reissue = ActivatorUtilities.CreateInstance<CodeReissue>(verb.Services, issuance);
+        ReissueResult result;
+        try
+        {
+            result = await reissue.ReissueAsync(Domain.Access.Caller.Operator(by, Domain.Access.OperatorRoles.Rollout), id, nirHash, verb.Cancellation);
+        }
+        catch (Domain.Access.ValidationFailedException e)
+        {
+            throw new StartupException($"--{(e.Field == "campaignId" ? "id" : e.Field)} {e.Rule}", e.Code == Domain.ErrorCodes.Validation ? 2 : 5);
+        }
+        CommandOutput.Print(new
+        {
+            campaign = id,
+            revoked = result.Revoked,
+            issued = result.Issued,
+            channel = result.Channel,
+            batch = result.BatchNo,
+        });
     }
 
     private static async Task StatusAsync(Verb verb)

@@ -921,6 +921,57 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task The_opposition_window_is_read_with_the_vault_and_closing_it_creates_the_vaults_of_people_who_neither_opposed_nor_activated()
+    {
+        var people = People(12);
+        await ImportAsync(people);
+        var campaign = await CampaignAsync("c-window");
+        Assert.Equal(12, (await Issuance(Store, Content).IssueAsync("c-window")).Issued);
+        string Vault(PersonRecord p) => RegistryVaultIds.For(NirHash(p));
+
+        var open = (await Store.FindPersonByVaultIdAsync(Vault(people[0])))!;
+        Assert.Equal(campaign.OppositionWindowEndsAt, open.OppositionWindowEndsAt);
+        Assert.Null(open.WindowClosedAt);
+        await Store.RecordOppositionAsync(new OppositionRequest(NirHash(people[1]), OppositionChannel.Person, "self", T0));
+        Assert.True(await Store.MarkActivatedAsync(NirHash(people[2]), T0));
+
+        // Refused before the window's end (the person may still oppose).
+        await Assert.ThrowsAsync<CampaignConflictException>(() =>
+            new OppositionWindow(Store, new FixedClock(campaign.OppositionWindowEndsAt.AddSeconds(-1))).CloseAsync("c-window"));
+        var closing = new OppositionWindow(Store, new FixedClock(campaign.OppositionWindowEndsAt.AddSeconds(1)));
+        var closed = await closing.CloseAsync("c-window", chunkSize: 5);
+        Assert.Equal((12L, 10L, 3), (closed.CodesRead, closed.VaultsCreated, closed.Chunks));
+        // Idempotent: a rerun (after a crash, or twice by mistake) creates nothing more.
+        Assert.Equal(0L, (await closing.CloseAsync("c-window", chunkSize: 5)).VaultsCreated);
+
+        var created = (await Store.FindPersonByVaultIdAsync(Vault(people[0])))!;
+        Assert.Equal(PersonStatus.Registered, created.Status);
+        Assert.NotNull(created.WindowClosedAt);
+        Assert.Null(created.OppositionWindowEndsAt);
+        var activated = (await Store.FindPersonByVaultIdAsync(Vault(people[2])))!;
+        Assert.Null(activated.WindowClosedAt);
+        Assert.Null(activated.OppositionWindowEndsAt);
+        Assert.True((await Store.FindPersonByVaultIdAsync(Vault(people[1])))!.Opposed);
+    }
+
+    [Fact]
+    public async Task The_people_born_on_a_day_are_listed_by_their_vault_for_the_majority_run()
+    {
+        var people = People(40);
+        await ImportAsync(people);
+        var minor = people[7];
+        var sameDay = people.Count(p => p.BirthDate == minor.BirthDate);
+        var listed = await Store.ListVaultsBornOnAsync(minor.BirthDate);
+        Assert.Equal(sameDay, listed.Count);
+        Assert.Contains(RegistryVaultIds.For(NirHash(minor)), listed);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
     public async Task A_bounce_revokes_the_email_code_once_and_the_next_round_puts_a_new_code_in_one_print_batch()
     {
         var people = People(40);

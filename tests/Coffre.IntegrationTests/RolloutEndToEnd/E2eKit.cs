@@ -109,12 +109,13 @@ internal static class E2e
     }
 
     /// <summary>A token signed with <see cref="SigningKey"/>, as LocalCluster mints them.</summary>
-    public static string Token(string role, string subject)
+    public static string Token(string role, string subject, string? operatorRoles = null)
     {
         var settings = new AuthSettings { SigningKey = SigningKey };
         var key = settings.ResolveSigningKey(new CoffreOptions { Role = CoffreRole.Silo })!;
-        // Operators get every role, as the `token` verb gives by default.
-        return TokenIssuer.Mint(settings, key, role, subject, null, TimeSpan.FromHours(1), operatorRoles: role == "operator" ? "support rollout directory-admin" : null);
+        // Operators get every role unless told, as the `token` verb gives by default.
+        return TokenIssuer.Mint(settings, key, role, subject, null, TimeSpan.FromHours(1),
+            operatorRoles: role == "operator" ? operatorRoles ?? "support rollout directory-admin" : null);
     }
 
     public static string OperatorToken() => Token("operator", "op-e2e");

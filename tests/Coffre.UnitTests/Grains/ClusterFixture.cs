@@ -29,10 +29,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static System.Collections.Concurrent.ConcurrentQueue<(string Method, string Key)> ClientCalls { get; } = new();
 
     /// <summary>
-    /// The silos' clock: the system's, shifted by <see cref="ShiftedClock.Offset"/>. A test that moves time (a delegation's
-    /// expiry) shifts it and puts it back in a finally; the tests of the collection run one at a time.
+    /// The silos' clock: the system's, shifted by <see cref="ShiftableClock.Offset"/>. A test that moves time (a delegation's
+    /// expiry, a birthday) shifts it and puts it back in a finally; the tests of the collection run one at a time.
     /// </summary>
-    public static ShiftedClock Clock { get; } = new();
+    public static ShiftableClock Clock { get; } = new();
 
     public ClusterFixture()
     {
@@ -73,16 +73,22 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
 
-/// <summary>The system clock plus an offset the tests move.</summary>
-public sealed class ShiftedClock : TimeProvider
-{
-    public TimeSpan Offset { get; set; }
-
-    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
-}
-
 [CollectionDefinition(Name)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>The system clock moved by <see cref="Offset"/>: a grain test lives a day later (a birthday, an expiry) without waiting.</summary>
+public sealed class ShiftableClock : TimeProvider
+{
+    private long _offsetTicks;
+
+    public TimeSpan Offset
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+        set => Interlocked.Exchange(ref _offsetTicks, value.Ticks);
+    }
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
 }

@@ -52,6 +52,8 @@ public sealed class NotificationCodecTests
             new CarerDelegationStartedNotice("cd-abc", "v-carer", "Ma fille", CarerActions.Read | CarerActions.Deposit, "10, 52", At.AddMonths(6)),
             new CarerDelegationEndedNotice("cd-abc", "v-carer", null, "v-carer", At),
             new BreakGlassReviewedNotice("bg-abc", "bgr-abc", BreakGlassReviewOutcome.NotJustified, "The establishment was told.", At),
+            new MajorityReachedNotice("v-a", 2, At),
+            new RepresentationEndedAtMajorityNotice("v-a", At),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

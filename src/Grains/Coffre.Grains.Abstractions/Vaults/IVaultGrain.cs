@@ -213,4 +213,15 @@ public interface IVaultGrain : IGrainWithStringKey
     /// as an operator's VaultSupport and audited in the person's history (<c>deliveries.support-read</c>).
     /// </summary>
     [Alias("support-deliveries")] Task<DeliveryPage> GetSupportDeliveriesAsync(Caller caller, int first, string? after);
+
+    // ---- rollout: majority (the daily run `coffre rollout majority`, silo-side)
+
+    /// <summary>
+    /// The hand-over at 18: when the person is 18 or over (their birth date) and the vault had PARENT representatives not
+    /// yet told, tells the person (<see cref="NotificationKind.MajorityReached"/>) and each parent
+    /// (<see cref="NotificationKind.RepresentationEndedAtMajority"/>) once; the evaluator already refuses the parents from
+    /// the birthday on. True when it happened now; false when there was nothing to do (idempotent). The grain also checks
+    /// this itself each time it is activated.
+    /// </summary>
+    [Alias("rollout.reach-majority")] Task<bool> ReachMajorityAsync();
 }

@@ -195,6 +195,10 @@ public enum NotificationKind
     CarerDelegationEnded = 15,
     /// <summary>An operator reviewed a break-glass session the person flagged (<see cref="BreakGlassReviewedNotice"/>).</summary>
     BreakGlassReviewed = 16,
+    /// <summary>The person turned 18: their parents' representation ended, the vault is theirs (<see cref="MajorityReachedNotice"/>).</summary>
+    MajorityReached = 18,
+    /// <summary>To a parent: the child they represented turned 18 and their representation ended (<see cref="RepresentationEndedAtMajorityNotice"/>).</summary>
+    RepresentationEndedAtMajority = 19,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -367,3 +371,18 @@ public sealed record BreakGlassReviewedNotice(
     [property: Id(2)] BreakGlassReviewOutcome Outcome,
     [property: Id(3)] string Note,
     [property: Id(4)] DateTimeOffset ResolvedAt) : NotificationPayload;
+/// <summary>
+/// To the person, on their 18th birthday: the PARENT representations of their vault ended (<see cref="ParentsLosingAccess"/>
+/// of them), the vault is theirs alone, and how to get their own way in when they have none yet.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.majority-reached")]
+public sealed record MajorityReachedNotice(
+    [property: Id(0)] string VaultId,
+    [property: Id(1)] int ParentsLosingAccess,
+    [property: Id(2)] DateTimeOffset At) : NotificationPayload;
+
+/// <summary>To a parent: the person whose vault they represented (<see cref="VaultId"/>) turned 18; their access ended.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.representation-ended-at-majority")]
+public sealed record RepresentationEndedAtMajorityNotice(
+    [property: Id(0)] string VaultId,
+    [property: Id(1)] DateTimeOffset At) : NotificationPayload;

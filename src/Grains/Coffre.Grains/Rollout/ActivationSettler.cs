@@ -262,12 +262,26 @@ public sealed class ActivationSettler : IAsyncDisposable
     internal (bool Ok, bool SecretsProven) Check(ActivationAttempt attempt, ActivationCandidate? candidate, DateTimeOffset now)
     {
         var codeMatches = _codeHasher.Verify(attempt.Code ?? MalformedCode, candidate?.KeyId ?? _codeHasher.CurrentKeyId, candidate?.CodeHash ?? DummyHash);
-        var vitaleMatches = CryptographicOperations.FixedTimeEquals(candidate?.VitaleHash ?? DummyHash, attempt.VitaleHash);
-        var secretsProven = candidate is { PersonRegistered: true, VitaleHash: not null } c && c.BirthDate == attempt.BirthDate && vitaleMatches;
+        // The person's own card, or for a minor (who has none) one of their legal representatives' cards: always the same
+        // RepresentativeSlots comparisons, padded with the dummy (never equal to a keyed hash), whoever the person is.
+        var representatives = candidate?.VitaleHash is null ? candidate?.RepresentativeVitaleHashes : null;
+        var vitaleMatches = false;
+        for (var slot = 0; slot < RepresentativeSlots; slot++)
+        {
+            var expected = slot == 0 ? candidate?.VitaleHash ?? Slot(representatives, 0) : candidate?.VitaleHash is null ? Slot(representatives, slot) : DummyHash;
+            vitaleMatches |= CryptographicOperations.FixedTimeEquals(expected, attempt.VitaleHash);
+        }
+        var secretsProven = candidate is { PersonRegistered: true } c && (c.VitaleHash is not null || representatives is { Count: > 0 })
+            && c.BirthDate == attempt.BirthDate && vitaleMatches;
         var ok = secretsProven && attempt.Code is not null && codeMatches
             && now >= candidate!.IssuedAt - _options.ClockSkew && now <= candidate.ExpiresAt + _options.ClockSkew;
         return (ok, secretsProven);
     }
+
+    /// <summary>Vitale comparisons per attempt: the person's card, or a minor's two legal representatives' cards.</summary>
+    private const int RepresentativeSlots = 2;
+
+    private static byte[] Slot(IReadOnlyList<byte[]>? hashes, int slot) => hashes is not null && slot < hashes.Count ? hashes[slot] : DummyHash;
 
     private sealed class Pending(ActivationAttempt attempt, CancellationToken cancellationToken)
     {

@@ -36,7 +36,8 @@ public sealed record ActivationCandidate(
     DateOnly BirthDate,
     byte[]? VitaleHash,
     string VaultId,
-    bool PersonRegistered);
+    bool PersonRegistered,
+    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null);
 
 [GenerateSerializer, Immutable, Alias("coffre.registry-identity")]
 public sealed record RegistryIdentity(
@@ -44,16 +45,19 @@ public sealed record RegistryIdentity(
     [property: Id(1)] bool IsMinor,
     [property: Id(2)] IReadOnlyList<string> RepresentativeVaultIds,
     [property: Id(3)] bool Opposed,
-    [property: Id(4)] bool Activated = false)
+    [property: Id(4)] bool Activated = false,
+    [property: Id(5)] DateOnly? BirthDate = null,
+    [property: Id(6)] DateTimeOffset? OppositionWindowEndsAt = null,
+    [property: Id(7)] bool Created = false)
 {
     /// <summary>
     /// The vault's status as the registry makes it true: pending until the person's code is used, active once it is
-    /// (activation writes no vault state), closed when the person opposed after activating; null when the person opposed
+    /// (activation writes no vault state) or once their opposition window closed without opposition (<see cref="Created"/>), closed when the person opposed after activating; null when the person opposed
     /// before (no vault).
     /// </summary>
     public VaultStatus? Status => (Opposed, Activated) switch
     {
-        (false, false) => VaultStatus.Pending,
+        (false, false) => Created ? VaultStatus.Active : VaultStatus.Pending,
         (false, true) => VaultStatus.Active,
         (true, true) => VaultStatus.Closed,
         _ => null,

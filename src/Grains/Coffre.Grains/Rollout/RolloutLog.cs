@@ -14,4 +14,10 @@ internal static partial class RolloutLog
 
     [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "the audit event of a refused activation failed: that attempt answered unavailable")]
     public static partial void ActivationAuditFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2235, Level = LogLevel.Information, Message = "activation code re-issued by an operator: issued {Issued}, {Revoked} codes revoked")]
+    public static partial void CodeReissued(ILogger logger, bool issued, int revoked);
+
+    [LoggerMessage(EventId = 2236, Level = LogLevel.Information, Message = "majority run: {People} people turning 18, {HandedOver} vaults handed over now")]
+    public static partial void MajorityRun(ILogger logger, int people, int handedOver);
 }

@@ -38,6 +38,8 @@ public static class NotificationCodec
         (NotificationKind.CarerDelegationStarted, "carer.started", typeof(CarerDelegationStartedNotice)),
         (NotificationKind.CarerDelegationEnded, "carer.ended", typeof(CarerDelegationEndedNotice)),
         (NotificationKind.BreakGlassReviewed, "breakglass.reviewed", typeof(BreakGlassReviewedNotice)),
+        (NotificationKind.MajorityReached, "rollout.majority-reached", typeof(MajorityReachedNotice)),
+        (NotificationKind.RepresentationEndedAtMajority, "rollout.representation-ended-at-majority", typeof(RepresentationEndedAtMajorityNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

@@ -39,6 +39,7 @@ public sealed partial class VaultGrain
             // operator opens (national import, phone channel) waits for the person's activation.
             Status = caller.Kind == CallerKind.Professional ? VaultStatus.Active : VaultStatus.Pending,
             IsMinor = command.IsMinor,
+            BirthDate = command.Identity.BirthDate,
             Referents = referents,
         };
         vault.State.Identity = command.Identity;

@@ -62,6 +62,8 @@ public sealed partial class VaultGrain(
                 VaultId = VaultId,
                 Status = status,
                 IsMinor = person.IsMinor,
+                BirthDate = person.BirthDate,
+                OppositionWindowEndsAt = person.OppositionWindowEndsAt,
                 Representatives = person.RepresentativeVaultIds
                     .Select(r => new LegalRepresentative(r, RepresentationKind.Parent, Now, null, "registry")).ToList(),
             };
@@ -82,12 +84,24 @@ public sealed partial class VaultGrain(
                 await WriteReferentsAsync(access.Referents);
                 VaultLog.ClosedAfterOpposition(logger);
             }
-            else if (registered.Activated && access.Status == VaultStatus.Pending)
+            else
             {
-                // Activated while this vault was not in memory: the registry is the truth (written with the next change).
-                vault.State.Access = access with { Status = VaultStatus.Active };
+                // Activated, or created at its opposition window's end, while this vault was not in memory: the registry is
+                // the truth (written with the next change), and so is the window (a code issued or used since).
+                vault.State.Access = access with
+                {
+                    Status = registered.Status == VaultStatus.Active ? VaultStatus.Active : access.Status,
+                    OppositionWindowEndsAt = registered.OppositionWindowEndsAt,
+                    BirthDate = access.BirthDate ?? registered.BirthDate,
+                };
             }
         }
+        if (vault.State.Access is { BirthDate: null } known && vault.State.Identity?.BirthDate is { } born && born != default)
+        {
+            // Vaults opened by a referent (or written before the birth date joined the access state) learn it from their identity.
+            vault.State.Access = known with { BirthDate = born };
+        }
+        await CheckMajorityAsync();
         await base.OnActivateAsync(cancellationToken);
     }
 

@@ -11,6 +11,9 @@ internal static partial class VaultLog
     [LoggerMessage(EventId = 2100, Level = LogLevel.Debug, Message = "vault activated from the population registry (not written until it changes)")]
     public static partial void OpenedFromRegistry(ILogger logger);
 
+    [LoggerMessage(EventId = 2135, Level = LogLevel.Information, Message = "vault passed to its person at 18: {Parents} parent representations ended, person and parents told")]
+    public static partial void MajorityReached(ILogger logger, int parents);
+
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "vault closed on activation: its person opposed while it was not in memory")]
     public static partial void ClosedAfterOpposition(ILogger logger);
 

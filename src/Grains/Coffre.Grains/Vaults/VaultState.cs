@@ -32,6 +32,8 @@ public sealed class VaultState
     [Id(25)] public List<CarerInvitationState> CarerInvitations { get; set; } = [];
     /// <summary>Delegations that expired and of which the person was told (the expiry reminder tells each once).</summary>
     [Id(26)] public List<string> CarerExpiriesNotified { get; set; } = [];
+    /// <summary>When the vault passed to its person at 18 (parents told, person told); null before, or never a minor's.</summary>
+    [Id(35)] public DateTimeOffset? MajorityReachedAt { get; set; }
 }
 
 /// <summary>A carer invitation as kept: what it will delegate and the code's keyed hash and key id, never the code.</summary>
