@@ -67,6 +67,7 @@ public static class GraphQLServiceCollectionExtensions
             : webSockets.HandleAsync(http));
         endpoints.MapCoffreDocumentContent();
         endpoints.MapCoffreAgendaExport();
+        endpoints.MapCoffreExports();
         Feeds.FeedEndpoints.MapCoffreFeeds(endpoints);
         endpoints.MapCoffreDirectoryImports();
         endpoints.MapCoffreGraphiQL();

@@ -24,6 +24,7 @@ public static class AlertNotices
         ["appointment-reminder"] = new("Appointment reminder from Coffre", "You have an upcoming appointment. Sign in to Coffre to see it."),
         ["first-access"] = new("A professional opened your Coffre", "A professional accessed your Coffre for the first time. Sign in to see your access history."),
         ["break-glass"] = new("Emergency access to your Coffre", "Your Coffre was opened in an emergency. Sign in to see your access history."),
+        ["export-ready"] = new("Your Coffre export is ready", "The export of your Coffre you asked for is ready. Sign in to download it; it is kept for 7 days."),
     };
 
     /// <summary>Whether a notice of this kind also goes out by email, SMS or post.</summary>

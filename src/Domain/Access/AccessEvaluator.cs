@@ -90,6 +90,8 @@ namespace Coffre.Domain.Access;
 /// professionals); never private documents, nor masked ones for reading.</item>
 /// </list>
 /// Who may use the feed at all is <see cref="DecideFeed"/>; who reads its counters <see cref="DecideFeedStatistics"/>.</item>
+/// <item>ExportVault (<see cref="ExportGate"/>, before the caller-kind rules): the owner and an active parent or tutor go on
+/// to rules 4 and 5; a curator, a carer, professionals, establishments' systems and operators → NotPermitted, each with its sentence.</item>
 /// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
 /// </list>
 /// </remarks>
@@ -155,6 +157,12 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         if (!IsKnown(action))
         {
             return D.NotPermitted;
+        }
+
+        // The whole vault leaves only with the person or who acts as them (AccessEvaluator.Export.cs).
+        if (action == VaultAction.ExportVault && ExportGate(vault, caller, now) is { } exportRefused)
+        {
+            return exportRefused;
         }
 
         return caller.Kind switch

@@ -25,6 +25,7 @@ public static class GrainNames
         public const string ConversationIndex = "conversation-index-v2";
         public const string ConversationIndexPage = "conversation-index-page-v1";
         public const string Agenda = "agenda-v1";
+        public const string Export = "export-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>

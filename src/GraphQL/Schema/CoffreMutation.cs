@@ -343,6 +343,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
         AddAccompanimentMutations();
         AddMessagingMutations();
         AddAgendaMutations();
+        AddExportMutations();
         AddDeliveryMutations();
     }
 

@@ -190,7 +190,7 @@ public static class DocumentContentEndpoints
     /// Copies, holding back the last chunk until the source has verified its SHA-256 at end of stream: a client
     /// never receives the full Content-Length of tampered content (the response is aborted short instead).
     /// </summary>
-    private static async Task CopyVerifiedAsync(Stream source, Stream target, CancellationToken cancellationToken)
+    internal static async Task CopyVerifiedAsync(Stream source, Stream target, CancellationToken cancellationToken)
     {
         var current = new byte[81920];
         var pending = new byte[81920];

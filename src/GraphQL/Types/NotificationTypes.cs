@@ -46,6 +46,7 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<MessageReceivedNoticeType>();
         Type<AppointmentChangedNoticeType>();
         Type<AppointmentReminderNoticeType>();
+        Type<ExportReadyNoticeType>();
     }
 }
 

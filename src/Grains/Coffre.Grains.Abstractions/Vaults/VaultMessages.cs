@@ -185,6 +185,8 @@ public enum NotificationKind
     AppointmentChanged = 10,
     /// <summary>An appointment is near: one of its reminder offsets came (<see cref="AppointmentReminderNotice"/>).</summary>
     AppointmentReminder = 11,
+    /// <summary>An export of the vault is ready to download (<see cref="ExportReadyNotice"/>).</summary>
+    ExportReady = 17,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -317,3 +319,11 @@ public sealed record MessageReceivedNotice(
     [property: Id(2)] string? SenderName,
     [property: Id(3)] Domain.Messaging.MessageType MessageType,
     [property: Id(4)] bool NoReply) : NotificationPayload;
+
+/// <summary>An export of the vault is ready: which, its size, until when it can be downloaded, and where.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.export-ready")]
+public sealed record ExportReadyNotice(
+    [property: Id(0)] string ExportId,
+    [property: Id(1)] long Size,
+    [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] string DownloadPath) : NotificationPayload;

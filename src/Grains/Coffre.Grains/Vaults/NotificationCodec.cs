@@ -33,6 +33,7 @@ public static class NotificationCodec
         (NotificationKind.MessageReceived, "message-received", typeof(MessageReceivedNotice)),
         (NotificationKind.AppointmentChanged, "appointment-changed", typeof(AppointmentChangedNotice)),
         (NotificationKind.AppointmentReminder, "appointment-reminder", typeof(AppointmentReminderNotice)),
+        (NotificationKind.ExportReady, "export-ready", typeof(ExportReadyNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>
