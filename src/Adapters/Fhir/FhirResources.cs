@@ -47,7 +47,8 @@ internal static class FhirResources
         {
             ContentType = attachment.ContentType,
             Url = attachment.Url,
-            Size = attachment.Size <= int.MaxValue ? (int)attachment.Size : null,
+            // R4's size is an unsignedInt (R5 made it integer64): set it as such, or the JSON carries a string.
+            SizeUnsignedInt = attachment.Size <= int.MaxValue ? (int)attachment.Size : null,
             Title = document.Title,
             CreationElement = new FhirDateTime(document.CreatedAt),
             Hash = attachment.Sha1Hex is null ? null : Convert.FromHexString(attachment.Sha1Hex),
@@ -230,7 +231,7 @@ internal static class FhirResources
                 Description = e.Target,
             }],
         };
-        audit.Extension.Add(new Extension(FhirCodes.AuditSequenceSystem, new Integer64(entry.Sequence)));
+        audit.Extension.Add(new Extension(FhirCodes.AuditSequenceSystem, entry.Sequence <= int.MaxValue ? new Integer((int)entry.Sequence) : new FhirString(entry.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         if (e.Target.StartsWith("document:", StringComparison.Ordinal))
         {
             audit.Entity.Add(new FhirAuditEvent.EntityComponent { What = new ResourceReference($"DocumentReference/{e.Target["document:".Length..]}") });

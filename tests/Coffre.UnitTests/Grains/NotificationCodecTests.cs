@@ -47,6 +47,7 @@ public sealed class NotificationCodecTests
                 Coffre.Domain.Messaging.MessageType.Convocation, false),
             new AppointmentChangedNotice("a-000001-abcdefgh", "proposed", "10000123454", "Consultation", At.AddDays(3), At),
             new AppointmentReminderNotice("a-000001-abcdefgh", "Consultation", At.AddDays(1), 1440, "Cabinet, 3 rue X"),
+            new ExportReadyNotice("x-0123456789abcdefghjk", 123456, At.AddDays(7), "/vaults/v-a/exports/x-0123456789abcdefghjk"),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)
