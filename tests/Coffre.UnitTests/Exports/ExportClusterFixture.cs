@@ -34,7 +34,7 @@ public sealed class ExportClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddCoffreAccess();
             silo.Services.AddCoffreLocal(Root, new byte[32]);
-            silo.Services.AddSingleton<IContentStore>(Store);
+            silo.Services.AddSingleton<IContentStore>(new GatedStore(Store));
             silo.Services.AddSingleton(new Coffre.Domain.Identifiers.NirHasher(new byte[32]));
             silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
             silo.Services.AddKeyedSingleton<TimeProvider>(ExportGrain.ClockKey, Clock);
@@ -49,6 +49,34 @@ public sealed class ExportClusterFixture : IAsyncLifetime
     public Task InitializeAsync() => Cluster.DeployAsync();
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
+
+    /// <summary>
+    /// Holds every archive write of <paramref name="vaultId"/>'s exports until the returned gate is opened: the job then stays
+    /// RUNNING for as long as the test needs (a phase barrier, not a delay).
+    /// </summary>
+    public static TaskCompletionSource HoldArchives(string vaultId) =>
+        Gates.GetOrAdd(vaultId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>The shared store, with archive writes held while a test holds their vault's gate.</summary>
+    private sealed class GatedStore(IContentStore inner) : IContentStore
+    {
+        public async Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default)
+        {
+            if (key.Value.StartsWith("exports/", StringComparison.Ordinal) && Gates.TryGetValue(key.Value.Split('/')[1], out var gate))
+            {
+                await gate.Task;
+            }
+            return await inner.WriteAsync(key, content, expectedSha256, cancellationToken);
+        }
+
+        public Task<ContentReader?> OpenReadAsync(ContentKey key, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, cancellationToken);
+
+        public Task<bool> DeleteAsync(ContentKey key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public Task CheckReadyAsync(CancellationToken cancellationToken = default) => inner.CheckReadyAsync(cancellationToken);
+    }
 
     /// <summary>The system clock plus an offset the tests move forward.</summary>
     public sealed class MovableClock : TimeProvider

@@ -204,15 +204,18 @@ public sealed class ExportTests(ExportClusterFixture fixture)
     public async Task A_second_request_while_one_runs_is_a_conflict()
     {
         var scene = await OpenAsync();
+        await DepositAsync(scene, scene.Owner, "90", "DOCPAT01");
+        var gate = ExportClusterFixture.HoldArchives(scene.VaultId);
         var first = await scene.Exports.RequestAsync(scene.Owner);
-        var job = (await scene.Exports.ListAsync(scene.Owner)).Single(j => j.Id == first.Id);
-        if (job.InProgress)
-        {
-            var conflict = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Exports.RequestAsync(scene.Owner));
-            Assert.Equal(ErrorCodes.Conflict, conflict.Code);
-            Assert.Equal("vaultId", conflict.Field);
-        }
-        await SettledAsync(scene, first.Id);
+        var conflict = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Exports.RequestAsync(scene.Owner));
+        Assert.Equal(ErrorCodes.Conflict, conflict.Code);
+        Assert.Equal("vaultId", conflict.Field);
+        Assert.True((await scene.Exports.ListAsync(scene.Owner)).Single().InProgress);
+        var early = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Exports.AuthorizeDownloadAsync(scene.Owner, first.Id));
+        Assert.Equal(ErrorCodes.Conflict, early.Code);
+
+        gate.SetResult();
+        Assert.Equal(ExportStatus.Ready, (await SettledAsync(scene, first.Id)).Status);
         Assert.True((await scene.Exports.RequestAsync(scene.Owner)).InProgress);
     }
 

@@ -25,6 +25,9 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
     public const string ManifestPath = "manifest.json";
     private const int HistoryPage = 200;
 
+    /// <summary>How often a running export says it is alive (well under <see cref="ExportLimits.StaleAfter"/>).</summary>
+    public static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(20);
+
     /// <summary>Reads the access history page by page (newest first), as the vault serves it for an export.</summary>
     public delegate Task<AccessHistoryPage> HistoryReader(long? beforeSequence, int limit);
 
@@ -33,21 +36,25 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
     public async Task<Result> WriteAsync(Stream output, string exportId, ExportSnapshot snapshot, HistoryReader history,
         Func<Task> heartbeat, CancellationToken cancellationToken)
     {
+        // The runner tells its export grain it is alive at most every HeartbeatEvery, also in the middle of a large document.
+        var sinceBeat = System.Diagnostics.Stopwatch.StartNew();
+        async Task BeatAsync()
+        {
+            if (sinceBeat.Elapsed >= HeartbeatEvery)
+            {
+                sinceBeat.Restart();
+                await heartbeat();
+            }
+        }
         var manifest = new List<ManifestEntry>();
         await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Encoding.UTF8, cancellationToken);
         var exported = new List<(DocumentEntry Document, FhirAttachment Attachment)>();
-        var sinceBeat = 0;
         foreach (var document in snapshot.Documents)
         {
             var path = $"documents/{document.Id}{Extension(document.ContentType)}";
-            var (sha256, sha1, size) = await WriteDocumentAsync(zip, path, document, cancellationToken);
+            var (sha256, sha1, size) = await WriteDocumentAsync(zip, path, document, BeatAsync, cancellationToken);
             manifest.Add(new ManifestEntry(path, size, sha256));
             exported.Add((document, new FhirAttachment(path, size, sha1, sha256, document.ContentType)));
-            if (++sinceBeat >= 50)
-            {
-                sinceBeat = 0;
-                await heartbeat();
-            }
         }
 
         var summary = new HistorySummary();
@@ -85,7 +92,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
                     await bundle.AuditEventAsync(snapshot.VaultId, new FhirAuditEntry(item.Sequence, item.Event), cancellationToken);
                     summary.Add(item.Event);
                 }
-                await heartbeat();
+                await BeatAsync();
                 if (!page.HasMore || page.Items.Count == 0)
                 {
                     break;
@@ -112,7 +119,8 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
         return new Result(exported.Count, summary.Total);
     }
 
-    private async Task<(string Sha256, string Sha1, long Size)> WriteDocumentAsync(ZipArchive zip, string path, DocumentEntry document, CancellationToken cancellationToken)
+    private async Task<(string Sha256, string Sha1, long Size)> WriteDocumentAsync(ZipArchive zip, string path, DocumentEntry document, Func<Task> beat,
+        CancellationToken cancellationToken)
     {
         var key = new ContentKey(document.ContentKey);
         await using var reader = await content.OpenReadAsync(key, cancellationToken)
@@ -135,6 +143,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
                 sha1.AppendData(buffer, 0, read);
                 size += read;
                 await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await beat();
             }
         }
         var hex = Sha256Hex.Of(sha256);
