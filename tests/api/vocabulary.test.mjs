@@ -81,7 +81,7 @@ describe('notifications: an enum kind and a typed payload', () => {
     const introspected = await api.ok(null, '{ __type(name: "NotificationKind") { kind enumValues { name } } }');
     assert.equal(introspected.__type.kind, 'ENUM');
     assert.deepEqual(introspected.__type.enumValues.map((v) => v.name).sort(),
-      ['ACCOMPANIMENT_ENDED', 'ACCOMPANIMENT_HANDED_OVER', 'APPOINTMENT_CHANGED', 'APPOINTMENT_REMINDER', 'BREAK_GLASS', 'FIRST_ACCESS',
+      ['ACCOMPANIMENT_ENDED', 'ACCOMPANIMENT_HANDED_OVER', 'APPOINTMENT_CHANGED', 'APPOINTMENT_REMINDER', 'BREAK_GLASS', 'EXPORT_READY', 'FIRST_ACCESS',
         'HAND_OVER_ISSUED', 'MESSAGE_RECEIVED', 'NEW_DOCUMENT', 'NIR_ATTACHED', 'REPRESENTATIVE_ADDED', 'VAULT_MERGED']);
     const payload = await api.ok(null, '{ __type(name: "NotificationPayload") { kind possibleTypes { name } } }');
     assert.equal(payload.__type.kind, 'UNION');
