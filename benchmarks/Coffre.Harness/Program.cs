@@ -15,6 +15,11 @@ if (args is ["delivery", ..])
     return await DeliveryBench.RunAsync(args[1..]);
 }
 
+if (args is ["export", ..])
+{
+    return await ExportBench.RunAsync(args[1..]);
+}
+
 if (args is ["directory-search", ..])
 {
     return await DirectorySearchBench.RunAsync(args[1..]);

@@ -68,6 +68,7 @@ public static class GraphQLServiceCollectionExtensions
         endpoints.MapCoffreDocumentContent();
         endpoints.MapCoffreAgendaExport();
         endpoints.MapCoffreShareLinks();
+        endpoints.MapCoffreExports();
         Feeds.FeedEndpoints.MapCoffreFeeds(endpoints);
         endpoints.MapCoffreDirectoryImports();
         endpoints.MapCoffreGraphiQL();

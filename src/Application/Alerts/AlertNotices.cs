@@ -29,6 +29,7 @@ public static class AlertNotices
         ["carer.ended"] = new("A carer delegation ended in your Coffre", "A carer delegation in your Coffre has ended. Sign in to see your carers."),
         ["breakglass.reviewed"] = new("Your emergency access review in Coffre", "The emergency access you asked us to review has been reviewed. Sign in to see the outcome."),
         ["rollout.majority-reached"] = new("Your Coffre is now yours", "You are 18: your parents no longer have access to your Coffre. Sign in, or ask for an activation code, to use it."),
+        ["export-ready"] = new("Your Coffre export is ready", "The export of your Coffre you asked for is ready. Sign in to download it; it is kept for 7 days."),
     };
 
     /// <summary>Whether a notice of this kind also goes out by email, SMS or post.</summary>

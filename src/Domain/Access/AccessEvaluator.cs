@@ -113,6 +113,8 @@ namespace Coffre.Domain.Access;
 /// action (a pending owner: VaultNotActive); a curator, a carer, any other patient caller, professionals, establishments
 /// and operators → NotPermitted with a sentence saying who may share. Each shared document is then decided as ReadDocument for
 /// the one sharing (and again, for them, at every opening).</item>
+/// <item>ExportVault (<see cref="ExportGate"/>, before the caller-kind rules): the owner and an active parent or tutor go on
+/// to rules 4 and 5; a curator, a carer, professionals, establishments' systems and operators → NotPermitted, each with its sentence.</item>
 /// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
 /// </list>
 /// </remarks>
@@ -189,6 +191,12 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         if (action == VaultAction.ShareDocuments)
         {
             return DecideSharing(vault, caller, now);
+        }
+
+        // The whole vault leaves only with the person or who acts as them (AccessEvaluator.Export.cs).
+        if (action == VaultAction.ExportVault && ExportGate(vault, caller, now) is { } exportRefused)
+        {
+            return exportRefused;
         }
 
         return caller.Kind switch

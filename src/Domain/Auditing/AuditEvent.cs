@@ -86,9 +86,9 @@ public static class AuditEvents
     public static AuditAction ActionOf(string operation) => operation[(operation.LastIndexOf('.') + 1)..] switch
     {
         "create" or "feed" or "upload" or "grant" or "add" or "block" => AuditAction.Create,
-        "read" or "list" or "download" or "history" or "explain" or "view" => AuditAction.Read,
+        "read" or "list" or "download" or "downloaded" or "history" or "explain" or "view" => AuditAction.Read,
         "delete" or "revoke" or "remove" or "unblock" => AuditAction.Delete,
-        "break-glass" or "activate" or "close" or "verify" => AuditAction.Execute,
+        "break-glass" or "activate" or "close" or "verify" or "requested" or "build" => AuditAction.Execute,
         _ => AuditAction.Update,
     };
 }

@@ -30,6 +30,7 @@ public static class GrainNames
         public const string CarerIndex = "carer-index-v1";
         public const string BreakGlassReviewQueue = "breakglass-review-queue-v1";
         public const string BreakGlassLog = "breakglass-log-v1";
+        public const string Export = "export-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>

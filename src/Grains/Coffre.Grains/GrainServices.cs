@@ -35,6 +35,8 @@ public static class GrainServices
         services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<ActivationSettler>();
         services.AddSingleton<PersonNotifier>();
+        // Exports read this clock (a test moves it to expire archives without moving the silo's).
+        services.TryAddKeyedSingleton<TimeProvider>(Exports.ExportGrain.ClockKey, (sp, _) => sp.GetService<TimeProvider>() ?? TimeProvider.System);
         // The event transport: the durable log (an adapter's IVaultEventLog) then the hub grains (see LoggedVaultEventPublisher).
         services.TryAddSingleton<IVaultEventPublisher, LoggedVaultEventPublisher>();
         services.AddHostedService<Coffre.Application.Events.VaultEventRetention>();

@@ -344,6 +344,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
         AddAccompanimentMutations();
         AddMessagingMutations();
         AddAgendaMutations();
+        AddExportMutations();
         AddDeliveryMutations();
         AddSharingMutations();
         AddCarerMutations();

@@ -30,16 +30,25 @@ public static class VerifiedContent
         http.Response.Headers["Digest"] = "sha-256=" + Convert.ToBase64String(Convert.FromHexString(entry.Sha256));
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{entry.Id}\"";
         http.Response.Headers.CacheControl = "no-store";
+        await CopyOrAbortAsync(http, content.Stream, logger, "a document");
+        return true;
+    }
+
+    /// <summary>
+    /// Streams verified content (a <see cref="VerifyingReadStream"/>) to the response; when its SHA-256 fails at the end the
+    /// response is aborted short of its Content-Length and the failure logged (<paramref name="what"/>: a constant, no data).
+    /// </summary>
+    public static async Task CopyOrAbortAsync(HttpContext http, Stream source, ILogger logger, string what)
+    {
         try
         {
-            await CopyVerifiedAsync(content.Stream, http.Response.Body, http.RequestAborted);
+            await CopyVerifiedAsync(source, http.Response.Body, http.RequestAborted);
         }
         catch (ContentIntegrityException)
         {
-            logger.LogError("stored content of a document failed its integrity check; response aborted");
+            logger.LogError("stored content of {What} failed its integrity check; response aborted", what);
             http.Abort();
         }
-        return true;
     }
 
     /// <summary>Formats a browser renders inert; anything else (text, XML: scripts, stylesheets, entities) is served as bytes to save.</summary>

@@ -53,6 +53,7 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<BreakGlassReviewedNoticeType>();
         Type<MajorityReachedNoticeType>();
         Type<RepresentationEndedAtMajorityNoticeType>();
+        Type<ExportReadyNoticeType>();
     }
 }
 

@@ -88,6 +88,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
         MessagingFields.AddToVault(this);
         AgendaFields.AddTo(this);
         ShareLinkFields.AddTo(this);
+        ExportFields.AddTo(this);
 
         Field<NonNullGraphType<AccessExplanationType>>("why")
             .Description("Why you can or cannot do this action (on this document): a reason code and a sentence to show.")

@@ -1,4 +1,5 @@
 using Coffre.Adapters.Blob;
+using Coffre.Adapters.Fhir;
 using Coffre.Adapters.Local;
 using Coffre.Adapters.Postgres;
 using Coffre.Adapters.Sms;
@@ -137,6 +138,8 @@ public static class Roles
         services.AddSingleton(KeyMaterial.CodeHasher(configuration, options));
         services.AddSingleton(KeyMaterial.DeliveryCipher(configuration, options));
         services.AddCoffreGrainServices();
+        // The FHIR R4 views and the export's Bundle (Firely SDK) behind the port the export and FHIR grains use.
+        services.AddCoffreFhir();
         var folder = configuration[Settings.NotificationFolderKey] is { Length: > 0 } f ? f : Path.Combine(options.DataPath, "notifications");
         if (configuration[SmtpHostKey] is { Length: > 0 })
         {

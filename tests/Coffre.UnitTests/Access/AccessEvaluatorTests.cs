@@ -568,6 +568,34 @@ public sealed class AccessEvaluatorTests
     }
 
     [Fact]
+    public void Only_the_person_a_parent_or_a_tutor_exports_the_vault_and_each_refusal_says_why()
+    {
+        foreach (var (key, caller) in Callers)
+        {
+            var d = Evaluator.Decide(Vaults["active"], caller, A.ExportVault, null, Now);
+            Assert.True((key is "owner" or "parent" or "tutor") == d.Allowed, $"{key}: {d.Reason} {d.Basis}");
+        }
+        Check(Decide("active", "owner", A.ExportVault, "none"), R.None, B.Owner);
+        Check(Decide("active", "tutor", A.ExportVault, "none"), R.None, B.LegalRepresentative);
+        Check(Decide("active", "curator-consented", A.ExportVault, "none"), R.NotPermitted, B.None);
+        Assert.Contains("curator", Decide("active", "curator-consented", A.ExportVault, "none").Explanation, StringComparison.Ordinal);
+        Check(Decide("active", "operator", A.ExportVault, "none"), R.NotPermitted, B.None);
+        Check(Decide("active", "doctor", A.ExportVault, "none"), R.NotPermitted, B.None);
+        Check(Decide("active", "social", A.ExportVault, "none"), R.NotPermitted, B.None);
+        Check(Decide("active", "former-parent", A.ExportVault, "none"), R.BasisExpired, B.None);
+        var carer = Caller.Patient("vault-carer");
+        var delegated = Vaults["active"] with
+        {
+            CarerDelegations = [new CarerDelegation("cd-1", "vault-carer", CarerActions.Read | CarerActions.Deposit,
+                new Consent("vault-owner", Past, ConsentMethod.InApp, new DocumentScope(["11"]), Future))],
+        };
+        var refused = Evaluator.Decide(delegated, carer, A.ExportVault, null, Now);
+        Check(refused, R.NotPermitted, B.None);
+        Assert.Contains("carer", refused.Explanation, StringComparison.Ordinal);
+        Assert.False(Evaluator.Decide(Vaults["pending"], Callers["owner"], A.ExportVault, null, Now).Allowed);
+    }
+
+    [Fact]
     public void Reaching_the_person_needs_a_standing_basis_never_break_glass_nor_an_operator()
     {
         string[] reach = ["owner", "parent", "tutor", "curator-consented", "doctor", "treating", "doctor-renewed", "doctor-bio-only", "dentist",

@@ -22,7 +22,8 @@ public sealed class ProjectReferenceTests
         ["Coffre.Adapters.Blob"] = ["Coffre.Domain"],
         ["Coffre.Adapters.Smtp"] = ["Coffre.Application"],
         ["Coffre.Adapters.Sms"] = ["Coffre.Application"],
-        ["Coffre.Silo"] = ["Coffre.Grains", "Coffre.GraphQL", "Coffre.Adapters.Postgres", "Coffre.Adapters.Blob", "Coffre.Adapters.Local", "Coffre.Adapters.Smtp", "Coffre.Adapters.Sms", "Coffre.Domain"],
+        ["Coffre.Adapters.Fhir"] = ["Coffre.Application"],
+        ["Coffre.Silo"] = ["Coffre.Grains", "Coffre.GraphQL", "Coffre.Adapters.Postgres", "Coffre.Adapters.Blob", "Coffre.Adapters.Local", "Coffre.Adapters.Smtp", "Coffre.Adapters.Sms", "Coffre.Adapters.Fhir", "Coffre.Domain"],
     };
 
     private static Dictionary<string, string[]> Actual() =>
@@ -60,7 +61,7 @@ public sealed class ProjectReferenceTests
     [Fact]
     public void Only_adapters_and_the_executable_take_a_storage_technology()
     {
-        string[] technologies = ["Npgsql", "Azure.Storage.Blobs", "Microsoft.EntityFrameworkCore", "MailKit", "MimeKit"];
+        string[] technologies = ["Npgsql", "Azure.Storage.Blobs", "Microsoft.EntityFrameworkCore", "MailKit", "MimeKit", "Hl7.Fhir"];
         foreach (var path in Directory.EnumerateFiles(RepositoryFiles.PathOf("src"), "*.csproj", SearchOption.AllDirectories))
         {
             var project = Path.GetFileNameWithoutExtension(path);

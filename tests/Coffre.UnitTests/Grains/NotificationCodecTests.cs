@@ -54,6 +54,7 @@ public sealed class NotificationCodecTests
             new BreakGlassReviewedNotice("bg-abc", "bgr-abc", BreakGlassReviewOutcome.NotJustified, "The establishment was told.", At),
             new MajorityReachedNotice("v-a", 2, At),
             new RepresentationEndedAtMajorityNotice("v-a", At),
+            new ExportReadyNotice("x-0123456789abcdefghjk", 123456, At.AddDays(7), "/vaults/v-a/exports/x-0123456789abcdefghjk"),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

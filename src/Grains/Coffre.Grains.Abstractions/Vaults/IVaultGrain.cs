@@ -224,4 +224,15 @@ public interface IVaultGrain : IGrainWithStringKey
     /// this itself each time it is activated.
     /// </summary>
     [Alias("rollout.reach-majority")] Task<bool> ReachMajorityAsync();
+
+    // ---- exports (the vault's export grain and its runner; VaultGrain.Export.cs)
+
+    /// <summary>Decides <see cref="VaultAction.ExportVault"/> for the caller and records <paramref name="operation"/> on <paramref name="target"/>; throws when denied.</summary>
+    [Alias("check-export")] Task<LegalBasis> CheckExportAsync(Caller caller, string operation, string target);
+
+    /// <summary>Re-decides the export for its requester (recorded as <c>export.build</c>) and returns what it may carry.</summary>
+    [Alias("export-snapshot")] Task<Exports.ExportSnapshot> GetExportSnapshotAsync(Caller caller, string exportId);
+
+    /// <summary>A page of the access history for an export being built (decided as ExportVault, not recorded again per page).</summary>
+    [Alias("export-history")] Task<AccessHistoryPage> ReadExportHistoryAsync(Caller caller, long? beforeSequence, int limit);
 }

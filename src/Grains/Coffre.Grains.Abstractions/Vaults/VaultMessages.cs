@@ -199,6 +199,8 @@ public enum NotificationKind
     MajorityReached = 18,
     /// <summary>To a parent: the child they represented turned 18 and their representation ended (<see cref="RepresentationEndedAtMajorityNotice"/>).</summary>
     RepresentationEndedAtMajority = 19,
+    /// <summary>An export of the vault is ready to download (<see cref="ExportReadyNotice"/>).</summary>
+    ExportReady = 17,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -386,3 +388,10 @@ public sealed record MajorityReachedNotice(
 public sealed record RepresentationEndedAtMajorityNotice(
     [property: Id(0)] string VaultId,
     [property: Id(1)] DateTimeOffset At) : NotificationPayload;
+/// <summary>An export of the vault is ready: which, its size, until when it can be downloaded, and where.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.export-ready")]
+public sealed record ExportReadyNotice(
+    [property: Id(0)] string ExportId,
+    [property: Id(1)] long Size,
+    [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] string DownloadPath) : NotificationPayload;

@@ -40,6 +40,7 @@ public static class NotificationCodec
         (NotificationKind.BreakGlassReviewed, "breakglass.reviewed", typeof(BreakGlassReviewedNotice)),
         (NotificationKind.MajorityReached, "rollout.majority-reached", typeof(MajorityReachedNotice)),
         (NotificationKind.RepresentationEndedAtMajority, "rollout.representation-ended-at-majority", typeof(RepresentationEndedAtMajorityNotice)),
+        (NotificationKind.ExportReady, "export-ready", typeof(ExportReadyNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>
