@@ -10,10 +10,10 @@ public sealed partial class AccessEvaluator
     /// portability right) and of those who act as the person — the owner (an activated vault) and an active parent or
     /// tutor (<see cref="LegalBasis.LegalRepresentative"/>; documents hidden from representatives stay out of their
     /// export). Null lets <see cref="Decide"/> go on for them (owner, representative rules). Everyone else, with a
-    /// sentence, <see cref="DenialReason.NotPermitted"/>: a curator (assists, never takes the whole vault), a carer
-    /// (acts within their delegation's classes and actions), professionals and establishments' systems (their bases
+    /// sentence, <see cref="DenialReason.NotPermitted"/>: a curator (assists, never takes the whole vault), professionals and establishments' systems (their bases
     /// cover documents, never the vault), operators (never documents or the history's content). A patient caller with
-    /// no role at all falls through to the usual NoBasis answer.
+    /// no role at all falls through to the usual NoBasis answer, and a carer to the carer rules (<see cref="DenialReason.OutsideDelegation"/>:
+    /// exporting is never delegated).
     /// </summary>
     private static AccessDecision? ExportGate(VaultAccessState vault, Caller caller, DateTimeOffset now)
     {
@@ -36,7 +36,8 @@ public sealed partial class AccessEvaluator
                 {
                     return D.ExportNotCurators;
                 }
-                return vault.CarerDelegations.Any(d => d.CarerVaultId == caller.VaultId) ? D.ExportNotCarers : null;
+                // A carer, or a patient caller with no role: the carer rules (OutsideDelegation) or the usual NoBasis answer.
+                return null;
             default:
                 return D.NotPermitted;
         }
@@ -50,7 +51,5 @@ public sealed partial class AccessEvaluator
             "Only the person, or a parent or tutor representing them, exports the vault; a professional or an establishment reads the documents their basis covers, one by one.");
         public static readonly AccessDecision ExportNotCurators = AccessDecision.Deny(DenialReason.NotPermitted,
             "A curator assists the person but does not take their whole vault: only the person, or a parent or tutor representing them, exports it.");
-        public static readonly AccessDecision ExportNotCarers = AccessDecision.Deny(DenialReason.NotPermitted,
-            "A carer acts within their delegation's document classes and actions; exporting the whole vault is the person's (or a parent's or tutor's).");
     }
 }

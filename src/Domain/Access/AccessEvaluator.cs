@@ -114,7 +114,7 @@ namespace Coffre.Domain.Access;
 /// and operators → NotPermitted with a sentence saying who may share. Each shared document is then decided as ReadDocument for
 /// the one sharing (and again, for them, at every opening).</item>
 /// <item>ExportVault (<see cref="ExportGate"/>, before the caller-kind rules): the owner and an active parent or tutor go on
-/// to rules 4 and 5; a curator, a carer, professionals, establishments' systems and operators → NotPermitted, each with its sentence.</item>
+/// to rules 4 and 5; a curator, professionals, establishments' systems and operators → NotPermitted, each with its sentence; a carer → the carer rules (OutsideDelegation).</item>
 /// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
 /// </list>
 /// </remarks>

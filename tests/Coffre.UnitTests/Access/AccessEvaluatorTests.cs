@@ -590,7 +590,7 @@ public sealed class AccessEvaluatorTests
                 new Consent("vault-owner", Past, ConsentMethod.InApp, new DocumentScope(["11"]), Future))],
         };
         var refused = Evaluator.Decide(delegated, carer, A.ExportVault, null, Now);
-        Check(refused, R.NotPermitted, B.None);
+        Check(refused, R.OutsideDelegation, B.None);
         Assert.Contains("carer", refused.Explanation, StringComparison.Ordinal);
         Assert.False(Evaluator.Decide(Vaults["pending"], Callers["owner"], A.ExportVault, null, Now).Allowed);
     }
