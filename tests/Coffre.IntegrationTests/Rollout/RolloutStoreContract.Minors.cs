@@ -29,18 +29,6 @@ public abstract partial class RolloutStoreContract
         return minors;
     }
 
-    /// <summary>The email channel's composed messages, kept instead of sent (the SMTP path is CampaignEmailOverSmtpTests').</summary>
-    private sealed class KeptMail : IMailTransport
-    {
-        public List<MailMessage> Messages { get; } = [];
-
-        public Task<IReadOnlyDictionary<Guid, MailOutcome>> SendAsync(IReadOnlyList<MailMessage> messages, CancellationToken cancellationToken = default)
-        {
-            Messages.AddRange(messages);
-            return Task.FromResult<IReadOnlyDictionary<Guid, MailOutcome>>(messages.ToDictionary(m => m.Id, _ => new MailOutcome(MailOutcomeKind.Sent, "kept")));
-        }
-    }
-
     [Fact]
     public async Task A_minors_code_goes_to_a_representatives_email_else_their_address_and_nowhere_when_none_can_be_written_to()
     {
@@ -77,7 +65,7 @@ public abstract partial class RolloutStoreContract
         // Emails: the outbox message stays the child's (the code is bound to their vault); the channel writes to the parent.
         var messages = await ActivationMessagesAsync();
         Assert.Equal(new[] { Vault(parentByEmail), Vault(minors[0]), Vault(minors[2]) }.Order(StringComparer.Ordinal), messages.Select(m => m.Recipient).Order(StringComparer.Ordinal));
-        var mail = new KeptMail();
+        var mail = new KeptMailTransport();
         var channel = new EmailDeliveryChannel(Store, Cipher, mail,
             new ActivationEmail(new ActivationEmailOptions { ActivationUrl = new Uri("https://coffre.example.fr/connect/activate") }));
         Assert.Empty(await channel.DeliverBatchAsync(messages));
