@@ -610,8 +610,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
     // A person under 18 at @minors_born_after (RolloutRules.MinorsBornAfter) is written to at their legal representatives'
     // contact: the first registry row of representative_nir_hashes (in order) neither opposed nor closed that has an email,
-    // and for post the first that has an address. The lateral's WHERE is a filter on the outer row alone, so an adult's
-    // row costs one empty rescan and the two probes (primary key lookups) run for minors only.
+    // and for post the first that has an address. The primary-key probes run for minors only, but PostgreSQL pulls the
+    // lateral up and starts its two sub-selects (an unnest of NULL) for every row: about +70 % of issuance's PostgreSQL
+    // CPU at N = 1 000 000 (benchmarks/results/issue13-rollout; OFFSET 0, CASE-wrapped sub-selects, a minors-only join
+    // and a UNION ALL source were all slower). Reading minors in their own statement is the fix left to do.
     private const string Minor = "(p.birth_date > @minors_born_after)";
 
     private const string RepresentativeRows =
