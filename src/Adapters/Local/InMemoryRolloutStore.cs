@@ -13,8 +13,9 @@ namespace Coffre.Adapters.Local;
 /// contract at small scale, under one lock. Activation emails go to the given outbox (withdrawn on revocation when it
 /// is an <see cref="InMemoryOutbox"/>). Nothing survives a restart.
 /// </summary>
-public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
+public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = null) : IRolloutStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
     private readonly Dictionary<Hash256, Person> _people = [];
     private readonly Dictionary<string, Person> _byVault = new(StringComparer.Ordinal);
@@ -281,7 +282,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
             var segment = _people.Values.Where(p => InSegment(campaign, p)).ToList();
             var batches = _batches.Values.Where(b => b.CampaignId == campaignId).ToList();
             counts = new CampaignCounts(
-                Eligible: _people.Values.Count(p => Eligible(campaign, p)),
+                Eligible: _people.Values.Count(p => Eligible(campaign, p, now)),
                 IssuedValid: codes.Count(Live),
                 ValidByEmail: codes.Count(c => Live(c) && c.Channel == CodeChannel.Email),
                 ValidByPost: codes.Count(c => Live(c) && c.Channel == CodeChannel.Post),
@@ -297,7 +298,8 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
                 EmailsPending: 0,
                 EmailsBounced: _bounces.Values.Count(b => b.CampaignId == campaignId),
                 BouncesAwaitingPost: _bounces.Values.Count(b => b.CampaignId == campaignId && b.Status == BounceStatus.AwaitingPost),
-                BouncedUnreachable: _bounces.Values.Count(b => b.CampaignId == campaignId && b.Status == BounceStatus.Unreachable));
+                BouncedUnreachable: _bounces.Values.Count(b => b.CampaignId == campaignId && b.Status == BounceStatus.Unreachable),
+                MinorsUnreachable: _people.Values.Count(p => UnreachableMinor(campaign, p, now)));
             emailRecipients = [.. codes.Where(c => c.Channel == CodeChannel.Email).Select(c => _people[c.Nir].VaultId)];
         }
         pending = 0;
@@ -326,7 +328,8 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         lock (_lock)
         {
             var campaign = Campaign(campaignId).Campaign;
-            snapshot = [.. _people.Values.Where(p => Eligible(campaign, p)).OrderBy(p => p.NirHash, ByteOrder).Select(p => p.ToEligible(ByEmail(campaign, p)))];
+            var now = _time.GetUtcNow();
+            snapshot = [.. _people.Values.Where(p => Eligible(campaign, p, now)).OrderBy(p => p.NirHash, ByteOrder).Select(p => ToEligible(campaign, p, now))];
         }
         foreach (var person in snapshot)
         {
@@ -342,7 +345,8 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         lock (_lock)
         {
             var campaign = Campaign(campaignId).Campaign;
-            return Task.FromResult(_people.TryGetValue(key, out var p) && Eligible(campaign, p) ? p.ToEligible(ByEmail(campaign, p)) : null);
+            var now = _time.GetUtcNow();
+            return Task.FromResult(_people.TryGetValue(key, out var p) && Eligible(campaign, p, now) ? ToEligible(campaign, p, now) : null);
         }
     }
 
@@ -351,7 +355,16 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
         lock (_lock)
         {
             var campaign = Campaign(campaignId).Campaign;
-            return Task.FromResult((long)_people.Values.Count(p => Eligible(campaign, p)));
+            return Task.FromResult((long)_people.Values.Count(p => Eligible(campaign, p, _time.GetUtcNow())));
+        }
+    }
+
+    public Task<long> CountUnreachableMinorsAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var campaign = Campaign(campaignId).Campaign;
+            return Task.FromResult((long)_people.Values.Count(p => UnreachableMinor(campaign, p, _time.GetUtcNow())));
         }
     }
 
@@ -517,7 +530,9 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
                 if (_byVault.TryGetValue(vaultId, out var p))
                 {
                     var code = _valid.GetValueOrDefault(p.Key);
-                    found[vaultId] = new EmailRecipient(vaultId, p.Email, p.GivenNames, p.Status, code is { Channel: CodeChannel.Email } ? code.CampaignId : null);
+                    var contact = Contact(p, _time.GetUtcNow());
+                    found[vaultId] = new EmailRecipient(vaultId, contact.Email, p.GivenNames, p.Status, code is { Channel: CodeChannel.Email } ? code.CampaignId : null,
+                        contact.ForRepresentatives);
                 }
             }
             return Task.FromResult<IReadOnlyDictionary<string, EmailRecipient>>(found);
@@ -562,7 +577,9 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
                     var p = _people[b.Nir];
                     var eligible = p.Status == PersonStatus.Registered && !_valid.ContainsKey(p.Key)
                         && !(_codesByPerson.TryGetValue(p.Key, out var codes) && codes.Any(c => c.Status == CodeStatus.Locked));
-                    return new BouncedPerson(b.OutboxId, p.NirHash.ToArray(), p.VaultId, eligible, p.GivenNames, p.FamilyName, p.Address);
+                    var contact = Contact(p, _time.GetUtcNow());
+                    return new BouncedPerson(b.OutboxId, p.NirHash.ToArray(), p.VaultId, eligible, p.GivenNames,
+                        contact.ForRepresentatives ? null : p.FamilyName, contact.Address, contact.ForRepresentatives);
                 })];
             return Task.FromResult(list);
         }
@@ -806,17 +823,55 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
     private static bool InSegment(Campaign campaign, Person p) =>
         campaign.Departements is null || (p.Departement is not null && campaign.Departements.Contains(p.Departement, StringComparer.Ordinal));
 
-    private bool Eligible(Campaign campaign, Person p) =>
+    private bool Eligible(Campaign campaign, Person p, DateTimeOffset now) =>
+        EligibleSoFar(campaign, p) && Reachable(campaign, p, Contact(p, now));
+
+    private bool UnreachableMinor(Campaign campaign, Person p, DateTimeOffset now) =>
+        EligibleSoFar(campaign, p) && Contact(p, now) is { ForRepresentatives: true } contact && !Reachable(campaign, p, contact);
+
+    /// <summary>Eligibility without reachability.</summary>
+    private bool EligibleSoFar(Campaign campaign, Person p) =>
         p.Status == PersonStatus.Registered
-        && (ByEmail(campaign, p) || p.Address is not null)
         && !_bounces.Values.Any(b => b.CampaignId == campaign.CampaignId && b.Nir.Equals(p.Key) && b.Status == BounceStatus.AwaitingPost)
         && InSegment(campaign, p)
         && !_valid.ContainsKey(p.Key)
         && !(_codesByPerson.TryGetValue(p.Key, out var codes) && codes.Any(c => c.Status == CodeStatus.Locked));
 
+    private bool Reachable(Campaign campaign, Person p, PersonContact contact) => ByEmail(campaign, p, contact) || contact.Address is not null;
+
     /// <summary>Email unless an activation email of this campaign bounced for them (then post, as the PostgreSQL store decides).</summary>
-    private bool ByEmail(Campaign campaign, Person p) =>
-        p.Email is not null && !_bounces.Values.Any(b => b.CampaignId == campaign.CampaignId && b.Nir.Equals(p.Key));
+    private bool ByEmail(Campaign campaign, Person p, PersonContact contact) =>
+        contact.Email is not null && !_bounces.Values.Any(b => b.CampaignId == campaign.CampaignId && b.Nir.Equals(p.Key));
+
+    private EligiblePerson ToEligible(Campaign campaign, Person p, DateTimeOffset now)
+    {
+        var contact = Contact(p, now);
+        return ByEmail(campaign, p, contact)
+            ? new EligiblePerson(p.NirHash.ToArray(), p.VaultId, true, null, null, null, contact.ForRepresentatives)
+            : new EligiblePerson(p.NirHash.ToArray(), p.VaultId, false, p.GivenNames, contact.ForRepresentatives ? null : p.FamilyName, contact.Address,
+                contact.ForRepresentatives);
+    }
+
+    /// <summary>
+    /// Where a person is written to at <paramref name="now"/>: their own email and address, or, under 18, their legal
+    /// representatives' (registry rows in representative order, neither opposed nor closed: the first with an email, the
+    /// first with an address), as the PostgreSQL store reads them.
+    /// </summary>
+    private PersonContact Contact(Person p, DateTimeOffset now)
+    {
+        if (!RolloutRules.IsMinorAt(p.BirthDate, now))
+        {
+            return new PersonContact(p.Email, p.Address, false);
+        }
+        var representatives = p.Representatives
+            .Select(h => _people.GetValueOrDefault(Hash256.From(h)))
+            .Where(r => r is { Status: PersonStatus.Registered or PersonStatus.Activated })
+            .ToList();
+        return new PersonContact(representatives.FirstOrDefault(r => r!.Email is not null)?.Email,
+            representatives.FirstOrDefault(r => r!.Address is not null)?.Address, true);
+    }
+
+    private readonly record struct PersonContact(string? Email, PostalAddress? Address, bool ForRepresentatives);
 
     private int Revoke(Hash256 key, DateTimeOffset at)
     {
@@ -970,10 +1025,6 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
 
         public RegistryPerson ToRecord() => new(NirHash.ToArray(), VaultId, NirMasked, BirthDate, FamilyName, GivenNames, Sex, Email, Address,
             Departement, VitaleHash?.ToArray(), [.. Representatives.Select(h => h.ToArray())], Status, ImportId, UpdatedAt);
-
-        public EligiblePerson ToEligible(bool byEmail) => byEmail
-            ? new EligiblePerson(NirHash.ToArray(), VaultId, true, null, null, null)
-            : new EligiblePerson(NirHash.ToArray(), VaultId, false, GivenNames, FamilyName, Address);
 
         private static bool Bytes(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
     }

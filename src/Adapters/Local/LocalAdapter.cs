@@ -21,7 +21,7 @@ public static class LocalAdapter
         services.AddSingleton<IContentStore>(_ => new LocalDiskContentStore(contentRoot));
         services.AddSingleton<IAuditLog>(_ => new InMemoryAuditLog(auditHeadKey));
         services.AddSingleton<IOutbox>(sp => new InMemoryOutbox(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>()));
+        services.AddSingleton<IRolloutStore>(sp => new InMemoryRolloutStore(sp.GetRequiredService<IOutbox>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IDirectoryIndex>(_ => new InMemoryDirectoryIndex());
         services.AddSingleton<IVaultEventLog>(_ => new InMemoryVaultEventLog());
         services.AddSingleton<IContactDirectory>(_ => new InMemoryContactDirectory());

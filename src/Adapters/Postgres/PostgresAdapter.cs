@@ -28,7 +28,7 @@ public static class PostgresAdapter
         services.AddSingleton(sp => new PostgresAuditLog(dataSource, auditHeadKey, logger: sp.GetRequiredService<ILogger<PostgresAuditLog>>()));
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<IOutbox>(_ => new PostgresOutbox(dataSource));
-        services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value));
+        services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value, sp.GetService<TimeProvider>()));
         services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(dataSource));
         services.AddSingleton<IVaultEventLog>(_ => new PostgresVaultEventLog(dataSource));
         services.AddSingleton<IContactDirectory>(_ => new PostgresContactDirectory(dataSource));

@@ -8,7 +8,9 @@ namespace Coffre.Application.Mail;
 /// The email channel of the outbox: delivers <c>activation-code</c> messages through an <see cref="IMailTransport"/>.
 /// For a claimed batch it reads the recipients from the registry once (<see cref="IRolloutStore.FindEmailRecipientsAsync"/>),
 /// decrypts each code (<see cref="DeliveryCodeCipher"/>, bound to the campaign and the vault id), composes the message
-/// (<see cref="ActivationEmail"/>) and hands the batch to the transport.
+/// (<see cref="ActivationEmail"/>) and hands the batch to the transport. A minor's code goes to their legal
+/// representative's email as the registry gives it at send time (<see cref="EmailRecipient.ForRepresentatives"/>), in the
+/// message addressed to the child's representatives; an opposed representative is never written to.
 /// </summary>
 /// <remarks>
 /// <para>Outcomes: sent → delivered. A transient failure (4xx, connection) → retried by the dispatcher. A permanent refusal
@@ -80,7 +82,9 @@ public sealed class EmailDeliveryChannel(IRolloutStore store, DeliveryCodeCipher
                 failed[message.Id] = Undeliverable("the activation code cannot be decrypted (altered payload or unknown delivery key)");
                 continue;
             }
-            outgoing.Add(composer.Compose(message.Id, recipient.Email!, recipient.GivenNames, code, payload.ExpiresAt));
+            outgoing.Add(recipient.ForRepresentatives
+                ? composer.ComposeForRepresentatives(message.Id, recipient.Email!, recipient.GivenNames, code, payload.ExpiresAt)
+                : composer.Compose(message.Id, recipient.Email!, recipient.GivenNames, code, payload.ExpiresAt));
             sent[message.Id] = (message, payload);
         }
         if (outgoing.Count == 0)
@@ -136,7 +140,9 @@ public sealed class EmailDeliveryChannel(IRolloutStore store, DeliveryCodeCipher
     {
         null => "the recipient is not in the registry",
         { Status: not PersonStatus.Registered } => $"the person is {recipient.Status.ToString().ToLowerInvariant()}",
-        { Email: null or "" } => "the person has no email address any more",
+        { Email: null or "" } => recipient.ForRepresentatives
+            ? "no legal representative has an email address any more"
+            : "the person has no email address any more",
         _ when !string.Equals(recipient.ValidEmailCodeCampaign, payload.Campaign, StringComparison.Ordinal) =>
             "the code is no longer valid (used, revoked, expired or re-issued)",
         _ => null,

@@ -71,7 +71,8 @@ public interface IRolloutStore
     /// <summary>
     /// Every eligible person in one streamed read (one snapshot); memory does not grow with the population. Eligible =
     /// registered (status 0, so neither opposed nor activated), in the campaign's segment, reachable (an email or a
-    /// postal address), holding no valid code (of any campaign: at most one valid code per person) and no locked code
+    /// postal address; for a person under 18 at the store's clock, a legal representative's, see
+    /// <see cref="EligiblePerson.ForRepresentatives"/>), holding no valid code (of any campaign: at most one valid code per person) and no locked code
     /// (that needs a re-issue).
     /// </summary>
     IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default);
@@ -80,6 +81,13 @@ public interface IRolloutStore
     Task<EligiblePerson?> FindEligibleAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default);
 
     Task<long> CountEligibleAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// People of the campaign's segment who would be eligible but are under 18 and none of whose legal representatives
+    /// (registry rows of <c>representative_nir_hashes</c>, neither opposed nor closed) has an email or a postal address:
+    /// they get no code. "Under 18" is at the store's clock (<see cref="RolloutRules.MinorsBornAfter"/>).
+    /// </summary>
+    Task<long> CountUnreachableMinorsAsync(string campaignId, CancellationToken cancellationToken = default);
 
     /// <summary>Marks valid codes past <paramref name="now"/> expired (so their people can be issued again); returns how many.</summary>
     Task<long> ExpireCodesAsync(DateTimeOffset now, CancellationToken cancellationToken = default);

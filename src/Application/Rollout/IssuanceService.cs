@@ -45,7 +45,8 @@ public sealed record IssuanceResult(
     int ConflictedChunks,
     long ExpiredSwept,
     int RevokedAfterOpposition,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    long MinorsUnreachable = 0)
 {
     public double CodesPerSecond => Issued / Math.Max(Elapsed.TotalSeconds, 1e-3);
 }
@@ -64,7 +65,10 @@ public sealed record ReissueResult(int Revoked, bool Issued, CodeChannel? Channe
 /// the CSPRNG (<see cref="ActivationCodes.Generate(Span{char})"/>), hashes it (<see cref="CodeHasher"/>), and fills a
 /// chunk: for email people an outbox message whose payload holds the code encrypted for the email channel
 /// (<see cref="DeliveryCodeCipher"/>), for the others a line of the chunk's print batch (the only place a code is in
-/// clear). Bounded channels hand chunks to the committers, which write the print batch CSV and its manifest to the
+/// clear). A person under 18 at issuance gets their code at their legal representative's email or address
+/// (<see cref="EligiblePerson.ForRepresentatives"/>; the store reads it in the same statement), in a letter or email
+/// addressed to the child's representatives; a minor none of whose representatives can be written to gets no code and
+/// is counted (<see cref="IssuanceResult.MinorsUnreachable"/>). Bounded channels hand chunks to the committers, which write the print batch CSV and its manifest to the
 /// content store, then store codes + outbox rows + print batch row in one transaction: a code exists only with its
 /// delivery record.
 /// </summary>
@@ -144,8 +148,11 @@ public sealed class IssuanceService
             throw new IssuanceConflictException(
                 $"campaign '{campaignId}': {conflicted} chunks still conflicted after {passes} passes (people receiving codes concurrently); run the issuance again");
         }
+        // Minors none of whose legal representatives can be written to get no code (they are not eligible): counted once.
+        var minorsUnreachable = await _store.CountUnreachableMinorsAsync(campaignId, cancellationToken).ConfigureAwait(false);
         await _store.SetCampaignStatusAsync(campaignId, CampaignStatus.Issued, cancellationToken).ConfigureAwait(false);
-        return new IssuanceResult(campaignId, tally.Issued, tally.Emails, tally.Letters, tally.Batches, passes, conflicts, expired, revoked, clock.Elapsed);
+        return new IssuanceResult(campaignId, tally.Issued, tally.Emails, tally.Letters, tally.Batches, passes, conflicts, expired, revoked, clock.Elapsed,
+            minorsUnreachable);
     }
 
     /// <summary>
@@ -213,7 +220,7 @@ public sealed class IssuanceService
                 foreach (var person in letters)
                 {
                     var b = person.First();
-                    builder.Add(new EligiblePerson(b.NirHash, b.VaultId, HasEmail: false, b.GivenNames, b.FamilyName, b.Address));
+                    builder.Add(new EligiblePerson(b.NirHash, b.VaultId, HasEmail: false, b.GivenNames, b.FamilyName, b.Address, b.ForRepresentatives));
                     work.Chunk.PostedBounces.AddRange(person.Select(p => p.OutboxId));
                 }
                 await CommitAsync(work, cancellationToken).ConfigureAwait(false);
@@ -433,8 +440,9 @@ public sealed class IssuanceService
             {
                 PrintCsvWriter.Header(_work.Csv);
             }
-            _csv.Letter(_work.Csv, chunk.BatchNo!.Value, chunk.Letters + 1, person.VaultId, person.GivenNames ?? "", person.FamilyName ?? "",
-                address, code, _expiresText);
+            _csv.Letter(_work.Csv, chunk.BatchNo!.Value, chunk.Letters + 1, person.VaultId,
+                person.ForRepresentatives ? RolloutRules.RepresentativesAddressee(person.GivenNames) : PrintBatchFiles.Name(person.GivenNames, person.FamilyName),
+                address, code, _expiresText, person.ForRepresentatives);
             chunk.AddLetter(person.NirHash, person.VaultId, hash);
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
         }

@@ -11,13 +11,28 @@ namespace Coffre.Application.Rollout;
 /// <summary>
 /// The postal print batches a print house takes, in the content store (Blob in a cluster, local disk embedded):
 /// <c>print/{campaign}/{batch:D6}.csv</c>, UTF-8, '\n' line ends, a header line then one letter per line
-/// (<see cref="CsvHeader"/>: the address block, the code in display form and its expiry, ISO 8601 UTC), and next to
+/// (<see cref="CsvHeader"/>: the address block, the code in display form, its expiry, ISO 8601 UTC, and which letter:
+/// <see cref="PersonLetter"/> or <see cref="RepresentativesLetter"/>), and next to
 /// it <c>{batch:D6}.manifest.json</c> with the letter count and the CSV's SHA-256. A field holding ';', '"' or a line
 /// break (the population file allows none) is quoted RFC 4180 style.
 /// </summary>
 public static class PrintBatchFiles
 {
-    public const string CsvHeader = "batch_no;letter_no;vault_id;name;address_line1;address_line2;postal_code;city;code;expires_at";
+    public const string CsvHeader = "batch_no;letter_no;vault_id;name;address_line1;address_line2;postal_code;city;code;expires_at;letter";
+
+    /// <summary>Column <c>letter</c>: the person's own letter.</summary>
+    public const string PersonLetter = "person";
+
+    /// <summary>
+    /// Column <c>letter</c>: the letter to a minor's legal representatives (sent to a representative's address, <c>name</c>
+    /// "Aux représentants légaux de {first given name}"): the print house uses the template that names the child and says
+    /// that a representative's own Carte Vitale activates the child's vault.
+    /// </summary>
+    public const string RepresentativesLetter = "representatives";
+
+    /// <summary>The name line of a person's own letter.</summary>
+    public static string Name(string? givenNames, string? familyName) =>
+        string.IsNullOrEmpty(familyName) ? givenNames ?? "" : string.IsNullOrEmpty(givenNames) ? familyName : givenNames + " " + familyName;
 
     public static string CsvKey(string campaignId, int batchNo) => $"print/{campaignId}/{batchNo:D6}.csv";
 
@@ -47,14 +62,14 @@ public static class PrintBatchFiles
                 continue;
             }
             var f = SplitLine(line);
-            if (f.Count != 10)
+            if (f.Count != 11 || f[10] is not (PersonLetter or RepresentativesLetter))
             {
-                throw new FormatException($"a print line has {f.Count} fields, not 10");
+                throw new FormatException($"a print line has {f.Count} fields, not 11, or an unknown letter kind");
             }
             letters.Add(new PrintLetter(
                 int.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[1], CultureInfo.InvariantCulture), f[2], f[3], f[4],
                 f[5].Length == 0 ? null : f[5], f[6], f[7], f[8],
-                DateTimeOffset.Parse(f[9], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
+                DateTimeOffset.Parse(f[9], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), f[10] == RepresentativesLetter));
         }
         return letters;
     }
@@ -149,7 +164,8 @@ public sealed record PrintLetter(
     string PostalCode,
     string City,
     string Code,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt,
+    bool ForRepresentatives = false);
 
 /// <summary>Writes a batch's CSV lines as UTF-8 into a buffer (one writer per producer thread).</summary>
 internal sealed class PrintCsvWriter
@@ -159,12 +175,12 @@ internal sealed class PrintCsvWriter
 
     public static void Header(IBufferWriter<byte> destination) => Utf8(destination, PrintBatchFiles.CsvHeader + "\n");
 
-    public void Letter(IBufferWriter<byte> destination, int batchNo, int letterNo, string vaultId, string givenNames, string familyName,
-        PostalAddress address, ReadOnlySpan<char> canonicalCode, string expiresAt)
+    public void Letter(IBufferWriter<byte> destination, int batchNo, int letterNo, string vaultId, string name,
+        PostalAddress address, ReadOnlySpan<char> canonicalCode, string expiresAt, bool forRepresentatives)
     {
         var line = _line.Clear();
         line.Append(batchNo).Append(';').Append(letterNo).Append(';').Append(vaultId).Append(';');
-        Field(line, givenNames, " ", familyName);
+        Field(line, name);
         line.Append(';');
         Field(line, address.Line1);
         line.Append(';');
@@ -175,7 +191,7 @@ internal sealed class PrintCsvWriter
         Field(line, address.City);
         line.Append(';');
         line.Append(canonicalCode[..5]).Append('-').Append(canonicalCode[5..10]).Append('-').Append(canonicalCode[10]);
-        line.Append(';').Append(expiresAt).Append('\n');
+        line.Append(';').Append(expiresAt).Append(';').Append(forRepresentatives ? PrintBatchFiles.RepresentativesLetter : PrintBatchFiles.PersonLetter).Append('\n');
         foreach (var chunk in line.GetChunks())
         {
             var span = destination.GetSpan(Encoding.UTF8.GetMaxByteCount(chunk.Length));
@@ -183,20 +199,14 @@ internal sealed class PrintCsvWriter
         }
     }
 
-    private static void Field(StringBuilder line, string value, string? separator = null, string? second = null)
+    private static void Field(StringBuilder line, string value)
     {
-        var needs = value.AsSpan().IndexOfAny(NeedsQuoting) >= 0 || (second is not null && second.AsSpan().IndexOfAny(NeedsQuoting) >= 0);
-        if (!needs)
+        if (value.AsSpan().IndexOfAny(NeedsQuoting) < 0)
         {
             line.Append(value);
-            if (second is not null)
-            {
-                line.Append(separator).Append(second);
-            }
             return;
         }
-        var text = second is null ? value : value + separator + second;
-        line.Append('"').Append(text.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+        line.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
     }
 
     private static void Utf8(IBufferWriter<byte> destination, string text)

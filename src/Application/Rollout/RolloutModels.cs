@@ -184,14 +184,19 @@ public sealed record CampaignCounts(
     long EmailsPending,
     long EmailsBounced = 0,
     long BouncesAwaitingPost = 0,
-    long BouncedUnreachable = 0);
+    long BouncedUnreachable = 0,
+    long MinorsUnreachable = 0);
 
 /// <summary>
 /// What the email channel needs to know about one recipient vault at send time (one batched registry read):
 /// the address and given names (null once opposed), the person's state, and the campaign of their valid email code
 /// (null when they hold none: used, revoked, re-issued by post…), so a message whose code is dead is never sent.
 /// </summary>
-public sealed record EmailRecipient(string VaultId, string? Email, string? GivenNames, PersonStatus Status, string? ValidEmailCodeCampaign);
+/// <remarks>For a person under 18 (<see cref="ForRepresentatives"/>), <see cref="Email"/> is their first legal representative's
+/// (registry row by <c>representative_nir_hashes</c>, in order, neither opposed nor closed) that has one, and
+/// <see cref="GivenNames"/> stay the child's (the message names the child).</remarks>
+public sealed record EmailRecipient(string VaultId, string? Email, string? GivenNames, PersonStatus Status, string? ValidEmailCodeCampaign,
+    bool ForRepresentatives = false);
 
 /// <summary>An activation email the recipient's server refused for good (the outbox message and what it carried).</summary>
 public sealed record EmailBounce(Guid OutboxId, string CampaignId, string VaultId);
@@ -216,7 +221,9 @@ public enum BounceStatus : short
 /// A bounced person awaiting the next print batch, with what the letter needs. <see cref="Eligible"/>: still
 /// registered and holding neither a valid nor a locked code (else the bounce is superseded).
 /// </summary>
-public sealed record BouncedPerson(Guid OutboxId, byte[] NirHash, string VaultId, bool Eligible, string? GivenNames, string? FamilyName, PostalAddress? Address);
+/// <remarks>For a minor (<see cref="ForRepresentatives"/>) the address is their first legal representative's that has one.</remarks>
+public sealed record BouncedPerson(Guid OutboxId, byte[] NirHash, string VaultId, bool Eligible, string? GivenNames, string? FamilyName, PostalAddress? Address,
+    bool ForRepresentatives = false);
 
 /// <summary>A committed print batch (table <c>print_batch</c>); only committed batches are ever exported.</summary>
 public sealed record PrintBatch(string CampaignId, int BatchNo, string ContentKey, int Letters, string Sha256, DateTimeOffset CreatedAt)
@@ -224,14 +231,20 @@ public sealed record PrintBatch(string CampaignId, int BatchNo, string ContentKe
     public string ManifestKey => PrintBatchFiles.ManifestKey(CampaignId, BatchNo);
 }
 
-/// <summary>One person the next issuance gives a code to. Names and address only for post (no email).</summary>
+/// <summary>
+/// One person the next issuance gives a code to. Names and address only for post (no email). For a person under 18 at
+/// issuance (<see cref="ForRepresentatives"/>) the email or address is their legal representative's (the first in
+/// <c>representative_nir_hashes</c> order, neither opposed nor closed, with an email; else the first with an address)
+/// and <see cref="GivenNames"/> are the child's.
+/// </summary>
 public sealed record EligiblePerson(
     byte[] NirHash,
     string VaultId,
     bool HasEmail,
     string? GivenNames,
     string? FamilyName,
-    PostalAddress? Address)
+    PostalAddress? Address,
+    bool ForRepresentatives = false)
 {
     public CodeChannel Channel => HasEmail ? CodeChannel.Email : CodeChannel.Post;
 }

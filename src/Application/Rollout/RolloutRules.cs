@@ -68,6 +68,25 @@ public static class RolloutRules
         }
     }
 
+    /// <summary>
+    /// Issuance addresses a person's code to their legal representatives when they are under 18 at <paramref name="now"/>:
+    /// born after the returned day (UTC). An unknown birth date counts as an adult.
+    /// </summary>
+    public static DateOnly MinorsBornAfter(DateTimeOffset now) => DateOnly.FromDateTime(now.UtcDateTime).AddYears(-18);
+
+    public static bool IsMinorAt(DateOnly? birthDate, DateTimeOffset now) => birthDate is { } born && born > MinorsBornAfter(now);
+
+    /// <summary>The addressee line of a letter to a minor's legal representatives (the child's first given name, never their NIR).</summary>
+    public static string RepresentativesAddressee(string? childGivenNames) =>
+        FirstGivenName(childGivenNames) is { } first ? $"Aux représentants légaux de {first}" : "Aux représentants légaux de votre enfant";
+
+    /// <summary>The first of the given names, only when it is a plain name (letters, hyphens, apostrophes).</summary>
+    public static string? FirstGivenName(string? givenNames)
+    {
+        var first = givenNames?.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return first is { Length: > 0 and <= 60 } && first.All(c => char.IsLetter(c) || c is '-' or '\'') ? first : null;
+    }
+
     /// <summary>An opposition receipt: "opp-" + 20 Crockford symbols from a CSPRNG.</summary>
     public static string NewReceiptId() => "opp-" + Ids.NewToken();
 

@@ -89,3 +89,23 @@ internal sealed class FailingContentStore(IContentStore inner, int failOnWrite) 
 
     public Task CheckReadyAsync(CancellationToken cancellationToken = default) => inner.CheckReadyAsync(cancellationToken);
 }
+
+/// <summary>
+/// The email channel's composed messages, kept instead of sent: what a test reads to see who an activation email is for
+/// and what it says (the SMTP path itself is CampaignEmailOverSmtpTests', which needs ./test.sh's SMTP server).
+/// </summary>
+internal sealed class KeptMailTransport : Coffre.Application.Mail.IMailTransport
+{
+    public List<Coffre.Application.Mail.MailMessage> Messages { get; } = [];
+
+    public Task<IReadOnlyDictionary<Guid, Coffre.Application.Mail.MailOutcome>> SendAsync(IReadOnlyList<Coffre.Application.Mail.MailMessage> messages,
+        CancellationToken cancellationToken = default)
+    {
+        lock (Messages)
+        {
+            Messages.AddRange(messages);
+        }
+        return Task.FromResult<IReadOnlyDictionary<Guid, Coffre.Application.Mail.MailOutcome>>(
+            messages.ToDictionary(m => m.Id, _ => new Coffre.Application.Mail.MailOutcome(Coffre.Application.Mail.MailOutcomeKind.Sent, "kept")));
+    }
+}

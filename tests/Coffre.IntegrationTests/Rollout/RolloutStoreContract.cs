@@ -15,7 +15,7 @@ namespace Coffre.IntegrationTests.Rollout;
 /// The contract every <see cref="IRolloutStore"/> passes, PostgreSQL (cluster, with Azurite for print batches) and
 /// in-memory (embedded, local disk) alike: the store's operations, then import, opposition and issuance end to end.
 /// </summary>
-public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLifetime
+public abstract partial class RolloutStoreContract(ITestOutputHelper output) : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
 
@@ -54,11 +54,22 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
 
     private static long _nextIndex = 1000;
 
-    /// <summary>Synthetic people not used by another test of this process (the registry is per test anyway).</summary>
+    /// <summary>
+    /// Synthetic adults not used by another test of this process (the registry is per test anyway). Minors are left out:
+    /// their codes go to their legal representatives, who need not be among these people (RolloutStoreContract.Minors.cs).
+    /// </summary>
     protected static List<PersonRecord> People(int count)
     {
-        var first = Interlocked.Add(ref _nextIndex, count) - count;
-        return [.. Enumerable.Range(0, count).Select(i => Person(first + i))];
+        var people = new List<PersonRecord>(count);
+        while (people.Count < count)
+        {
+            var person = Person(Interlocked.Increment(ref _nextIndex));
+            if (person.RepresentativeNirs.Count == 0)
+            {
+                people.Add(person);
+            }
+        }
+        return people;
     }
 
     protected async Task CommitRowsAsync(string importId, IEnumerable<RegistryRow> rows)
@@ -1084,9 +1095,13 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
             {
                 Assert.Equal(batch.BatchNo, letter.BatchNo);
                 var person = (await Store.FindPersonByVaultIdAsync(letter.VaultId))!;
-                Assert.Null(person.Email);
-                Assert.Equal($"{person.GivenNames} {person.FamilyName}", letter.Name);
-                Assert.Equal(person.Address, new PostalAddress(letter.AddressLine1, letter.AddressLine2, letter.PostalCode, letter.City));
+                // A minor's letter goes to their representative (in this file, one adult of the file each).
+                var addressee = letter.ForRepresentatives ? (await Store.FindPersonAsync(person.RepresentativeNirHashes[0]))! : person;
+                Assert.Equal(RolloutRules.IsMinorAt(person.BirthDate, DateTimeOffset.UtcNow), letter.ForRepresentatives);
+                Assert.Null(addressee.Email);
+                Assert.Equal(letter.ForRepresentatives ? RolloutRules.RepresentativesAddressee(person.GivenNames) : $"{person.GivenNames} {person.FamilyName}",
+                    letter.Name);
+                Assert.Equal(addressee.Address, new PostalAddress(letter.AddressLine1, letter.AddressLine2, letter.PostalCode, letter.City));
                 var valid = (await Store.FindValidCodeAsync(person.NirHash))!;
                 Assert.True(ActivationCodes.TryNormalise(letter.Code, out var canonical));
                 Assert.Equal(ActivationCodes.Display(canonical), letter.Code);
@@ -1099,7 +1114,8 @@ public abstract class RolloutStoreContract(ITestOutputHelper output) : IAsyncLif
         foreach (var message in messages)
         {
             var person = (await Store.FindPersonByVaultIdAsync(message.Recipient))!;
-            Assert.NotNull(person.Email);
+            var addressee = RolloutRules.IsMinorAt(person.BirthDate, DateTimeOffset.UtcNow) ? (await Store.FindPersonAsync(person.RepresentativeNirHashes[0]))! : person;
+            Assert.NotNull(addressee.Email);
             var valid = (await Store.FindValidCodeAsync(person.NirHash))!;
             Assert.True(hasher.Verify(Cipher.DecryptCode(message.PayloadJson, message.Recipient), valid.KeyId, valid.CodeHash));
             Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => Cipher.DecryptCode(message.PayloadJson, Ids.NewVaultId()));

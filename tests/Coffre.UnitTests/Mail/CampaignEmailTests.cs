@@ -37,6 +37,33 @@ public sealed class CampaignEmailTests
         Assert.Equal(code, canonical);
     }
 
+    [Fact]
+    public void A_minors_message_is_for_their_representatives_names_the_child_and_asks_for_the_parents_own_vitale()
+    {
+        var code = ActivationCodes.Generate();
+        var message = Composer.ComposeForRepresentatives(Guid.NewGuid(), "parent@example.test", "Léa Marie", code, new DateTimeOffset(2027, 1, 14, 9, 30, 0, TimeSpan.Zero));
+
+        Assert.Equal(("parent@example.test", ActivationEmail.RepresentativesSubject), (message.To, message.Subject));
+        Assert.StartsWith("Aux représentants légaux de Léa,\n", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("Le coffre-fort numérique de santé Coffre de Léa est prêt", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("VOTRE propre carte Vitale", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("    " + ActivationCodes.Display(code) + "\n", message.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("Marie", message.TextBody, StringComparison.Ordinal);
+        // A given name that is not a plain name is never echoed.
+        var odd = Composer.ComposeForRepresentatives(Guid.NewGuid(), "parent@example.test", "<b>x</b>", code, DateTimeOffset.UtcNow);
+        Assert.StartsWith("Aux représentants légaux de votre enfant,\n", odd.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>", odd.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_minor_is_under_18_at_issuance_and_an_unknown_birth_date_is_an_adult()
+    {
+        var now = new DateTimeOffset(2026, 12, 3, 23, 0, 0, TimeSpan.Zero);
+        Assert.True(RolloutRules.IsMinorAt(new DateOnly(2008, 12, 4), now));
+        Assert.False(RolloutRules.IsMinorAt(new DateOnly(2008, 12, 3), now));
+        Assert.False(RolloutRules.IsMinorAt(null, now));
+    }
+
     [Theory]
     [InlineData(null, "Bonjour,")]
     [InlineData("", "Bonjour,")]
