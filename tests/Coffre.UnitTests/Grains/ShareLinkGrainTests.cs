@@ -291,4 +291,27 @@ public sealed class ShareLinkGrainTests(ShareClusterFixture fixture)
             scene.Sharing.CreateShareLinkAsync(tutor, new NewShareLink([document.Id], null, null, 1, null)));
         Assert.NotEqual(DenialReason.None, refused.Code);
     }
+
+    [Fact]
+    public async Task A_tutor_sees_and_revokes_only_the_links_they_created_the_person_all()
+    {
+        var scene = await OpenAsync();
+        var tutorVaultId = Ids.NewVaultId();
+        await scene.Vault.AddRepresentativeAsync(Caller.Operator("op-1"), new RepresentativeRequest(tutorVaultId, RepresentationKind.Tutor, null,
+            Decision: new CourtDecision("Tribunal judiciaire de Lyon", "RG 25/00043", new DateOnly(2025, 11, 3))));
+        var tutor = Caller.Patient(tutorVaultId);
+        var document = await DepositAsync(scene);
+        var persons = await ShareAsync(scene, [document.Id]);
+        var tutors = await scene.Sharing.CreateShareLinkAsync(tutor, new NewShareLink([document.Id], null, null, 1, null));
+
+        var seen = await scene.Sharing.ListShareLinksAsync(tutor, 50, null);
+        Assert.Equal((tutors.Link.LinkId, 1), (Assert.Single(seen.Items).LinkId, seen.TotalCount));
+        var refused = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Sharing.RevokeShareLinkAsync(tutor, persons.Link.LinkId));
+        Assert.Equal((ErrorCodes.NotFound, "linkId"), (refused.Code, refused.Field));
+        Assert.Equal(ShareLinkStatus.Active, (await StatusAsync(scene, persons.Link.LinkId)).Status);
+
+        Assert.Equal(2, (await scene.Sharing.ListShareLinksAsync(scene.Owner, 50, null)).TotalCount);
+        Assert.Equal(ShareLinkStatus.Revoked, (await scene.Sharing.RevokeShareLinkAsync(scene.Owner, tutors.Link.LinkId)).Status);
+        Assert.Equal(ShareLinkStatus.Revoked, (await scene.Sharing.RevokeShareLinkAsync(tutor, tutors.Link.LinkId)).Status);
+    }
 }
