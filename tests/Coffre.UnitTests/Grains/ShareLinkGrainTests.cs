@@ -314,4 +314,19 @@ public sealed class ShareLinkGrainTests(ShareClusterFixture fixture)
         Assert.Equal(ShareLinkStatus.Revoked, (await scene.Sharing.RevokeShareLinkAsync(scene.Owner, tutors.Link.LinkId)).Status);
         Assert.Equal(ShareLinkStatus.Revoked, (await scene.Sharing.RevokeShareLinkAsync(tutor, tutors.Link.LinkId)).Status);
     }
+
+    [Fact]
+    public async Task An_opening_token_downloads_each_document_three_times_at_most()
+    {
+        var scene = await OpenAsync();
+        var document = await DepositAsync(scene);
+        var created = await ShareAsync(scene, [document.Id]);
+        var opening = await Link(created.Link.LinkId).OpenAsync(created.Code);
+        Assert.NotNull(opening);
+        for (var i = 0; i < ShareLinks.DownloadsPerDocument; i++)
+        {
+            Assert.NotNull(await Link(created.Link.LinkId).AuthorizeDownloadAsync(opening.Token, document.Id));
+        }
+        Assert.Null(await Link(created.Link.LinkId).AuthorizeDownloadAsync(opening.Token, document.Id));
+    }
 }
