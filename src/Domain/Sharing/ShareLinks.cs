@@ -38,6 +38,9 @@ public static class ShareLinks
     /// <summary>How long the token an opening gives stays good for downloads.</summary>
     public static readonly TimeSpan OpeningTokenLifetime = TimeSpan.FromMinutes(15);
 
+    /// <summary>Downloads one opening token allows per document of its link (then the same refusal as a dead token).</summary>
+    public const int DownloadsPerDocument = 3;
+
     /// <summary>Symbols of a link id: 128 random bits in Crockford base32 (lower case), 26 symbols.</summary>
     public const int LinkIdLength = 26;
 

@@ -38,13 +38,14 @@ public sealed class ExportTests(ExportClusterFixture fixture)
         return body + Luhn.CheckDigit(body);
     }
 
-    private async Task<Scene> OpenAsync()
+    /// <summary>A vault of an adult, or of a minor born <paramref name="birthDate"/>.</summary>
+    private async Task<Scene> OpenAsync(DateOnly? birthDate = null)
     {
         var vaultId = Ids.NewVaultId();
         var social = Caller.Professional(NewRpps(), "SOC-AS");
         var vault = fixture.Grains.GetGrain<IVaultGrain>(vaultId);
-        await vault.OpenAsync(social, new OpenVault(new IdentityTraits("Martin", "Paul", new DateOnly(1975, 3, 2), Sex.Male),
-            new ConsentRecord(ConsentMethod.SignedPaper, DocumentScope.All, NextYear, "form 2026-001")));
+        await vault.OpenAsync(social, new OpenVault(new IdentityTraits("Martin", "Paul", birthDate ?? new DateOnly(1975, 3, 2), Sex.Male),
+            new ConsentRecord(ConsentMethod.SignedPaper, DocumentScope.All, NextYear, "form 2026-001"), IsMinor: birthDate is not null));
         return new Scene(vault, vaultId, Caller.Patient(vaultId), social, Caller.Professional(NewRpps(), "10"),
             fixture.Grains.GetGrain<IExportGrain>(ExportLimits.GrainKey(vaultId)));
     }
@@ -181,6 +182,41 @@ public sealed class ExportTests(ExportClusterFixture fixture)
         Assert.Null(await ExportClusterFixture.Store.OpenReadAsync(new ContentKey($"exports/{scene.VaultId}/{job.Id}/1.zip")));
         var refused = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Exports.AuthorizeDownloadAsync(scene.Owner, job.Id));
         Assert.Equal(ErrorCodes.Conflict, refused.Code);
+    }
+
+    [Fact]
+    public async Task A_parent_neither_sees_nor_downloads_the_teenagers_own_export()
+    {
+        var sixteen = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-16).AddDays(-10);
+        var scene = await OpenAsync(sixteen);
+        var parent = Caller.Patient(Ids.NewVaultId());
+        await scene.Vault.AddRepresentativeAsync(Caller.Operator("op-1"), new RepresentativeRequest(parent.Subject, RepresentationKind.Parent, null));
+        await DepositAsync(scene, scene.Owner, "90", "DOCPAT01", new Visibility(InvisibleToRepresentatives: true));
+
+        var own = await SettledAsync(scene, (await scene.Exports.RequestAsync(scene.Owner)).Id);
+        Assert.Equal(ExportStatus.Ready, own.Status);
+        // The teenager's export (with the document kept from the parent) is not the parent's: not listed, not found.
+        Assert.Empty(await scene.Exports.ListAsync(parent));
+        var refused = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Exports.AuthorizeDownloadAsync(parent, own.Id));
+        Assert.Equal((ErrorCodes.NotFound, "exportId"), (refused.Code, refused.Field));
+        Assert.Equal(own.Archive, (await scene.Exports.AuthorizeDownloadAsync(scene.Owner, own.Id)).Archive);
+    }
+
+    [Fact]
+    public async Task A_document_whose_content_is_gone_is_left_out_not_an_integrity_failure()
+    {
+        var scene = await OpenAsync();
+        await DepositAsync(scene, scene.Owner, "90", "DOCPAT01");
+        var (gone, _) = await DepositAsync(scene, scene.Owner, "90", "DOCPAT01");
+        // As when the document is deleted (and its content purged) while the export runs.
+        await ExportClusterFixture.Store.DeleteAsync(new ContentKey(gone.ContentKey));
+
+        var job = await SettledAsync(scene, (await scene.Exports.RequestAsync(scene.Owner)).Id);
+        Assert.Equal(ExportStatus.Ready, job.Status);
+        Assert.Equal(1, job.Archive!.Documents);
+        using var zip = new ZipArchive(new MemoryStream(await ReadArchiveAsync(job)));
+        Assert.Contains("1 not included: deleted while the export was made", System.Text.Encoding.UTF8.GetString(Entry(zip, ExportArchiveWriter.IndexPath)), StringComparison.Ordinal);
+        Assert.Null(zip.Entries.FirstOrDefault(e => e.FullName.Contains(gone.Id, StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -291,4 +291,42 @@ public sealed class ShareLinkGrainTests(ShareClusterFixture fixture)
             scene.Sharing.CreateShareLinkAsync(tutor, new NewShareLink([document.Id], null, null, 1, null)));
         Assert.NotEqual(DenialReason.None, refused.Code);
     }
+
+    [Fact]
+    public async Task A_tutor_sees_and_revokes_only_the_links_they_created_the_person_all()
+    {
+        var scene = await OpenAsync();
+        var tutorVaultId = Ids.NewVaultId();
+        await scene.Vault.AddRepresentativeAsync(Caller.Operator("op-1"), new RepresentativeRequest(tutorVaultId, RepresentationKind.Tutor, null,
+            Decision: new CourtDecision("Tribunal judiciaire de Lyon", "RG 25/00043", new DateOnly(2025, 11, 3))));
+        var tutor = Caller.Patient(tutorVaultId);
+        var document = await DepositAsync(scene);
+        var persons = await ShareAsync(scene, [document.Id]);
+        var tutors = await scene.Sharing.CreateShareLinkAsync(tutor, new NewShareLink([document.Id], null, null, 1, null));
+
+        var seen = await scene.Sharing.ListShareLinksAsync(tutor, 50, null);
+        Assert.Equal((tutors.Link.LinkId, 1), (Assert.Single(seen.Items).LinkId, seen.TotalCount));
+        var refused = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Sharing.RevokeShareLinkAsync(tutor, persons.Link.LinkId));
+        Assert.Equal((ErrorCodes.NotFound, "linkId"), (refused.Code, refused.Field));
+        Assert.Equal(ShareLinkStatus.Active, (await StatusAsync(scene, persons.Link.LinkId)).Status);
+
+        Assert.Equal(2, (await scene.Sharing.ListShareLinksAsync(scene.Owner, 50, null)).TotalCount);
+        Assert.Equal(ShareLinkStatus.Revoked, (await scene.Sharing.RevokeShareLinkAsync(scene.Owner, tutors.Link.LinkId)).Status);
+        Assert.Equal(ShareLinkStatus.Revoked, (await scene.Sharing.RevokeShareLinkAsync(tutor, tutors.Link.LinkId)).Status);
+    }
+
+    [Fact]
+    public async Task An_opening_token_downloads_each_document_three_times_at_most()
+    {
+        var scene = await OpenAsync();
+        var document = await DepositAsync(scene);
+        var created = await ShareAsync(scene, [document.Id]);
+        var opening = await Link(created.Link.LinkId).OpenAsync(created.Code);
+        Assert.NotNull(opening);
+        for (var i = 0; i < ShareLinks.DownloadsPerDocument; i++)
+        {
+            Assert.NotNull(await Link(created.Link.LinkId).AuthorizeDownloadAsync(opening.Token, document.Id));
+        }
+        Assert.Null(await Link(created.Link.LinkId).AuthorizeDownloadAsync(opening.Token, document.Id));
+    }
 }

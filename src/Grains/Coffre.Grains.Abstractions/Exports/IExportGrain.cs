@@ -35,11 +35,14 @@ public interface IExportGrain : IGrainWithStringKey
     /// <summary>The archive is stored: READY until it expires; the person is notified. False (the runner deletes the archive) when the attempt was superseded.</summary>
     [Alias("complete")] Task<bool> CompleteAsync(string exportId, int attempt, ExportArchive archive);
 
-    /// <summary>The attempt failed for <paramref name="reason"/> (a sentence without personal data): FAILED.</summary>
-    [Alias("fail")] Task FailAsync(string exportId, int attempt, string reason);
+    /// <summary>
+    /// The attempt failed for <paramref name="reason"/> (a sentence without personal data): FAILED. True when this marked the
+    /// job (the runner then deletes whatever it stored); false when the attempt was superseded or the job already settled.
+    /// </summary>
+    [Alias("fail")] Task<bool> FailAsync(string exportId, int attempt, string reason);
 }
 
-/// <summary>Builds one export's archive (stateless worker: any silo, one job per activation at a time).</summary>
+/// <summary>Builds one export's archive (key <see cref="ExportLimits.RunnerKey"/>: one activation per export, so an export never waits behind another's).</summary>
 [Alias("coffre.export-runner")]
 public interface IExportRunnerGrain : IGrainWithStringKey
 {
@@ -55,13 +58,19 @@ public static class ExportLimits
     /// <summary>How long an archive stays downloadable.</summary>
     public static readonly TimeSpan Availability = TimeSpan.FromDays(7);
 
-    /// <summary>A running attempt silent this long is taken as lost (its silo died) and started again.</summary>
+    /// <summary>An attempt silent this long (queued and never started, or running without a heartbeat) is taken as lost (its silo died) and started again.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(3);
 
     /// <summary>Attempts before a job is FAILED for good.</summary>
     public const int MaxAttempts = 3;
 
     public static string GrainKey(string vaultId) => "export-" + vaultId;
+
+    /// <summary>The runner of one export (an ordinary grain per export).</summary>
+    public static string RunnerKey(string vaultId, string exportId) => vaultId + "/" + exportId;
+
+    /// <summary>Where attempt <paramref name="attempt"/> of an export stores its archive.</summary>
+    public static string ArchiveKey(string vaultId, string exportId, int attempt) => $"exports/{vaultId}/{exportId}/{attempt}.zip";
 }
 
 [GenerateSerializer, Alias("coffre.export-status")]

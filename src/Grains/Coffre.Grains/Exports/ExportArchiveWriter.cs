@@ -14,7 +14,8 @@ namespace Coffre.Grains.Exports;
 /// <summary>
 /// Writes one export archive (zip) to a forward-only stream: <c>documents/…</c> (each document's bytes, read from the
 /// content store through its verifying stream and checked against the SHA-256 the vault recorded while they stream;
-/// a mismatch throws <see cref="ContentIntegrityException"/> and the archive is abandoned), <c>fhir/bundle.json</c> (a
+/// a hash or size mismatch throws <see cref="ContentIntegrityException"/> and the archive is abandoned; a document whose
+/// content is gone (deleted since the snapshot) is left out and counted so in the index), <c>fhir/bundle.json</c> (a
 /// FHIR R4 collection Bundle, written entry by entry), <c>index.txt</c> (readable), and <c>manifest.json</c> (the
 /// SHA-256 and size of every other entry). Memory is bounded by one copy buffer and one FHIR resource, never the vault.
 /// </summary>
@@ -49,10 +50,17 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
         var manifest = new List<ManifestEntry>();
         await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Encoding.UTF8, cancellationToken);
         var exported = new List<(DocumentEntry Document, FhirAttachment Attachment)>();
+        var gone = 0;
         foreach (var document in snapshot.Documents)
         {
             var path = $"documents/{document.Id}{Extension(document.ContentType)}";
-            var (sha256, sha1, size) = await WriteDocumentAsync(zip, path, document, BeatAsync, cancellationToken);
+            if (await WriteDocumentAsync(zip, path, document, BeatAsync, cancellationToken) is not { } written)
+            {
+                // Deleted while the export ran: left out, not an integrity failure.
+                gone++;
+                continue;
+            }
+            var (sha256, sha1, size) = written;
             manifest.Add(new ManifestEntry(path, size, sha256));
             exported.Add((document, new FhirAttachment(path, size, sha1, sha256, document.ContentType)));
         }
@@ -103,7 +111,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
         }, cancellationToken));
 
         manifest.Add(await WriteEntryAsync(zip, IndexPath, CompressionLevel.Fastest,
-            stream => stream.WriteAsync(Encoding.UTF8.GetBytes(ExportIndex.Text(exportId, snapshot, exported, summary))).AsTask(), cancellationToken));
+            stream => stream.WriteAsync(Encoding.UTF8.GetBytes(ExportIndex.Text(exportId, snapshot, exported, gone, summary))).AsTask(), cancellationToken));
 
         var manifestJson = JsonSerializer.SerializeToUtf8Bytes(new
         {
@@ -111,7 +119,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
             vaultId = snapshot.VaultId,
             createdAt = snapshot.At,
             documents = exported.Count,
-            documentsLeftOut = snapshot.LeftOut,
+            documentsLeftOut = snapshot.LeftOut + gone,
             historyEntries = summary.Total,
             entries = manifest.Select(m => new { path = m.Path, size = m.Size, sha256 = m.Sha256 }),
         }, new JsonSerializerOptions { WriteIndented = true });
@@ -119,12 +127,16 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
         return new Result(exported.Count, summary.Total);
     }
 
-    private async Task<(string Sha256, string Sha1, long Size)> WriteDocumentAsync(ZipArchive zip, string path, DocumentEntry document, Func<Task> beat,
+    /// <summary>The document's entry; null when its content is no longer in the store (nothing is written then).</summary>
+    private async Task<(string Sha256, string Sha1, long Size)?> WriteDocumentAsync(ZipArchive zip, string path, DocumentEntry document, Func<Task> beat,
         CancellationToken cancellationToken)
     {
         var key = new ContentKey(document.ContentKey);
-        await using var reader = await content.OpenReadAsync(key, cancellationToken)
-            ?? throw new ContentIntegrityException(key);
+        await using var reader = await content.OpenReadAsync(key, cancellationToken);
+        if (reader is null)
+        {
+            return null;
+        }
         // Already compressed formats are stored; anything else deflated fast.
         var level = Extension(document.ContentType) is ".pdf" or ".jpg" or ".png" or ".heic" or ".tiff" ? CompressionLevel.NoCompression : CompressionLevel.Fastest;
         var entry = zip.CreateEntry(path, level);
@@ -261,7 +273,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
 internal static class ExportIndex
 {
     public static string Text(string exportId, ExportSnapshot snapshot, IReadOnlyList<(DocumentEntry Document, FhirAttachment Attachment)> documents,
-        ExportArchiveWriter.HistorySummary history)
+        int deletedMeanwhile, ExportArchiveWriter.HistorySummary history)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -273,7 +285,7 @@ internal static class ExportIndex
         }
         sb.AppendLine("Files: documents/ (each document as deposited), fhir/bundle.json (HL7 FHIR R4 Bundle), manifest.json (SHA-256 of every file).");
         sb.AppendLine();
-        sb.AppendLine(c, $"DOCUMENTS ({documents.Count}{(snapshot.LeftOut > 0 ? $"; {snapshot.LeftOut} not included: hidden from you" : "")})");
+        sb.AppendLine(c, $"DOCUMENTS ({documents.Count}{(snapshot.LeftOut > 0 ? $"; {snapshot.LeftOut} not included: hidden from you" : "")}{(deletedMeanwhile > 0 ? $"; {deletedMeanwhile} not included: deleted while the export was made" : "")})");
         foreach (var (d, a) in documents)
         {
             sb.AppendLine(c, $"- {d.Title}");

@@ -66,15 +66,17 @@ public sealed class ExportGrain(
     {
         await Vault.CheckExportAsync(caller, "export.list", "exports");
         await ExpireDueAsync();
-        return Enumerable.Reverse(state.State.Jobs).ToList();
+        // Each one's exports are theirs: an owner's archive holds documents hidden from the representatives.
+        return Enumerable.Reverse(state.State.Jobs).Where(j => IsRequester(j, caller)).ToList();
     }
 
     public async Task<ExportJob> AuthorizeDownloadAsync(Caller caller, string exportId)
     {
         await Vault.CheckExportAsync(caller, "export.downloaded", $"export:{exportId}");
         await ExpireDueAsync();
-        var job = state.State.Jobs.FirstOrDefault(j => j.Id == exportId)
-            ?? throw new ValidationFailedException("exportId", "names no export of this vault", ErrorCodes.NotFound);
+        // Another's export answers as a missing one.
+        var job = state.State.Jobs.FirstOrDefault(j => j.Id == exportId && IsRequester(j, caller))
+            ?? throw new ValidationFailedException("exportId", "names no export of yours in this vault", ErrorCodes.NotFound);
         return job.Status == ExportStatus.Ready && job.Archive is not null
             ? job
             : throw new ValidationFailedException("exportId", $"is {job.Status.ToString().ToUpperInvariant()}, not READY: only a ready export is downloaded", ErrorCodes.Conflict);
@@ -119,16 +121,18 @@ public sealed class ExportGrain(
         return true;
     }
 
-    public async Task FailAsync(string exportId, int attempt, string reason)
+    public async Task<bool> FailAsync(string exportId, int attempt, string reason)
     {
         if (Find(exportId) is not { InProgress: true } job || job.Attempt != attempt)
         {
-            return;
+            return false;
         }
         Replace(job with { Status = ExportStatus.Failed, CompletedAt = Now, Failure = reason });
         await state.WriteStateAsync();
+        await DeleteAttemptsAsync(job);
         await ScheduleAsync();
         ExportLog.Failed(logger, exportId, reason);
+        return true;
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -149,6 +153,7 @@ public sealed class ExportGrain(
             if (job.Attempt >= ExportLimits.MaxAttempts)
             {
                 Replace(job with { Status = ExportStatus.Failed, CompletedAt = now, Failure = $"the export was interrupted {job.Attempt} times (a server stopped while building it); request it again" });
+                await DeleteAttemptsAsync(job);
                 ExportLog.Failed(logger, job.Id, "interrupted");
             }
             else
@@ -165,7 +170,10 @@ public sealed class ExportGrain(
 
     /// <summary>The runner builds the archive; this call returns at once (one-way).</summary>
     private void Dispatch(ExportJob job) =>
-        GrainFactory.GetGrain<IExportRunnerGrain>("0").RunAsync(VaultId, job.Id, job.Attempt).Ignore();
+        GrainFactory.GetGrain<IExportRunnerGrain>(ExportLimits.RunnerKey(VaultId, job.Id)).RunAsync(VaultId, job.Id, job.Attempt).Ignore();
+
+    private static bool IsRequester(ExportJob job, Caller caller) =>
+        job.Requester.Kind == caller.Kind && job.Requester.Subject == caller.Subject;
 
     private ExportJob? Find(string exportId) => state.State.Jobs.FirstOrDefault(j => j.Id == exportId);
 
@@ -201,12 +209,25 @@ public sealed class ExportGrain(
         }
     }
 
+    /// <summary>
+    /// Every attempt's archive key (1..<see cref="ExportJob.Attempt"/>, deletes are idempotent): an attempt whose silo died
+    /// after the store write, or whose report failed, leaves no archive behind once the job is FAILED, EXPIRED or dropped.
+    /// </summary>
+    private async Task DeleteAttemptsAsync(ExportJob job)
+    {
+        for (var attempt = 1; attempt <= job.Attempt; attempt++)
+        {
+            await content.DeleteAsync(new ContentKey(ExportLimits.ArchiveKey(VaultId, job.Id, attempt)));
+        }
+    }
+
     private async Task DeleteArchiveAsync(ExportJob job)
     {
         if (job.Archive is { } archive)
         {
             await content.DeleteAsync(new ContentKey(archive.ContentKey));
         }
+        await DeleteAttemptsAsync(job);
     }
 
     /// <summary>Every minute while a job is in progress; else hourly from the next expiry; none when nothing waits.</summary>

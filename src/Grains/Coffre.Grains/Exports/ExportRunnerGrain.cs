@@ -4,7 +4,6 @@ using Coffre.Domain.Access;
 using Coffre.Domain.Content;
 using Coffre.Grains.Vaults;
 using Microsoft.Extensions.Logging;
-using Orleans.Concurrency;
 
 namespace Coffre.Grains.Exports;
 
@@ -14,9 +13,11 @@ namespace Coffre.Grains.Exports;
 /// the content store under <c>exports/{vaultId}/{exportId}/{attempt}.zip</c> — the store hashes it on the way (the
 /// archive's SHA-256 and size go on the job). A failure (a document whose bytes fail their SHA-256, the store down, the
 /// requester no longer allowed) leaves no archive: the pipe is completed with the error, so the store keeps nothing,
-/// and the job is FAILED with a sentence. A stateless worker: any silo runs it, one job per activation at a time.
+/// and the job is FAILED with a sentence; should the archive be stored and the job then not take it (the report failed),
+/// the runner deletes it once the job is FAILED. One activation per export (key <see cref="ExportLimits.RunnerKey"/>), so a
+/// queued export starts at once instead of waiting behind others' (a wait would be taken for a lost attempt).
 /// </summary>
-[StatelessWorker, GrainType("export-runner")]
+[GrainType("export-runner")]
 public sealed class ExportRunnerGrain(IContentStore content, IFhirMapper fhir, ILogger<ExportRunnerGrain> logger) : Grain, IExportRunnerGrain
 {
     public async Task RunAsync(string vaultId, string exportId, int attempt)
@@ -26,7 +27,7 @@ public sealed class ExportRunnerGrain(IContentStore content, IFhirMapper fhir, I
         {
             return;
         }
-        var key = new ContentKey($"exports/{vaultId}/{exportId}/{attempt}.zip");
+        var key = new ContentKey(ExportLimits.ArchiveKey(vaultId, exportId, attempt));
         try
         {
             var vault = GrainFactory.GetGrain<IVaultGrain>(vaultId);
@@ -59,7 +60,11 @@ public sealed class ExportRunnerGrain(IContentStore content, IFhirMapper fhir, I
             {
                 ExportLog.IntegrityFailed(logger, exportId);
             }
-            await exports.FailAsync(exportId, attempt, reason);
+            if (await exports.FailAsync(exportId, attempt, reason))
+            {
+                // The archive may be stored already (the report after the write failed): nothing references it now.
+                await content.DeleteAsync(key);
+            }
         }
     }
 

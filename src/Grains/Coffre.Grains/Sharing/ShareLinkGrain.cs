@@ -14,7 +14,8 @@ namespace Coffre.Grains.Sharing;
 /// toward its lock (<see cref="ShareLinks.MaxFailedCodes"/>); an unknown link id writes nothing and ends the activation. A
 /// right code asks the vault (<see cref="IVaultSharingGrain.OpenShareAsync"/>), which re-decides everything from its own state,
 /// counts and records the opening; then an opening token (32 random bytes; only its SHA-256 is kept) lets the holder download
-/// the link's documents for <see cref="ShareLinks.OpeningTokenLifetime"/>, each download asked of the vault again.
+/// the link's documents for <see cref="ShareLinks.OpeningTokenLifetime"/>, at most <see cref="ShareLinks.DownloadsPerDocument"/>
+/// downloads per document of the link, each download asked of the vault again.
 /// Not reentrant; it calls its vault, which never calls a link back (except to set up a new one, which no one can open yet).
 /// </summary>
 [GrainType("share-link")]
@@ -105,32 +106,42 @@ public sealed partial class ShareLinkGrain(
             return null;
         }
         var now = clock.GetUtcNow();
-        if (!TokenIsLive(openingToken, now) || now >= S.ExpiresAt || S.RevokedAt is not null || S.LockedAt is not null
-            || !S.DocumentIds.Contains(documentId))
+        if (LiveToken(openingToken, now) is not { } t || S.Tokens[t].Downloads >= ShareLinks.DownloadsPerDocument * S.DocumentIds.Count
+            || now >= S.ExpiresAt || S.RevokedAt is not null || S.LockedAt is not null || !S.DocumentIds.Contains(documentId))
         {
             return null;
         }
         // The vault decides as it is now (revoked, closed, the document deleted or hidden since: null).
-        return await Vault.AuthorizeShareDownloadAsync(ShareLinkCallers.System, LinkId, documentId);
+        var document = await Vault.AuthorizeShareDownloadAsync(ShareLinkCallers.System, LinkId, documentId);
+        if (document is not null)
+        {
+            S.Tokens[t] = S.Tokens[t] with { Downloads = S.Tokens[t].Downloads + 1 };
+            await state.WriteStateAsync();
+        }
+        return document;
     }
 
-    private bool TokenIsLive(string? token, DateTimeOffset now)
+    /// <summary>The index of the live token <paramref name="token"/> names (every kept hash compared in constant time); else null.</summary>
+    private int? LiveToken(string? token, DateTimeOffset now)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 64)
         {
-            return false;
+            return null;
         }
         Span<byte> raw = stackalloc byte[48];
         if (!TryFromBase64Url(token, raw, out var length) || length != 32)
         {
-            return false;
+            return null;
         }
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(raw[..length], hash);
-        var live = false;
-        foreach (var t in S.Tokens)
+        int? live = null;
+        for (var i = 0; i < S.Tokens.Count; i++)
         {
-            live |= CryptographicOperations.FixedTimeEquals(t.Hash, hash) && t.ExpiresAt > now;
+            if (CryptographicOperations.FixedTimeEquals(S.Tokens[i].Hash, hash) && S.Tokens[i].ExpiresAt > now)
+            {
+                live = i;
+            }
         }
         return live;
     }

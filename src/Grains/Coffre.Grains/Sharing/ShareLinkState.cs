@@ -44,4 +44,4 @@ public sealed class ShareLinkState
 }
 
 [GenerateSerializer, Immutable, Alias("coffre.share-opening-token")]
-public sealed record OpeningToken([property: Id(0)] byte[] Hash, [property: Id(1)] DateTimeOffset ExpiresAt);
+public sealed record OpeningToken([property: Id(0)] byte[] Hash, [property: Id(1)] DateTimeOffset ExpiresAt, [property: Id(2)] int Downloads = 0);

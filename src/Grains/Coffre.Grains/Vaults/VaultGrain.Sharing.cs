@@ -54,6 +54,13 @@ public sealed partial class VaultGrain : IVaultSharingGrain
         return new CreatedShareLink(record.View(now), code);
     }
 
+    /// <summary>
+    /// The person sees (and may revoke) every link of their vault; anyone else who may share (a parent, a tutor) only the
+    /// links they created: the person's links name documents kept from representatives.
+    /// </summary>
+    private bool SeesShareLink(Caller caller, ShareLinkRecord link) =>
+        caller.VaultId == VaultId || link.CreatedBy == AuditEvents.ActorId(caller);
+
     /// <summary>Keeps the list bounded: beyond <see cref="ShareLinks.MaxRememberedLinks"/> the oldest ended links are forgotten.</summary>
     private void ForgetEndedShareLinks(DateTimeOffset now)
     {
@@ -67,10 +74,11 @@ public sealed partial class VaultGrain : IVaultSharingGrain
     async Task<ShareLinkView> IVaultSharingGrain.RevokeShareLinkAsync(Caller caller, string linkId)
     {
         await CheckAsync(caller, VaultAction.ShareDocuments, null, "share.revoke", "share:" + linkId);
-        var i = vault.State.ShareLinks.FindIndex(l => l.LinkId == linkId);
+        // Another's link (a representative's, or the person's seen by a representative) answers as a missing one.
+        var i = vault.State.ShareLinks.FindIndex(l => l.LinkId == linkId && SeesShareLink(caller, l));
         if (i < 0)
         {
-            throw new ValidationFailedException("linkId", "names no share link of this vault", ErrorCodes.NotFound);
+            throw new ValidationFailedException("linkId", "names no share link of yours in this vault", ErrorCodes.NotFound);
         }
         var now = Now;
         if (vault.State.ShareLinks[i].RevokedAt is null)
@@ -89,7 +97,7 @@ public sealed partial class VaultGrain : IVaultSharingGrain
         }
         await CheckAsync(caller, VaultAction.ShareDocuments, null, "share.list", "vault");
         var now = Now;
-        var all = vault.State.ShareLinks.OrderByDescending(l => l.CreatedAt).ThenByDescending(l => l.LinkId, StringComparer.Ordinal).ToList();
+        var all = vault.State.ShareLinks.Where(l => SeesShareLink(caller, l)).OrderByDescending(l => l.CreatedAt).ThenByDescending(l => l.LinkId, StringComparer.Ordinal).ToList();
         var start = 0;
         if (after is not null)
         {
@@ -125,10 +133,11 @@ public sealed partial class VaultGrain : IVaultSharingGrain
             // Nothing left to serve (every document deleted or hidden since): no opening is counted.
             return null;
         }
+        // The history first (as every recorded decision): an opening is never counted without its trace.
+        var sequence = await audit.AppendAsync(AuditEvents.ShareLink(VaultId, linkId, "share.opened", "share:" + linkId, AuditAction.Read, true, now));
         record = record with { Openings = record.Openings + 1, LastOpenedAt = now };
         vault.State.ShareLinks[i] = record;
         await vault.WriteStateAsync();
-        var sequence = await audit.AppendAsync(AuditEvents.ShareLink(VaultId, linkId, "share.opened", "share:" + linkId, AuditAction.Read, true, now));
         await NotifyAsync(new ShareLinkOpenedNotice(linkId, now, record.Openings));
         RaiseAccessRecorded(Caller.Anonymous, "share.opened", sequence);
         return documents;
