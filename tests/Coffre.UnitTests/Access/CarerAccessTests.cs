@@ -178,7 +178,7 @@ public sealed class CarerAccessTests
         var born = DateOnly.FromDateTime(Now.UtcDateTime).AddYears(-18);
         var parent = new LegalRepresentative("v-parent", RepresentationKind.Parent, Now.AddYears(-5), null, "op");
         var tutor = new LegalRepresentative("v-tutor", RepresentationKind.Tutor, Now.AddYears(-5), null, "op");
-        var adult = new VaultAccessState { VaultId = Owner, BirthDate = born, Representatives = [parent, tutor] };
+        var adult = new VaultAccessState { VaultId = Owner, Status = VaultStatus.Active, BirthDate = born, Representatives = [parent, tutor] };
         Assert.False(AccessEvaluator.IsEffectiveRepresentative(adult, "v-parent", Now));
         Assert.True(AccessEvaluator.IsEffectiveRepresentative(adult, "v-tutor", Now));
         Assert.True(AccessEvaluator.IsEffectiveRepresentative(adult with { BirthDate = born.AddDays(1) }, "v-parent", Now));
