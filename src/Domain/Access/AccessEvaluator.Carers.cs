@@ -65,7 +65,11 @@ public sealed partial class AccessEvaluator
         _ => AllowCarer(delegation),
     };
 
-    /// <summary>The caller's active delegation (the first, there is at most one live per carer), else null and whether one ended or expired.</summary>
+    /// <summary>
+    /// The caller's active delegation (the first, there is at most one live per carer), else null and whether one ended or expired.
+    /// A delegation a representative issued lasts only while their representation does (<see cref="IsEffectiveRepresentative"/>):
+    /// it counts as ended once that authority ends (a parent's at the person's majority, or a removed representation).
+    /// </summary>
     private static CarerDelegation? FindDelegation(VaultAccessState vault, string carerVault, DateTimeOffset now, out bool ended)
     {
         ended = false;
@@ -77,11 +81,12 @@ public sealed partial class AccessEvaluator
             {
                 continue;
             }
-            if (d.IsActive(now))
+            var issuerGone = d.IssuerVaultId is { } issuer && issuer != vault.VaultId && !IsEffectiveRepresentative(vault, issuer, now);
+            if (d.IsActive(now) && !issuerGone)
             {
                 return d;
             }
-            ended |= d.EndedAt is not null || d.Consent.ExpiresAt <= now;
+            ended |= issuerGone || d.EndedAt is not null || d.Consent.ExpiresAt <= now;
         }
         return null;
     }
@@ -90,7 +95,7 @@ public sealed partial class AccessEvaluator
     private static AccessDecision? DecideCarerAgenda(VaultAccessState vault, Caller caller, DateTimeOffset now)
     {
         if (caller.Kind != CallerKind.Patient || caller.VaultId is not { } callerVault || callerVault == vault.VaultId
-            || vault.Representatives.Any(r => r.RepresentativeVaultId == callerVault && r.IsActive(now)))
+            || IsEffectiveRepresentative(vault, callerVault, now))
         {
             return null;
         }

@@ -40,6 +40,18 @@ public sealed partial class AccessEvaluator
     public static bool IsAdult(VaultAccessState vault, DateTimeOffset now) =>
         vault.BirthDate is { } born && born.AddYears(18) <= DateOnly.FromDateTime(now.UtcDateTime);
 
+    /// <summary>
+    /// A representation its holder acts under now: active, and not a parent's over a person who is 18 (parental authority
+    /// ends at majority; a tutor's or curator's stands on its court decision). The one test of the evaluator, the carers'
+    /// rules and the history's authors.
+    /// </summary>
+    public static bool IsEffectiveRepresentation(VaultAccessState vault, LegalRepresentative representation, DateTimeOffset now) =>
+        representation.IsActive(now) && !(representation.Kind == RepresentationKind.Parent && IsAdult(vault, now));
+
+    /// <summary><paramref name="vaultId"/> holds an effective representation of the person (<see cref="IsEffectiveRepresentation"/>).</summary>
+    public static bool IsEffectiveRepresentative(VaultAccessState vault, string? vaultId, DateTimeOffset now) =>
+        vaultId is not null && vault.Representatives.Any(r => r.RepresentativeVaultId == vaultId && IsEffectiveRepresentation(vault, r, now));
+
     /// <summary>Shared (no date: the sentence is audited and carries no personal data).</summary>
     private static readonly AccessDecision ParentalAuthorityEnded = AccessDecision.Deny(DenialReason.BasisExpired,
         "Parental authority over this person ended on their 18th birthday: they now manage their vault themselves.");

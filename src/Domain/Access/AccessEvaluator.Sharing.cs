@@ -8,8 +8,9 @@ public sealed partial class AccessEvaluator
     /// <summary>
     /// <see cref="VaultAction.ShareDocuments"/>: the person (basis Owner; not while their vault is pending) and a parent or
     /// tutor acting for them (basis LegalRepresentative), decided as any owner action. Everyone else is NotPermitted with a
-    /// sentence saying who may share: a curator (who assists the person but does not act for them), a carer, any other
-    /// patient caller, professionals, establishments and operators. An ended representation keeps its own reason. Which
+    /// sentence saying who may share: a curator (who assists the person but does not act for them), any other patient
+    /// caller, professionals, establishments and operators. A carer gets the carer rules' OutsideDelegation (DecidePatient's
+    /// denial is kept). An ended representation keeps its own reason. Which
     /// documents may be shared is decided per document, as ReadDocument for the one sharing.
     /// </summary>
     private static AccessDecision DecideSharing(VaultAccessState vault, Caller caller, DateTimeOffset now)

@@ -466,7 +466,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         if (best is null)
         {
             // 5b. A carer within the person's delegation (AccessEvaluator.Carers.cs): a parent whose authority ended at the
-            // person's majority may be their carer now.
+            // person's majority is their carer only through a delegation the adult person grants themself.
             return DecideCarer(vault, callerVault, action, document, now)
                 ?? (adult ? ParentalAuthorityEnded : expired ? D.RepresentationExpired : notYet ? D.RepresentationNotStarted : D.NoRole);
         }

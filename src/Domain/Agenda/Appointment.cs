@@ -33,6 +33,8 @@ public enum AppointmentActorKind
     Representative = 1,
     Professional = 2,
     Establishment = 3,
+    /// <summary>A carer (aidant) acting within the person's delegation (their own vault id is not shown); the person is told.</summary>
+    Carer = 4,
 }
 
 /// <summary>
@@ -44,17 +46,22 @@ public sealed record AppointmentActor(
     [property: Id(0)] AppointmentActorKind Kind,
     [property: Id(1)] string? Id)
 {
-    /// <summary>The caller acting on <paramref name="vaultId"/>'s agenda (the agenda is reached only by patients, professionals and establishments).</summary>
-    public static AppointmentActor Of(Caller caller, string vaultId) => caller.Kind switch
+    /// <summary>
+    /// The caller acting on <paramref name="vaultId"/>'s agenda (the agenda is reached only by patients, professionals and
+    /// establishments) on the <paramref name="basis"/> the evaluator allowed: another patient is a carer on basis Carer,
+    /// a legal representative otherwise.
+    /// </summary>
+    public static AppointmentActor Of(Caller caller, string vaultId, LegalBasis basis) => caller.Kind switch
     {
         CallerKind.Patient when caller.VaultId == vaultId => new(AppointmentActorKind.Person, null),
+        CallerKind.Patient when basis == LegalBasis.Carer => new(AppointmentActorKind.Carer, null),
         CallerKind.Patient => new(AppointmentActorKind.Representative, null),
         CallerKind.Professional => new(AppointmentActorKind.Professional, caller.Rpps),
         CallerKind.Establishment => new(AppointmentActorKind.Establishment, caller.EstablishmentFiness),
         _ => throw new ArgumentException("only patients, professionals and establishments act on an agenda", nameof(caller)),
     };
 
-    /// <summary>The person's side (themself or a representative): their own changes are not notified to them.</summary>
+    /// <summary>The person's side (themself or a representative): their own changes are not notified to them; a carer's are.</summary>
     public bool IsPersonSide => Kind is AppointmentActorKind.Person or AppointmentActorKind.Representative;
 }
 

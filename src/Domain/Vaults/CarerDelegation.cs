@@ -19,6 +19,8 @@ public enum CarerActions
 /// their own vault id (never by a name). The person's recorded <see cref="Consent"/> carries the delegated document
 /// classes (<see cref="DocumentScope.ClassCodes"/>), how and by whom it was recorded, and its end
 /// (<see cref="Consent.ExpiresAt"/>). Either side ends it (<see cref="EndedAt"/>, <see cref="EndedBy"/>).
+/// <see cref="IssuerVaultId"/> is the vault of who issued the invitation (the person, or a parent or tutor acting for them;
+/// null when a referent recorded it): a representative's delegation ends with their representation.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.carer-delegation")]
 public sealed record CarerDelegation(
@@ -28,7 +30,8 @@ public sealed record CarerDelegation(
     [property: Id(3)] Consent Consent,
     [property: Id(4)] DateTimeOffset? EndedAt = null,
     [property: Id(5)] string? EndedBy = null,
-    [property: Id(6)] string? Label = null)
+    [property: Id(6)] string? Label = null,
+    [property: Id(7)] string? IssuerVaultId = null)
 {
     public bool IsActive(DateTimeOffset now) => EndedAt is null && Consent.RecordedAt <= now && now < Consent.ExpiresAt;
 
@@ -64,6 +67,21 @@ public static class CarerRules
     public const int MaxPendingInvitations = 10;
 
     public const int MaxLabelLength = 80;
+
+    /// <summary>Ended or expired delegations a vault keeps (a year at most: they explain a refusal), the oldest dropped first.</summary>
+    public const int KeptSettledDelegations = 50;
+
+    /// <summary>
+    /// The live delegations, and of the ended or expired ones those of the last year, at most <see cref="KeptSettledDelegations"/>,
+    /// the oldest dropped first; in their order.
+    /// </summary>
+    public static IReadOnlyList<CarerDelegation> KeepSettled(IEnumerable<CarerDelegation> delegations, DateTimeOffset now)
+    {
+        var all = delegations.ToList();
+        var settled = all.Where(d => !d.IsActive(now) && (d.EndedAt >= now.AddYears(-1) || d.Consent.ExpiresAt >= now.AddYears(-1))).ToList();
+        var kept = settled.Skip(Math.Max(0, settled.Count - KeptSettledDelegations)).ToHashSet(ReferenceEqualityComparer.Instance);
+        return [.. all.Where(d => d.IsActive(now) || kept.Contains(d))];
+    }
 
     /// <summary>What a refused acceptance answers, whatever the cause (no oracle on invitations).</summary>
     public const string InvitationRefused = "CARER_INVITATION_REFUSED";

@@ -57,7 +57,7 @@ public sealed class AppointmentActorKindType : EnumerationGraphType<AppointmentA
     public AppointmentActorKindType()
     {
         Name = "AppointmentActorKind";
-        Description = "PERSON (the person themself), REPRESENTATIVE (a parent, tutor or other legal representative), PROFESSIONAL, ESTABLISHMENT (its system).";
+        Description = "PERSON (the person themself), REPRESENTATIVE (a parent, tutor or other legal representative), PROFESSIONAL, ESTABLISHMENT (its system), CARER (a carer acting within the person's delegation).";
     }
 }
 

@@ -148,6 +148,63 @@ public sealed class CarerAccessTests
     }
 
     [Fact]
+    public void A_delegation_a_representative_issued_ends_with_their_representation()
+    {
+        var parent = new LegalRepresentative("v-parent", RepresentationKind.Parent, Now.AddYears(-5), null, "op");
+        var issued = Vault(All) with
+        {
+            CarerDelegations = [Vault(All).CarerDelegations[0] with { IssuerVaultId = "v-parent" }],
+            Representatives = [parent],
+            BirthDate = DateOnly.FromDateTime(Now.UtcDateTime).AddYears(-17),
+            IsMinor = true,
+        };
+        Assert.Equal(B.Carer, Evaluator.Decide(issued, Carer, A.ReadVault, null, Now).Basis);
+        Assert.Equal(B.Carer, Evaluator.DecideAgenda(issued, Carer, AgendaUse.Manage, Now).Basis);
+
+        // At the person's majority the parent's authority ends, and what they delegated with it.
+        var adult = issued with { BirthDate = DateOnly.FromDateTime(Now.UtcDateTime).AddYears(-18) };
+        Assert.Equal(R.BasisExpired, Evaluator.Decide(adult, Carer, A.ReadVault, null, Now).Reason);
+        Assert.Equal(R.BasisExpired, Evaluator.DecideAgenda(adult, Carer, AgendaUse.Manage, Now).Reason);
+        // A removed representation: the same.
+        Assert.Equal(R.BasisExpired, Evaluator.Decide(issued with { Representatives = [] }, Carer, A.ReadDocument, Doc("10"), Now).Reason);
+        // The person's own delegation, or one a referent recorded (no issuer vault), stands.
+        Assert.Equal(B.Carer, Evaluator.Decide(adult with { CarerDelegations = [issued.CarerDelegations[0] with { IssuerVaultId = Owner }] }, Carer, A.ReadVault, null, Now).Basis);
+        Assert.Equal(B.Carer, Evaluator.Decide(adult with { CarerDelegations = [issued.CarerDelegations[0] with { IssuerVaultId = null }] }, Carer, A.ReadVault, null, Now).Basis);
+    }
+
+    [Fact]
+    public void An_effective_representation_is_active_and_not_a_parents_over_an_adult()
+    {
+        var born = DateOnly.FromDateTime(Now.UtcDateTime).AddYears(-18);
+        var parent = new LegalRepresentative("v-parent", RepresentationKind.Parent, Now.AddYears(-5), null, "op");
+        var tutor = new LegalRepresentative("v-tutor", RepresentationKind.Tutor, Now.AddYears(-5), null, "op");
+        var adult = new VaultAccessState { VaultId = Owner, Status = VaultStatus.Active, BirthDate = born, Representatives = [parent, tutor] };
+        Assert.False(AccessEvaluator.IsEffectiveRepresentative(adult, "v-parent", Now));
+        Assert.True(AccessEvaluator.IsEffectiveRepresentative(adult, "v-tutor", Now));
+        Assert.True(AccessEvaluator.IsEffectiveRepresentative(adult with { BirthDate = born.AddDays(1) }, "v-parent", Now));
+        Assert.False(AccessEvaluator.IsEffectiveRepresentative(adult with { Representatives = [tutor with { Until = Now }] }, "v-tutor", Now));
+        Assert.False(AccessEvaluator.IsEffectiveRepresentative(adult, null, Now));
+
+        // A former parent is not refused the carer agenda as a representative: their delegation decides (here none: no role).
+        var withCarer = adult with { CarerDelegations = [Vault(All).CarerDelegations[0] with { CarerVaultId = "v-parent" }] };
+        Assert.Equal(B.Carer, Evaluator.DecideAgenda(withCarer, Caller.Patient("v-parent"), AgendaUse.Manage, Now).Basis);
+    }
+
+    [Fact]
+    public void At_most_fifty_settled_delegations_are_kept_the_oldest_dropped()
+    {
+        var live = Vault(All).CarerDelegations[0] with { Id = "cd-live" };
+        var settled = Enumerable.Range(0, 60).Select(i => live with { Id = $"cd-{i:D2}", EndedAt = Now.AddDays(-60 + i), EndedBy = Owner }).ToList();
+        var old = live with { Id = "cd-old", EndedAt = Now.AddYears(-2) };
+        var kept = CarerRules.KeepSettled([old, .. settled.Take(30), live, .. settled.Skip(30)], Now);
+        Assert.Equal(CarerRules.KeptSettledDelegations + 1, kept.Count);
+        Assert.Contains(live, kept);
+        Assert.DoesNotContain(kept, d => d.Id == "cd-old" || d.Id == "cd-09");
+        Assert.Equal("cd-10", kept[0].Id);
+        Assert.Equal("cd-59", kept[^1].Id);
+    }
+
+    [Fact]
     public void Break_glass_review_on_the_vault()
     {
         var vault = Vault(All);

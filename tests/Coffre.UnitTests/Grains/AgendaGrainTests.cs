@@ -220,8 +220,8 @@ public sealed class AgendaGrainTests(ClusterFixture fixture)
 
         Assert.Equal(new AppointmentActor(AppointmentActorKind.Professional, scene.Referent.Rpps), Assert.Single(byReferent.History).Actor);
         Assert.Equal(new AppointmentActor(AppointmentActorKind.Person, null), Assert.Single(own.History).Actor);
-        Assert.Equal(new AppointmentActor(AppointmentActorKind.Representative, null), AppointmentActor.Of(Caller.Patient(Ids.NewVaultId()), scene.VaultId));
-        Assert.Equal(new AppointmentActor(AppointmentActorKind.Establishment, "750712184"), AppointmentActor.Of(Caller.Establishment("750712184", "his"), scene.VaultId));
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.Representative, null), AppointmentActor.Of(Caller.Patient(Ids.NewVaultId()), scene.VaultId, LegalBasis.LegalRepresentative));
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.Establishment, "750712184"), AppointmentActor.Of(Caller.Establishment("750712184", "his"), scene.VaultId, LegalBasis.Grant));
 
         // The referent cancels the person's own appointment (one they are not named in): the person is told.
         await scene.Agenda.CancelAsync(scene.Referent, own.Id);

@@ -179,6 +179,10 @@ public sealed class CarerGrainTests(ClusterFixture fixture)
         await InviteAndAcceptAsync(scene, CarerActions.ManageAppointments);
         var created = await agenda.CreateAsync(scene.Carer, slot);
         Assert.Equal(AppointmentStatus.Confirmed, created.Status);
+        // A carer's change is recorded as a carer's (not a representative's), and the person is told of it.
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.Carer, null), Assert.Single(created.History).Actor);
+        Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 50),
+            n => n.Kind == NotificationKind.AppointmentChanged && ((AppointmentChangedNotice)n.Payload).AppointmentId == created.Id);
         Assert.Equal(created.Id, Assert.Single((await agenda.ListAsync(scene.Owner, new AgendaQuery(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(10), 10))).Items).Id);
     }
 
@@ -201,11 +205,102 @@ public sealed class CarerGrainTests(ClusterFixture fixture)
         Assert.Equal(DenialReason.NotPermitted, (await Assert.ThrowsAsync<AccessDeniedException>(
             () => scene.Carers.RecordCarerDelegationAsync(scene.Owner, record))).Code);
 
+        // Within the referent's own mandate only: their consent covers class 52 alone here.
+        var narrow = Caller.Professional(NewRpps(), "SOC-AS");
+        await scene.Vault.AddReferentAsync(scene.Owner, new ReferentRequest(narrow.Rpps!, null,
+            new ConsentRecord(ConsentMethod.SignedPaper, new DocumentScope(["52"]), NextYear, "form 2026-003")));
+        var beyond = await Assert.ThrowsAsync<ValidationFailedException>(
+            () => scene.Carers.RecordCarerDelegationAsync(narrow, record with { Request = Request(CarerActions.Read, "52", "10") }));
+        Assert.Equal("classCodes", beyond.Field);
+        Assert.Contains("outside the scope", beyond.Message, StringComparison.Ordinal);
+        // A caller who would be denied gets the denial, not the scope rule.
+        Assert.Equal(DenialReason.NotPermitted, (await Assert.ThrowsAsync<AccessDeniedException>(
+            () => scene.Carers.RecordCarerDelegationAsync(Caller.Professional(NewRpps(), "SOC-AS"), record with { Request = Request(CarerActions.Read, "10") }))).Code);
+        Assert.Equal(ConsentMethod.SignedPaper, (await scene.Carers.RecordCarerDelegationAsync(narrow, record)).Consent.Method);
+
         var delegation = await scene.Carers.RecordCarerDelegationAsync(referent, record);
         Assert.Equal(ConsentMethod.SignedPaper, delegation.Consent.Method);
         Assert.Equal(referent.Rpps, delegation.Consent.RecordedBy);
         Assert.Equal(LegalBasis.Carer, (await scene.Vault.GetAsync(scene.Carer)).Basis);
         Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 50), n => n.Kind == NotificationKind.CarerDelegationStarted);
+    }
+
+    /// <summary>A minor (18 on <paramref name="birthday"/>) and a parent, with the parent's representation recorded.</summary>
+    private async Task<(Scene Scene, string ParentId, Caller Parent)> MinorSceneAsync(DateOnly birthday)
+    {
+        var vaultId = Ids.NewVaultId();
+        var vault = fixture.Grains.GetGrain<IVaultGrain>(vaultId);
+        await vault.OpenAsync(Caller.Professional(NewRpps(), "SOC-AS"), new OpenVault(new IdentityTraits("Martin", "Léa", birthday.AddYears(-18), Sex.Female),
+            new ConsentRecord(ConsentMethod.SignedPaper, DocumentScope.All, NextYear, "form 2026-004"), IsMinor: true));
+        var parentId = Ids.NewVaultId();
+        var carerId = Ids.NewVaultId();
+        await OpenVaultAsync(parentId);
+        await OpenVaultAsync(carerId);
+        await vault.AddRepresentativeAsync(Caller.Operator("op-civil-status"), new RepresentativeRequest(parentId, RepresentationKind.Parent, null));
+        var scene = new Scene(vaultId, vault, fixture.Grains.GetGrain<IVaultCarersGrain>(vaultId), Caller.Patient(vaultId), carerId, Caller.Patient(carerId));
+        return (scene, parentId, Caller.Patient(parentId));
+    }
+
+    [Fact]
+    public async Task A_parent_cannot_be_their_own_carer_and_what_they_delegated_ends_at_majority()
+    {
+        var birthday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1);
+        var (scene, parentId, parent) = await MinorSceneAsync(birthday);
+
+        // The parent issues; accepting their own invitation is refused (a representative needs no delegation).
+        var own = await scene.Carers.InviteCarerAsync(parent, Request(CarerActions.Read));
+        CarerRules.TrySplitCode(own.Code, out var reference, out var code);
+        var refused = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Carers.AcceptCarerInvitationAsync(parent, reference, code));
+        Assert.Equal(("code", ErrorCodes.Conflict), (refused.Field, refused.Code));
+
+        // Another carer accepts the parent's invitation: recorded by the parent's vault, issued by the parent.
+        var issued = await scene.Carers.InviteCarerAsync(parent, Request(CarerActions.Read));
+        CarerRules.TrySplitCode(issued.Code, out reference, out code);
+        var delegation = await scene.Carers.AcceptCarerInvitationAsync(scene.Carer, reference, code);
+        Assert.Equal(parentId, delegation.IssuerVaultId);
+        Assert.Equal(parentId, delegation.Consent.RecordedBy);
+        Assert.Equal(LegalBasis.Carer, (await scene.Vault.GetAsync(scene.Carer)).Basis);
+        var pending = await scene.Carers.InviteCarerAsync(parent, Request(CarerActions.Read));
+
+        var midnight = new DateTimeOffset(birthday.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        try
+        {
+            ClusterFixture.Clock.Offset = midnight.AddMinutes(1) - DateTimeOffset.UtcNow;
+            // The evaluator refuses at once; the hand-over then ends the delegation and cancels the parent's pending invitation.
+            Assert.Equal(DenialReason.BasisExpired, (await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.GetAsync(scene.Carer))).Code);
+            await scene.Vault.ReachMajorityAsync();
+            var ended = Assert.Single((await scene.Vault.GetAsync(scene.Owner)).Access!.CarerDelegations, d => d.Id == delegation.Id);
+            Assert.Equal("majority", ended.EndedBy);
+            Assert.Contains(await scene.Vault.GetNotificationsAsync(scene.Owner, 50),
+                n => n.Kind == NotificationKind.CarerDelegationEnded && ((CarerDelegationEndedNotice)n.Payload).EndedBy == "majority");
+            CarerRules.TrySplitCode(pending.Code, out reference, out code);
+            Assert.Equal(CarerRules.InvitationRefused, (await Assert.ThrowsAsync<ValidationFailedException>(
+                () => scene.Carers.AcceptCarerInvitationAsync(scene.Carer, reference, code))).Code);
+            // The former parent is no carer either: the adult person would have to invite them.
+            Assert.Equal(DenialReason.BasisExpired, (await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.GetAsync(parent))).Code);
+        }
+        finally
+        {
+            ClusterFixture.Clock.Offset = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
+    public async Task A_removed_representatives_delegations_and_invitations_end_with_the_representation()
+    {
+        var (scene, _, parent) = await MinorSceneAsync(DateOnly.FromDateTime(DateTime.UtcNow).AddYears(5));
+        var invitation = await scene.Carers.InviteCarerAsync(parent, Request(CarerActions.Read));
+        CarerRules.TrySplitCode(invitation.Code, out var reference, out var code);
+        var delegation = await scene.Carers.AcceptCarerInvitationAsync(scene.Carer, reference, code);
+        var pending = await scene.Carers.InviteCarerAsync(parent, Request(CarerActions.Read));
+
+        await scene.Vault.RemoveRepresentativeAsync(Caller.Operator("op-civil-status"), parent.VaultId!);
+        Assert.Equal(DenialReason.BasisExpired, (await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Vault.GetAsync(scene.Carer))).Code);
+        Assert.Equal("representation-removed",
+            Assert.Single((await scene.Vault.GetAsync(scene.Owner)).Access!.CarerDelegations, d => d.Id == delegation.Id).EndedBy);
+        CarerRules.TrySplitCode(pending.Code, out reference, out code);
+        Assert.Equal(CarerRules.InvitationRefused, (await Assert.ThrowsAsync<ValidationFailedException>(
+            () => scene.Carers.AcceptCarerInvitationAsync(scene.Carer, reference, code))).Code);
     }
 
     [Fact]

@@ -102,12 +102,13 @@ public sealed class AgendaGrain(
 
     public async Task<Appointment> CreateAsync(Caller caller, NewAppointment input)
     {
-        await Vault.CheckAgendaAsync(caller, AgendaUse.Manage, "appointment.create");
+        var access = await Vault.CheckAgendaAsync(caller, AgendaUse.Manage, "appointment.create");
         var now = Now;
         var checkedInput = Validate(input, now);
-        var appointment = New(checkedInput, caller, now, AppointmentStatus.Confirmed, proposedByProfessional: false,
+        var actor = AppointmentActor.Of(caller, VaultId, access.Basis);
+        var appointment = New(checkedInput, caller, actor, now, AppointmentStatus.Confirmed, proposedByProfessional: false,
             input.ProfessionalRpps, input.EstablishmentFiness, "created");
-        await StoreAsync(appointment, "created", caller);
+        await StoreAsync(appointment, "created", caller, actor);
         return appointment;
     }
 
@@ -118,7 +119,7 @@ public sealed class AgendaGrain(
             throw new AccessDeniedException("only professionals and establishments' systems propose appointments; the person's side creates them", DenialReason.NotPermitted);
         }
         // The one check for "has a basis to reach this person".
-        await Vault.CheckContactAsync(caller, "appointment.propose");
+        var basis = await Vault.CheckContactAsync(caller, "appointment.propose");
         var now = Now;
         var checkedInput = Validate(input, now);
         var rpps = caller.Kind == CallerKind.Professional ? caller.Rpps : null;
@@ -129,9 +130,10 @@ public sealed class AgendaGrain(
             throw new ValidationFailedException("vaultId",
                 $"holds {AgendaRules.MaxOpenProposalsPerProposer} of your proposals awaiting an answer: wait for answers or cancel some first", ErrorCodes.QuotaExceeded);
         }
-        var appointment = New(checkedInput, caller, now, AppointmentStatus.Proposed, proposedByProfessional: true,
+        var actor = AppointmentActor.Of(caller, VaultId, basis);
+        var appointment = New(checkedInput, caller, actor, now, AppointmentStatus.Proposed, proposedByProfessional: true,
             rpps, caller.EstablishmentFiness, "proposed") with { AwaitingPerson = true };
-        await StoreAsync(appointment, "proposed", caller);
+        await StoreAsync(appointment, "proposed", caller, actor);
         return appointment;
     }
 
@@ -150,7 +152,7 @@ public sealed class AgendaGrain(
             throw new ValidationFailedException("appointmentId", appointment.AwaitingPerson ? "awaits the person's answer" : "awaits the professional's answer", ErrorCodes.Conflict);
         }
         var now = Now;
-        var actor = AppointmentActor.Of(caller, VaultId);
+        var actor = AppointmentActor.Of(caller, VaultId, access.Basis);
         Appointment changed;
         string change;
         switch (response)
@@ -191,7 +193,7 @@ public sealed class AgendaGrain(
             default:
                 throw new ValidationFailedException("response", "RESCHEDULE is the person's answer to a proposal; the professional accepts or declines it");
         }
-        await ReplaceAsync(changed, change, caller);
+        await ReplaceAsync(changed, change, caller, actor);
         return changed;
     }
 
@@ -203,8 +205,9 @@ public sealed class AgendaGrain(
         {
             throw new ValidationFailedException("appointmentId", "is already cancelled or declined", ErrorCodes.Conflict);
         }
-        var changed = appointment.With(Now, AppointmentActor.Of(caller, VaultId), "cancelled", AppointmentStatus.Cancelled);
-        await ReplaceAsync(changed, "cancelled", caller);
+        var actor = AppointmentActor.Of(caller, VaultId, access.Basis);
+        var changed = appointment.With(Now, actor, "cancelled", AppointmentStatus.Cancelled);
+        await ReplaceAsync(changed, "cancelled", caller, actor);
         return changed;
     }
 
@@ -310,14 +313,13 @@ public sealed class AgendaGrain(
         return new CheckedInput(title, start, end, place, offsets);
     }
 
-    private Appointment New(CheckedInput input, Caller caller, DateTimeOffset now, AppointmentStatus status, bool proposedByProfessional,
+    private Appointment New(CheckedInput input, Caller caller, AppointmentActor actor, DateTimeOffset now, AppointmentStatus status, bool proposedByProfessional,
         string? rpps, string? finess, string action)
     {
         if (agenda.State.Appointments.Count(a => AgendaRules.IsOpen(a, now)) >= AgendaRules.MaxAppointments)
         {
             throw new ValidationFailedException("vaultId", $"holds {AgendaRules.MaxAppointments} upcoming appointments: cancel some first", ErrorCodes.QuotaExceeded);
         }
-        var actor = AppointmentActor.Of(caller, VaultId);
         return new Appointment
         {
             Id = $"a-{agenda.State.NextNumber + 1:D6}-{Ids.NewToken()[..8]}",
@@ -351,30 +353,30 @@ public sealed class AgendaGrain(
             ? PreventionRules.Default.ItemsFor(birth, access.Sex, DateOnly.FromDateTime(Now.UtcDateTime), agenda.State.DismissedPrevention)
             : [];
 
-    private async Task StoreAsync(Appointment appointment, string change, Caller caller)
+    private async Task StoreAsync(Appointment appointment, string change, Caller caller, AppointmentActor actor)
     {
         agenda.State.NextNumber++;
         agenda.State.Appointments.Add(appointment);
-        await AfterChangeAsync(appointment, change, caller);
+        await AfterChangeAsync(appointment, change, caller, actor);
     }
 
-    private async Task ReplaceAsync(Appointment appointment, string change, Caller caller)
+    private async Task ReplaceAsync(Appointment appointment, string change, Caller caller, AppointmentActor actor)
     {
         var index = agenda.State.Appointments.FindIndex(a => a.Id == appointment.Id);
         agenda.State.Appointments[index] = appointment;
-        await AfterChangeAsync(appointment, change, caller);
+        await AfterChangeAsync(appointment, change, caller, actor);
     }
 
     /// <summary>
     /// Stored first; then the person is told (unless the change is their own: they themself or a legal representative;
-    /// anyone else, a referent included, notifies), the event raised and the reminder rescheduled.
+    /// anyone else, a carer or a referent included, notifies), the event raised and the reminder rescheduled.
     /// </summary>
-    private async Task AfterChangeAsync(Appointment appointment, string change, Caller caller)
+    private async Task AfterChangeAsync(Appointment appointment, string change, Caller caller, AppointmentActor actor)
     {
         var now = Now;
         Prune(now);
         await agenda.WriteStateAsync();
-        if (!AppointmentActor.Of(caller, VaultId).IsPersonSide)
+        if (!actor.IsPersonSide)
         {
             await notifier.NotifyAsync(VaultId, new AppointmentChangedNotice(appointment.Id, change, AuditEvents.ActorId(caller), appointment.Title, appointment.StartsAt, now));
         }

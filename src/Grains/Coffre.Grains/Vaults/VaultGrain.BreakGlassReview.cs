@@ -27,14 +27,15 @@ public sealed partial class VaultGrain : IVaultBreakGlassReviewGrain
         await RecordAsync(caller, "breakglass.flag", $"break-glass:{sessionId}", evaluator.DecideFlagBreakGlass(Access, caller, Now), Now);
         if (session.Review is not null)
         {
+            // A retry after a failure past the state's write: the queue hears of the case again (idempotent) before the CONFLICT.
+            await SyncQueueAsync(session);
             throw new ValidationFailedException("sessionId", "was already flagged: its review case is open or resolved", ErrorCodes.Conflict);
         }
         var now = Now;
         var flagged = session with { Review = new BreakGlassReview("bgr-" + Ids.NewToken()[..12], BreakGlassReviewStatus.Open, now, AuditEvents.ActorId(caller), trimmed) };
         vault.State.Access = Access with { BreakGlassSessions = [.. Access.BreakGlassSessions.Select(s => s.Id == sessionId ? flagged : s)] };
         await vault.WriteStateAsync();
-        await Queue.OpenAsync(IndexWriter, new BreakGlassReviewCase(flagged.Review.CaseId, VaultId, sessionId, session.Rpps, session.ProfessionCode,
-            session.Finess, session.Reason, session.StartedAt, session.ExpiresAt, now, trimmed));
+        await SyncQueueAsync(flagged);
         await TellEstablishmentAsync(flagged);
         return flagged;
     }
@@ -61,6 +62,7 @@ public sealed partial class VaultGrain : IVaultBreakGlassReviewGrain
         }
         if (review.Status == BreakGlassReviewStatus.Resolved)
         {
+            await SyncQueueAsync(session);
             throw new ValidationFailedException("caseId", "is already resolved", ErrorCodes.Conflict);
         }
         var resolved = session with
@@ -69,10 +71,29 @@ public sealed partial class VaultGrain : IVaultBreakGlassReviewGrain
         };
         vault.State.Access = Access with { BreakGlassSessions = [.. Access.BreakGlassSessions.Select(s => s.Id == sessionId ? resolved : s)] };
         await vault.WriteStateAsync();
-        await Queue.CloseAsync(IndexWriter, caseId, outcome, note.Trim(), now);
+        await SyncQueueAsync(resolved);
         await NotifyAsync(new BreakGlassReviewedNotice(sessionId, caseId, outcome, note.Trim(), now));
         await TellEstablishmentAsync(resolved);
         return resolved;
+    }
+
+    /// <summary>
+    /// The operators' queue told of the session's review as this vault holds it: the case opened, or closed with its outcome.
+    /// Both calls are idempotent (an open case is not opened twice, a resolved one not closed twice), so a retry after a
+    /// failure between this vault's write and the queue repairs the queue.
+    /// </summary>
+    private async Task SyncQueueAsync(BreakGlassSession session)
+    {
+        switch (session.Review)
+        {
+            case { Status: BreakGlassReviewStatus.Resolved } review:
+                await Queue.CloseAsync(IndexWriter, review.CaseId, review.Outcome!.Value, review.Note!, review.ResolvedAt!.Value);
+                break;
+            case { } review:
+                await Queue.OpenAsync(IndexWriter, new BreakGlassReviewCase(review.CaseId, VaultId, session.Id!, session.Rpps, session.ProfessionCode,
+                    session.Finess, session.Reason, session.StartedAt, session.ExpiresAt, review.FlaggedAt, review.Comment));
+                break;
+        }
     }
 
     private IBreakGlassReviewQueueGrain Queue => GrainFactory.GetGrain<IBreakGlassReviewQueueGrain>(0);

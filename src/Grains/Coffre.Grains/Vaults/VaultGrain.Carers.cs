@@ -1,5 +1,6 @@
 using Coffre.Domain;
 using Coffre.Domain.Access;
+using Coffre.Domain.Agenda;
 using Coffre.Domain.Auditing;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
@@ -52,7 +53,7 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
         var classes = request.ClassCodes.Select(c => c.Trim()).Distinct().ToList();
         var label = string.IsNullOrWhiteSpace(request.Label) ? null : request.Label.Trim();
         var invitation = new CarerInvitationState(reference, codeHasher.CurrentKeyId, hash, classes, request.Actions, request.Until, label,
-            now, expiresAt, AuditEvents.ActorId(caller), 0, HandOverStatus.Valid);
+            now, expiresAt, AuditEvents.ActorId(caller), 0, HandOverStatus.Valid, caller.Kind == CallerKind.Patient ? caller.VaultId : null);
         // Settled invitations are kept a while (their lock or use explains a refusal), the oldest dropped first.
         vault.State.CarerInvitations = [.. vault.State.CarerInvitations.Where(i => i.Status == HandOverStatus.Valid && now < i.ExpiresAt)
             .Concat(vault.State.CarerInvitations.Where(i => !(i.Status == HandOverStatus.Valid && now < i.ExpiresAt)).TakeLast(KeptInvitations - pending.Count - 1)),
@@ -85,15 +86,23 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
                 AccessDecision.Deny(DenialReason.NoBasis, "carer invitation refused (unknown, used, expired or locked, or a wrong code)"), now);
             throw new ValidationFailedException("code", "does not match a valid carer invitation: ask the person for a new one", CarerRules.InvitationRefused);
         }
+        if (carerVault == invitation!.IssuerVaultId || AccessEvaluator.IsEffectiveRepresentative(Access, carerVault, now))
+        {
+            // Whoever issued it, or represents the person, needs no delegation: it would outlive their own authority.
+            await AuditAsync(caller, "carer.accept", $"carer-invitation:{reference}",
+                AccessDecision.Deny(DenialReason.NotPermitted, "a carer invitation is not accepted by its issuer nor by a representative of the person"), now);
+            throw new ValidationFailedException("code", "cannot be accepted by who issued the invitation nor by a legal representative of the person (a representative needs no delegation)",
+                ErrorCodes.Conflict);
+        }
         if (Access.CarerDelegations.Count(d => d.IsActive(now) && d.CarerVaultId != carerVault) >= CarerRules.MaxLiveDelegations)
         {
             throw new ValidationFailedException("code", $"the person already has {CarerRules.MaxLiveDelegations} live carer delegations", ErrorCodes.Conflict);
         }
 
-        var delegation = new CarerDelegation("cd-" + Ids.NewToken()[..12], carerVault!, invitation!.Actions,
-            new Consent(VaultId, now, ConsentMethod.InApp, new DocumentScope(invitation.ClassCodes), invitation.Until,
+        var delegation = new CarerDelegation("cd-" + Ids.NewToken()[..12], carerVault!, invitation.Actions,
+            new Consent(invitation.IssuerVaultId ?? VaultId, now, ConsentMethod.InApp, new DocumentScope(invitation.ClassCodes), invitation.Until,
                 $"carer invitation {invitation.Reference} issued by {invitation.IssuedBy}, accepted by the carer"),
-            Label: invitation.Label);
+            Label: invitation.Label, IssuerVaultId: invitation.IssuerVaultId);
         Replace(invitation, invitation with { Status = HandOverStatus.Used });
         await StartDelegationAsync(caller, delegation, "carer.accept", AccessDecision.Allow(LegalBasis.Carer,
             $"accepted the person's carer invitation {invitation.Reference}: classes {CarerRules.DescribeClasses(delegation.Consent.Scope)}, " +
@@ -111,6 +120,7 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
         await RetryAccompanimentsAsync();
         await RateLimitAsync(caller, "carer.record");
         await RecordAsync(caller, "carer.record", $"carer-vault:{record.CarerVaultId}", evaluator.DecideRecordCarerDelegation(Access, caller, now), now);
+        CarerInputRules.WithinReferentScope(record.Request.ClassCodes, Access.Referents.Where(r => r.Rpps == caller.Rpps && r.IsActive(now)));
         if (Access.CarerDelegations.Count(d => d.IsActive(now) && d.CarerVaultId != record.CarerVaultId) >= CarerRules.MaxLiveDelegations)
         {
             throw new ValidationFailedException("vaultId", $"already has {CarerRules.MaxLiveDelegations} live carer delegations: end one first", ErrorCodes.Conflict);
@@ -132,10 +142,8 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
         var replaced = Access.CarerDelegations.Where(d => d.CarerVaultId == delegation.CarerVaultId && d.IsActive(now)).ToList();
         vault.State.Access = Access with
         {
-            CarerDelegations = [.. Access.CarerDelegations
-                .Select(d => replaced.Contains(d) ? d with { EndedAt = now, EndedBy = "replaced:" + delegation.Id } : d)
-                .Where(d => d.IsActive(now) || d.EndedAt >= now.AddYears(-1) || d.Consent.ExpiresAt >= now.AddYears(-1)),
-                delegation],
+            CarerDelegations = [.. CarerRules.KeepSettled(Access.CarerDelegations
+                .Select(d => replaced.Contains(d) ? d with { EndedAt = now, EndedBy = "replaced:" + delegation.Id } : d), now), delegation],
         };
         await vault.WriteStateAsync();
         if (operation is not null && decision is not null)
@@ -193,13 +201,16 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
             .Where(d => d.EndedAt is null && d.Consent.ExpiresAt <= now && !vault.State.CarerExpiriesNotified.Contains(d.Id)).ToList();
         if (expired.Count > 0)
         {
+            // Told first, then recorded: a failure in between tells again, with the same message id (derived from the
+            // delegation), which the outbox ignores; recorded first, a failure would lose the notice.
+            foreach (var d in expired)
+            {
+                await notifier.NotifyAsync(VaultId, new CarerDelegationEndedNotice(d.Id, d.CarerVaultId, d.Label, "expired", d.Consent.ExpiresAt),
+                    AgendaRules.ReminderMessageId(VaultId, "carer-expiry/" + d.Id));
+            }
             vault.State.CarerExpiriesNotified = [.. vault.State.CarerExpiriesNotified
                 .Where(id => Access.CarerDelegations.Any(d => d.Id == id && d.Consent.ExpiresAt >= now.AddYears(-1))), .. expired.Select(d => d.Id)];
             await vault.WriteStateAsync();
-            foreach (var d in expired)
-            {
-                await NotifyAsync(new CarerDelegationEndedNotice(d.Id, d.CarerVaultId, d.Label, "expired", d.Consent.ExpiresAt));
-            }
         }
         await ScheduleCarerExpiryAsync();
     }
@@ -217,6 +228,35 @@ public sealed partial class VaultGrain : IVaultCarersGrain, IRemindable
         else if (await this.GetReminder(CarerExpiryReminder) is { } registered)
         {
             await this.UnregisterReminder(registered);
+        }
+    }
+
+    /// <summary>
+    /// A representation ended (majority, removal): the live delegations and the pending invitations <paramref name="issuers"/>
+    /// issued as the person's representatives end with it (<paramref name="reason"/> as who ended them). Changes the state
+    /// only (the caller writes it, then tells with <see cref="TellCarersEndedAsync"/>); returns the delegations ended.
+    /// </summary>
+    private List<CarerDelegation> EndIssuedBy(IReadOnlyCollection<string> issuers, string reason, DateTimeOffset now)
+    {
+        var ended = Access.CarerDelegations.Where(d => d.IsActive(now) && d.IssuerVaultId is { } issuer && issuers.Contains(issuer))
+            .Select(d => d with { EndedAt = now, EndedBy = reason }).ToList();
+        vault.State.Access = Access with { CarerDelegations = [.. Access.CarerDelegations.Select(d => ended.Find(e => e.Id == d.Id) ?? d)] };
+        vault.State.CarerInvitations = [.. vault.State.CarerInvitations.Select(i =>
+            i.Status == HandOverStatus.Valid && i.IssuerVaultId is { } issuer && issuers.Contains(issuer) ? i with { Status = HandOverStatus.Cancelled } : i)];
+        return ended;
+    }
+
+    /// <summary>The person and each carer's index learn of delegations ended by <see cref="EndIssuedBy"/>; the expiry reminder moves.</summary>
+    private async Task TellCarersEndedAsync(IReadOnlyList<CarerDelegation> ended, DateTimeOffset now)
+    {
+        foreach (var d in ended)
+        {
+            await NotifyAsync(new CarerDelegationEndedNotice(d.Id, d.CarerVaultId, d.Label, d.EndedBy!, now));
+            await TellCarerAsync(d);
+        }
+        if (ended.Count > 0)
+        {
+            await ScheduleCarerExpiryAsync();
         }
     }
 
@@ -248,6 +288,19 @@ public static class CarerInputRules
         if (string.IsNullOrWhiteSpace(record.Evidence) || record.Evidence.Trim().Length > 200 || TextRules.Validate(record.Evidence) is not null)
         {
             throw new ValidationFailedException("evidence", TextRules.Validate(record.Evidence) ?? "must describe the signed form or the witness in 1 to 200 characters");
+        }
+    }
+
+    /// <summary>
+    /// A referent delegates no more than their own mandate: each class within the scope of the person's consent to them
+    /// (<paramref name="mandates"/>, their active referent records; a scope limited to document types covers no whole class).
+    /// </summary>
+    public static void WithinReferentScope(IReadOnlyList<string> classCodes, IEnumerable<Referent> mandates)
+    {
+        var scopes = mandates.Select(m => m.Consent.Scope).ToList();
+        if (classCodes.FirstOrDefault(c => !scopes.Any(s => s.TypeCodes is null && (s.ClassCodes is null || s.ClassCodes.Contains(c.Trim())))) is { } outside)
+        {
+            throw new ValidationFailedException("classCodes", $"contains {outside.Trim()}, outside the scope of the person's consent to you as their referent: a referent delegates only classes their own mandate covers");
         }
     }
 

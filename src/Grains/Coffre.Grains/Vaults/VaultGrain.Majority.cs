@@ -43,6 +43,8 @@ public sealed partial class VaultGrain
         }
         vault.State.Access = access with { IsMinor = false };
         vault.State.MajorityReachedAt = now;
+        // What the parents delegated or offered to carers ends with their authority; the person invites again if they wish.
+        var endedCarers = EndIssuedBy(parents, "majority", now);
         if (parents.Count > 0)
         {
             // A passphrase set during the minority is the parents' (they activated with their own card): it no longer opens
@@ -53,6 +55,7 @@ public sealed partial class VaultGrain
         }
         await vault.WriteStateAsync();
         await NotifyAsync(new MajorityReachedNotice(VaultId, parents.Count, now));
+        await TellCarersEndedAsync(endedCarers, now);
         foreach (var parent in parents)
         {
             await NotifyAsync(parent, new RepresentationEndedAtMajorityNotice(VaultId, now));

@@ -122,8 +122,12 @@ public sealed partial class VaultGrain
     async Task IVaultGrain.RemoveRepresentativeAsync(Caller caller, string representativeVaultId)
     {
         await CheckAsync(caller, VaultAction.ManageRepresentatives, null, "representative.remove", $"vault:{representativeVaultId}");
+        var now = Now;
         vault.State.Access = Access with { Representatives = Access.Representatives.Where(r => r.RepresentativeVaultId != representativeVaultId).ToList() };
+        // Carers the removed representative named, and their pending invitations, end with the representation.
+        var endedCarers = EndIssuedBy([representativeVaultId], "representation-removed", now);
         await vault.WriteStateAsync();
+        await TellCarersEndedAsync(endedCarers, now);
     }
 
     async Task<BreakGlassSession> IVaultGrain.BreakGlassAsync(Caller caller, string reason)

@@ -58,7 +58,7 @@ public static class VaultInputRules
         CallerKind.Professional when access.Referents.Any(r => r.Rpps == caller.Rpps && r.IsActive(now)) => new Author(AuthorKind.Referent, caller.Rpps!, caller.EstablishmentFiness),
         CallerKind.Professional => new Author(AuthorKind.Professional, caller.Rpps!, caller.EstablishmentFiness),
         CallerKind.Patient when caller.VaultId == vaultId => new Author(AuthorKind.Person, caller.Subject),
-        CallerKind.Patient when !access.Representatives.Any(r => r.RepresentativeVaultId == caller.VaultId && r.IsActive(now))
+        CallerKind.Patient when !AccessEvaluator.IsEffectiveRepresentative(access, caller.VaultId, now)
             && access.CarerDelegations.Any(d => d.CarerVaultId == caller.VaultId && d.IsActive(now)) => new Author(AuthorKind.Carer, caller.Subject),
         CallerKind.Patient => new Author(AuthorKind.Representative, caller.Subject),
         CallerKind.Establishment => new Author(AuthorKind.System, caller.Subject, caller.EstablishmentFiness),

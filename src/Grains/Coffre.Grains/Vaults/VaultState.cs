@@ -50,7 +50,8 @@ public sealed record CarerInvitationState(
     [property: Id(8)] DateTimeOffset ExpiresAt,
     [property: Id(9)] string IssuedBy,
     [property: Id(10)] int Attempts,
-    [property: Id(11)] HandOverStatus Status);
+    [property: Id(11)] HandOverStatus Status,
+    [property: Id(12)] string? IssuerVaultId = null);
 
 /// <summary>A hand-over sheet as kept: the code's keyed hash and key id, never the code.</summary>
 [GenerateSerializer, Alias("coffre.hand-over-state")]
@@ -71,6 +72,8 @@ public enum HandOverStatus
     Used = 1,
     Locked = 2,
     Replaced = 3,
+    /// <summary>A carer invitation whose issuer's representation ended before it was used.</summary>
+    Cancelled = 4,
 }
 
 /// <summary>A vault's document index (state name <c>vault-documents-v1</c>): metadata only.</summary>
