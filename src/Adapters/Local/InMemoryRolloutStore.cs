@@ -196,7 +196,9 @@ public sealed class InMemoryRolloutStore(IOutbox outbox) : IRolloutStore
             var created = 0;
             foreach (var key in codes.Select(c => c.Nir).Distinct())
             {
-                if (_people.TryGetValue(key, out var person) && person.Status == PersonStatus.Registered && person.WindowClosedAt is null)
+                if (_people.TryGetValue(key, out var person) && person.Status == PersonStatus.Registered && person.WindowClosedAt is null
+                    && !_codes.Any(o => o.Nir == key && o.Status is CodeStatus.Valid or CodeStatus.Locked
+                        && _campaigns.TryGetValue(o.CampaignId, out var k) && k.Campaign.OppositionWindowEndsAt > at))
                 {
                     person.WindowClosedAt = RolloutRules.Micros(at);
                     person.UpdatedAt = RolloutRules.Micros(at);

@@ -374,6 +374,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             ), created AS (
                 UPDATE registry_person p SET window_closed_at = $4, updated_at = $4
                 WHERE p.nir_hash IN (SELECT nir_hash FROM codes) AND p.status = 0 AND p.window_closed_at IS NULL
+                  -- not while they hold a valid or locked code of a campaign whose window is still open
+                  AND NOT EXISTS (SELECT 1 FROM activation_code o JOIN campaign k ON k.campaign_id = o.campaign_id
+                                  WHERE o.nir_hash = p.nir_hash AND o.status IN (0, 3) AND k.opposition_window_ends_at > $4)
                 RETURNING 1
             )
             SELECT coalesce((SELECT max(code_id) FROM codes), $2), (SELECT count(*) FROM codes), (SELECT count(*) FROM created)
