@@ -197,7 +197,9 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
             var created = 0;
             foreach (var key in codes.Select(c => c.Nir).Distinct())
             {
-                if (_people.TryGetValue(key, out var person) && person.Status == PersonStatus.Registered && person.WindowClosedAt is null)
+                if (_people.TryGetValue(key, out var person) && person.Status == PersonStatus.Registered && person.WindowClosedAt is null
+                    && !_codes.Any(o => o.Nir == key && o.Status is CodeStatus.Valid or CodeStatus.Locked
+                        && _campaigns.TryGetValue(o.CampaignId, out var k) && k.Campaign.OppositionWindowEndsAt > at))
                 {
                     person.WindowClosedAt = RolloutRules.Micros(at);
                     person.UpdatedAt = RolloutRules.Micros(at);
@@ -619,13 +621,14 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                 return Task.FromResult<ActivationCodeRecord?>(null);
             }
             // A minor (no Vitale serial): their representatives' Vitale hashes, as the PostgreSQL store reads them.
-            IReadOnlyList<byte[]>? representatives = p.VitaleHash is null && p.Representatives.Count > 0
-                ? [.. p.Representatives.Select(h => _people.GetValueOrDefault(Key(h)))
-                    .Where(r => r is { VitaleHash: not null, Status: PersonStatus.Registered or PersonStatus.Activated })
-                    .Select(r => r!.VitaleHash!.ToArray())]
+            // With their NIR hashes, in the same order (whose card matched).
+            var cards = p.VitaleHash is null && p.Representatives.Count > 0
+                ? p.Representatives.Where(h => _people.GetValueOrDefault(Key(h)) is { VitaleHash: not null, Status: PersonStatus.Registered or PersonStatus.Activated })
+                    .Select(h => (Nir: h.ToArray(), Vitale: _people[Key(h)].VitaleHash!.ToArray())).ToList()
                 : null;
             return Task.FromResult<ActivationCodeRecord?>(new ActivationCodeRecord(c.Id, c.CampaignId, c.KeyId, c.CodeHash.ToArray(), c.IssuedAt,
-                c.ExpiresAt, c.Attempts, p.VaultId, p.BirthDate, p.VitaleHash?.ToArray(), p.Status, representatives));
+                c.ExpiresAt, c.Attempts, p.VaultId, p.BirthDate, p.VitaleHash?.ToArray(), p.Status, cards?.Select(r => r.Vitale).ToList(),
+                cards?.Select(r => r.Nir).ToList()));
         }
     }
 

@@ -375,6 +375,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             ), created AS (
                 UPDATE registry_person p SET window_closed_at = $4, updated_at = $4
                 WHERE p.nir_hash IN (SELECT nir_hash FROM codes) AND p.status = 0 AND p.window_closed_at IS NULL
+                  -- not while they hold a valid or locked code of a campaign whose window is still open
+                  AND NOT EXISTS (SELECT 1 FROM activation_code o JOIN campaign k ON k.campaign_id = o.campaign_id
+                                  WHERE o.nir_hash = p.nir_hash AND o.status IN (0, 3) AND k.opposition_window_ends_at > $4)
                 RETURNING 1
             )
             SELECT coalesce((SELECT max(code_id) FROM codes), $2), (SELECT count(*) FROM codes), (SELECT count(*) FROM created)
@@ -1168,7 +1171,13 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                        p.vault_id, p.birth_date, p.vitale_hash, p.status, c.nir_hash,
                        CASE WHEN p.vitale_hash IS NULL AND p.representative_nir_hashes IS NOT NULL THEN ARRAY(
                            SELECT r.vitale_hash FROM registry_person r
-                           WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2))
+                           WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2)
+                           ORDER BY r.nir_hash)
+                       END,
+                       CASE WHEN p.vitale_hash IS NULL AND p.representative_nir_hashes IS NOT NULL THEN ARRAY(
+                           SELECT r.nir_hash FROM registry_person r
+                           WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2)
+                           ORDER BY r.nir_hash)
                        END
                 FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
                 WHERE c.nir_hash = any($1) AND c.status = 0
@@ -1181,7 +1190,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                     r.GetInt64(0), r.GetString(1), r.GetInt16(2), r.GetFieldValue<byte[]>(3),
                     r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
                     r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
-                    (PersonStatus)r.GetInt16(10), r.IsDBNull(12) ? null : r.GetFieldValue<byte[][]>(12));
+                    (PersonStatus)r.GetInt16(10), r.IsDBNull(12) ? null : r.GetFieldValue<byte[][]>(12),
+                    r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13));
             }
         }
         return [.. nirHashes.Select(h => found.GetValueOrDefault(Convert.ToHexString(h)))];

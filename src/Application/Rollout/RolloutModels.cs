@@ -262,11 +262,13 @@ public sealed record ActivationCodeRecord(
     DateOnly? BirthDate,
     byte[]? VitaleHash,
     PersonStatus PersonStatus,
-    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null)
+    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null,
+    IReadOnlyList<byte[]>? RepresentativeNirHashes = null)
 {
     /// <summary>
     /// <see cref="RepresentativeVitaleHashes"/>: for a minor (no Vitale serial of their own), the Vitale hashes of their legal
     /// representatives' registry rows: the code is activated with the representative's card.
+    /// <see cref="RepresentativeNirHashes"/>: those representatives' NIR hashes, in the same order (whose card matched).
     /// </summary>
     public bool PersonRegistered => PersonStatus == PersonStatus.Registered;
 }

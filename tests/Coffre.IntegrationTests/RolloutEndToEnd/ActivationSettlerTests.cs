@@ -29,7 +29,7 @@ internal static class SettlerKit
 
     /// <summary>Submits every request at once (a burst) and returns each outcome (true: activated), in order.</summary>
     public static async Task<bool[]> SettleAllAsync(ActivationSettler settler, IReadOnlyList<ActivationRequest> requests) =>
-        await Task.WhenAll(requests.Select(r => settler.SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, r))));
+        [.. (await Task.WhenAll(requests.Select(r => settler.SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, r))))).Select(s => s.Activated)];
 }
 
 /// <summary>
@@ -77,8 +77,8 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
         await using var second = SettlerKit.Settler(_db.Store, _audit, maxGroupSize: 4, gatherWindow: TimeSpan.Zero);
         var person = Next();
         var request = RefusalWorkTests.Request(person, await _db.CodeOfAsync(person));
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
-            (i % 2 == 0 ? first : second).SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, request))));
+        var outcomes = (await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+            (i % 2 == 0 ? first : second).SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, request))))).Select(s => s.Activated).ToArray();
         output.WriteLine($"{outcomes.Count(o => o)} of {outcomes.Length} activated; groups: {first.Settled.Groups} + {second.Settled.Groups}");
         Assert.Single(outcomes, o => o);
         Assert.Equal((short)CodeStatus.Used, (await _db.LatestCodeAsync(person)).Status);
@@ -124,7 +124,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(((short)CodeStatus.Locked, (short)3), ((await _db.LatestCodeAsync(nearlyLocked)).Status, (await _db.LatestCodeAsync(nearlyLocked)).Attempts));
         Assert.Equal((short)PersonStatus.Registered, await _db.PersonStatusAsync(nearlyLocked));
         // A locked code refuses even the right code afterwards.
-        Assert.False(await settler.SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, RefusalWorkTests.Request(nearlyLocked, lockCode))));
+        Assert.False((await settler.SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, RefusalWorkTests.Request(nearlyLocked, lockCode)))).Activated);
     }
 
     [Fact]

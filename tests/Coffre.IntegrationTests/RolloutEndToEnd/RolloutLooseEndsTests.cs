@@ -207,5 +207,38 @@ public sealed class MinorActivationTests(NationalRolloutFixture fixture) : IClas
         var activated = await fixture.Http.ActivateAsync(minor, code, vitaleSerial: representative.VitaleSerial);
         Assert.True(activated.Field("activateVault")?["session"] is JsonObject, activated.ToString());
         Assert.Equal((short)PersonStatus.Activated, await fixture.Db.PersonStatusAsync(minor));
+        // The session is the representative's own (their registry vault id), never an owner session on the child's vault:
+        // they reach the child's vault as its legal representative.
+        var session = activated.Field("activateVault")!["session"]!;
+        Assert.Equal(E2e.VaultId(representative.Nir), session["vaultId"]!.GetValue<string>());
+        var read = await fixture.Http.PostAsync(RawGraphQL.ReadVault, new { id = E2e.VaultId(minor.Nir) }, session["token"]!.GetValue<string>());
+        Assert.True(read.Field("vault")?["status"] is JsonValue, read.ToString());
+    }
+
+    [Fact]
+    public async Task A_former_parents_card_never_activates_an_adults_code_even_when_the_registry_row_has_no_vitale_serial()
+    {
+        var people = fixture.People.People;
+        var minor = people.Last(p => p.VitaleSerial is null && p.RepresentativeNirs.Count > 0);
+        var parent = people.Single(p => p.Nir == minor.RepresentativeNirs[0]);
+        Coffre.Domain.Rollout.PersonRecord? adult = null;
+        for (var i = people.Count - 1; i >= 0 && adult is null; i--)
+        {
+            var p = people[i];
+            if (p.VitaleSerial is not null && p.RepresentativeNirs.Count == 0 && p.BirthDate.AddYears(19) < DateOnly.FromDateTime(DateTime.UtcNow)
+                && !minor.RepresentativeNirs.Contains(p.Nir) && await fixture.Db.ScalarAsync<long>(
+                    "SELECT count(*) FROM activation_code WHERE nir_hash = $1 AND status = 0", E2e.NirHash(p.Nir)) == 1
+                && await fixture.Db.PersonStatusAsync(p) == (short)PersonStatus.Registered)
+            {
+                adult = p;
+            }
+        }
+        Assert.NotNull(adult);
+        // The registry row of an adult who has no Vitale serial and still lists a former parent.
+        await fixture.Db.ExecuteAsync("UPDATE registry_person SET vitale_hash = NULL, representative_nir_hashes = ARRAY[$2::bytea] WHERE nir_hash = $1",
+            E2e.NirHash(adult.Nir), E2e.NirHash(parent.Nir));
+        var code = await fixture.Db.CodeOfAsync(adult);
+        Assert.Equal(["ACTIVATION_REFUSED"], (await fixture.Http.ActivateAsync(adult, code, vitaleSerial: parent.VitaleSerial)).UserErrorCodes("activateVault"));
+        Assert.Equal((short)PersonStatus.Registered, await fixture.Db.PersonStatusAsync(adult));
     }
 }

@@ -32,7 +32,8 @@ public sealed class ActivationGrain(ActivationSettler settler, NirHasher nirHash
     async Task<ActivationResult> IActivationGrain.ActivateAsync(ActivationRequest request)
     {
         var attempt = Attempt(nirHasher, request);
-        if (!await settler.SettleAsync(attempt))
+        var settled = await settler.SettleAsync(attempt);
+        if (!settled.Activated)
         {
             Operations.SiloCounters.ActivationSettled(activated: false);
             return new ActivationResult(ActivationOutcome.Refused, null);
@@ -41,7 +42,11 @@ public sealed class ActivationGrain(ActivationSettler settler, NirHasher nirHash
         // (the one a referent opened or attached first, else the registry's).
         var vaultId = await GrainFactory.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(Convert.ToHexStringLower(attempt.NirHash))).ActivatedAsync(System);
         Operations.SiloCounters.ActivationSettled(activated: true);
-        return new ActivationResult(ActivationOutcome.Activated, vaultId);
+        // A minor's code proved with a legal representative's card: the child's vault is active, but the session is the
+        // representative's own (their registry vault id), who acts on the child's vault as its representative, never as
+        // its owner (documents hidden from representatives stay hidden).
+        return new ActivationResult(ActivationOutcome.Activated,
+            settled.RepresentativeNirHash is { } representative ? RegistryVaultIds.For(representative) : vaultId);
     }
 
     /// <summary>The attempt's hashes, computed the same way whatever the input (an invalid NIR hashes a fixed invalid one).</summary>

@@ -15,6 +15,15 @@ namespace Coffre.Grains.Rollout;
 public sealed record ActivationAttempt(byte[] NirHash, bool NirValid, string? Code, DateOnly BirthDate, byte[] VitaleHash);
 
 /// <summary>
+/// A settled attempt: whether it activated the person, and when the card that proved it was a legal representative's
+/// (a minor's code), that representative's NIR hash: the session is theirs, never the child's owner session.
+/// </summary>
+public sealed record ActivationSettled(bool Activated, byte[]? RepresentativeNirHash)
+{
+    public static readonly ActivationSettled Refused = new(false, null);
+}
+
+/// <summary>
 /// Group commit for activation, one per silo. Concurrent attempts queue (bounded); a loop gathers them — everything
 /// already waiting, then up to <see cref="ActivationOptions.GatherWindow"/> more, at most
 /// <see cref="ActivationOptions.MaxGroupSize"/> — and settles the group with one read of every candidate, the same
@@ -68,11 +77,12 @@ public sealed class ActivationSettler : IAsyncDisposable
     private long _attemptCount;
 
     /// <summary>
-    /// Settles the attempt with others: true when it activated the person (their code is used), false for every refusal.
+    /// Settles the attempt with others: activated when the person's code is used (with the representative whose card
+    /// proved it, for a minor), refused for every refusal.
     /// Cancelling before the attempt joins a group withdraws it; after that, the group settles it anyway and only the
     /// wait stops.
     /// </summary>
-    public async Task<bool> SettleAsync(ActivationAttempt attempt, CancellationToken cancellationToken = default)
+    public async Task<ActivationSettled> SettleAsync(ActivationAttempt attempt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attempt);
         var pending = new Pending(attempt, cancellationToken);
@@ -182,11 +192,11 @@ public sealed class ActivationSettler : IAsyncDisposable
             var (consume, owners, refusals, refusedIndexes) = Decide(live, candidates, now);
             var used = await _store.SettleAsync(consume, refusals, now, timeout.Token).ConfigureAwait(false);
             refused = refusedIndexes;
-            foreach (var (codeId, index) in owners)
+            foreach (var (codeId, index, representative) in owners)
             {
                 if (used.Contains(codeId))
                 {
-                    live[index].Completion.TrySetResult(true);
+                    live[index].Completion.TrySetResult(new ActivationSettled(true, representative));
                 }
                 else
                 {
@@ -216,7 +226,7 @@ public sealed class ActivationSettler : IAsyncDisposable
         {
             await _audit.AppendAsync(AuditEvents.Create(RegistryVaultIds.For(pending.Attempt.NirHash), Caller.Anonymous, "vault.activate", "vault",
                 AccessDecision.Deny(DenialReason.NotAuthenticated, "activation refused"), now)).ConfigureAwait(false);
-            pending.Completion.TrySetResult(false);
+            pending.Completion.TrySetResult(ActivationSettled.Refused);
         }
         catch (Exception e)
         {
@@ -231,11 +241,11 @@ public sealed class ActivationSettler : IAsyncDisposable
     /// with a refused code counts toward the code's lock; a NIR alone never does. The first passing attempt on a code in
     /// the group is its one consume; any other is a refusal.
     /// </summary>
-    private (List<ActivationConsume> Consume, List<(long CodeId, int Index)> Owners, List<ActivationRefusal> Refusals, List<int> Refused)
+    private (List<ActivationConsume> Consume, List<(long CodeId, int Index, byte[]? Representative)> Owners, List<ActivationRefusal> Refusals, List<int> Refused)
         Decide(List<Pending> live, IReadOnlyList<ActivationCandidate?> candidates, DateTimeOffset now)
     {
         var consume = new List<ActivationConsume>();
-        var owners = new List<(long, int)>();
+        var owners = new List<(long, int, byte[]?)>();
         var claimed = new HashSet<long>();
         var refusals = new List<ActivationRefusal>(live.Count);
         var refused = new List<int>(live.Count);
@@ -247,7 +257,7 @@ public sealed class ActivationSettler : IAsyncDisposable
             if (verdict.Ok && claimed.Add(candidate!.CodeId))
             {
                 consume.Add(new ActivationConsume(candidate.CodeId, attempt.NirHash));
-                owners.Add((candidate.CodeId, i));
+                owners.Add((candidate.CodeId, i, verdict.Representative));
             }
             else
             {
@@ -258,25 +268,41 @@ public sealed class ActivationSettler : IAsyncDisposable
         return (consume, owners, refusals, refused);
     }
 
-    /// <summary>One attempt's rules (pure CPU, the same work whatever the outcome).</summary>
-    internal (bool Ok, bool SecretsProven) Check(ActivationAttempt attempt, ActivationCandidate? candidate, DateTimeOffset now)
+    /// <summary>
+    /// One attempt's rules (pure CPU, the same work whatever the outcome). <c>Representative</c>: the NIR hash of the
+    /// legal representative whose card matched (a minor's code), null when the person's own card did.
+    /// </summary>
+    internal (bool Ok, bool SecretsProven, byte[]? Representative) Check(ActivationAttempt attempt, ActivationCandidate? candidate, DateTimeOffset now)
     {
         var codeMatches = _codeHasher.Verify(attempt.Code ?? MalformedCode, candidate?.KeyId ?? _codeHasher.CurrentKeyId, candidate?.CodeHash ?? DummyHash);
         // The person's own card, or for a minor (who has none) one of their legal representatives' cards: always the same
         // RepresentativeSlots comparisons, padded with the dummy (never equal to a keyed hash), whoever the person is.
-        var representatives = candidate?.VitaleHash is null ? candidate?.RepresentativeVitaleHashes : null;
+        // Representatives' cards count only while the person is a minor (under 18 today): a former parent's card never
+        // opens an adult's vault, even one the registry left without a Vitale serial.
+        var minor = candidate is not null && candidate.BirthDate.AddYears(18) > DateOnly.FromDateTime(now.UtcDateTime);
+        var representatives = candidate?.VitaleHash is null && minor ? candidate?.RepresentativeVitaleHashes : null;
         var vitaleMatches = false;
+        var matchedSlot = -1;
         for (var slot = 0; slot < RepresentativeSlots; slot++)
         {
             var expected = slot == 0 ? candidate?.VitaleHash ?? Slot(representatives, 0) : candidate?.VitaleHash is null ? Slot(representatives, slot) : DummyHash;
-            vitaleMatches |= CryptographicOperations.FixedTimeEquals(expected, attempt.VitaleHash);
+            var equal = CryptographicOperations.FixedTimeEquals(expected, attempt.VitaleHash);
+            vitaleMatches |= equal;
+            matchedSlot = equal && matchedSlot < 0 ? slot : matchedSlot;
         }
         var secretsProven = candidate is { PersonRegistered: true } c && (c.VitaleHash is not null || representatives is { Count: > 0 })
             && c.BirthDate == attempt.BirthDate && vitaleMatches;
         var ok = secretsProven && attempt.Code is not null && codeMatches
             && now >= candidate!.IssuedAt - _options.ClockSkew && now <= candidate.ExpiresAt + _options.ClockSkew;
-        return (ok, secretsProven);
+        var representative = ok && candidate!.VitaleHash is null ? Representative(candidate, matchedSlot) : null;
+        return (ok, secretsProven, representative);
     }
+
+    /// <summary>The NIR hash of the representative in the matched slot (the store reads the cards and NIR hashes in one order).</summary>
+    private static byte[] Representative(ActivationCandidate candidate, int slot) =>
+        candidate.RepresentativeNirHashes is { } nirs && slot >= 0 && slot < nirs.Count
+            ? nirs[slot]
+            : throw new InvalidOperationException("a representative's card matched without its NIR hash");
 
     /// <summary>Vitale comparisons per attempt: the person's card, or a minor's two legal representatives' cards.</summary>
     private const int RepresentativeSlots = 2;
@@ -287,6 +313,6 @@ public sealed class ActivationSettler : IAsyncDisposable
     {
         public ActivationAttempt Attempt { get; } = attempt;
         public CancellationToken CancellationToken { get; } = cancellationToken;
-        public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<ActivationSettled> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

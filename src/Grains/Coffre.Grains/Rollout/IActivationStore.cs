@@ -37,7 +37,8 @@ public sealed record ActivationCandidate(
     byte[]? VitaleHash,
     string VaultId,
     bool PersonRegistered,
-    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null);
+    IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null,
+    IReadOnlyList<byte[]>? RepresentativeNirHashes = null);
 
 [GenerateSerializer, Immutable, Alias("coffre.registry-identity")]
 public sealed record RegistryIdentity(

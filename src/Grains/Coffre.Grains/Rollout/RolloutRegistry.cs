@@ -33,7 +33,8 @@ public sealed class RolloutRegistry(IRolloutStore store, IOptions<ActivationOpti
     public async Task<IReadOnlyList<ActivationCandidate?>> FindCandidatesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default) =>
         [.. (await store.FindValidCodesAsync(nirHashes, cancellationToken)).Select(code => code is null ? null
             : new ActivationCandidate(code.CodeId, code.KeyId, code.CodeHash, code.IssuedAt, code.ExpiresAt, code.Attempts,
-                code.BirthDate ?? default, code.VitaleHash, code.VaultId, code.PersonRegistered, code.RepresentativeVitaleHashes))];
+                code.BirthDate ?? default, code.VitaleHash, code.VaultId, code.PersonRegistered, code.RepresentativeVitaleHashes,
+                code.RepresentativeNirHashes))];
 
     /// <summary>The store refuses a code past its expiry; the tolerated clock skew is granted here (the time of use stays now).</summary>
     public Task<IReadOnlySet<long>> SettleAsync(IReadOnlyList<ActivationConsume> consume, IReadOnlyList<ActivationRefusal> refusals, DateTimeOffset now,
