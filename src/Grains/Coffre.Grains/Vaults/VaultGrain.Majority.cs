@@ -45,14 +45,6 @@ public sealed partial class VaultGrain
         vault.State.MajorityReachedAt = now;
         // What the parents delegated or offered to carers ends with their authority; the person invites again if they wish.
         var endedCarers = EndIssuedBy(parents, "majority", now);
-        if (parents.Count > 0)
-        {
-            // A passphrase set during the minority is the parents' (they activated with their own card): it no longer opens
-            // the vault. The person's own way in is a hand-over sheet (issueHandOver), or a re-issued code if never activated.
-            vault.State.PassphraseHash = null;
-            vault.State.FailedSignIns = 0;
-            vault.State.SignInLockedUntil = null;
-        }
         await vault.WriteStateAsync();
         await NotifyAsync(new MajorityReachedNotice(VaultId, parents.Count, now));
         await TellCarersEndedAsync(endedCarers, now);

@@ -101,7 +101,16 @@ public sealed partial class VaultGrain(
             // Vaults opened by a referent (or written before the birth date joined the access state) learn it from their identity.
             vault.State.Access = known with { BirthDate = born };
         }
-        await CheckMajorityAsync();
+        try
+        {
+            await CheckMajorityAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A storage or outbox failure must not make every call to this vault fail: the daily run, or the next
+            // activation, does the hand-over again (it is idempotent until MajorityReachedAt is stored).
+            VaultLog.MajorityHandOverFailed(logger, e);
+        }
         await base.OnActivateAsync(cancellationToken);
     }
 

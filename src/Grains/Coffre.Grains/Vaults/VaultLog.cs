@@ -14,6 +14,9 @@ internal static partial class VaultLog
     [LoggerMessage(EventId = 2135, Level = LogLevel.Information, Message = "vault passed to its person at 18: {Parents} parent representations ended, person and parents told")]
     public static partial void MajorityReached(ILogger logger, int parents);
 
+    [LoggerMessage(EventId = 2136, Level = LogLevel.Warning, Message = "the majority hand-over could not complete while the vault activated; retried by the daily run or the next activation")]
+    public static partial void MajorityHandOverFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "vault closed on activation: its person opposed while it was not in memory")]
     public static partial void ClosedAfterOpposition(ILogger logger);
 
