@@ -25,10 +25,8 @@ public sealed class CodeReissue(IssuanceService issuance, IRolloutStore store, I
         {
             throw new ValidationFailedException("campaignId", "must be 1-48 characters of [a-z0-9-], starting with a letter or digit");
         }
-        if (await store.GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw new ValidationFailedException("campaignId", "names no campaign", ErrorCodes.NotFound);
-        }
+        var campaign = await store.GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ValidationFailedException("campaignId", "names no campaign", ErrorCodes.NotFound);
         var person = await store.FindPersonAsync(nirHash, cancellationToken).ConfigureAwait(false)
             ?? throw new ValidationFailedException("nir", "names no person of the registry", ErrorCodes.NotFound);
         if (person.Opposed)
@@ -40,6 +38,12 @@ public sealed class CodeReissue(IssuanceService issuance, IRolloutStore store, I
             throw new ValidationFailedException("nir",
                 "names a person who already activated their vault: they sign in with their passphrase (or get a hand-over sheet), not a new code",
                 ErrorCodes.Conflict);
+        }
+        // Checked before anything is revoked: naming the wrong campaign must not cost the person the code they hold.
+        if (campaign.Departements is { } segment && (person.Departement is not { } departement || !segment.Contains(departement)))
+        {
+            throw new ValidationFailedException("campaignId",
+                "names a campaign whose départements do not include this person's: re-issue through the campaign that covers them");
         }
         var result = await issuance.ReissueAsync(campaignId, nirHash, cancellationToken).ConfigureAwait(false);
         await audit.AppendAsync(AuditEvents.Create(person.VaultId, caller, Operation, "campaign:" + campaignId, decision, time.GetUtcNow()),

@@ -79,6 +79,25 @@ public sealed class RolloutLooseEndsTests(NationalRolloutFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task The_reissue_verb_refuses_a_campaign_that_does_not_cover_the_person_before_revoking_anything()
+    {
+        var index = fixture.People.TakeAdults(1)[0];
+        var person = fixture.Person(index);
+        var hash = E2e.NirHash(person.Nir);
+        var validBefore = await Db.ScalarAsync<long>("SELECT count(*) FROM activation_code WHERE nir_hash = $1 AND status = 0", hash);
+        var elsewhere = await Db.ScalarAsync<string>(
+            "SELECT CASE WHEN departement = '2A' THEN '2B' ELSE '2A' END FROM registry_person WHERE nir_hash = $1", hash);
+        var created = await CliAsync("campaign", "create", "--id", "e2e-elsewhere", "--name", "Elsewhere", "--departements", elsewhere,
+            "--by", "operator:e2e");
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var refused = await CliAsync("campaign", "reissue", "--id", "e2e-elsewhere", "--nir", person.Nir, "--by", "operator:e2e");
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("départements do not include", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal(validBefore, await Db.ScalarAsync<long>("SELECT count(*) FROM activation_code WHERE nir_hash = $1 AND status = 0", hash));
+    }
+
+    [Fact]
     public async Task The_reissue_mutation_is_for_rollout_operators_and_answers_userErrors_for_opposed_people()
     {
         var index = fixture.People.TakeAdults(1)[0];
