@@ -44,6 +44,8 @@ public enum VaultAction
     ExportVault = 19,
     /// <summary>See the break-glass sessions on the vault with their reasons; the person flags one for review.</summary>
     ReviewBreakGlass = 20,
+    /// <summary>Connect an app of the catalogue to the vault (consent to its scopes), see and disconnect connected apps.</summary>
+    ManageConnectedApps = 21,
 }
 
 /// <summary>On what ground access was allowed: shown to the person in their access history.</summary>
@@ -72,6 +74,9 @@ public enum LegalBasis
 
     /// <summary>Someone outside Coffre opened a share link the person (or a representative) made, with its code.</summary>
     ShareLink = 11,
+
+    /// <summary>An app of the catalogue the person connected to their vault, acting within the scopes they consented to.</summary>
+    ConnectedApp = 12,
 }
 
 /// <summary>Why access was denied: machine-readable, stable, mapped to a sentence by <see cref="AccessDecision.Explanation"/>.</summary>
@@ -111,6 +116,8 @@ public enum DenialReason
 
     /// <summary>A carer's delegation does not include this action (READ, DEPOSIT, MANAGE_APPOINTMENTS), or a carer never does it.</summary>
     OutsideDelegation = 24,
+
+    // 25–29: carers, export, rollout (issue 13). 30–32: connected apps. 33–34: medical profile.
 }
 
 /// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>

@@ -364,7 +364,7 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
         _ => D.NotRegistered,
     };
 
-    private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.ReviewBreakGlass;
+    private static bool IsKnown(VaultAction action) => action is >= VaultAction.ReadVault and <= VaultAction.ManageConnectedApps;
 
     /// <summary>What an operator may do on a closed vault: its lifecycle, merges, representatives, and checking its history's chain.</summary>
     private static bool OperatorActsOnInactiveVault(VaultAction action) =>

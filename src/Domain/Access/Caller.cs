@@ -24,6 +24,12 @@ public sealed record Caller(
     /// </summary>
     [Id(7)] public string? FeedCategory { get; init; }
 
+    /// <summary>
+    /// For a connected app (<see cref="CallerKind.App"/>): the vault of the person who connected it (the token's subject).
+    /// What it may do there is the vault's own record of that connection (its consented scopes), never the token's.
+    /// </summary>
+    [Id(8)] public string? AppVaultId { get; init; }
+
     public bool IsOperator => Kind == CallerKind.Operator;
 
     /// <summary>A patient caller's subject is their own vault id.</summary>
@@ -41,6 +47,14 @@ public sealed record Caller(
     /// <summary>An establishment's own system (OAuth client credentials): acts for its one FINESS, with no professional.</summary>
     public static Caller Establishment(string finess, string clientId) =>
         new(CallerKind.Establishment, "client:" + clientId, null, null, finess);
+
+    /// <summary>
+    /// An app of the catalogue acting for the person of <paramref name="vaultId"/> (authorization code + PKCE, the person's
+    /// consent). <paramref name="standing"/> is the catalogue's word on the app (Active, Suspended, or Unregistered when the
+    /// catalogue does not know it), as the directory's for a professional.
+    /// </summary>
+    public static Caller App(string vaultId, string clientId, DirectoryStanding standing) =>
+        new(CallerKind.App, "app:" + clientId, Standing: standing) { AppVaultId = vaultId };
 }
 
 [GenerateSerializer, Alias("coffre.caller-kind")]
@@ -53,6 +67,9 @@ public enum CallerKind
 
     /// <summary>An establishment's information system (client credentials), bound to one FINESS.</summary>
     Establishment = 4,
+
+    /// <summary>An app of the catalogue connected by the person (OAuth client of Coffre's provider), within its consented scopes.</summary>
+    App = 5,
 }
 
 /// <summary>

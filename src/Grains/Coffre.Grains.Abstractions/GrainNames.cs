@@ -31,6 +31,8 @@ public static class GrainNames
         public const string BreakGlassReviewQueue = "breakglass-review-queue-v1";
         public const string BreakGlassLog = "breakglass-log-v1";
         public const string Export = "export-v1";
+        public const string Profile = "profile-v1";
+        public const string AppCatalogue = "app-catalogue-v1";
     }
 
     /// <summary>Grain keys are prefixed so that no key looks hexadecimal to the ADO.NET key splitter.</summary>
@@ -78,5 +80,11 @@ public static class GrainNames
 
         /// <summary>An establishment's break-glass sessions: the establishment's key (its own state name keeps the rows apart).</summary>
         public static string BreakGlassLog(string finess) => "finess-" + finess;
+
+        /// <summary>A person's medical profile: the vault id behind its own prefix.</summary>
+        public static string Profile(string vaultId) => "profile-" + vaultId;
+
+        /// <summary>The catalogue of connected apps (one grain): its entries, their status, their OAuth client ids.</summary>
+        public const string AppCatalogue = "apps-catalogue";
     }
 }
