@@ -522,10 +522,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             SELECT count(*) FROM outbox
             WHERE kind = 'activation-code' AND delivered_at IS NULL AND payload->>'campaign' = @campaign
             """, campaign, now));
-        batch.BatchCommands.Add(Named($"""
-            SELECT count(*) FILTER (WHERE {Reachable}), count(*) FILTER (WHERE {Minor} AND NOT {Reachable})
-            FROM {EligibleFrom} WHERE {EligibleBase(segment)}
-            """, campaign, now));
+        batch.BatchCommands.Add(Named(CountsSql(segment), campaign, now));
         batch.BatchCommands.Add(Named("""
             SELECT count(*), count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status = 2)
             FROM email_bounce WHERE campaign_id = @campaign
@@ -604,88 +601,125 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     // round (status 0) the round posts their letter, so issuance leaves them to it; after that (posted, unreachable,
     // superseded) a new code goes by post, or nowhere without a postal address. Joined once (a hash join on the
     // campaign's few bounces), not probed per row.
-    private const string EligibleFrom = $"""
+    private const string EligibleFrom = """
         registry_person p LEFT JOIN (
             SELECT nir_hash, bool_or(status = 0) AS awaiting FROM email_bounce WHERE campaign_id = @campaign GROUP BY nir_hash
         ) eb ON eb.nir_hash = p.nir_hash
-        {RepresentativeJoin}
         """;
 
     // A person under 18 at @minors_born_after (RolloutRules.MinorsBornAfter) is written to at their legal representatives'
     // contact: the first registry row of representative_nir_hashes (in order) neither opposed nor closed that has an email,
-    // and for post the first that has an address. The primary-key probes run for minors only, but PostgreSQL pulls the
-    // lateral up and starts its two sub-selects (an unnest of NULL) for every row: about +70 % of issuance's PostgreSQL
-    // CPU at N = 1 000 000 (benchmarks/results/issue13-rollout; OFFSET 0, CASE-wrapped sub-selects, a minors-only join
-    // and a UNION ALL source were all slower). Reading minors in their own statement is the fix left to do.
+    // and for post the first that has an address. Anyone else (an adult, or a row without a birth date) at their own row.
     private const string Minor = "(p.birth_date > @minors_born_after)";
 
-    private const string RepresentativeRows =
-        "unnest(p.representative_nir_hashes) WITH ORDINALITY AS u(h, o) JOIN registry_person r ON r.nir_hash = u.h WHERE r.status IN (0, 2)";
-
-    private const string RepresentativeJoin = $"""
+    /// <summary>
+    /// A <c>LEFT JOIN LATERAL</c> named <paramref name="alias"/>: <paramref name="columns"/> of the first registry row of
+    /// <c>p.representative_nir_hashes</c> (in order) neither opposed nor closed that satisfies <paramref name="having"/>.
+    /// The LIMIT keeps PostgreSQL from pulling the subquery up, so it runs once per outer row that reaches the join (one
+    /// primary-key probe per representative), and <paramref name="gate"/> (outer columns only) stops it before any probe.
+    /// </summary>
+    private static string RepresentativeWith(string alias, string columns, string having, string gate = "") => $"""
         LEFT JOIN LATERAL (
-            SELECT (SELECT r.email FROM {RepresentativeRows} AND r.email IS NOT NULL ORDER BY u.o LIMIT 1) AS email,
-                   (SELECT ARRAY[r.address_line1, r.address_line2, r.postal_code, r.city] FROM {RepresentativeRows}
-                    AND r.address_line1 IS NOT NULL ORDER BY u.o LIMIT 1) AS address
-            WHERE {Minor}
-        ) rep ON true
+            SELECT {columns} FROM unnest(p.representative_nir_hashes) WITH ORDINALITY AS u(h, o) JOIN registry_person r ON r.nir_hash = u.h
+            WHERE r.status IN (0, 2) AND {having} {gate} ORDER BY u.o LIMIT 1
+        ) {alias} ON true
         """;
 
-    private const string Email = $"CASE WHEN {Minor} THEN rep.email ELSE p.email END";
+    private const string AddressColumns = "r.address_line1, r.address_line2, r.postal_code, r.city";
 
-    private const string ByEmail = $"(({Email}) IS NOT NULL AND eb.nir_hash IS NULL)";
+    /// <summary>
+    /// The eligible people, in two classes read by two statements in one snapshot, each addressed without a test on the
+    /// other's. <see cref="Adults"/> is the statement issuance had before minors were routed (issue 13): the row's own
+    /// email or address, no join. <see cref="Minors"/> reads only the minors' rows (the birth-date filter is on the scan)
+    /// and only for them probes their representatives. One statement with a lateral gated on the birth date ran its
+    /// sub-selects for every row: +68 % of issuance's PostgreSQL CPU (benchmarks/results/issue13-rollout, issue10-issuance).
+    /// </summary>
+    private sealed record Addressees(string Who, string Joins, string Email, string Line1, string Line2, string PostalCode, string City, string FamilyName, bool AreMinors)
+    {
+        public string ByEmail => $"({Email} IS NOT NULL AND eb.nir_hash IS NULL)";
 
-    private static string Address(int i, string column) => $"CASE WHEN {Minor} THEN rep.address[{i}] ELSE p.{column} END";
+        /// <summary>A usable email (none bounced in this campaign) or a postal address.</summary>
+        public string Reachable => $"({ByEmail} OR {Line1} IS NOT NULL)";
 
-    private static readonly string Reachable = $"({ByEmail} OR ({Address(1, "address_line1")}) IS NOT NULL)";
+        public string From => $"{EligibleFrom} {Joins}";
 
-    /// <summary>Eligibility without reachability (<see cref="Reachable"/>).</summary>
-    private static string EligibleBase(bool segment) => $"""
-        p.status = 0
-        AND eb.awaiting IS NOT TRUE
-        {(segment ? "AND p.departement = ANY(@departements)" : "")}
-        AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0)
-        AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
+        /// <summary>Eligibility without reachability.</summary>
+        public string Where(bool segment) => $"""
+            p.status = 0 AND {Who}
+            AND eb.awaiting IS NOT TRUE
+            {(segment ? "AND p.departement = ANY(@departements)" : "")}
+            AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0)
+            AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
+            """;
+
+        /// <summary>The eligible people of this class (<see cref="ReadEligible"/>'s columns), or one of them by <c>@nir</c>.</summary>
+        public string Select(bool segment, bool byNir = false) => $"""
+            SELECT p.nir_hash, p.vault_id, {ByEmail},
+                   CASE WHEN NOT {ByEmail} THEN p.given_names END, CASE WHEN NOT {ByEmail} THEN {FamilyName} END,
+                   CASE WHEN NOT {ByEmail} THEN {Line1} END, CASE WHEN NOT {ByEmail} THEN {Line2} END,
+                   CASE WHEN NOT {ByEmail} THEN {PostalCode} END, CASE WHEN NOT {ByEmail} THEN {City} END,
+                   {(AreMinors ? "true" : "false")}
+            FROM {From}
+            WHERE {(byNir ? "p.nir_hash = @nir AND " : "")}{Where(segment)} AND {Reachable}
+            """;
+    }
+
+    private static readonly Addressees Adults = new($"{Minor} IS NOT TRUE", "",
+        "p.email", "p.address_line1", "p.address_line2", "p.postal_code", "p.city", "p.family_name", AreMinors: false);
+
+    // A minor's letter names no family name: it is addressed to the child's representatives (EligiblePerson.ForRepresentatives).
+    private static readonly Addressees Minors = new(Minor,
+        $"{RepresentativeWith("re", "r.email", "r.email IS NOT NULL")}\n{RepresentativeWith("ra", AddressColumns, "r.address_line1 IS NOT NULL")}",
+        "re.email", "ra.address_line1", "ra.address_line2", "ra.postal_code", "ra.city", "NULL::text", AreMinors: true);
+
+    /// <summary>One row: the eligible people (both classes), and the minors nobody can be written to.</summary>
+    private static string CountsSql(bool segment) => $"""
+        SELECT (SELECT count(*) FROM {Adults.From} WHERE {Adults.Where(segment)} AND {Adults.Reachable}) + m.reachable, m.unreachable
+        FROM ({MinorCountsSql(segment)}) m
         """;
 
-    private static string EligibleWhere(bool segment) => $"{EligibleBase(segment)} AND {Reachable}";
-
-    private static string UnreachableMinorsWhere(bool segment) => $"{EligibleBase(segment)} AND {Minor} AND NOT {Reachable}";
-
-    private static readonly string EligibleColumns = $"""
-        p.nir_hash, p.vault_id, {ByEmail},
-        CASE WHEN NOT {ByEmail} THEN p.given_names END, CASE WHEN NOT {ByEmail} AND {Minor} IS NOT TRUE THEN p.family_name END,
-        CASE WHEN NOT {ByEmail} THEN {Address(1, "address_line1")} END, CASE WHEN NOT {ByEmail} THEN {Address(2, "address_line2")} END,
-        CASE WHEN NOT {ByEmail} THEN {Address(3, "postal_code")} END, CASE WHEN NOT {ByEmail} THEN {Address(4, "city")} END,
-        {Minor} IS TRUE
+    private static string MinorCountsSql(bool segment) => $"""
+        SELECT count(*) FILTER (WHERE {Minors.Reachable}) AS reachable, count(*) FILTER (WHERE NOT {Minors.Reachable}) AS unreachable
+        FROM {Minors.From} WHERE {Minors.Where(segment)}
         """;
 
+    // For the keyed reads of one contact (a batch of emails, a bounce round): the same laterals, gated on the birth date.
+    private static readonly string RepresentativeEmail = RepresentativeWith("re", "r.email", "r.email IS NOT NULL", $"AND {Minor}");
+
+    private static readonly string RepresentativeAddress = RepresentativeWith("ra", AddressColumns, "r.address_line1 IS NOT NULL", $"AND {Minor}");
+
+    private const string Email = $"CASE WHEN {Minor} THEN re.email ELSE p.email END";
+
+    private static string Address(string column) => $"CASE WHEN {Minor} THEN ra.{column} ELSE p.{column} END";
+
+    /// <summary>
+    /// The adults' statement, then the minors', in one REPEATABLE READ (read-only) transaction: one snapshot, so a row whose
+    /// birth date an import corrects in between is read by exactly one of them.
+    /// </summary>
     public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, tx, $"SET LOCAL work_mem = '{_options.EligibleWorkMem.Replace("'", "", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
-        await using var command = Bulk(new NpgsqlCommand($"""
-            SELECT {EligibleColumns} FROM {EligibleFrom}
-            WHERE {EligibleWhere(campaign.Departements is not null)}
-            """, connection, tx));
-        AddEligibleParameters(command.Parameters, campaign);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var addressees in new[] { Adults, Minors })
         {
-            yield return ReadEligible(reader);
+            await using var command = Bulk(new NpgsqlCommand(addressees.Select(campaign.Departements is not null), connection, tx));
+            AddEligibleParameters(command.Parameters, campaign);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return ReadEligible(reader);
+            }
         }
     }
 
     public async Task<EligiblePerson?> FindEligibleAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default)
     {
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
+        var segment = campaign.Departements is not null;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"""
-            SELECT {EligibleColumns} FROM {EligibleFrom}
-            WHERE p.nir_hash = @nir AND {EligibleWhere(campaign.Departements is not null)}
-            """, connection);
+        await using var command = new NpgsqlCommand($"{Adults.Select(segment, byNir: true)} UNION ALL {Minors.Select(segment, byNir: true)}", connection);
         AddEligibleParameters(command.Parameters, campaign);
         command.Parameters.Add(new NpgsqlParameter<byte[]>("nir", Hash(nirHash)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -693,17 +727,16 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     }
 
     public Task<long> CountEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
-        CountAsync(campaignId, EligibleWhere, cancellationToken);
+        CountAsync(campaignId, segment => $"SELECT c.eligible FROM ({CountsSql(segment)}) c(eligible, unreachable)", cancellationToken);
 
     public Task<long> CountUnreachableMinorsAsync(string campaignId, CancellationToken cancellationToken = default) =>
-        CountAsync(campaignId, UnreachableMinorsWhere, cancellationToken);
+        CountAsync(campaignId, segment => $"SELECT m.unreachable FROM ({MinorCountsSql(segment)}) m", cancellationToken);
 
-    private async Task<long> CountAsync(string campaignId, Func<bool, string> where, CancellationToken cancellationToken)
+    private async Task<long> CountAsync(string campaignId, Func<bool, string> sql, CancellationToken cancellationToken)
     {
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
-            $"SELECT count(*) FROM {EligibleFrom} WHERE {where(campaign.Departements is not null)}", connection);
+        await using var command = new NpgsqlCommand(sql(campaign.Departements is not null), connection);
         AddEligibleParameters(command.Parameters, campaign);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
@@ -1029,7 +1062,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             SELECT p.vault_id, {Email}, p.given_names, p.status,
                    (SELECT c.campaign_id FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0 AND c.channel = 0),
                    {Minor} IS TRUE
-            FROM registry_person p {RepresentativeJoin} WHERE p.vault_id = ANY(@vaults)
+            FROM registry_person p {RepresentativeEmail} WHERE p.vault_id = ANY(@vaults)
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<string[]>("vaults", [.. vaultIds]));
         command.Parameters.Add(MinorsBornAfter(_time.GetUtcNow()));
@@ -1093,9 +1126,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                    AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = b.nir_hash AND c.status = 0)
                    AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = b.nir_hash AND c.status = 3),
                    p.given_names, CASE WHEN {Minor} IS NOT TRUE THEN p.family_name END,
-                   {Address(1, "address_line1")}, {Address(2, "address_line2")}, {Address(3, "postal_code")}, {Address(4, "city")},
+                   {Address("address_line1")}, {Address("address_line2")}, {Address("postal_code")}, {Address("city")},
                    {Minor} IS TRUE
-            FROM email_bounce b JOIN registry_person p ON p.nir_hash = b.nir_hash {RepresentativeJoin}
+            FROM email_bounce b JOIN registry_person p ON p.nir_hash = b.nir_hash {RepresentativeAddress}
             WHERE b.campaign_id = @campaign AND b.status = 0
             ORDER BY b.bounced_at, b.outbox_id
             LIMIT @max

@@ -122,4 +122,61 @@ public abstract partial class RolloutStoreContract
         Assert.Equal((true, CodeChannel.Post), (reissued.Issued, reissued.Channel));   // to the other representative, by post
         await CheckInvariantsAsync("c-minors");
     }
+    /// <summary>
+    /// Issuance reads adults and minors by two statements on PostgreSQL (issue 10: the adults' read has no join): whatever
+    /// the chunk boundaries, every eligible person of either class gets exactly one code and one delivery record, nobody
+    /// twice and nobody missing, and a person who turned 18 today is an adult (their own contact) even though the
+    /// registry still lists their representatives.
+    /// </summary>
+    [Fact]
+    public async Task Adults_and_minors_are_each_issued_exactly_once_across_both_reads()
+    {
+        var adults = People(24);
+        for (var i = 0; i < adults.Count; i += 3)
+        {
+            adults[i] = adults[i] with { Email = null };   // some letters among the adults too
+        }
+        var stranger = People(1)[0];                        // a representative the registry does not hold
+        var representatives = Enumerable.Range(0, 11).Select(i => (IReadOnlyList<string>)new[] { adults[i].Nir }).ToList();
+        representatives.Add([stranger.Nir]);               // nowhere to write to
+        var minors = Minors([.. representatives]);
+        // Born 18 years ago today (the NIR holds the birth year and month), still listing a representative who has no email.
+        var bornOn = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-18);
+        var eighteenToday = Enumerable.Range(0, 1_000_000).Select(_ => Person(Interlocked.Increment(ref _nextIndex)))
+            .First(p => p.RepresentativeNirs.Count > 0 && p.BirthDate.Year == bornOn.Year && p.BirthDate.Month == bornOn.Month)
+            with { BirthDate = bornOn, Email = "eighteen@example.test", RepresentativeNirs = [adults[12].Nir] };
+        await ImportAsync([.. adults, .. minors, eighteenToday]);
+        await CampaignAsync("c-both");
+        string Vault(PersonRecord p) => RegistryVaultIds.For(NirHash(p));
+        var expectedAdults = adults.Append(eighteenToday).Select(Vault).ToHashSet(StringComparer.Ordinal);
+        var expectedMinors = minors.Take(11).Select(Vault).ToHashSet(StringComparer.Ordinal);
+
+        var eligible = await EligibleAsync("c-both");
+        Assert.Equal(eligible.Count, eligible.Select(e => e.VaultId).Distinct(StringComparer.Ordinal).Count());
+        Assert.True(expectedAdults.SetEquals(eligible.Where(e => !e.ForRepresentatives).Select(e => e.VaultId)));
+        Assert.True(expectedMinors.SetEquals(eligible.Where(e => e.ForRepresentatives).Select(e => e.VaultId)));
+        var adult = eligible.Single(e => e.VaultId == Vault(eighteenToday));
+        Assert.True(adult.HasEmail);   // their own email, not a representative's
+        Assert.Equal(expectedAdults.Count + expectedMinors.Count, await Store.CountEligibleAsync("c-both"));
+
+        // Chunks of 7 over 36 people: chunks mix the two reads' people, and two writers commit them concurrently.
+        var result = await Issuance(Store, Content, chunkSize: 7, writers: 2).IssueAsync("c-both");
+        Assert.Equal((36L, 1L), (result.Issued, result.MinorsUnreachable));
+        var delivered = await DeliveredCodesAsync(["c-both"]);   // fails on a second delivery record of a valid code
+        Assert.True(expectedAdults.Union(expectedMinors).ToHashSet(StringComparer.Ordinal).SetEquals(delivered.Keys));
+        var hasher = Hasher();
+        foreach (var person in adults.Concat(minors.Take(11)).Append(eighteenToday))
+        {
+            var valid = (await Store.FindValidCodeAsync(NirHash(person)))!;
+            Assert.Equal("c-both", valid.CampaignId);
+            Assert.True(hasher.Verify(delivered[valid.VaultId], valid.KeyId, valid.CodeHash));
+        }
+        Assert.Null(await Store.FindValidCodeAsync(NirHash(minors[11])));
+        var counts = await Store.GetCampaignCountsAsync("c-both", T0);
+        Assert.Equal((36L, 0L, 1L), (counts.IssuedValid, counts.Eligible, counts.MinorsUnreachable));
+        Assert.Equal(0, await Store.CountEligibleAsync("c-both"));
+        Assert.Null(await Store.FindEligibleAsync("c-both", NirHash(minors[0])));
+        Assert.Null(await Store.FindEligibleAsync("c-both", NirHash(adults[0])));
+        await CheckInvariantsAsync("c-both");
+    }
 }
