@@ -92,8 +92,11 @@ public sealed class MeasurementKindType : EnumerationGraphType<MeasurementKind>
     {
         Name = "MeasurementKind";
         Description = "Each kind has one UCUM unit: WEIGHT kg, HEIGHT cm, BLOOD_PRESSURE mm[Hg] (systolic in value, diastolic in secondValue), " +
-            "GLUCOSE g/L, HEART_RATE /min, TEMPERATURE Cel, HB_A1C %.";
+            "GLUCOSE g/L, HEART_RATE /min, TEMPERATURE Cel, HBA1C %.";
     }
+
+    /// <summary>HbA1c reads HBA1C, not the split the default constant case would give it.</summary>
+    protected override string ChangeEnumCase(string val) => val == nameof(MeasurementKind.HbA1c) ? "HBA1C" : base.ChangeEnumCase(val);
 }
 
 public sealed class CodingType : ObjectGraphType<Coding>
