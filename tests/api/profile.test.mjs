@@ -160,7 +160,7 @@ test('profile: validation errors name the field and the rule', async () => {
     assert.deepEqual(data.addProfileEntry.userErrors.map((e) => [e.code, e.field]), [['VALIDATION', field]], JSON.stringify(data.addProfileEntry.userErrors));
     assert.ok(data.addProfileEntry.userErrors[0].message.startsWith(`${field} `), data.addProfileEntry.userErrors[0].message);
   }
-  const page = await api.gql(s.owner, PROFILE, { id: s.vaultId, first: 500 });
+  const page = await api.gql(s.owner, PROFILE, { id: s.vaultId, first: 51 });
   assert.equal(page.body.errors?.[0]?.extensions?.code, 'VALIDATION', JSON.stringify(page.body));
   const unknown = await api.ok(s.owner, REMOVE, { input: { vaultId: s.vaultId, entryId: 'pe-unknown' } });
   assert.deepEqual(unknown.removeProfileEntry.userErrors.map((e) => [e.code, e.field]), [['NOT_FOUND', 'entryId']]);
