@@ -118,6 +118,9 @@ public enum DenialReason
     OutsideDelegation = 24,
 
     // 25–29: carers, export, rollout (issue 13). 30–32: connected apps. 33–34: medical profile.
+
+    /// <summary>A profile entry is removed by its author or by the person (or a parent or tutor acting as them), nobody else.</summary>
+    NotEntryAuthor = 33,
 }
 
 /// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>

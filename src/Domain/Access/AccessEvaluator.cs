@@ -117,6 +117,9 @@ namespace Coffre.Domain.Access;
 /// to rules 4 and 5; a curator, professionals, establishments' systems and operators → NotPermitted, each with its sentence; a carer → the carer rules (OutsideDelegation).</item>
 /// <item>Anything else (a patient caller with no role, an unknown caller kind or action) → NotPermitted.</item>
 /// </list>
+/// Profile sections are document types (<c>PROFILE-TREATMENTS</c>…, category health, class 11): a medical profile entry is
+/// decided by these same rules as a document of its section's type, and only its removal has a rule of its own
+/// (<see cref="DecideProfileRemoval"/>, <c>AccessEvaluator.Profile.cs</c>).
 /// </remarks>
 public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
 {

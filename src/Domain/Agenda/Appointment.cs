@@ -117,7 +117,10 @@ public sealed record Appointment
     };
 }
 
-/// <summary>A prevention item of the rules file, for one person: due (from, on) or already past, and dismissed or not.</summary>
+/// <summary>
+/// A prevention item of the rules file, for one person: due (from, on) or already past, and dismissed or not; DONE (with
+/// <see cref="DoneOn"/>) when a vaccination recorded in the person's medical profile covers the occurrence.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.prevention-item")]
 public sealed record PreventionItem(
     [property: Id(0)] string RuleId,
@@ -126,4 +129,21 @@ public sealed record PreventionItem(
     [property: Id(3)] DateOnly DueFrom,
     [property: Id(4)] DateOnly DueBy,
     [property: Id(5)] bool Dismissed,
-    [property: Id(6)] string RulesVersion);
+    [property: Id(6)] string RulesVersion,
+    [property: Id(7)] PreventionStatus Status = PreventionStatus.Due,
+    [property: Id(8)] DateOnly? DoneOn = null);
+
+[GenerateSerializer, Alias("coffre.prevention-status")]
+public enum PreventionStatus
+{
+    /// <summary>To do: nothing recorded covers it.</summary>
+    Due = 0,
+    /// <summary>A recorded vaccination covers it (<see cref="PreventionItem.DoneOn"/>: when it was given).</summary>
+    Done = 1,
+}
+
+/// <summary>A vaccination the person's medical profile holds, as the agenda needs it: when, and against which diseases.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.vaccination-record")]
+public sealed record VaccinationRecord(
+    [property: Id(0)] DateOnly AdministeredOn,
+    [property: Id(1)] IReadOnlyList<string> Targets);

@@ -13,6 +13,10 @@ namespace Coffre.Domain.Agenda;
 /// Items are listed when current or starting within a year. A dismissal is kept by the rule's stable id and the
 /// occurrence's year (<see cref="DismissalKey"/>), so a new version of the file keeps it as long as the rule id and the
 /// occurrence stay.
+/// <para>A vaccination rule may name its <c>targets</c> (the diseases, by the medical profile's names: <c>diphtheria</c>,
+/// <c>influenza</c>…). An occurrence is DONE when one recorded vaccination covers every target of the rule and was given
+/// within the occurrence's window (from its start until it is due by), or — for a periodic rule (<c>everyYears</c>) —
+/// within <c>everyYears</c> before the occurrence's start.</para>
 /// </summary>
 public sealed class PreventionRules
 {
@@ -63,6 +67,11 @@ public sealed class PreventionRules
             {
                 throw new FormatException($"prevention rules: rule '{rule.Id}' needs exactly one of ages, fromAge+everyYears, fromAge+seasonStartMonth+seasonMonths");
             }
+            if (rule.Targets is { } targets && (targets.Count == 0 || rule.Category != "VACCINATION"
+                || targets.Any(t => !Profile.ProfileRules.VaccinationTargets.Contains(t))))
+            {
+                throw new FormatException($"prevention rules: rule '{rule.Id}': targets are for VACCINATION rules, each one of the medical profile's vaccination targets");
+            }
         }
         return new PreventionRules(file.Version, file.Rules);
     }
@@ -71,7 +80,8 @@ public sealed class PreventionRules
     public static string DismissalKey(string ruleId, DateOnly dueFrom) => $"{ruleId}/{dueFrom.Year}";
 
     /// <summary>The items for a person on <paramref name="today"/>: current ones and those starting within a year, soonest first.</summary>
-    public IReadOnlyList<PreventionItem> ItemsFor(DateOnly birthDate, Sex sex, DateOnly today, IReadOnlySet<string> dismissed)
+    public IReadOnlyList<PreventionItem> ItemsFor(DateOnly birthDate, Sex sex, DateOnly today, IReadOnlySet<string> dismissed,
+        IReadOnlyList<VaccinationRecord>? vaccinations = null)
     {
         var horizon = today.AddYears(1);
         var items = new List<PreventionItem>();
@@ -91,11 +101,37 @@ public sealed class PreventionRules
                 {
                     break;
                 }
-                items.Add(new PreventionItem(rule.Id, rule.Title, rule.Category, from, by, dismissed.Contains(DismissalKey(rule.Id, from)), Version));
+                var doneOn = DoneOn(rule, from, by, vaccinations);
+                items.Add(new PreventionItem(rule.Id, rule.Title, rule.Category, from, by, dismissed.Contains(DismissalKey(rule.Id, from)), Version,
+                    doneOn is null ? PreventionStatus.Due : PreventionStatus.Done, doneOn));
                 break;
             }
         }
         return [.. items.OrderBy(i => i.DueFrom).ThenBy(i => i.RuleId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The latest date a recorded vaccination covering every target of <paramref name="rule"/> was given within the
+    /// occurrence [<paramref name="from"/>, <paramref name="by"/>) — for a periodic rule from <c>everyYears</c> before
+    /// <paramref name="from"/> — or null.
+    /// </summary>
+    public static DateOnly? DoneOn(PreventionRule rule, DateOnly from, DateOnly by, IReadOnlyList<VaccinationRecord>? vaccinations)
+    {
+        if (rule.Targets is not { Count: > 0 } targets || vaccinations is null)
+        {
+            return null;
+        }
+        var windowStart = rule.EveryYears is { } every and > 0 ? from.AddYears(-every) : from;
+        DateOnly? latest = null;
+        foreach (var v in vaccinations)
+        {
+            if (v.AdministeredOn >= windowStart && v.AdministeredOn < by && targets.All(v.Targets.Contains)
+                && (latest is null || v.AdministeredOn > latest))
+            {
+                latest = v.AdministeredOn;
+            }
+        }
+        return latest;
     }
 
     /// <summary>A rule's occurrences in time order (periodic rules end at toAge or at age 110).</summary>
@@ -154,4 +190,5 @@ public sealed record PreventionRule(
     int? ToAge = null,
     int? EveryYears = null,
     int? SeasonStartMonth = null,
-    int? SeasonMonths = null);
+    int? SeasonMonths = null,
+    List<string>? Targets = null);

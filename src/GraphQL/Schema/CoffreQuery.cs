@@ -28,7 +28,7 @@ public sealed class CoffreQuery : ObjectGraphType
             .Resolve(ctx => ctx.Caller());
 
         Field<NodeInterface>("node")
-            .Description("Any object by its global id (Vault, Document, Conversation).")
+            .Description("Any object by its global id (Vault, Document, Conversation, ProfileEntry).")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async ctx => await ResolveNodeAsync(ctx, ctx.SignedInCaller(), ctx.GetArgument<string>("id")));
 
@@ -136,6 +136,8 @@ public sealed class CoffreQuery : ObjectGraphType
                 return await ctx.Vault(vaultId).GetDocumentAsync(caller, documentId);
             case ("Conversation", var conversationId) when Ids.IsConversationId(conversationId):
                 return await ctx.Conversation(conversationId).GetAsync(caller);
+            case ("ProfileEntry", var local) when local.Split('/') is [var vaultId, var entryId] && Ids.IsVaultId(vaultId):
+                return new ProfileEntryNode(vaultId, await ctx.Profile(vaultId).GetAsync(caller, entryId));
             default:
                 return null;
         }

@@ -147,7 +147,16 @@ public sealed class PreventionItemType : ObjectGraphType<PreventionItem>
         Field<NonNullGraphType<DateOnlyGraphType>>("dueBy").Resolve(ctx => ctx.Source.DueBy);
         Field(i => i.Dismissed);
         Field(i => i.RulesVersion);
+        Field<NonNullGraphType<PreventionStatusType>>("status")
+            .Description("DUE, or DONE when a vaccination recorded in the medical profile covers this occurrence (doneOn: when it was given).")
+            .Resolve(ctx => ctx.Source.Status);
+        Field<DateOnlyGraphType>("doneOn").Resolve(ctx => ctx.Source.DoneOn);
     }
+}
+
+public sealed class PreventionStatusType : EnumerationGraphType<PreventionStatus>
+{
+    public PreventionStatusType() => Name = "PreventionStatus";
 }
 
 public sealed record CreateAppointmentInput(string VaultId, string Title, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string? Place,

@@ -54,6 +54,7 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<MajorityReachedNoticeType>();
         Type<RepresentationEndedAtMajorityNoticeType>();
         Type<ExportReadyNoticeType>();
+        Type<ProfileEntryAddedNoticeType>();
     }
 }
 

@@ -87,6 +87,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
 
         MessagingFields.AddToVault(this);
         AgendaFields.AddTo(this);
+        ProfileFields.AddTo(this);
         ShareLinkFields.AddTo(this);
         ExportFields.AddTo(this);
 

@@ -9,11 +9,18 @@ public sealed class HabilitationMatrixTests
 
     // ---- An independent restatement of the matrix, written from the rules, not from the file. ----
 
+    // The medical profile's sections (issue 14): health types of class 11.
+    private const string Treatments = "PROFILE-TREATMENTS", Conditions = "PROFILE-CONDITIONS", Allergies = "PROFILE-ALLERGIES",
+        Vaccinations = "PROFILE-VACCINATIONS", Measurements = "PROFILE-MEASUREMENTS";
+
+    private static readonly string[] ProfileTypes = [Treatments, Conditions, Allergies, Vaccinations, Measurements];
+
     private static readonly string[] HealthTypes =
     [
         "11490-0", "34112-3", "11502-2", "18748-4", "57833-6", "57832-8", "60593-1", "34133-9", "60591-5", "18776-5",
         "15508-5", "EXPPAT_3", "42348-3", "83981-1", "88348-8",
         "DOCPAT01", "DOCPAT02", "DOCPAT03", "DOCPAT04", "DOCPAT05", "DOCPAT06", "DOCPAT07", "DOCPAT08",
+        .. ProfileTypes,
     ];
 
     private static readonly string[] SocialTypes =
@@ -35,30 +42,30 @@ public sealed class HabilitationMatrixTests
         "SOC-AS" => IsSocial(type) || type is "11490-0" or "83981-1",
         "SOC-ES" => IsSocial(type) || type is "83981-1",
         "SOC-CESF" => IsSocial(type),
-        "MS-AES" => IsSocial(type) || type is "11490-0" or "83981-1" or "88348-8",
-        "MS-AS" => IsSocial(type) || type is "11490-0" or "83981-1" or "88348-8" or "18776-5",
+        "MS-AES" => IsSocial(type) || type is "11490-0" or "83981-1" or "88348-8" or Allergies,
+        "MS-AS" => IsSocial(type) || type is "11490-0" or "83981-1" or "88348-8" or "18776-5" or Allergies or Measurements,
         _ => throw new ArgumentOutOfRangeException(nameof(profession), profession, "not in the restatement"),
     };
 
     private static bool ExpectedCreate(string profession, string type) => profession switch
     {
         "10" => type is "11490-0" or "34112-3" or "11502-2" or "18748-4" or "57833-6" or "57832-8" or "34133-9"
-            or "60591-5" or "18776-5" or "15508-5" or "EXPPAT_3" or "42348-3" or "83981-1" or "88348-8",
-        "21" => type is "60593-1" or "11502-2",
-        "40" => type is "11490-0" or "18748-4" or "57833-6",
-        "50" => type is "11490-0" or "34112-3" or "57833-6" or "57832-8" or "34133-9" or "18776-5" or "15508-5",
-        "60" => type is "11490-0" or "18776-5" or "83981-1" or "88348-8",
-        "70" or "80" => type is "11490-0" or "18776-5",
+            or "60591-5" or "18776-5" or "15508-5" or "EXPPAT_3" or "42348-3" or "83981-1" or "88348-8" || ProfileTypes.Contains(type),
+        "21" => type is "60593-1" or "11502-2" or Treatments or Allergies or Vaccinations or Measurements,
+        "40" => type is "11490-0" or "18748-4" or "57833-6" or Treatments or Allergies,
+        "50" => type is "11490-0" or "34112-3" or "57833-6" or "57832-8" or "34133-9" or "18776-5" or "15508-5" || ProfileTypes.Contains(type),
+        "60" => type is "11490-0" or "18776-5" or "83981-1" or "88348-8" or Vaccinations or Measurements or Allergies,
+        "70" or "80" => type is "11490-0" or "18776-5" or Measurements,
         "SOC-AS" or "SOC-ES" or "SOC-CESF" => SocialCreatable.Contains(type),
         "MS-AES" => SocialCreatable.Contains(type) || type == "88348-8",
-        "MS-AS" => type is "28653-4" or "88348-8",
+        "MS-AS" => type is "28653-4" or "88348-8" or Measurements,
         _ => throw new ArgumentOutOfRangeException(nameof(profession), profession, "not in the restatement"),
     };
 
     [Fact]
     public void Embedded_matrix_loads_with_its_version()
     {
-        Assert.Equal("2026.12-1", Matrix.Version);
+        Assert.Equal("2026.12-2", Matrix.Version);
         Assert.Same(Matrix, HabilitationMatrix.Default);
         Assert.Equal(Matrix.Version, HabilitationMatrix.LoadEmbedded().Version);
     }
@@ -238,7 +245,7 @@ public sealed class HabilitationMatrixTests
     public void Break_glass_scope_professions_and_duration()
     {
         Assert.Equal(new[] { "10", "50", "60" }, Matrix.BreakGlassProfessions);
-        Assert.Equal(new[] { "60591-5", "34133-9", "EXPPAT_3", "42348-3", "11502-2" }, Matrix.EmergencyScope);
+        Assert.Equal(new[] { "60591-5", "34133-9", "EXPPAT_3", "42348-3", "11502-2", "PROFILE-ALLERGIES", "PROFILE-TREATMENTS", "PROFILE-CONDITIONS", "PROFILE-VACCINATIONS" }, Matrix.EmergencyScope);
         Assert.Equal(TimeSpan.FromHours(1), Matrix.BreakGlassMaxDuration);
         Assert.True(Matrix.IsInEmergencyScope("60591-5"));
         Assert.False(Matrix.IsInEmergencyScope("11490-0"));

@@ -55,6 +55,7 @@ public sealed class NotificationCodecTests
             new MajorityReachedNotice("v-a", 2, At),
             new RepresentationEndedAtMajorityNotice("v-a", At),
             new ExportReadyNotice("x-0123456789abcdefghjk", 123456, At.AddDays(7), "/vaults/v-a/exports/x-0123456789abcdefghjk"),
+            new ProfileEntryAddedNotice("pe-0123456789abcdefghjk", Coffre.Domain.Profile.ProfileSection.Allergies, Coffre.Domain.Documents.AuthorKind.Professional, "10000123454", At),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

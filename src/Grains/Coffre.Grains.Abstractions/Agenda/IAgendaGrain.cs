@@ -47,6 +47,13 @@ public interface IAgendaGrain : IGrainWithStringKey
     /// appointments stay as they are (never moved to a merge's target).
     /// </summary>
     [OneWay, Alias("stop-reminders")] Task StopRemindersAsync(Caller caller);
+
+    /// <summary>
+    /// The person's medical profile tells the agenda every vaccination it holds now (system caller <c>system:profile</c>
+    /// only), after each vaccination entry added or removed; prevention items they cover show as DONE. Awaited by the
+    /// profile, so the items are up to date when its mutation returns. Calls no other grain.
+    /// </summary>
+    [Alias("record-vaccinations")] Task RecordVaccinationsAsync(Caller caller, IReadOnlyList<VaccinationRecord> vaccinations);
 }
 
 [GenerateSerializer, Immutable, Alias("coffre.new-appointment")]

@@ -141,6 +141,13 @@ public interface IVaultGrain : IGrainWithStringKey
     /// </summary>
     [Alias("agenda-open")] Task<bool> IsOpenForAgendaAsync(Caller caller);
 
+    /// <summary>
+    /// The person's medical profile asks the vault (<see cref="Profile.IProfileGrain"/>): decided by the one evaluator with each
+    /// entry as a document of its section's type, one line in the access history per call (naming the section and, for
+    /// reads, how many entries were shown; never their content); throws when denied.
+    /// </summary>
+    [Alias("decide-profile")] Task<Profile.ProfileVerdict> DecideProfileAsync(Caller caller, Profile.ProfileCheck check);
+
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
 
     /// <summary>Pending → active, after the activation grain verified the person's code (lifecycle: system caller).</summary>

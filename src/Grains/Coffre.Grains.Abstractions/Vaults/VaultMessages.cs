@@ -201,6 +201,9 @@ public enum NotificationKind
     RepresentationEndedAtMajority = 19,
     /// <summary>An export of the vault is ready to download (<see cref="ExportReadyNotice"/>).</summary>
     ExportReady = 17,
+    // 20–21: connected apps.
+    /// <summary>Someone else (a professional, an establishment's system, a carer, a representative) added an entry to the person's medical profile (<see cref="ProfileEntryAddedNotice"/>).</summary>
+    ProfileEntryAdded = 22,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -395,3 +398,15 @@ public sealed record ExportReadyNotice(
     [property: Id(1)] long Size,
     [property: Id(2)] DateTimeOffset ExpiresAt,
     [property: Id(3)] string DownloadPath) : NotificationPayload;
+
+/// <summary>
+/// Someone else added an entry to the person's medical profile: which entry and section, who (RPPS, establishment system or
+/// vault id, as in the access history) and when — never the entry's content.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.profile-entry-added")]
+public sealed record ProfileEntryAddedNotice(
+    [property: Id(0)] string EntryId,
+    [property: Id(1)] Coffre.Domain.Profile.ProfileSection Section,
+    [property: Id(2)] Coffre.Domain.Documents.AuthorKind AuthorKind,
+    [property: Id(3)] string By,
+    [property: Id(4)] DateTimeOffset At) : NotificationPayload;

@@ -21,6 +21,8 @@ public sealed class AgendaState
     [Id(3)] public int NextNumber { get; set; }
     /// <summary>The due time the Orleans reminder is registered for (null: none registered).</summary>
     [Id(4)] public DateTimeOffset? ReminderDueAt { get; set; }
+    /// <summary>The vaccinations of the person's medical profile (told by the profile grain), for prevention items' DONE status.</summary>
+    [Id(5)] public List<VaccinationRecord> Vaccinations { get; set; } = [];
 }
 
 /// <summary>
@@ -53,6 +55,9 @@ public sealed class AgendaGrain(
 
     /// <summary>The vault's system caller, the only one that stops this agenda's reminders.</summary>
     internal const string VaultSystemSubject = "system:vault";
+
+    /// <summary>The medical profile's system caller, the only one that tells this agenda the person's vaccinations.</summary>
+    public const string ProfileSystemSubject = "system:profile";
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromMinutes(1);
 
     private string VaultId => this.GetPrimaryKeyString()["agenda-".Length..];
@@ -277,6 +282,13 @@ public sealed class AgendaGrain(
         await StopAsync();
     }
 
+    public async Task RecordVaccinationsAsync(Caller caller, IReadOnlyList<VaccinationRecord> vaccinations)
+    {
+        RequireSystem(caller, ProfileSystemSubject);
+        agenda.State.Vaccinations = [.. vaccinations];
+        await agenda.WriteStateAsync();
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /// <summary>Unregisters the reminder; the appointments stay as they are.</summary>
@@ -350,7 +362,8 @@ public sealed class AgendaGrain(
 
     private IReadOnlyList<PreventionItem> Prevention(AgendaAccess access) =>
         access.BirthDate is { } birth
-            ? PreventionRules.Default.ItemsFor(birth, access.Sex, DateOnly.FromDateTime(Now.UtcDateTime), agenda.State.DismissedPrevention)
+            ? PreventionRules.Default.ItemsFor(birth, access.Sex, DateOnly.FromDateTime(Now.UtcDateTime), agenda.State.DismissedPrevention,
+                agenda.State.Vaccinations)
             : [];
 
     private async Task StoreAsync(Appointment appointment, string change, Caller caller, AppointmentActor actor)

@@ -41,6 +41,7 @@ public static class NotificationCodec
         (NotificationKind.MajorityReached, "rollout.majority-reached", typeof(MajorityReachedNotice)),
         (NotificationKind.RepresentationEndedAtMajority, "rollout.representation-ended-at-majority", typeof(RepresentationEndedAtMajorityNotice)),
         (NotificationKind.ExportReady, "export-ready", typeof(ExportReadyNotice)),
+        (NotificationKind.ProfileEntryAdded, "profile.entry-added", typeof(ProfileEntryAddedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

@@ -30,6 +30,10 @@ public static class VaultInputRules
         {
             throw new ValidationFailedException("typeCode", "is not a document type of the habilitation matrix (JDV_J07)");
         }
+        if (Coffre.Domain.Profile.ProfileSections.FromTypeCode(document.TypeCode) is not null)
+        {
+            throw new ValidationFailedException("typeCode", "is a medical profile section, not a document type: add a profile entry (addProfileEntry) instead");
+        }
         if (!matrix.IsValidClassFor(document.TypeCode, document.ClassCode))
         {
             throw new ValidationFailedException("classCode", $"is not a class (TRE_A03) allowed for type {document.TypeCode}");
