@@ -17,7 +17,8 @@ const added = new Map(); // section → [{ entryId, input }]
 const RESOURCE = { TREATMENTS: 'MedicationStatement', CONDITIONS: 'Condition', ALLERGIES: 'AllergyIntolerance', VACCINATIONS: 'Immunization', MEASUREMENTS: 'Observation' };
 const DETAIL = { TREATMENTS: 'treatment', CONDITIONS: 'condition', ALLERGIES: 'allergy', VACCINATIONS: 'vaccination', MEASUREMENTS: 'measurement' };
 const LOINC = { WEIGHT: '29463-7', HEIGHT: '8302-2', BLOOD_PRESSURE: '85354-9', GLUCOSE: '2345-7', HEART_RATE: '8867-4', TEMPERATURE: '8310-5' };
-const UNIT = { WEIGHT: 'kg', HEIGHT: 'cm', BLOOD_PRESSURE: 'mm[Hg]', GLUCOSE: 'g/L', HEART_RATE: '/min', TEMPERATURE: 'Cel' };
+const UNIT = { WEIGHT: 'kg', HEIGHT: 'cm', BLOOD_PRESSURE: 'mm[Hg]', GLUCOSE: 'g/L', HEART_RATE: '/min', TEMPERATURE: 'Cel', HBA1C: '%' };
+const VALUE = { WEIGHT: 72.5, HEIGHT: 178, BLOOD_PRESSURE: 128, GLUCOSE: 1.06, HEART_RATE: 64, TEMPERATURE: 37.8, HBA1C: 6.9 };
 
 const ADD = `mutation A($input: AddProfileEntryInput!) { addProfileEntry(input: $input) { entry { entryId section } userErrors { code field message } } }`;
 const HIDE = `mutation H($input: HideProfileEntryInput!) { hideProfileEntry(input: $input) { userErrors { code field message } } }`;
@@ -58,11 +59,11 @@ function inputs(values) {
   for (let i = 0; i < count('allergy.category', 'allergy.criticality', 'allergy.status'); i++) {
     list.push(['ALLERGIES', { substance: { system: 'http://snomed.info/sct', code: '372687004', display: 'Amoxicilline' }, category: pick('allergy.category', i), criticality: pick('allergy.criticality', i), status: pick('allergy.status', i), reaction: 'urticaire', onsetOn: '2010-07-01' }]);
   }
-  list.push(['VACCINATIONS', { vaccine: { system: 'urn:oid:1.2.250.1.213.2.3.1', code: '3400930000000', display: 'Repevax' }, administeredOn: '2025-10-08', targets: ['diphtheria', 'tetanus', 'poliomyelitis'], doseNumber: 4, lotNumber: 'X1234-B' }]);
-  list.push(['VACCINATIONS', { vaccine: { system: '', code: '', display: 'Vaccin grippe saisonnière' }, administeredOn: '2025-11-15', targets: ['influenza'] }]);
+  list.push(['VACCINATIONS', { vaccine: { system: 'http://www.whocc.no/atc', code: 'J07CA02', display: 'Repevax' }, administeredOn: '2025-10-08', targets: ['diphtheria', 'tetanus', 'poliomyelitis'], doseNumber: 4, lotNumber: 'X1234-B' }]);
+  list.push(['VACCINATIONS', { vaccine: { system: 'text', code: '', display: 'Vaccin grippe saisonnière' }, administeredOn: '2025-11-15', targets: ['influenza'] }]);
   for (const kind of values['measurement.kind']) {
     const blood = kind === 'BLOOD_PRESSURE';
-    list.push(['MEASUREMENTS', { kind, value: blood ? 128 : 6.9, unit: UNIT[kind] ?? '%', measuredAt: '2026-03-14T09:26:53Z', secondValue: blood ? 82 : null }]);
+    list.push(['MEASUREMENTS', { kind, value: VALUE[kind], unit: UNIT[kind], measuredAt: '2026-03-14T09:26:53Z', secondValue: blood ? 82 : null }]);
   }
   return list;
 }
@@ -131,7 +132,7 @@ function checkResource(section, resource, { entryId, input }) {
     case 'MEASUREMENTS': {
       const loinc = resource.code.coding.find((c) => c.system === 'http://loinc.org').code;
       assert.equal(loinc, LOINC[input.kind] ?? '4548-4');
-      assert.equal(resource.category[0].coding[0].code, ['GLUCOSE', 'HB_A1C', 'HBA1C'].includes(input.kind) ? 'laboratory' : 'vital-signs');
+      assert.equal(resource.category[0].coding[0].code, ['GLUCOSE', 'HBA1C'].includes(input.kind) ? 'laboratory' : 'vital-signs');
       if (input.kind === 'BLOOD_PRESSURE') {
         assert.deepEqual(resource.component.map((c) => [c.code.coding[0].code, c.valueQuantity.value]), [['8480-6', 128], ['8462-4', 82]]);
       } else {

@@ -54,6 +54,8 @@ internal static class FhirCodes
     public const string ConditionKindSystem = "urn:coffre:condition-kind";
     /// <summary>Diseases a vaccine protects against, by Coffre's stable names (those the prevention rules match).</summary>
     public const string PreventionTargetSystem = "urn:coffre:prevention-target";
+    /// <summary>The profile's "system" of a text-only coding (code ""): in FHIR, a CodeableConcept with its text and no coding.</summary>
+    public const string TextOnlySystem = "text";
     public const string ConditionCategorySystem = "http://terminology.hl7.org/CodeSystem/condition-category";
     public const string ConditionClinicalSystem = "http://terminology.hl7.org/CodeSystem/condition-clinical";
     public const string AllergyClinicalSystem = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";

@@ -283,7 +283,9 @@ internal static partial class FhirProfileReader
             {
                 throw Fail(element, "needs a coding or a text");
             }
-            return new DomainCoding(coding?.System ?? "", coding?.Code ?? "", coding?.Display ?? concept.Text);
+            return coding is null
+                ? new DomainCoding(FhirCodes.TextOnlySystem, "", concept.Text)
+                : new DomainCoding(coding.System ?? FhirCodes.TextOnlySystem, coding.Code ?? "", coding.Display ?? concept.Text);
         }
 
         public string? TextOnly(CodeableConcept? concept, string element) =>

@@ -235,11 +235,14 @@ internal static class FhirProfileResources
 
     private static Identifier EntryIdentifier(ProfileEntry entry) => new(FhirCodes.ProfileEntryIdSystem, entry.Id);
 
-    /// <summary>A coded concept: its coding when it has a system or a code, its display also as the concept's text.</summary>
+    /// <summary>
+    /// A coded concept: its coding (system, code, display) and the display also as the concept's text; a text-only coding
+    /// (system <see cref="FhirCodes.TextOnlySystem"/> or empty, code "") is the concept's text alone.
+    /// </summary>
     public static CodeableConcept Concept(DomainCoding coding)
     {
         var concept = new CodeableConcept { Text = coding.Display };
-        if (coding.System.Length > 0 || coding.Code.Length > 0)
+        if (coding.Code.Length > 0 || coding.System.Length > 0 && coding.System != FhirCodes.TextOnlySystem)
         {
             concept.Coding = [new FhirCoding(coding.System.Length > 0 ? coding.System : null, coding.Code.Length > 0 ? coding.Code : null, coding.Display)];
         }

@@ -46,7 +46,7 @@ public static class ProfileSamples
                 i switch
                 {
                     0 => new Coding("http://www.whocc.no/atc", "N02BE01", "Paracétamol"),
-                    1 => new Coding("", "", "Sirop contre la toux"),
+                    1 => new Coding("text", "", "Sirop contre la toux"),
                     _ => new Coding("urn:oid:1.2.250.1.213.2.3.1", "3400935955838"),
                 },
                 status,
@@ -60,7 +60,7 @@ public static class ProfileSamples
         Enum.GetValues<ConditionKind>().Select((kind, i) => Entry($"pe-cond-{i}", ProfileSection.Conditions, i + 1) with
         {
             Condition = new ConditionDetails(
-                i == 3 ? new Coding("", "", "Diabète chez le père") : new Coding("http://hl7.org/fhir/sid/icd-10", "E11." + i, "Diabète de type 2"),
+                i == 3 ? new Coding("text", "", "Diabète chez le père") : new Coding("http://hl7.org/fhir/sid/icd-10", "E11." + i, "Diabète de type 2"),
                 kind,
                 Enum.GetValues<ConditionStatus>()[i % 3],
                 i == 2 ? null : new DateOnly(2019, 5, 17),
@@ -71,7 +71,7 @@ public static class ProfileSamples
         Enum.GetValues<AllergyCategory>().Select((category, i) => Entry($"pe-allergy-{i}", ProfileSection.Allergies, i + 2) with
         {
             Allergy = new AllergyDetails(
-                i == 1 ? new Coding("", "", "Arachide") : new Coding("http://snomed.info/sct", "37284700" + i, "Pénicilline"),
+                i == 1 ? new Coding("text", "", "Arachide") : new Coding("http://snomed.info/sct", "37284700" + i, "Pénicilline"),
                 category,
                 Enum.GetValues<AllergyCriticality>()[i % 3],
                 Enum.GetValues<AllergyStatus>()[i % 3],
@@ -88,7 +88,7 @@ public static class ProfileSamples
         },
         Entry("pe-vacc-1", ProfileSection.Vaccinations, 4) with
         {
-            Vaccination = new VaccinationDetails(new Coding("", "", "Vaccin grippe saisonnière"), new DateOnly(2025, 11, 15), ["influenza"]),
+            Vaccination = new VaccinationDetails(new Coding("text", "", "Vaccin grippe saisonnière"), new DateOnly(2025, 11, 15), ["influenza"]),
         },
         Entry("pe-vacc-2", ProfileSection.Vaccinations, 5) with
         {
@@ -96,7 +96,7 @@ public static class ProfileSamples
         },
         Entry("pe-vacc-3", ProfileSection.Vaccinations, 6) with
         {
-            Vaccination = new VaccinationDetails(new Coding("", "", "Vaccin inconnu (carnet)"), new DateOnly(1999, 12, 31), []),
+            Vaccination = new VaccinationDetails(new Coding("text", "", "Vaccin inconnu (carnet)"), new DateOnly(1999, 12, 31), []),
         },
     ];
 
