@@ -82,7 +82,7 @@ public static class ExportBench
                 {
                     var key = new ContentKey($"bench/{vaultId}/export-{round}.zip");
                     var (stored, _) = await ExportRunnerGrain.StoreAsync(store, key, o => writer.WriteAsync(o, "x-bench", snapshot,
-                        (before, limit) => Task.FromResult(Page(history, before, limit)), () => Task.CompletedTask, CancellationToken.None));
+                        (before, limit) => Task.FromResult(Page(history, before, limit)), () => Task.FromResult<IReadOnlyList<Coffre.Domain.Profile.ProfileEntry>>([]), () => Task.CompletedTask, CancellationToken.None));
                     archiveBytes = stored.Length;
                     await store.DeleteAsync(key);
                 }));

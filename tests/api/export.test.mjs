@@ -1,11 +1,10 @@
 // Exporting a vault over the API: requestVaultExport, Vault.exports until READY, the zip downloaded with the bearer
-// token (SHA-256 and size as listed; entries unzipped with a small reader below), refusals; then the FHIR R4 views:
+// token (SHA-256 and size as listed; entries unzipped with the harness's small reader), refusals; then the FHIR R4 views:
 // a DocumentReference, AuditEvent paging, OperationOutcome errors.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
-import { useServer, openVaultAsReferent, deposit, grant, sha256Hex, waitFor } from './harness.mjs';
+import { useServer, openVaultAsReferent, deposit, grant, sha256Hex, waitFor, unzip } from './harness.mjs';
 
 let owner; // { vaultId, token }
 let doctor; // granted on everything
@@ -28,31 +27,6 @@ const api = useServer([], async (ctx) => {
 
 const REQUEST = `mutation R($input: VaultRefInput!) { requestVaultExport(input: $input) { export { exportId status } userErrors { code field message } } }`;
 const EXPORTS = `query E($id: ID!) { vault(id: $id) { exports { exportId status size sha256 documentCount downloadPath createdAt expiresAt failure } } }`;
-
-/** Entries of a zip (central directory; stored or deflated), as a Map path → Buffer. */
-function unzip(zip) {
-  let end = zip.length - 22;
-  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
-  assert.ok(end >= 0, 'no end of central directory');
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const entries = new Map();
-  for (let i = 0; i < count; i++) {
-    assert.equal(zip.readUInt32LE(at), 0x02014b50, 'bad central directory entry');
-    const method = zip.readUInt16LE(at + 10);
-    const compressed = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const local = zip.readUInt32LE(at + 42);
-    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(dataAt, dataAt + compressed);
-    entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
 
 describe('exporting a vault', () => {
   let ready;

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -396,6 +397,51 @@ export async function addRepresentative(api, operatorToken, vaultId, representat
 }
 
 /** Uploads and asserts 201; returns the response's data (documentId, downloadPath, sha256, …). */
+/** Entries of a zip (central directory; stored or deflated), as a Map path → Buffer. */
+export function unzip(zip) {
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
+  assert.ok(end >= 0, 'no end of central directory');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries = new Map();
+  for (let i = 0; i < count; i++) {
+    assert.equal(zip.readUInt32LE(at), 0x02014b50, 'bad central directory entry');
+    const method = zip.readUInt16LE(at + 10);
+    const compressed = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(dataAt, dataAt + compressed);
+    entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+const REQUEST_EXPORT = `mutation R($input: VaultRefInput!) { requestVaultExport(input: $input) { export { exportId status } userErrors { code field message } } }`;
+const LIST_EXPORTS = `query E($id: ID!) { vault(id: $id) { exports { exportId status size sha256 documentCount downloadPath failure } } }`;
+
+/** Requests an export of the vault as `t`, waits until it settles (READY asserted), downloads it: { ready, entries } (path → Buffer). */
+export async function exportAndUnzip(api, t, vaultId) {
+  const data = await api.ok(t, REQUEST_EXPORT, { input: { vaultId } });
+  assert.deepEqual(data.requestVaultExport.userErrors, []);
+  const { exportId } = data.requestVaultExport.export;
+  let ready;
+  await waitFor(async () => {
+    ready = (await api.ok(t, LIST_EXPORTS, { id: vaultId })).vault.exports.find((e) => e.exportId === exportId);
+    return ready && !['QUEUED', 'RUNNING'].includes(ready.status);
+  }, { timeoutMs: 60_000, message: 'the export did not settle' });
+  assert.equal(ready.status, 'READY', ready.failure);
+  const download = await api.download(t, ready.downloadPath);
+  assert.equal(download.status, 200, JSON.stringify(download.body));
+  assert.equal(sha256Hex(download.bytes), ready.sha256);
+  return { ready, entries: unzip(download.bytes) };
+}
+
 export async function deposit(api, t, vaultId, metadata, bytes = `content of ${metadata.title} ${randomBytes(4).toString('hex')}`, contentType = 'text/plain') {
   const { status, body } = await api.upload(t, vaultId, metadata, bytes, contentType);
   assert.equal(status, 201, `upload of ${metadata.title} failed: ${JSON.stringify(body)}`);

@@ -31,5 +31,36 @@ internal static class FhirCodes
     /// <summary>The policy every Consent points to (FHIR's ppc-1: a policy or a policy rule).</summary>
     public const string ConsentPolicy = "urn:coffre:policy:vault-access";
 
+    /// <summary>An establishment system's client id, when its FINESS is not known.</summary>
+    public const string SystemAuthorSystem = "urn:coffre:system";
+    public const string VisibilitySystem = "urn:coffre:visibility";
+
+    // The medical profile (issue 14). Coffre's own extensions live under the same base as the SHA-256 one: urn:coffre:fhir:.
+    /// <summary>A profile entry's id in Coffre (the resource id is the same when it is a valid FHIR id).</summary>
+    public const string ProfileEntryIdSystem = "urn:coffre:profile-entry-id";
+    /// <summary>Where the entry comes from, in the person's words (free text: <c>meta.source</c> is a URI, so not there).</summary>
+    public const string ProfileSourceExtension = "urn:coffre:fhir:profile-source";
+    /// <summary>Who recorded the entry, when the resource's own recorder element does not allow that kind of actor.</summary>
+    public const string ProfileRecorderExtension = "urn:coffre:fhir:profile-recorder";
+    /// <summary>When the entry was removed (a tombstone; the views and the export leave removed entries out).</summary>
+    public const string ProfileRemovedAtExtension = "urn:coffre:fhir:profile-removed-at";
+    /// <summary>On an author reference: Coffre's author kind (person, professional, referent, representative, system, carer).</summary>
+    public const string AuthorKindExtension = "urn:coffre:fhir:author-kind";
+    /// <summary>On an author reference: Coffre's author id when the identifier carries something else (an establishment's FINESS).</summary>
+    public const string AuthorIdExtension = "urn:coffre:fhir:author-id";
+    /// <summary>On an author reference: the establishment's FINESS when the identifier carries the author's own id.</summary>
+    public const string AuthorFinessExtension = "urn:coffre:fhir:author-finess";
+    /// <summary>Condition categories for history Coffre keeps apart (past-history, surgery, family-history).</summary>
+    public const string ConditionKindSystem = "urn:coffre:condition-kind";
+    /// <summary>Diseases a vaccine protects against, by Coffre's stable names (those the prevention rules match).</summary>
+    public const string PreventionTargetSystem = "urn:coffre:prevention-target";
+    /// <summary>The profile's "system" of a text-only coding (code ""): in FHIR, a CodeableConcept with its text and no coding.</summary>
+    public const string TextOnlySystem = "text";
+    public const string ConditionCategorySystem = "http://terminology.hl7.org/CodeSystem/condition-category";
+    public const string ConditionClinicalSystem = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+    public const string AllergyClinicalSystem = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+    public const string ObservationCategorySystem = "http://terminology.hl7.org/CodeSystem/observation-category";
+    public const string Ucum = "http://unitsofmeasure.org";
+
     public static bool IsLoinc(string code) => code.Length is >= 3 and <= 10 && code[^2] == '-' && code[..^2].All(char.IsAsciiDigit) && char.IsAsciiDigit(code[^1]);
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Coffre.Application.Fhir;
 using Coffre.Domain.Documents;
+using Coffre.Domain.Profile;
 using Coffre.Domain.Vaults;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
@@ -44,6 +45,31 @@ public sealed class FhirMapper : IFhirMapper
         }
         return Json(bundle);
     }
+
+    public string ProfileResource(string vaultId, ProfileEntry entry) => Json(FhirProfileResources.Resource(vaultId, entry));
+
+    public string ProfileSearchset(string vaultId, IReadOnlyList<ProfileEntry> entries, string selfUrl)
+    {
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Searchset,
+            Total = entries.Count,
+            Link = [new Bundle.LinkComponent { Relation = "self", Url = selfUrl }],
+        };
+        foreach (var entry in entries)
+        {
+            var resource = FhirProfileResources.Resource(vaultId, entry);
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"urn:coffre:{vaultId}:{resource.TypeName}/{resource.Id}",
+                Resource = resource,
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+        return Json(bundle);
+    }
+
+    public ProfileEntry ReadProfileResource(string vaultId, string json) => FhirProfileReader.Read(vaultId, json);
 
     public IFhirBundleWriter OpenCollection(Stream output, string bundleId, DateTimeOffset timestamp) =>
         new CollectionWriter(output, bundleId, timestamp);
@@ -121,6 +147,9 @@ public sealed class FhirMapper : IFhirMapper
 
         public Task AuditEventAsync(string vaultId, FhirAuditEntry entry, CancellationToken cancellationToken = default) =>
             AppendAsync(FhirResources.AuditEvent(vaultId, entry), cancellationToken);
+
+        public Task ProfileEntryAsync(string vaultId, ProfileEntry entry, CancellationToken cancellationToken = default) =>
+            AppendAsync(FhirProfileResources.Resource(vaultId, entry), cancellationToken);
 
         public Task CompleteAsync(CancellationToken cancellationToken = default) => WriteAsync("]}"u8.ToArray(), cancellationToken);
     }

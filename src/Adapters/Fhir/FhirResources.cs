@@ -83,16 +83,32 @@ internal static class FhirResources
         {
             reference.Custodian = new ResourceReference { Identifier = new Identifier(FhirCodes.FinessSystem, finess), Display = document.SenderName };
         }
-        var labels = new List<Coding>();
-        if (document.Visibility.MaskedFromProfessionals) labels.Add(new Coding("urn:coffre:visibility", "MASQUE_PS"));
-        if (document.Visibility.InvisibleToPatient) labels.Add(new Coding("urn:coffre:visibility", "INVISIBLE_PATIENT"));
-        if (document.Visibility.InvisibleToRepresentatives) labels.Add(new Coding("urn:coffre:visibility", "INVISIBLE_REPRESENTANTS_LEGAUX"));
+        var labels = VisibilityLabels(document.Visibility);
         if (labels.Count > 0)
         {
             reference.SecurityLabel = labels.Select(l => new CodeableConcept { Coding = [l] }).ToList();
         }
         return reference;
     }
+
+    /// <summary>The person's masking as security labels (documents' securityLabel, profile resources' meta.security).</summary>
+    public static List<Coding> VisibilityLabels(Visibility visibility)
+    {
+        var labels = new List<Coding>();
+        foreach (var (flag, code) in VisibilityCodes)
+        {
+            if (flag(visibility)) labels.Add(new Coding(FhirCodes.VisibilitySystem, code));
+        }
+        return labels;
+    }
+
+    /// <summary>Each masking flag and its label code.</summary>
+    public static readonly (Func<Visibility, bool> Flag, string Code)[] VisibilityCodes =
+    [
+        (v => v.MaskedFromProfessionals, "MASQUE_PS"),
+        (v => v.InvisibleToPatient, "INVISIBLE_PATIENT"),
+        (v => v.InvisibleToRepresentatives, "INVISIBLE_REPRESENTANTS_LEGAUX"),
+    ];
 
     private static ResourceReference AuthorOf(string vaultId, Author author) => author.Kind switch
     {
@@ -105,7 +121,7 @@ internal static class FhirResources
         AuthorKind.Representative => new ResourceReference { Identifier = new Identifier(FhirCodes.VaultIdSystem, author.Id), Display = "legal representative" },
         _ => new ResourceReference
         {
-            Identifier = author.EstablishmentFiness is { } f ? new Identifier(FhirCodes.FinessSystem, f) : new Identifier("urn:coffre:system", author.Id),
+            Identifier = author.EstablishmentFiness is { } f ? new Identifier(FhirCodes.FinessSystem, f) : new Identifier(FhirCodes.SystemAuthorSystem, author.Id),
             Display = "system",
         },
     };

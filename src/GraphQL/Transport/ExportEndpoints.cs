@@ -32,6 +32,7 @@ public static class ExportEndpoints
         endpoints.MapGet("/vaults/{vaultId}/exports/{exportId}", DownloadAsync);
         endpoints.MapGet("/vaults/{vaultId}/fhir/DocumentReference/{documentId}", DocumentReferenceAsync);
         endpoints.MapGet("/vaults/{vaultId}/fhir/AuditEvent", AuditEventsAsync);
+        endpoints.MapCoffreProfileFhir();
         return endpoints;
     }
 
@@ -85,7 +86,8 @@ public static class ExportEndpoints
         return FhirAsync(http, vaultId, callers, caller => grains.GetGrain<IFhirViewGrain>("0").AuditEventsAsync(caller, vaultId, count, page));
     }
 
-    private static async Task FhirAsync(HttpContext http, string vaultId, CallerResolver callers, Func<Caller, Task<string>> read)
+    /// <summary>Resolves the caller, runs <paramref name="read"/> and writes its FHIR JSON; denials and bad input as an OperationOutcome.</summary>
+    internal static async Task FhirAsync(HttpContext http, string vaultId, CallerResolver callers, Func<Caller, Task<string>> read)
     {
         var unverified = CallerFactory.From(http.User);
         if (BearerTokens.WasRejected(http) || unverified.Kind == CallerKind.Anonymous)
@@ -138,7 +140,7 @@ public static class ExportEndpoints
     }
 
     /// <summary>A FHIR OperationOutcome with one error issue: <paramref name="code"/> is a FHIR issue type (forbidden, not-found, invalid…).</summary>
-    private static async Task WriteOutcomeAsync(HttpContext http, int status, string code, string message)
+    internal static async Task WriteOutcomeAsync(HttpContext http, int status, string code, string message)
     {
         if (http.Response.HasStarted)
         {

@@ -72,13 +72,15 @@ public sealed class ExportArchiveOnAzuriteTests : IAsyncDisposable
         return Task.FromResult(new AccessHistoryPage(items, items.Count > 0 && items[^1].Sequence > 1, all.Count));
     }
 
+    private static Task<IReadOnlyList<Coffre.Domain.Profile.ProfileEntry>> NoProfile() => Task.FromResult<IReadOnlyList<Coffre.Domain.Profile.ProfileEntry>>([]);
+
     [Fact]
     public async Task The_archive_streams_into_a_blob_with_every_document_and_a_valid_bundle()
     {
         var (entries, bytes) = await SeedAsync(4);
         var key = new ContentKey($"exports/{_vaultId}/x-azurite/1.zip");
         var (stored, result) = await ExportRunnerGrain.StoreAsync(_store, key, o => new ExportArchiveWriter(_store, new FhirMapper())
-            .WriteAsync(o, "x-azurite", Snapshot(entries), History, () => Task.CompletedTask, CancellationToken.None));
+            .WriteAsync(o, "x-azurite", Snapshot(entries), History, NoProfile, () => Task.CompletedTask, CancellationToken.None));
         Assert.Equal(4, result.Documents);
         Assert.Equal(450, result.HistoryEntries);
 
@@ -115,7 +117,7 @@ public sealed class ExportArchiveOnAzuriteTests : IAsyncDisposable
 
         var key = new ContentKey($"exports/{_vaultId}/x-tampered/1.zip");
         await Assert.ThrowsAsync<ContentIntegrityException>(() => ExportRunnerGrain.StoreAsync(_store, key, o => new ExportArchiveWriter(_store, new FhirMapper())
-            .WriteAsync(o, "x-tampered", Snapshot(entries), History, () => Task.CompletedTask, CancellationToken.None)));
+            .WriteAsync(o, "x-tampered", Snapshot(entries), History, NoProfile, () => Task.CompletedTask, CancellationToken.None)));
         Assert.Null(await _store.OpenReadAsync(key));
         Assert.Equal(0, await TestServices.CountBlobsAsync(_container, "exports/"));
     }

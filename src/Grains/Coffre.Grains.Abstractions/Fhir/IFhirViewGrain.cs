@@ -1,4 +1,5 @@
 using Coffre.Domain.Access;
+using Coffre.Domain.Profile;
 
 namespace Coffre.Grains.Fhir;
 
@@ -18,6 +19,16 @@ public interface IFhirViewGrain : IGrainWithStringKey
     /// <paramref name="page"/> the cursor of a previous page's <c>next</c> link (null: the newest).
     /// </summary>
     [Alias("audit-events")] Task<string> AuditEventsAsync(Caller caller, string vaultId, int count, string? page);
+
+    /// <summary>
+    /// A searchset Bundle of the profile entries of <paramref name="section"/> that <paramref name="caller"/> may read
+    /// (decided and recorded by the profile, as <c>Vault.profile</c>; removed and hidden-from-the-caller ones left out),
+    /// oldest first; <paramref name="selfUrl"/> is the Bundle's self link. Bounded by the profile's own bound per section.
+    /// </summary>
+    [Alias("profile-search")] Task<string> ProfileSearchsetAsync(Caller caller, string vaultId, ProfileSection section, string selfUrl);
+
+    /// <summary>One profile entry as its resource; not found (404) when it does not exist or <paramref name="caller"/> may not read it.</summary>
+    [Alias("profile-read")] Task<string> ProfileResourceAsync(Caller caller, string vaultId, ProfileSection section, string entryId);
 }
 
 public static class FhirViews
@@ -25,4 +36,19 @@ public static class FhirViews
     public const int DefaultCount = 20;
     public const int MaxCount = 100;
     public const string ContentType = "application/fhir+json";
+
+    /// <summary>The FHIR R4 resource type of each profile section.</summary>
+    public static string ResourceType(ProfileSection section) => section switch
+    {
+        ProfileSection.Treatments => "MedicationStatement",
+        ProfileSection.Conditions => "Condition",
+        ProfileSection.Allergies => "AllergyIntolerance",
+        ProfileSection.Vaccinations => "Immunization",
+        ProfileSection.Measurements => "Observation",
+        _ => throw new ArgumentOutOfRangeException(nameof(section)),
+    };
+
+    /// <summary>The section whose resource type this is (exact FHIR spelling), or null.</summary>
+    public static ProfileSection? SectionOf(string? resourceType) =>
+        ProfileSections.All.Cast<ProfileSection?>().FirstOrDefault(s => ResourceType(s!.Value) == resourceType);
 }

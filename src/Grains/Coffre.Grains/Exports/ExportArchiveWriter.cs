@@ -6,6 +6,7 @@ using System.Text.Json;
 using Coffre.Application.Fhir;
 using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
+using Coffre.Domain.Profile;
 using Coffre.Domain.Vaults;
 using Coffre.Grains.Vaults;
 
@@ -32,11 +33,17 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
     /// <summary>Reads the access history page by page (newest first), as the vault serves it for an export.</summary>
     public delegate Task<AccessHistoryPage> HistoryReader(long? beforeSequence, int limit);
 
+    /// <summary>The profile entries the requester may read (every section, oldest first; bounded by the profile's section bounds).</summary>
+    public delegate Task<IReadOnlyList<ProfileEntry>> ProfileReader();
+
     public sealed record Result(int Documents, long HistoryEntries);
 
-    public async Task<Result> WriteAsync(Stream output, string exportId, ExportSnapshot snapshot, HistoryReader history,
+    public async Task<Result> WriteAsync(Stream output, string exportId, ExportSnapshot snapshot, HistoryReader history, ProfileReader profile,
         Func<Task> heartbeat, CancellationToken cancellationToken)
     {
+        // Read once, before anything is written: decided and recorded by the profile for the requester, and listed in
+        // both the Bundle and the index. Its size is bounded per section, so it is held; documents and history are streamed.
+        var profileEntries = await profile();
         // The runner tells its export grain it is alive at most every HeartbeatEvery, also in the middle of a large document.
         var sinceBeat = System.Diagnostics.Stopwatch.StartNew();
         async Task BeatAsync()
@@ -73,6 +80,10 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
             foreach (var (document, attachment) in exported)
             {
                 await bundle.DocumentReferenceAsync(snapshot.VaultId, document, attachment, cancellationToken);
+            }
+            foreach (var entry in profileEntries)
+            {
+                await bundle.ProfileEntryAsync(snapshot.VaultId, entry, cancellationToken);
             }
             var access = snapshot.Access;
             foreach (var grant in access.Grants)
@@ -111,7 +122,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
         }, cancellationToken));
 
         manifest.Add(await WriteEntryAsync(zip, IndexPath, CompressionLevel.Fastest,
-            stream => stream.WriteAsync(Encoding.UTF8.GetBytes(ExportIndex.Text(exportId, snapshot, exported, gone, summary))).AsTask(), cancellationToken));
+            stream => stream.WriteAsync(Encoding.UTF8.GetBytes(ExportIndex.Text(exportId, snapshot, exported, gone, profileEntries, summary))).AsTask(), cancellationToken));
 
         var manifestJson = JsonSerializer.SerializeToUtf8Bytes(new
         {
@@ -120,6 +131,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
             createdAt = snapshot.At,
             documents = exported.Count,
             documentsLeftOut = snapshot.LeftOut + gone,
+            profileEntries = profileEntries.Count,
             historyEntries = summary.Total,
             entries = manifest.Select(m => new { path = m.Path, size = m.Size, sha256 = m.Sha256 }),
         }, new JsonSerializerOptions { WriteIndented = true });
@@ -273,7 +285,7 @@ public sealed class ExportArchiveWriter(IContentStore content, IFhirMapper fhir)
 internal static class ExportIndex
 {
     public static string Text(string exportId, ExportSnapshot snapshot, IReadOnlyList<(DocumentEntry Document, FhirAttachment Attachment)> documents,
-        int deletedMeanwhile, ExportArchiveWriter.HistorySummary history)
+        int deletedMeanwhile, IReadOnlyList<ProfileEntry> profile, ExportArchiveWriter.HistorySummary history)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -283,7 +295,7 @@ internal static class ExportIndex
         {
             sb.AppendLine(c, $"Person: {id.GivenNames} {id.FamilyName}{(id.UsualName is { Length: > 0 } u ? $" (usual name {u})" : "")}, born {id.BirthDate:yyyy-MM-dd}");
         }
-        sb.AppendLine("Files: documents/ (each document as deposited), fhir/bundle.json (HL7 FHIR R4 Bundle), manifest.json (SHA-256 of every file).");
+        sb.AppendLine("Files: documents/ (each document as deposited), fhir/bundle.json (HL7 FHIR R4 Bundle: documents, medical profile, access given, access history), manifest.json (SHA-256 of every file).");
         sb.AppendLine();
         sb.AppendLine(c, $"DOCUMENTS ({documents.Count}{(snapshot.LeftOut > 0 ? $"; {snapshot.LeftOut} not included: hidden from you" : "")}{(deletedMeanwhile > 0 ? $"; {deletedMeanwhile} not included: deleted while the export was made" : "")})");
         foreach (var (d, a) in documents)
@@ -292,6 +304,8 @@ internal static class ExportIndex
             sb.AppendLine(c, $"  date {(d.ServiceDate is { } s ? s.ToString("yyyy-MM-dd", c) : d.CreatedAt.ToString("yyyy-MM-dd", c))}, deposited {d.CreatedAt:yyyy-MM-dd} by {AuthorText(d.Author)}, class {d.ClassCode}, type {d.TypeCode}");
             sb.AppendLine(c, $"  {a.Url}, {d.Size} bytes, {d.ContentType}, SHA-256 {a.Sha256Hex}");
         }
+        sb.AppendLine();
+        ProfileIndex.Append(sb, profile, AuthorText);
         sb.AppendLine();
         var access = snapshot.Access;
         sb.AppendLine(c, $"ACCESS GIVEN ({access.Grants.Count} grants, {access.Referents.Count} referents, {access.Representatives.Count} legal representatives, {access.CarerDelegations.Count} carers)");
@@ -326,7 +340,7 @@ internal static class ExportIndex
         scope.ClassCodes is null && scope.TypeCodes is null ? "all documents"
             : $"classes {(scope.ClassCodes is { } c ? string.Join(' ', c) : "all")}, types {(scope.TypeCodes is { } t ? string.Join(' ', t) : "all")}";
 
-    private static string AuthorText(Author author) => author.Kind switch
+    internal static string AuthorText(Author author) => author.Kind switch
     {
         AuthorKind.Person => "the person",
         AuthorKind.Professional => "professional RPPS " + author.Id,

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using Coffre.Application.Fhir;
 using Coffre.Domain.Access;
 using Coffre.Domain.Content;
+using Coffre.Grains.Profile;
 using Coffre.Grains.Vaults;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,8 @@ namespace Coffre.Grains.Exports;
 
 /// <summary>
 /// Builds one attempt of an export: takes it from the vault's export grain (RUNNING), asks the vault for what the
-/// requester may export (decided again, recorded <c>export.build</c>), and streams the zip through a pipe straight into
+/// requester may export (decided again, recorded <c>export.build</c>) and the profile for what of the medical profile
+/// they may read (decided and recorded by the profile), and streams the zip through a pipe straight into
 /// the content store under <c>exports/{vaultId}/{exportId}/{attempt}.zip</c> — the store hashes it on the way (the
 /// archive's SHA-256 and size go on the job). A failure (a document whose bytes fail their SHA-256, the store down, the
 /// requester no longer allowed) leaves no archive: the pipe is completed with the error, so the store keeps nothing,
@@ -34,6 +36,7 @@ public sealed class ExportRunnerGrain(IContentStore content, IFhirMapper fhir, I
             var snapshot = await vault.GetExportSnapshotAsync(work.Requester, exportId);
             var (stored, result) = await StoreAsync(content, key, output => new ExportArchiveWriter(content, fhir).WriteAsync(output, exportId, snapshot,
                 (before, limit) => vault.ReadExportHistoryAsync(work.Requester, before, limit),
+                () => GrainFactory.GetGrain<IProfileGrain>(GrainNames.Keys.Profile(vaultId)).ReadForFhirAsync(work.Requester, null),
                 async () =>
                 {
                     if (!await exports.HeartbeatAsync(exportId, attempt))

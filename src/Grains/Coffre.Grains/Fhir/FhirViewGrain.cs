@@ -1,6 +1,9 @@
 using System.Globalization;
 using Coffre.Application.Fhir;
+using Coffre.Domain;
 using Coffre.Domain.Access;
+using Coffre.Domain.Profile;
+using Coffre.Grains.Profile;
 using Coffre.Grains.Vaults;
 using Orleans.Concurrency;
 
@@ -36,4 +39,20 @@ public sealed class FhirViewGrain(IFhirMapper fhir) : Grain, IFhirViewGrain
         var next = history.HasMore && history.Items.Count > 0 ? $"{path}&_page={history.Items[^1].Sequence}" : null;
         return fhir.AuditEventSearchset(vaultId, history.Items.Select(i => new FhirAuditEntry(i.Sequence, i.Event)).ToList(), history.TotalCount, new FhirPageLinks(self, next));
     }
+
+    public async Task<string> ProfileSearchsetAsync(Caller caller, string vaultId, ProfileSection section, string selfUrl)
+    {
+        var entries = await Profile(vaultId).ReadForFhirAsync(caller, section);
+        return fhir.ProfileSearchset(vaultId, entries, selfUrl);
+    }
+
+    public async Task<string> ProfileResourceAsync(Caller caller, string vaultId, ProfileSection section, string entryId)
+    {
+        var entries = await Profile(vaultId).ReadForFhirAsync(caller, section);
+        var entry = entries.FirstOrDefault(e => e.Id == entryId)
+            ?? throw new ValidationFailedException("id", $"no {FhirViews.ResourceType(section)} with this id that you may read", ErrorCodes.NotFound);
+        return fhir.ProfileResource(vaultId, entry);
+    }
+
+    private IProfileGrain Profile(string vaultId) => GrainFactory.GetGrain<IProfileGrain>(GrainNames.Keys.Profile(vaultId));
 }
