@@ -41,6 +41,8 @@ public static class NotificationCodec
         (NotificationKind.MajorityReached, "rollout.majority-reached", typeof(MajorityReachedNotice)),
         (NotificationKind.RepresentationEndedAtMajority, "rollout.representation-ended-at-majority", typeof(RepresentationEndedAtMajorityNotice)),
         (NotificationKind.ExportReady, "export-ready", typeof(ExportReadyNotice)),
+        (NotificationKind.AppConnected, "app.connected", typeof(AppConnectedNotice)),
+        (NotificationKind.AppDisconnected, "app.disconnected", typeof(AppDisconnectedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>
