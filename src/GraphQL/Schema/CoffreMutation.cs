@@ -348,6 +348,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
         AddDeliveryMutations();
         AddSharingMutations();
         AddCarerMutations();
+        AddAppMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

@@ -54,6 +54,8 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<MajorityReachedNoticeType>();
         Type<RepresentationEndedAtMajorityNoticeType>();
         Type<ExportReadyNoticeType>();
+        Type<AppConnectedNoticeType>();
+        Type<AppDisconnectedNoticeType>();
     }
 }
 
