@@ -81,7 +81,7 @@ describe('notifications: an enum kind and a typed payload', () => {
     const introspected = await api.ok(null, '{ __type(name: "NotificationKind") { kind enumValues { name } } }');
     assert.equal(introspected.__type.kind, 'ENUM');
     assert.deepEqual(introspected.__type.enumValues.map((v) => v.name).sort(),
-      ['ACCOMPANIMENT_ENDED', 'ACCOMPANIMENT_HANDED_OVER', 'APPOINTMENT_CHANGED', 'APPOINTMENT_REMINDER', 'BREAK_GLASS',
+      ['ACCOMPANIMENT_ENDED', 'ACCOMPANIMENT_HANDED_OVER', 'APPOINTMENT_CHANGED', 'APPOINTMENT_REMINDER', 'APP_CONNECTED', 'APP_DISCONNECTED', 'BREAK_GLASS',
         'BREAK_GLASS_REVIEWED', 'CARER_DELEGATION_ENDED', 'CARER_DELEGATION_STARTED', 'EXPORT_READY', 'FIRST_ACCESS', 'HAND_OVER_ISSUED',
         'MAJORITY_REACHED', 'MESSAGE_RECEIVED', 'NEW_DOCUMENT', 'NIR_ATTACHED', 'PROFILE_ENTRY_ADDED', 'REPRESENTATION_ENDED_AT_MAJORITY', 'REPRESENTATIVE_ADDED',
         'SHARE_LINK_LOCKED', 'SHARE_LINK_OPENED', 'VAULT_MERGED']);

@@ -121,6 +121,12 @@ public enum DenialReason
 
     /// <summary>A profile entry is removed by its author or by the person (or a parent or tutor acting as them), nobody else.</summary>
     NotEntryAuthor = 33,
+    /// <summary>The catalogue suspended this app: no vault is open to it until an operator reinstates it.</summary>
+    AppSuspended = 30,
+    /// <summary>Apps never see private documents nor anything the person or a professional masked or hid.</summary>
+    MaskedFromApps = 31,
+    /// <summary>The person did not consent to this app doing this (its connection's scopes do not cover it).</summary>
+    OutsideAppConsent = 32,
 }
 
 /// <summary>The evaluator's answer: allowed or not, on which basis, and why, in a sentence.</summary>

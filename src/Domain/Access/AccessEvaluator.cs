@@ -109,6 +109,17 @@ namespace Coffre.Domain.Access;
 /// professionals); never private documents, nor masked ones for reading.</item>
 /// </list>
 /// Who may use the feed at all is <see cref="DecideFeed"/>; who reads its counters <see cref="DecideFeedStatistics"/>.</item>
+/// <item>Connected app (<see cref="CallerKind.App"/>, rules in <c>AccessEvaluator.Apps.cs</c>): only on the vault of its
+/// token (<see cref="Caller.AppVaultId"/>, else NotPermitted), only while the catalogue says it is active (suspended →
+/// <see cref="DenialReason.AppSuspended"/>, unknown → NotRegistered), only on an active vault, only through a live connection
+/// for its app id in the vault's own state (none → NoBasis, disconnected → BasisExpired), and only within the scopes recorded
+/// there, never its token's: ReadVault; ListDocuments and ReadDocument with <c>documents.read:{class}</c> (a <c>PROFILE-*</c>
+/// type: <c>profile.read:{section}</c>); CreateDocument with <c>documents.write:{class}</c> / <c>profile.write:{section}</c>;
+/// the agenda with <c>agenda.read</c> / <c>agenda.write</c> (<see cref="DecideAgenda"/>); never a private item nor one
+/// carrying any masking flag (<see cref="DenialReason.MaskedFromApps"/>); outside the scopes →
+/// <see cref="DenialReason.OutsideAppConsent"/>; everything else (history, access, carers, sharing, export, messaging,
+/// break-glass, representatives, apps) NotPermitted. Basis <see cref="LegalBasis.ConnectedApp"/>, the sentence naming the app
+/// and the scope used. Connecting an app is the person's own act (<see cref="DecideConnectApp"/>).</item>
 /// <item>ShareDocuments (share links, <see cref="DecideSharing"/>): the owner and a parent or tutor only, as for any owner
 /// action (a pending owner: VaultNotActive); a curator, a carer, any other patient caller, professionals, establishments
 /// and operators → NotPermitted with a sentence saying who may share. Each shared document is then decided as ReadDocument for
@@ -215,6 +226,8 @@ public sealed partial class AccessEvaluator(HabilitationMatrix matrix)
             CallerKind.Professional => DecideProfessional(vault, caller, action == VaultAction.VerifyHistory ? VaultAction.ReadHistory : action, document, now),
             // 6b.
             CallerKind.Establishment => DecideEstablishment(vault, caller, action, document, now),
+            // 6d. (AccessEvaluator.Apps.cs)
+            CallerKind.App => DecideApp(vault, caller, action, document, now),
             // 7.
             _ => D.NotPermitted,
         };

@@ -256,6 +256,11 @@ public sealed record VaultAccessState
     /// deposited or granted in their vault (they may still oppose). Null outside a window.
     /// </summary>
     [Id(11)] public DateTimeOffset? OppositionWindowEndsAt { get; init; }
+    /// <summary>
+    /// Apps of the catalogue the person connected (live and ended, oldest first): what each may do is the scopes recorded
+    /// here at the person's consent, never its token's (<see cref="Access.AccessEvaluator"/>, connected apps).
+    /// </summary>
+    [Id(12)] public IReadOnlyList<Apps.AppConnection> AppConnections { get; init; } = [];
 }
 
 /// <summary>

@@ -14,6 +14,8 @@ namespace Coffre.GraphQL.Authorization;
 /// <see cref="DirectoryStanding.Unverified"/> without profession, and <see cref="CallerResolver"/> completes it from
 /// the directory (a <c>profession</c> claim, as dev tokens carry, is ignored).
 /// For establishment systems (client credentials at Coffre's provider) <c>sub</c> is the client id and <c>finess</c> its one FINESS.
+/// For a connected app (<c>coffre_role</c> <c>app</c>) <c>sub</c> is the person's vault id and <c>coffre_app</c> the app id: an
+/// app caller (<see cref="Caller.App"/>), unverified until <see cref="CallerResolver"/> asks the catalogue.
 /// </summary>
 public static class CallerFactory
 {
@@ -22,6 +24,9 @@ public static class CallerFactory
     public const string ProfessionClaim = "profession";
     public const string FinessClaim = "finess";
     public const string OperatorRolesClaim = "coffre_operator_roles";
+    /// <summary>A connected app's token: its app id (OAuth client id) beside <c>coffre_role</c> <c>app</c> and <c>sub</c> = the person's vault id.</summary>
+    public const string AppClaim = "coffre_app";
+    public const string AppRole = "app";
 
     public static Caller From(ClaimsPrincipal? user)
     {
@@ -37,6 +42,9 @@ public static class CallerFactory
             "professional" when user.FindFirstValue(RppsClaim) is { } rpps && Rpps.IsValid(rpps)
                 => new Caller(CallerKind.Professional, "rpps:" + rpps, rpps, null,
                     user.FindFirstValue(FinessClaim) is { } f && Finess.IsValid(f) ? f : null, Standing: DirectoryStanding.Unverified),
+            // A connected app acts for the person who connected it, never as them: an App caller, not a patient.
+            AppRole when Ids.IsVaultId(subject) && user.FindFirstValue(AppClaim) is { } app && Coffre.Domain.Apps.AppRules.IsAppId(app)
+                => Caller.App(subject, app, DirectoryStanding.Unverified),
             "establishment" when user.FindFirstValue(FinessClaim) is { } finess && Finess.IsValid(finess) => Caller.Establishment(finess, subject),
             _ => Caller.Anonymous,
         };

@@ -14,7 +14,8 @@ namespace Coffre.GraphQL.Authorization;
 /// vault. The token's establishment (<c>finess</c>) is kept only while the directory lists the professional as its
 /// member at the time of the request (between the membership's start and end); otherwise it is dropped, so no grain ever sees an unverified establishment. Anonymous callers, patients and
 /// operators cost no grain call. Once per request: the GraphQL executor keeps the result in the execution's user
-/// context (<see cref="UserContextKey"/>), the document routes call it themselves.
+/// context (<see cref="UserContextKey"/>), the document routes call it themselves. A connected app's standing comes the
+/// same way from the catalogue (<c>IAppCatalogueGrain.StandingAsync</c>: active, suspended, unregistered).
 /// </summary>
 public sealed class CallerResolver(IGrainFactory grains, TimeProvider clock)
 {
@@ -23,6 +24,11 @@ public sealed class CallerResolver(IGrainFactory grains, TimeProvider clock)
     public async Task<Caller> ResolveAsync(ClaimsPrincipal? user)
     {
         var caller = CallerFactory.From(user);
+        if (caller.Kind == CallerKind.App && Coffre.Domain.Apps.AppRules.AppIdOf(caller) is { } app)
+        {
+            // As a professional's directory entry: the catalogue's word, once per request, from memory (no cache, like professionals).
+            return caller with { Standing = await grains.GetGrain<Coffre.Grains.Apps.IAppCatalogueGrain>(GrainNames.Keys.AppCatalogue).StandingAsync(app) };
+        }
         if (caller is not { Kind: CallerKind.Professional, Rpps: { } rpps })
         {
             return caller;

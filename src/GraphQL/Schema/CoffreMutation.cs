@@ -349,6 +349,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
         AddSharingMutations();
         AddCarerMutations();
         AddProfileMutations();
+        AddAppMutations();
     }
 
     /// <summary>Declares <c>name(input: TInput!): TPayload!</c>; validation failures become <c>userErrors</c>.</summary>

@@ -112,6 +112,7 @@ public sealed class CoffreQuery : ObjectGraphType
         MessagingFields.AddToQuery(this);
         CarerFields.AddToQuery(this);
         BreakGlassReviewFields.AddToQuery(this);
+        ConnectedAppFields.AddToQuery(this);
 
         Field<OperatorStatisticsType>("operatorStatistics")
             .Description("Operators: active grain activations per type across the cluster, and what the answering silo started and appended since it started.")

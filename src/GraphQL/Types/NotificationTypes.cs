@@ -55,6 +55,8 @@ public sealed class NotificationPayloadType : UnionGraphType
         Type<RepresentationEndedAtMajorityNoticeType>();
         Type<ExportReadyNoticeType>();
         Type<ProfileEntryAddedNoticeType>();
+        Type<AppConnectedNoticeType>();
+        Type<AppDisconnectedNoticeType>();
     }
 }
 

@@ -63,6 +63,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
             .Description("Emergency sessions on this vault (the most recent 50, ended ones included) with their reasons and reviews. Owner and representatives only.")
             .Resolve(ctx => ctx.Source.Access?.BreakGlassSessions);
         CarerFields.AddTo(this);
+        ConnectedAppFields.AddTo(this);
 
         Field<NonNullGraphType<AccessEventConnectionType>>("accessHistory")
             .Description("Every access to this vault, allowed or denied, newest first. Owner and representatives.")

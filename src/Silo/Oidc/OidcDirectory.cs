@@ -100,4 +100,63 @@ public sealed class OidcDirectory(IServiceScopeFactory scopes, OidcSettings sett
         var issuer = settings.ResolveIssuer(configuration, options);
         return new EstablishmentClientRegistration(clientId, secret, finess, new Uri(issuer, "connect/token").AbsoluteUri);
     }
+
+    public async Task SaveAppClientAsync(AppClient app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await using var scope = scopes.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = app.AppId,
+            ClientType = ClientTypes.Public,
+            ConsentType = ConsentTypes.Explicit,
+            DisplayName = app.Name,
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.Revocation,
+                Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code,
+                Permissions.Prefixes.Scope + Scopes.OfflineAccess,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        };
+        foreach (var name in app.Scopes)
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + name);
+        }
+        foreach (var uri in app.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+        if (await applications.FindByClientIdAsync(app.AppId, cancellationToken) is { } existing)
+        {
+            await applications.UpdateAsync(existing, descriptor, cancellationToken);
+        }
+        else
+        {
+            await applications.CreateAsync(descriptor, cancellationToken);
+        }
+    }
+
+    public async Task<long> RevokeAppAsync(string appId, string? vaultId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        if (await applications.FindByClientIdAsync(appId, cancellationToken) is not { } application
+            || await applications.GetIdAsync(application, cancellationToken) is not { } id)
+        {
+            return 0;
+        }
+        var authorizations = scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        if (vaultId is null)
+        {
+            var revoked = await authorizations.RevokeByApplicationIdAsync(id, cancellationToken);
+            await tokens.RevokeByApplicationIdAsync(id, cancellationToken);
+            return revoked;
+        }
+        var count = await authorizations.RevokeAsync(vaultId, id, null, null, cancellationToken);
+        await tokens.RevokeAsync(vaultId, id, null, null, cancellationToken);
+        return count;
+    }
 }

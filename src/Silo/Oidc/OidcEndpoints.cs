@@ -23,7 +23,7 @@ namespace Coffre.Silo.Oidc;
 /// passthrough), and the server-rendered pages <c>/connect/login</c>, <c>/connect/activate</c>,
 /// <c>/connect/passphrase</c> (plain HTML forms, antiforgery-protected, no script).
 /// </summary>
-public static class OidcEndpoints
+public static partial class OidcEndpoints
 {
     private const string StepClaim = "coffre_step";
     private const string SignedIn = "signed_in";
@@ -40,14 +40,23 @@ public static class OidcEndpoints
         endpoints.MapPost("/connect/activate", ActivateAsync);
         endpoints.MapGet("/connect/passphrase", ChoosePassphrasePageAsync);
         endpoints.MapPost("/connect/passphrase", ChoosePassphraseAsync);
+        endpoints.MapGet("/connect/consent", ConsentPageAsync);
+        endpoints.MapPost("/connect/consent", ConsentAsync);
         return endpoints;
     }
 
     // ------------------------------------------------------------------ OpenID endpoints
 
-    private static async Task<IResult> AuthorizeAsync(HttpContext http, IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations)
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations,
+        OidcSettings settings, IGrainFactory grains)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenID Connect request");
+        // Any client but the patient app is a connected app of the catalogue: refused before sign-in when unknown or suspended (OidcEndpoints.Apps.cs).
+        var app = request.ClientId == settings.PatientClientId ? null : await CatalogueAppAsync(grains, request.ClientId);
+        if (request.ClientId != settings.PatientClientId && AppRequestRefusal(app, request) is { } refused)
+        {
+            return refused;
+        }
         var login = await http.AuthenticateAsync(OidcHosting.LoginScheme);
         var vaultId = login.Succeeded && login.Principal.FindFirstValue(StepClaim) == SignedIn ? login.Principal.FindFirstValue(Claims.Subject) : null;
         if (vaultId is null || request.HasPromptValue(PromptValues.Login) && !login.Succeeded)
@@ -56,10 +65,11 @@ public static class OidcEndpoints
             {
                 return Forbid(Errors.LoginRequired, "the person is not signed in");
             }
-            var query = http.Request.HasFormContentType
-                ? QueryString.Create((await http.Request.ReadFormAsync()).Select(kv => KeyValuePair.Create(kv.Key, kv.Value)))
-                : http.Request.QueryString;
-            return Results.Redirect("/connect/login?returnUrl=" + Uri.EscapeDataString("/connect/authorize" + query));
+            return Results.Redirect("/connect/login?returnUrl=" + Uri.EscapeDataString(await AuthorizeUrlAsync(http)));
+        }
+        if (app is not null)
+        {
+            return await AuthorizeAppAsync(http, request, app, vaultId, login.Principal!, applications, authorizations, grains);
         }
         // The hand-off cookie is used once: a later authorization asks for the passphrase again.
         await http.SignOutAsync(OidcHosting.LoginScheme);
@@ -246,11 +256,24 @@ public static class OidcEndpoints
         return Results.Redirect(returnUrl);
     }
 
-    private static Task SignInCookieAsync(HttpContext http, string vaultId, string step)
+    /// <summary>This authorize request as a local URL (its query, or its posted form as a query): where sign-in and consent come back to.</summary>
+    private static async Task<string> AuthorizeUrlAsync(HttpContext http)
+    {
+        var query = http.Request.HasFormContentType
+            ? QueryString.Create((await http.Request.ReadFormAsync()).Select(kv => KeyValuePair.Create(kv.Key, kv.Value)))
+            : http.Request.QueryString;
+        return "/connect/authorize" + query;
+    }
+
+    private static Task SignInCookieAsync(HttpContext http, string vaultId, string step, string? consent = null)
     {
         var identity = new ClaimsIdentity(OidcHosting.LoginScheme, Claims.Subject, CallerFactory.RoleClaim);
         identity.AddClaim(new Claim(Claims.Subject, vaultId));
         identity.AddClaim(new Claim(StepClaim, step));
+        if (consent is not null)
+        {
+            identity.AddClaim(new Claim(ConsentClaim, consent));
+        }
         return http.SignInAsync(OidcHosting.LoginScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
     }
 

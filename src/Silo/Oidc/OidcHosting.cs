@@ -87,6 +87,9 @@ public static class OidcHosting
                 o.RequireProofKeyForCodeExchange();
                 o.Configure(server => server.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
                 o.RegisterScopes(Scopes.OpenId, Scopes.OfflineAccess);
+                // The connected apps' closed vocabulary (documents.read:{class} for every class of the matrix, profile.*, agenda.*):
+                // each app's client may ask only the ones its catalogue entry declares (its scope permissions).
+                o.RegisterScopes([.. Coffre.Domain.Apps.AppScopeVocabulary.All(Coffre.Domain.Access.HabilitationMatrix.Default.ClassCodes.Keys)]);
                 o.SetAccessTokenLifetime(settings.AccessTokenLifetime);
                 o.SetRefreshTokenLifetime(settings.RefreshTokenLifetime);
                 // Rotation: every refresh answers a new refresh token; presenting a redeemed one again (no leeway)
@@ -131,6 +134,9 @@ public static class OidcHosting
         public Task<bool> EndSessionAsync(string vaultId, string sessionId, CancellationToken cancellationToken = default) => Task.FromResult(false);
         public Task<EstablishmentClientRegistration> RegisterEstablishmentClientAsync(string finess, string? displayName, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("the OpenID provider is off (set Coffre:Oidc:Issuer)");
+        public Task SaveAppClientAsync(AppClient app, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("the OpenID provider is off (set Coffre:Oidc:Issuer): connected apps need it");
+        public Task<long> RevokeAppAsync(string appId, string? vaultId, CancellationToken cancellationToken = default) => Task.FromResult(0L);
     }
 }
 

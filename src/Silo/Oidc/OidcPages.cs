@@ -63,7 +63,26 @@ public static class OidcPages
     private static string Field(string name, string label, string type, string autocomplete, string? value, string extra) =>
         $"<p><label for=\"{name}\">{E(label)}</label><br><input id=\"{name}\" name=\"{name}\" type=\"{type}\" autocomplete=\"{autocomplete}\" {extra} aria-describedby=\"error\"{(value is null ? "" : $" value=\"{E(value)}\"")}></p>\n";
 
-    private static IResult Page(HttpContext http, IAntiforgery csrf, string title, string? error, int status, string returnUrl, string action, string fields, string submit, string after)
+    /// <summary>
+    /// The consent screen of a connected app: its name, publisher and certification reference, then exactly the scopes it
+    /// asks for in the person's words (<paramref name="scopes"/>, French first), and two buttons posting <c>decision</c>.
+    /// </summary>
+    public static IResult Consent(HttpContext http, IAntiforgery csrf, string returnUrl, string appName, string publisher, string certificationReference,
+        IReadOnlyList<string> scopes, bool staysConnected) => Page(http, csrf,
+        "Autoriser une application / Allow an app", null, 200, returnUrl, "/connect/consent",
+        $"<p><strong id=\"app-name\">{E(appName)}</strong><br>Éditeur / Publisher : <span id=\"app-publisher\">{E(publisher)}</span><br>"
+        + $"Référence de certification / Certification reference : <span id=\"app-certification\">{E(certificationReference)}</span></p>\n"
+        + "<p id=\"asks\">Cette application demande à / This app asks to:</p>\n<ul id=\"scopes\" aria-describedby=\"asks\">\n"
+        + string.Concat(scopes.Select(s => $"<li class=\"scope\">{E(s)}</li>\n"))
+        + "</ul>\n"
+        + (staysConnected ? "<p id=\"offline\">Elle restera connectée jusqu’à ce que vous la déconnectiez. / It stays connected until you disconnect it.</p>\n" : "")
+        + "<p>Elle ne verra jamais ce que vous avez masqué ou gardé privé, ni votre historique d’accès. Vous pouvez la déconnecter à tout moment. / "
+        + "It never sees what you masked or kept private, nor your access history. You can disconnect it at any time.</p>\n",
+        "", "", buttons: "<button type=\"submit\" name=\"decision\" value=\"allow\">Autoriser / Allow</button>\n"
+        + "<button type=\"submit\" name=\"decision\" value=\"deny\">Refuser / Deny</button>\n");
+
+    private static IResult Page(HttpContext http, IAntiforgery csrf, string title, string? error, int status, string returnUrl, string action, string fields, string submit, string after,
+        string? buttons = null)
     {
         var tokens = csrf.GetAndStoreTokens(http);
         http.Response.Headers.CacheControl = "no-store";
@@ -81,7 +100,7 @@ public static class OidcPages
             .Append("<input type=\"hidden\" name=\"").Append(tokens.FormFieldName).Append("\" value=\"").Append(E(tokens.RequestToken!)).Append("\">\n")
             .Append("<input type=\"hidden\" name=\"returnUrl\" value=\"").Append(E(returnUrl)).Append("\">\n")
             .Append(fields)
-            .Append("<button type=\"submit\">").Append(E(submit)).Append("</button>\n</form>\n")
+            .Append(buttons ?? $"<button type=\"submit\">{E(submit)}</button>\n").Append("</form>\n")
             .Append(after)
             .Append("\n</main>\n</body>\n</html>\n");
         return Results.Content(html.ToString(), "text/html; charset=utf-8", Encoding.UTF8, status);

@@ -56,6 +56,8 @@ public sealed class NotificationCodecTests
             new RepresentationEndedAtMajorityNotice("v-a", At),
             new ExportReadyNotice("x-0123456789abcdefghjk", 123456, At.AddDays(7), "/vaults/v-a/exports/x-0123456789abcdefghjk"),
             new ProfileEntryAddedNotice("pe-0123456789abcdefghjk", Coffre.Domain.Profile.ProfileSection.Allergies, Coffre.Domain.Documents.AuthorKind.Professional, "10000123454", At),
+            new AppConnectedNotice("app-0123456789", "Mon suivi", "documents.read:11 agenda.read", At),
+            new AppDisconnectedNotice("app-0123456789", "v-a", At),
         ];
         Assert.Equal(Enum.GetValues<NotificationKind>().Length, payloads.Length);
         foreach (var payload in payloads)

@@ -201,9 +201,12 @@ public enum NotificationKind
     RepresentationEndedAtMajority = 19,
     /// <summary>An export of the vault is ready to download (<see cref="ExportReadyNotice"/>).</summary>
     ExportReady = 17,
-    // 20–21: connected apps.
     /// <summary>Someone else (a professional, an establishment's system, a carer, a representative) added an entry to the person's medical profile (<see cref="ProfileEntryAddedNotice"/>).</summary>
     ProfileEntryAdded = 22,
+    /// <summary>The person connected an app of the catalogue to their vault (<see cref="AppConnectedNotice"/>).</summary>
+    AppConnected = 20,
+    /// <summary>A connected app was disconnected from the vault (<see cref="AppDisconnectedNotice"/>).</summary>
+    AppDisconnected = 21,
 }
 
 /// <summary>The details of a notification: one sealed record per <see cref="NotificationKind"/>.</summary>
@@ -410,3 +413,17 @@ public sealed record ProfileEntryAddedNotice(
     [property: Id(2)] Coffre.Domain.Documents.AuthorKind AuthorKind,
     [property: Id(3)] string By,
     [property: Id(4)] DateTimeOffset At) : NotificationPayload;
+/// <summary>The person connected an app: which, its name, the consented scopes (space-separated), when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.app-connected")]
+public sealed record AppConnectedNotice(
+    [property: Id(0)] string AppId,
+    [property: Id(1)] string AppName,
+    [property: Id(2)] string Scopes,
+    [property: Id(3)] DateTimeOffset At) : NotificationPayload;
+
+/// <summary>A connected app was disconnected: which, by whom (the person's or a representative's vault id), when.</summary>
+[GenerateSerializer, Immutable, Alias("coffre.notice.app-disconnected")]
+public sealed record AppDisconnectedNotice(
+    [property: Id(0)] string AppId,
+    [property: Id(1)] string DisconnectedBy,
+    [property: Id(2)] DateTimeOffset At) : NotificationPayload;

@@ -85,7 +85,7 @@ public sealed class AgendaGrain(
     public async Task<AppointmentPage> ListAsync(Caller caller, AgendaQuery query)
     {
         // Access first: a caller who would be denied gets the denial (and the attempt is in the history), not validation details.
-        var access = await Vault.CheckAgendaAsync(caller, AgendaUse.Participate, "agenda.read");
+        var access = await Vault.CheckAgendaAsync(caller, AgendaUse.Read, "agenda.read");
         AgendaRules.Range(query.From, query.To, query.First);
         var visible = Visible(caller, access)
             .Where(a => a.StartsAt >= query.From && a.StartsAt < query.To)
@@ -236,7 +236,7 @@ public sealed class AgendaGrain(
 
     public async Task<string> ExportAsync(Caller caller)
     {
-        var access = await Vault.CheckAgendaAsync(caller, AgendaUse.Participate, "agenda.export");
+        var access = await Vault.CheckAgendaAsync(caller, AgendaUse.Read, "agenda.export");
         return ICalendar.Write(Visible(caller, access).OrderBy(a => a.StartsAt), Now, "Coffre");
     }
 

@@ -42,6 +42,8 @@ public static class NotificationCodec
         (NotificationKind.RepresentationEndedAtMajority, "rollout.representation-ended-at-majority", typeof(RepresentationEndedAtMajorityNotice)),
         (NotificationKind.ExportReady, "export-ready", typeof(ExportReadyNotice)),
         (NotificationKind.ProfileEntryAdded, "profile.entry-added", typeof(ProfileEntryAddedNotice)),
+        (NotificationKind.AppConnected, "app.connected", typeof(AppConnectedNotice)),
+        (NotificationKind.AppDisconnected, "app.disconnected", typeof(AppDisconnectedNotice)),
     ];
 
     /// <summary>The kind of a payload.</summary>

@@ -20,7 +20,8 @@ public sealed partial class VaultGrain
         var now = Now;
         var decision = evaluator.DecideAgenda(Access, caller, use, now);
         await RecordAsync(caller, operation, "agenda", decision, now);
-        var manages = use == AgendaUse.Manage || evaluator.DecideAgenda(Access, caller, AgendaUse.Manage, now).Allowed;
+        // A connected app allowed to read sees the person's whole agenda (what the person consented to), not only its own appointments.
+        var manages = use == AgendaUse.Manage || caller.Kind == CallerKind.App || evaluator.DecideAgenda(Access, caller, AgendaUse.Manage, now).Allowed;
         var identity = manages ? vault.State.Identity : null;
         return new AgendaAccess(decision.Basis, manages, identity?.BirthDate, identity?.Sex ?? Sex.Unknown);
     }

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.DependencyInjection;
+using GraphQL;
+using Coffre.Domain.Access;
+using Coffre.Domain.Apps;
+using Coffre.Grains;
+using Coffre.Grains.Apps;
+using Coffre.GraphQL.Authorization;
+using Coffre.GraphQL.Types;
+
+namespace Coffre.GraphQL.Schema;
+
+/// <summary>
+/// Connected apps: directory-admin operators reference apps in the catalogue (each becomes an OAuth client of Coffre's
+/// provider) and suspend them (every token of the app revoked at once); the person, a parent or tutor disconnects an app
+/// (the vault refuses it at once, then the app's tokens for this person are revoked).
+/// </summary>
+public sealed partial class CoffreMutation
+{
+    private void AddAppMutations()
+    {
+        Mutation<RegisterConnectedAppInputType, RegisterConnectedAppInput, RegisterConnectedAppPayloadType>("registerConnectedApp",
+            "Directory-admin operators add an app to the catalogue: name, publisher, certification reference, the scopes it may ask, its redirect URIs. " +
+            "It becomes a public OAuth client (authorization code + PKCE, refresh tokens) whose client_id is the returned appId.",
+            async (ctx, caller, input) =>
+            {
+                var directory = Oidc(ctx);
+                AccessEvaluator.DecideOperator(caller, OperatorAction.Directory).OrThrow();
+                if (!directory.Enabled)
+                {
+                    throw new ValidationFailedException("name", "cannot be registered: Coffre's OpenID provider is off (Coffre:Oidc)", Coffre.Domain.ErrorCodes.Unavailable);
+                }
+                var app = await Catalogue(ctx).RegisterAsync(caller, new AppRegistration(input.Name, input.Publisher, input.CertificationReference, input.Scopes, input.RedirectUris));
+                await directory.SaveAppClientAsync(ClientOf(app), ctx.CancellationToken);
+                return (app, null);
+            });
+
+        Mutation<UpdateConnectedAppInputType, UpdateConnectedAppInput, UpdateConnectedAppPayloadType>("updateConnectedApp",
+            "Directory-admin operators change an app's scopes and/or redirect URIs (its OAuth client follows). People's connections keep the scopes they consented to.",
+            async (ctx, caller, input) =>
+            {
+                var app = await Catalogue(ctx).UpdateAsync(caller, input.AppId, new AppChanges(input.Scopes, input.RedirectUris));
+                await Oidc(ctx).SaveAppClientAsync(ClientOf(app), ctx.CancellationToken);
+                return (app, null);
+            });
+
+        Mutation<SuspendConnectedAppInputType, SuspendConnectedAppInput, SuspendConnectedAppPayloadType>("suspendConnectedApp",
+            "Directory-admin operators suspend an app for everyone, with a reason: every vault refuses it from its next request (APP_SUSPENDED), " +
+            "every token of the app is revoked at once, and the provider refuses new authorizations (access_denied). CONFLICT when already suspended.",
+            async (ctx, caller, input) =>
+            {
+                var app = await Catalogue(ctx).SuspendAsync(caller, input.AppId, input.Reason);
+                await Oidc(ctx).RevokeAppAsync(app.AppId, null, ctx.CancellationToken);
+                return (app, null);
+            });
+
+        Mutation<ReinstateConnectedAppInputType, ReinstateConnectedAppInput, ReinstateConnectedAppPayloadType>("reinstateConnectedApp",
+            "Directory-admin operators lift an app's suspension. Its revoked tokens stay revoked: people's live connections work again with a new authorization.",
+            async (ctx, caller, input) => (await Catalogue(ctx).ReinstateAsync(caller, input.AppId), null));
+
+        Mutation<DisconnectAppInputType, DisconnectAppInput, DisconnectAppPayloadType>("disconnectApp",
+            "The person (or a parent or tutor) disconnects an app: refused by the vault at once, and every authorization and token of the app for this person revoked.",
+            async (ctx, caller, input) =>
+            {
+                var vaultId = VaultIdOf(input.VaultId);
+                var connection = await ctx.Grains().GetGrain<IVaultAppsGrain>(vaultId).DisconnectAppAsync(caller, input.AppId);
+                await Oidc(ctx).RevokeAppAsync(input.AppId, vaultId, ctx.CancellationToken);
+                var app = await Catalogue(ctx).FindAsync(input.AppId);
+                return (new VaultAppConnection(connection, app), vaultId);
+            });
+    }
+
+    private static IAppCatalogueGrain Catalogue(IResolveFieldContext ctx) => ctx.Grains().GetGrain<IAppCatalogueGrain>(GrainNames.Keys.AppCatalogue);
+
+    private static IOidcDirectory Oidc(IResolveFieldContext ctx) => ctx.RequestServices!.GetRequiredService<IOidcDirectory>();
+
+    private static AppClient ClientOf(CatalogueApp app) => new(app.AppId, app.Name, [.. app.Scopes.Select(s => s.ToString())], app.RedirectUris);
+}
