@@ -1,4 +1,5 @@
 using Coffre.Domain.Access;
+using Coffre.Domain.Apps;
 
 namespace Coffre.Domain.Agenda;
 
@@ -35,6 +36,8 @@ public enum AppointmentActorKind
     Establishment = 3,
     /// <summary>A carer (aidant) acting within the person's delegation (their own vault id is not shown); the person is told.</summary>
     Carer = 4,
+    /// <summary>A connected app acting within the person's consent (<c>agenda.write</c>); the id is the app id. Not the person's side: the person is told.</summary>
+    App = 5,
 }
 
 /// <summary>
@@ -47,8 +50,8 @@ public sealed record AppointmentActor(
     [property: Id(1)] string? Id)
 {
     /// <summary>
-    /// The caller acting on <paramref name="vaultId"/>'s agenda (the agenda is reached only by patients, professionals and
-    /// establishments) on the <paramref name="basis"/> the evaluator allowed: another patient is a carer on basis Carer,
+    /// The caller acting on <paramref name="vaultId"/>'s agenda (the agenda is reached only by patients, professionals,
+    /// establishments and connected apps) on the <paramref name="basis"/> the evaluator allowed: another patient is a carer on basis Carer,
     /// a legal representative otherwise.
     /// </summary>
     public static AppointmentActor Of(Caller caller, string vaultId, LegalBasis basis) => caller.Kind switch
@@ -58,7 +61,8 @@ public sealed record AppointmentActor(
         CallerKind.Patient => new(AppointmentActorKind.Representative, null),
         CallerKind.Professional => new(AppointmentActorKind.Professional, caller.Rpps),
         CallerKind.Establishment => new(AppointmentActorKind.Establishment, caller.EstablishmentFiness),
-        _ => throw new ArgumentException("only patients, professionals and establishments act on an agenda", nameof(caller)),
+        CallerKind.App => new(AppointmentActorKind.App, AppRules.AppIdOf(caller)),
+        _ => throw new ArgumentException("only patients, professionals, establishments and connected apps act on an agenda", nameof(caller)),
     };
 
     /// <summary>The person's side (themself or a representative): their own changes are not notified to them; a carer's are.</summary>

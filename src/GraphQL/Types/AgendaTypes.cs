@@ -57,7 +57,7 @@ public sealed class AppointmentActorKindType : EnumerationGraphType<AppointmentA
     public AppointmentActorKindType()
     {
         Name = "AppointmentActorKind";
-        Description = "PERSON (the person themself), REPRESENTATIVE (a parent, tutor or other legal representative), PROFESSIONAL, ESTABLISHMENT (its system), CARER (a carer acting within the person's delegation).";
+        Description = "PERSON (the person themself), REPRESENTATIVE (a parent, tutor or other legal representative), PROFESSIONAL, ESTABLISHMENT (its system), CARER (a carer acting within the person's delegation), APP (a connected app within the person's consent, agenda.write; actorId is the app id).";
     }
 }
 
@@ -102,7 +102,7 @@ public sealed class AppointmentChangeType : ObjectGraphType<AppointmentChange>
         Name = "AppointmentChange";
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(ctx => ctx.Source.At);
         Field<NonNullGraphType<AppointmentActorKindType>>("actorKind").Resolve(ctx => ctx.Source.Actor.Kind);
-        Field<StringGraphType>("actorId").Description("PROFESSIONAL: their RPPS; ESTABLISHMENT: its FINESS; none for the person's side (a representative's own vault is never shown).")
+        Field<StringGraphType>("actorId").Description("PROFESSIONAL: their RPPS; ESTABLISHMENT: its FINESS; APP: the app id; none for the person's side (a representative's own vault is never shown).")
             .Resolve(ctx => ctx.Source.Actor.Id);
         Field(c => c.Action).Description("created, proposed, accepted, declined, asked-to-reschedule, accepted-counter-proposal, cancelled.");
         Field<NonNullGraphType<AppointmentStatusType>>("status").Resolve(ctx => ctx.Source.Status);

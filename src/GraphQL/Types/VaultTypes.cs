@@ -31,7 +31,7 @@ public sealed class VaultType : ObjectGraphType<VaultView>
         Field<NonNullGraphType<IdGraphType>>("id").Resolve(ctx => GlobalId.Encode("Vault", ctx.Source.VaultId));
         Field(v => v.VaultId).Description("The vault's own id (v-…): what the person shows a professional.");
         Field<NonNullGraphType<VaultStatusType>>("status").Resolve(ctx => ctx.Source.Status);
-        Field<IdentityTraitsType>("identity").Description("Identity traits; null for operators.").Resolve(ctx => ctx.Source.Identity);
+        Field<IdentityTraitsType>("identity").Description("Identity traits; null for operators and connected apps.").Resolve(ctx => ctx.Source.Identity);
         Field(v => v.QuotaBytes);
         Field(v => v.UsedBytes);
         Field(v => v.DocumentCount).Description("Documents in the vault (all of them, including those the caller may not see).");

@@ -77,7 +77,9 @@ public static class OidcPages
         + "</ul>\n"
         + (staysConnected ? "<p id=\"offline\">Elle restera connectée jusqu’à ce que vous la déconnectiez. / It stays connected until you disconnect it.</p>\n" : "")
         + "<p>Elle ne verra jamais ce que vous avez masqué ou gardé privé, ni votre historique d’accès. Vous pouvez la déconnecter à tout moment. / "
-        + "It never sees what you masked or kept private, nor your access history. You can disconnect it at any time.</p>\n",
+        + "It never sees what you masked or kept private, nor your access history. You can disconnect it at any time.</p>\n"
+        + "<p id=\"summary\">De votre coffre, elle voit aussi son résumé (état, nombre de documents, espace utilisé), jamais votre identité. / "
+        + "Of your vault it also sees the summary (status, document count, space used), never your identity.</p>\n",
         "", "", buttons: "<button type=\"submit\" name=\"decision\" value=\"allow\">Autoriser / Allow</button>\n"
         + "<button type=\"submit\" name=\"decision\" value=\"deny\">Refuser / Deny</button>\n");
 

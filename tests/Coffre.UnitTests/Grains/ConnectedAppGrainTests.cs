@@ -1,10 +1,12 @@
 using Coffre.Domain;
 using Coffre.Domain.Access;
+using Coffre.Domain.Agenda;
 using Coffre.Domain.Apps;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Vaults;
 using Coffre.Grains;
+using Coffre.Grains.Agenda;
 using Coffre.Grains.Apps;
 using Coffre.Grains.Vaults;
 using Xunit;
@@ -150,5 +152,43 @@ public sealed class ConnectedAppGrainTests(ClusterFixture fixture)
         Assert.DoesNotContain(seen, a => a.AppId == app.AppId);
         Assert.All(seen, a => Assert.Equal(AppStatus.Active, a.Status));
         Assert.Equal(DenialReason.NotAuthenticated, (await Assert.ThrowsAsync<AccessDeniedException>(() => Catalogue.ListAsync(Caller.Anonymous, 10, null))).Code);
+    }
+
+    [Fact]
+    public async Task An_app_with_agenda_write_manages_appointments_agenda_read_only_reads_and_neither_sees_the_identity()
+    {
+        var (vaultId, vault) = await OpenVaultAsync();
+        var owner = Caller.Patient(vaultId);
+        var writer = await RegisterAsync("agenda.write");
+        var reader = await RegisterAsync("agenda.read");
+        var apps = fixture.Grains.GetGrain<IVaultAppsGrain>(vaultId);
+        await apps.ConnectAppAsync(owner, writer.AppId, ["agenda.write"]);
+        await apps.ConnectAppAsync(owner, reader.AppId, ["agenda.read"]);
+        var writing = Caller.App(vaultId, writer.AppId, DirectoryStanding.Active);
+        var reading = Caller.App(vaultId, reader.AppId, DirectoryStanding.Active);
+        var agenda = fixture.Grains.GetGrain<IAgendaGrain>(GrainNames.Keys.Agenda(vaultId));
+        var start = DateTimeOffset.UtcNow.AddDays(3);
+        var slot = new NewAppointment("Kinésithérapie", start, start.AddHours(1));
+
+        var created = await agenda.CreateAsync(writing, slot);
+        var change = Assert.Single(created.History);
+        Assert.Equal(new AppointmentActor(AppointmentActorKind.App, writer.AppId), change.Actor);
+        var cancelled = await agenda.CancelAsync(writing, created.Id);
+        Assert.Equal(AppointmentStatus.Cancelled, cancelled.Status);
+        Assert.Equal(AppointmentActorKind.App, cancelled.History[^1].Actor.Kind);
+        // Not the person's side: the person is told.
+        Assert.Contains(await vault.GetNotificationsAsync(owner, 20), n => n.Kind == NotificationKind.AppointmentChanged);
+
+        Assert.Equal(DenialReason.OutsideAppConsent, (await Assert.ThrowsAsync<AccessDeniedException>(() => agenda.CreateAsync(reading, slot))).Code);
+        Assert.Equal(DenialReason.OutsideAppConsent, (await Assert.ThrowsAsync<AccessDeniedException>(() => agenda.CancelAsync(reading, created.Id))).Code);
+        Assert.Single((await agenda.ListAsync(reading, new AgendaQuery(start.AddDays(-1), start.AddDays(1)))).Items);
+        // Prevention dates are part of agenda.read (the person was born in 1944: there are some).
+        Assert.NotEmpty(await agenda.PreventionItemsAsync(reading));
+
+        // The vault's summary, never the identity.
+        var seen = await vault.GetAsync(reading);
+        Assert.Equal(LegalBasis.ConnectedApp, seen.Basis);
+        Assert.Null(seen.Identity);
+        Assert.NotNull((await vault.GetAsync(owner)).Identity);
     }
 }

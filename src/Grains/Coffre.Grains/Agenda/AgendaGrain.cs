@@ -218,7 +218,8 @@ public sealed class AgendaGrain(
 
     public async Task<IReadOnlyList<PreventionItem>> PreventionItemsAsync(Caller caller)
     {
-        var access = await Vault.CheckAgendaAsync(caller, AgendaUse.Manage, "prevention.read");
+        // A connected app reads them with agenda.read (what the consent screen says); everyone else as those who manage.
+        var access = await Vault.CheckAgendaAsync(caller, caller.Kind == CallerKind.App ? AgendaUse.Read : AgendaUse.Manage, "prevention.read");
         return Prevention(access);
     }
 

@@ -263,7 +263,9 @@ public sealed partial class VaultGrain(
         var now = Now;
         var manages = decision.Basis is LegalBasis.Owner or LegalBasis.LegalRepresentative;
         var capabilities = withCapabilities ? evaluator.Capabilities(access, caller, now) : null;
-        return new VaultView(VaultId, access.Status, decision.Basis == LegalBasis.Operator && caller.IsOperator ? null : vault.State.Identity,
+        // Neither an operator nor a connected app sees who the person is: an app's scopes never name the identity.
+        var hideIdentity = (decision.Basis == LegalBasis.Operator && caller.IsOperator) || decision.Basis == LegalBasis.ConnectedApp;
+        return new VaultView(VaultId, access.Status, hideIdentity ? null : vault.State.Identity,
             vault.State.QuotaBytes, vault.State.UsedBytes, index.State.Documents.Count(d => d.DeletedAt is null && d.ReplacedBy is null),
             vault.State.CreatedAt, manages ? access : null, capabilities, decision.Basis, vault.State.MergedInto);
     }
