@@ -47,7 +47,10 @@ public sealed partial class AccessEvaluator
         }
     }
 
-    /// <summary>What every app decision checks first; null when the app may go on, with its live connection.</summary>
+    /// <summary>
+    /// What every app decision checks first; null when the app may go on, with its live connection narrowed to the scopes
+    /// the catalogue still declares for the app (<see cref="Caller.AppScopes"/>: none when unknown).
+    /// </summary>
     private static AccessDecision? AppGate(VaultAccessState vault, Caller caller, out AppConnection connection)
     {
         connection = null!;
@@ -78,7 +81,8 @@ public sealed partial class AccessEvaluator
             }
             if (connections[i].IsActive)
             {
-                connection = connections[i];
+                var declared = caller.AppScopes ?? [];
+                connection = connections[i] with { Scopes = [.. connections[i].Scopes.Where(declared.Contains)] };
                 return null;
             }
             ended = true;
@@ -147,12 +151,18 @@ public sealed partial class AccessEvaluator
         return Decide(vault, caller, VaultAction.ManageConnectedApps, null, now);
     }
 
-    /// <summary>Browsing the catalogue of connected apps: anyone signed in (operators also see suspended apps); anonymous → NotAuthenticated.</summary>
+    /// <summary>Browsing the catalogue of connected apps: anyone signed in (directory-admin operators also see suspended apps, see <see cref="AdministersApps"/>); anonymous → NotAuthenticated.</summary>
     public static AccessDecision DecideAppCatalogue(Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
         return caller.Kind == CallerKind.Anonymous ? D.NotAuthenticated : D.AllowAppCatalogue;
     }
+
+    /// <summary>
+    /// Whether the caller sees the catalogue as its administrators do (suspended apps, redirect URIs, suspension reasons):
+    /// directory-admin operators only (<see cref="OperatorAction.Directory"/>), not every operator.
+    /// </summary>
+    public static bool AdministersApps(Caller caller) => DecideOperator(caller, OperatorAction.Directory).Allowed;
 
     private static AccessDecision AllowApp(AppConnection connection, string used) => AccessDecision.Allow(LegalBasis.ConnectedApp, string.Create(CultureInfo.InvariantCulture,
         $"Allowed: the app {connection.AppId}, connected by the person on {connection.ConnectedAt:yyyy-MM-dd}, acts within their consent ({used}; consented scopes: {AppRules.Format(connection.Scopes)})."));

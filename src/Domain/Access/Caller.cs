@@ -30,6 +30,13 @@ public sealed record Caller(
     /// </summary>
     [Id(8)] public string? AppVaultId { get; init; }
 
+    /// <summary>
+    /// For a connected app: the scopes the catalogue declares for it now (set by the API from the catalogue, once per
+    /// request). The evaluator lets the app use only the scopes both the person consented to and the catalogue still
+    /// declares, so an operator narrowing an app narrows every existing connection at once. Null (unknown) allows nothing.
+    /// </summary>
+    [Id(9)] public IReadOnlyList<Coffre.Domain.Apps.AppScope>? AppScopes { get; init; }
+
     public bool IsOperator => Kind == CallerKind.Operator;
 
     /// <summary>A patient caller's subject is their own vault id.</summary>
@@ -51,10 +58,11 @@ public sealed record Caller(
     /// <summary>
     /// An app of the catalogue acting for the person of <paramref name="vaultId"/> (authorization code + PKCE, the person's
     /// consent). <paramref name="standing"/> is the catalogue's word on the app (Active, Suspended, or Unregistered when the
-    /// catalogue does not know it), as the directory's for a professional.
+    /// catalogue does not know it), as the directory's for a professional; <paramref name="catalogueScopes"/> the scopes the
+    /// catalogue declares for it now (<see cref="AppScopes"/>).
     /// </summary>
-    public static Caller App(string vaultId, string clientId, DirectoryStanding standing) =>
-        new(CallerKind.App, "app:" + clientId, Standing: standing) { AppVaultId = vaultId };
+    public static Caller App(string vaultId, string clientId, DirectoryStanding standing, IReadOnlyList<Coffre.Domain.Apps.AppScope>? catalogueScopes = null) =>
+        new(CallerKind.App, "app:" + clientId, Standing: standing) { AppVaultId = vaultId, AppScopes = catalogueScopes };
 }
 
 [GenerateSerializer, Alias("coffre.caller-kind")]

@@ -15,7 +15,8 @@ namespace Coffre.GraphQL.Authorization;
 /// member at the time of the request (between the membership's start and end); otherwise it is dropped, so no grain ever sees an unverified establishment. Anonymous callers, patients and
 /// operators cost no grain call. Once per request: the GraphQL executor keeps the result in the execution's user
 /// context (<see cref="UserContextKey"/>), the document routes call it themselves. A connected app's standing comes the
-/// same way from the catalogue (<c>IAppCatalogueGrain.StandingAsync</c>: active, suspended, unregistered).
+/// same way from the catalogue (<c>IAppCatalogueGrain.FindAsync</c>: active, suspended, unregistered), with the scopes the
+/// catalogue declares for it now (<see cref="Caller.AppScopes"/>).
 /// </summary>
 public sealed class CallerResolver(IGrainFactory grains, TimeProvider clock)
 {
@@ -26,8 +27,10 @@ public sealed class CallerResolver(IGrainFactory grains, TimeProvider clock)
         var caller = CallerFactory.From(user);
         if (caller.Kind == CallerKind.App && Coffre.Domain.Apps.AppRules.AppIdOf(caller) is { } app)
         {
-            // As a professional's directory entry: the catalogue's word, once per request, from memory (no cache, like professionals).
-            return caller with { Standing = await grains.GetGrain<Coffre.Grains.Apps.IAppCatalogueGrain>(GrainNames.Keys.AppCatalogue).StandingAsync(app) };
+            // As a professional's directory entry: the catalogue's word (standing and the scopes it declares now), once per
+            // request, from memory (no cache, like professionals).
+            var listed = await grains.GetGrain<Coffre.Grains.Apps.IAppCatalogueGrain>(GrainNames.Keys.AppCatalogue).FindAsync(app);
+            return caller with { Standing = listed?.Standing ?? DirectoryStanding.Unregistered, AppScopes = listed?.Scopes ?? [] };
         }
         if (caller is not { Kind: CallerKind.Professional, Rpps: { } rpps })
         {

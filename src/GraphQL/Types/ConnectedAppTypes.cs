@@ -59,12 +59,12 @@ public sealed class ConnectedAppType : ObjectGraphType<CatalogueApp>
         Field(a => a.Publisher);
         Field(a => a.CertificationReference).Description("The State certification's reference.");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AppScopeType>>>>("scopes").Description("What the app may ask a person for.").Resolve(ctx => ctx.Source.Scopes);
-        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("redirectUris").Description("Operators only (null for others).")
-            .Resolve(ctx => ctx.Caller().IsOperator ? ctx.Source.RedirectUris : null);
+        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("redirectUris").Description("Directory-admin operators only (null for others).")
+            .Resolve(ctx => AccessEvaluator.AdministersApps(ctx.Caller()) ? ctx.Source.RedirectUris : null);
         Field<NonNullGraphType<AppStatusType>>("status").Resolve(ctx => ctx.Source.Status);
         Field<NonNullGraphType<DateTimeOffsetGraphType>>("registeredAt").Resolve(ctx => ctx.Source.RegisteredAt);
         Field<DateTimeOffsetGraphType>("suspendedAt").Resolve(ctx => ctx.Source.SuspendedAt);
-        Field<StringGraphType>("suspensionReason").Description("Operators only.").Resolve(ctx => ctx.Caller().IsOperator ? ctx.Source.SuspensionReason : null);
+        Field<StringGraphType>("suspensionReason").Description("Directory-admin operators only.").Resolve(ctx => AccessEvaluator.AdministersApps(ctx.Caller()) ? ctx.Source.SuspensionReason : null);
     }
 }
 

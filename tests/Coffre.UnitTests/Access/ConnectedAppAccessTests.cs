@@ -21,7 +21,11 @@ public sealed class ConnectedAppAccessTests
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
     private static readonly AccessEvaluator Evaluator = new(HabilitationMatrix.Default);
 
-    private static Caller App(DirectoryStanding standing = DirectoryStanding.Active, string vault = Owner, string app = AppId) => Caller.App(vault, app, standing);
+    /// <summary>Every scope of the vocabulary: what the catalogue declares for the app unless a test narrows it.</summary>
+    private static readonly AppScope[] Declared = [.. AppScopeVocabulary.All(HabilitationMatrix.Default.ClassCodes.Keys).Select(s => AppScope.TryParse(s)!)];
+
+    private static Caller App(DirectoryStanding standing = DirectoryStanding.Active, string vault = Owner, string app = AppId, AppScope[]? declared = null) =>
+        Caller.App(vault, app, standing, declared ?? Declared);
 
     private static readonly AppScope[] Consented =
     [
@@ -181,6 +185,23 @@ public sealed class ConnectedAppAccessTests
     public void Only_on_an_active_vault(VaultStatus status, R reason)
     {
         Assert.Equal(reason, Evaluator.Decide(Vault(status: status), App(), A.ReadVault, null, Now).Reason);
+    }
+
+    [Fact]
+    public void An_operator_narrowing_the_catalogue_narrows_existing_connections()
+    {
+        // The person consented to documents.read:11 and agenda.read; the catalogue now declares agenda.read only.
+        var narrowed = App(declared: [AppScope.TryParse("agenda.read")!, AppScope.TryParse("documents.read:52")!]);
+        Assert.Equal(R.OutsideAppConsent, Evaluator.Decide(Vault(), narrowed, A.ReadDocument, Doc("11"), Now).Reason);
+        // Declared now but never consented: still refused.
+        Assert.Equal(R.OutsideAppConsent, Evaluator.Decide(Vault(), narrowed, A.ReadDocument, Doc("52"), Now).Reason);
+        var agenda = Evaluator.DecideAgenda(Vault(), narrowed, AgendaUse.Read, Now);
+        Assert.True(agenda.Allowed);
+        Assert.DoesNotContain("documents.read:11", agenda.Explanation);
+        Assert.Equal(R.None, Evaluator.Decide(Vault(), App(), A.ReadDocument, Doc("11"), Now).Reason);
+        // Catalogue scopes unknown (never resolved): nothing.
+        Assert.Equal(R.OutsideAppConsent, Evaluator.Decide(Vault(), Caller.App(Owner, AppId, DirectoryStanding.Active), A.ReadDocument, Doc("11"), Now).Reason);
+        Assert.Equal(R.OutsideAppConsent, Evaluator.DecideAgenda(Vault(), Caller.App(Owner, AppId, DirectoryStanding.Active), AgendaUse.Read, Now).Reason);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using Coffre.Grains;
 using Coffre.Grains.Agenda;
 using Coffre.Grains.Apps;
 using Coffre.Grains.Vaults;
+using Coffre.GraphQL.Schema;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;
@@ -67,7 +68,7 @@ public sealed class ConnectedAppGrainTests(ClusterFixture fixture)
         Assert.True(connection.IsActive);
         Assert.Equal(vaultId, connection.ConnectedBy);
 
-        var caller = Caller.App(vaultId, app.AppId, await Catalogue.StandingAsync(app.AppId));
+        var caller = Caller.App(vaultId, app.AppId, await Catalogue.StandingAsync(app.AppId), app.Scopes);
         Assert.Equal(DirectoryStanding.Active, caller.Standing);
         var read = await vault.GetDocumentAsync(caller, synthesis.Id);
         Assert.Equal(synthesis.Id, read.Id);
@@ -164,8 +165,8 @@ public sealed class ConnectedAppGrainTests(ClusterFixture fixture)
         var apps = fixture.Grains.GetGrain<IVaultAppsGrain>(vaultId);
         await apps.ConnectAppAsync(owner, writer.AppId, ["agenda.write"]);
         await apps.ConnectAppAsync(owner, reader.AppId, ["agenda.read"]);
-        var writing = Caller.App(vaultId, writer.AppId, DirectoryStanding.Active);
-        var reading = Caller.App(vaultId, reader.AppId, DirectoryStanding.Active);
+        var writing = Caller.App(vaultId, writer.AppId, DirectoryStanding.Active, writer.Scopes);
+        var reading = Caller.App(vaultId, reader.AppId, DirectoryStanding.Active, reader.Scopes);
         var agenda = fixture.Grains.GetGrain<IAgendaGrain>(GrainNames.Keys.Agenda(vaultId));
         var start = DateTimeOffset.UtcNow.AddDays(3);
         var slot = new NewAppointment("Kinésithérapie", start, start.AddHours(1));
@@ -190,5 +191,75 @@ public sealed class ConnectedAppGrainTests(ClusterFixture fixture)
         Assert.Equal(LegalBasis.ConnectedApp, seen.Basis);
         Assert.Null(seen.Identity);
         Assert.NotNull((await vault.GetAsync(owner)).Identity);
+    }
+
+    [Fact]
+    public async Task A_revocation_that_failed_is_completed_by_a_retry()
+    {
+        var (vaultId, _) = await OpenVaultAsync();
+        var owner = Caller.Patient(vaultId);
+        var app = await RegisterAsync("documents.read:11");
+        var apps = fixture.Grains.GetGrain<IVaultAppsGrain>(vaultId);
+        await apps.ConnectAppAsync(owner, app.AppId, ["documents.read:11"]);
+        var revocations = 0;
+        Task<long> FailingOnce() => ++revocations == 1 ? throw new TimeoutException("the provider's store did not answer") : Task.FromResult(1L);
+
+        // The disconnection is written, the revocation fails; the retry is NOT_FOUND but revokes.
+        await Assert.ThrowsAsync<TimeoutException>(() => AppRevocation.ThenRevokeAsync(() => apps.DisconnectAppAsync(owner, app.AppId), FailingOnce, ErrorCodes.NotFound));
+        Assert.Equal(ErrorCodes.NotFound, (await Assert.ThrowsAsync<ValidationFailedException>(() =>
+            AppRevocation.ThenRevokeAsync(() => apps.DisconnectAppAsync(owner, app.AppId), FailingOnce, ErrorCodes.NotFound))).Code);
+        Assert.Equal(2, revocations);
+        // A caller who is refused revokes nothing.
+        await Assert.ThrowsAsync<AccessDeniedException>(() =>
+            AppRevocation.ThenRevokeAsync(() => apps.DisconnectAppAsync(Caller.Patient(Ids.NewVaultId()), app.AppId), FailingOnce, ErrorCodes.NotFound));
+        Assert.Equal(2, revocations);
+
+        revocations = 0;
+        await Assert.ThrowsAsync<TimeoutException>(() => AppRevocation.ThenRevokeAsync(() => Catalogue.SuspendAsync(DirectoryAdmin, app.AppId, "withdrawn"), FailingOnce, ErrorCodes.Conflict));
+        Assert.Equal(ErrorCodes.Conflict, (await Assert.ThrowsAsync<ValidationFailedException>(() =>
+            AppRevocation.ThenRevokeAsync(() => Catalogue.SuspendAsync(DirectoryAdmin, app.AppId, "withdrawn"), FailingOnce, ErrorCodes.Conflict))).Code);
+        Assert.Equal(2, revocations);
+    }
+
+    [Fact]
+    public async Task Only_directory_admins_see_suspended_apps()
+    {
+        var app = await RegisterAsync("agenda.read");
+        await Catalogue.SuspendAsync(DirectoryAdmin, app.AppId, "test");
+        Assert.Contains(await AllAsync(DirectoryAdmin), a => a.AppId == app.AppId);
+        var support = await AllAsync(Caller.Operator("op-support", OperatorRoles.Support | OperatorRoles.Rollout));
+        Assert.DoesNotContain(support, a => a.AppId == app.AppId);
+        Assert.All(support, a => Assert.Equal(AppStatus.Active, a.Status));
+        Assert.True(AccessEvaluator.AdministersApps(DirectoryAdmin));
+        Assert.False(AccessEvaluator.AdministersApps(Caller.Operator("op-support", OperatorRoles.Support)));
+        Assert.False(AccessEvaluator.AdministersApps(Caller.Patient(Ids.NewVaultId())));
+    }
+
+    [Fact]
+    public async Task The_history_never_holds_text_that_is_no_app_id()
+    {
+        var (vaultId, vault) = await OpenVaultAsync();
+        var owner = Caller.Patient(vaultId);
+        var apps = fixture.Grains.GetGrain<IVaultAppsGrain>(vaultId);
+        const string Junk = "Jean Dupont 1 44 03 75 123 456 78";
+        Assert.Equal(ErrorCodes.NotFound, (await Assert.ThrowsAsync<ValidationFailedException>(() => apps.DisconnectAppAsync(owner, Junk))).Code);
+        var history = await vault.GetAccessHistoryAsync(owner, null, 50);
+        Assert.Contains(history.Items, e => e.Event.Operation == "app.disconnect" && e.Event.Target == "app:invalid");
+        Assert.DoesNotContain(history.Items, e => e.Event.Target.Contains("Dupont", StringComparison.Ordinal));
+    }
+
+    private async Task<List<CatalogueApp>> AllAsync(Caller caller)
+    {
+        var seen = new List<CatalogueApp>();
+        string? after = null;
+        CatalogueAppPage page;
+        do
+        {
+            page = await Catalogue.ListAsync(caller, 50, after);
+            seen.AddRange(page.Apps);
+            after = page.Apps.Count > 0 ? page.Apps[^1].AppId : null;
+        }
+        while (page.HasNextPage);
+        return seen;
     }
 }

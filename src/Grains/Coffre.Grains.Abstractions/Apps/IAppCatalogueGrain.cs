@@ -60,7 +60,11 @@ public sealed record CatalogueApp(
     [property: Id(8)] string RegisteredBy,
     [property: Id(9)] DateTimeOffset? SuspendedAt = null,
     [property: Id(10)] string? SuspensionReason = null,
-    [property: Id(11)] DateTimeOffset? UpdatedAt = null);
+    [property: Id(11)] DateTimeOffset? UpdatedAt = null)
+{
+    /// <summary>What the catalogue says of the app as a caller: Active, or Suspended.</summary>
+    public DirectoryStanding Standing => Status == AppStatus.Active ? DirectoryStanding.Active : DirectoryStanding.Suspended;
+}
 
 /// <summary>What an operator gives to register an app: scope names (e.g. <c>documents.read:11</c>) and redirect URIs.</summary>
 [GenerateSerializer, Immutable, Alias("coffre.app-registration")]

@@ -96,7 +96,8 @@ public sealed class AppCatalogueGrain(
         {
             throw new ValidationFailedException("first", $"must be between 1 and {MaxPageSize}");
         }
-        var apps = state.State.Apps.Where(a => caller.IsOperator || a.Status == AppStatus.Active)
+        var administers = AccessEvaluator.AdministersApps(caller);
+        var apps = state.State.Apps.Where(a => administers || a.Status == AppStatus.Active)
             .OrderBy(a => a.Name, StringComparer.OrdinalIgnoreCase).ThenBy(a => a.AppId, StringComparer.Ordinal).ToList();
         var start = 0;
         if (after is not null)
@@ -125,12 +126,7 @@ public sealed class AppCatalogueGrain(
     }
 
     Task<DirectoryStanding> IAppCatalogueGrain.StandingAsync(string appId) =>
-        Task.FromResult(state.State.Apps.FirstOrDefault(a => a.AppId == appId) switch
-        {
-            null => DirectoryStanding.Unregistered,
-            { Status: AppStatus.Active } => DirectoryStanding.Active,
-            _ => DirectoryStanding.Suspended,
-        });
+        Task.FromResult(state.State.Apps.FirstOrDefault(a => a.AppId == appId)?.Standing ?? DirectoryStanding.Unregistered);
 
     private (int Index, CatalogueApp App) Find(string appId)
     {

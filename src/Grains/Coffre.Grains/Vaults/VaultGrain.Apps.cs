@@ -28,7 +28,7 @@ public sealed partial class VaultGrain : IVaultAppsGrain
         }
         await RateLimitAsync(caller, "app.connect");
         var now = Now;
-        await RecordAsync(caller, "app.connect", "app:" + appId, evaluator.DecideConnectApp(Access, caller, now), now);
+        await RecordAsync(caller, "app.connect", AppTarget(appId), evaluator.DecideConnectApp(Access, caller, now), now);
         var live = Access.AppConnections.Where(c => c.IsActive).ToList();
         if (live.Count >= AppRules.MaxLiveConnections && live.All(c => c.AppId != appId))
         {
@@ -51,7 +51,7 @@ public sealed partial class VaultGrain : IVaultAppsGrain
 
     async Task<AppConnection> IVaultAppsGrain.DisconnectAppAsync(Caller caller, string appId)
     {
-        await CheckAsync(caller, VaultAction.ManageConnectedApps, null, "app.disconnect", "app:" + appId);
+        await CheckAsync(caller, VaultAction.ManageConnectedApps, null, "app.disconnect", AppTarget(appId));
         var now = Now;
         var connections = Access.AppConnections.ToList();
         var i = connections.FindLastIndex(c => c.AppId == appId && c.IsActive);
@@ -66,4 +66,8 @@ public sealed partial class VaultGrain : IVaultAppsGrain
         await NotifyAsync(new AppDisconnectedNotice(appId, ended.DisconnectedBy!, now));
         return ended;
     }
+
+    /// <summary>The app as the access history names it: <c>app:{appId}</c>, or <c>app:invalid</c> for text that is no app id (never written as given).</summary>
+    private static string AppTarget(string appId) => "app:" + (AppRules.IsAppId(appId) ? appId : "invalid");
+
 }
