@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { useServer, deposit, accessHistory } from './harness.mjs';
-import { OIDC_ARGS, personWithPassphrase, agent } from './oidc-kit.mjs';
+import { OIDC_ARGS, personWithPassphrase, agent, hiddenFields } from './oidc-kit.mjs';
 import { APP_REDIRECT, REGISTER_APP, decodeHtml, registerApp, appClient, authorizationUrl, consentOverHttp, connectApp, listedScopes } from './connected-apps-kit.mjs';
 
 const api = useServer(OIDC_ARGS);
@@ -161,4 +161,32 @@ test('apps: profile.read:allergies reads the allergies section only (needs the p
   const { tokens } = await connectApp(api, config, person, 'openid profile.read:allergies');
   const read = await api.ok(tokens.access_token, `query($id: ID!) { vault(id: $id) { profile(first: 20) { edges { node { entryId section } } } } }`, { id });
   assert.deepEqual(read.vault.profile.edges.map((e) => e.node.section), ['ALLERGIES']);
+});
+
+test('apps: an Allow answers one authorize request only; another request (other state, PKCE) is asked again and the answer dropped', async () => {
+  const { person, config } = await sceneWithApp();
+  const first = await authorizationUrl(config, 'openid documents.read:11');
+  const other = await authorizationUrl(config, 'openid documents.read:11');
+  const a = agent(api.baseUrl);
+  let r = await a.go(first.url.href);
+  const login = r.headers.get('location');
+  const loginPage = await (await a.go(login)).text();
+  r = await a.go('/connect/login', { method: 'POST', form: { ...hiddenFields(loginPage), nir: person.nir, birthDate: person.birthDate, passphrase: person.passphrase } });
+  assert.equal(r.status, 302, 'sign-in refused');
+  r = await a.go(r.headers.get('location'));
+  assert.equal(r.status, 302);
+  const consentPage = r.headers.get('location');
+  assert.match(consentPage, /^\/connect\/consent\?returnUrl=/);
+  const consentHtml = await (await a.go(consentPage)).text();
+  r = await a.go('/connect/consent', { method: 'POST', form: { ...hiddenFields(consentHtml), decision: 'allow' } });
+  assert.equal(r.status, 302);
+  // The Allow was for the first request: the other one (same app and scopes) is not approved by it.
+  r = await a.go(other.url.href);
+  assert.equal(r.status, 302);
+  assert.match(r.headers.get('location'), /^\/connect\/consent\?returnUrl=/, 'another request was approved by an answer to the first');
+  // And the answer is gone: the first request asks again too.
+  r = await a.go(first.url.href);
+  assert.equal(r.status, 302);
+  assert.match(r.headers.get('location'), /^\/connect\/consent\?returnUrl=/, 'a mismatched answer was kept');
+  assert.deepEqual((await api.ok(person.devToken, CONNECTED, { id: person.vaultId })).vault.connectedApps, []);
 });

@@ -35,7 +35,7 @@ public sealed partial class CoffreMutation
             });
 
         Mutation<UpdateConnectedAppInputType, UpdateConnectedAppInput, UpdateConnectedAppPayloadType>("updateConnectedApp",
-            "Directory-admin operators change an app's scopes and/or redirect URIs (its OAuth client follows). People's connections keep the scopes they consented to.",
+            "Directory-admin operators change an app's scopes and/or redirect URIs (its OAuth client follows). A connection keeps the scopes the person consented to, used only while the catalogue still declares them: removing a scope narrows every connection at once.",
             async (ctx, caller, input) =>
             {
                 var app = await Catalogue(ctx).UpdateAsync(caller, input.AppId, new AppChanges(input.Scopes, input.RedirectUris));

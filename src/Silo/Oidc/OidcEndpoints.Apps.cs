@@ -22,7 +22,8 @@ namespace Coffre.Silo.Oidc;
 /// screen (<c>/connect/consent</c>) listing exactly what it asks. Allow: the vault records the connection with those
 /// scopes, then the code is issued (its tokens: <c>sub</c> = the vault id, <c>coffre_role</c> = <c>app</c>,
 /// <c>coffre_app</c> = the app id). Deny: back to the app with <c>error=access_denied</c>. The person's answer travels
-/// in the protected sign-in cookie, bound to the client and its exact scopes, never in the URL.
+/// in the protected sign-in cookie, bound to a digest of the whole authorize request and used once (an answer to another
+/// request is dropped), never in the URL.
 /// </summary>
 public static partial class OidcEndpoints
 {
@@ -60,16 +61,33 @@ public static partial class OidcEndpoints
     private static List<string> AppScopesOf(OpenIddictRequest request) =>
         [.. request.GetScopes().Where(s => s is not (Scopes.OpenId or Scopes.OfflineAccess)).Distinct().Order(StringComparer.Ordinal)];
 
-    private static string ConsentKey(string? clientId, IEnumerable<string> scopes) => clientId + "|" + string.Join(' ', scopes.Distinct().Order(StringComparer.Ordinal));
+    /// <summary>
+    /// A digest of the whole authorize request (every parameter: client_id, redirect_uri, scope, state, code_challenge,
+    /// nonce…, in a fixed order): the person's answer approves that one request only.
+    /// </summary>
+    private static string RequestKey(string authorizeUrl)
+    {
+        var at = authorizeUrl.IndexOf('?', StringComparison.Ordinal);
+        var query = QueryHelpers.ParseQuery(at < 0 ? "" : authorizeUrl[at..]);
+        var canonical = string.Join('&', query.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => Uri.EscapeDataString(p.Key) + "=" + string.Join(',', p.Value.Select(v => Uri.EscapeDataString(v ?? "")))));
+        return Base64UrlEncoder.Encode(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
 
     private static async Task<IResult> AuthorizeAppAsync(HttpContext http, OpenIddictRequest request, CatalogueApp app, string vaultId, ClaimsPrincipal login,
         IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations, IGrainFactory grains)
     {
-        var key = ConsentKey(request.ClientId, request.GetScopes());
+        var url = await AuthorizeUrlAsync(http);
+        var key = RequestKey(url);
         var consent = login.FindFirstValue(ConsentClaim);
         if (consent != Allow + "|" + key && consent != Deny + "|" + key)
         {
-            return Results.Redirect("/connect/consent?returnUrl=" + Uri.EscapeDataString(await AuthorizeUrlAsync(http)));
+            if (consent is not null)
+            {
+                // An answer to another request approves nothing here: it is dropped, and the person is asked about this one.
+                await SignInCookieAsync(http, vaultId, SignedIn);
+            }
+            return Results.Redirect("/connect/consent?returnUrl=" + Uri.EscapeDataString(url));
         }
         // The hand-off cookie, with the person's answer, is used once.
         await http.SignOutAsync(OidcHosting.LoginScheme);
@@ -118,7 +136,7 @@ public static partial class OidcEndpoints
         return OidcPages.Consent(http, csrf, returnUrl, app.Name, app.Publisher, app.CertificationReference, described, scopes.Contains(Scopes.OfflineAccess));
     }
 
-    /// <summary>The person's answer: kept in the sign-in cookie, bound to this client and these scopes, then back to the authorize endpoint.</summary>
+    /// <summary>The person's answer: kept in the sign-in cookie, bound to this exact authorize request (<see cref="RequestKey"/>), then back to the authorize endpoint.</summary>
     private static async Task<IResult> ConsentAsync(HttpContext http, IAntiforgery csrf)
     {
         if (!await csrf.IsRequestValidAsync(http))
@@ -133,8 +151,7 @@ public static partial class OidcEndpoints
             return Results.Redirect("/connect/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
         }
         var decision = form["decision"].ToString() == Allow ? Allow : Deny;
-        var (clientId, scopes) = AuthorizeRequestOf(returnUrl);
-        await SignInCookieAsync(http, vaultId, SignedIn, decision + "|" + ConsentKey(clientId, scopes));
+        await SignInCookieAsync(http, vaultId, SignedIn, decision + "|" + RequestKey(returnUrl));
         return Results.Redirect(returnUrl);
     }
 
