@@ -289,6 +289,7 @@ internal static class FhirProfileResources
             AuthorKind.Referent => ("Practitioner", FhirCodes.RppsSystem, "referent"),
             AuthorKind.Representative => ("RelatedPerson", FhirCodes.VaultIdSystem, "legal representative"),
             AuthorKind.Carer => ("RelatedPerson", FhirCodes.VaultIdSystem, "carer"),
+            AuthorKind.App => ("Organization", FhirCodes.SystemAuthorSystem, "connected app"),
             _ => ("Organization", author.EstablishmentFiness is null ? FhirCodes.SystemAuthorSystem : FhirCodes.FinessSystem, "establishment system"),
         };
         var reference = new ResourceReference

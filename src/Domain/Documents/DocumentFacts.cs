@@ -20,6 +20,8 @@ public enum AuthorKind
     System = 4,
     /// <summary>A carer (aidant) deposited it within the person's delegation (the author id is the carer's vault id).</summary>
     Carer = 5,
+    /// <summary>A connected app deposited it within the person's consent (the author id is <c>app:{appId}</c>).</summary>
+    App = 6,
 }
 
 /// <summary>Who deposited a document: the person, a professional (RPPS), a referent, a representative.</summary>

@@ -30,7 +30,14 @@ public sealed class DenialReasonType : EnumerationGraphType<DenialReason>
 
 public sealed class CallerKindType : EnumerationGraphType<CallerKind> { public CallerKindType() => Name = "CallerKind"; }
 public sealed class AuditActionType : EnumerationGraphType<AuditAction> { public AuditActionType() => Name = "AuditAction"; }
-public sealed class AuthorKindType : EnumerationGraphType<AuthorKind> { public AuthorKindType() => Name = "AuthorKind"; }
+public sealed class AuthorKindType : EnumerationGraphType<AuthorKind>
+{
+    public AuthorKindType()
+    {
+        Name = "AuthorKind";
+        Description = "PERSON, PROFESSIONAL, REFERENT, REPRESENTATIVE, SYSTEM (an establishment's system or feed), CARER, APP (a connected app within the person's consent; id app:{appId}).";
+    }
+}
 public sealed class SexType : EnumerationGraphType<Sex> { public SexType() => Name = "Sex"; }
 public sealed class RepresentationKindType : EnumerationGraphType<RepresentationKind> { public RepresentationKindType() => Name = "RepresentationKind"; }
 public sealed class ConsentMethodType : EnumerationGraphType<ConsentMethod> { public ConsentMethodType() => Name = "ConsentMethod"; }

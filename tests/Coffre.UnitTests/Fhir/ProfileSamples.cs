@@ -24,6 +24,7 @@ public static class ProfileSamples
         new(AuthorKind.Carer, "v-carer000000000000000"),
         new(AuthorKind.System, "client-hospital-feed", Finess),
         new(AuthorKind.System, "client-lab-feed"),
+        new(AuthorKind.App, "app:app-0123456789"),
     ];
 
     private static Author AuthorAt(int i) => Authors[i % Authors.Count];

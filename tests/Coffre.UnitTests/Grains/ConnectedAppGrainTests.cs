@@ -248,6 +248,16 @@ public sealed class ConnectedAppGrainTests(ClusterFixture fixture)
         Assert.DoesNotContain(history.Items, e => e.Event.Target.Contains("Dupont", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task What_an_app_deposits_is_authored_by_the_app()
+    {
+        var (vaultId, vault) = await OpenVaultAsync();
+        var app = await RegisterAsync("documents.write:11");
+        await fixture.Grains.GetGrain<IVaultAppsGrain>(vaultId).ConnectAppAsync(Caller.Patient(vaultId), app.AppId, ["documents.write:11"]);
+        var deposited = await DepositAsync(vault, Caller.App(vaultId, app.AppId, DirectoryStanding.Active, app.Scopes), "11", "34133-9");
+        Assert.Equal(new Author(AuthorKind.App, "app:" + app.AppId), deposited.Author);
+    }
+
     private async Task<List<CatalogueApp>> AllAsync(Caller caller)
     {
         var seen = new List<CatalogueApp>();

@@ -66,6 +66,7 @@ public static class VaultInputRules
             && access.CarerDelegations.Any(d => d.CarerVaultId == caller.VaultId && d.IsActive(now)) => new Author(AuthorKind.Carer, caller.Subject),
         CallerKind.Patient => new Author(AuthorKind.Representative, caller.Subject),
         CallerKind.Establishment => new Author(AuthorKind.System, caller.Subject, caller.EstablishmentFiness),
+        CallerKind.App => new Author(AuthorKind.App, AuditEvents.ActorId(caller)),
         _ => new Author(AuthorKind.System, AuditEvents.ActorId(caller)),
     };
 
