@@ -53,17 +53,28 @@ public sealed class ProfileGrain(
 
     public async Task<ProfileEntry> AddAsync(Caller caller, NewProfileEntry input)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!Enum.IsDefined(input.Section))
+        {
+            throw new ValidationFailedException("section", "is not a profile section");
+        }
         var now = Now;
+        // Access first: a caller who may not add to the section learns nothing of the input's faults or of a full section.
+        var pending = new ProfileEntry("pe-" + Ids.NewToken(), input.Section, new Author(AuthorKind.System, "pending"), now, "", Visibility.Normal,
+            null, null, null, null, null, null, null);
+        var verdict = await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Add, pending));
         var entry = ProfileRules.Check(input, now);
         if (Live(entry.Section).Count() >= ProfileRules.MaxLiveEntriesPerSection)
         {
             throw new ValidationFailedException("section",
                 $"holds {ProfileRules.MaxLiveEntriesPerSection} entries in {ProfileSections.Name(entry.Section)}, the most a section keeps: remove some first");
         }
-        var draft = new ProfileEntry("pe-" + Ids.NewToken(), entry.Section, new Author(AuthorKind.System, "pending"), now, entry.Source, Visibility.Normal,
-            entry.Treatment, entry.Condition, entry.Allergy, entry.Vaccination, entry.Measurement, null, entry.Note);
-        var verdict = await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Add, draft));
-        var recorded = draft with { Author = verdict.Author ?? throw new InvalidOperationException("the vault named no author") };
+        var recorded = pending with
+        {
+            Author = verdict.Author ?? throw new InvalidOperationException("the vault named no author"),
+            Source = entry.Source, Treatment = entry.Treatment, Condition = entry.Condition, Allergy = entry.Allergy,
+            Vaccination = entry.Vaccination, Measurement = entry.Measurement, Note = entry.Note,
+        };
         profile.State.Entries.Add(recorded);
         await profile.WriteStateAsync();
         ProfileLog.EntryAdded(logger, recorded.Section);
@@ -183,7 +194,7 @@ public sealed class ProfileGrain(
     private Task TellAgendaAsync()
     {
         var vaccinations = Live(ProfileSection.Vaccinations)
-            .Select(e => new VaccinationRecord(e.Vaccination!.AdministeredOn, e.Vaccination.Targets))
+            .Select(e => new VaccinationRecord(e.Vaccination!.AdministeredOn, e.Vaccination.Targets, e.Visibility))
             .ToList();
         return GrainFactory.GetGrain<IAgendaGrain>(GrainNames.Keys.Agenda(VaultId)).RecordVaccinationsAsync(System, vaccinations);
     }
