@@ -16,6 +16,9 @@ public sealed class ProfileState
 {
     /// <summary>Every entry, live and removed (tombstones, bounded per section), in the order recorded.</summary>
     [Id(0)] public List<ProfileEntry> Entries { get; set; } = [];
+
+    /// <summary>The vaccinations changed and the agenda has not yet been told (retried at the start of the next change).</summary>
+    [Id(1)] public bool AgendaPending { get; set; }
 }
 
 /// <summary>
@@ -69,6 +72,7 @@ public sealed class ProfileGrain(
             throw new ValidationFailedException("section",
                 $"holds {ProfileRules.MaxLiveEntriesPerSection} entries in {ProfileSections.Name(entry.Section)}, the most a section keeps: remove some first");
         }
+        await FlushAgendaAsync();
         var recorded = pending with
         {
             Author = verdict.Author ?? throw new InvalidOperationException("the vault named no author"),
@@ -76,15 +80,13 @@ public sealed class ProfileGrain(
             Vaccination = entry.Vaccination, Measurement = entry.Measurement, Note = entry.Note,
         };
         profile.State.Entries.Add(recorded);
-        await profile.WriteStateAsync();
+        await SaveAsync(recorded.Section);
         ProfileLog.EntryAdded(logger, recorded.Section);
-        if (recorded.Section == ProfileSection.Vaccinations)
-        {
-            await TellAgendaAsync();
-        }
         if (verdict.Basis != LegalBasis.Owner)
         {
-            await notifier.NotifyAsync(VaultId, new ProfileEntryAddedNotice(recorded.Id, recorded.Section, recorded.Author.Kind, AuditEvents.ActorId(caller), now));
+            // Under an id derived from the entry: a notice sent again for the same entry is ignored by the outbox.
+            await notifier.NotifyAsync(VaultId, new ProfileEntryAddedNotice(recorded.Id, recorded.Section, recorded.Author.Kind, AuditEvents.ActorId(caller), now),
+                Ids.NameBasedGuid("coffre-profile-entry-added/" + VaultId + "/" + recorded.Id));
         }
         return recorded;
     }
@@ -121,13 +123,14 @@ public sealed class ProfileGrain(
         var operation = hidden ? ProfileOperation.Hide : ProfileOperation.Unhide;
         var entry = await FindForAsync(caller, entryId, operation);
         await Vault.DecideProfileAsync(caller, Check(operation, entry));
+        await FlushAgendaAsync();
         if (entry.Visibility.MaskedFromProfessionals == hidden)
         {
             return entry;
         }
         var changed = entry with { Visibility = entry.Visibility with { MaskedFromProfessionals = hidden } };
         Replace(changed);
-        await profile.WriteStateAsync();
+        await SaveAsync(changed.Section);
         return changed;
     }
 
@@ -135,13 +138,32 @@ public sealed class ProfileGrain(
     {
         var entry = await FindForAsync(caller, entryId, ProfileOperation.Remove);
         await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Remove, entry));
+        await FlushAgendaAsync();
         Replace(entry with { RemovedAt = Now });
         PruneTombstones(entry.Section);
+        await SaveAsync(entry.Section);
+    }
+
+    /// <summary>
+    /// Writes the state; a change to the vaccinations marks the agenda pending in that same write, then tells it (so a
+    /// failure to tell it after the write is retried by <see cref="FlushAgendaAsync"/> at the start of the next change).
+    /// </summary>
+    private async Task SaveAsync(ProfileSection changed)
+    {
+        profile.State.AgendaPending |= changed == ProfileSection.Vaccinations;
         await profile.WriteStateAsync();
-        if (entry.Section == ProfileSection.Vaccinations)
+        await FlushAgendaAsync();
+    }
+
+    private async Task FlushAgendaAsync()
+    {
+        if (!profile.State.AgendaPending)
         {
-            await TellAgendaAsync();
+            return;
         }
+        await TellAgendaAsync();
+        profile.State.AgendaPending = false;
+        await profile.WriteStateAsync();
     }
 
     // ---------------------------------------------------------------- helpers
