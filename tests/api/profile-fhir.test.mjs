@@ -175,6 +175,8 @@ describe('the medical profile as FHIR R4 views', () => {
     assert.ok(!ids.includes(hiddenId), 'the hidden entry reached the doctor');
     assert.equal(ids.length, added.get('CONDITIONS').length - 1);
     assert.equal((await fhir(doctor.token, `/fhir/Condition/${hiddenId}?patient=${owner.vaultId}`)).status, 404);
+    // a single read is the entry's own read: a caller denied it gets 404, as for an entry that does not exist
+    assert.equal((await fhir(stranger.token, `/fhir/Condition/${hiddenId}?patient=${owner.vaultId}`)).status, 404);
 
     const refused = await fhir(stranger.token, `/fhir/MedicationStatement?patient=${owner.vaultId}`);
     assert.equal(refused.status, 403);
