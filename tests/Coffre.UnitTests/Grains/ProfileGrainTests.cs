@@ -247,6 +247,18 @@ public sealed class ProfileGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void A_tombstone_keeps_who_and_when_but_not_the_clinical_content()
+    {
+        var entry = new ProfileEntry("pe-1", ProfileSection.Vaccinations, new Author(AuthorKind.Person, "v-1"), DateTimeOffset.UtcNow, "carnet",
+            Visibility.Normal, Vaccination: Vaccination(Today, "influenza").Vaccination, Note: "bras gauche");
+        var removedAt = DateTimeOffset.UtcNow;
+        var tombstone = entry.AsTombstone(removedAt);
+        Assert.Equal((entry.Id, entry.Section, entry.Author, entry.RecordedAt, (DateTimeOffset?)removedAt),
+            (tombstone.Id, tombstone.Section, tombstone.Author, tombstone.RecordedAt, tombstone.RemovedAt));
+        Assert.Equal((null, null, null), ((object?)tombstone.Vaccination, tombstone.Note, tombstone.Source));
+    }
+
+    [Fact]
     public async Task A_closed_vault_takes_no_profile_call()
     {
         var scene = await OpenAsync();

@@ -139,7 +139,7 @@ public sealed class ProfileGrain(
         var entry = await FindForAsync(caller, entryId, ProfileOperation.Remove);
         await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Remove, entry));
         await FlushAgendaAsync();
-        Replace(entry with { RemovedAt = Now });
+        Replace(entry.AsTombstone(Now));
         PruneTombstones(entry.Section);
         await SaveAsync(entry.Section);
     }
