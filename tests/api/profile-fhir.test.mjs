@@ -6,7 +6,7 @@
 // not exist and the setup fails.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, openVaultAsReferent, grant, exportAndUnzip } from './harness.mjs';
+import { useServer, openVaultAsReferent, grant, exportAndUnzip, deposit } from './harness.mjs';
 
 let owner; // { vaultId, token }
 let doctor; // granted on everything
@@ -175,6 +175,8 @@ describe('the medical profile as FHIR R4 views', () => {
     assert.ok(!ids.includes(hiddenId), 'the hidden entry reached the doctor');
     assert.equal(ids.length, added.get('CONDITIONS').length - 1);
     assert.equal((await fhir(doctor.token, `/fhir/Condition/${hiddenId}?patient=${owner.vaultId}`)).status, 404);
+    // a single read is the entry's own read: a caller denied it gets 404, as for an entry that does not exist
+    assert.equal((await fhir(stranger.token, `/fhir/Condition/${hiddenId}?patient=${owner.vaultId}`)).status, 404);
 
     const refused = await fhir(stranger.token, `/fhir/MedicationStatement?patient=${owner.vaultId}`);
     assert.equal(refused.status, 403);
@@ -191,6 +193,28 @@ describe('the medical profile as FHIR R4 views', () => {
     const missing = await fhir(owner.token, '/fhir/Condition');
     assert.equal(missing.status, 400);
     assert.match(missing.body.issue[0].diagnostics, /patient/);
+  });
+
+  test('the document and history views keep their own routes under /fhir?patient= beside the profile types', async () => {
+    const d = await deposit(api, owner.token, owner.vaultId, { title: 'Compte rendu', classCode: '10', typeCode: '11502-2' });
+    const document = await fhir(owner.token, `/fhir/DocumentReference/${d.documentId}?patient=${owner.vaultId}`);
+    assert.equal(document.status, 200, JSON.stringify(document.body));
+    assert.equal(document.body.resourceType, 'DocumentReference');
+    assert.deepEqual(document.body, (await fhir(owner.token, `/vaults/${owner.vaultId}/fhir/DocumentReference/${d.documentId}`)).body);
+    const history = await fhir(owner.token, `/fhir/AuditEvent?patient=${owner.vaultId}&_count=2`);
+    assert.equal(history.status, 200, JSON.stringify(history.body));
+    assert.equal(history.body.resourceType, 'Bundle');
+    assert.ok(history.body.entry.length > 0 && history.body.entry.every((e) => e.resource.resourceType === 'AuditEvent'));
+    assert.equal((await fhir(doctor.token, `/fhir/AuditEvent?patient=${owner.vaultId}`)).status, 403);
+    assert.equal((await fhir(owner.token, '/fhir/AuditEvent')).status, 400);
+    // documents are not searched over FHIR: said so, not "not-supported" as an unknown profile type
+    const search = await fhir(owner.token, `/fhir/DocumentReference?patient=${owner.vaultId}`);
+    assert.equal(search.status, 400);
+    assert.match(search.body.issue[0].diagnostics, /read by id/);
+    // and a profile type still reaches the profile
+    const profile = await fhir(owner.token, `/fhir/Immunization?patient=${owner.vaultId}`);
+    assert.equal(profile.status, 200);
+    assert.ok(profile.body.entry.every((e) => e.resource.resourceType === 'Immunization'));
   });
 
   test('the export\'s bundle carries every entry as its resource and the index lists the profile', async () => {

@@ -153,9 +153,12 @@ internal static class FhirProfileResources
                 DoseNumber = v.DoseNumber is { } dose ? new PositiveInt(dose) : new FhirString(FhirProfileReader.UnknownDose),
             }];
         }
-        // performer is who gave the vaccine: a professional or an establishment who records it is taken as such; a
-        // person recording from their vaccination booklet is not, and goes to the recorder extension.
-        var performer = Recorder(immunization, vaultId, entry.Author, PractitionersAndOrganizations);
+        // performer is who gave the vaccine: a professional, a referent or an establishment (with its FINESS) who records
+        // it is taken as such; the person recording from their booklet, a representative, a carer or a connected app
+        // (a system author without FINESS) is not, and goes to the recorder extension.
+        var gaveIt = entry.Author.Kind is AuthorKind.Professional or AuthorKind.Referent
+            || (entry.Author.Kind == AuthorKind.System && entry.Author.EstablishmentFiness is not null);
+        var performer = Recorder(immunization, vaultId, entry.Author, gaveIt ? PractitionersAndOrganizations : []);
         if (performer is not null)
         {
             immunization.Performer = [new Immunization.PerformerComponent { Actor = performer }];

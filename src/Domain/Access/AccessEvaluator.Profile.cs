@@ -17,8 +17,9 @@ public sealed partial class AccessEvaluator
     /// <list type="bullet">
     /// <item>a professional: decided as UpdateDocument, which only the author passes (standing, blocks and the vault's state
     /// first); anyone else → <see cref="DenialReason.NotEntryAuthor"/>;</item>
-    /// <item>an establishment's system: the entry must still be readable to it (an active grant to its FINESS covering it, not
-    /// masked) and its author must be that establishment's system; else NotEntryAuthor;</item>
+    /// <item>an establishment's system: authorship first — its author must be that establishment's system (else the read
+    /// decision's refusal, or NotEntryAuthor) —, then an active grant to its FINESS covering it (an entry the person hid
+    /// stays removable by its own author);</item>
     /// <item>everyone else (the person, representatives, carers, operators): decided as DeleteDocument (the owner, a parent
     /// or a tutor; a curator, a carer, an operator are refused by the document rules).</item>
     /// </list>
@@ -33,15 +34,15 @@ public sealed partial class AccessEvaluator
                 var update = Decide(vault, caller, VaultAction.UpdateDocument, entry, now);
                 return update.Allowed ? D.AllowAuthorRemovesEntry : ReferenceEquals(update, D.OnlyAuthorUpdates) ? D.EntryRemovedByAuthorOrPerson : update;
             case CallerKind.Establishment:
-                var read = Decide(vault, caller, VaultAction.ReadDocument, entry, now);
-                if (!read.Allowed)
+                if (!(entry.Author is { Kind: AuthorKind.System } author && caller.EstablishmentFiness is not null
+                    && author.EstablishmentFiness == caller.EstablishmentFiness))
                 {
-                    return read;
+                    var read = Decide(vault, caller, VaultAction.ReadDocument, entry, now);
+                    return read.Allowed ? D.EntryRemovedByAuthorOrPerson : read;
                 }
-                return entry.Author is { Kind: AuthorKind.System } author && author.EstablishmentFiness == caller.EstablishmentFiness
-                    && caller.EstablishmentFiness is not null
-                    ? D.AllowSystemRemovesEntry
-                    : D.EntryRemovedByAuthorOrPerson;
+                // Its own entry: the person hiding it does not take it from its author; the grant must still stand.
+                var standing = Decide(vault, caller, VaultAction.ReadDocument, entry with { Visibility = entry.Visibility with { MaskedFromProfessionals = false } }, now);
+                return standing.Allowed ? D.AllowSystemRemovesEntry : standing;
             default:
                 return Decide(vault, caller, VaultAction.DeleteDocument, entry, now);
         }

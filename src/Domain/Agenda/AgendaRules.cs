@@ -177,12 +177,6 @@ public static class AgendaRules
     /// A deterministic message id for a reminder's notification (a name-based UUID of the vault and the reminder key): a
     /// re-delivered reminder enqueues the same id, which the outbox ignores — the notice is sent once.
     /// </summary>
-    public static Guid ReminderMessageId(string vaultId, string reminderKey)
-    {
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("coffre-reminder/" + vaultId + "/" + reminderKey));
-        var bytes = hash.AsSpan(0, 16).ToArray();
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
+    public static Guid ReminderMessageId(string vaultId, string reminderKey) =>
+        Identifiers.Ids.NameBasedGuid("coffre-reminder/" + vaultId + "/" + reminderKey);
 }

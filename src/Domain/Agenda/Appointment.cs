@@ -146,8 +146,13 @@ public enum PreventionStatus
     Done = 1,
 }
 
-/// <summary>A vaccination the person's medical profile holds, as the agenda needs it: when, and against which diseases.</summary>
+/// <summary>
+/// A vaccination the person's medical profile holds, as the agenda needs it: when, against which diseases, and the
+/// entry's visibility (a record counts for a caller only if they may read a vaccination entry of that visibility; a
+/// record stored before visibilities were sent has none and counts only for one who may read every kind).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.vaccination-record")]
 public sealed record VaccinationRecord(
     [property: Id(0)] DateOnly AdministeredOn,
-    [property: Id(1)] IReadOnlyList<string> Targets);
+    [property: Id(1)] IReadOnlyList<string> Targets,
+    [property: Id(2)] Coffre.Domain.Documents.Visibility? Visibility = null);

@@ -21,6 +21,16 @@ public static class Ids
         });
     }
 
+    /// <summary>A deterministic name-based UUID (version 5 layout, SHA-256) of <paramref name="name"/>: the same name, the same id.</summary>
+    public static Guid NameBasedGuid(string name)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
+        var bytes = hash.AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
     public static string NewVaultId() => "v-" + NewToken();
 
     public static string NewConversationId() => "conv-" + NewToken();

@@ -64,8 +64,9 @@ public sealed record Coding(
 /// <see cref="Author"/> is who recorded it (the person, a representative, a carer, a professional, an establishment's
 /// system through its feed); <see cref="Source"/> says where it comes from in words the person reads (e.g.
 /// "ordonnance du 3 mars", "carnet de vaccination", a document id of the vault). The person may hide an entry from
-/// professionals (<see cref="Visibility"/>, as for documents); a removed entry stays as a tombstone
-/// (<see cref="RemovedAt"/>) so its history and FHIR id remain.
+/// professionals (<see cref="Visibility"/>, as for documents); a removed entry stays as a tombstone without its
+/// clinical content (<see cref="AsTombstone"/>: id, section, author, dates, visibility) so its id and history line stay
+/// meaningful; tombstones are bounded per section and the oldest are forgotten.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("coffre.profile-entry")]
 public sealed record ProfileEntry(
@@ -85,6 +86,12 @@ public sealed record ProfileEntry(
 {
     /// <summary>What the evaluator needs: the entry as a document of its section's type.</summary>
     public DocumentFacts Facts => new(Id, ProfileSections.ClassCode, ProfileSections.TypeCode(Section), Visibility, false, Author, RemovedAt is not null);
+
+    /// <summary>The entry removed at <paramref name="removedAt"/>: what it said (source, details, note) is gone.</summary>
+    public ProfileEntry AsTombstone(DateTimeOffset removedAt) => this with
+    {
+        RemovedAt = removedAt, Source = null, Treatment = null, Condition = null, Allergy = null, Vaccination = null, Measurement = null, Note = null,
+    };
 }
 
 [GenerateSerializer, Alias("coffre.treatment-status")]

@@ -168,6 +168,10 @@ public static class ProfileRules
         {
             throw new ValidationFailedException("condition.resolvedOn", "must not be before onsetOn");
         }
+        if (resolved is not null && c.Status == ConditionStatus.Active)
+        {
+            throw new ValidationFailedException("condition.status", "must be RESOLVED or REMISSION when resolvedOn is given");
+        }
         return c with { Code = Coding(c.Code, "condition.code", ConditionSystems) };
     }
 

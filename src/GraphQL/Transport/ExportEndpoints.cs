@@ -32,6 +32,13 @@ public static class ExportEndpoints
         endpoints.MapGet("/vaults/{vaultId}/exports/{exportId}", DownloadAsync);
         endpoints.MapGet("/vaults/{vaultId}/fhir/DocumentReference/{documentId}", DocumentReferenceAsync);
         endpoints.MapGet("/vaults/{vaultId}/fhir/AuditEvent", AuditEventsAsync);
+        // The same views in FHIR search form (?patient={vaultId}); literal segments win over the profile's {type} routes.
+        endpoints.MapGet("/fhir/DocumentReference/{documentId}", (HttpContext http, string documentId, IGrainFactory grains, CallerResolver callers) =>
+            WithPatientAsync(http, vaultId => DocumentReferenceAsync(http, vaultId, documentId, grains, callers)));
+        endpoints.MapGet("/fhir/AuditEvent", (HttpContext http, IGrainFactory grains, CallerResolver callers) =>
+            WithPatientAsync(http, vaultId => AuditEventsAsync(http, vaultId, grains, callers)));
+        endpoints.MapGet("/fhir/DocumentReference", DocumentReferenceSearchAsync);
+        endpoints.MapGet("/vaults/{vaultId}/fhir/DocumentReference", DocumentReferenceSearchAsync);
         endpoints.MapCoffreProfileFhir();
         return endpoints;
     }
@@ -70,6 +77,20 @@ public static class ExportEndpoints
             }
         }
     }
+
+    /// <summary>Runs <paramref name="view"/> with the <c>patient</c> query parameter, or answers 400 when it is missing.</summary>
+    internal static Task WithPatientAsync(HttpContext http, Func<string, Task> view)
+    {
+        var vaultId = http.Request.Query["patient"].ToString();
+        return vaultId.Length == 0
+            ? WriteOutcomeAsync(http, 400, "required", "patient is required: the vault id (?patient={vaultId})")
+            : view(vaultId);
+    }
+
+    /// <summary>Documents are not searched over FHIR: one DocumentReference is read by id (the list is GraphQL's <c>Vault.documents</c>).</summary>
+    private static Task DocumentReferenceSearchAsync(HttpContext http) =>
+        WriteOutcomeAsync(http, 400, "not-supported",
+            "a DocumentReference is read by id: GET /fhir/DocumentReference/{documentId}?patient={vaultId} (the list of documents is Vault.documents in GraphQL)");
 
     private static Task DocumentReferenceAsync(HttpContext http, string vaultId, string documentId, IGrainFactory grains, CallerResolver callers) =>
         FhirAsync(http, vaultId, callers, caller => grains.GetGrain<IFhirViewGrain>("0").DocumentReferenceAsync(caller, vaultId, documentId));

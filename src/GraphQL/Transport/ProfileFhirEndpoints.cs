@@ -24,7 +24,8 @@ public static class ProfileFhirEndpoints
 {
     public static IEndpointRouteBuilder MapCoffreProfileFhir(this IEndpointRouteBuilder endpoints)
     {
-        // Literal routes (DocumentReference, AuditEvent) take precedence over these parameterised ones.
+        // The literal routes of ExportEndpoints (DocumentReference, AuditEvent, under /fhir and /vaults/{vaultId}/fhir)
+        // take precedence over these parameterised ones; any other type answers 404 not-supported here.
         endpoints.MapGet("/fhir/{type}", (HttpContext http, string type, IGrainFactory grains, CallerResolver callers) =>
             SearchAsync(http, http.Request.Query["patient"].ToString(), type, grains, callers));
         endpoints.MapGet("/fhir/{type}/{id}", (HttpContext http, string type, string id, IGrainFactory grains, CallerResolver callers) =>

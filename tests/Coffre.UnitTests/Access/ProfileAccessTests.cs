@@ -249,5 +249,10 @@ public sealed class ProfileAccessTests
         Assert.True(Evaluator.DecideProfileRemoval(Vault(extra: grant), system, bySystem, Now).Allowed);
         Assert.Equal(R.NotEntryAuthor, Evaluator.DecideProfileRemoval(Vault(extra: grant), system, byDoctor, Now).Reason);
         Assert.Equal(R.NoBasis, Evaluator.DecideProfileRemoval(Vault(), system, bySystem, Now).Reason);
+        // Its own entry the person hid stays removable by it (authorship before masking); another's hidden one is not.
+        var hidden = new Visibility(MaskedFromProfessionals: true);
+        Assert.True(Evaluator.DecideProfileRemoval(Vault(extra: grant), system, bySystem with { Visibility = hidden }, Now).Allowed);
+        Assert.Equal(R.NoBasis, Evaluator.DecideProfileRemoval(Vault(), system, bySystem with { Visibility = hidden }, Now).Reason);
+        Assert.False(Evaluator.DecideProfileRemoval(Vault(extra: grant), system, byDoctor with { Visibility = hidden }, Now).Allowed);
     }
 }

@@ -114,6 +114,19 @@ public sealed class ProfileFhirRoundTripTests
     }
 
     [Fact]
+    public void A_vaccination_recorded_by_an_app_names_no_performer_and_keeps_its_recorder()
+    {
+        var byApp = ProfileSamples.Vaccinations[0] with { Author = new Coffre.Domain.Documents.Author(Coffre.Domain.Documents.AuthorKind.System, "app:carnet") };
+        var json = Mapper.ProfileResource(VaultId, byApp);
+        var immunization = Strict.Deserialize<Immunization>(json)!;
+        Assert.Empty(immunization.Performer);
+        Assert.Contains(immunization.Extension, e => e.Url == "urn:coffre:fhir:profile-recorder");
+        Assert.Equal(byApp.Author, Mapper.ReadProfileResource(VaultId, json).Author);
+        var byProfessional = byApp with { Author = new Coffre.Domain.Documents.Author(Coffre.Domain.Documents.AuthorKind.Professional, "10101010101") };
+        Assert.Single(Strict.Deserialize<Immunization>(Mapper.ProfileResource(VaultId, byProfessional))!.Performer);
+    }
+
+    [Fact]
     public void A_searchset_carries_every_entry_as_a_match()
     {
         var bundle = Strict.Deserialize<Bundle>(Mapper.ProfileSearchset(VaultId, ProfileSamples.Allergies, "/fhir/AllergyIntolerance?patient=" + VaultId))!;

@@ -160,6 +160,14 @@ public sealed class ProfileGrainTests(ClusterFixture fixture)
         Assert.Equal("treatment.startedOn", await FieldOf(Treatment() with { Treatment = Treatment().Treatment! with { StartedOn = Today.AddDays(2) } }));
         Assert.Equal("note", await FieldOf(Allergy() with { Note = new string('a', ProfileRules.MaxNote + 1) }));
         Assert.Equal("vaccination.targets", await FieldOf(Vaccination(Today, "smallpox")));
+        // A resolution date needs a resolved or remitted condition (so the FHIR Condition never has abatement while active).
+        var condition = new ConditionDetails(new Coding("text", "", "Asthme"), ConditionKind.Condition, ConditionStatus.Active, Today.AddYears(-3), Today.AddYears(-1));
+        Assert.Equal("condition.status", await FieldOf(new NewProfileEntry(ProfileSection.Conditions, Condition: condition)));
+        Assert.Equal(ConditionStatus.Remission, (await scene.Profile.AddAsync(scene.Owner,
+            new NewProfileEntry(ProfileSection.Conditions, Condition: condition with { Status = ConditionStatus.Remission }))).Condition!.Status);
+        // A caller with no right to add gets FORBIDDEN, never the input's faults.
+        Assert.Equal(DenialReason.NoBasis, (await Assert.ThrowsAsync<AccessDeniedException>(() =>
+            scene.Profile.AddAsync(scene.Stranger, Vaccination(Today, "smallpox")))).Code);
         Assert.Equal("measurement.unit", await FieldOf(new NewProfileEntry(ProfileSection.Measurements,
             Measurement: new MeasurementDetails(MeasurementKind.Weight, 70, "lb", DateTimeOffset.UtcNow))));
         Assert.Equal("measurement.secondValue", await FieldOf(new NewProfileEntry(ProfileSection.Measurements,
@@ -178,6 +186,8 @@ public sealed class ProfileGrainTests(ClusterFixture fixture)
         }
         var full = await Assert.ThrowsAsync<ValidationFailedException>(() => scene.Profile.AddAsync(scene.Owner, weight));
         Assert.Equal((ErrorCodes.Validation, "section"), (full.Code, full.Field));
+        // ... nor whether the section is full.
+        await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Profile.AddAsync(scene.Stranger, weight));
         // Another section still takes entries; paging walks the full one.
         await scene.Profile.AddAsync(scene.Owner, Allergy());
         var page = await scene.Profile.ListAsync(scene.Owner, ProfileSection.Measurements, 50, null);
@@ -216,6 +226,36 @@ public sealed class ProfileGrainTests(ClusterFixture fixture)
         // Only the profile tells the agenda.
         var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => scene.Agenda.RecordVaccinationsAsync(scene.Owner, []));
         Assert.Equal(DenialReason.NotPermitted, refused.Code);
+    }
+
+    [Fact]
+    public async Task A_vaccination_marks_the_item_done_only_for_a_caller_who_may_read_it()
+    {
+        var scene = await OpenAsync(Today.AddYears(-65).AddMonths(-1));
+        var pneumo = await scene.Profile.AddAsync(scene.Owner, Vaccination(Today.AddDays(-3), "pneumococcal"));
+        await scene.Profile.HideAsync(scene.Owner, pneumo.Id, true);
+        PreventionStatus Pneumococcal(IReadOnlyList<PreventionItem> items) => Assert.Single(items, i => i.RuleId == "pneumococcal-65").Status;
+
+        // The person reads her hidden entry: DONE. The referent social worker manages the agenda but reads no profile entry: DUE, as without the profile.
+        Assert.Equal(PreventionStatus.Done, Pneumococcal(await scene.Agenda.PreventionItemsAsync(scene.Owner)));
+        var referent = await scene.Agenda.PreventionItemsAsync(scene.Social);
+        Assert.Equal(PreventionStatus.Due, Pneumococcal(referent));
+        Assert.All(referent, i => Assert.Null(i.DoneOn));
+        await scene.Profile.HideAsync(scene.Owner, pneumo.Id, false);
+        Assert.Equal(PreventionStatus.Due, Pneumococcal(await scene.Agenda.PreventionItemsAsync(scene.Social)));
+        Assert.Equal(PreventionStatus.Done, Pneumococcal(await scene.Agenda.PreventionItemsAsync(scene.Owner)));
+    }
+
+    [Fact]
+    public void A_tombstone_keeps_who_and_when_but_not_the_clinical_content()
+    {
+        var entry = new ProfileEntry("pe-1", ProfileSection.Vaccinations, new Author(AuthorKind.Person, "v-1"), DateTimeOffset.UtcNow, "carnet",
+            Visibility.Normal, Vaccination: Vaccination(Today, "influenza").Vaccination, Note: "bras gauche");
+        var removedAt = DateTimeOffset.UtcNow;
+        var tombstone = entry.AsTombstone(removedAt);
+        Assert.Equal((entry.Id, entry.Section, entry.Author, entry.RecordedAt, (DateTimeOffset?)removedAt),
+            (tombstone.Id, tombstone.Section, tombstone.Author, tombstone.RecordedAt, tombstone.RemovedAt));
+        Assert.Equal((null, null, null), ((object?)tombstone.Vaccination, tombstone.Note, tombstone.Source));
     }
 
     [Fact]

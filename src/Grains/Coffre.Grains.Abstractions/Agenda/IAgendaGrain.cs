@@ -85,4 +85,25 @@ public sealed record AgendaAccess(
     [property: Id(0)] LegalBasis Basis,
     [property: Id(1)] bool Manages,
     [property: Id(2)] DateOnly? BirthDate,
-    [property: Id(3)] Sex Sex);
+    [property: Id(3)] Sex Sex,
+    [property: Id(4)] IReadOnlyList<Coffre.Domain.Documents.Visibility>? ReadableVaccinations = null)
+{
+    /// <summary>Whether <paramref name="record"/> may count for this caller (decided by the vault's evaluator, per visibility).</summary>
+    public bool MayRead(VaccinationRecord record) =>
+        ReadableVaccinations is { } readable
+        && (record.Visibility is { } visibility
+            ? readable.Contains(visibility)
+            : AgendaVaccinationVisibilities.All.All(readable.Contains));
+}
+
+/// <summary>The visibilities a vaccination entry can have, each asked of the evaluator for the agenda's prevention items.</summary>
+public static class AgendaVaccinationVisibilities
+{
+    public static IReadOnlyList<Coffre.Domain.Documents.Visibility> All { get; } =
+    [
+        Coffre.Domain.Documents.Visibility.Normal,
+        new(MaskedFromProfessionals: true),
+        new(InvisibleToRepresentatives: true),
+        new(MaskedFromProfessionals: true, InvisibleToRepresentatives: true),
+    ];
+}

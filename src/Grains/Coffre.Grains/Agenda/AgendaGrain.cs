@@ -364,7 +364,7 @@ public sealed class AgendaGrain(
     private IReadOnlyList<PreventionItem> Prevention(AgendaAccess access) =>
         access.BirthDate is { } birth
             ? PreventionRules.Default.ItemsFor(birth, access.Sex, DateOnly.FromDateTime(Now.UtcDateTime), agenda.State.DismissedPrevention,
-                agenda.State.Vaccinations)
+                [.. agenda.State.Vaccinations.Where(access.MayRead)])
             : [];
 
     private async Task StoreAsync(Appointment appointment, string change, Caller caller, AppointmentActor actor)

@@ -48,10 +48,23 @@ public sealed class FhirViewGrain(IFhirMapper fhir) : Grain, IFhirViewGrain
 
     public async Task<string> ProfileResourceAsync(Caller caller, string vaultId, ProfileSection section, string entryId)
     {
-        var entries = await Profile(vaultId).ReadForFhirAsync(caller, section);
-        var entry = entries.FirstOrDefault(e => e.Id == entryId)
-            ?? throw new ValidationFailedException("id", $"no {FhirViews.ResourceType(section)} with this id that you may read", ErrorCodes.NotFound);
-        return fhir.ProfileResource(vaultId, entry);
+        // The profile's single-entry read (decided on that entry, its history line naming it); an entry of another
+        // section, one that does not exist and one the caller may not read all answer 404 alike.
+        var missing = new ValidationFailedException("id", $"no {FhirViews.ResourceType(section)} with this id that you may read", ErrorCodes.NotFound);
+        ProfileEntry entry;
+        try
+        {
+            entry = await Profile(vaultId).GetAsync(caller, entryId);
+        }
+        catch (AccessDeniedException denied) when (denied.Code is not (DenialReason.NotAuthenticated or DenialReason.RateLimited))
+        {
+            throw missing;
+        }
+        catch (ValidationFailedException notFound) when (notFound.Code == ErrorCodes.NotFound)
+        {
+            throw missing;
+        }
+        return entry.Section == section ? fhir.ProfileResource(vaultId, entry) : throw missing;
     }
 
     private IProfileGrain Profile(string vaultId) => GrainFactory.GetGrain<IProfileGrain>(GrainNames.Keys.Profile(vaultId));

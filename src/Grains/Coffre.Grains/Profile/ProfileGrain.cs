@@ -16,6 +16,9 @@ public sealed class ProfileState
 {
     /// <summary>Every entry, live and removed (tombstones, bounded per section), in the order recorded.</summary>
     [Id(0)] public List<ProfileEntry> Entries { get; set; } = [];
+
+    /// <summary>The vaccinations changed and the agenda has not yet been told (retried at the start of the next change).</summary>
+    [Id(1)] public bool AgendaPending { get; set; }
 }
 
 /// <summary>
@@ -53,27 +56,37 @@ public sealed class ProfileGrain(
 
     public async Task<ProfileEntry> AddAsync(Caller caller, NewProfileEntry input)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!Enum.IsDefined(input.Section))
+        {
+            throw new ValidationFailedException("section", "is not a profile section");
+        }
         var now = Now;
+        // Access first: a caller who may not add to the section learns nothing of the input's faults or of a full section.
+        var pending = new ProfileEntry("pe-" + Ids.NewToken(), input.Section, new Author(AuthorKind.System, "pending"), now, "", Visibility.Normal,
+            null, null, null, null, null, null, null);
+        var verdict = await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Add, pending));
         var entry = ProfileRules.Check(input, now);
         if (Live(entry.Section).Count() >= ProfileRules.MaxLiveEntriesPerSection)
         {
             throw new ValidationFailedException("section",
                 $"holds {ProfileRules.MaxLiveEntriesPerSection} entries in {ProfileSections.Name(entry.Section)}, the most a section keeps: remove some first");
         }
-        var draft = new ProfileEntry("pe-" + Ids.NewToken(), entry.Section, new Author(AuthorKind.System, "pending"), now, entry.Source, Visibility.Normal,
-            entry.Treatment, entry.Condition, entry.Allergy, entry.Vaccination, entry.Measurement, null, entry.Note);
-        var verdict = await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Add, draft));
-        var recorded = draft with { Author = verdict.Author ?? throw new InvalidOperationException("the vault named no author") };
-        profile.State.Entries.Add(recorded);
-        await profile.WriteStateAsync();
-        ProfileLog.EntryAdded(logger, recorded.Section);
-        if (recorded.Section == ProfileSection.Vaccinations)
+        await FlushAgendaAsync();
+        var recorded = pending with
         {
-            await TellAgendaAsync();
-        }
+            Author = verdict.Author ?? throw new InvalidOperationException("the vault named no author"),
+            Source = entry.Source, Treatment = entry.Treatment, Condition = entry.Condition, Allergy = entry.Allergy,
+            Vaccination = entry.Vaccination, Measurement = entry.Measurement, Note = entry.Note,
+        };
+        profile.State.Entries.Add(recorded);
+        await SaveAsync(recorded.Section);
+        ProfileLog.EntryAdded(logger, recorded.Section);
         if (verdict.Basis != LegalBasis.Owner)
         {
-            await notifier.NotifyAsync(VaultId, new ProfileEntryAddedNotice(recorded.Id, recorded.Section, recorded.Author.Kind, AuditEvents.ActorId(caller), now));
+            // Under an id derived from the entry: a notice sent again for the same entry is ignored by the outbox.
+            await notifier.NotifyAsync(VaultId, new ProfileEntryAddedNotice(recorded.Id, recorded.Section, recorded.Author.Kind, AuditEvents.ActorId(caller), now),
+                Ids.NameBasedGuid("coffre-profile-entry-added/" + VaultId + "/" + recorded.Id));
         }
         return recorded;
     }
@@ -110,13 +123,14 @@ public sealed class ProfileGrain(
         var operation = hidden ? ProfileOperation.Hide : ProfileOperation.Unhide;
         var entry = await FindForAsync(caller, entryId, operation);
         await Vault.DecideProfileAsync(caller, Check(operation, entry));
+        await FlushAgendaAsync();
         if (entry.Visibility.MaskedFromProfessionals == hidden)
         {
             return entry;
         }
         var changed = entry with { Visibility = entry.Visibility with { MaskedFromProfessionals = hidden } };
         Replace(changed);
-        await profile.WriteStateAsync();
+        await SaveAsync(changed.Section);
         return changed;
     }
 
@@ -124,13 +138,32 @@ public sealed class ProfileGrain(
     {
         var entry = await FindForAsync(caller, entryId, ProfileOperation.Remove);
         await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Remove, entry));
-        Replace(entry with { RemovedAt = Now });
+        await FlushAgendaAsync();
+        Replace(entry.AsTombstone(Now));
         PruneTombstones(entry.Section);
+        await SaveAsync(entry.Section);
+    }
+
+    /// <summary>
+    /// Writes the state; a change to the vaccinations marks the agenda pending in that same write, then tells it (so a
+    /// failure to tell it after the write is retried by <see cref="FlushAgendaAsync"/> at the start of the next change).
+    /// </summary>
+    private async Task SaveAsync(ProfileSection changed)
+    {
+        profile.State.AgendaPending |= changed == ProfileSection.Vaccinations;
         await profile.WriteStateAsync();
-        if (entry.Section == ProfileSection.Vaccinations)
+        await FlushAgendaAsync();
+    }
+
+    private async Task FlushAgendaAsync()
+    {
+        if (!profile.State.AgendaPending)
         {
-            await TellAgendaAsync();
+            return;
         }
+        await TellAgendaAsync();
+        profile.State.AgendaPending = false;
+        await profile.WriteStateAsync();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -183,7 +216,7 @@ public sealed class ProfileGrain(
     private Task TellAgendaAsync()
     {
         var vaccinations = Live(ProfileSection.Vaccinations)
-            .Select(e => new VaccinationRecord(e.Vaccination!.AdministeredOn, e.Vaccination.Targets))
+            .Select(e => new VaccinationRecord(e.Vaccination!.AdministeredOn, e.Vaccination.Targets, e.Visibility))
             .ToList();
         return GrainFactory.GetGrain<IAgendaGrain>(GrainNames.Keys.Agenda(VaultId)).RecordVaccinationsAsync(System, vaccinations);
     }

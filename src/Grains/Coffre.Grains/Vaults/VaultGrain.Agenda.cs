@@ -23,8 +23,19 @@ public sealed partial class VaultGrain
         // A connected app allowed to read sees the person's whole agenda (what the person consented to), not only its own appointments.
         var manages = use == AgendaUse.Manage || caller.Kind == CallerKind.App || evaluator.DecideAgenda(Access, caller, AgendaUse.Manage, now).Allowed;
         var identity = manages ? vault.State.Identity : null;
-        return new AgendaAccess(decision.Basis, manages, identity?.BirthDate, identity?.Sex ?? Sex.Unknown);
+        // Prevention items count a vaccination only for one who may read it as a profile entry (class 11, PROFILE-VACCINATIONS).
+        var readable = identity is null
+            ? []
+            : AgendaVaccinationVisibilities.All
+                .Where(v => evaluator.Decide(Access, caller, VaultAction.ReadDocument, VaccinationFacts(v), now).Allowed)
+                .ToList();
+        return new AgendaAccess(decision.Basis, manages, identity?.BirthDate, identity?.Sex ?? Sex.Unknown, readable);
     }
+
+    /// <summary>A vaccination entry of <paramref name="visibility"/> recorded by the person, as the evaluator sees one.</summary>
+    private DocumentFacts VaccinationFacts(Visibility visibility) =>
+        new("profile-vaccinations", Domain.Profile.ProfileSections.ClassCode, Domain.Profile.ProfileSections.TypeCode(Domain.Profile.ProfileSection.Vaccinations),
+            visibility, false, new Author(AuthorKind.Person, VaultId));
 
     Task<bool> IVaultGrain.IsOpenForAgendaAsync(Caller caller)
     {
