@@ -13,7 +13,8 @@ public sealed record NewProfileEntry(
     [property: Id(4)] ConditionDetails? Condition = null,
     [property: Id(5)] AllergyDetails? Allergy = null,
     [property: Id(6)] VaccinationDetails? Vaccination = null,
-    [property: Id(7)] MeasurementDetails? Measurement = null);
+    [property: Id(7)] MeasurementDetails? Measurement = null,
+    [property: Id(8)] bool MinorSecret = false);
 
 /// <summary>
 /// The input rules of the medical profile, pure: each failure names its field (the GraphQL input's path, e.g.

@@ -200,6 +200,9 @@ public sealed class ProfileEntryType : ObjectGraphType<ProfileEntryNode>
         Field<NonNullGraphType<BooleanGraphType>>("hidden")
             .Description("Hidden from professionals by the person (only its author, and a treating physician the person granted, still see it).")
             .Resolve(ctx => ctx.Source.Entry.Visibility.MaskedFromProfessionals);
+        Field<NonNullGraphType<BooleanGraphType>>("minorSecret")
+            .Description("A minor's secret: never shown to the person's legal representatives (set when the entry is added).")
+            .Resolve(ctx => ctx.Source.Entry.Visibility.InvisibleToRepresentatives);
         Field<TreatmentDetailsType>("treatment").Resolve(ctx => ctx.Source.Entry.Treatment);
         Field<ConditionDetailsType>("condition").Resolve(ctx => ctx.Source.Entry.Condition);
         Field<AllergyDetailsType>("allergy").Resolve(ctx => ctx.Source.Entry.Allergy);
@@ -268,10 +271,10 @@ public sealed record MeasurementInput(MeasurementKind Kind, double Value, string
 }
 
 public sealed record AddProfileEntryInput(string VaultId, ProfileSection Section, string? Source, string? Note, TreatmentInput? Treatment,
-    ConditionInput? Condition, AllergyInput? Allergy, VaccinationInput? Vaccination, MeasurementInput? Measurement) : IVaultInput
+    ConditionInput? Condition, AllergyInput? Allergy, VaccinationInput? Vaccination, MeasurementInput? Measurement, bool? MinorSecret = null) : IVaultInput
 {
     public NewProfileEntry ToNew() => new(Section, Source, Note, Treatment?.ToDetails(), Condition?.ToDetails(), Allergy?.ToDetails(),
-        Vaccination?.ToDetails(), Measurement?.ToDetails());
+        Vaccination?.ToDetails(), Measurement?.ToDetails(), MinorSecret ?? false);
 }
 
 public sealed record HideProfileEntryInput(string VaultId, string EntryId, bool Hidden) : IVaultInput;
@@ -372,6 +375,8 @@ public sealed class AddProfileEntryInputType : InputObjectGraphType<AddProfileEn
         Field<AllergyInputType>("allergy");
         Field<VaccinationInputType>("vaccination");
         Field<MeasurementInputType>("measurement");
+        Field<BooleanGraphType>("minorSecret").Description(
+            "A minor's secret (INVISIBLE_REPRESENTANTS_LEGAUX), as for documents: the entry is never shown to the person's legal representatives and they are not notified of it. Only on a minor's vault (else VALIDATION on minorSecret); never set by a representative.");
     }
 }
 

@@ -39,7 +39,8 @@ public sealed class ProfileGrainTests(ClusterFixture fixture)
         var social = Caller.Professional(NewRpps(), "SOC-AS");
         var vault = fixture.Grains.GetGrain<IVaultGrain>(vaultId);
         await vault.OpenAsync(social, new OpenVault(new IdentityTraits("Martin", "Paule", birthDate ?? new DateOnly(1974, 3, 2), Sex.Female),
-            new ConsentRecord(ConsentMethod.SignedPaper, DocumentScope.All, NextYear, "form 2026-001")));
+            new ConsentRecord(ConsentMethod.SignedPaper, DocumentScope.All, NextYear, "form 2026-001"),
+            IsMinor: birthDate is { } born && born.AddYears(18) > Today));
         var owner = Caller.Patient(vaultId);
         var doctor = Caller.Professional(NewRpps(), "10");
         var nurse = Caller.Professional(NewRpps(), "60");
@@ -256,6 +257,33 @@ public sealed class ProfileGrainTests(ClusterFixture fixture)
         Assert.Equal((entry.Id, entry.Section, entry.Author, entry.RecordedAt, (DateTimeOffset?)removedAt),
             (tombstone.Id, tombstone.Section, tombstone.Author, tombstone.RecordedAt, tombstone.RemovedAt));
         Assert.Equal((null, null, null), ((object?)tombstone.Vaccination, tombstone.Note, tombstone.Source));
+    }
+
+    [Fact]
+    public async Task A_minors_secret_entry_is_hidden_from_representatives_and_refused_on_an_adults_vault()
+    {
+        var minor = await OpenAsync(Today.AddYears(-15));
+        var parent = Caller.Patient(Ids.NewVaultId());
+        await minor.Vault.AddRepresentativeAsync(Caller.Operator("op-profile"), new RepresentativeRequest(parent.Subject, RepresentationKind.Parent, null));
+        var secret = await minor.Profile.AddAsync(minor.Doctor, Treatment() with { MinorSecret = true });
+        Assert.True(secret.Visibility.InvisibleToRepresentatives);
+        await minor.Profile.AddAsync(minor.Doctor, Allergy());
+
+        var seenByParent = await minor.Profile.ListAsync(parent, null, 20, null);
+        Assert.DoesNotContain(seenByParent.Items, e => e.Id == secret.Id);
+        Assert.Single(seenByParent.Items);
+        var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => minor.Profile.GetAsync(parent, secret.Id));
+        Assert.Equal(DenialReason.HiddenFromRepresentatives, refused.Code);
+        Assert.Contains((await minor.Profile.ListAsync(minor.Owner, null, 20, null)).Items, e => e.Id == secret.Id);
+        Assert.Contains((await minor.Profile.ListAsync(minor.Doctor, null, 20, null)).Items, e => e.Id == secret.Id);
+        // A parent never records a secret from themselves.
+        var byParent = await Assert.ThrowsAsync<ValidationFailedException>(() => minor.Profile.AddAsync(parent, Allergy("Latex") with { MinorSecret = true }));
+        Assert.Equal("minorSecret", byParent.Field);
+
+        var adult = await OpenAsync();
+        var invalid = await Assert.ThrowsAsync<ValidationFailedException>(() => adult.Profile.AddAsync(adult.Doctor, Allergy() with { MinorSecret = true }));
+        Assert.Equal("minorSecret", invalid.Field);
+        Assert.Equal(0, (await adult.Profile.ListAsync(adult.Owner, null, 20, null)).TotalCount);
     }
 
     [Fact]

@@ -63,7 +63,8 @@ public sealed class ProfileGrain(
         }
         var now = Now;
         // Access first: a caller who may not add to the section learns nothing of the input's faults or of a full section.
-        var pending = new ProfileEntry("pe-" + Ids.NewToken(), input.Section, new Author(AuthorKind.System, "pending"), now, "", Visibility.Normal,
+        var pending = new ProfileEntry("pe-" + Ids.NewToken(), input.Section, new Author(AuthorKind.System, "pending"), now, "",
+            input.MinorSecret ? new Visibility(InvisibleToRepresentatives: true) : Visibility.Normal,
             null, null, null, null, null, null, null);
         var verdict = await Vault.DecideProfileAsync(caller, Check(ProfileOperation.Add, pending));
         var entry = ProfileRules.Check(input, now);
@@ -82,7 +83,8 @@ public sealed class ProfileGrain(
         profile.State.Entries.Add(recorded);
         await SaveAsync(recorded.Section);
         ProfileLog.EntryAdded(logger, recorded.Section);
-        if (verdict.Basis != LegalBasis.Owner)
+        // A minor's secret is never announced: representatives read the person's notices.
+        if (verdict.Basis != LegalBasis.Owner && !recorded.Visibility.InvisibleToRepresentatives)
         {
             // Under an id derived from the entry: a notice sent again for the same entry is ignored by the outbox.
             await notifier.NotifyAsync(VaultId, new ProfileEntryAddedNotice(recorded.Id, recorded.Section, recorded.Author.Kind, AuditEvents.ActorId(caller), now),

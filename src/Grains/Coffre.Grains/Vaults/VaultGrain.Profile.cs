@@ -107,6 +107,15 @@ public sealed partial class VaultGrain
             decision = evaluator.Decide(Access, caller, action, entry, now);
         }
         await RecordAsync(caller, operation, target, decision, now);
+        if (check.Operation == ProfileOperation.Add && entry!.Visibility.InvisibleToRepresentatives
+            && !Coffre.Domain.Vaults.RepresentationRules.IsMinor(Access.IsMinor, vault.State.Identity?.BirthDate, DateOnly.FromDateTime(now.UtcDateTime)))
+        {
+            throw new ValidationFailedException("minorSecret", "applies only to a minor's profile entry, and this person is not a minor");
+        }
+        if (check.Operation == ProfileOperation.Add && entry!.Visibility.InvisibleToRepresentatives && decision.Basis == LegalBasis.LegalRepresentative)
+        {
+            throw new ValidationFailedException("minorSecret", "is a secret kept from legal representatives: a representative never records one");
+        }
         return new ProfileVerdict(decision.Basis, entry is null ? [] : [entry.DocumentId], false, entry is null ? 0 : 1, author);
     }
 }
