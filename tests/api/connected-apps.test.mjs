@@ -142,13 +142,7 @@ test('apps: the catalogue for people (active apps, scopes in words), operators o
   }
 });
 
-// Needs helper P's profile GraphQL (Vault.profile, addProfileEntry), merged separately: skipped until the schema has it.
-test('apps: profile.read:allergies reads the allergies section only (needs the profile merge)', async (t) => {
-  const probe = await api.gql(null, '{ __type(name: "ProfileEntry") { name } }');
-  if (!probe.body.data?.__type) {
-    t.skip('the medical profile GraphQL (helper P) is not merged yet');
-    return;
-  }
+test('apps: profile.read:allergies reads the allergies section only, never another section', async () => {
   const { person, config } = await sceneWithApp(['profile.read:allergies', 'profile.read:treatments']);
   const id = person.vaultId;
   const ADD = `mutation($input: AddProfileEntryInput!) { addProfileEntry(input: $input) { entry { entryId } userErrors { code field message } } }`;
@@ -161,6 +155,11 @@ test('apps: profile.read:allergies reads the allergies section only (needs the p
   const { tokens } = await connectApp(api, config, person, 'openid profile.read:allergies');
   const read = await api.ok(tokens.access_token, `query($id: ID!) { vault(id: $id) { profile(first: 20) { edges { node { entryId section } } } } }`, { id });
   assert.deepEqual(read.vault.profile.edges.map((e) => e.node.section), ['ALLERGIES']);
+  // What the person hides, the app no longer sees.
+  const HIDE = `mutation($input: HideProfileEntryInput!) { hideProfileEntry(input: $input) { entry { entryId hidden } userErrors { code } } }`;
+  assert.deepEqual((await api.ok(person.devToken, HIDE, { input: { vaultId: id, entryId: allergy.entry.entryId, hidden: true } })).hideProfileEntry.userErrors, []);
+  const after = await api.ok(tokens.access_token, `query($id: ID!) { vault(id: $id) { profile(first: 20) { edges { node { entryId } } } } }`, { id });
+  assert.deepEqual(after.vault.profile.edges, []);
 });
 
 test('apps: an Allow answers one authorize request only; another request (other state, PKCE) is asked again and the answer dropped', async () => {
