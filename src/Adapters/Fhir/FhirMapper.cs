@@ -21,44 +21,29 @@ public sealed class FhirMapper : IFhirMapper
     public string DocumentReference(string vaultId, DocumentEntry document, FhirAttachment attachment) =>
         Json(FhirResources.DocumentReference(vaultId, document, attachment));
 
-    public string AuditEventSearchset(string vaultId, IReadOnlyList<FhirAuditEntry> entries, long total, FhirPageLinks links)
-    {
-        var bundle = new Bundle
-        {
-            Type = Bundle.BundleType.Searchset,
-            Total = total <= int.MaxValue ? (int)total : null,
-            Link = [new Bundle.LinkComponent { Relation = "self", Url = links.Self }],
-        };
-        if (links.Next is { } next)
-        {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = next });
-        }
-        foreach (var entry in entries)
-        {
-            var resource = FhirResources.AuditEvent(vaultId, entry);
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"urn:coffre:{vaultId}:AuditEvent/{resource.Id}",
-                Resource = resource,
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
-            });
-        }
-        return Json(bundle);
-    }
+    public string AuditEventSearchset(string vaultId, IReadOnlyList<FhirAuditEntry> entries, long total, FhirPageLinks links) =>
+        Searchset(vaultId, entries.Select(e => (Resource)FhirResources.AuditEvent(vaultId, e)), total <= int.MaxValue ? (int)total : null, links.Self, links.Next);
 
     public string ProfileResource(string vaultId, ProfileEntry entry) => Json(FhirProfileResources.Resource(vaultId, entry));
 
-    public string ProfileSearchset(string vaultId, IReadOnlyList<ProfileEntry> entries, string selfUrl)
+    public string ProfileSearchset(string vaultId, IReadOnlyList<ProfileEntry> entries, string selfUrl) =>
+        Searchset(vaultId, entries.Select(e => FhirProfileResources.Resource(vaultId, e)), entries.Count, selfUrl, null);
+
+    /// <summary>A searchset Bundle of <paramref name="resources"/> (each a match), with its self and next links.</summary>
+    private static string Searchset(string vaultId, IEnumerable<Resource> resources, int? total, string self, string? next)
     {
         var bundle = new Bundle
         {
             Type = Bundle.BundleType.Searchset,
-            Total = entries.Count,
-            Link = [new Bundle.LinkComponent { Relation = "self", Url = selfUrl }],
+            Total = total,
+            Link = [new Bundle.LinkComponent { Relation = "self", Url = self }],
         };
-        foreach (var entry in entries)
+        if (next is not null)
         {
-            var resource = FhirProfileResources.Resource(vaultId, entry);
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = next });
+        }
+        foreach (var resource in resources)
+        {
             bundle.Entry.Add(new Bundle.EntryComponent
             {
                 FullUrl = $"urn:coffre:{vaultId}:{resource.TypeName}/{resource.Id}",
