@@ -1,24 +1,16 @@
 // The consent screen of a connected app in a real headless Chromium (Debian's /usr/bin/chromium through puppeteer-core):
 // sign in → the consent screen lists the app's name and exactly the scopes it asks, in words → Allow lands on the app's
 // redirect URI with a code its stock OIDC client redeems; Deny lands there with error=access_denied.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
+import { useBrowser } from './browser-kit.mjs';
 import * as oidc from 'openid-client';
 import { useServer } from './harness.mjs';
 import { OIDC_ARGS, personWithPassphrase } from './oidc-kit.mjs';
 import { APP_REDIRECT, registerApp, appClient, authorizationUrl } from './connected-apps-kit.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const api = useServer(OIDC_ARGS);
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install -y chromium)`);
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-});
-after(async () => { await browser?.close(); });
+const browser = useBrowser();
 
 /** The navigation to the app's redirect URI (nothing listens there: the request itself is what the test reads). */
 const catchRedirect = (page) => page.waitForRequest((request) => request.url().startsWith(APP_REDIRECT), { timeout: 30_000 }).then((r) => new URL(r.url()));

@@ -1,26 +1,18 @@
 // GraphiQL at /graphiql in a real headless Chromium (Debian's /usr/bin/chromium through puppeteer-core): the page and
 // its Monaco workers load from the server alone under its Content-Security-Policy, a typed query runs over HTTP, and a
 // subscription runs over the graphql-transport-ws WebSocket with the token from GraphiQL's headers editor.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
+import { useBrowser } from './browser-kit.mjs';
 import { useServer, newNir, newFiness, openVaultAsReferent, grant, accessHistory, waitFor } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let scene;
 const api = useServer([], async (ctx) => {
   const socialWorker = await ctx.professional('SOC-AS', { finess: newFiness() });
   const vaultId = await openVaultAsReferent(ctx, socialWorker.token, { nir: newNir() });
   scene = { vaultId, ownerToken: await ctx.token('patient', vaultId) };
 });
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install -y chromium)`);
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-});
-after(async () => { await browser?.close(); });
+const browser = useBrowser();
 
 /**
  * Opens /graphiql and waits until the operation editor is up and the schema has been fetched. Returns the page and

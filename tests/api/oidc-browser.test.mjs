@@ -1,22 +1,14 @@
 // The provider's own pages in a real headless Chromium (Debian's /usr/bin/chromium through puppeteer-core): open the
 // authorize URL, fill the sign-in form, land on the redirect URI with a code; the activation page refuses a wrong code.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
+import { useBrowser } from './browser-kit.mjs';
 import * as oidc from 'openid-client';
 import { useServer, newNir } from './harness.mjs';
 import { OIDC_ARGS, REDIRECT_URI, personWithPassphrase } from './oidc-kit.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const api = useServer(OIDC_ARGS);
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install -y chromium)`);
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-});
-after(async () => { await browser?.close(); });
+const browser = useBrowser();
 
 async function authorizationUrl() {
   const config = await oidc.discovery(new URL(api.baseUrl), 'coffre-patient-app', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });

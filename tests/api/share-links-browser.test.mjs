@@ -1,13 +1,11 @@
 // A share link in a real headless Chromium (Debian's /usr/bin/chromium through puppeteer-core): the page asks for the
 // code with a plain form (no script, under its Content-Security-Policy), the right code lists the shared document, and
 // its link downloads with the HttpOnly cookie the opening set; a wrong code shows the one refusal page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
+import { useBrowser } from './browser-kit.mjs';
 import { useServer, newFiness, openVaultAsReferent, deposit } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let scene;
 const api = useServer([], async (ctx) => {
   const socialWorker = await ctx.professional('SOC-AS', { finess: newFiness() });
@@ -16,13 +14,7 @@ const api = useServer([], async (ctx) => {
   const document = await deposit(ctx, ownerToken, vaultId, { title: 'Attestation de droits', classCode: '52', typeCode: 'ATTEST-DROITS-AM' }, '%PDF-1.4 droits', 'application/pdf');
   scene = { vaultId, ownerToken, document };
 });
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install -y chromium)`);
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-});
-after(async () => { await browser?.close(); });
+const browser = useBrowser();
 
 async function share(maxOpenings = 1) {
   const data = await api.ok(scene.ownerToken, `mutation S($input: CreateShareLinkInput!) { createShareLink(input: $input) { url code userErrors { field message } } }`,
