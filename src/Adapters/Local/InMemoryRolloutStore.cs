@@ -10,8 +10,8 @@ namespace Coffre.Adapters.Local;
 
 /// <summary>
 /// The rollout store in process memory, for the embedded default and tests: the whole <see cref="IRolloutStore"/>
-/// contract at small scale, under one lock. Activation emails go to the given outbox (withdrawn on revocation when it
-/// is an <see cref="InMemoryOutbox"/>). Nothing survives a restart.
+/// contract at small scale, under one lock. Email batches' outbox messages and requeued activation emails go to the
+/// given outbox (requeued ones withdrawn on revocation when it is an <see cref="InMemoryOutbox"/>). Nothing survives a restart.
 /// </summary>
 public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = null) : IRolloutStore
 {
@@ -26,6 +26,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
     private readonly Dictionary<Hash256, Code> _valid = [];
     private readonly Dictionary<Hash256, List<Code>> _codesByPerson = [];
     private readonly Dictionary<(string Campaign, int BatchNo), PrintBatch> _batches = [];
+    private readonly Dictionary<(string Campaign, int BatchNo), EmailBatch> _emailBatches = [];
     private readonly Dictionary<Hash256, Opposition> _oppositions = [];
     private readonly Dictionary<DateOnly, long> _refusals = [];
     private readonly HashSet<string> _issuing = new(StringComparer.Ordinal);
@@ -303,8 +304,9 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                 BouncedUnreachable: _bounces.Values.Count(b => b.CampaignId == campaignId && b.Status == BounceStatus.Unreachable),
                 MinorsUnreachable: _people.Values.Count(p => UnreachableMinor(campaign, p, now)));
             emailRecipients = [.. codes.Where(c => c.Channel == CodeChannel.Email).Select(c => _people[c.Nir].VaultId)];
+            // Lines of the campaign's email batches the router has not reached, plus requeued lines (below).
+            pending = _emailBatches.Values.Where(b => b.CampaignId == campaignId).Sum(b => (long)(b.Emails - b.SentThrough));
         }
-        pending = 0;
         foreach (var recipient in emailRecipients)
         {
             var messages = await outbox.ListForRecipientAsync(recipient, int.MaxValue, cancellationToken).ConfigureAwait(false);
@@ -431,11 +433,15 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
             {
                 throw new RolloutException($"print batch {batch.BatchNo} of campaign '{batch.CampaignId}' is already committed");
             }
+            if (chunk.EmailBatch is { } emails && _emailBatches.ContainsKey((emails.CampaignId, emails.BatchNo)))
+            {
+                throw new RolloutException($"email batch {emails.BatchNo} of campaign '{emails.CampaignId}' is already committed");
+            }
             for (var i = 0; i < chunk.Count; i++)
             {
                 var channel = chunk.Channel(i);
                 var code = new Code(_codes.Count + 1, chunk.CampaignId, Hash256.From(chunk.NirHash(i)), chunk.KeyId, chunk.CodeHash(i).ToArray(),
-                    RolloutRules.Micros(chunk.IssuedAt), RolloutRules.Micros(chunk.ExpiresAt), channel, channel == CodeChannel.Post ? chunk.BatchNo : null);
+                    RolloutRules.Micros(chunk.IssuedAt), RolloutRules.Micros(chunk.ExpiresAt), channel, chunk.BatchNo);
                 _codes.Add(code);
                 _valid[code.Nir] = code;
                 if (!_codesByPerson.TryGetValue(code.Nir, out var list))
@@ -444,11 +450,13 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                 }
                 list.Add(code);
                 added.Add(code);
-                if (chunk.EmailOrdinal(i) is var e and >= 0)
-                {
-                    messages.Add(new OutboxMessage(chunk.OutboxId(e), OutboxChannel.Email, chunk.VaultId(i), DeliveryCodeCipher.OutboxKind,
-                        Encoding.UTF8.GetString(chunk.Payload(e)), chunk.IssuedAt));
-                }
+            }
+            if (chunk.EmailBatch is { } emailBatch)
+            {
+                var createdAt = RolloutRules.Micros(emailBatch.CreatedAt);
+                _emailBatches[(emailBatch.CampaignId, emailBatch.BatchNo)] = emailBatch with { CreatedAt = createdAt };
+                messages.Add(new OutboxMessage(EmailBatchFiles.MessageId(emailBatch.CampaignId, emailBatch.BatchNo), OutboxChannel.Email,
+                    emailBatch.CampaignId, EmailBatchFiles.OutboxKind, EmailBatchFiles.MessagePayload(emailBatch.CampaignId, emailBatch.BatchNo), createdAt));
             }
             if (chunk.PrintBatch is { } committed)
             {
@@ -481,6 +489,10 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                 if (chunk.PrintBatch is { } batch)
                 {
                     _batches.Remove((batch.CampaignId, batch.BatchNo));
+                }
+                if (chunk.EmailBatch is { } emails)
+                {
+                    _emailBatches.Remove((emails.CampaignId, emails.BatchNo));
                 }
                 foreach (var bounce in posted)
                 {
@@ -533,12 +545,68 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                 {
                     var code = _valid.GetValueOrDefault(p.Key);
                     var contact = Contact(p, _time.GetUtcNow());
-                    found[vaultId] = new EmailRecipient(vaultId, contact.Email, p.GivenNames, p.Status, code is { Channel: CodeChannel.Email } ? code.CampaignId : null,
-                        contact.ForRepresentatives);
+                    var email = code is { Channel: CodeChannel.Email } ? code : null;
+                    found[vaultId] = new EmailRecipient(vaultId, contact.Email, p.GivenNames, p.Status, email?.CampaignId,
+                        contact.ForRepresentatives, email?.CodeHash.ToArray());
                 }
             }
             return Task.FromResult<IReadOnlyDictionary<string, EmailRecipient>>(found);
         }
+    }
+
+    public Task<EmailBatch?> GetEmailBatchAsync(string campaignId, int batchNo, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_emailBatches.GetValueOrDefault((campaignId, batchNo)));
+        }
+    }
+
+    public Task<IReadOnlyList<EmailBatch>> ListEmailBatchesAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<EmailBatch> list = [.. _emailBatches.Values.Where(b => b.CampaignId == campaignId).OrderBy(b => b.BatchNo)];
+            return Task.FromResult(list);
+        }
+    }
+
+    public async Task<bool> AdvanceEmailBatchAsync(EmailBatchAdvance advance, CancellationToken cancellationToken = default)
+    {
+        RolloutRules.CheckAdvance(advance);
+        cancellationToken.ThrowIfCancellationRequested();
+        var key = (advance.CampaignId, advance.BatchNo);
+        EmailBatch before;
+        lock (_lock)
+        {
+            if (!_emailBatches.TryGetValue(key, out before!) || before.SentThrough != advance.From || advance.To > before.Emails)
+            {
+                return false;
+            }
+            _emailBatches[key] = before with
+            {
+                SentThrough = advance.To,
+                Sent = before.Sent + advance.Sent,
+                Bounced = before.Bounced + advance.Bounced,
+                Undeliverable = before.Undeliverable + advance.Undeliverable,
+                Requeued = before.Requeued + advance.RequeuedMessages.Count,
+                CompletedAt = before.CompletedAt ?? (advance.CompletedAt is { } at ? RolloutRules.Micros(at) : null),
+            };
+        }
+        try
+        {
+            var now = _time.GetUtcNow();
+            await outbox.EnqueueAsync([.. advance.RequeuedMessages.Select(m => m with { CreatedAt = now, DueAt = null })], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                _emailBatches[key] = before;
+            }
+            throw;
+        }
+        return true;
     }
 
     public Task<int> RecordEmailBouncesAsync(IReadOnlyList<EmailBounce> bounces, DateTimeOffset at, CancellationToken cancellationToken = default)

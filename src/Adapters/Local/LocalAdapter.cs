@@ -2,6 +2,7 @@ using Coffre.Application.Audit;
 using Coffre.Application.Contact;
 using Coffre.Application.Directory;
 using Coffre.Application.Events;
+using Coffre.Application.Mail;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
@@ -30,7 +31,9 @@ public static class LocalAdapter
 
     /// <summary>
     /// One JSON-lines file per outbox channel under <paramref name="folder"/> (what a mail or SMS router picks up), but for
-    /// the channels in <paramref name="except"/> (delivered by another adapter, e.g. email over SMTP).
+    /// the channels in <paramref name="except"/> (delivered by another adapter, e.g. email over SMTP). The email sink also
+    /// receives campaign email batches, one line per email, through their router (<see cref="EmailBatchChannel"/>, which
+    /// needs the rollout store and the content store).
     /// </summary>
     public static IServiceCollection AddCoffreFileDelivery(this IServiceCollection services, string folder, params OutboxChannel[] except)
     {
@@ -39,8 +42,18 @@ public static class LocalAdapter
         foreach (var channel in Enum.GetValues<OutboxChannel>().Except(except))
         {
             // Created (with its folder) when the dispatcher first needs it: a host that never dispatches writes nothing.
-            services.AddSingleton<IDeliveryChannel>(_ => new FileDeliveryChannel(root, channel));
+            if (channel != OutboxChannel.Email)
+            {
+                services.AddSingleton<IDeliveryChannel>(_ => new FileDeliveryChannel(root, channel));
+                continue;
+            }
+            // One email sink for ordinary messages and for the batch router's lines (keyed: the dispatcher lists it once).
+            services.AddKeyedSingleton<IDeliveryChannel>(EmailSinkKey, (_, _) => new FileDeliveryChannel(root, channel));
+            services.AddSingleton(sp => sp.GetRequiredKeyedService<IDeliveryChannel>(EmailSinkKey));
+            services.AddSingleton<IDeliveryChannel>(sp => EmailBatchChannel.Around(sp, sp.GetRequiredKeyedService<IDeliveryChannel>(EmailSinkKey)));
         }
         return services;
     }
+
+    private const string EmailSinkKey = "coffre-email-file-sink";
 }

@@ -50,7 +50,8 @@ public sealed class PostgresRolloutStoreOptions
 /// The rollout store on PostgreSQL (migration 0005). Bulk paths use raw binary COPY: an import chunk goes straight into
 /// <c>registry_person</c> or, when people already exist, into a temporary staging table followed by one
 /// <c>INSERT … ON CONFLICT (nir_hash) DO UPDATE</c>, with the checkpoint moved in the same transaction; an issuance
-/// chunk COPYs its codes and its outbox rows and inserts its print batch row in one transaction. Activation and
+/// chunk COPYs its codes and inserts its print batch row, its email batch row and that batch's one outbox row in one
+/// transaction (migration 0021: the emails themselves are lines of a file in the content store, not outbox rows). Activation and
 /// opposition are single conditional statements (or one short transaction), so concurrent callers get one winner.
 /// </summary>
 public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRolloutStoreOptions? options = null, TimeProvider? time = null) : IRolloutStore
@@ -71,8 +72,6 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
     /// <summary>The index-less table an initial load COPYs into; it becomes registry_person when the load completes.</summary>
     private const string LoadTable = "registry_load";
-
-    private static readonly byte[] OutboxKind = Encoding.UTF8.GetBytes(DeliveryCodeCipher.OutboxKind);
 
     private readonly PostgresRolloutStoreOptions _options = options ?? new PostgresRolloutStoreOptions();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -518,9 +517,12 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             FROM registry_person p {(segment ? "WHERE p.departement = ANY(@departements)" : "")}
             """, campaign, now));
         batch.BatchCommands.Add(Named("SELECT count(*), coalesce(sum(letters), 0)::bigint FROM print_batch WHERE campaign_id = @campaign", campaign, now));
+        // Emails not yet settled: the lines of its email batches the router has not reached, plus requeued lines waiting
+        // in the outbox as ordinary activation-code messages.
         batch.BatchCommands.Add(Named("""
-            SELECT count(*) FROM outbox
-            WHERE kind = 'activation-code' AND delivered_at IS NULL AND payload->>'campaign' = @campaign
+            SELECT coalesce((SELECT sum(emails - sent_through) FROM email_batch WHERE campaign_id = @campaign), 0)::bigint
+                 + (SELECT count(*) FROM outbox
+                    WHERE kind = 'activation-code' AND delivered_at IS NULL AND payload->>'campaign' = @campaign)
             """, campaign, now));
         batch.BatchCommands.Add(Named(CountsSql(segment), campaign, now));
         batch.BatchCommands.Add(Named("""
@@ -800,9 +802,27 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         try
         {
             await CopyCodesAsync(connection, chunk, cancellationToken).ConfigureAwait(false);
-            if (chunk.Emails > 0)
+            if (chunk.EmailBatch is { } emails)
             {
-                await CopyOutboxAsync(connection, chunk, cancellationToken).ConfigureAwait(false);
+                // The batch row, and the one outbox message that hands the batch to its router (a replay names the same id).
+                await using var insert = new NpgsqlCommand("""
+                    WITH batch AS (
+                        INSERT INTO email_batch (campaign_id, batch_no, content_key, emails, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+                    )
+                    INSERT INTO outbox (id, channel, recipient, kind, payload, created_at, available_at) VALUES ($7, $8, $1, $9, $10::jsonb, $6, $6)
+                    ON CONFLICT (id) DO NOTHING
+                    """, connection, tx);
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = emails.CampaignId });
+                insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = emails.BatchNo });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = emails.ContentKey });
+                insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = emails.Emails });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = emails.Sha256 });
+                insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = emails.CreatedAt });
+                insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = EmailBatchFiles.MessageId(emails.CampaignId, emails.BatchNo) });
+                insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)OutboxChannel.Email });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EmailBatchFiles.OutboxKind });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EmailBatchFiles.MessagePayload(emails.CampaignId, emails.BatchNo) });
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             if (chunk.PrintBatch is { } batch)
             {
@@ -851,40 +871,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             PgBinary.Bytea(w, chunk.CodeHash(i));
             PgBinary.TimestampTz(w, chunk.IssuedAt);
             PgBinary.TimestampTz(w, chunk.ExpiresAt);
-            var channel = chunk.Channel(i);
-            PgBinary.Int16(w, (short)channel);
-            if (channel == CodeChannel.Post)
-            {
-                PgBinary.Int32(w, chunk.BatchNo!.Value);
-            }
-            else
-            {
-                PgBinary.Null(w);
-            }
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task CopyOutboxAsync(NpgsqlConnection connection, IssuanceChunk chunk, CancellationToken cancellationToken)
-    {
-        var copy = Bulk(await connection.BeginRawBinaryCopyAsync(
-            "COPY outbox (id, channel, recipient, kind, payload, created_at, available_at) FROM STDIN (FORMAT BINARY)",
-            cancellationToken).ConfigureAwait(false));
-        var e = 0;
-        await WriteCopyAsync(copy, chunk.Count, (w, i) =>
-        {
-            if (chunk.EmailOrdinal(i) < 0)
-            {
-                return;
-            }
-            PgBinary.Row(w, 7);
-            PgBinary.Uuid(w, chunk.OutboxId(e));
-            PgBinary.Int16(w, (short)OutboxChannel.Email);
-            PgBinary.TextUtf8(w, chunk.VaultIdAscii(i));
-            PgBinary.TextUtf8(w, OutboxKind);
-            PgBinary.Jsonb(w, chunk.Payload(e));
-            PgBinary.TimestampTz(w, chunk.IssuedAt);
-            PgBinary.TimestampTz(w, chunk.IssuedAt);
-            e++;
+            PgBinary.Int16(w, (short)chunk.Channel(i));
+            // The print batch for post, the email batch for email: the chunk's one batch number.
+            PgBinary.Int32(w, chunk.BatchNo!.Value);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -1060,10 +1049,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         // The valid-code probe is the partial unique index (at most one valid code per person).
         await using var command = new NpgsqlCommand($"""
-            SELECT p.vault_id, {Email}, p.given_names, p.status,
-                   (SELECT c.campaign_id FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0 AND c.channel = 0),
-                   {Minor} IS TRUE
-            FROM registry_person p {RepresentativeEmail} WHERE p.vault_id = ANY(@vaults)
+            SELECT p.vault_id, {Email}, p.given_names, p.status, c.campaign_id, {Minor} IS TRUE, c.code_hash
+            FROM registry_person p {RepresentativeEmail}
+            LEFT JOIN activation_code c ON c.nir_hash = p.nir_hash AND c.status = 0 AND c.channel = 0
+            WHERE p.vault_id = ANY(@vaults)
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<string[]>("vaults", [.. vaultIds]));
         command.Parameters.Add(MinorsBornAfter(_time.GetUtcNow()));
@@ -1072,9 +1061,91 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         {
             var vaultId = reader.GetString(0);
             found[vaultId] = new EmailRecipient(vaultId, reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                (PersonStatus)reader.GetInt16(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5));
+                (PersonStatus)reader.GetInt16(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6));
         }
         return found;
+    }
+
+    private const string EmailBatchColumns =
+        "campaign_id, batch_no, content_key, emails, sha256, created_at, sent_through, sent, bounced, undeliverable, requeued, completed_at";
+
+    public async Task<EmailBatch?> GetEmailBatchAsync(string campaignId, int batchNo, CancellationToken cancellationToken = default) =>
+        (await ReadEmailBatchesAsync(campaignId, batchNo, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    public Task<IReadOnlyList<EmailBatch>> ListEmailBatchesAsync(string campaignId, CancellationToken cancellationToken = default) =>
+        ReadEmailBatchesAsync(campaignId, null, cancellationToken);
+
+    private async Task<IReadOnlyList<EmailBatch>> ReadEmailBatchesAsync(string campaignId, int? batchNo, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {EmailBatchColumns} FROM email_batch WHERE campaign_id = $1 {(batchNo is null ? "" : "AND batch_no = $2")} ORDER BY batch_no
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
+        if (batchNo is { } n)
+        {
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = n });
+        }
+        var list = new List<EmailBatch>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new EmailBatch(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt32(9),
+                reader.GetInt32(10), reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+        }
+        return list;
+    }
+
+    public async Task<bool> AdvanceEmailBatchAsync(EmailBatchAdvance advance, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(advance);
+        RolloutRules.CheckAdvance(advance);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The guard first: the row lock it takes makes a second router wait, then find sent_through moved and change nothing.
+        await using (var update = new NpgsqlCommand("""
+            UPDATE email_batch
+            SET sent_through = $4, sent = sent + $5, bounced = bounced + $6, undeliverable = undeliverable + $7, requeued = requeued + $8,
+                completed_at = coalesce(completed_at, $9)
+            WHERE campaign_id = $1 AND batch_no = $2 AND sent_through = $3
+            """, connection, tx))
+        {
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = advance.CampaignId });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = advance.BatchNo });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = advance.From });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = advance.To });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = advance.Sent });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = advance.Bounced });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = advance.Undeliverable });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = advance.RequeuedMessages.Count });
+            update.Parameters.Add(new NpgsqlParameter { Value = advance.CompletedAt is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+        }
+        if (advance.RequeuedMessages.Count > 0)
+        {
+            var requeued = advance.RequeuedMessages;
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO outbox (id, channel, recipient, kind, payload, created_at, available_at)
+                SELECT id, $2, recipient, $4, payload::jsonb, $6, $6 FROM unnest($1::uuid[], $3::text[], $5::text[]) AS m(id, recipient, payload)
+                ON CONFLICT (id) DO NOTHING
+                """, connection, tx);
+            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. requeued.Select(m => m.Id)] });
+            insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)OutboxChannel.Email });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. requeued.Select(m => m.Recipient)] });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = DeliveryCodeCipher.OutboxKind });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. requeued.Select(m => m.PayloadJson)] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _time.GetUtcNow() });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     public async Task<int> RecordEmailBouncesAsync(IReadOnlyList<EmailBounce> bounces, DateTimeOffset at, CancellationToken cancellationToken = default)

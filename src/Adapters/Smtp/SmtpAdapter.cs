@@ -12,8 +12,9 @@ namespace Coffre.Adapters.Smtp;
 public static class SmtpAdapter
 {
     /// <summary>
-    /// The SMTP transport and the outbox's email channel (<see cref="EmailDeliveryChannel"/>); <see cref="SmtpOptions"/>
-    /// are bound and validated by the composition. Needs the rollout store and the delivery cipher.
+    /// The SMTP transport, the outbox's email channel (<see cref="EmailDeliveryChannel"/>) and the router of campaign email
+    /// batches around it (<see cref="EmailBatchChannel"/>); <see cref="SmtpOptions"/> are bound and validated by the
+    /// composition. Needs the rollout store, the content store and the delivery cipher.
     /// </summary>
     public static IServiceCollection AddCoffreSmtp(this IServiceCollection services)
     {
@@ -24,12 +25,15 @@ public static class SmtpAdapter
             var smtp = sp.GetRequiredService<IOptions<SmtpOptions>>().Value;
             return new ActivationEmail(new ActivationEmailOptions { ActivationUrl = new Uri(smtp.ActivationUrl), TimeZone = smtp.TimeZone });
         });
-        services.AddSingleton<IDeliveryChannel>(sp => new EmailDeliveryChannel(
+        services.AddSingleton(sp => new EmailDeliveryChannel(
             sp.GetRequiredService<IRolloutStore>(),
             sp.GetRequiredService<DeliveryCodeCipher>(),
             sp.GetRequiredService<Coffre.Application.Mail.IMailTransport>(),
             sp.GetRequiredService<ActivationEmail>(),
             sp.GetService<TimeProvider>()));
+        services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<EmailDeliveryChannel>());
+        // Campaign email batches: the router sends each batch file's lines through the same email channel.
+        services.AddSingleton<IDeliveryChannel>(sp => EmailBatchChannel.Around(sp, sp.GetRequiredService<EmailDeliveryChannel>()));
         // Alerts (new message, reminder, first access, break-glass) over the same transport; needs the contact directory.
         services.AddSingleton<IDeliveryChannel>(sp => new AlertEmailChannel(
             sp.GetRequiredService<IContactDirectory>(),

@@ -102,16 +102,18 @@ public interface IRolloutStore
     Task<IAsyncDisposable> LockIssuanceAsync(string campaignId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Stores the chunk's codes (hashes only), its email outbox messages and its print batch row in one transaction: a
-    /// code is acknowledged only with its delivery record. The bounces of <see cref="IssuanceChunk.PostedBounces"/> (a
+    /// Stores the chunk's codes (hashes only, each with the chunk's batch number), its print batch row, its email batch
+    /// row and the one outbox message (<see cref="EmailBatchFiles.OutboxKind"/>, id <see cref="EmailBatchFiles.MessageId"/>)
+    /// that hands the email batch to its router, in one transaction: a code is acknowledged only with its delivery record. The bounces of <see cref="IssuanceChunk.PostedBounces"/> (a
     /// bounce → post round) move to posted, with the chunk's batch number, in the same transaction. Throws <see cref="IssuanceConflictException"/>, storing
     /// nothing, when someone in the chunk already holds a valid code.
     /// </summary>
     Task CommitIssuanceAsync(IssuanceChunk chunk, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Revokes the person's valid and locked codes and drops their undelivered activation emails (a re-issue then
-    /// gives a new code); returns how many codes were revoked.
+    /// Revokes the person's valid and locked codes and drops their undelivered (requeued) activation emails (a re-issue
+    /// then gives a new code); returns how many codes were revoked. Their lines in email batch files stay, and the router
+    /// refuses them at send time (the code is no longer the person's valid email code).
     /// </summary>
     Task<int> RevokeCodesAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default);
 
@@ -135,6 +137,21 @@ public interface IRolloutStore
     /// a code issued later by post). Returns how many bounces were new.
     /// </summary>
     Task<int> RecordEmailBouncesAsync(IReadOnlyList<EmailBounce> bounces, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>The committed email batch, with how far its router got; null when there is none.</summary>
+    Task<EmailBatch?> GetEmailBatchAsync(string campaignId, int batchNo, CancellationToken cancellationToken = default);
+
+    /// <summary>The campaign's committed email batches, by number.</summary>
+    Task<IReadOnlyList<EmailBatch>> ListEmailBatchesAsync(string campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records a page the router settled, in one transaction: the requeued lines become ordinary <c>activation-code</c>
+    /// outbox messages due now (ignored when their id is already stored), and the batch's <c>sent_through</c> moves from
+    /// <see cref="EmailBatchAdvance.From"/> to <see cref="EmailBatchAdvance.To"/> with its counts (and <c>completed_at</c>).
+    /// Returns false, changing nothing, when <c>sent_through</c> is no longer <see cref="EmailBatchAdvance.From"/>
+    /// (another router advanced it): two routers never count a line twice.
+    /// </summary>
+    Task<bool> AdvanceEmailBatchAsync(EmailBatchAdvance advance, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="max"/> of the campaign's bounces awaiting post, oldest first.</summary>
     Task<IReadOnlyList<BouncedPerson>> ListBouncesAwaitingPostAsync(string campaignId, int max, CancellationToken cancellationToken = default);

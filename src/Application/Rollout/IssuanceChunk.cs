@@ -5,9 +5,10 @@ namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
-/// for each person the NIR hash, vault id, code hash and channel; for email people the outbox message id and its
-/// JSON payload (the code encrypted for the email channel); and, when the chunk has letters, the print batch whose
-/// file already holds them. <see cref="IRolloutStore.CommitIssuanceAsync"/> stores it all in one transaction.
+/// for each person the NIR hash, vault id, code hash and channel; for email people the message id and its JSON payload
+/// (the code encrypted for the email channel), which go to the chunk's email batch file (<see cref="EmailBatchFiles"/>);
+/// and, once their files are written, the print batch holding its letters and the email batch holding its emails.
+/// <see cref="IRolloutStore.CommitIssuanceAsync"/> stores codes and batch rows in one transaction.
 /// </summary>
 public sealed class IssuanceChunk
 {
@@ -57,7 +58,13 @@ public sealed class IssuanceChunk
     /// <summary>The print batch carrying this chunk's letters (set once its file is written); null without letters.</summary>
     public PrintBatch? PrintBatch { get; set; }
 
-    /// <summary>The batch number the letters were written under (known before the file is written).</summary>
+    /// <summary>The email batch carrying this chunk's emails (set once its file is written); null without emails.</summary>
+    public EmailBatch? EmailBatch { get; set; }
+
+    /// <summary>
+    /// The chunk's batch number (allocated at its first person, whatever the channel, and never reused): its letters'
+    /// print batch and its emails' email batch; every code of the chunk records it.
+    /// </summary>
     public int? BatchNo { get; set; }
 
     public bool IsFull => Count == Capacity;
@@ -76,12 +83,13 @@ public sealed class IssuanceChunk
         Count = 0;
         Emails = 0;
         PrintBatch = null;
+        EmailBatch = null;
         BatchNo = null;
         PostedBounces.Clear();
         _payloads.ResetWrittenCount();
     }
 
-    /// <summary>Adds a person reached by email: the outbox message <paramref name="outboxId"/> carries <paramref name="payloadUtf8"/>.</summary>
+    /// <summary>Adds a person reached by email: the batch file's line <paramref name="outboxId"/> carries <paramref name="payloadUtf8"/>.</summary>
     public void AddEmail(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, Guid outboxId, ReadOnlySpan<byte> payloadUtf8)
     {
         var i = Next(nirHash, vaultId, codeHash, CodeChannel.Email);

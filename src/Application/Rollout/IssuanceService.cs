@@ -57,28 +57,29 @@ public sealed record IssuanceResult(
 /// </summary>
 public sealed record BounceRoundResult(string CampaignId, int Posted, int Unreachable, int Superseded, IReadOnlyList<int> BatchNos);
 
-/// <summary>A re-issue: codes revoked, and the new code's channel and print batch when one was issued.</summary>
+/// <summary>A re-issue: codes revoked, and the new code's channel and batch (its print batch by post, its email batch by email) when one was issued.</summary>
 public sealed record ReissueResult(int Revoked, bool Issued, CodeChannel? Channel, int? BatchNo);
 
 /// <summary>
 /// Issues a campaign's codes. The producer streams the eligible people (one read, one snapshot), draws each code from
 /// the CSPRNG (<see cref="ActivationCodes.Generate(Span{char})"/>), hashes it (<see cref="CodeHasher"/>), and fills a
-/// chunk: for email people an outbox message whose payload holds the code encrypted for the email channel
-/// (<see cref="DeliveryCodeCipher"/>), for the others a line of the chunk's print batch (the only place a code is in
-/// clear). A person under 18 at issuance gets their code at their legal representative's email or address
+/// chunk: for email people a line of the chunk's email batch file whose payload holds the code encrypted for the email
+/// channel (<see cref="DeliveryCodeCipher"/>, <see cref="EmailBatchFiles"/>), for the others a line of the chunk's print
+/// batch (the only place a code is in clear). A person under 18 at issuance gets their code at their legal representative's email or address
 /// (<see cref="EligiblePerson.ForRepresentatives"/>; the store reads it in the same statement), in a letter or email
 /// addressed to the child's representatives; a minor none of whose representatives can be written to gets no code and
-/// is counted (<see cref="IssuanceResult.MinorsUnreachable"/>). Bounded channels hand chunks to the committers, which write the print batch CSV and its manifest to the
-/// content store, then store codes + outbox rows + print batch row in one transaction: a code exists only with its
-/// delivery record.
+/// is counted (<see cref="IssuanceResult.MinorsUnreachable"/>). Bounded channels hand chunks to the committers, which write the print batch CSV and its manifest
+/// and the email batch file to the content store, then store codes + print batch row + email batch row (and the one
+/// outbox message that hands the email batch to its router, <see cref="Mail.EmailBatchChannel"/>) in one transaction: a
+/// code exists only with its delivery record.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Idempotent and crash-safe: a rerun (after a crash anywhere, or a cancellation) streams only people still without a
 /// valid code, so nobody ever holds two (the partial unique index would refuse the chunk anyway; such a chunk is skipped
-/// and its people picked up by another pass). Print batch numbers come from the campaign's counter and are never reused:
-/// a file written by a chunk that then failed is an orphan, never overwritten and never referenced by
-/// <c>print_batch</c>; exports list committed batches only. Expired codes are swept first, so their people get new ones.
+/// and its people picked up by another pass). Batch numbers come from the campaign's counter (one per chunk, taken at its
+/// first person) and are never reused: a file written by a chunk that then failed is an orphan, never overwritten and
+/// never referenced by <c>print_batch</c> or <c>email_batch</c>; exports and the router see committed batches only. Expired codes are swept first, so their people get new ones.
 /// </para>
 /// <para>
 /// An opposition recorded while a chunk that read the person is in flight can leave that code valid; the run ends by
@@ -157,7 +158,7 @@ public sealed class IssuanceService
 
     /// <summary>
     /// A lost or expired code, or a locked one: revokes the person's codes and, when they are eligible for the campaign,
-    /// issues a new one at once (an email, or a print batch of one letter). Throws <see cref="IssuanceConflictException"/>
+    /// issues a new one at once (an email batch or a print batch of one). Throws <see cref="IssuanceConflictException"/>
     /// when an issuance run gave them a code in between.
     /// </summary>
     public async Task<ReissueResult> ReissueAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default)
@@ -171,10 +172,7 @@ public sealed class IssuanceService
         }
         using var work = new Work(new IssuanceChunk(1));
         var builder = new Builder(this, campaign, work);
-        if (!person.HasEmail)
-        {
-            work.Chunk.BatchNo = await _store.AllocatePrintBatchAsync(campaignId, cancellationToken).ConfigureAwait(false);
-        }
+        work.Chunk.BatchNo = await _store.AllocatePrintBatchAsync(campaignId, cancellationToken).ConfigureAwait(false);
         builder.Add(person);
         await CommitAsync(work, cancellationToken).ConfigureAwait(false);
         return new ReissueResult(revoked, true, person.Channel, work.Chunk.BatchNo);
@@ -317,7 +315,7 @@ public sealed class IssuanceService
             var builder = new Builder(this, campaign, work);
             await foreach (var person in _store.StreamEligibleAsync(campaign.CampaignId, stop.Token).ConfigureAwait(false))
             {
-                if (!person.HasEmail && work.Chunk.BatchNo is null)
+                if (work.Chunk.BatchNo is null)
                 {
                     work.Chunk.BatchNo = await _store.AllocatePrintBatchAsync(campaign.CampaignId, stop.Token).ConfigureAwait(false);
                 }
@@ -356,7 +354,7 @@ public sealed class IssuanceService
         return conflicts;
     }
 
-    /// <summary>Print batch file and manifest first (when there are letters), then the one transaction.</summary>
+    /// <summary>Print batch file and manifest (when there are letters) and email batch file (when there are emails) first, then the one transaction.</summary>
     private async Task CommitAsync(Work work, CancellationToken cancellationToken)
     {
         var chunk = work.Chunk;
@@ -376,6 +374,19 @@ public sealed class IssuanceService
                 await _content.WriteAsync(new ContentKey(PrintBatchFiles.ManifestKey(chunk.CampaignId, batchNo)), json, null, cancellationToken).ConfigureAwait(false);
             }
             chunk.PrintBatch = new PrintBatch(chunk.CampaignId, batchNo, csvKey, chunk.Letters, stored.Sha256, createdAt);
+        }
+        if (chunk.Emails > 0)
+        {
+            var batchNo = chunk.BatchNo!.Value;
+            var fileKey = EmailBatchFiles.FileKey(chunk.CampaignId, batchNo);
+            using var lines = new SegmentBuffer();
+            EmailBatchFiles.Write(lines, chunk);
+            StoredContent stored;
+            await using (var file = lines.OpenRead())
+            {
+                stored = await _content.WriteAsync(new ContentKey(fileKey), file, null, cancellationToken).ConfigureAwait(false);
+            }
+            chunk.EmailBatch = new EmailBatch(chunk.CampaignId, batchNo, fileKey, chunk.Emails, stored.Sha256, RolloutRules.Micros(_time.GetUtcNow()));
         }
         await _store.CommitIssuanceAsync(chunk, cancellationToken).ConfigureAwait(false);
         RolloutMetrics.IssuanceChunkCommitted(chunk.Count, chunk.PrintBatch is not null);

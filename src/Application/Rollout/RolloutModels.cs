@@ -195,8 +195,10 @@ public sealed record CampaignCounts(
 /// <remarks>For a person under 18 (<see cref="ForRepresentatives"/>), <see cref="Email"/> is their first legal representative's
 /// (registry row by <c>representative_nir_hashes</c>, in order, neither opposed nor closed) that has one, and
 /// <see cref="GivenNames"/> stay the child's (the message names the child).</remarks>
+/// <remarks><see cref="ValidEmailCodeHash"/> is the keyed hash of that valid email code: a line of an email batch file is sent
+/// only when it carries this very code (a re-issue by email in the same campaign leaves the older line stale).</remarks>
 public sealed record EmailRecipient(string VaultId, string? Email, string? GivenNames, PersonStatus Status, string? ValidEmailCodeCampaign,
-    bool ForRepresentatives = false);
+    bool ForRepresentatives = false, byte[]? ValidEmailCodeHash = null);
 
 /// <summary>An activation email the recipient's server refused for good (the outbox message and what it carried).</summary>
 public sealed record EmailBounce(Guid OutboxId, string CampaignId, string VaultId);
@@ -224,6 +226,28 @@ public enum BounceStatus : short
 /// <remarks>For a minor (<see cref="ForRepresentatives"/>) the address is their first legal representative's that has one.</remarks>
 public sealed record BouncedPerson(Guid OutboxId, byte[] NirHash, string VaultId, bool Eligible, string? GivenNames, string? FamilyName, PostalAddress? Address,
     bool ForRepresentatives = false);
+
+/// <summary>
+/// A committed email batch (table <c>email_batch</c>): the file at <see cref="ContentKey"/>
+/// (<see cref="EmailBatchFiles.FileKey"/>) holds <see cref="Emails"/> lines and hashes to <see cref="Sha256"/>. The
+/// router (<see cref="Coffre.Application.Mail.EmailBatchChannel"/>) has settled its first <see cref="SentThrough"/> lines:
+/// <see cref="Sent"/>, <see cref="Bounced"/>, <see cref="Undeliverable"/> (a stale code, nobody to write to), and
+/// <see cref="Requeued"/> (a transient failure: handed to the outbox as an ordinary <c>activation-code</c> message).
+/// <see cref="CompletedAt"/> is set when the whole file is settled.
+/// </summary>
+public sealed record EmailBatch(string CampaignId, int BatchNo, string ContentKey, int Emails, string Sha256, DateTimeOffset CreatedAt,
+    int SentThrough = 0, int Sent = 0, int Bounced = 0, int Undeliverable = 0, int Requeued = 0, DateTimeOffset? CompletedAt = null)
+{
+    public bool IsComplete => CompletedAt is not null;
+}
+
+/// <summary>
+/// One page the router settled (<see cref="IRolloutStore.AdvanceEmailBatchAsync"/>): the batch's lines
+/// [<see cref="From"/>, <see cref="To"/>) with their outcome counts, the transient failures to retry as ordinary outbox
+/// messages (<see cref="RequeuedMessages"/>), and <see cref="CompletedAt"/> when <see cref="To"/> is the end of the file.
+/// </summary>
+public sealed record EmailBatchAdvance(string CampaignId, int BatchNo, int From, int To, int Sent, int Bounced, int Undeliverable,
+    IReadOnlyList<Outbox.OutboxMessage> RequeuedMessages, DateTimeOffset? CompletedAt);
 
 /// <summary>A committed print batch (table <c>print_batch</c>); only committed batches are ever exported.</summary>
 public sealed record PrintBatch(string CampaignId, int BatchNo, string ContentKey, int Letters, string Sha256, DateTimeOffset CreatedAt)

@@ -66,6 +66,31 @@ public static class RolloutRules
         {
             throw new ArgumentException("the chunk's print batch does not match its letters", nameof(chunk));
         }
+        if (chunk.Emails > 0 && chunk.EmailBatch is null)
+        {
+            throw new ArgumentException("an issuance chunk with emails needs its email batch (written before the commit)", nameof(chunk));
+        }
+        if (chunk.EmailBatch is { } emails && (emails.BatchNo != chunk.BatchNo || emails.Emails != chunk.Emails || emails.CampaignId != chunk.CampaignId))
+        {
+            throw new ArgumentException("the chunk's email batch does not match its emails", nameof(chunk));
+        }
+    }
+
+    /// <summary>Checks a router's page before it is stored: lines [From, To) with outcomes adding up to the lines settled.</summary>
+    public static void CheckAdvance(EmailBatchAdvance advance)
+    {
+        ArgumentNullException.ThrowIfNull(advance);
+        ArgumentException.ThrowIfNullOrEmpty(advance.CampaignId);
+        ArgumentNullException.ThrowIfNull(advance.RequeuedMessages);
+        if (advance.From < 0 || advance.To < advance.From || advance.Sent < 0 || advance.Bounced < 0 || advance.Undeliverable < 0
+            || advance.Sent + advance.Bounced + advance.Undeliverable + advance.RequeuedMessages.Count != advance.To - advance.From)
+        {
+            throw new ArgumentException("an email batch advance must settle each line of [from, to) exactly once", nameof(advance));
+        }
+        if (advance.RequeuedMessages.Any(m => m.Kind != DeliveryCodeCipher.OutboxKind || m.Channel != Outbox.OutboxChannel.Email))
+        {
+            throw new ArgumentException("requeued lines are activation-code email messages", nameof(advance));
+        }
     }
 
     /// <summary>
