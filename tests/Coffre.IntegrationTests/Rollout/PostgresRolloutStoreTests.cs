@@ -13,7 +13,7 @@ namespace Coffre.IntegrationTests.Rollout;
 
 /// <summary>
 /// The rollout contract on PostgreSQL (a fresh migrated database per test) with print batches in Azurite, plus the SQL
-/// checks only a database allows: never two valid codes for a person, and delivery rows matching the codes one for one.
+/// checks only a database allows: never two valid codes for a person, and email batch lines and letters matching the codes one for one.
 /// </summary>
 public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : RolloutStoreContract(output)
 {
@@ -60,21 +60,39 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
     {
         var c = campaignId.Replace("'", "", StringComparison.Ordinal);
         Assert.Equal(0, await CountAsync("SELECT count(*) FROM (SELECT nir_hash FROM activation_code WHERE status = 0 GROUP BY nir_hash HAVING count(*) > 1) twice"));
-        // Every valid email code has its one outbox message; no message without its code (but bounced ones, whose code was revoked).
-        Assert.Equal(
-            await CountAsync($"SELECT count(*) FROM activation_code WHERE campaign_id = '{c}' AND channel = 0 AND status = 0"),
-            await CountAsync($"SELECT count(*) FROM outbox WHERE kind = 'activation-code' AND payload->>'campaign' = '{c}' AND outcome = 0"));
+        // Every email code is a line of a committed email batch (its batch_no), each batch holds exactly its codes, and the
+        // batches reach the outbox as one message each, never one per email.
         Assert.Equal(0, await CountAsync($"""
-            SELECT count(*) FROM activation_code a JOIN registry_person p USING (nir_hash)
-            WHERE a.campaign_id = '{c}' AND a.channel = 0 AND a.status = 0
-              AND (SELECT count(*) FROM outbox o WHERE o.recipient = p.vault_id AND o.kind = 'activation-code') <> 1
+            SELECT count(*) FROM activation_code a
+            WHERE a.campaign_id = '{c}' AND a.channel = 0
+              AND NOT EXISTS (SELECT 1 FROM email_batch b WHERE b.campaign_id = a.campaign_id AND b.batch_no = a.batch_no)
             """));
+        Assert.Equal(0, await CountAsync($"""
+            SELECT count(*) FROM email_batch b
+            WHERE b.campaign_id = '{c}'
+              AND b.emails <> (SELECT count(*) FROM activation_code a WHERE a.campaign_id = b.campaign_id AND a.batch_no = b.batch_no AND a.channel = 0)
+            """));
+        Assert.Equal(
+            await CountAsync($"SELECT count(*) FROM email_batch WHERE campaign_id = '{c}'"),
+            await CountAsync($"SELECT count(*) FROM outbox WHERE kind = '{EmailBatchFiles.OutboxKind}' AND recipient = '{c}'"));
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM outbox WHERE kind = 'activation-code' AND payload->>'campaign' = '{c}'"));
+        // The files carry the valid email codes, each once.
+        var lines = (await EmailBatchLines.ReadAsync(Store, Content, campaignId)).Select(l => Convert.ToHexString(l.CodeHash)).ToList();
+        Assert.Equal(lines.Count, lines.Distinct().Count());
+        await using (var command = _dataSource!.CreateCommand($"SELECT code_hash FROM activation_code WHERE campaign_id = '{c}' AND channel = 0 AND status = 0"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                Assert.Contains(Convert.ToHexString(reader.GetFieldValue<byte[]>(0)), lines);
+            }
+        }
         // Every post code is a letter of a committed batch, and each batch holds exactly its codes.
         Assert.Equal(0, await CountAsync($"SELECT count(*) FROM activation_code WHERE campaign_id = '{c}' AND channel = 1 AND batch_no IS NULL"));
         Assert.Equal(0, await CountAsync($"""
             SELECT count(*) FROM print_batch b
             WHERE b.campaign_id = '{c}'
-              AND b.letters <> (SELECT count(*) FROM activation_code a WHERE a.campaign_id = b.campaign_id AND a.batch_no = b.batch_no)
+              AND b.letters <> (SELECT count(*) FROM activation_code a WHERE a.campaign_id = b.campaign_id AND a.batch_no = b.batch_no AND a.channel = 1)
             """));
         Assert.Equal(0, await CountAsync($"""
             SELECT count(*) FROM activation_code a
@@ -90,7 +108,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         await CommitRowsAsync("imp-sql", people.Select(RolloutKit.Row));
         await CampaignAsync("c-sql");
         var eligible = await EligibleAsync("c-sql");
-        await Store.CommitIssuanceAsync(Chunk("c-sql", eligible).Chunk);
+        await CommitChunkAsync(Chunk("c-sql", eligible).Chunk);
         var error = await Assert.ThrowsAsync<PostgresException>(() => CountAsync("""
             INSERT INTO activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel)
             SELECT 'c-sql', nir_hash, 1, code_hash, now(), now(), 0 FROM activation_code RETURNING 1::bigint

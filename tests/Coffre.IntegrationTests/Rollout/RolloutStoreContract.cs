@@ -116,16 +116,42 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
                 chunk.AddLetter(person.NirHash, person.VaultId, hash);
             }
         }
+        chunk.BatchNo = batchNo;
         if (chunk.Letters > 0)
         {
-            chunk.BatchNo = batchNo;
             chunk.PrintBatch = new PrintBatch(campaignId, batchNo, PrintBatchFiles.CsvKey(campaignId, batchNo), chunk.Letters, new string('0', 64), at);
         }
         return (chunk, codes);
     }
 
-    protected async Task<List<OutboxMessage>> ActivationMessagesAsync() =>
-        [.. (await Outbox.ClaimAsync(1_000_000, TimeSpan.FromTicks(10))).Where(m => m.Kind == DeliveryCodeCipher.OutboxKind)];
+    /// <summary>
+    /// Commits a chunk built by <see cref="Chunk"/> as issuance does: its email batch file first (in the content store;
+    /// an email-only chunk takes the campaign's next free batch number), then the store's one transaction.
+    /// </summary>
+    protected async Task CommitChunkAsync(IssuanceChunk chunk)
+    {
+        if (chunk.Emails > 0 && chunk.EmailBatch is null)
+        {
+            if (chunk.Letters == 0)
+            {
+                do
+                {
+                    chunk.BatchNo = await Store.AllocatePrintBatchAsync(chunk.CampaignId);
+                }
+                while (await Store.GetEmailBatchAsync(chunk.CampaignId, chunk.BatchNo.Value) is not null);
+            }
+            var key = EmailBatchFiles.FileKey(chunk.CampaignId, chunk.BatchNo!.Value);
+            var lines = new System.Buffers.ArrayBufferWriter<byte>();
+            EmailBatchFiles.Write(lines, chunk);
+            using var file = new MemoryStream(lines.WrittenSpan.ToArray());
+            var stored = await Content.WriteAsync(new ContentKey(key), file);
+            chunk.EmailBatch = new EmailBatch(chunk.CampaignId, chunk.BatchNo.Value, key, chunk.Emails, stored.Sha256, chunk.IssuedAt);
+        }
+        await Store.CommitIssuanceAsync(chunk);
+    }
+
+    /// <summary>The activation emails the router would still send, from every campaign's email batch files.</summary>
+    protected Task<List<OutboxMessage>> ActivationMessagesAsync() => EmailBatchLines.SendableAsync(Store, Content);
 
     protected async Task ImportAsync(IEnumerable<PersonRecord> people, string? importId = null, int chunkSize = 100_000)
     {
@@ -305,14 +331,14 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
     // ------------------------------------------------------------------ issuance chunks
 
     [Fact]
-    public async Task An_issuance_chunk_stores_codes_outbox_messages_and_its_print_batch_together()
+    public async Task An_issuance_chunk_stores_codes_its_email_batch_and_its_print_batch_together()
     {
         var people = People(12).Select((p, i) => p with { Email = i % 2 == 0 ? null : $"p{i}@example.test" }).ToList();
         await CommitRowsAsync("imp-iss", people.Select(Row));
         await CampaignAsync("c-iss");
         var eligible = await EligibleAsync("c-iss");
         var (chunk, codes) = Chunk("c-iss", eligible, batchNo: await Store.AllocatePrintBatchAsync("c-iss"));
-        await Store.CommitIssuanceAsync(chunk);
+        await CommitChunkAsync(chunk);
 
         var counts = await Store.GetCampaignCountsAsync("c-iss", T0);
         Assert.Equal(0, counts.Eligible);
@@ -346,6 +372,79 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
             Assert.Equal(codes[message.Recipient], Cipher.DecryptCode(message.PayloadJson, message.Recipient));
             Assert.Equal("c-iss", DeliveryPayload.Parse(message.PayloadJson).Campaign);
         }
+
+        // The emails are one batch under the chunk's number, handed to the router by ONE outbox message (no row per email).
+        var emails = Assert.Single(await Store.ListEmailBatchesAsync("c-iss"));
+        Assert.Equal((1, chunk.Emails, "email/c-iss/000001.jsonl", 0, (DateTimeOffset?)null), (emails.BatchNo, emails.Emails, emails.ContentKey, emails.SentThrough, emails.CompletedAt));
+        Assert.Equal(emails, await Store.GetEmailBatchAsync("c-iss", 1));
+        var handed = Assert.Single(await Outbox.ClaimAsync(1_000, TimeSpan.FromMinutes(1)));
+        Assert.Equal((EmailBatchFiles.MessageId("c-iss", 1), OutboxChannel.Email, "c-iss", EmailBatchFiles.OutboxKind),
+            (handed.Id, handed.Channel, handed.Recipient, handed.Kind));
+        Assert.Equal(("c-iss", 1), EmailBatchFiles.ParseMessagePayload(handed.PayloadJson));
+        var lines = await EmailBatchLines.ReadAsync(Store, Content, "c-iss");
+        Assert.Equal(eligible.Where(p => p.HasEmail).Select(p => p.VaultId).Order(), lines.Select(l => l.VaultId).Order());
+        foreach (var line in lines)
+        {
+            var valid = (await Store.FindValidCodeAsync(eligible.Single(p => p.VaultId == line.VaultId).NirHash))!;
+            Assert.Equal(valid.CodeHash, line.CodeHash);
+        }
+    }
+
+    [Fact]
+    public async Task Replaying_a_committed_chunk_stores_nothing_more()
+    {
+        var people = People(5).Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        await CommitRowsAsync("imp-rep", people.Select(Row));
+        await CampaignAsync("c-rep");
+        var eligible = await EligibleAsync("c-rep");
+        var (chunk, _) = Chunk("c-rep", eligible);
+        await CommitChunkAsync(chunk);
+        var before = await Store.GetCampaignCountsAsync("c-rep", T0);
+
+        await Assert.ThrowsAsync<IssuanceConflictException>(() => Store.CommitIssuanceAsync(chunk));
+
+        Assert.Equal(before, await Store.GetCampaignCountsAsync("c-rep", T0));
+        Assert.Equal(5, Assert.Single(await Store.ListEmailBatchesAsync("c-rep")).Emails);
+        Assert.Single(await Outbox.ClaimAsync(1_000, TimeSpan.FromMinutes(1)), m => m.Kind == EmailBatchFiles.OutboxKind);
+        Assert.Equal(5, (await EmailBatchLines.ReadAsync(Store, Content, "c-rep")).Count);
+    }
+
+    [Fact]
+    public async Task An_email_batch_advances_once_per_page_requeues_idempotently_and_counts_what_is_pending()
+    {
+        var people = People(6).Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        await CommitRowsAsync("imp-adv", people.Select(Row));
+        await CampaignAsync("c-adv");
+        var (chunk, _) = Chunk("c-adv", await EligibleAsync("c-adv"));
+        await CommitChunkAsync(chunk);
+        var batchNo = chunk.BatchNo!.Value;
+        Assert.Equal(6, (await Store.GetCampaignCountsAsync("c-adv", T0)).EmailsPending);
+        var lines = await EmailBatchLines.ReadAsync(Store, Content, "c-adv");
+
+        // Lines 0..3: two sent, one bounced, one requeued (a transient failure) as an ordinary activation-code message.
+        var requeued = EmailBatchLines.Message(lines[3]);
+        Assert.True(await Store.AdvanceEmailBatchAsync(new EmailBatchAdvance("c-adv", batchNo, 0, 4, 2, 1, 0, [requeued], null)));
+        // A second router with the same page finds sent_through moved: nothing changes, nothing is counted twice.
+        Assert.False(await Store.AdvanceEmailBatchAsync(new EmailBatchAdvance("c-adv", batchNo, 0, 4, 2, 1, 0, [requeued], null)));
+        var batch = (await Store.GetEmailBatchAsync("c-adv", batchNo))!;
+        Assert.Equal((4, 2, 1, 0, 1, (DateTimeOffset?)null), (batch.SentThrough, batch.Sent, batch.Bounced, batch.Undeliverable, batch.Requeued, batch.CompletedAt));
+        Assert.Equal(2 + 1, (await Store.GetCampaignCountsAsync("c-adv", T0)).EmailsPending);   // 2 lines left + the requeued one
+
+        // The rest of the file, with the same requeued id again (a resent page): still one outbox message for it.
+        var done = T0.AddMinutes(5);
+        Assert.True(await Store.AdvanceEmailBatchAsync(new EmailBatchAdvance("c-adv", batchNo, 4, 6, 1, 0, 0, [requeued], done)));
+        batch = (await Store.GetEmailBatchAsync("c-adv", batchNo))!;
+        Assert.Equal((6, 3, 1, 0, 2, done), (batch.SentThrough, batch.Sent, batch.Bounced, batch.Undeliverable, batch.Requeued, batch.CompletedAt));
+        var claimed = await Outbox.ClaimAsync(1_000, TimeSpan.FromMinutes(1));
+        var retry = Assert.Single(claimed, m => m.Kind == DeliveryCodeCipher.OutboxKind);
+        Assert.Equal((requeued.Id, requeued.Recipient, OutboxChannel.Email), (retry.Id, retry.Recipient, retry.Channel));
+        Assert.Equal(Cipher.DecryptCode(requeued.PayloadJson, requeued.Recipient), Cipher.DecryptCode(retry.PayloadJson, retry.Recipient));
+        Assert.Equal(1, (await Store.GetCampaignCountsAsync("c-adv", T0)).EmailsPending);
+        await Outbox.MarkDeliveredAsync([retry.Id]);
+        Assert.Equal(0, (await Store.GetCampaignCountsAsync("c-adv", T0)).EmailsPending);
+
+        // An advance whose outcomes do not add up to its lines is refused before it reaches the store.
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.AdvanceEmailBatchAsync(new EmailBatchAdvance("c-adv", batchNo, 6, 6, 1, 0, 0, [], null)));
     }
 
     [Fact]
@@ -355,19 +454,21 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitRowsAsync("imp-dup", people.Select(Row));
         await CampaignAsync("c-dup");
         var eligible = await EligibleAsync("c-dup");
-        await Store.CommitIssuanceAsync(Chunk("c-dup", eligible.Take(2), batchNo: 1).Chunk);
+        await CommitChunkAsync(Chunk("c-dup", eligible.Take(2), batchNo: 1).Chunk);
         var before = await Store.GetCampaignCountsAsync("c-dup", T0);
         var messagesBefore = (await ActivationMessagesAsync()).Count;
+        var emailBatchesBefore = (await Store.ListEmailBatchesAsync("c-dup")).Count;
 
         // People 1..5 but person 1 already holds a valid code.
         var (conflicting, _) = Chunk("c-dup", eligible.Skip(1), batchNo: 2);
-        await Assert.ThrowsAsync<IssuanceConflictException>(() => Store.CommitIssuanceAsync(conflicting));
+        await Assert.ThrowsAsync<IssuanceConflictException>(() => CommitChunkAsync(conflicting));
 
         var after = await Store.GetCampaignCountsAsync("c-dup", T0);
         Assert.Equal(before with { Eligible = after.Eligible }, after);
         Assert.Equal(4, after.Eligible);
         Assert.Equal(messagesBefore, (await ActivationMessagesAsync()).Count);
         Assert.DoesNotContain(await Store.ListPrintBatchesAsync("c-dup"), b => b.BatchNo == 2);
+        Assert.Equal(emailBatchesBefore, (await Store.ListEmailBatchesAsync("c-dup")).Count);
     }
 
     [Fact]
@@ -377,7 +478,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitRowsAsync("imp-act", people.Select(Row));
         await CampaignAsync("c-act");
         var eligible = await EligibleAsync("c-act");
-        await Store.CommitIssuanceAsync(Chunk("c-act", eligible).Chunk);
+        await CommitChunkAsync(Chunk("c-act", eligible).Chunk);
         var (a, b, c) = (eligible[0].NirHash, eligible[1].NirHash, eligible[2].NirHash);
 
         // Three attempts allowed: the third failure locks.
@@ -418,7 +519,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitRowsAsync("imp-ref", people.Select(Row));
         await CampaignAsync("c-ref");
         var eligible = await EligibleAsync("c-ref");
-        await Store.CommitIssuanceAsync(Chunk("c-ref", eligible).Chunk);
+        await CommitChunkAsync(Chunk("c-ref", eligible).Chunk);
         var a = eligible[0].NirHash;
         var code = (await Store.FindValidCodeAsync(a))!;
         var unknown = new byte[32];
@@ -450,7 +551,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitRowsAsync("imp-set", people.Select(Row));
         await CampaignAsync("c-set");
         var eligible = await EligibleAsync("c-set");
-        await Store.CommitIssuanceAsync(Chunk("c-set", eligible).Chunk);
+        await CommitChunkAsync(Chunk("c-set", eligible).Chunk);
         var (a, b, c, d, e) = (eligible[0].NirHash, eligible[1].NirHash, eligible[2].NirHash, eligible[3].NirHash, eligible[4].NirHash);
         var unknown = new byte[32];
         unknown[0] = 0x42;
@@ -499,7 +600,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitRowsAsync("imp-rev", people.Select(Row));
         await CampaignAsync("c-rev");
         var eligible = await EligibleAsync("c-rev");
-        await Store.CommitIssuanceAsync(Chunk("c-rev", eligible).Chunk);
+        await CommitChunkAsync(Chunk("c-rev", eligible).Chunk);
         var target = eligible[0];
         var code = (await Store.FindValidCodeAsync(target.NirHash))!;
         await Store.RecordFailedAttemptAsync(code.CodeId, 1, T0);   // locked
@@ -511,7 +612,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         Assert.Equal(3, messages.Count);
         Assert.DoesNotContain(messages, m => m.Recipient == target.VaultId);
 
-        await Store.CommitIssuanceAsync(Chunk("c-rev", [target]).Chunk);
+        await CommitChunkAsync(Chunk("c-rev", [target]).Chunk);
         Assert.NotEqual(code.CodeHash, (await Store.FindValidCodeAsync(target.NirHash))!.CodeHash);
         var counts = await Store.GetCampaignCountsAsync("c-rev", T0);
         Assert.Equal((4L, 1L, 0L), (counts.IssuedValid, counts.Revoked, counts.Locked));
@@ -524,7 +625,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitRowsAsync("imp-exp", people.Select(Row));
         await CampaignAsync("c-exp", validity: TimeSpan.FromDays(1));
         var eligible = await EligibleAsync("c-exp");
-        await Store.CommitIssuanceAsync(Chunk("c-exp", eligible, validity: TimeSpan.FromDays(1)).Chunk);
+        await CommitChunkAsync(Chunk("c-exp", eligible, validity: TimeSpan.FromDays(1)).Chunk);
 
         Assert.Equal(0, await Store.ExpireCodesAsync(T0.AddHours(23)));
         Assert.Equal(3, (await Store.GetCampaignCountsAsync("c-exp", T0.AddDays(2))).Expired);
@@ -555,7 +656,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitRowsAsync("imp-opp", people.Select(Row));
         await CampaignAsync("c-opp");
         var eligible = await EligibleAsync("c-opp");
-        await Store.CommitIssuanceAsync(Chunk("c-opp", eligible).Chunk);
+        await CommitChunkAsync(Chunk("c-opp", eligible).Chunk);
         var target = people[0];
         var hash = NirHash(target);
 
@@ -609,7 +710,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
 
         await CampaignAsync("c-early");
         var eligible = Assert.Single(await EligibleAsync("c-early"));
-        await Store.CommitIssuanceAsync(Chunk("c-early", [eligible]).Chunk);
+        await CommitChunkAsync(Chunk("c-early", [eligible]).Chunk);
         Assert.True(await Store.ConsumeCodeAsync((await Store.FindValidCodeAsync(eligible.NirHash))!.CodeId, T0));
 
         var closing = await Store.RecordOppositionAsync(new OppositionRequest(eligible.NirHash, OppositionChannel.Person, eligible.VaultId, T0.AddDays(3)));
@@ -627,7 +728,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         var eligible = await EligibleAsync("c-race");
         var target = eligible[0];
         await Store.RecordOppositionAsync(new OppositionRequest(target.NirHash, OppositionChannel.Person, "self", T0.AddMinutes(1)));
-        await Store.CommitIssuanceAsync(Chunk("c-race", eligible).Chunk);   // read before the opposition, committed after
+        await CommitChunkAsync(Chunk("c-race", eligible).Chunk);   // read before the opposition, committed after
 
         Assert.Equal(1, await Store.RevokeCodesOfOpposedAsync(T0, T0.AddMinutes(2)));
         Assert.Null(await Store.FindValidCodeAsync(target.NirHash));
@@ -997,7 +1098,10 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         // The email channel's one read: address, given names, state and the campaign of the valid email code.
         var recipients = await Store.FindEmailRecipientsAsync([Vault(emailed[0]), "v-0000000000000000000Z"]);
         var recipient = Assert.Single(recipients).Value;
-        Assert.Equal(new EmailRecipient(Vault(emailed[0]), emailed[0].Email, emailed[0].GivenNames, PersonStatus.Registered, "c-bounce"), recipient);
+        Assert.Equal(new EmailRecipient(Vault(emailed[0]), emailed[0].Email, emailed[0].GivenNames, PersonStatus.Registered, "c-bounce"),
+            recipient with { ValidEmailCodeHash = null });
+        // ... and that code's hash: the router sends a batch line only when it carries this very code.
+        Assert.Equal((await Store.FindValidCodeAsync(NirHash(emailed[0])))!.CodeHash, recipient.ValidEmailCodeHash);
 
         var bounces = emailed.Select(p => new EmailBounce(messages.Single(m => m.Recipient == Vault(p)).Id, "c-bounce", Vault(p))).ToList();
         Assert.Equal(3, await Store.RecordEmailBouncesAsync(bounces, T0));

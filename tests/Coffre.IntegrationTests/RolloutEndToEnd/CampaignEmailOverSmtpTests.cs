@@ -15,7 +15,7 @@ namespace Coffre.IntegrationTests.RolloutEndToEnd;
 
 /// <summary>
 /// Campaign emails leave for real: one <c>coffre silo</c> process configured with <c>Coffre:Smtp</c> (its own outbox
-/// dispatcher, the SMTP adapter) sends a campaign's activation emails to the local SMTP server test.sh starts
+/// dispatcher, the SMTP adapter and the email batch router) sends a campaign's email batches to the local SMTP server test.sh starts
 /// (smtp4dev, which refuses recipients starting with "refused"). A person reads their message from the server's
 /// HTTP API and activates with the code it carries; a refused recipient's email code is revoked, and their new code is
 /// in the next print batch (the <c>campaign post-bounces</c> verb) and activates; a refused recipient without a postal
@@ -72,11 +72,17 @@ public sealed class CampaignEmailOverSmtpTests(ITestOutputHelper output)
             Assert.Equal(Size, issued.Issued);
             output.WriteLine($"issued {issued.Issued}: {issued.Emails} emails, {issued.Letters} letters");
 
-            // The silo's dispatcher sends every email; the two refused ones are recorded as bounces.
+            // The silo's dispatcher hands each email batch to the router, which sends every line; the two refused ones are
+            // recorded as bounces, and each batch ends completed with its batch message delivered.
             var text = await PlainTextOfAsync(api, reachedAddress);
             await UntilAsync(async () => await db.ScalarAsync<long>("SELECT count(*) FROM email_bounce WHERE campaign_id = $1", Campaign) == 2, "two bounces recorded");
             await UntilAsync(async () => await db.ScalarAsync<long>(
-                "SELECT count(*) FROM outbox WHERE kind = 'activation-code' AND delivered_at IS NULL") == 0, "every email settled");
+                "SELECT count(*) FROM email_batch WHERE campaign_id = $1 AND completed_at IS NULL", Campaign) == 0, "every email batch settled");
+            await UntilAsync(async () => await db.ScalarAsync<long>(
+                "SELECT count(*) FROM outbox WHERE kind IN ('activation-code', 'activation-email-batch') AND delivered_at IS NULL") == 0, "every batch message settled");
+            Assert.Equal((long)issued.Emails, await db.ScalarAsync<long>("SELECT sum(sent_through)::bigint FROM email_batch WHERE campaign_id = $1", Campaign));
+            Assert.Equal(2L, await db.ScalarAsync<long>("SELECT sum(bounced)::bigint FROM email_batch WHERE campaign_id = $1", Campaign));
+            Assert.Equal(0L, (await db.Store.GetCampaignCountsAsync(Campaign, DateTimeOffset.UtcNow)).EmailsPending);
 
             // The message: the code, its expiry, where to activate; no NIR, no vault id.
             output.WriteLine(text);
@@ -90,11 +96,9 @@ public sealed class CampaignEmailOverSmtpTests(ITestOutputHelper output)
             Assert.True(activated.Field("activateVault")?["session"] is JsonObject, activated.ToString());
             Assert.Equal(E2e.VaultId(reached.Nir), activated.Field("activateVault")!["session"]!["vaultId"]!.GetValue<string>());
 
-            // The bounce: message settled as bounced, email code revoked, counted.
-            var outbox = new PostgresOutbox(db.Data);
-            var bouncedMessage = await db.ScalarAsync<Guid>("SELECT id FROM outbox WHERE recipient = $1 AND kind = 'activation-code'", E2e.VaultId(bounced.Nir));
-            Assert.Equal(DeliveryOutcome.Bounced, await outbox.OutcomeAsync(bouncedMessage));
-            Assert.StartsWith("refused by the mail server (SMTP 550 at recipient)", await outbox.LastErrorAsync(bouncedMessage), StringComparison.Ordinal);
+            // The bounce: recorded under the batch line's message id, counted on its batch, email code revoked.
+            var bouncedMessage = (await Rollout.EmailBatchLines.FindAsync(db.Store, db.Content, Campaign, E2e.VaultId(bounced.Nir)))!.Id;
+            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM email_bounce WHERE outbox_id = $1 AND status = 0", bouncedMessage));
             Assert.Equal((short)CodeStatus.Revoked, (await db.LatestCodeAsync(bounced)).Status);
             Assert.Equal((short)CodeStatus.Revoked, (await db.LatestCodeAsync(unreachable)).Status);
             var counts = await db.Store.GetCampaignCountsAsync(Campaign, DateTimeOffset.UtcNow);
@@ -138,7 +142,7 @@ public sealed class CampaignEmailOverSmtpTests(ITestOutputHelper output)
         db.ExecuteAsync("UPDATE registry_person SET email = $2 WHERE nir_hash = $1", E2e.NirHash(person.Nir), email);
 
     /// <summary>The plain text of the one message the SMTP server received for <paramref name="address"/> (waits for it).</summary>
-    private static async Task<string> PlainTextOfAsync(HttpClient api, string address)
+    internal static async Task<string> PlainTextOfAsync(HttpClient api, string address)
     {
         string? id = null;
         await UntilAsync(async () =>
@@ -154,14 +158,14 @@ public sealed class CampaignEmailOverSmtpTests(ITestOutputHelper output)
     }
 
     /// <summary>The code line of an activation email (indented, the only one that is not a URL).</summary>
-    private static string CodeIn(string text)
+    internal static string CodeIn(string text)
     {
         var line = text.Split('\n').Select(l => l.TrimEnd('\r')).Single(l => l.StartsWith("    ", StringComparison.Ordinal) && !l.Contains("://", StringComparison.Ordinal));
         return ActivationCodes.TryNormalise(line.Trim(), out var code) ? code : throw new FormatException("no activation code in the message");
     }
 
     /// <summary>Polls until <paramref name="done"/>; fails after <see cref="Patience"/> (a hang, not a timing assertion).</summary>
-    private static async Task UntilAsync(Func<Task<bool>> done, string what)
+    internal static async Task UntilAsync(Func<Task<bool>> done, string what)
     {
         var give = DateTime.UtcNow + Patience;
         while (!await done())

@@ -24,9 +24,9 @@ public sealed class MinorCodesEndToEndTests(NationalRolloutFixture fixture) : IC
         var (minor, representative) = await MinorWithValidCodeAsync(CodeChannel.Email);
         Assert.NotNull(representative.Email);
         var vaultId = RegistryVaultIds.For(E2e.NirHash(minor.Nir));
-        var id = await fixture.Db.ScalarAsync<Guid>("SELECT id FROM outbox WHERE recipient = $1 AND kind = 'activation-code' ORDER BY created_at DESC LIMIT 1", vaultId);
-        var payload = await fixture.Db.ScalarAsync<string>("SELECT payload::text FROM outbox WHERE id = $1", id);
-        var message = new OutboxMessage(id, OutboxChannel.Email, vaultId, DeliveryCodeCipher.OutboxKind, payload, DateTimeOffset.UtcNow);
+        var campaign = await fixture.Db.ScalarAsync<string>("SELECT campaign_id FROM activation_code WHERE nir_hash = $1 AND status = 0", E2e.NirHash(minor.Nir));
+        // The child's line of the campaign's email batch files, as the batch router hands it to the email channel.
+        var message = EmailBatchLines.Message((await EmailBatchLines.FindAsync(fixture.Db.Store, fixture.Db.Content, campaign, vaultId))!);
 
         var mail = new KeptMailTransport();
         var channel = new EmailDeliveryChannel(fixture.Db.Store, E2e.Cipher, mail,
