@@ -8,10 +8,11 @@ using System.Text.Json;
 namespace Coffre.Application.Rollout;
 
 /// <summary>
-/// Encrypts activation codes for the email outbox: the payload of an <c>activation-code</c> outbox message carries the
+/// Encrypts activation codes for the email channel: the payload of an email batch line (<see cref="EmailBatchFiles"/>)
+/// and of the <c>activation-code</c> message the router builds from it (or requeues in the outbox) carries the
 /// code as AES-256-GCM ciphertext under a delivery key (key id + 12-byte nonce + ciphertext‖tag), bound to the campaign
 /// and the recipient vault id as associated data. The email channel decrypts at send time with
-/// <see cref="DecryptCode"/>; the database never holds a code in clear. Several keys may be live so the delivery key
+/// <see cref="DecryptCode"/>; neither the database nor the content store holds an emailed code in clear. Several keys may be live so the delivery key
 /// can rotate while older messages wait. Nonces are random (96 bits): rotate a key before 2^32 messages.
 /// </summary>
 /// <remarks>Payload: <c>{"campaign":"…","keyId":1,"nonce":"base64","ciphertext":"base64","expiresAt":"2027-01-04T10:00:00Z"}</c>.</remarks>
