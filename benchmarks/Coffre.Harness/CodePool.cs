@@ -38,7 +38,7 @@ public sealed record ActivationPerson(long Index, string VaultId, string Nir, Da
 
 /// <summary>
 /// Codes in clear, as their people received them: from the committed print batches in the content store (the CSV
-/// lines: vault id + code) and from the email outbox rows (decrypted with the delivery key). The people are the
+/// lines: vault id + code) and from the committed email batch files there (decrypted with the delivery key). The people are the
 /// first adults of the synthetic population (minors have no Vitale serial, so they cannot activate), regenerated
 /// with the same seed: their NIR's keyed hash gives the vault id (<see cref="RegistryVaultIds.For"/>) to match.
 /// </summary>
@@ -64,29 +64,33 @@ public static class CodePool
         }
         var codes = new Dictionary<string, (string Code, bool ByPost)>(StringComparer.Ordinal);
 
-        // 2. Email: the outbox rows addressed to the candidates' vaults, decrypted.
-        var emailVaults = candidates.Where(c => c.Value.Person.Email is not null).Select(c => c.Key).ToArray();
+        // 2. Email: the committed email batch files (checked against their rows), in order, until every candidate with an
+        //    email is found; each line's code decrypted with the delivery key.
+        var emailWanted = candidates.Count(c => c.Value.Person.Email is not null);
         var emailCodes = 0;
-        if (emailVaults.Length > 0)
+        var batchesRead = 0;
+        if (emailWanted > 0)
         {
-            await using var connection = await dataSource.OpenConnectionAsync();
-            await using var command = new NpgsqlCommand(
-                "SELECT recipient, payload::text FROM outbox WHERE kind = 'activation-code' AND recipient = ANY($1) AND payload->>'campaign' = $2", connection);
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = emailVaults });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            foreach (var batch in await store.ListEmailBatchesAsync(campaignId))
             {
-                var vault = reader.GetString(0);
-                codes[vault] = (cipher.DecryptCode(reader.GetString(1), vault), false);
-                emailCodes++;
+                batchesRead++;
+                foreach (var line in await EmailBatchFiles.ReadAsync(content, batch))
+                {
+                    if (candidates.ContainsKey(line.VaultId) && codes.TryAdd(line.VaultId, (cipher.DecryptCode(line.PayloadJson, line.VaultId), false)))
+                    {
+                        emailCodes++;
+                    }
+                }
+                if (emailCodes >= emailWanted)
+                {
+                    break;
+                }
             }
         }
 
         // 3. Post: the committed print batches, in order, until every candidate without an email is found.
         var postWanted = candidates.Count(c => c.Value.Person.Email is null);
         var letterCodes = 0;
-        var batchesRead = 0;
         if (postWanted > 0)
         {
             foreach (var batch in await store.ListPrintBatchesAsync(campaignId))
@@ -197,7 +201,29 @@ public static class CodePool
         return (letters, manifests, mismatched);
     }
 
+    /// <summary>
+    /// The email lines the committed email batches hold (their rows' counts) and how many batch files are missing from the
+    /// content store or stored with another SHA-256 than their row's (read from the stored hash, not the whole file).
+    /// </summary>
+    public static async Task<(long Lines, int Batches, int Mismatched)> CountEmailLinesAsync(IRolloutStore store, IContentStore content, string campaignId)
+    {
+        long lines = 0;
+        var batches = 0;
+        var mismatched = 0;
+        foreach (var batch in await store.ListEmailBatchesAsync(campaignId))
+        {
+            await using var reader = await content.OpenReadAsync(new ContentKey(batch.ContentKey));
+            lines += batch.Emails;
+            batches++;
+            if (reader is null || !Sha256Hex.Matches(reader.Sha256, batch.Sha256))
+            {
+                mismatched++;
+            }
+        }
+        return (lines, batches, mismatched);
+    }
+
     public static string Describe(Collected c) =>
         new StringBuilder().Append(c.People.Count).Append(" people with codes (").Append(c.EmailCodes).Append(" by email, ")
-            .Append(c.LetterCodes).Append(" by post from ").Append(c.BatchesRead).Append(" print batches; ").Append(c.Missing).Append(" candidates without a code)").ToString();
+            .Append(c.LetterCodes).Append(" by post; ").Append(c.BatchesRead).Append(" email and print batches read; ").Append(c.Missing).Append(" candidates without a code)").ToString();
 }

@@ -25,7 +25,7 @@ public sealed class HarnessOptions
     public int IssueQueued { get; private set; } = 1;
     public bool CountFirst { get; private set; } = true;
 
-    /// <summary>Also COPY outbox-shaped rows (the full write set of issuance: codes + email outbox rows) in a second raw run.</summary>
+    /// <summary>Also COPY outbox-shaped rows (the write set of issuance before email batches: codes + one outbox row per email) in a second raw run, kept as a comparison.</summary>
     public bool RawWithOutbox { get; private set; } = true;
 
     /// <summary>Also COPY the code rows into a table without any index or constraint (what the indexes cost).</summary>

@@ -23,6 +23,18 @@ namespace Coffre.Harness;
 /// </summary>
 public sealed class MacroHarness(HarnessOptions options)
 {
+    /// <summary>Activation emails not settled yet: email batch lines the router has not reached, plus requeued messages.</summary>
+    private const string EmailsPendingSql = """
+        SELECT coalesce((SELECT sum(emails - sent_through) FROM email_batch), 0)::bigint
+             + (SELECT count(*) FROM outbox WHERE kind = 'activation-code' AND delivered_at IS NULL)
+        """;
+
+    /// <summary>Activation emails settled by the router (lines it passed) and requeued messages settled by the dispatcher.</summary>
+    private const string EmailsSettledSql = """
+        SELECT coalesce((SELECT sum(sent_through) FROM email_batch), 0)::bigint
+             + (SELECT count(*) FROM outbox WHERE kind = 'activation-code' AND delivered_at IS NOT NULL)
+        """;
+
     private const string CampaignId = "bench";
     private readonly JsonObject _report = new();
     private readonly JsonObject _phases = new();
@@ -252,7 +264,7 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["walBytesPerCode"] = PerUnit(figures["walBytes"], result.Issued);
         PerUnitCpu(figures, result.Issued);
         figures["contentStore"] = "Azure Blob (Azurite) container " + options.Container;
-        figures["notes"] = "end to end: lock, expiry sweep, eligible count (CountFirst), streamed eligible read, CSPRNG code + HMAC, AES-GCM email payloads, print batch CSV + manifest uploaded to Blob, COPY of codes and outbox rows + print_batch row in one durable transaction per chunk";
+        figures["notes"] = "end to end: lock, expiry sweep, eligible count (CountFirst), streamed eligible read, CSPRNG code + HMAC, AES-GCM email payloads, print batch CSV + manifest and email batch file uploaded to Blob, COPY of codes + print_batch and email_batch rows + one outbox row per email batch in one durable transaction per chunk";
         Say($"issuance  {result.Issued:N0} codes ({result.Emails:N0} emails, {result.Letters:N0} letters in {result.Batches} print batches) in {S(figures)} s = {Rate(result.Issued, figures):N0} codes/s {Cpu(figures)}");
         return result;
     }
@@ -415,19 +427,19 @@ public sealed class MacroHarness(HarnessOptions options)
             {
                 var drain = Stopwatch.StartNew();
                 long pending;
-                while ((pending = await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")) > 0 && drain.Elapsed.TotalSeconds < options.DrainOutboxSeconds)
+                while ((pending = await ScalarAsync<long>(EmailsPendingSql)) > 0 && drain.Elapsed.TotalSeconds < options.DrainOutboxSeconds)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1));
                 }
                 activation["outboxDrain"] = new JsonObject { ["seconds"] = ResourceProbe.Round(drain.Elapsed.TotalSeconds, 1), ["undeliveredLeft"] = pending };
                 Say($"drain     waited {drain.Elapsed.TotalSeconds:F0} s for the outbox dispatcher: {pending:N0} emails left undelivered");
             }
-            var deliveredBefore = await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL");
+            var deliveredBefore = await ScalarAsync<long>(EmailsSettledSql);
             // Idle: what the silo costs with no requests (its outbox dispatcher is delivering the activation emails).
             var idlePhase = await _probe.BeginAsync("idle");
             await Task.Delay(TimeSpan.FromSeconds(5));
             var idle = await EndAsync(idlePhase, null);
-            idle["outboxDelivered"] = await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") - deliveredBefore;
+            idle["outboxDelivered"] = await ScalarAsync<long>(EmailsSettledSql) - deliveredBefore;
             activation["idle"] = idle;
             Say($"idle      5 s without requests: silo {idle["coresBusySilo"]} cores busy, postgres {idle["coresBusyPostgres"]}; the outbox dispatcher delivered {idle["outboxDelivered"]} activation emails meanwhile");
 
@@ -501,7 +513,7 @@ public sealed class MacroHarness(HarnessOptions options)
             _unknownOutcomes = runs.Sum(r => r.UnknownOutcomes);
             activation["unknownOutcomes"] = _unknownOutcomes;
 
-            var deliveredAfter = await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL");
+            var deliveredAfter = await ScalarAsync<long>(EmailsSettledSql);
             if (!options.SkipReadPath)
             {
                 _phases["readPath"] = await new ReadPathPhase(options, _probe, silo.BaseAddress, _signingKey, Say).RunAsync();
@@ -509,7 +521,7 @@ public sealed class MacroHarness(HarnessOptions options)
             activation["outboxDeliveredDuringActivation"] = deliveredAfter - deliveredBefore;
             activation["siloPeakRssBytes"] = ResourceProbe.PeakRss(silo.Pid);
             activation["siloLog"] = "silo.log in the work folder (deleted with it)";
-            activation["notes"] = "one `coffre silo` process (PostgreSQL membership, grain state and registry; Azurite content) serving /graphql on 127.0.0.1; the load generator is the harness on the same 2 cores; each success = code hash check, conditional consume + registry status update, vault grain activation (registry read + state write + audit append), token issue; the silo's outbox dispatcher delivers activation emails to a file sink meanwhile";
+            activation["notes"] = "one `coffre silo` process (PostgreSQL membership, grain state and registry; Azurite content) serving /graphql on 127.0.0.1; the load generator is the harness on the same 2 cores; each success = code hash check, conditional consume + registry status update, vault grain activation (registry read + state write + audit append), token issue; the silo's outbox dispatcher hands the email batches to their router, which writes each activation email to the file sink, meanwhile";
             var stopPhase = await _probe.BeginAsync("siloStop");
             await silo.StopAsync(TimeSpan.FromSeconds(30));
             activation["siloStop"] = await EndAsync(stopPhase, null);
@@ -600,12 +612,14 @@ public sealed class MacroHarness(HarnessOptions options)
             """);
         Check("every acknowledged code's person exists in the registry", 0, orphans, orphans == 0);
 
-        var outbox = await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE kind = 'activation-code' AND payload->>'campaign' = 'bench'");
+        var (emailLines, emailBatches, emailMismatched) = await CodePool.CountEmailLinesAsync(_store, _content, CampaignId);
         var (manifestLetters, manifests, mismatched) = await CodePool.CountManifestLettersAsync(_store, _content, CampaignId);
         var batchRows = await ScalarAsync<long>("SELECT count(*) FROM print_batch WHERE campaign_id = 'bench'");
-        Check("delivery records = codes issued (activation-code outbox rows + letters counted from the print batch manifests)", codes, outbox + manifestLetters,
-            outbox + manifestLetters == codes && outbox == email && manifestLetters == post,
-            $"{outbox:N0} outbox rows for {email:N0} email codes, {manifestLetters:N0} letters in {manifests} manifests for {post:N0} postal codes");
+        Check("delivery records = codes issued (email batch lines + letters counted from the print batch manifests)", codes, emailLines + manifestLetters,
+            emailLines + manifestLetters == codes && emailLines == email && manifestLetters == post,
+            $"{emailLines:N0} lines in {emailBatches} email batches for {email:N0} email codes, {manifestLetters:N0} letters in {manifests} manifests for {post:N0} postal codes");
+        Check("every committed email batch's file is in the content store with its row's SHA-256", emailBatches, emailBatches - emailMismatched, emailMismatched == 0,
+            emailMismatched == 0 ? null : $"{emailMismatched} email batch files missing or different");
         Check("every committed print batch has a manifest matching its row (letters, SHA-256)", batchRows, manifests, manifests == batchRows && mismatched == 0,
             mismatched == 0 ? null : $"{mismatched} manifests disagree with their print_batch row");
 
