@@ -58,7 +58,11 @@ public sealed record IssuanceResult(
 public sealed record BounceRoundResult(string CampaignId, int Posted, int Unreachable, int Superseded, IReadOnlyList<int> BatchNos);
 
 /// <summary>A re-issue: codes revoked, and the new code's channel and batch (its print batch by post, its email batch by email) when one was issued.</summary>
-public sealed record ReissueResult(int Revoked, bool Issued, CodeChannel? Channel, int? BatchNo);
+public sealed record ReissueResult(int Revoked, bool Issued, CodeChannel? Channel, int? BatchNo)
+{
+    /// <summary>The print batch carrying the letter (post only): what the CLI and the API show as the re-issue's batch.</summary>
+    public int? PrintBatchNo => Channel == CodeChannel.Post ? BatchNo : null;
+}
 
 /// <summary>
 /// Issues a campaign's codes. The producer streams the eligible people (one read, one snapshot), draws each code from

@@ -271,7 +271,7 @@ public static class RolloutCommands
             revoked = result.Revoked,
             issued = result.Issued,
             channel = result.Channel,
-            batch = result.BatchNo,
+            batch = result.PrintBatchNo,
         });
     }
 

@@ -74,5 +74,5 @@ public sealed class RolloutOperationsGrain(
     }
 
     internal static CodeReissueResult ToContract(ReissueResult result) => new(result.Revoked, result.Issued,
-        result.Channel?.ToString().ToUpperInvariant(), result.BatchNo);
+        result.Channel?.ToString().ToUpperInvariant(), result.PrintBatchNo);
 }
