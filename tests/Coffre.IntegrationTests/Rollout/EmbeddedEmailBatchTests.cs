@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Coffre.Adapters.Local;
+using Coffre.Application.Outbox;
+using Coffre.Application.Rollout;
+using Coffre.Domain.Content;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Xunit;
+using static Coffre.IntegrationTests.Rollout.RolloutKit;
+
+namespace Coffre.IntegrationTests.Rollout;
+
+/// <summary>
+/// The embedded default's composition (<see cref="LocalAdapter.AddCoffreLocal"/> + <see cref="LocalAdapter.AddCoffreFileDelivery"/>):
+/// a campaign's email batch reaches the email file sink one line per email through the batch router, and the same sink
+/// still takes the other email kinds (an alert), each message once, under the real dispatcher.
+/// </summary>
+public sealed class EmbeddedEmailBatchTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "coffre-embedded-batch-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task The_file_sink_receives_a_campaign_batch_line_by_line_and_still_takes_ordinary_messages()
+    {
+        var services = new ServiceCollection()
+            .AddSingleton(TimeProvider.System)
+            .AddCoffreLocal(Path.Combine(_folder, "data"), new byte[32])
+            .AddCoffreFileDelivery(Path.Combine(_folder, "notifications"));
+        await using var provider = services.BuildServiceProvider();
+        var store = provider.GetRequiredService<IRolloutStore>();
+        var content = provider.GetRequiredService<IContentStore>();
+        var outbox = provider.GetRequiredService<IOutbox>();
+        var channels = provider.GetServices<IDeliveryChannel>().ToList();
+        Assert.Single(channels, c => c.Channel == OutboxChannel.Email && c.Kinds is null);
+        Assert.Single(channels, c => c.Channel == OutboxChannel.Email && c.Kinds?.Contains(EmailBatchFiles.OutboxKind) == true);
+
+        var people = Enumerable.Range(0, 40).Select(i => Person(90_000 + i)).Where(p => p.RepresentativeNirs.Count == 0)
+            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        var file = WriteFile(_folder, people);
+        Assert.Equal(people.Count, (await Importer(store).ImportAsync("imp-embedded", file, file + ".rejects")).Accepted);
+        await store.CreateCampaignAsync(new NewCampaign("c-embedded", "embedded", null, "operator:test"), DateTimeOffset.UtcNow);
+        var issued = await Issuance(store, content).IssueAsync("c-embedded");
+        Assert.Equal(people.Count, issued.Emails);
+        var lines = await EmailBatchLines.ReadAsync(store, content, "c-embedded");
+        var alert = new OutboxMessage(Guid.NewGuid(), OutboxChannel.Email, "v-alert", "new-document", """{"n":1}""", DateTimeOffset.UtcNow);
+        await outbox.EnqueueAsync([alert]);
+
+        using var dispatcher = new OutboxDispatcher(outbox, channels,
+            Options.Create(new OutboxDispatcherOptions { IdlePollInterval = TimeSpan.FromMilliseconds(50) }), NullLogger<OutboxDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        var sink = Path.Combine(_folder, "notifications", "email.jsonl");
+        var clock = Stopwatch.StartNew();
+        string[] written;
+        while ((written = await ReadLinesAsync(sink)).Length < lines.Count + 1 && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(50);
+        }
+        var batch = Assert.Single(await store.ListEmailBatchesAsync("c-embedded"));
+        while (batch.CompletedAt is null && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(50);
+            batch = Assert.Single(await store.ListEmailBatchesAsync("c-embedded"));
+        }
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var sent = written.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(lines.Count + 1, sent.Count);
+        Assert.Equal(lines.Select(l => l.Id).Append(alert.Id).Order(), sent.Select(s => s.GetProperty("id").GetGuid()).Order());
+        Assert.All(sent.Where(s => s.GetProperty("id").GetGuid() != alert.Id), s =>
+        {
+            Assert.Equal(DeliveryCodeCipher.OutboxKind, s.GetProperty("kind").GetString());
+            var vault = s.GetProperty("recipient").GetString()!;
+            Assert.Equal(Cipher.DecryptCode(lines.Single(l => l.VaultId == vault).PayloadJson, vault), Cipher.DecryptCode(s.GetProperty("payload").GetRawText(), vault));
+        });
+        Assert.Equal((lines.Count, lines.Count, 0), (batch.SentThrough, batch.Sent, batch.Undeliverable + batch.Bounced + batch.Requeued));
+        Assert.NotNull(batch.CompletedAt);
+        Assert.Equal(0, (await store.GetCampaignCountsAsync("c-embedded", DateTimeOffset.UtcNow)).EmailsPending);
+    }
+
+    private static async Task<string[]> ReadLinesAsync(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(file);
+        return (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}
