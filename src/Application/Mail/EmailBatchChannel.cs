@@ -34,7 +34,8 @@ namespace Coffre.Application.Mail;
 /// once, not an attempt; the next call resumes at <c>sent_through</c>. When the file is done, <c>completed_at</c> is set
 /// and the batch message is delivered.</para>
 /// <para>At least once: a crash (or a lost store call) between handing a page to the inner channel and advancing
-/// <c>sent_through</c> resends at most that page, under the same message ids (the same Message-ID headers, the same
+/// <c>sent_through</c> resends at most that page, and so do the lines after a cut that the inner channel had already
+/// handed over (parallel connections), under the same message ids (the same Message-ID headers, the same
 /// bounce keys: a replayed bounce records and revokes nothing more). Logs carry campaign ids, batch numbers and counts
 /// only.</para>
 /// </remarks>

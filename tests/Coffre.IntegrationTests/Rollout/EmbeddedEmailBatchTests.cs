@@ -81,6 +81,71 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         Assert.Equal(0, (await store.GetCampaignCountsAsync("c-embedded", DateTimeOffset.UtcNow)).EmailsPending);
     }
 
+    [Fact]
+    public async Task A_transient_failure_is_requeued_as_an_ordinary_message_and_a_cut_page_resumes_at_the_cut()
+    {
+        var outbox = new InMemoryOutbox();
+        var store = new InMemoryRolloutStore(outbox);
+        var content = new LocalDiskContentStore(Path.Combine(_folder, "content"));
+        var people = Enumerable.Range(0, 12).Select(i => Person(91_000 + i)).Where(p => p.RepresentativeNirs.Count == 0)
+            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        Directory.CreateDirectory(_folder);
+        var file = WriteFile(_folder, people);
+        await Importer(store).ImportAsync("imp-requeue", file, file + ".rejects");
+        await store.CreateCampaignAsync(new NewCampaign("c-requeue", "requeue", null, "operator:test"), DateTimeOffset.UtcNow);
+        await Issuance(store, content).IssueAsync("c-requeue");
+        var lines = await EmailBatchLines.ReadAsync(store, content, "c-requeue");
+        Assert.True(lines.Count >= 6);
+        var batchMessage = Assert.Single(await outbox.ClaimAsync(10, TimeSpan.FromMinutes(1)));
+
+        // Line 1 fails transiently; line 4 is cut by the delivery timeout (and the lines after it in the page with it).
+        var sink = new FileDeliveryChannel(Path.Combine(_folder, "notifications"), OutboxChannel.Email);
+        var inner = new ScriptedChannel(sink, new Dictionary<Guid, Exception>
+        {
+            [lines[1].Id] = new Coffre.Application.Mail.MailTransientException("SMTP 451"),
+            [lines[4].Id] = new DeliveryDeferredException(DateTimeOffset.UtcNow),
+        });
+        var router = new Coffre.Application.Mail.EmailBatchChannel(store, content, inner, new Coffre.Application.Mail.EmailBatchOptions { PageSize = 100 });
+        var answer = await router.DeliverBatchAsync([batchMessage]);
+        Assert.IsType<DeliveryDeferredException>(answer[batchMessage.Id]);
+        var batch = Assert.Single(await store.ListEmailBatchesAsync("c-requeue"));
+        Assert.Equal((4, 3, 1, (DateTimeOffset?)null), (batch.SentThrough, batch.Sent, batch.Requeued, batch.CompletedAt));
+        var requeued = Assert.Single(await outbox.ListForRecipientAsync(lines[1].VaultId, 10));
+        Assert.Equal((lines[1].Id, DeliveryCodeCipher.OutboxKind, (DateTimeOffset?)null), (requeued.Id, requeued.Kind, requeued.DeliveredAt));
+        Assert.Equal(lines.Count - 4 + 1, (await store.GetCampaignCountsAsync("c-requeue", DateTimeOffset.UtcNow)).EmailsPending);
+
+        // The next call resumes at the cut line and finishes; the requeued message is the dispatcher's now.
+        Assert.Empty(await router.DeliverBatchAsync([batchMessage]));
+        batch = Assert.Single(await store.ListEmailBatchesAsync("c-requeue"));
+        Assert.Equal((lines.Count, lines.Count - 1, 1), (batch.SentThrough, batch.Sent, batch.Requeued));
+        Assert.NotNull(batch.CompletedAt);
+        var written = (await ReadLinesAsync(sink.FilePath)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetGuid()).ToList();
+        // Every line but the requeued one reached the sink; lines before the cut exactly once. Lines after the cut in the
+        // same page that the inner channel had already handed over go again (at least once: at most that page).
+        Assert.Equal(lines.Where((_, i) => i != 1).Select(l => l.Id).Order(), written.Distinct().Order());
+        Assert.All(new[] { 0, 2, 3, 4 }, i => Assert.Single(written, id => id == lines[i].Id));
+        Assert.All(written.GroupBy(id => id).Where(g => g.Count() > 1), g => Assert.True(lines.FindIndex(l => l.Id == g.Key) > 4));
+    }
+
+    /// <summary>Answers the scripted failures for their messages (each once) and hands the others to the sink.</summary>
+    private sealed class ScriptedChannel(IDeliveryChannel sink, Dictionary<Guid, Exception> failures) : IDeliveryChannel
+    {
+        public OutboxChannel Channel => sink.Channel;
+
+        public Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default) => DeliveryChannels.DeliverOneAsync(this, message, cancellationToken);
+
+        public async Task<IReadOnlyDictionary<Guid, Exception>> DeliverBatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
+        {
+            var failed = messages.Where(m => failures.ContainsKey(m.Id)).ToDictionary(m => m.Id, m => failures[m.Id]);
+            foreach (var id in failed.Keys)
+            {
+                failures.Remove(id);
+            }
+            await sink.DeliverBatchAsync([.. messages.Where(m => !failed.ContainsKey(m.Id))], cancellationToken);
+            return failed;
+        }
+    }
+
     private static async Task<string[]> ReadLinesAsync(string path)
     {
         if (!File.Exists(path))
