@@ -28,6 +28,9 @@ public sealed class HarnessOptions
     /// <summary>Also COPY outbox-shaped rows (the write set of issuance before email batches: codes + one outbox row per email) in a second raw run, kept as a comparison.</summary>
     public bool RawWithOutbox { get; private set; } = true;
 
+    /// <summary>Also COPY the code rows with ascending NIR hashes (the order issuance writes them in); --no-raw-key-order skips it.</summary>
+    public bool RawKeyOrder { get; private set; } = true;
+
     /// <summary>Also COPY the code rows into a table without any index or constraint (what the indexes cost).</summary>
     public bool RawWithoutIndexes { get; private set; }
 
@@ -102,6 +105,7 @@ public sealed class HarnessOptions
                 case "--queued-chunks": o.IssueQueued = Int(Value()); break;
                 case "--no-count-first": o.CountFirst = false; break;
                 case "--no-raw-outbox": o.RawWithOutbox = false; break;
+                case "--no-raw-key-order": o.RawKeyOrder = false; break;
                 case "--raw-without-indexes": o.RawWithoutIndexes = true; break;
                 case "--naive-sample": o.NaiveSample = Int(Value()); break;
                 case "--naive-loops": o.NaiveLoops = Int(Value()); break;

@@ -92,6 +92,10 @@ public sealed class MacroHarness(HarnessOptions options)
             _peakThroughIssuance = _peakWorkingSet;
             await LimitAsync(issuance);
             await RawCopyAsync(issuance, withOutbox: false);
+            if (options.RawKeyOrder)
+            {
+                await RawCopyAsync(issuance, withOutbox: false, keyOrder: true);
+            }
             if (options.RawWithOutbox)
             {
                 await RawCopyAsync(issuance, withOutbox: true);
@@ -160,6 +164,7 @@ public sealed class MacroHarness(HarnessOptions options)
         ["issueQueuedChunks"] = options.IssueQueued,
         ["issueCountFirst"] = options.CountFirst,
         ["rawCopyWithOutbox"] = options.RawWithOutbox,
+        ["rawCopyKeyOrder"] = options.RawKeyOrder,
         ["rawCopyWithoutIndexes"] = options.RawWithoutIndexes,
         ["naiveSample"] = options.NaiveSample,
         ["naiveLoops"] = options.NaiveLoops,
@@ -269,13 +274,13 @@ public sealed class MacroHarness(HarnessOptions options)
         return result;
     }
 
-    private async Task RawCopyAsync(IssuanceResult issuance, bool withOutbox, bool withoutIndexes = false)
+    private async Task RawCopyAsync(IssuanceResult issuance, bool withOutbox, bool withoutIndexes = false, bool keyOrder = false)
     {
-        var name = withoutIndexes ? "rawCopyWithoutIndexes" : withOutbox ? "rawCopyWithOutbox" : "rawCopy";
+        var name = withoutIndexes ? "rawCopyWithoutIndexes" : withOutbox ? "rawCopyWithOutbox" : keyOrder ? "rawCopyKeyOrder" : "rawCopy";
         await RawCopyBaseline.PrepareAsync(_dataSource, withOutbox, withoutIndexes);
         var phase = await _probe.BeginAsync(name);
         var raw = await RawCopyBaseline.RunAsync(_dataSource, issuance.Issued, options.IssueChunk, options.IssueWriters,
-            issuance.Issued == 0 ? 0 : (double)issuance.Letters / issuance.Issued, withOutbox);
+            issuance.Issued == 0 ? 0 : (double)issuance.Letters / issuance.Issued, withOutbox, keyOrder);
         var figures = await EndAsync(phase, name);
         await RawCopyBaseline.DropAsync(_dataSource);
         figures["rows"] = raw.Rows;
@@ -284,13 +289,14 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["writers"] = options.IssueWriters;
         figures["rowsPerSecond"] = Rate(raw.Rows, figures);
         figures["walBytesPerRow"] = PerUnit(figures["walBytes"], raw.Rows);
+        figures["keyOrder"] = keyOrder;
         figures["table"] = withoutIndexes
             ? $"{RawCopyBaseline.Schema}.activation_code (LIKE activation_code INCLUDING DEFAULTS INCLUDING IDENTITY: no index, no constraint), dropped afterwards"
             : withOutbox
             ? $"{RawCopyBaseline.Schema}.activation_code and {RawCopyBaseline.Schema}.outbox (LIKE … INCLUDING ALL), dropped afterwards"
             : $"{RawCopyBaseline.Schema}.activation_code (LIKE activation_code INCLUDING ALL), dropped afterwards";
         PerUnitCpu(figures, raw.Rows);
-        Say($"{(withoutIndexes ? "raw noidx" : withOutbox ? "raw+outbox" : "raw COPY ")} {raw.Rows:N0} code rows{(withOutbox ? $" + {raw.OutboxRows:N0} outbox rows" : "")} in {S(figures)} s = {Rate(raw.Rows, figures):N0} rows/s {Cpu(figures)}");
+        Say($"{(withoutIndexes ? "raw noidx" : withOutbox ? "raw+outbox" : keyOrder ? "raw keyord" : "raw COPY ")} {raw.Rows:N0} code rows{(withOutbox ? $" + {raw.OutboxRows:N0} outbox rows" : "")} in {S(figures)} s = {Rate(raw.Rows, figures):N0} rows/s {Cpu(figures)}");
     }
 
     /// <summary>The same-run limit for issuance: minimal durable rows COPYed into an unindexed table + the print-batch bytes.</summary>
@@ -700,6 +706,7 @@ public sealed class MacroHarness(HarnessOptions options)
         var issue = Get("issuance", "codesPerSecond");
         var raw = Get("rawCopy", "rowsPerSecond");
         var rawOutbox = options.RawWithOutbox ? Get("rawCopyWithOutbox", "rowsPerSecond") : double.NaN;
+        var rawKeyOrder = options.RawKeyOrder ? Get("rawCopyKeyOrder", "rowsPerSecond") : double.NaN;
         var naiveRate = naive?.CallsPerSecond ?? double.NaN;
         var importRate = Get("import", "rowsPerSecond");
         var limitRate = Get("limit", "rowsPerSecond");
@@ -708,6 +715,7 @@ public sealed class MacroHarness(HarnessOptions options)
             ["issuanceOverLimit"] = R(issue / limitRate),
             ["issuanceOverRawCopy"] = R(issue / raw),
             ["issuanceOverRawCopyWithOutbox"] = R(issue / rawOutbox),
+            ["issuanceOverRawCopyKeyOrder"] = R(issue / rawKeyOrder),
             ["issuanceOverNaive"] = R(issue / naiveRate),
         };
         _report["ratios"] = ratios;
@@ -735,6 +743,10 @@ public sealed class MacroHarness(HarnessOptions options)
         Target("issuance codes/s (goal stated for N = 10 000 000, print batches in Blob)", issue, ">=", 250_000, "codes/s",
             options.People == 10_000_000 ? null : $"this run is N = {options.People:N0}");
         Target("issuance / raw COPY of the same rows", issue / raw, ">=", 0.4, "×");
+        if (options.RawKeyOrder)
+        {
+            Report("issuance / raw COPY of the same rows in issuance's key order", issue / rawKeyOrder, "×");
+        }
         Report("issuance / limit (minimal rows, unindexed, + print-batch bytes)", issue / limitRate, "×");
         Target("issuance / naive per-grain baseline", issue / naiveRate, ">=", 20, "×");
         Target("import validated rows/s including indexes", importRate, ">=", 250_000, "rows/s");

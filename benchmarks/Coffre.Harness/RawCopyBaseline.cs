@@ -114,7 +114,10 @@ public static class RawCopyBaseline
     }
 
     /// <param name="postShare">Fraction of rows sent by post (channel 1, with a batch number), as in the issuance.</param>
-    public static async Task<Result> RunAsync(NpgsqlDataSource dataSource, long rows, int chunkSize, int writers, double postShare, bool withOutbox)
+    /// <param name="keyOrder">NIR hashes ascending across the run (row number in the first 8 bytes, big-endian, then random), as
+    /// issuance writes them since it streams the eligible people in key order; false: random, as before.</param>
+    public static async Task<Result> RunAsync(NpgsqlDataSource dataSource, long rows, int chunkSize, int writers, double postShare, bool withOutbox,
+        bool keyOrder = false)
     {
         var chunks = (int)((rows + chunkSize - 1) / chunkSize);
         var next = -1;
@@ -147,7 +150,18 @@ public static class RawCopyBaseline
                     {
                         Row(b, 8);
                         Bytes(b, campaign);
-                        RandomBytes(b, random, 32);
+                        if (keyOrder)
+                        {
+                            Length(b, 32);
+                            BinaryPrimitives.WriteInt64BigEndian(b.GetSpan(8), (long)chunk * chunkSize + i);
+                            b.Advance(8);
+                            random.NextBytes(b.GetSpan(24)[..24]);
+                            b.Advance(24);
+                        }
+                        else
+                        {
+                            RandomBytes(b, random, 32);
+                        }
                         Int16(b, 1);
                         RandomBytes(b, random, 32);
                         Timestamp(b, issuedAt);

@@ -89,6 +89,14 @@ public interface IRolloutStore
     /// </summary>
     Task<long> CountUnreachableMinorsAsync(string campaignId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="CountEligibleAsync"/> and <see cref="CountUnreachableMinorsAsync"/> from one snapshot: what an issuance run
+    /// that counts first needs at its start (PostgreSQL reads the segment, and probes the minors' representatives, once).
+    /// </summary>
+    async Task<EligibleCounts> CountEligibleAndUnreachableAsync(string campaignId, CancellationToken cancellationToken = default) =>
+        new(await CountEligibleAsync(campaignId, cancellationToken).ConfigureAwait(false),
+            await CountUnreachableMinorsAsync(campaignId, cancellationToken).ConfigureAwait(false));
+
     /// <summary>Marks valid codes past <paramref name="now"/> expired (so their people can be issued again); returns how many.</summary>
     Task<long> ExpireCodesAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 

@@ -133,7 +133,9 @@ public sealed class IssuanceService
         var started = _time.GetUtcNow();
         await _store.SetCampaignStatusAsync(campaignId, CampaignStatus.Issuing, cancellationToken).ConfigureAwait(false);
         var expired = await _store.ExpireCodesAsync(started, cancellationToken).ConfigureAwait(false);
-        long? total = _options.CountFirst ? await _store.CountEligibleAsync(campaignId, cancellationToken).ConfigureAwait(false) : null;
+        // Counting first also counts the minors nobody can be written to (one read of the segment instead of two).
+        var counted = _options.CountFirst ? await _store.CountEligibleAndUnreachableAsync(campaignId, cancellationToken).ConfigureAwait(false) : null;
+        long? total = counted?.Eligible;
 
         var tally = new Tally(total, clock, progress);
         var passes = 0;
@@ -153,8 +155,9 @@ public sealed class IssuanceService
             throw new IssuanceConflictException(
                 $"campaign '{campaignId}': {conflicted} chunks still conflicted after {passes} passes (people receiving codes concurrently); run the issuance again");
         }
-        // Minors none of whose legal representatives can be written to get no code (they are not eligible): counted once.
-        var minorsUnreachable = await _store.CountUnreachableMinorsAsync(campaignId, cancellationToken).ConfigureAwait(false);
+        // Minors none of whose legal representatives can be written to get no code (they are not eligible): counted once,
+        // with the eligible people when the run counted first, else now.
+        var minorsUnreachable = counted?.UnreachableMinors ?? await _store.CountUnreachableMinorsAsync(campaignId, cancellationToken).ConfigureAwait(false);
         await _store.SetCampaignStatusAsync(campaignId, CampaignStatus.Issued, cancellationToken).ConfigureAwait(false);
         return new IssuanceResult(campaignId, tally.Issued, tally.Emails, tally.Letters, tally.Batches, passes, conflicts, expired, revoked, clock.Elapsed,
             minorsUnreachable);

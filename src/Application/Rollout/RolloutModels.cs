@@ -167,6 +167,9 @@ public sealed record Campaign(
 /// A campaign's figures. <see cref="Eligible"/> is who the next issuance run would give a code to.
 /// Code counts are over the campaign's codes; <see cref="Opposed"/> and <see cref="Activated"/> over the segment's people.
 /// </summary>
+/// <summary>A campaign's eligible people and the minors none of whose legal representatives can be written to (no code for them).</summary>
+public sealed record EligibleCounts(long Eligible, long UnreachableMinors);
+
 public sealed record CampaignCounts(
     long Eligible,
     long IssuedValid,

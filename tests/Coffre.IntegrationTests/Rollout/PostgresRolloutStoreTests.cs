@@ -116,6 +116,29 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         Assert.Equal("activation_code_valid_idx", error.ConstraintName);
     }
 
+    [Fact]
+    public async Task Eligible_people_stream_in_key_order_so_chunks_fill_the_unique_index_in_ascending_ranges()
+    {
+        var people = People(300);
+        await ImportAsync(people, "imp-order");
+        var departements = people.Select(p => p.Address!.Departement).Distinct().Take(3).ToArray();
+        await CampaignAsync("c-order-all");
+        await CampaignAsync("c-order-seg", departements);
+
+        // National: the primary key is walked (no sort); a segment: sorted by PostgreSQL. Both ascending in nir_hash.
+        foreach (var (campaign, expected) in new[] { ("c-order-all", people.Count), ("c-order-seg", people.Count(p => departements.Contains(p.Address!.Departement))) })
+        {
+            var streamed = new List<byte[]>();
+            await foreach (var person in Store.StreamEligibleAsync(campaign))
+            {
+                streamed.Add(person.NirHash);
+            }
+            Assert.Equal(expected, streamed.Count);
+            Assert.All(streamed.Zip(streamed.Skip(1)), pair => Assert.True(pair.First.AsSpan().SequenceCompareTo(pair.Second) < 0,
+                $"{campaign}: the stream is not in ascending nir_hash order"));
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

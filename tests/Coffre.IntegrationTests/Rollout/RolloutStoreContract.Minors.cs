@@ -51,6 +51,7 @@ public abstract partial class RolloutStoreContract
         var eligible = await EligibleAsync("c-minors");
         Assert.Equal(6, eligible.Count);   // the three adults who did not oppose, and minors 0 to 2
         Assert.Equal(2, await Store.CountUnreachableMinorsAsync("c-minors"));
+        Assert.Equal(new EligibleCounts(6, 2), await Store.CountEligibleAndUnreachableAsync("c-minors"));   // one read, the same figures
         var letterOfMinor = Assert.Single(eligible, e => e.VaultId == Vault(minors[1]));
         Assert.Equal((false, true, minors[1].GivenNames, null, parentByPost.Address),
             (letterOfMinor.HasEmail, letterOfMinor.ForRepresentatives, letterOfMinor.GivenNames, letterOfMinor.FamilyName, letterOfMinor.Address));
@@ -158,6 +159,7 @@ public abstract partial class RolloutStoreContract
         var adult = eligible.Single(e => e.VaultId == Vault(eighteenToday));
         Assert.True(adult.HasEmail);   // their own email, not a representative's
         Assert.Equal(expectedAdults.Count + expectedMinors.Count, await Store.CountEligibleAsync("c-both"));
+        Assert.Equal(new EligibleCounts(expectedAdults.Count + expectedMinors.Count, 1), await Store.CountEligibleAndUnreachableAsync("c-both"));
 
         // Chunks of 7 over 36 people: chunks mix the two reads' people, and two writers commit them concurrently.
         var result = await Issuance(Store, Content, chunkSize: 7, writers: 2).IssueAsync("c-both");
