@@ -3,8 +3,9 @@
 -- Campaign activation emails as delivery batches (issue 10). Written for Coffre.Adapters.Postgres's
 -- PostgresRolloutStore. No BEGIN/COMMIT: the migrator wraps the file.
 --
--- An issuance chunk writes its emails to one file in the content store, email/{campaign}/{batch_no:D6}.jsonl (one line
--- per email: message id, vault id, the code's keyed hash and the code encrypted for the email channel), before the
+-- An issuance chunk writes its emails to one file in the content store, email/{campaign}/{batch_no:D6}.txt (a first
+-- line naming the batch, then one line per email: vault id, the code's keyed hash and the code sealed for the email
+-- channel; each line's message id is derived from campaign, batch and line number), before the
 -- transaction that commits its codes, this row and ONE outbox message (kind activation-email-batch) for the batch,
 -- instead of one outbox row per email. The router (EmailBatchChannel) checks the file against sha256, sends its lines
 -- page by page through the email channel and moves sent_through after each page in one transaction, with the page's

@@ -139,11 +139,10 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         {
             return true;
         }
-        var file = await EmailBatchFiles.ReadVerifiedAsync(_content, batch, cancellationToken).ConfigureAwait(false);
-        var lines = EmailBatchFiles.LineRanges(file);
-        if (lines.Count != batch.Emails)
+        var file = new EmailBatchFiles.ParsedFile(await EmailBatchFiles.ReadVerifiedAsync(_content, batch, cancellationToken).ConfigureAwait(false));
+        if (file.Count != batch.Emails)
         {
-            throw new RolloutException($"email batch {batchNo} of campaign '{campaignId}' holds {lines.Count} emails, {batch.Emails} were committed");
+            throw new RolloutException($"email batch {batchNo} of campaign '{campaignId}' holds {file.Count} emails, {batch.Emails} were committed");
         }
         var position = batch.SentThrough;
         do
@@ -157,7 +156,7 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
             var page = new List<EmailBatchLine>(end - position);
             for (var i = position; i < end; i++)
             {
-                page.Add(EmailBatchFiles.ParseLine(file.AsSpan()[lines[i]]));
+                page.Add(file.Line(i));
             }
             var (settled, cut) = await SendPageAsync(batch, position, page, cancellationToken).ConfigureAwait(false);
             if (!await _store.AdvanceEmailBatchAsync(settled, CancellationToken.None).ConfigureAwait(false))

@@ -8,8 +8,9 @@ using System.Text.Json;
 namespace Coffre.Application.Rollout;
 
 /// <summary>
-/// Encrypts activation codes for the email channel: the payload of an email batch line (<see cref="EmailBatchFiles"/>)
-/// and of the <c>activation-code</c> message the router builds from it (or requeues in the outbox) carries the
+/// Encrypts activation codes for the email channel: an email batch line (<see cref="EmailBatchFiles"/>, the compact
+/// sealed form of <see cref="WriteSealed"/>) and the payload of the <c>activation-code</c> message the router builds
+/// from it (<see cref="PayloadFromSealed"/>, or requeues in the outbox) carry the
 /// code as AES-256-GCM ciphertext under a delivery key (key id + 12-byte nonce + ciphertext‖tag), bound to the campaign
 /// and the recipient vault id as associated data. The email channel decrypts at send time with
 /// <see cref="DecryptCode"/>; neither the database nor the content store holds an emailed code in clear. Several keys may be live so the delivery key
@@ -62,7 +63,10 @@ public sealed class DeliveryCodeCipher
     }
 
     /// <summary>The fixed parts of a chunk's payloads (campaign, key id, expiry), prepared once.</summary>
-    public PayloadTemplate Template(string campaignId, DateTimeOffset expiresAt)
+    public PayloadTemplate Template(string campaignId, DateTimeOffset expiresAt) => TemplateFor(campaignId, CurrentKeyId, expiresAt);
+
+    /// <summary>The fixed parts of payloads sealed under <paramref name="keyId"/> (to rebuild a payload from its sealed form).</summary>
+    public static PayloadTemplate TemplateFor(string campaignId, short keyId, DateTimeOffset expiresAt)
     {
         if (!NewCampaign.IsValidId(campaignId))
         {
@@ -71,7 +75,8 @@ public sealed class DeliveryCodeCipher
         var expires = expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         return new PayloadTemplate(
             campaignId,
-            Encoding.UTF8.GetBytes($"{{\"campaign\":\"{campaignId}\",\"keyId\":{CurrentKeyId},\"nonce\":\""),
+            keyId,
+            Encoding.UTF8.GetBytes($"{{\"campaign\":\"{campaignId}\",\"keyId\":{keyId},\"nonce\":\""),
             "\",\"ciphertext\":\""u8.ToArray(),
             Encoding.UTF8.GetBytes($"\",\"expiresAt\":\"{expires}\"}}"));
     }
@@ -80,34 +85,76 @@ public sealed class DeliveryCodeCipher
     public void WritePayload(IBufferWriter<byte> destination, PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode)
     {
         ArgumentNullException.ThrowIfNull(template);
+        Span<byte> nonce = stackalloc byte[NonceSize];
+        Span<byte> sealedCode = stackalloc byte[32 + TagSize];
+        var length = Seal(template, vaultId, canonicalCode, nonce, sealedCode);
+        template.Write(destination, nonce, sealedCode[..length]);
+    }
+
+    /// <summary>
+    /// Encrypts <paramref name="canonicalCode"/> for <paramref name="vaultId"/> and appends its compact sealed form as UTF-8:
+    /// <c>{keyId} {nonce base64} {ciphertext‖tag base64}</c> — what an email batch line carries; the campaign and expiry
+    /// are the batch's (<see cref="PayloadFromSealed"/> rebuilds the payload JSON).
+    /// </summary>
+    public void WriteSealed(IBufferWriter<byte> destination, PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(template);
+        Span<byte> nonce = stackalloc byte[NonceSize];
+        Span<byte> sealedCode = stackalloc byte[32 + TagSize];
+        var length = Seal(template, vaultId, canonicalCode, nonce, sealedCode);
+        var span = destination.GetSpan(8 + Base64.GetMaxEncodedToUtf8Length(NonceSize) + Base64.GetMaxEncodedToUtf8Length(length));
+        template.KeyId.TryFormat(span, out var at, provider: CultureInfo.InvariantCulture);
+        span[at++] = (byte)' ';
+        Base64.EncodeToUtf8(nonce, span[at..], out _, out var written);
+        at += written;
+        span[at++] = (byte)' ';
+        Base64.EncodeToUtf8(sealedCode[..length], span[at..], out _, out written);
+        destination.Advance(at + written);
+    }
+
+    /// <summary>
+    /// The <c>activation-code</c> payload JSON of a sealed form written by <see cref="WriteSealed"/> for a code of
+    /// <paramref name="campaignId"/> expiring at <paramref name="expiresAt"/>. Throws <see cref="FormatException"/> when
+    /// <paramref name="sealedForm"/> is not one.
+    /// </summary>
+    public static string PayloadFromSealed(string campaignId, DateTimeOffset expiresAt, ReadOnlySpan<byte> sealedForm)
+    {
+        var first = sealedForm.IndexOf((byte)' ');
+        var second = first < 0 ? -1 : sealedForm[(first + 1)..].IndexOf((byte)' ');
+        if (second < 0 || !short.TryParse(sealedForm[..first], NumberStyles.None, CultureInfo.InvariantCulture, out var keyId))
+        {
+            throw new FormatException("a sealed activation code is malformed");
+        }
+        var nonce = sealedForm.Slice(first + 1, second);
+        var ciphertext = sealedForm[(first + second + 2)..];
+        if (nonce.Length != Base64.GetMaxEncodedToUtf8Length(NonceSize) || ciphertext.IsEmpty || !Base64.IsValid(nonce) || !Base64.IsValid(ciphertext))
+        {
+            throw new FormatException("a sealed activation code is malformed");
+        }
+        var writer = new ArrayBufferWriter<byte>(192);
+        TemplateFor(campaignId, keyId, expiresAt).WriteEncoded(writer, nonce, ciphertext);
+        return Encoding.UTF8.GetString(writer.WrittenSpan);
+    }
+
+    /// <summary>AES-256-GCM under the template's key, bound to the campaign and vault; returns the ciphertext‖tag length.</summary>
+    private int Seal(PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode, Span<byte> nonce, Span<byte> sealedCode)
+    {
         ArgumentException.ThrowIfNullOrEmpty(vaultId);
+        if (!_keys.TryGetValue(template.KeyId, out var key))
+        {
+            throw new ArgumentException($"delivery key {template.KeyId} is unknown", nameof(template));
+        }
         var state = _perThread.Value!;
-        var aes = state.Aes(CurrentKeyId, _keys[CurrentKeyId]);
+        var aes = state.Aes(template.KeyId, key);
         Span<byte> plain = stackalloc byte[32];
         var plainLength = Encoding.ASCII.GetBytes(canonicalCode, plain);
         Span<byte> aad = stackalloc byte[256];
         var aadLength = Aad(template.CampaignId, vaultId, aad);
-        Span<byte> nonce = stackalloc byte[NonceSize];
         state.NextNonce(nonce);
-        Span<byte> sealedCode = stackalloc byte[plainLength + TagSize];
-        aes.Encrypt(nonce, plain[..plainLength], sealedCode[..plainLength], sealedCode[plainLength..], aad[..aadLength]);
+        aes.Encrypt(nonce, plain[..plainLength], sealedCode[..plainLength], sealedCode.Slice(plainLength, TagSize), aad[..aadLength]);
         CryptographicOperations.ZeroMemory(plain);
-
-        var size = template.Prefix.Length + Base64.GetMaxEncodedToUtf8Length(NonceSize) + template.Middle.Length
-            + Base64.GetMaxEncodedToUtf8Length(sealedCode.Length) + template.Suffix.Length;
-        var span = destination.GetSpan(size);
-        var at = 0;
-        template.Prefix.CopyTo(span);
-        at += template.Prefix.Length;
-        Base64.EncodeToUtf8(nonce, span[at..], out _, out var written);
-        at += written;
-        template.Middle.CopyTo(span[at..]);
-        at += template.Middle.Length;
-        Base64.EncodeToUtf8(sealedCode, span[at..], out _, out written);
-        at += written;
-        template.Suffix.CopyTo(span[at..]);
-        at += template.Suffix.Length;
-        destination.Advance(at);
+        return plainLength + TagSize;
     }
 
     /// <summary>
@@ -146,12 +193,42 @@ public sealed class DeliveryCodeCipher
         return Encoding.UTF8.GetBytes(text, destination);
     }
 
-    public sealed class PayloadTemplate(string campaignId, byte[] prefix, byte[] middle, byte[] suffix)
+    public sealed class PayloadTemplate(string campaignId, short keyId, byte[] prefix, byte[] middle, byte[] suffix)
     {
         public string CampaignId { get; } = campaignId;
+
+        public short KeyId { get; } = keyId;
+
         internal byte[] Prefix { get; } = prefix;
         internal byte[] Middle { get; } = middle;
         internal byte[] Suffix { get; } = suffix;
+
+        /// <summary>The payload JSON around a raw nonce and ciphertext‖tag.</summary>
+        internal void Write(IBufferWriter<byte> destination, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sealedCode)
+        {
+            Span<byte> nonceText = stackalloc byte[Base64.GetMaxEncodedToUtf8Length(NonceSize)];
+            Span<byte> sealedText = stackalloc byte[Base64.GetMaxEncodedToUtf8Length(sealedCode.Length)];
+            Base64.EncodeToUtf8(nonce, nonceText, out _, out var n);
+            Base64.EncodeToUtf8(sealedCode, sealedText, out _, out var c);
+            WriteEncoded(destination, nonceText[..n], sealedText[..c]);
+        }
+
+        private static int Append(Span<byte> span, int at, ReadOnlySpan<byte> part)
+        {
+            part.CopyTo(span[at..]);
+            return at + part.Length;
+        }
+
+        /// <summary>The payload JSON around an already base64-encoded nonce and ciphertext‖tag.</summary>
+        internal void WriteEncoded(IBufferWriter<byte> destination, ReadOnlySpan<byte> nonceBase64, ReadOnlySpan<byte> sealedBase64)
+        {
+            var span = destination.GetSpan(Prefix.Length + nonceBase64.Length + Middle.Length + sealedBase64.Length + Suffix.Length);
+            var at = Append(span, 0, Prefix);
+            at = Append(span, at, nonceBase64);
+            at = Append(span, at, Middle);
+            at = Append(span, at, sealedBase64);
+            destination.Advance(Append(span, at, Suffix));
+        }
     }
 
     private sealed class PerThread

@@ -5,8 +5,8 @@ namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
-/// for each person the NIR hash, vault id, code hash and channel; for email people the message id and its JSON payload
-/// (the code encrypted for the email channel), which go to the chunk's email batch file (<see cref="EmailBatchFiles"/>);
+/// for each person the NIR hash, vault id, code hash and channel; for email people their code sealed for the email channel
+/// (<see cref="DeliveryCodeCipher.WriteSealed"/>), which goes to the chunk's email batch file (<see cref="EmailBatchFiles"/>);
 /// and, once their files are written, the print batch holding its letters and the email batch holding its emails.
 /// <see cref="IRolloutStore.CommitIssuanceAsync"/> stores codes and batch rows in one transaction.
 /// </summary>
@@ -19,7 +19,6 @@ public sealed class IssuanceChunk
     private readonly byte[] _vaultIds;
     private readonly CodeChannel[] _channels;
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
-    private readonly Guid[] _outboxIds;
     private readonly int[] _payloadEnds;
     private readonly ArrayBufferWriter<byte> _payloads;
 
@@ -32,7 +31,6 @@ public sealed class IssuanceChunk
         _vaultIds = new byte[capacity * VaultIdLength];
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
-        _outboxIds = new Guid[capacity];
         _payloadEnds = new int[capacity];
         _payloads = new ArrayBufferWriter<byte>(Math.Min(capacity, 4096) * 160);
         CampaignId = "";
@@ -89,13 +87,15 @@ public sealed class IssuanceChunk
         _payloads.ResetWrittenCount();
     }
 
-    /// <summary>Adds a person reached by email: the batch file's line <paramref name="outboxId"/> carries <paramref name="payloadUtf8"/>.</summary>
-    public void AddEmail(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, Guid outboxId, ReadOnlySpan<byte> payloadUtf8)
+    /// <summary>
+    /// Adds a person reached by email: <paramref name="sealedCode"/> is their code sealed for the email channel
+    /// (<see cref="DeliveryCodeCipher.WriteSealed"/>), their line of the chunk's email batch file.
+    /// </summary>
+    public void AddEmail(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<byte> sealedCode)
     {
         var i = Next(nirHash, vaultId, codeHash, CodeChannel.Email);
         _emailIndex[i] = Emails;
-        _outboxIds[Emails] = outboxId;
-        _payloads.Write(payloadUtf8);
+        _payloads.Write(sealedCode);
         _payloadEnds[Emails] = _payloads.WrittenCount;
         Emails++;
     }
@@ -117,12 +117,10 @@ public sealed class IssuanceChunk
 
     public CodeChannel Channel(int i) => _channels[Index(i)];
 
-    /// <summary>The email ordinal of person <paramref name="i"/> (an index for <see cref="OutboxId"/>/<see cref="Payload"/>), -1 for post.</summary>
+    /// <summary>The email ordinal of person <paramref name="i"/> (an index for <see cref="SealedCode"/>), -1 for post.</summary>
     public int EmailOrdinal(int i) => _emailIndex[Index(i)];
 
-    public Guid OutboxId(int emailOrdinal) => _outboxIds[EmailIndex(emailOrdinal)];
-
-    public ReadOnlySpan<byte> Payload(int emailOrdinal)
+    public ReadOnlySpan<byte> SealedCode(int emailOrdinal)
     {
         var e = EmailIndex(emailOrdinal);
         var start = e == 0 ? 0 : _payloadEnds[e - 1];

@@ -448,8 +448,8 @@ public sealed class IssuanceService
             if (person.HasEmail)
             {
                 _payload.ResetWrittenCount();
-                _service._cipher.WritePayload(_payload, _template, person.VaultId, code);
-                chunk.AddEmail(person.NirHash, person.VaultId, hash, Guid.CreateVersion7(), _payload.WrittenSpan);
+                _service._cipher.WriteSealed(_payload, _template, person.VaultId, code);
+                chunk.AddEmail(person.NirHash, person.VaultId, hash, _payload.WrittenSpan);
                 CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
                 return;
             }
