@@ -4,10 +4,13 @@ using Coffre.Adapters.Postgres;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
+using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Xunit;
 using Xunit.Abstractions;
+using static Coffre.IntegrationTests.Rollout.RolloutKit;
 
 namespace Coffre.IntegrationTests.Rollout;
 
@@ -55,6 +58,12 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
     }
 
     private Task<long> CountAsync(string sql) => TestServices.ScalarAsync<long>(_connectionString, sql);
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = _dataSource!.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
 
     protected override async Task CheckInvariantsAsync(string campaignId)
     {
@@ -136,6 +145,81 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
             Assert.Equal(expected, streamed.Count);
             Assert.All(streamed.Zip(streamed.Skip(1)), pair => Assert.True(pair.First.AsSpan().SequenceCompareTo(pair.Second) < 0,
                 $"{campaign}: the stream is not in ascending nir_hash order"));
+        }
+    }
+
+    [Fact]
+    public async Task The_email_routers_lookup_probes_each_persons_code_even_when_the_statistics_predate_the_issuance()
+    {
+        // Statistics taken while the code table held no valid code (a first campaign's codes all used), then a campaign
+        // COPYed in: what the email router finds right after an issuance, before autovacuum catches up. A join of the
+        // registry rows with "every valid code" then looked cheap and scanned them all for each page (2.3 s a page at
+        // 100 000 codes); the lookup must reach each person's code by one probe of the valid-code index whatever the estimates.
+        var people = People(1500);
+        await ImportAsync(people, "imp-plan");
+        await CampaignAsync("c-plan-old");
+        await CommitChunkAsync(Chunk("c-plan-old", (await EligibleAsync("c-plan-old")).Take(300)).Chunk);
+        await ExecuteAsync("UPDATE activation_code SET status = 1, closed_at = now()");
+        await ExecuteAsync("ANALYZE activation_code");
+        await CampaignAsync("c-plan");
+        await CommitChunkAsync(Chunk("c-plan", await EligibleAsync("c-plan")).Chunk);
+
+        // Each statement's plan comes back as a notice (auto_explain at level NOTICE, set on this database for new
+        // sessions), which Npgsql logs as "Received notice".
+        var database = new NpgsqlConnectionStringBuilder(_connectionString).Database;
+        await ExecuteAsync($"ALTER DATABASE \"{database}\" SET session_preload_libraries = 'auto_explain'");
+        await ExecuteAsync($"ALTER DATABASE \"{database}\" SET auto_explain.log_min_duration = 0");
+        await ExecuteAsync($"ALTER DATABASE \"{database}\" SET auto_explain.log_level = 'notice'");
+        var notices = new NoticeLog();
+        var builder = new NpgsqlDataSourceBuilder(_connectionString);
+        builder.UseLoggerFactory(LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(notices)));
+        await using var explained = builder.Build();
+        var vaults = people.Take(200).Select(p => RegistryVaultIds.For(NirHash(p))).ToList();
+        var found = await new PostgresRolloutStore(explained).FindEmailRecipientsAsync(vaults);
+
+        Assert.Equal(200, found.Count);
+        var plan = Assert.Single(notices.Messages, m => m.Contains("FROM activation_code v", StringComparison.Ordinal));
+        Assert.Contains("Index Scan using activation_code_valid_idx", plan, StringComparison.Ordinal);
+        Assert.Contains("Index Cond: (nir_hash = p.nir_hash)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bitmap Heap Scan on activation_code", plan, StringComparison.Ordinal);
+    }
+
+    /// <summary>What Npgsql logs of the server's notices.</summary>
+    private sealed class NoticeLog : ILoggerProvider, ILogger
+    {
+        private readonly List<string> _messages = [];
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var message = formatter(state, exception);
+            if (message.StartsWith("Received notice", StringComparison.Ordinal))
+            {
+                lock (_messages)
+                {
+                    _messages.Add(message);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
         }
     }
 
