@@ -31,6 +31,9 @@ public sealed class HarnessOptions
     /// <summary>Also COPY the code rows with ascending NIR hashes (the order issuance writes them in); --no-raw-key-order skips it.</summary>
     public bool RawKeyOrder { get; private set; } = true;
 
+    /// <summary>After the import, the PostgreSQL floor of the registry (RegistryCopyBaseline): the same rows COPYed, indexed and analysed.</summary>
+    public bool RegistryFloor { get; private set; } = true;
+
     /// <summary>Also COPY the code rows into a table without any index or constraint (what the indexes cost).</summary>
     public bool RawWithoutIndexes { get; private set; }
 
@@ -106,6 +109,7 @@ public sealed class HarnessOptions
                 case "--no-count-first": o.CountFirst = false; break;
                 case "--no-raw-outbox": o.RawWithOutbox = false; break;
                 case "--no-raw-key-order": o.RawKeyOrder = false; break;
+                case "--no-registry-floor": o.RegistryFloor = false; break;
                 case "--raw-without-indexes": o.RawWithoutIndexes = true; break;
                 case "--naive-sample": o.NaiveSample = Int(Value()); break;
                 case "--naive-loops": o.NaiveLoops = Int(Value()); break;

@@ -87,6 +87,10 @@ public sealed class MacroHarness(HarnessOptions options)
             await MigrateAsync();
             await ImportAsync(csv);
             File.Delete(csv); // the CSV is only the import's input; free the disk for the rest of the run
+            if (options.RegistryFloor)
+            {
+                await RegistryFloorAsync();
+            }
             await CampaignAsync();
             var issuance = await IssueAsync();
             _peakThroughIssuance = _peakWorkingSet;
@@ -234,6 +238,28 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["notes"] = "includes the file's SHA-256, parsing, validation, NIR and Vitale HMACs, binary COPY into registry_person with its primary key, vault_id unique and departement indexes, the per-chunk checkpoint, and the final ANALYZE";
         Say($"import    {result.Accepted:N0} accepted, {result.Rejected:N0} rejected in {S(figures)} s = {Rate(result.Accepted, figures):N0} rows/s {Cpu(figures)}");
         return result;
+    }
+
+    /// <summary>The same-run PostgreSQL floor of the import: the stored registry rows COPYed again, indexed and analysed.</summary>
+    private async Task RegistryFloorAsync()
+    {
+        var dump = Path.Combine(options.WorkDirectory, "registry.copy");
+        var bytes = await RegistryCopyBaseline.PrepareAsync(_dataSource, dump);
+        var phase = await _probe.BeginAsync("registryFloor");
+        var floor = await RegistryCopyBaseline.RunAsync(_dataSource, dump);
+        var figures = await EndAsync(phase);
+        await RawCopyBaseline.DropAsync(_dataSource);
+        File.Delete(dump);
+        figures["rows"] = floor.Rows;
+        figures["copyBytes"] = bytes;
+        figures["copySeconds"] = ResourceProbe.Round(floor.CopySeconds, 3);
+        figures["indexAndAnalyzeSeconds"] = ResourceProbe.Round(floor.IndexSeconds, 3);
+        figures["rowsPerSecond"] = Rate(floor.Rows, figures);
+        figures["walBytesPerRow"] = PerUnit(figures["walBytes"], floor.Rows);
+        PerUnitCpu(figures, floor.Rows);
+        figures["notes"] = $"the imported rows in PostgreSQL's binary COPY format (dumped before the timer), one COPY into {RawCopyBaseline.Schema}.registry_person " +
+            "(LIKE registry_person, unindexed), then the import's three index builds at once and ANALYZE; no parsing, validation, HMAC or checkpoint";
+        Say($"reg floor {floor.Rows:N0} registry rows ({bytes / 1e6:N0} MB) in {S(figures)} s = {Rate(floor.Rows, figures):N0} rows/s (COPY {floor.CopySeconds:N1} s, indexes + ANALYZE {floor.IndexSeconds:N1} s) {Cpu(figures)}");
     }
 
     private async Task CampaignAsync()
@@ -710,8 +736,10 @@ public sealed class MacroHarness(HarnessOptions options)
         var naiveRate = naive?.CallsPerSecond ?? double.NaN;
         var importRate = Get("import", "rowsPerSecond");
         var limitRate = Get("limit", "rowsPerSecond");
+        var registryFloor = options.RegistryFloor ? Get("registryFloor", "rowsPerSecond") : double.NaN;
         var ratios = new JsonObject
         {
+            ["importOverRegistryFloor"] = R(importRate / registryFloor),
             ["issuanceOverLimit"] = R(issue / limitRate),
             ["issuanceOverRawCopy"] = R(issue / raw),
             ["issuanceOverRawCopyWithOutbox"] = R(issue / rawOutbox),
@@ -750,6 +778,10 @@ public sealed class MacroHarness(HarnessOptions options)
         Report("issuance / limit (minimal rows, unindexed, + print-batch bytes)", issue / limitRate, "×");
         Target("issuance / naive per-grain baseline", issue / naiveRate, ">=", 20, "×");
         Target("import validated rows/s including indexes", importRate, ">=", 250_000, "rows/s");
+        if (options.RegistryFloor)
+        {
+            Report("import / PostgreSQL floor of the same rows (COPY, indexes, ANALYZE)", importRate / registryFloor, "×");
+        }
         var closed = _phases["activation"]?["closed"]?["throughputPerSecond"]?.GetValue<double>() ?? double.NaN;
         Target("activation through GraphQL (closed model peak)", closed, ">=", 10_000, "activations/s");
         var open = _phases["activation"]?["open"];

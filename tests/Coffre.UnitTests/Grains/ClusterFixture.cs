@@ -22,6 +22,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// </summary>
     public static InMemoryOutbox Outbox { get; } = new();
 
+    /// <summary>
+    /// The one audit log of both silos, as PostgreSQL is in a cluster: a vault's chain is also appended to by grains on
+    /// other silos (the person's identity grain audits a registry vault's activation, the settler audits refusals).
+    /// </summary>
+    public static InMemoryAuditLog Audit { get; } = new(new byte[32]);
+
     /// <summary>The NIR hasher of the silos (an all-zero key).</summary>
     public static Coffre.Domain.Identifiers.NirHasher NirHasher { get; } = new(new byte[32]);
 
@@ -61,6 +67,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         // One registry for both silos: a person's identity grain and their vault may live on different silos.
         silo.Services.AddSingleton<IRolloutStore>(Registry);
         silo.Services.AddSingleton<IOutbox>(Outbox);
+        silo.Services.AddSingleton<Coffre.Application.Audit.IAuditLog>(Audit);
         silo.Services.AddSingleton(NirHasher);
         silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
         silo.Services.AddCoffreGrainServices();

@@ -41,6 +41,13 @@ public sealed class IdentityGrainTests(ClusterFixture fixture)
         return hash;
     }
 
+    /// <summary>What the activation grain does once the settler's transaction consumed the code and marked the registry.</summary>
+    private async Task<string> ActivatedAsync(PersonRecord person)
+    {
+        await ClusterFixture.Registry.MarkActivatedAsync(Hash(person.Nir), DateTimeOffset.UtcNow);
+        return await Identity(person.Nir).ActivatedAsync(System);
+    }
+
     private INirIndexGrain Identity(string nir) => fixture.Grains.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(ClusterFixture.NirHasher.HashHex(nir)));
 
     private static PersonRecord NextPerson()
@@ -101,11 +108,31 @@ public sealed class IdentityGrainTests(ClusterFixture fixture)
         var again = await Assert.ThrowsAsync<ValidationFailedException>(() => Identity(person.Nir).OpenAsync(SocialWorker(), Command(person, Consent())));
         Assert.Equal(("CONFLICT", "nir"), (again.Code, again.Field));
 
-        Assert.Equal(registryVault, await Identity(person.Nir).ActivatedAsync(System));
+        Assert.Equal(registryVault, await ActivatedAsync(person));
         var owner = Caller.Patient(registryVault);
         var vault = fixture.Grains.GetGrain<IVaultGrain>(registryVault);
         Assert.Equal(VaultStatus.Active, (await vault.GetAsync(owner)).Status);
         Assert.Contains((await vault.ListDocumentsAsync(owner, new DocumentQuery())).Items, d => d.Id == document.Id);
+        Assert.Equal(registryVault, await Identity(person.Nir).FindAsync(Operator));
+    }
+
+    [Fact]
+    public async Task Activating_an_unclaimed_registry_vault_reaches_its_grain_already_in_memory_through_the_registry()
+    {
+        var person = (await ImportAsync(1))[0];
+        var registryVault = RegistryVaultIds.For(Hash(person.Nir));
+        var vault = fixture.Grains.GetGrain<IVaultGrain>(registryVault);
+        var owner = Caller.Patient(registryVault);
+        // The vault's grain is in memory while the person is pending (a professional asked about it).
+        await vault.ExplainAsync(SocialWorker(), VaultAction.ReadVault, null);
+
+        // The code's transaction marks the registry; the identity grain audits the activation and calls no vault grain.
+        Assert.Equal(registryVault, await ActivatedAsync(person));
+
+        // The grain in memory asks the registry before its next decision: the person acts on an active vault.
+        Assert.Equal(VaultStatus.Active, (await vault.GetAsync(owner)).Status);
+        var history = await vault.GetAccessHistoryAsync(owner, null, 50);
+        Assert.Contains(history.Items, h => h.Event.Operation == "vault.activate" && h.Event.Allowed && h.Event.ActorKind == CallerKind.Operator);
         Assert.Equal(registryVault, await Identity(person.Nir).FindAsync(Operator));
     }
 
@@ -131,7 +158,7 @@ public sealed class IdentityGrainTests(ClusterFixture fixture)
                     return null;
                 }
             });
-            var activate = Task.Run(() => Identity(person.Nir).ActivatedAsync(System));
+            var activate = Task.Run(() => ActivatedAsync(person));
             await Task.WhenAll(open, (Task)activate);
             Assert.Equal(registryVault, await activate);
             Assert.True(await open is null || await open == registryVault, $"round {round}: opened {await open}, activated {registryVault}");
@@ -230,7 +257,7 @@ public sealed class IdentityGrainTests(ClusterFixture fixture)
         Assert.Equal(0, (await merge.MergeAsync(Operator, sourceId, registryVault, "same person, checked on ID card")).DocumentsMoved);
 
         var target = fixture.Grains.GetGrain<IVaultGrain>(registryVault);
-        await Identity(person.Nir).ActivatedAsync(System);
+        await ActivatedAsync(person);
         var owner = Caller.Patient(registryVault);
         var moved = Assert.Single((await target.ListDocumentsAsync(owner, new DocumentQuery())).Items);
         Assert.Equal((sourceId, document.Id), (moved.MergedFromVaultId, moved.MergedFromDocumentId));

@@ -25,8 +25,10 @@ public interface INirIndexGrain : IGrainWithStringKey
     [Alias("open")] Task<VaultView> OpenAsync(Caller caller, OpenVault command);
 
     /// <summary>
-    /// After the activation grain consumed the person's code (system caller): activates the person's vault (claimed,
-    /// else the registry's), binds it, and returns its id.
+    /// After the activation grain consumed the person's code (system caller): activates the person's claimed vault
+    /// through its grain, or, when nothing is claimed, audits the activation of the registry's vault, which the code's
+    /// transaction already made active in the registry (its grain, if in memory, reads that before its next decision);
+    /// returns the vault's id.
     /// </summary>
     [Alias("activated")] Task<string> ActivatedAsync(Caller system);
 

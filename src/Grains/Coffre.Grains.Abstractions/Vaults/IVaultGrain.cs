@@ -150,7 +150,7 @@ public interface IVaultGrain : IGrainWithStringKey
 
     [Alias("close")] Task<VaultView> CloseAsync(Caller caller);
 
-    /// <summary>Pending → active, after the activation grain verified the person's code (lifecycle: system caller).</summary>
+    /// <summary>Pending → active, after the activation grain verified the person's code, for a claimed vault (lifecycle: system caller).</summary>
     [Alias("activate")] Task<VaultView> ActivateAsync(Caller caller);
 
     /// <summary>The person (or a parent/tutor) sets the passphrase for later sign-in; stored as a PBKDF2 hash only.</summary>

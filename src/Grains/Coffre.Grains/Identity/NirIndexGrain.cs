@@ -1,5 +1,7 @@
 using Coffre.Domain;
+using Coffre.Application.Audit;
 using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
 using Coffre.Grains.Rollout;
@@ -16,7 +18,9 @@ namespace Coffre.Grains.Identity;
 public sealed class NirIndexGrain(
     [PersistentState(GrainNames.States.NirIndex, GrainNames.Storage)] IPersistentState<NirIndexState> state,
     HabilitationMatrix matrix,
-    IVaultRegistry registry) : Grain, INirIndexGrain
+    IVaultRegistry registry,
+    IAuditLog audit,
+    TimeProvider clock) : Grain, INirIndexGrain
 {
     private string NirHashHex => this.GetPrimaryKeyString()["nir-".Length..];
 
@@ -107,11 +111,21 @@ public sealed class NirIndexGrain(
 
     async Task<string> INirIndexGrain.ActivatedAsync(Caller system)
     {
-        RequireSystem(system);
-        // A claimed vault (a referent opened or attached it first) wins. Otherwise the registry vault, which the
-        // registry now resolves to (an activated person): no claim is written.
-        var vaultId = state.State.VaultId ?? RegistryVaultId;
-        await Vault(vaultId).ActivateAsync(system);
+        var decision = AccessEvaluator.DecideOperator(system, OperatorAction.VaultSupport);
+        decision.OrThrow();
+        // A claimed vault (a referent opened or attached it first) wins: it has its own stored state, which its grain writes.
+        if (state.State.VaultId is { } claimed)
+        {
+            await Vault(claimed).ActivateAsync(system);
+            return claimed;
+        }
+        // Otherwise the registry vault, which the activation's transaction has just made active in the registry (its truth,
+        // which it now resolves to: no claim is written). Its grain is not called: there is nothing to write, and a vault
+        // nobody is looking at is not loaded; a grain of it already in memory asks the registry before its next decision.
+        // The activation is audited on the vault's chain from here, as its grain would have.
+        var vaultId = RegistryVaultId;
+        await audit.AppendAsync(AuditEvents.Create(vaultId, system, "vault.activate", "vault", decision, clock.GetUtcNow()));
+        this.DeactivateOnIdle();
         return vaultId;
     }
 

@@ -13,6 +13,7 @@ public sealed partial class VaultGrain
             return AccessDecision.Deny(DenialReason.NotAuthenticated, "sign in first");
         }
         _ = Access;
+        await FollowRegistryWhilePendingAsync();
         await RateLimitAsync(caller, "access.explain");
         var document = documentId is null ? null : FindDocument(documentId).Facts();
         // Anyone with some standing on the vault may ask why; the answer reveals no document content.

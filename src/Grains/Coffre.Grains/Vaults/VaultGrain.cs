@@ -77,24 +77,7 @@ public sealed partial class VaultGrain(
         else if (vault.State.Access is { Status: not VaultStatus.Closed } access && vault.State.CreatedBy == "registry"
             && await registry.FindByVaultIdAsync(VaultId, cancellationToken) is { } registered)
         {
-            if (registered.Opposed)
-            {
-                // The person opposed (by phone, through an operator command) while this vault was not in memory.
-                vault.State.Access = access with { Status = VaultStatus.Closed };
-                await WriteReferentsAsync(access.Referents);
-                VaultLog.ClosedAfterOpposition(logger);
-            }
-            else
-            {
-                // Activated, or created at its opposition window's end, while this vault was not in memory: the registry is
-                // the truth (written with the next change), and so is the window (a code issued or used since).
-                vault.State.Access = access with
-                {
-                    Status = registered.Status == VaultStatus.Active ? VaultStatus.Active : access.Status,
-                    OppositionWindowEndsAt = registered.OppositionWindowEndsAt,
-                    BirthDate = access.BirthDate ?? registered.BirthDate,
-                };
-            }
+            await FollowRegistryAsync(access, registered);
         }
         if (vault.State.Access is { BirthDate: null } known && vault.State.Identity?.BirthDate is { } born && born != default)
         {
@@ -112,6 +95,42 @@ public sealed partial class VaultGrain(
             VaultLog.MajorityHandOverFailed(logger, e);
         }
         await base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A registry vault follows what the registry settled while its grain was not asked: the person opposed (by phone,
+    /// through an operator command: closed), activated (activation settles in the registry and calls no grain of a
+    /// registry vault), or their opposition window moved (a code issued or used since). The registry is the truth, written
+    /// here with the next change.
+    /// </summary>
+    private async Task FollowRegistryAsync(VaultAccessState access, RegistryIdentity registered)
+    {
+        if (registered.Opposed)
+        {
+            vault.State.Access = access with { Status = VaultStatus.Closed };
+            await WriteReferentsAsync(access.Referents);
+            VaultLog.ClosedAfterOpposition(logger);
+            return;
+        }
+        vault.State.Access = access with
+        {
+            Status = registered.Status == VaultStatus.Active ? VaultStatus.Active : access.Status,
+            OppositionWindowEndsAt = registered.OppositionWindowEndsAt,
+            BirthDate = access.BirthDate ?? registered.BirthDate,
+        };
+    }
+
+    /// <summary>
+    /// A registry vault in memory while pending asks the registry again before each decision: its person may have
+    /// activated (or opposed) since it was loaded, and activation does not call the vault's grain.
+    /// </summary>
+    private async Task FollowRegistryWhilePendingAsync()
+    {
+        if (vault.State.Access is { Status: VaultStatus.Pending } access && vault.State.CreatedBy == "registry"
+            && await registry.FindByVaultIdAsync(VaultId) is { } registered)
+        {
+            await FollowRegistryAsync(access, registered);
+        }
     }
 
     /// <summary>Counted denials are never lost with the activation: they are appended before it ends.</summary>
@@ -149,6 +168,7 @@ public sealed partial class VaultGrain(
         {
             throw NoSuchVault();
         }
+        await FollowRegistryWhilePendingAsync();
         await RetryAccompanimentsAsync();
         await RateLimitAsync(caller, operation);
         var decision = evaluator.Decide(Access, caller, action, document, now);
