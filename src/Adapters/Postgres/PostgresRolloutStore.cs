@@ -484,7 +484,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
     /// <summary>
     /// Sets the campaign's status. When its issuance is over (<see cref="CampaignStatus.Issued"/>), the code and batch
-    /// tables get fresh planner statistics (sampled: about a second at 10 M codes): a national campaign has just COPYed
+    /// tables get fresh planner statistics (ANALYZE reads a fixed-size sample, not the whole table): a national campaign has just COPYed
     /// millions of rows into tables whose last statistics may describe them nearly empty, and every plan the email
     /// router, activation and the counts make until autovacuum catches up would be made on those.
     /// </summary>
