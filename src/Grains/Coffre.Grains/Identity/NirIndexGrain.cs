@@ -111,8 +111,7 @@ public sealed class NirIndexGrain(
 
     async Task<string> INirIndexGrain.ActivatedAsync(Caller system)
     {
-        var decision = AccessEvaluator.DecideOperator(system, OperatorAction.VaultSupport);
-        decision.OrThrow();
+        var decision = RequireSystem(system);
         // A claimed vault (a referent opened or attached it first) wins: it has its own stored state, which its grain writes.
         if (state.State.VaultId is { } claimed)
         {
@@ -174,7 +173,12 @@ public sealed class NirIndexGrain(
     }
 
     /// <summary>Steps of the rollout (activation, opposition) call with their system operator identity.</summary>
-    private static void RequireSystem(Caller caller) => AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport).OrThrow();
+    private static AccessDecision RequireSystem(Caller caller)
+    {
+        var decision = AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport);
+        decision.OrThrow();
+        return decision;
+    }
 }
 
 [GenerateSerializer, Alias("coffre.nir-index-state")]
