@@ -31,6 +31,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
     private readonly Dictionary<DateOnly, long> _refusals = [];
     private readonly HashSet<string> _issuing = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, Bounce> _bounces = [];
+    private readonly HashSet<Hash256> _claims = [];
 
     // ---------------------------------------------------------------- import
 
@@ -679,6 +680,16 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
 
     // ---------------------------------------------------------------- activation
 
+    public Task RecordIdentityClaimAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var key = Key(nirHash);
+        lock (_lock)
+        {
+            _claims.Add(key);
+        }
+        return Task.CompletedTask;
+    }
+
     public Task<ActivationCodeRecord?> FindValidCodeAsync(byte[] nirHash, CancellationToken cancellationToken = default)
     {
         var key = Key(nirHash);
@@ -696,7 +707,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                 : null;
             return Task.FromResult<ActivationCodeRecord?>(new ActivationCodeRecord(c.Id, c.CampaignId, c.KeyId, c.CodeHash.ToArray(), c.IssuedAt,
                 c.ExpiresAt, c.Attempts, p.VaultId, p.BirthDate, p.VitaleHash?.ToArray(), p.Status, cards?.Select(r => r.Vitale).ToList(),
-                cards?.Select(r => r.Nir).ToList()));
+                cards?.Select(r => r.Nir).ToList(), _claims.Contains(key)));
         }
     }
 

@@ -1280,27 +1280,18 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
     // ---------------------------------------------------------------- activation
 
-    public async Task<ActivationCodeRecord?> FindValidCodeAsync(byte[] nirHash, CancellationToken cancellationToken = default)
+    public async Task RecordIdentityClaimAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("""
-            SELECT c.code_id, c.campaign_id, c.key_id, c.code_hash, c.issued_at, c.expires_at, c.attempts,
-                   p.vault_id, p.birth_date, p.vitale_hash, p.status
-            FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
-            WHERE c.nir_hash = $1 AND c.status = 0
-            """, connection);
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO identity_claim (nir_hash, claimed_at) VALUES ($1, $2) ON CONFLICT (nir_hash) DO NOTHING", connection);
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) });
-        await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-        return new ActivationCodeRecord(
-            r.GetInt64(0), r.GetString(1), r.GetInt16(2), r.GetFieldValue<byte[]>(3),
-            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
-            r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
-            (PersonStatus)r.GetInt16(10));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<ActivationCodeRecord?> FindValidCodeAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
+        (await FindValidCodesAsync([Hash(nirHash)], cancellationToken).ConfigureAwait(false))[0];
 
     public async Task<IReadOnlyList<ActivationCodeRecord?>> FindValidCodesAsync(IReadOnlyList<byte[]> nirHashes, CancellationToken cancellationToken = default)
     {
@@ -1321,7 +1312,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                            SELECT r.nir_hash FROM registry_person r
                            WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2)
                            ORDER BY r.nir_hash)
-                       END
+                       END,
+                       EXISTS (SELECT 1 FROM identity_claim k WHERE k.nir_hash = c.nir_hash)
                 FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
                 WHERE c.nir_hash = any($1) AND c.status = 0
                 """, connection);
@@ -1334,7 +1326,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                     r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
                     r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
                     (PersonStatus)r.GetInt16(10), r.IsDBNull(12) ? null : r.GetFieldValue<byte[][]>(12),
-                    r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13));
+                    r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13), r.GetBoolean(14));
             }
         }
         return [.. nirHashes.Select(h => found.GetValueOrDefault(Convert.ToHexString(h)))];

@@ -169,6 +169,13 @@ public interface IRolloutStore
 
     // ---- Activation ----
 
+    /// <summary>
+    /// Records that the person's identity grain claims a vault for them (a referent opens one, or attaches a NIR), before
+    /// it does: from then on their activation goes through that grain (<see cref="ActivationCodeRecord.IdentityClaimed"/>).
+    /// Idempotent; a claim is never removed (it only means "ask the grain").
+    /// </summary>
+    Task RecordIdentityClaimAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default);
+
     /// <summary>The person's valid code with the registry facts activation checks; null when they have none.</summary>
     Task<ActivationCodeRecord?> FindValidCodeAsync(byte[] nirHash, CancellationToken cancellationToken = default);
 

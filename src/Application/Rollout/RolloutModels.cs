@@ -290,12 +290,15 @@ public sealed record ActivationCodeRecord(
     byte[]? VitaleHash,
     PersonStatus PersonStatus,
     IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null,
-    IReadOnlyList<byte[]>? RepresentativeNirHashes = null)
+    IReadOnlyList<byte[]>? RepresentativeNirHashes = null,
+    bool IdentityClaimed = false)
 {
     /// <summary>
     /// <see cref="RepresentativeVitaleHashes"/>: for a minor (no Vitale serial of their own), the Vitale hashes of their legal
     /// representatives' registry rows: the code is activated with the representative's card.
     /// <see cref="RepresentativeNirHashes"/>: those representatives' NIR hashes, in the same order (whose card matched).
+    /// <see cref="IdentityClaimed"/>: the person's identity grain recorded a claim (<see cref="IRolloutStore.RecordIdentityClaimAsync"/>):
+    /// their activation goes through that grain, which knows the claimed vault.
     /// </summary>
     public bool PersonRegistered => PersonStatus == PersonStatus.Registered;
 }

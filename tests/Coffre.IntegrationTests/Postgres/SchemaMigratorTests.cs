@@ -59,6 +59,36 @@ public sealed class SchemaMigratorTests
     }
 
     [Fact]
+    public async Task Upgrading_to_0022_records_the_claim_of_every_identity_grain_that_stored_state_before()
+    {
+        // A database as 0021 left it: identity grains' claims live only in their stored state.
+        var cs = await TestServices.NewMigratedDatabaseAsync();
+        await ExecuteAsync(cs, "DROP TABLE identity_claim; DELETE FROM coffre_schema_version WHERE version >= 22");
+        var claimed = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var other = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await ExecuteAsync(cs, $"""
+            INSERT INTO orleans_storage (serviceid, graintypestring, grainidn0, grainidn1, grainidextensionstring, grainidhash, graintypehash, payloadbinary, version)
+            VALUES ('coffre', 'nir-index-v1', 0, 0, 'nir-{claimed}', 1, 2, '\x00', 1),
+                   ('coffre', 'vault-v1', 0, 0, 'nir-{other}', 1, 2, '\x00', 1),
+                   ('coffre', 'nir-index-v1', 0, 0, 'nir-not-a-hash', 1, 2, '\x00', 1)
+            """);
+
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var applied = await new SchemaMigrator(dataSource).MigrateAsync();
+
+        Assert.Contains(applied, m => m.Version == 22);
+        Assert.Equal(claimed, await TestServices.ScalarAsync<string>(cs, "SELECT string_agg(encode(nir_hash, 'hex'), ',') FROM identity_claim"));
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Every_query_key_the_providers_need_is_present()
     {
         var cs = await TestServices.NewMigratedDatabaseAsync();

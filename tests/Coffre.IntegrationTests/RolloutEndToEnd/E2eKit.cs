@@ -178,12 +178,18 @@ internal sealed class CampaignSilo : IAsyncDisposable
     public RolloutDatabase Db { get; }
     public string Directory { get; }
 
-    public static async Task<CampaignSilo> StartAsync(string campaign, string name, int size, Dictionary<string, string> settings)
+    /// <param name="beforeImport">What happens on the running silo before the population is imported (a referent's opening).</param>
+    public static async Task<CampaignSilo> StartAsync(string campaign, string name, int size, Dictionary<string, string> settings,
+        Func<LocalCluster, Task>? beforeImport = null)
     {
         var cluster = await LocalCluster.StartAsync(silos: 1, gateway: false, settings: settings);
         var silo = new CampaignSilo(cluster, new RolloutDatabase(cluster.ConnectionString, cluster.BlobContainer), E2e.TempDirectory(campaign));
         try
         {
+            if (beforeImport is not null)
+            {
+                await beforeImport(cluster);
+            }
             await E2e.ImportAndIssueAsync(silo.Db, silo.Directory, campaign, size, name);
             return silo;
         }

@@ -68,18 +68,22 @@ public sealed class IdentityOverHttpTests(NationalRolloutFixture fixture) : ICla
         },
     };
 
-    private async Task<JsonNode> OkAsync(string query, object variables, string token, string field)
+    private Task<JsonNode> OkAsync(string query, object variables, string token, string field) => OkAsync(Http, query, variables, token, field);
+
+    private static async Task<JsonNode> OkAsync(RawGraphQL http, string query, object variables, string token, string field)
     {
-        var response = await Http.PostAsync(query, variables, token);
+        var response = await http.PostAsync(query, variables, token);
         Assert.True(response.Status == 200 && response.Json["errors"] is null, response.ToString());
         return response.Field(field)!;
     }
 
+    private Task<(string Token, string Rpps)> SocialWorkerAsync() => SocialWorkerAsync(Http);
+
     /// <summary>A social worker the directory knows (registered by a directory-admin operator), with their token.</summary>
-    private async Task<(string Token, string Rpps)> SocialWorkerAsync()
+    private static async Task<(string Token, string Rpps)> SocialWorkerAsync(RawGraphQL http)
     {
         var (token, rpps) = E2e.SocialWorkerToken();
-        var registered = await OkAsync("""
+        var registered = await OkAsync(http, """
             mutation($i: RegisterProfessionalInput!) { registerProfessional(input: $i) { professional { rpps } userErrors { field message } } }
             """, new { i = new { rpps, displayName = "Mme Diallo", professionCode = "SOC-AS", sector = "SOCIAL" } }, E2e.OperatorToken(), "registerProfessional");
         Assert.Equal(rpps, registered["professional"]!["rpps"]!.GetValue<string>());
@@ -130,6 +134,52 @@ public sealed class IdentityOverHttpTests(NationalRolloutFixture fixture) : ICla
         var after = await OkAsync(VaultByNir, new { nir = person.Nir }, social, "vaultByNir");
         Assert.Equal(registryVault, after["vaultId"]!.GetValue<string>());
         Assert.Equal("ACTIVE", after["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_vault_a_referent_opened_before_the_import_is_the_one_the_persons_code_activates_and_nobody_elses_activation_loads_a_claim()
+    {
+        // Before the import, a social worker opens a vault for a person by NIR: the registry does not know them yet, so it
+        // is a new vault, and the person's identity grain records its claim first. Then the population is imported and
+        // the campaign issued (on its own silo: the shared fixture's population is imported already).
+        const int Size = 12;
+        var people = new Population(Size);
+        var claimedPerson = people.People[people.TakeAdults(1)[0]];
+        string? claimedVault = null;
+        await using var silo = await CampaignSilo.StartAsync("claimed", "Claimed identity", Size, E2e.SiloSettings(), async cluster =>
+        {
+            using var http = new RawGraphQL(cluster.Silos[0].BaseAddress);
+            var (social, _) = await SocialWorkerAsync(http);
+            var opened = await OkAsync(http, OpenVault, OpenInput(claimedPerson, claimedPerson.BirthDate, claimedPerson.Nir), social, "openVault");
+            Assert.True(opened["userErrors"]!.AsArray().Count == 0, opened.ToJsonString());
+            claimedVault = opened["vault"]!["vaultId"]!.GetValue<string>();
+        });
+        Assert.NotNull(claimedVault);
+        Assert.NotEqual(E2e.VaultId(claimedPerson.Nir), claimedVault);
+        using var api = new RawGraphQL(silo.Cluster.Silos[0].BaseAddress);
+        var other = people.People[people.TakeAdults(1)[0]];
+        Assert.True((await silo.Db.Store.FindValidCodeAsync(E2e.NirHash(claimedPerson.Nir)))!.IdentityClaimed);
+        Assert.False((await silo.Db.Store.FindValidCodeAsync(E2e.NirHash(other.Nir)))!.IdentityClaimed);
+
+        // The claimed person's code activates the vault the referent opened (through their identity grain), not the
+        // registry vault derived from their NIR.
+        var activated = await api.ActivateAsync(claimedPerson, await silo.Db.CodeOfAsync(claimedPerson));
+        var session = activated.Field("activateVault")!["session"];
+        Assert.True(session is JsonObject, activated.ToString());
+        Assert.Equal(claimedVault, session!["vaultId"]!.GetValue<string>());
+        var mine = await OkAsync(api, History, new { id = claimedVault }, session["token"]!.GetValue<string>(), "vault");
+        Assert.Equal("ACTIVE", mine["status"]!.GetValue<string>());
+        Assert.Contains(mine["accessHistory"]!["nodes"]!.AsArray(), n => n!["operation"]!.GetValue<string>() == "vault.activate" && n["allowed"]!.GetValue<bool>());
+
+        // Anyone else activates their registry vault; the activation is on its chain as the vault's own grain would write it.
+        var plain = await api.ActivateAsync(other, await silo.Db.CodeOfAsync(other));
+        var otherSession = plain.Field("activateVault")!["session"];
+        Assert.True(otherSession is JsonObject, plain.ToString());
+        Assert.Equal(E2e.VaultId(other.Nir), otherSession!["vaultId"]!.GetValue<string>());
+        var theirs = await OkAsync(api, History, new { id = E2e.VaultId(other.Nir) }, otherSession["token"]!.GetValue<string>(), "vault");
+        Assert.Equal("ACTIVE", theirs["status"]!.GetValue<string>());
+        Assert.Contains(theirs["accessHistory"]!["nodes"]!.AsArray(),
+            n => n!["operation"]!.GetValue<string>() == "vault.activate" && n["allowed"]!.GetValue<bool>() && n["actorKind"]!.GetValue<string>() == "OPERATOR");
     }
 
     [Fact]

@@ -48,6 +48,14 @@ public sealed class NirIndexGrain(
         }
     }
 
+    /// <summary>
+    /// Before a vault is opened or attached for this person, the registry learns that this grain claims one: activation
+    /// then comes here (the claimed vault may not be the registry's), while an unclaimed person's activation loads no grain.
+    /// Recorded first, so an activation settled after it never misses the claim; an opening that then fails leaves a
+    /// harmless record (this grain resolves as before).
+    /// </summary>
+    private Task RecordClaimAsync() => state.State.VaultId is null ? registry.RecordClaimAsync(Convert.FromHexString(NirHashHex)) : Task.CompletedTask;
+
     private IVaultGrain Vault(string vaultId) => GrainFactory.GetGrain<IVaultGrain>(vaultId);
 
     async Task<string?> INirIndexGrain.FindAsync(Caller caller)
@@ -99,11 +107,13 @@ public sealed class NirIndexGrain(
                 throw new ValidationFailedException("nir", "already has a vault: ask its owner or a referent for access", ErrorCodes.Conflict);
             }
             // The imported person: their registry vault, under the referent's consent; their code later opens the same vault.
+            await RecordClaimAsync();
             var opened = await Vault(registryVault).OpenRegisteredAsync(caller, command);
             await ClaimAsync(registryVault);
             return opened;
         }
         var vaultId = Ids.NewVaultId();
+        await RecordClaimAsync();
         var view = await Vault(vaultId).OpenAsync(caller, command);
         await ClaimAsync(vaultId);
         return view;
@@ -111,19 +121,17 @@ public sealed class NirIndexGrain(
 
     async Task<string> INirIndexGrain.ActivatedAsync(Caller system)
     {
-        var decision = RequireSystem(system);
+        var decision = RegistryActivation.RequireSystem(system);
         // A claimed vault (a referent opened or attached it first) wins: it has its own stored state, which its grain writes.
         if (state.State.VaultId is { } claimed)
         {
             await Vault(claimed).ActivateAsync(system);
             return claimed;
         }
-        // Otherwise the registry vault, which the activation's transaction has just made active in the registry (its truth,
-        // which it now resolves to: no claim is written). Its grain is not called: there is nothing to write, and a vault
-        // nobody is looking at is not loaded; a grain of it already in memory asks the registry before its next decision.
-        // The activation is audited on the vault's chain from here, as its grain would have.
+        // Otherwise the registry vault (a claim recorded for an opening that failed), as the activation grain does for a
+        // person nobody claimed: audited on its chain, its grain not called (a grain of it in memory follows the registry).
         var vaultId = RegistryVaultId;
-        await audit.AppendAsync(AuditEvents.Create(vaultId, system, "vault.activate", "vault", decision, clock.GetUtcNow()));
+        await RegistryActivation.AuditAsync(audit, vaultId, system, decision, clock.GetUtcNow());
         this.DeactivateOnIdle();
         return vaultId;
     }
@@ -152,6 +160,7 @@ public sealed class NirIndexGrain(
             // Never merged silently: an operator merges the two vaults (mergeVaults), audited on both.
             throw new ValidationFailedException("nir", "already has a vault: an operator can merge this vault into it (mergeVaults)", ErrorCodes.Conflict);
         }
+        await RecordClaimAsync();
         var view = await Vault(vaultId).AttachNirAsync(caller, nirMasked);
         await ClaimAsync(vaultId);
         return view;
@@ -159,7 +168,7 @@ public sealed class NirIndexGrain(
 
     async Task<string?> INirIndexGrain.OpposedAsync(Caller system)
     {
-        RequireSystem(system);
+        RegistryActivation.RequireSystem(system);
         if (state.State.VaultId is not { } claimed)
         {
             this.DeactivateOnIdle();
@@ -170,14 +179,6 @@ public sealed class NirIndexGrain(
         state.State.OpposedClaim = true;
         await state.WriteStateAsync();
         return claimed;
-    }
-
-    /// <summary>Steps of the rollout (activation, opposition) call with their system operator identity.</summary>
-    private static AccessDecision RequireSystem(Caller caller)
-    {
-        var decision = AccessEvaluator.DecideOperator(caller, OperatorAction.VaultSupport);
-        decision.OrThrow();
-        return decision;
     }
 }
 

@@ -1,3 +1,4 @@
+using Coffre.Application.Audit;
 using Coffre.Domain.Access;
 using Coffre.Domain.Identifiers;
 using Coffre.Domain.Rollout;
@@ -24,7 +25,7 @@ namespace Coffre.Grains.Rollout;
 [StatelessWorker]
 [Reentrant]
 [GrainType("activation")]
-public sealed class ActivationGrain(ActivationSettler settler, NirHasher nirHasher) : Grain, IActivationGrain
+public sealed class ActivationGrain(ActivationSettler settler, NirHasher nirHasher, IAuditLog audit, TimeProvider clock) : Grain, IActivationGrain
 {
     private const string InvalidNir = "000000000000000";
     private static readonly Caller System = Caller.Operator("system:activation");
@@ -38,9 +39,21 @@ public sealed class ActivationGrain(ActivationSettler settler, NirHasher nirHash
             Operations.SiloCounters.ActivationSettled(activated: false);
             return new ActivationResult(ActivationOutcome.Refused, null);
         }
-        // Through the person's identity grain: serialised with a referent opening their vault, so both end in one vault
-        // (the one a referent opened or attached first, else the registry's).
-        var vaultId = await GrainFactory.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(Convert.ToHexStringLower(attempt.NirHash))).ActivatedAsync(System);
+        // A person whose identity grain claimed a vault (a referent opened or attached one first) is activated through that
+        // grain, which knows the vault. Anyone else has their registry vault, which the settlement has just made active
+        // in the registry (its truth): no grain is loaded; the activation is audited on the vault's chain. A claim is
+        // recorded before its vault exists, and a referent opening a registered person's vault opens this same registry
+        // vault, so both paths end in one vault.
+        string vaultId;
+        if (settled.IdentityClaimed)
+        {
+            vaultId = await GrainFactory.GetGrain<INirIndexGrain>(GrainNames.Keys.NirIndex(Convert.ToHexStringLower(attempt.NirHash))).ActivatedAsync(System);
+        }
+        else
+        {
+            vaultId = RegistryVaultIds.For(attempt.NirHash);
+            await RegistryActivation.AuditAsync(audit, vaultId, System, RegistryActivation.RequireSystem(System), clock.GetUtcNow());
+        }
         Operations.SiloCounters.ActivationSettled(activated: true);
         // A minor's code proved with a legal representative's card: the child's vault is active, but the session is the
         // representative's own (their registry vault id), who acts on the child's vault as its representative, never as

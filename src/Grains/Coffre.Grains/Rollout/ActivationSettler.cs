@@ -17,8 +17,10 @@ public sealed record ActivationAttempt(byte[] NirHash, bool NirValid, string? Co
 /// <summary>
 /// A settled attempt: whether it activated the person, and when the card that proved it was a legal representative's
 /// (a minor's code), that representative's NIR hash: the session is theirs, never the child's owner session.
+/// <see cref="IdentityClaimed"/>: the person's identity grain claimed a vault for them (a referent opened or attached
+/// one), so the activation must reach that vault through the grain; otherwise their registry vault is the one.
 /// </summary>
-public sealed record ActivationSettled(bool Activated, byte[]? RepresentativeNirHash)
+public sealed record ActivationSettled(bool Activated, byte[]? RepresentativeNirHash, bool IdentityClaimed = false)
 {
     public static readonly ActivationSettled Refused = new(false, null);
 }
@@ -196,7 +198,7 @@ public sealed class ActivationSettler : IAsyncDisposable
             {
                 if (used.Contains(codeId))
                 {
-                    live[index].Completion.TrySetResult(new ActivationSettled(true, representative));
+                    live[index].Completion.TrySetResult(new ActivationSettled(true, representative, candidates[index]!.IdentityClaimed));
                 }
                 else
                 {

@@ -24,6 +24,12 @@ public interface IActivationStore
 public interface IVaultRegistry
 {
     Task<RegistryIdentity?> FindByVaultIdAsync(string vaultId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records, before a person's identity grain opens or attaches a vault for them, that it claims one: their activation
+    /// then goes through that grain (<see cref="ActivationCandidate.IdentityClaimed"/>) instead of settling in the registry alone.
+    /// </summary>
+    Task RecordClaimAsync(byte[] nirHash, CancellationToken cancellationToken = default);
 }
 
 public sealed record ActivationCandidate(
@@ -38,7 +44,8 @@ public sealed record ActivationCandidate(
     string VaultId,
     bool PersonRegistered,
     IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null,
-    IReadOnlyList<byte[]>? RepresentativeNirHashes = null);
+    IReadOnlyList<byte[]>? RepresentativeNirHashes = null,
+    bool IdentityClaimed = false);
 
 [GenerateSerializer, Immutable, Alias("coffre.registry-identity")]
 public sealed record RegistryIdentity(
