@@ -6,7 +6,6 @@ using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Xunit;
 using Xunit.Abstractions;
@@ -164,63 +163,15 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         await CampaignAsync("c-plan");
         await CommitChunkAsync(Chunk("c-plan", await EligibleAsync("c-plan")).Chunk);
 
-        // Each statement's plan comes back as a notice (auto_explain at level NOTICE, set on this database for new
-        // sessions), which Npgsql logs as "Received notice".
-        var database = new NpgsqlConnectionStringBuilder(_connectionString).Database;
-        await ExecuteAsync($"ALTER DATABASE \"{database}\" SET session_preload_libraries = 'auto_explain'");
-        await ExecuteAsync($"ALTER DATABASE \"{database}\" SET auto_explain.log_min_duration = 0");
-        await ExecuteAsync($"ALTER DATABASE \"{database}\" SET auto_explain.log_level = 'notice'");
-        var notices = new NoticeLog();
-        var builder = new NpgsqlDataSourceBuilder(_connectionString);
-        builder.UseLoggerFactory(LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(notices)));
-        await using var explained = builder.Build();
+        await using var explained = await ExplainedDataSource.CreateAsync(_connectionString);
         var vaults = people.Take(200).Select(p => RegistryVaultIds.For(NirHash(p))).ToList();
-        var found = await new PostgresRolloutStore(explained).FindEmailRecipientsAsync(vaults);
+        var found = await new PostgresRolloutStore(explained.Data).FindEmailRecipientsAsync(vaults);
 
         Assert.Equal(200, found.Count);
-        var plan = Assert.Single(notices.Messages, m => m.Contains("FROM activation_code v", StringComparison.Ordinal));
+        var plan = Assert.Single(explained.PlansOf("FROM activation_code v"));
         Assert.Contains("Index Scan using activation_code_valid_idx", plan, StringComparison.Ordinal);
         Assert.Contains("Index Cond: (nir_hash = p.nir_hash)", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Bitmap Heap Scan on activation_code", plan, StringComparison.Ordinal);
-    }
-
-    /// <summary>What Npgsql logs of the server's notices.</summary>
-    private sealed class NoticeLog : ILoggerProvider, ILogger
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> Messages
-        {
-            get
-            {
-                lock (_messages)
-                {
-                    return [.. _messages];
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var message = formatter(state, exception);
-            if (message.StartsWith("Received notice", StringComparison.Ordinal))
-            {
-                lock (_messages)
-                {
-                    _messages.Add(message);
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 
     [Theory]
