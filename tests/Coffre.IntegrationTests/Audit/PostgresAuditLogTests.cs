@@ -90,19 +90,13 @@ public sealed class PostgresAuditLogTests(ITestOutputHelper output) : AuditLogCo
     }
 
     /// <summary>Other vaults' chains, each a head and its first event (copies of one real event): the sizes the planner weighs.</summary>
-    private async Task GrowChainsAsync(string prefix, int count)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var grow = new NpgsqlCommand($"""
-            INSERT INTO audit_head (vault_id, seq, hash, mac)
-            SELECT 'v-{prefix}-' || g, 1, '\x00', '\x00' FROM generate_series(1, {count}) g;
-            INSERT INTO audit_event (vault_id, seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash, count, first_at)
-            SELECT 'v-{prefix}-' || g, 1, e.at, e.actor_kind, e.actor_id, e.actor_profession, e.action, e.operation, e.target, e.allowed, e.basis, e.reason, e.prev_hash, e.hash, e.count, e.first_at
-            FROM (SELECT * FROM audit_event LIMIT 1) e, generate_series(1, {count}) g;
-            """, connection);
-        await grow.ExecuteNonQueryAsync();
-    }
+    private Task GrowChainsAsync(string prefix, int count) => TestServices.ExecuteAsync(_connectionString, $"""
+        INSERT INTO audit_head (vault_id, seq, hash, mac)
+        SELECT 'v-{prefix}-' || g, 1, '\x00', '\x00' FROM generate_series(1, {count}) g;
+        INSERT INTO audit_event (vault_id, seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash, count, first_at)
+        SELECT 'v-{prefix}-' || g, 1, e.at, e.actor_kind, e.actor_id, e.actor_profession, e.action, e.operation, e.target, e.allowed, e.basis, e.reason, e.prev_hash, e.hash, e.count, e.first_at
+        FROM (SELECT * FROM audit_event LIMIT 1) e, generate_series(1, {count}) g;
+        """);
 
     [Fact]
     public async Task Edited_event_is_reported_at_its_sequence()

@@ -27,14 +27,9 @@ internal sealed class ExplainedDataSource : IAsyncDisposable
     public static async Task<ExplainedDataSource> CreateAsync(string connectionString)
     {
         var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        await using (var connection = new NpgsqlConnection(connectionString))
+        foreach (var setting in new[] { "session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 0", "auto_explain.log_level = 'notice'" })
         {
-            await connection.OpenAsync();
-            foreach (var setting in new[] { "session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 0", "auto_explain.log_level = 'notice'" })
-            {
-                await using var command = new NpgsqlCommand($"ALTER DATABASE \"{database}\" SET {setting}", connection);
-                await command.ExecuteNonQueryAsync();
-            }
+            await TestServices.ExecuteAsync(connectionString, $"ALTER DATABASE \"{database}\" SET {setting}");
         }
         return new ExplainedDataSource(connectionString);
     }

@@ -63,10 +63,10 @@ public sealed class SchemaMigratorTests
     {
         // A database as 0021 left it: identity grains' claims live only in their stored state.
         var cs = await TestServices.NewMigratedDatabaseAsync();
-        await ExecuteAsync(cs, "DROP TABLE identity_claim; DELETE FROM coffre_schema_version WHERE version >= 22");
+        await TestServices.ExecuteAsync(cs, "DROP TABLE identity_claim; DELETE FROM coffre_schema_version WHERE version >= 22");
         var claimed = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var other = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        await ExecuteAsync(cs, $"""
+        await TestServices.ExecuteAsync(cs, $"""
             INSERT INTO orleans_storage (serviceid, graintypestring, grainidn0, grainidn1, grainidextensionstring, grainidhash, graintypehash, payloadbinary, version)
             VALUES ('coffre', 'nir-index-v1', 0, 0, 'nir-{claimed}', 1, 2, '\x00', 1),
                    ('coffre', 'vault-v1', 0, 0, 'nir-{other}', 1, 2, '\x00', 1),
@@ -78,14 +78,6 @@ public sealed class SchemaMigratorTests
 
         Assert.Contains(applied, m => m.Version == 22);
         Assert.Equal(claimed, await TestServices.ScalarAsync<string>(cs, "SELECT string_agg(encode(nir_hash, 'hex'), ',') FROM identity_claim"));
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]
