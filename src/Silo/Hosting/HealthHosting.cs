@@ -10,6 +10,9 @@ public static class HealthHosting
 {
     private const string Ready = "ready";
 
+    /// <summary>Where the probes live (not counted as interactive load).</summary>
+    public const string PathPrefix = "/health";
+
     public static IServiceCollection AddCoffreHealth(this IServiceCollection services, CoffreOptions options)
     {
         var checks = services.AddHealthChecks();
@@ -27,8 +30,8 @@ public static class HealthHosting
 
     public static WebApplication MapCoffreHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new()
+        app.MapHealthChecks(PathPrefix + "/live", new() { Predicate = _ => false });
+        app.MapHealthChecks(PathPrefix + "/ready", new()
         {
             Predicate = c => c.Tags.Contains(Ready),
             ResponseWriter = WriteReport,

@@ -40,6 +40,8 @@ public static class Roles
         var configuration = builder.Configuration;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
+        // Counted by the HTTP pipeline (UseCoffreServer); bulk background work paces itself on it.
+        services.AddSingleton(sp => new InteractiveLoad(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServiceInfo("coffre", typeof(Roles).Assembly.GetName().Version?.ToString() ?? "0", options.Role.ToString().ToLowerInvariant()));
         services.AddCoffreAccess();
         services.AddSingleton(KeyMaterial.NirHasher(configuration, options));
@@ -82,6 +84,15 @@ public static class Roles
     public static WebApplication UseCoffreServer(this WebApplication app, CoffreOptions options)
     {
         app.UseCoffreErrorBoundary();
+        var load = app.Services.GetRequiredService<InteractiveLoad>();
+        app.Use((HttpContext http, RequestDelegate next) =>
+        {
+            if (!http.Request.Path.StartsWithSegments(HealthHosting.PathPrefix))
+            {
+                load.Record();
+            }
+            return next(http);
+        });
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseCoffreDashboardGuard(options);
@@ -168,6 +179,7 @@ public static class Roles
         Bind<ActivationOptions>(services, configuration, ActivationOptions.Section);
         Bind<ActivationRateLimitOptions>(services, configuration, ActivationRateLimitOptions.Section);
         Bind<OutboxDispatcherOptions>(services, configuration, OutboxDispatcherOptions.Section);
+        Bind<Coffre.Application.Mail.EmailBatchOptions>(services, configuration, Coffre.Application.Mail.EmailBatchOptions.Section);
         Bind<PostgresRolloutStoreOptions>(services, configuration, PostgresRolloutStoreOptions.Section);
         Bind<GraphQLOptions>(services, configuration, GraphQLOptions.Section);
         Bind<GraphiQLOptions>(services, configuration, GraphiQLOptions.Section);

@@ -127,6 +127,93 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         Assert.All(written.GroupBy(id => id).Where(g => g.Count() > 1), g => Assert.True(lines.FindIndex(l => l.Id == g.Key) > 4));
     }
 
+    [Fact]
+    public async Task While_the_silo_is_busy_pages_leave_at_the_paced_rate_and_a_slot_past_the_time_budget_defers_the_rest()
+    {
+        var outbox = new InMemoryOutbox();
+        var store = new InMemoryRolloutStore(outbox);
+        var content = new LocalDiskContentStore(Path.Combine(_folder, "content"));
+        var people = Enumerable.Range(0, 50).Select(i => Person(92_000 + i)).Where(p => p.RepresentativeNirs.Count == 0)
+            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        Directory.CreateDirectory(_folder);
+        var file = WriteFile(_folder, people);
+        await Importer(store).ImportAsync("imp-paced", file, file + ".rejects");
+        await store.CreateCampaignAsync(new NewCampaign("c-paced", "paced", null, "operator:test"), DateTimeOffset.UtcNow);
+        await Issuance(store, content).IssueAsync("c-paced");
+        var lines = await EmailBatchLines.ReadAsync(store, content, "c-paced");
+        Assert.True(lines.Count >= 41);
+        var batchMessage = Assert.Single(await outbox.ClaimAsync(10, TimeSpan.FromMinutes(1)));
+        var sink = new FileDeliveryChannel(Path.Combine(_folder, "notifications"), OutboxChannel.Email);
+
+        // 25 interactive requests in the last whole second: busy for a threshold of 20, not for one of 30.
+        var loadClock = new SkippingClock();
+        var load = new InteractiveLoad(loadClock);
+        for (var i = 0; i < 25; i++)
+        {
+            load.Record();
+        }
+        loadClock.Now += TimeSpan.FromSeconds(1);
+        Assert.Equal(25, load.LastSecond);
+
+        // 100 emails a second in pages of 10: each page after the first waits 0.1 s for its slot; a call may route for
+        // 0.25 s, so the fourth page's slot (0.3 s) is past its budget: three pages, then "deferred".
+        var clock = new SkippingClock();
+        var paced = new Coffre.Application.Mail.EmailBatchChannel(store, content, sink,
+            new Coffre.Application.Mail.EmailBatchOptions { PageSize = 10, EmailsPerSecondWhileBusy = 100, BusyRequestsPerSecond = 20, TimeBudget = TimeSpan.FromSeconds(0.25) },
+            time: clock, load: load);
+        var answer = await paced.DeliverBatchAsync([batchMessage]);
+        Assert.IsType<DeliveryDeferredException>(answer[batchMessage.Id]);
+        Assert.Equal([TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.1)], clock.Waits);
+        Assert.Equal(30, Assert.Single(await store.ListEmailBatchesAsync("c-paced")).SentThrough);
+
+        // Below its threshold a router resumes at line 30 and sends the rest at once, without waiting.
+        var idle = new Coffre.Application.Mail.EmailBatchChannel(store, content, sink,
+            new Coffre.Application.Mail.EmailBatchOptions { PageSize = 10, EmailsPerSecondWhileBusy = 100, BusyRequestsPerSecond = 30, TimeBudget = TimeSpan.FromSeconds(0.25) },
+            time: clock, load: load);
+        clock.Waits.Clear();
+        Assert.Empty(await idle.DeliverBatchAsync([batchMessage]));
+        Assert.Empty(clock.Waits);
+        var batch = Assert.Single(await store.ListEmailBatchesAsync("c-paced"));
+        Assert.Equal((lines.Count, lines.Count), (batch.SentThrough, batch.Sent));
+        var written = (await ReadLinesAsync(sink.FilePath)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetGuid()).ToList();
+        Assert.Equal(lines.Select(l => l.Id).Order(), written.Order());
+    }
+
+    /// <summary>
+    /// A clock that stands still but for its timers: a timer (as <c>Task.Delay</c> creates) moves the clock by its due
+    /// time, records it in <see cref="Waits"/> and fires at once.
+    /// </summary>
+    private sealed class SkippingClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);
+
+        public List<TimeSpan> Waits { get; } = [];
+
+        public override DateTimeOffset GetUtcNow() => Now;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (Waits)
+            {
+                Waits.Add(dueTime);
+                Now += dueTime;
+            }
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new Fired();
+        }
+
+        private sealed class Fired : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
     /// <summary>Answers the scripted failures for their messages (each once) and hands the others to the sink.</summary>
     private sealed class ScriptedChannel(IDeliveryChannel sink, Dictionary<Guid, Exception> failures) : IDeliveryChannel
     {

@@ -157,6 +157,7 @@ internal sealed class ConfigurationKeys
         keys.AddOptions(typeof(Coffre.GraphQL.GraphiQL.GraphiQLOptions), Settings.EnvName(Coffre.GraphQL.GraphiQL.GraphiQLOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.Grains.Vaults.VaultOptions), Settings.EnvName(Coffre.Grains.Vaults.VaultOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.Application.Outbox.OutboxDispatcherOptions), "Coffre__Outbox", 0);
+        keys.AddOptions(typeof(Coffre.Application.Mail.EmailBatchOptions), Settings.EnvName(Coffre.Application.Mail.EmailBatchOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.Grains.Rollout.ActivationOptions), Settings.EnvName(Coffre.Grains.Rollout.ActivationOptions.Section), 0);
         keys.AddOptions(typeof(Coffre.GraphQL.Activation.ActivationRateLimitOptions), "Coffre__Activation__RateLimits", 0);
         keys.AddOptions(typeof(Coffre.Adapters.Smtp.SmtpOptions), Settings.EnvName(Coffre.Adapters.Smtp.SmtpOptions.Section), 0);

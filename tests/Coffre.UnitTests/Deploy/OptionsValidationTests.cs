@@ -17,6 +17,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Coffre:Vaults:QuotaBytes", "0", "Coffre:Vaults", "QuotaBytes")]
     [InlineData("Coffre:Activation:MaxAttempts", "0", "Coffre:Activation", "MaxAttempts")]
     [InlineData("Coffre:Outbox:BatchSize", "-3", "Coffre:Outbox", "BatchSize")]
+    [InlineData("Coffre:EmailBatches:EmailsPerSecondWhileBusy", "-1", "Coffre:EmailBatches", "EmailsPerSecondWhileBusy")]
     [InlineData("Coffre:GraphQL:MaxDepth", "0", "Coffre:GraphQL", "MaxDepth")]
     [InlineData("Coffre:Activation:RateLimits:GlobalPerSecond", "0", "Coffre:Activation:RateLimits", "GlobalPerSecond")]
     public async Task A_wrong_setting_stops_the_start_with_its_section_member_and_rule(string key, string value, string section, string member)
@@ -40,6 +41,7 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.True(app.Services.GetRequiredService<IOptions<Coffre.Grains.Vaults.VaultOptions>>().Value.QuotaBytes > 0);
         Assert.True(app.Services.GetRequiredService<IOptions<Coffre.Grains.Rollout.ActivationOptions>>().Value.MaxAttempts > 0);
         Assert.True(app.Services.GetRequiredService<IOptions<Coffre.Application.Outbox.OutboxDispatcherOptions>>().Value.BatchSize > 0);
+        Assert.True(app.Services.GetRequiredService<IOptions<Coffre.Application.Mail.EmailBatchOptions>>().Value.EmailsPerSecondWhileBusy > 0);
         Assert.True(app.Services.GetRequiredService<IOptions<Coffre.GraphQL.GraphQLOptions>>().Value.MaxDepth > 0);
         Assert.True(app.Services.GetRequiredService<IOptions<Coffre.GraphQL.Activation.ActivationRateLimitOptions>>().Value.GlobalPerSecond > 0);
     }

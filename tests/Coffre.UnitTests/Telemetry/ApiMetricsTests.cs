@@ -57,4 +57,18 @@ public sealed class ApiMetricsTests : IAsyncLifetime
         // Tags carry outcomes only: never the operation's text.
         Assert.All(recorder.Measurements, m => Assert.Equal(["outcome"], m.Tags.Keys));
     }
+
+    [Fact]
+    public async Task Every_request_but_the_health_probes_counts_as_interactive_load()
+    {
+        var load = _app!.Services.GetRequiredService<Coffre.Application.Outbox.InteractiveLoad>();
+        var before = load.Total;
+        for (var i = 0; i < 3; i++)
+        {
+            (await _http!.PostAsJsonAsync("/graphql", new { query = "{ __typename }" })).EnsureSuccessStatusCode();
+            (await _http!.GetAsync("/health/live")).EnsureSuccessStatusCode();
+        }
+        await _http!.GetAsync("/health/ready");
+        Assert.Equal(3, load.Total - before);
+    }
 }

@@ -1,0 +1,63 @@
+using Coffre.Application.Outbox;
+using Xunit;
+
+namespace Coffre.UnitTests.Outbox;
+
+public sealed class InteractiveLoadTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void The_last_whole_second_counts_its_requests_and_the_current_second_is_not_counted_yet()
+    {
+        var clock = new ManualClock();
+        var load = new InteractiveLoad(clock);
+        for (var i = 0; i < 25; i++)
+        {
+            load.Record();
+        }
+        Assert.Equal(0, load.LastSecond);
+        clock.Now += TimeSpan.FromMilliseconds(1_200);
+        Assert.Equal(25, load.LastSecond);
+        load.Record();
+        Assert.Equal(25, load.LastSecond);
+        clock.Now += TimeSpan.FromSeconds(1);
+        Assert.Equal(1, load.LastSecond);
+    }
+
+    [Fact]
+    public void A_second_without_requests_between_brings_the_count_to_nought()
+    {
+        var clock = new ManualClock();
+        var load = new InteractiveLoad(clock);
+        for (var i = 0; i < 100; i++)
+        {
+            load.Record();
+        }
+        clock.Now += TimeSpan.FromSeconds(2);
+        Assert.Equal(0, load.LastSecond);
+        clock.Now += TimeSpan.FromMinutes(5);
+        Assert.Equal(0, load.LastSecond);
+    }
+
+    [Fact]
+    public async Task Requests_recorded_from_many_threads_in_one_second_are_all_counted()
+    {
+        var clock = new ManualClock();
+        var load = new InteractiveLoad(clock);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                load.Record();
+            }
+        })));
+        clock.Now += TimeSpan.FromSeconds(1);
+        Assert.Equal(80_000, load.LastSecond);
+    }
+}
