@@ -18,7 +18,8 @@ namespace Coffre.Application.Mail;
 /// <remarks>
 /// <para>For a claimed batch message: the <c>email_batch</c> row (<see cref="IRolloutStore.GetEmailBatchAsync"/>), then
 /// the whole file from the content store, checked against the row's SHA-256 before any line is read (a file that is not
-/// the committed one throws: the dispatcher retries, then fails the batch; a tampered file is never sent). Lines before
+/// the committed one throws: the dispatcher retries, then fails the batch; a tampered file is never sent) and kept,
+/// verified, for the next calls on the same batch until it completes. Lines before
 /// <c>sent_through</c> are skipped; the rest go page by page (<see cref="EmailBatchOptions.PageSize"/>). A line is
 /// settled undeliverable without being sent when its code is no longer the person's valid email code (revoked, used,
 /// expired, re-issued — also by email in the same campaign: the hashes differ), since a line cannot be deleted from the
@@ -52,6 +53,7 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
     private readonly InteractiveLoad? _load;
     private readonly Lock _pace = new();
     private DateTimeOffset _nextPageAt = DateTimeOffset.MinValue;
+    private KeptFile? _kept;
 
     public EmailBatchChannel(IRolloutStore store, IContentStore content, IDeliveryChannel inner, EmailBatchOptions? options = null,
         ILogger<EmailBatchChannel>? logger = null, TimeProvider? time = null, InteractiveLoad? load = null)
@@ -154,7 +156,7 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         {
             return true;
         }
-        var file = new EmailBatchFiles.ParsedFile(await EmailBatchFiles.ReadVerifiedAsync(_content, batch, cancellationToken).ConfigureAwait(false));
+        var file = await FileAsync(batch, cancellationToken).ConfigureAwait(false);
         if (file.Count != batch.Emails)
         {
             throw new RolloutException($"email batch {batchNo} of campaign '{campaignId}' holds {file.Count} emails, {batch.Emails} were committed");
@@ -191,8 +193,35 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
             }
         }
         while (position < batch.Emails);
+        if (Volatile.Read(ref _kept) is { } done && done.Key == KeptFile.KeyOf(batch))
+        {
+            Interlocked.CompareExchange(ref _kept, null, done);
+        }
         LogCompleted(campaignId, batchNo, batch.Emails);
         return true;
+    }
+
+    /// <summary>
+    /// The batch's file, read and verified (<see cref="EmailBatchFiles.ReadVerifiedAsync"/>) once while this router comes
+    /// back to the same batch call after call: a paced router sends a 250 000-line file over many calls, and reading its
+    /// 30 MB from the content store again at each one cost the content store a third of a core at 10 M. One file is
+    /// kept, known by its content key and committed SHA-256, and let go when its batch completes.
+    /// </summary>
+    private async Task<EmailBatchFiles.ParsedFile> FileAsync(EmailBatch batch, CancellationToken cancellationToken)
+    {
+        var key = KeptFile.KeyOf(batch);
+        if (Volatile.Read(ref _kept) is { } kept && kept.Key == key)
+        {
+            return kept.File;
+        }
+        var file = new EmailBatchFiles.ParsedFile(await EmailBatchFiles.ReadVerifiedAsync(_content, batch, cancellationToken).ConfigureAwait(false));
+        Volatile.Write(ref _kept, new KeptFile(key, file));
+        return file;
+    }
+
+    private sealed record KeptFile(string Key, EmailBatchFiles.ParsedFile File)
+    {
+        public static string KeyOf(EmailBatch batch) => batch.ContentKey + "\n" + batch.Sha256;
     }
 
     /// <summary>

@@ -128,7 +128,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
     }
 
     [Fact]
-    public async Task While_the_silo_is_busy_pages_leave_at_the_paced_rate_and_a_slot_past_the_time_budget_defers_the_rest()
+    public async Task While_the_silo_is_busy_pages_leave_at_the_paced_rate_a_slot_past_the_time_budget_defers_the_rest_and_the_file_is_read_once()
     {
         var outbox = new InMemoryOutbox();
         var store = new InMemoryRolloutStore(outbox);
@@ -145,7 +145,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         var batchMessage = Assert.Single(await outbox.ClaimAsync(10, TimeSpan.FromMinutes(1)));
         var sink = new FileDeliveryChannel(Path.Combine(_folder, "notifications"), OutboxChannel.Email);
 
-        // 25 interactive requests in the last whole second: busy for a threshold of 20, not for one of 30.
+        // 25 interactive requests in the last whole second: busy for a threshold of 20.
         var loadClock = new SkippingClock();
         var load = new InteractiveLoad(loadClock);
         for (var i = 0; i < 25; i++)
@@ -158,7 +158,8 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         // 100 emails a second in pages of 10: each page after the first waits 0.1 s for its slot; a call may route for
         // 0.25 s, so the fourth page's slot (0.3 s) is past its budget: three pages, then "deferred".
         var clock = new SkippingClock();
-        var paced = new Coffre.Application.Mail.EmailBatchChannel(store, content, sink,
+        var reads = new CountedReads(content);
+        var paced = new Coffre.Application.Mail.EmailBatchChannel(store, reads, sink,
             new Coffre.Application.Mail.EmailBatchOptions { PageSize = 10, EmailsPerSecondWhileBusy = 100, BusyRequestsPerSecond = 20, TimeBudget = TimeSpan.FromSeconds(0.25) },
             time: clock, load: load);
         var answer = await paced.DeliverBatchAsync([batchMessage]);
@@ -166,17 +167,38 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         Assert.Equal([TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.1)], clock.Waits);
         Assert.Equal(30, Assert.Single(await store.ListEmailBatchesAsync("c-paced")).SentThrough);
 
-        // Below its threshold a router resumes at line 30 and sends the rest at once, without waiting.
-        var idle = new Coffre.Application.Mail.EmailBatchChannel(store, content, sink,
-            new Coffre.Application.Mail.EmailBatchOptions { PageSize = 10, EmailsPerSecondWhileBusy = 100, BusyRequestsPerSecond = 30, TimeBudget = TimeSpan.FromSeconds(0.25) },
-            time: clock, load: load);
+        // Once the requests stop, the next call resumes at line 30 and sends the rest at once, without waiting, from the
+        // file it verified the first time (read from the content store once).
+        loadClock.Now += TimeSpan.FromSeconds(2);
         clock.Waits.Clear();
-        Assert.Empty(await idle.DeliverBatchAsync([batchMessage]));
+        Assert.Empty(await paced.DeliverBatchAsync([batchMessage]));
         Assert.Empty(clock.Waits);
+        Assert.Equal(1, reads.Count);
         var batch = Assert.Single(await store.ListEmailBatchesAsync("c-paced"));
         Assert.Equal((lines.Count, lines.Count), (batch.SentThrough, batch.Sent));
         var written = (await ReadLinesAsync(sink.FilePath)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetGuid()).ToList();
         Assert.Equal(lines.Select(l => l.Id).Order(), written.Order());
+    }
+
+    /// <summary>Counts the reads of a content store.</summary>
+    private sealed class CountedReads(IContentStore inner) : IContentStore
+    {
+        private int _count;
+
+        public int Count => _count;
+
+        public Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default) =>
+            inner.WriteAsync(key, content, expectedSha256, cancellationToken);
+
+        public Task<ContentReader?> OpenReadAsync(ContentKey key, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _count);
+            return inner.OpenReadAsync(key, cancellationToken);
+        }
+
+        public Task<bool> DeleteAsync(ContentKey key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public Task CheckReadyAsync(CancellationToken cancellationToken = default) => inner.CheckReadyAsync(cancellationToken);
     }
 
     /// <summary>
