@@ -110,12 +110,14 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
 
     public Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken = default) => this.DeliverOneAsync(message, cancellationToken);
 
-    /// <summary>The claimed batch messages one after another, within one time budget.</summary>
+    /// <summary>The claimed batch messages one after another, within one time budget; those after the first that stops are deferred unread.</summary>
     public async Task<IReadOnlyDictionary<Guid, Exception>> DeliverBatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var stopAt = _time.GetUtcNow() + _options.TimeBudget;
         var failed = new Dictionary<Guid, Exception>();
+        // Once a batch stops before its end (budget spent, cut, cancelled), the batches after it are deferred unread.
+        var stopped = false;
         foreach (var message in messages)
         {
             if (message.Channel != OutboxChannel.Email)
@@ -127,16 +129,23 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
                 failed[message.Id] = new UndeliverableException(DeliveryOutcome.Undeliverable, $"the email batch router sends no '{message.Kind}' messages or cannot read this one");
                 continue;
             }
+            if (stopped)
+            {
+                failed[message.Id] = new DeliveryDeferredException(_time.GetUtcNow());
+                continue;
+            }
             try
             {
                 if (!await RouteAsync(reference.CampaignId, reference.BatchNo, stopAt, cancellationToken).ConfigureAwait(false))
                 {
                     failed[message.Id] = new DeliveryDeferredException(_time.GetUtcNow());
+                    stopped = true;
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 failed[message.Id] = new DeliveryDeferredException(_time.GetUtcNow());
+                stopped = true;
             }
             catch (Exception e)
             {
@@ -156,19 +165,22 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         {
             return true;
         }
+        var position = batch.SentThrough;
+        // Before the file is read: a call whose budget the batches before it used defers this one without reading its
+        // file (a claim hands the router every due batch; reading each one's file only to defer it cost the content
+        // store and the silo's SHA-256 a whole file per batch and call).
+        if (Stopped(stopAt, cancellationToken))
+        {
+            LogPaused(campaignId, batchNo, position, batch.Emails);
+            return false;
+        }
         var file = await FileAsync(batch, cancellationToken).ConfigureAwait(false);
         if (file.Count != batch.Emails)
         {
             throw new RolloutException($"email batch {batchNo} of campaign '{campaignId}' holds {file.Count} emails, {batch.Emails} were committed");
         }
-        var position = batch.SentThrough;
         do
         {
-            if (cancellationToken.IsCancellationRequested || _time.GetUtcNow() >= stopAt)
-            {
-                LogPaused(campaignId, batchNo, position, batch.Emails);
-                return false;
-            }
             var end = Math.Min(position + _options.PageSize, batch.Emails);
             if (!await WaitForPageSlotAsync(end - position, stopAt, cancellationToken).ConfigureAwait(false))
             {
@@ -191,6 +203,11 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
             {
                 return false;
             }
+            if (position < batch.Emails && Stopped(stopAt, cancellationToken))
+            {
+                LogPaused(campaignId, batchNo, position, batch.Emails);
+                return false;
+            }
         }
         while (position < batch.Emails);
         if (Volatile.Read(ref _kept) is { } done && done.Key == KeptFile.KeyOf(batch))
@@ -200,6 +217,9 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         LogCompleted(campaignId, batchNo, batch.Emails);
         return true;
     }
+
+    private bool Stopped(DateTimeOffset stopAt, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested || _time.GetUtcNow() >= stopAt;
 
     /// <summary>
     /// The batch's file, read and verified (<see cref="EmailBatchFiles.ReadVerifiedAsync"/>) once while this router comes

@@ -4,6 +4,7 @@ using Coffre.Adapters.Local;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
+using Coffre.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -180,6 +181,37 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         Assert.Equal(lines.Select(l => l.Id).Order(), written.Order());
     }
 
+    [Fact]
+    public async Task Batches_after_the_one_that_spent_the_time_budget_are_deferred_without_reading_their_files()
+    {
+        var outbox = new InMemoryOutbox();
+        var store = new InMemoryRolloutStore(outbox);
+        var content = new LocalDiskContentStore(Path.Combine(_folder, "content"));
+        var people = Enumerable.Range(0, 40).Select(i => Person(93_000 + i)).Where(p => p.RepresentativeNirs.Count == 0)
+            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        Directory.CreateDirectory(_folder);
+        var file = WriteFile(_folder, people);
+        await Importer(store).ImportAsync("imp-budget", file, file + ".rejects");
+        await store.CreateCampaignAsync(new NewCampaign("c-budget", "budget", null, "operator:test"), DateTimeOffset.UtcNow);
+        await Issuance(store, content, chunkSize: 8).IssueAsync("c-budget");
+        var messages = await outbox.ClaimAsync(100, TimeSpan.FromMinutes(1));
+        Assert.True(messages.Count >= 4);
+        var sink = new FileDeliveryChannel(Path.Combine(_folder, "notifications"), OutboxChannel.Email);
+        var reads = new CountedReads(content);
+
+        // The clock moves a second at each reading; the budget (2.5 s) ends while the first batch completes (one page):
+        // the second batch stops before reading its file, and the others are deferred without being looked at.
+        var router = new Coffre.Application.Mail.EmailBatchChannel(store, reads, sink,
+            new Coffre.Application.Mail.EmailBatchOptions { PageSize = 100, TimeBudget = TimeSpan.FromSeconds(2.5) }, time: new SteppingClock());
+        var answer = await router.DeliverBatchAsync(messages);
+        Assert.Equal(messages.Skip(1).Select(m => m.Id).Order(), answer.Keys.Order());
+        Assert.All(answer.Values, e => Assert.IsType<DeliveryDeferredException>(e));
+        Assert.Equal(1, reads.Count);
+        var batches = await store.ListEmailBatchesAsync("c-budget");
+        Assert.Single(batches, b => b.CompletedAt is not null);
+        Assert.All(batches.Where(b => b.CompletedAt is null), b => Assert.Equal(0, b.SentThrough));
+    }
+
     /// <summary>Counts the reads of a content store.</summary>
     private sealed class CountedReads(IContentStore inner) : IContentStore
     {
@@ -199,41 +231,6 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         public Task<bool> DeleteAsync(ContentKey key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
 
         public Task CheckReadyAsync(CancellationToken cancellationToken = default) => inner.CheckReadyAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// A clock that stands still but for its timers: a timer (as <c>Task.Delay</c> creates) moves the clock by its due
-    /// time, records it in <see cref="Waits"/> and fires at once.
-    /// </summary>
-    private sealed class SkippingClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);
-
-        public List<TimeSpan> Waits { get; } = [];
-
-        public override DateTimeOffset GetUtcNow() => Now;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            lock (Waits)
-            {
-                Waits.Add(dueTime);
-                Now += dueTime;
-            }
-            ThreadPool.QueueUserWorkItem(_ => callback(state));
-            return new Fired();
-        }
-
-        private sealed class Fired : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
-
-            public void Dispose()
-            {
-            }
-
-            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-        }
     }
 
     /// <summary>Answers the scripted failures for their messages (each once) and hands the others to the sink.</summary>

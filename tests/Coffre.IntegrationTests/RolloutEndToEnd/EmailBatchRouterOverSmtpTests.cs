@@ -180,12 +180,4 @@ public sealed class EmailBatchRouterOverSmtpTests(ITestOutputHelper output) : IA
         }, $"messages to {atLeast} addresses");
         return counts;
     }
-
-    /// <summary>A clock that moves one second each time it is read (the router reads it once per page).</summary>
-    private sealed class SteppingClock : TimeProvider
-    {
-        private long _ticks = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero).UtcTicks;
-
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, TimeSpan.TicksPerSecond), TimeSpan.Zero);
-    }
 }
