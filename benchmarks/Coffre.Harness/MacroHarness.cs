@@ -553,7 +553,7 @@ public sealed class MacroHarness(HarnessOptions options)
             activation["outboxDeliveredDuringActivation"] = deliveredAfter - deliveredBefore;
             activation["siloPeakRssBytes"] = ResourceProbe.PeakRss(silo.Pid);
             activation["siloLog"] = "silo.log in the work folder (deleted with it)";
-            activation["notes"] = "one `coffre silo` process (PostgreSQL membership, grain state and registry; Azurite content) serving /graphql on 127.0.0.1; the load generator is the harness on the same 2 cores; each success = code hash check, conditional consume + registry status update, vault grain activation (registry read + state write + audit append), token issue; the silo's outbox dispatcher hands the email batches to their router, which writes each activation email to the file sink, meanwhile";
+            activation["notes"] = "one `coffre silo` process (PostgreSQL membership, grain state and registry; Azurite content) serving /graphql on 127.0.0.1; the load generator is the harness on the same 2 cores; each success = code hash check, conditional consume + registry status update, vault grain activation (registry read + state write + audit append), token issue; the silo's outbox dispatcher hands the email batches to their router, which writes each activation email to the file sink, meanwhile (at most Coffre:EmailBatches:EmailsPerSecondWhileBusy = 1 000 a second while the silo serves requests, at full speed in the idle window)";
             var stopPhase = await _probe.BeginAsync("siloStop");
             await silo.StopAsync(TimeSpan.FromSeconds(30));
             activation["siloStop"] = await EndAsync(stopPhase, null);
