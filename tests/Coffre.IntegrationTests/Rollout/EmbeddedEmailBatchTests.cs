@@ -85,16 +85,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
     [Fact]
     public async Task A_transient_failure_is_requeued_as_an_ordinary_message_and_a_cut_page_resumes_at_the_cut()
     {
-        var outbox = new InMemoryOutbox();
-        var store = new InMemoryRolloutStore(outbox);
-        var content = new LocalDiskContentStore(Path.Combine(_folder, "content"));
-        var people = Enumerable.Range(0, 12).Select(i => Person(91_000 + i)).Where(p => p.RepresentativeNirs.Count == 0)
-            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
-        Directory.CreateDirectory(_folder);
-        var file = WriteFile(_folder, people);
-        await Importer(store).ImportAsync("imp-requeue", file, file + ".rejects");
-        await store.CreateCampaignAsync(new NewCampaign("c-requeue", "requeue", null, "operator:test"), DateTimeOffset.UtcNow);
-        await Issuance(store, content).IssueAsync("c-requeue");
+        var (outbox, store, content) = await IssueToEmailAsync(12, 91_000, "requeue");
         var lines = await EmailBatchLines.ReadAsync(store, content, "c-requeue");
         Assert.True(lines.Count >= 6);
         var batchMessage = Assert.Single(await outbox.ClaimAsync(10, TimeSpan.FromMinutes(1)));
@@ -131,16 +122,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
     [Fact]
     public async Task While_the_silo_is_busy_pages_leave_at_the_paced_rate_a_slot_past_the_time_budget_defers_the_rest_and_the_file_is_read_once()
     {
-        var outbox = new InMemoryOutbox();
-        var store = new InMemoryRolloutStore(outbox);
-        var content = new LocalDiskContentStore(Path.Combine(_folder, "content"));
-        var people = Enumerable.Range(0, 50).Select(i => Person(92_000 + i)).Where(p => p.RepresentativeNirs.Count == 0)
-            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
-        Directory.CreateDirectory(_folder);
-        var file = WriteFile(_folder, people);
-        await Importer(store).ImportAsync("imp-paced", file, file + ".rejects");
-        await store.CreateCampaignAsync(new NewCampaign("c-paced", "paced", null, "operator:test"), DateTimeOffset.UtcNow);
-        await Issuance(store, content).IssueAsync("c-paced");
+        var (outbox, store, content) = await IssueToEmailAsync(50, 92_000, "paced");
         var lines = await EmailBatchLines.ReadAsync(store, content, "c-paced");
         Assert.True(lines.Count >= 41);
         var batchMessage = Assert.Single(await outbox.ClaimAsync(10, TimeSpan.FromMinutes(1)));
@@ -184,16 +166,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
     [Fact]
     public async Task Batches_after_the_one_that_spent_the_time_budget_are_deferred_without_reading_their_files()
     {
-        var outbox = new InMemoryOutbox();
-        var store = new InMemoryRolloutStore(outbox);
-        var content = new LocalDiskContentStore(Path.Combine(_folder, "content"));
-        var people = Enumerable.Range(0, 40).Select(i => Person(93_000 + i)).Where(p => p.RepresentativeNirs.Count == 0)
-            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
-        Directory.CreateDirectory(_folder);
-        var file = WriteFile(_folder, people);
-        await Importer(store).ImportAsync("imp-budget", file, file + ".rejects");
-        await store.CreateCampaignAsync(new NewCampaign("c-budget", "budget", null, "operator:test"), DateTimeOffset.UtcNow);
-        await Issuance(store, content, chunkSize: 8).IssueAsync("c-budget");
+        var (outbox, store, content) = await IssueToEmailAsync(40, 93_000, "budget", chunkSize: 8);
         var messages = await outbox.ClaimAsync(100, TimeSpan.FromMinutes(1));
         Assert.True(messages.Count >= 4);
         var sink = new FileDeliveryChannel(Path.Combine(_folder, "notifications"), OutboxChannel.Email);
@@ -210,6 +183,27 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         var batches = await store.ListEmailBatchesAsync("c-budget");
         Assert.Single(batches, b => b.CompletedAt is not null);
         Assert.All(batches.Where(b => b.CompletedAt is null), b => Assert.Equal(0, b.SentThrough));
+    }
+
+    /// <summary>
+    /// The in-memory rollout store and outbox and a local content store, with <paramref name="count"/> synthetic people
+    /// from <paramref name="firstPerson"/> (adults only, each with an email) imported and issued a campaign
+    /// <c>c-{tag}</c>: its codes leave as email batches.
+    /// </summary>
+    private async Task<(InMemoryOutbox Outbox, InMemoryRolloutStore Store, LocalDiskContentStore Content)> IssueToEmailAsync(
+        int count, int firstPerson, string tag, int chunkSize = 250_000)
+    {
+        var outbox = new InMemoryOutbox();
+        var store = new InMemoryRolloutStore(outbox);
+        var content = new LocalDiskContentStore(Path.Combine(_folder, "content"));
+        var people = Enumerable.Range(0, count).Select(i => Person(firstPerson + i)).Where(p => p.RepresentativeNirs.Count == 0)
+            .Select(p => p with { Email = $"{Guid.NewGuid():N}@example.test" }).ToList();
+        Directory.CreateDirectory(_folder);
+        var file = WriteFile(_folder, people);
+        await Importer(store).ImportAsync("imp-" + tag, file, file + ".rejects");
+        await store.CreateCampaignAsync(new NewCampaign("c-" + tag, tag, null, "operator:test"), DateTimeOffset.UtcNow);
+        await Issuance(store, content, chunkSize: chunkSize).IssueAsync("c-" + tag);
+        return (outbox, store, content);
     }
 
     /// <summary>Counts the reads of a content store.</summary>

@@ -5,13 +5,6 @@ namespace Coffre.UnitTests.Outbox;
 
 public sealed class InteractiveLoadTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public void The_last_whole_second_counts_its_requests_and_the_current_second_is_not_counted_yet()
     {
