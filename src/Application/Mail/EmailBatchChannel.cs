@@ -364,7 +364,7 @@ public sealed class EmailBatchOptions
     [Range(0, 1_000_000)]
     public int EmailsPerSecondWhileBusy { get; set; } = 1_000;
 
-    /// <summary>Interactive requests in the last second from which the silo counts as busy (<see cref="InteractiveLoad"/>).</summary>
+    /// <summary>Interactive requests and grain calls in the last second from which the silo counts as busy (<see cref="InteractiveLoad"/>).</summary>
     [Range(1, 1_000_000)]
     public int BusyRequestsPerSecond { get; set; } = 20;
 

@@ -62,13 +62,23 @@ public sealed class ApiMetricsTests : IAsyncLifetime
     public async Task Every_request_but_the_health_probes_counts_as_interactive_load()
     {
         var load = _app!.Services.GetRequiredService<Coffre.Application.Outbox.InteractiveLoad>();
-        var before = load.Total;
+        var before = load.TotalOf(Coffre.Application.Outbox.InteractiveSource.Request);
         for (var i = 0; i < 3; i++)
         {
             (await _http!.PostAsJsonAsync("/graphql", new { query = "{ __typename }" })).EnsureSuccessStatusCode();
             (await _http!.GetAsync("/health/live")).EnsureSuccessStatusCode();
         }
         await _http!.GetAsync("/health/ready");
-        Assert.Equal(3, load.Total - before);
+        Assert.Equal(3, load.TotalOf(Coffre.Application.Outbox.InteractiveSource.Request) - before);
+    }
+
+    [Fact]
+    public async Task Grain_calls_the_silo_serves_count_as_interactive_load_as_a_silo_behind_gateways_sees_the_API()
+    {
+        var load = _app!.Services.GetRequiredService<Coffre.Application.Outbox.InteractiveLoad>();
+        var grains = _app.Services.GetRequiredService<IGrainFactory>();
+        var before = load.TotalOf(Coffre.Application.Outbox.InteractiveSource.GrainCall);
+        Assert.Null(await grains.GetGrain<Coffre.Grains.Professionals.IProfessionalGrain>(Coffre.Grains.GrainNames.Keys.Professional("10000000001")).GetDirectoryEntryAsync());
+        Assert.True(load.TotalOf(Coffre.Application.Outbox.InteractiveSource.GrainCall) - before >= 1);
     }
 }
