@@ -40,7 +40,7 @@ public static class Roles
         var configuration = builder.Configuration;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        // Counted by the HTTP pipeline (UseCoffreServer); bulk background work paces itself on it.
+        // Counted by the HTTP pipeline (UseCoffreServer) and a silo's grain-call filter; bulk background work paces itself on it.
         services.AddSingleton(sp => new InteractiveLoad(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServiceInfo("coffre", typeof(Roles).Assembly.GetName().Version?.ToString() ?? "0", options.Role.ToString().ToLowerInvariant()));
         services.AddCoffreAccess();

@@ -10,10 +10,7 @@ public sealed class InteractiveLoadTests
     {
         var clock = new ManualClock();
         var load = new InteractiveLoad(clock);
-        for (var i = 0; i < 25; i++)
-        {
-            load.Record();
-        }
+        RecordMany(load, 25);
         Assert.Equal(0, load.LastSecond);
         clock.Now += TimeSpan.FromMilliseconds(1_200);
         Assert.Equal(25, load.LastSecond);
@@ -28,10 +25,7 @@ public sealed class InteractiveLoadTests
     {
         var clock = new ManualClock();
         var load = new InteractiveLoad(clock);
-        for (var i = 0; i < 100; i++)
-        {
-            load.Record();
-        }
+        RecordMany(load, 100);
         clock.Now += TimeSpan.FromSeconds(2);
         Assert.Equal(0, load.LastSecond);
         clock.Now += TimeSpan.FromMinutes(5);
@@ -43,14 +37,16 @@ public sealed class InteractiveLoadTests
     {
         var clock = new ManualClock();
         var load = new InteractiveLoad(clock);
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-        {
-            for (var i = 0; i < 10_000; i++)
-            {
-                load.Record();
-            }
-        })));
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => RecordMany(load, 10_000))));
         clock.Now += TimeSpan.FromSeconds(1);
         Assert.Equal(80_000, load.LastSecond);
+    }
+
+    private static void RecordMany(InteractiveLoad load, int requests)
+    {
+        for (var i = 0; i < requests; i++)
+        {
+            load.Record();
+        }
     }
 }
