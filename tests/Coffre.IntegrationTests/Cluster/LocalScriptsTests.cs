@@ -18,6 +18,7 @@ public sealed class LocalScriptsTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly string[] Nodes = ["silo1", "silo2", "silo3", "gateway"];
     private readonly string _state = Path.Combine(Path.GetTempPath(), "coffre-up-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly Dictionary<string, string> _environment = [];
+    private readonly List<int> _bases = [];
     private int _gatewayHttp;
 
     public Task InitializeAsync()
@@ -213,14 +214,21 @@ public sealed class LocalScriptsTests(ITestOutputHelper output) : IAsyncLifetime
         throw new InvalidOperationException("deploy/local/up.sh not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>A base port B with B+1..B+3 free (the scripts put node i on B+i).</summary>
-    private static int FreeBase()
+    /// <summary>
+    /// A base port B with B+1..B+3 free (the scripts put node i on B+i), apart from the bases already taken. Drawn from
+    /// 12000–22000: below the kernel's ephemeral range (32768–60999 here), where any outgoing connection of a test running
+    /// alongside may take a port between this check and the node's bind, and below the range Orleans' test clusters draw
+    /// their silo ports from (22300–30000).
+    /// </summary>
+    private int FreeBase()
     {
         for (var attempt = 0; ; attempt++)
         {
-            var candidate = Random.Shared.Next(41000, 59000);
-            if (Enumerable.Range(1, 3).All(i => IsFree(candidate + i)) || attempt > 50)
+            var candidate = Random.Shared.Next(12000, 22000);
+            var apart = _bases.All(b => Math.Abs(b - candidate) > 3);
+            if ((apart && Enumerable.Range(1, 3).All(i => IsFree(candidate + i))) || attempt > 50)
             {
+                _bases.Add(candidate);
                 return candidate;
             }
         }
