@@ -124,9 +124,19 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         }
         if (mode == ImportMode.InitialLoad)
         {
+            // LIKE copies no storage parameters: the load table takes registry_person's (its fillfactor, migration 0023)
+            // so that the table it becomes keeps them.
+            string storage;
+            await using (var options = new NpgsqlCommand(
+                "SELECT coalesce(string_agg(o, ', '), '') FROM pg_class c, unnest(c.reloptions) o " +
+                "WHERE c.oid = 'registry_person'::regclass AND o NOT LIKE 'autovacuum\\_enabled=%'", connection, tx))
+            {
+                storage = (string)(await options.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
             await ExecuteAsync(connection, tx, $"""
                 DROP TABLE IF EXISTS {LoadTable};
-                CREATE TABLE {LoadTable} (LIKE registry_person INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (autovacuum_enabled = false)
+                CREATE TABLE {LoadTable} (LIKE registry_person INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+                WITH (autovacuum_enabled = false{(storage.Length == 0 ? "" : ", " + storage)})
                 """, cancellationToken).ConfigureAwait(false);
         }
         await using (var insert = new NpgsqlCommand("""

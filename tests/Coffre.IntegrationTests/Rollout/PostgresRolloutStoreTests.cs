@@ -174,6 +174,49 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         Assert.DoesNotContain("Bitmap Heap Scan on activation_code", plan, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Activation_rewrites_a_registry_row_on_its_own_page_without_touching_the_indexes_after_an_initial_load()
+    {
+        // About three full pages of people, loaded as a national import is (COPY into the load table, indexes built after).
+        var people = People(90);
+        await ImportAsync(people, "imp-hot");
+        Assert.Equal(ImportMode.InitialLoad, (await Store.GetImportAsync("imp-hot"))!.Mode);
+        await CampaignAsync("c-hot");
+        var eligible = await EligibleAsync("c-hot");
+        await CommitChunkAsync(Chunk("c-hot", eligible).Chunk);
+        var (updated, hot) = await RegistryUpdatesAsync();
+
+        // One settlement per person, as activations arrive: every row of every page is updated in turn.
+        foreach (var person in eligible)
+        {
+            var code = (await Store.FindValidCodeAsync(person.NirHash))!;
+            Assert.Single(await Store.SettleActivationsAsync(new ActivationSettlement([new(code.CodeId, person.NirHash)], [], 3, T0, T0)));
+        }
+
+        // The pool's connections close, so their backends hand in their statistics.
+        _dataSource!.Clear();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var (updatedAfter, hotAfter) = await RegistryUpdatesAsync();
+        while (updatedAfter - updated < eligible.Count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            (updatedAfter, hotAfter) = await RegistryUpdatesAsync();
+        }
+        Assert.Equal(eligible.Count, updatedAfter - updated);
+        Assert.Equal(eligible.Count, hotAfter - hot);
+    }
+
+    private async Task<(long Updated, long Hot)> RegistryUpdatesAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'registry_person'::regclass", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -186,8 +229,9 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
             Assert.Equal(0, await CountAsync("SELECT count(*) FROM pg_class WHERE relname = 'registry_load'"));
             Assert.Equal(1, await CountAsync("SELECT count(*) FROM pg_constraint WHERE conname = 'registry_person_pkey' AND contype = 'p'"));
             Assert.Equal(2, await CountAsync("SELECT count(*) FROM pg_constraint WHERE conrelid = 'registry_person'::regclass AND contype = 'c'"));
-            Assert.Equal(1, await CountAsync("SELECT count(*) FROM pg_class WHERE relname = 'registry_person' AND reloptions IS NULL"));
         }
+        // Autovacuum back on after the initial load, and room on every page for activation's update (migration 0023).
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM pg_class WHERE relname = 'registry_person' AND reloptions = '{fillfactor=90}'"));
         var indexes = new List<string>();
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();

@@ -1,0 +1,12 @@
+-- 0023_registry_fillfactor
+--
+-- Room for activation's update on every registry page (issue 10). An activation sets a person's status and updated_at,
+-- neither of them indexed, so PostgreSQL can write the new row version on the same page without touching any index (a
+-- HOT update), but only when that page has room for it. Pages filled to the brim (the default fillfactor 100, as an
+-- import leaves them) have none: each activation then wrote its row elsewhere and added an entry to each of the three
+-- indexes (nir_hash, vault_id, departement), three random pages of 10-million-entry indexes, each logged in full on
+-- its first change after a checkpoint. 90 keeps about 800 bytes a page free: room for one new version at a time of
+-- any of its ~30 rows, and page pruning reclaims the old one. Takes effect for pages written from now on (every
+-- import and the initial load's table, which takes registry_person's storage parameters); existing pages are not
+-- rewritten. Setting a storage parameter rewrites nothing.
+alter table registry_person set (fillfactor = 90);
