@@ -38,8 +38,8 @@ public sealed record ActivationPerson(long Index, string VaultId, string Nir, Da
 
 /// <summary>
 /// Codes in clear, as their people received them: from the committed print batches in the content store (the CSV
-/// lines: vault id + code) and from the committed email batch files there (decrypted with the delivery key). The people are the
-/// first adults of the synthetic population (minors have no Vitale serial, so they cannot activate), regenerated
+/// lines: vault id + code) and from the committed email batch files there (decrypted with the delivery key). The people are
+/// adults spread over the synthetic population (minors have no Vitale serial, so they cannot activate), regenerated
 /// with the same seed: their NIR's keyed hash gives the vault id (<see cref="RegistryVaultIds.For"/>) to match.
 /// </summary>
 public static class CodePool
@@ -49,18 +49,24 @@ public static class CodePool
     public static async Task<Collected> CollectAsync(NpgsqlDataSource dataSource, IRolloutStore store, IContentStore content, NirHasher nirHasher,
         DeliveryCodeCipher cipher, string campaignId, long population, int seed, int wanted)
     {
-        // 1. Candidates: the first `wanted` adults.
+        // 1. Candidates: `wanted` adults spread evenly over the population (every stride-th person, then those halfway
+        //    between, then the rest in order), since people activate in any order, not in the import file's: the first
+        //    `wanted` lines would put every activation on the registry's first pages.
         var candidates = new Dictionary<string, (long Index, PersonRecord Person)>(StringComparer.Ordinal);
         Span<byte> hash = stackalloc byte[NirHasher.HashSize];
-        for (long i = 0; i < population && candidates.Count < wanted; i++)
+        var stride = Math.Max(1, population / Math.Max(1, wanted));
+        foreach (var offset in new[] { 0, stride / 2 }.Concat(Enumerable.Range(1, (int)Math.Min(stride, int.MaxValue) - 1).Select(o => (long)o)).Distinct())
         {
-            var person = SyntheticPopulation.Person(i, seed);
-            if (person.VitaleSerial is null)
+            for (var i = offset; i < population && candidates.Count < wanted; i += stride)
             {
-                continue;
+                var person = SyntheticPopulation.Person(i, seed);
+                if (person.VitaleSerial is null)
+                {
+                    continue;
+                }
+                nirHasher.Hash(person.Nir, hash);
+                candidates[RegistryVaultIds.For(hash)] = (i, person);
             }
-            nirHasher.Hash(person.Nir, hash);
-            candidates[RegistryVaultIds.For(hash)] = (i, person);
         }
         var codes = new Dictionary<string, (string Code, bool ByPost)>(StringComparer.Ordinal);
 
