@@ -258,7 +258,7 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["walBytesPerRow"] = PerUnit(figures["walBytes"], floor.Rows);
         PerUnitCpu(figures, floor.Rows);
         figures["notes"] = $"the imported rows in PostgreSQL's binary COPY format (dumped before the timer), one COPY into {RawCopyBaseline.Schema}.registry_person " +
-            "(LIKE registry_person, unindexed), then the import's three index builds at once and ANALYZE; no parsing, validation, HMAC or checkpoint";
+            "(LIKE registry_person, unindexed, its fillfactor), then the import's three index builds at once and ANALYZE; no parsing, validation, HMAC or checkpoint";
         Say($"reg floor {floor.Rows:N0} registry rows ({bytes / 1e6:N0} MB) in {S(figures)} s = {Rate(floor.Rows, figures):N0} rows/s (COPY {floor.CopySeconds:N1} s, indexes + ANALYZE {floor.IndexSeconds:N1} s) {Cpu(figures)}");
     }
 
@@ -508,7 +508,8 @@ public sealed class MacroHarness(HarnessOptions options)
 
             var runs = new List<ActivationLoad.Run>();
             var closedLimit = TimeSpan.FromSeconds(options.ClosedSeconds);
-            var warmupPeople = Take(options.WarmupActivations);
+            // At most a quarter of the people collected, so a small N leaves people for the measured runs.
+            var warmupPeople = Take(Math.Min(options.WarmupActivations, collected.People.Count / 4));
             if (await Measure("warmup", () => load.ClosedAsync("closed (warm-up)", warmupPeople, options.Concurrency, closedLimit / 4), warmupPeople.Length) is { } warmup)
             {
                 runs.Add(warmup);

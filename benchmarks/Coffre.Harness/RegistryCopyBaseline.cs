@@ -1,3 +1,4 @@
+using Coffre.Adapters.Postgres;
 using Npgsql;
 
 namespace Coffre.Harness;
@@ -5,9 +6,10 @@ namespace Coffre.Harness;
 /// <summary>
 /// The PostgreSQL floor of an initial import: the rows the import just stored, as PostgreSQL's own binary COPY encodes
 /// them (dumped to a file before the timer starts), COPYed in one transaction into an unindexed table shaped like
-/// <c>registry_person</c>, then the same three index builds as the import's (at once) and the same ANALYZE. No CSV, no
-/// parsing, no validation, no HMAC, no checkpoint per chunk: only what PostgreSQL must do to hold the registry, so the
-/// import's rate can be read as a fraction of it and the importer's own CPU is what is left.
+/// <c>registry_person</c> (with its storage parameters: the same fillfactor), then the same three index builds as the
+/// import's (at once) and the same ANALYZE. No CSV, no parsing, no validation, no HMAC, no checkpoint per chunk: only
+/// what PostgreSQL must do to hold the registry, so the import's rate can be read as a fraction of it and the importer's
+/// own CPU is what is left.
 /// </summary>
 public static class RegistryCopyBaseline
 {
@@ -22,7 +24,7 @@ public static class RegistryCopyBaseline
         await using (var command = new NpgsqlCommand($"""
             DROP SCHEMA IF EXISTS {RawCopyBaseline.Schema} CASCADE;
             CREATE SCHEMA {RawCopyBaseline.Schema};
-            CREATE TABLE {Table} (LIKE public.registry_person INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (autovacuum_enabled = false);
+            {await PostgresRolloutStore.CreateTableLikeRegistrySqlAsync(connection, null, Table)};
             """, connection))
         {
             await command.ExecuteNonQueryAsync();

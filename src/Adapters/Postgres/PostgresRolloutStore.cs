@@ -124,19 +124,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         }
         if (mode == ImportMode.InitialLoad)
         {
-            // LIKE copies no storage parameters: the load table takes registry_person's (its fillfactor, migration 0023)
-            // so that the table it becomes keeps them.
-            string storage;
-            await using (var options = new NpgsqlCommand(
-                "SELECT coalesce(string_agg(o, ', '), '') FROM pg_class c, unnest(c.reloptions) o " +
-                "WHERE c.oid = 'registry_person'::regclass AND o NOT LIKE 'autovacuum\\_enabled=%'", connection, tx))
-            {
-                storage = (string)(await options.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            }
             await ExecuteAsync(connection, tx, $"""
                 DROP TABLE IF EXISTS {LoadTable};
-                CREATE TABLE {LoadTable} (LIKE registry_person INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
-                WITH (autovacuum_enabled = false{(storage.Length == 0 ? "" : ", " + storage)})
+                {await CreateTableLikeRegistrySqlAsync(connection, tx, LoadTable, cancellationToken).ConfigureAwait(false)}
                 """, cancellationToken).ConfigureAwait(false);
         }
         await using (var insert = new NpgsqlCommand("""
@@ -263,6 +253,23 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         // Fresh statistics for the eligibility and lookup plans after a bulk load (sampled: seconds, not minutes).
         await ExecuteAsync(connection, null, "ANALYZE registry_person", cancellationToken).ConfigureAwait(false);
         return (await ReadImportAsync(connection, null, importId, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// The statement that creates <paramref name="table"/> shaped like <c>registry_person</c>, unindexed, autovacuum off,
+    /// with <c>registry_person</c>'s storage parameters: LIKE copies none, and the registry's fillfactor (migration 0023)
+    /// must hold for the pages a load writes. Used by the initial load's table and by the benchmark's import floor.
+    /// </summary>
+    public static async Task<string> CreateTableLikeRegistrySqlAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string table,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var options = new NpgsqlCommand(
+            "SELECT coalesce(string_agg(o, ', '), '') FROM pg_class c, unnest(c.reloptions) o " +
+            "WHERE c.oid = 'registry_person'::regclass AND o NOT LIKE 'autovacuum\\_enabled=%'", connection, tx);
+        var storage = (string)(await options.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return $"CREATE TABLE {table} (LIKE registry_person INCLUDING DEFAULTS INCLUDING CONSTRAINTS) " +
+            $"WITH (autovacuum_enabled = false{(storage.Length == 0 ? "" : ", " + storage)})";
     }
 
     /// <summary>
