@@ -44,10 +44,11 @@ public sealed class HarnessOptions
     public int Activations { get; private set; } = 20_000;
 
     /// <summary>
-    /// Activations before the closed model, not measured (and stopped at a quarter of the closed model's time limit): long
-    /// enough for the silo's tiered JIT to reach its optimised code. With 2 000, the closed model's silo CPU per activation
-    /// was 1.5 × that of the same code warmed by 25 000; with 10 000 at N = 1 M, 480 µs against 280 µs after a 28 489
-    /// warm-up (a perf sample of the closed model at 10 M found the silo's JIT thread on 11 % of the machine).
+    /// Activations before the closed model, not measured (at most a quarter of the people collected, and stopped at a
+    /// quarter of the closed model's time limit): long enough for the silo's tiered JIT to reach its optimised code. With
+    /// 2 000, the closed model's silo CPU per activation was 1.5 × that of the same code warmed by 25 000; with 10 000 at
+    /// N = 1 M, 480 µs against 280 µs after a 28 489 warm-up (a perf sample of the closed model at 10 M found the silo's
+    /// JIT thread on 11 % of the machine).
     /// </summary>
     public int WarmupActivations { get; private set; } = 40_000;
     public int Concurrency { get; private set; } = 64;
