@@ -49,13 +49,12 @@ public static class CodePool
     public static async Task<Collected> CollectAsync(NpgsqlDataSource dataSource, IRolloutStore store, IContentStore content, NirHasher nirHasher,
         DeliveryCodeCipher cipher, string campaignId, long population, int seed, int wanted)
     {
-        // 1. Candidates: `wanted` adults spread evenly over the population (every stride-th person, then those halfway
-        //    between, then the rest in order), since people activate in any order, not in the import file's: the first
-        //    `wanted` lines would put every activation on the registry's first pages.
+        // 1. Candidates: `wanted` adults spread evenly over the population, since people activate in any order, not in
+        //    the import file's: the first `wanted` lines would put every activation on the registry's first pages.
         var candidates = new Dictionary<string, (long Index, PersonRecord Person)>(StringComparer.Ordinal);
         Span<byte> hash = stackalloc byte[NirHasher.HashSize];
         var stride = Math.Max(1, population / Math.Max(1, wanted));
-        foreach (var offset in new[] { 0, stride / 2 }.Concat(Enumerable.Range(1, (int)Math.Min(stride, int.MaxValue) - 1).Select(o => (long)o)).Distinct())
+        foreach (var offset in SpreadOffsets(stride))
         {
             for (var i = offset; i < population && candidates.Count < wanted; i += stride)
             {
@@ -125,6 +124,26 @@ public static class CodePool
             }
         }
         return new Collected(people, candidates.Count, emailCodes, letterCodes, batchesRead, candidates.Count - people.Count);
+    }
+
+    /// <summary>
+    /// The passes over the population, each taking every <paramref name="stride"/>-th person from its offset: 0 first,
+    /// then halfway between (minors are skipped, so one pass is not enough), then the other offsets in order.
+    /// </summary>
+    private static IEnumerable<long> SpreadOffsets(long stride)
+    {
+        yield return 0;
+        if (stride > 1)
+        {
+            yield return stride / 2;
+        }
+        for (long offset = 1; offset < stride; offset++)
+        {
+            if (offset != stride / 2)
+            {
+                yield return offset;
+            }
+        }
     }
 
     /// <summary>
