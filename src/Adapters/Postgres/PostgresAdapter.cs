@@ -16,7 +16,8 @@ public static class PostgresAdapter
 {
     /// <summary>
     /// <paramref name="dataSource"/> is the process's one pool; <paramref name="auditHeadKey"/> MACs each vault's audit
-    /// head. The rollout store reads <see cref="PostgresRolloutStoreOptions"/> (bind and validate them at composition).
+    /// head. The rollout store reads <see cref="PostgresRolloutStoreOptions"/> and the audit log
+    /// <see cref="PostgresAuditLogOptions"/> (bind and validate them at composition).
     /// </summary>
     public static IServiceCollection AddCoffrePostgres(this IServiceCollection services, NpgsqlDataSource dataSource, byte[] auditHeadKey)
     {
@@ -25,7 +26,9 @@ public static class PostgresAdapter
         services.AddSingleton(dataSource);
         services.AddOptions<PostgresRolloutStoreOptions>();
         services.AddSingleton(_ => new SchemaMigrator(dataSource));
-        services.AddSingleton(sp => new PostgresAuditLog(dataSource, auditHeadKey, logger: sp.GetRequiredService<ILogger<PostgresAuditLog>>()));
+        services.AddOptions<PostgresAuditLogOptions>();
+        services.AddSingleton(sp => new PostgresAuditLog(dataSource, auditHeadKey, sp.GetRequiredService<IOptions<PostgresAuditLogOptions>>().Value,
+            sp.GetRequiredService<ILogger<PostgresAuditLog>>()));
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<IOutbox>(_ => new PostgresOutbox(dataSource));
         services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value, sp.GetService<TimeProvider>()));

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Data;
 using System.Threading.Channels;
 using Coffre.Application.Audit;
@@ -11,21 +12,29 @@ using NpgsqlTypes;
 
 namespace Coffre.Adapters.Postgres;
 
+/// <summary>The audit log's writer (configuration section <c>Coffre:Audit:Postgres</c>).</summary>
 public sealed class PostgresAuditLogOptions
 {
+    public const string Section = "Coffre:Audit:Postgres";
+
     /// <summary>Most events written in one transaction.</summary>
+    [Range(1, 65_536)]
     public int MaxBatchSize { get; set; } = 512;
 
     /// <summary>How long the writer waits for more events once a batch has started and is not full (at most 5 ms).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:00.005")]
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Events waiting for the writer; appends wait (back-pressure) when it is full.</summary>
+    [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 16_384;
 
     /// <summary>Times a batch is retried after another writer appended to one of its vaults first.</summary>
+    [Range(0, 100)]
     public int MaxConflictRetries { get; set; } = 5;
 
     /// <summary>Chain heads kept in memory; the cache is emptied when it grows past this.</summary>
+    [Range(1, 10_000_000)]
     public int MaxCachedHeads { get; set; } = 100_000;
 }
 

@@ -181,6 +181,7 @@ public static class Roles
         Bind<OutboxDispatcherOptions>(services, configuration, OutboxDispatcherOptions.Section);
         Bind<Coffre.Application.Mail.EmailBatchOptions>(services, configuration, Coffre.Application.Mail.EmailBatchOptions.Section);
         Bind<PostgresRolloutStoreOptions>(services, configuration, PostgresRolloutStoreOptions.Section);
+        Bind<PostgresAuditLogOptions>(services, configuration, PostgresAuditLogOptions.Section);
         Bind<GraphQLOptions>(services, configuration, GraphQLOptions.Section);
         Bind<GraphiQLOptions>(services, configuration, GraphiQLOptions.Section);
         Bind<Coffre.GraphQL.Feeds.FeedOptions>(services, configuration, Coffre.GraphQL.Feeds.FeedOptions.Section);

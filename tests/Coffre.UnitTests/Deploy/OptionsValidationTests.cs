@@ -20,6 +20,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Coffre:EmailBatches:EmailsPerSecondWhileBusy", "-1", "Coffre:EmailBatches", "EmailsPerSecondWhileBusy")]
     [InlineData("Coffre:GraphQL:MaxDepth", "0", "Coffre:GraphQL", "MaxDepth")]
     [InlineData("Coffre:Activation:RateLimits:GlobalPerSecond", "0", "Coffre:Activation:RateLimits", "GlobalPerSecond")]
+    [InlineData("Coffre:Audit:Postgres:Linger", "00:00:01", "Coffre:Audit:Postgres", "Linger")]
     public async Task A_wrong_setting_stops_the_start_with_its_section_member_and_rule(string key, string value, string section, string member)
     {
         await using var app = await ServeCommand.BuildAsync(CoffreRole.Embedded, [$"--{key}={value}", $"--Coffre:DataPath={_data}", "--Urls=http://127.0.0.1:0"]);
