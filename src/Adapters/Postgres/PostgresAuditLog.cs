@@ -254,21 +254,13 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         }
     }
 
+    /// <summary>Waits the linger once, then takes what arrived (one timer per batch, no wake-up per event).</summary>
     private async Task LingerAsync(ChannelReader<Pending> reader, List<Pending> batch)
     {
-        using var linger = new CancellationTokenSource(_options.Linger);
-        try
+        await Task.Delay(_options.Linger).ConfigureAwait(false);
+        while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
         {
-            while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
-            {
-                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
-                {
-                    batch.Add(item);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (linger.IsCancellationRequested)
-        {
+            batch.Add(item);
         }
     }
 
