@@ -70,10 +70,11 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         _dataSource = dataSource;
         _headKey = headKey.ToArray();
         _options = options ?? new PostgresAuditLogOptions();
-        if (_options.MaxBatchSize < 1 || _options.QueueCapacity < 1 || _options.MaxConflictRetries < 0
-            || _options.Linger < TimeSpan.Zero || _options.Linger > TimeSpan.FromMilliseconds(5))
+        // The same rules as the settings' validation at start (the options' annotations), for a log built directly.
+        var failures = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(_options, new ValidationContext(_options), failures, validateAllProperties: true))
         {
-            throw new ArgumentException("audit log options out of range (batch ≥ 1, queue ≥ 1, retries ≥ 0, linger 0–5 ms)", nameof(options));
+            throw new ArgumentException("audit log options out of range: " + string.Join("; ", failures.Select(f => f.ErrorMessage)), nameof(options));
         }
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.QueueCapacity)

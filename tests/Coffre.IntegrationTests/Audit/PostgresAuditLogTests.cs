@@ -200,6 +200,14 @@ public sealed class PostgresAuditLogTests(ITestOutputHelper output) : AuditLogCo
     }
 
     [Fact]
+    public void Options_out_of_range_are_refused_with_the_setting_named_when_the_log_is_built()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PostgresAuditLog(_dataSource!, HeadKey, new PostgresAuditLogOptions { Linger = TimeSpan.FromMilliseconds(10) }));
+        Assert.Contains("Linger", e.Message);
+        Assert.Contains("must be between", e.Message);
+    }
+
+    [Fact]
     public async Task Two_writers_appending_to_the_same_vaults_at_once_leave_intact_chains()
     {
         await using var otherSource = NpgsqlDataSource.Create(_connectionString);
