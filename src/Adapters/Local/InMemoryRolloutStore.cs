@@ -722,7 +722,8 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
         return found;
     }
 
-    public Task<IReadOnlySet<long>> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default)
+    /// <summary>The same settlement as PostgreSQL's; activation events are left to the caller's audit log (no tip is read here).</summary>
+    public Task<SettledActivations> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settlement);
         ArgumentOutOfRangeException.ThrowIfLessThan(settlement.MaxAttempts, 1);
@@ -766,7 +767,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
             {
                 _refusals[day] = _refusals.GetValueOrDefault(day) + refused.Count;
             }
-            return Task.FromResult<IReadOnlySet<long>>(used);
+            return Task.FromResult(new SettledActivations(used, new HashSet<long>()));
         }
     }
 

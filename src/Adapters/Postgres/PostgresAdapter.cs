@@ -31,7 +31,9 @@ public static class PostgresAdapter
             sp.GetRequiredService<ILogger<PostgresAuditLog>>()));
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<IOutbox>(_ => new PostgresOutbox(dataSource));
-        services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value, sp.GetService<TimeProvider>()));
+        // The rollout store appends an activation's audit event in the settlement's own transaction, on the log's chains.
+        services.AddSingleton<IRolloutStore>(sp => new PostgresRolloutStore(dataSource, sp.GetRequiredService<IOptions<PostgresRolloutStoreOptions>>().Value,
+            sp.GetService<TimeProvider>(), sp.GetRequiredService<PostgresAuditLog>()));
         services.AddSingleton<IDirectoryIndex>(_ => new PostgresDirectoryIndex(dataSource));
         services.AddSingleton<IVaultEventLog>(_ => new PostgresVaultEventLog(dataSource));
         services.AddSingleton<IContactDirectory>(_ => new PostgresContactDirectory(dataSource));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Data;
 using System.Threading.Channels;
@@ -53,12 +54,15 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
     private const string DeadlockDetected = "40P01";
     private const string SerializationFailure = "40001";
 
+    private static readonly string InsertEventsSql = $"INSERT INTO audit_event ({AuditEventRows.Columns}) SELECT * FROM unnest({AuditEventRows.Arguments(1)})";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly byte[] _headKey;
     private readonly PostgresAuditLogOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<Pending> _queue;
     private readonly Dictionary<string, Head> _heads = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _extendedElsewhere = new();
     private readonly Task _writer;
     private int _disposed;
 
@@ -304,6 +308,10 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
 
     private async Task<List<(Pending Pending, long Sequence)>> TryWriteAsync(List<Pending> batch, List<string> vaults, Dictionary<string, Exception> refused)
     {
+        while (_extendedElsewhere.TryDequeue(out var extended))
+        {
+            _heads.Remove(extended);
+        }
         await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
 
@@ -353,44 +361,7 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
             return byVault != 0 ? byVault : a.Sequence.CompareTo(b.Sequence);
         });
 
-        var n = rows.Count;
-        var vaultIds = new string[n];
-        var seqs = new long[n];
-        var ats = new DateTimeOffset[n];
-        var kinds = new short[n];
-        var actorIds = new string[n];
-        var professions = new string?[n];
-        var actions = new string[n];
-        var operations = new string[n];
-        var targets = new string[n];
-        var allowed = new bool[n];
-        var bases = new short[n];
-        var reasons = new short[n];
-        var counts = new int[n];
-        var firstAts = new DateTimeOffset?[n];
-        var previous = new byte[n][];
-        var hashes = new byte[n][];
-        for (var i = 0; i < n; i++)
-        {
-            var (pending, sequence, previousHash, hash) = rows[i];
-            var e = pending.Event;
-            vaultIds[i] = e.VaultId;
-            seqs[i] = sequence;
-            ats[i] = e.At;
-            kinds[i] = (short)e.ActorKind;
-            actorIds[i] = e.ActorId;
-            professions[i] = e.ActorProfession;
-            actions[i] = ((char)e.Action).ToString();
-            operations[i] = e.Operation;
-            targets[i] = e.Target;
-            allowed[i] = e.Allowed;
-            bases[i] = (short)e.Basis;
-            reasons[i] = (short)e.Reason;
-            counts[i] = e.Count;
-            firstAts[i] = e.FirstAt;
-            previous[i] = previousHash;
-            hashes[i] = hash;
-        }
+        var links = rows.Select(r => new AuditChainLink(r.Sequence, r.Pending.Event, r.PreviousHash, r.Hash)).ToList();
 
         var written = heads.OrderBy(h => h.Key, StringComparer.Ordinal).ToList();
         var headVaults = written.Select(h => h.Key).ToArray();
@@ -398,35 +369,13 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         var headHashes = written.Select(h => h.Value.Hash).ToArray();
         var headMacs = written.Select(h => AuditChain.ComputeHeadMac(_headKey, h.Key, h.Value.Sequence, h.Value.Hash)).ToArray();
 
+        var events = new NpgsqlBatchCommand(InsertEventsSql);
+        events.Parameters.AddRange(AuditEventRows.Parameters(links));
         await using (var write = new NpgsqlBatch(connection, tx)
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("""
-                    INSERT INTO audit_event (vault_id, seq, at, actor_kind, actor_id, actor_profession, action, operation, target, allowed, basis, reason, prev_hash, hash, count, first_at)
-                    SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::smallint[], $12::smallint[], $13::bytea[], $14::bytea[], $15::integer[], $16::timestamptz[])
-                    """)
-                {
-                    Parameters =
-                    {
-                        Array(vaultIds, NpgsqlDbType.Text),
-                        Array(seqs, NpgsqlDbType.Bigint),
-                        Array(ats, NpgsqlDbType.TimestampTz),
-                        Array(kinds, NpgsqlDbType.Smallint),
-                        Array(actorIds, NpgsqlDbType.Text),
-                        Array(professions, NpgsqlDbType.Text),
-                        Array(actions, NpgsqlDbType.Text),
-                        Array(operations, NpgsqlDbType.Text),
-                        Array(targets, NpgsqlDbType.Text),
-                        Array(allowed, NpgsqlDbType.Boolean),
-                        Array(bases, NpgsqlDbType.Smallint),
-                        Array(reasons, NpgsqlDbType.Smallint),
-                        Array(previous, NpgsqlDbType.Bytea),
-                        Array(hashes, NpgsqlDbType.Bytea),
-                        Array(counts, NpgsqlDbType.Integer),
-                        Array(firstAts, NpgsqlDbType.TimestampTz),
-                    },
-                },
+                events,
                 new NpgsqlBatchCommand("""
                     INSERT INTO audit_head (vault_id, seq, hash, mac)
                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[])
@@ -502,6 +451,22 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         return heads;
     }
 
+    /// <summary>
+    /// These chains were extended by another writer of this process (an activation's settlement appends its event in
+    /// its own transaction): their cached heads are dropped before the next batch, instead of a conflict and a retry.
+    /// Thread-safe.
+    /// </summary>
+    internal void ExtendedElsewhere(IEnumerable<string> vaultIds)
+    {
+        foreach (var vaultId in vaultIds)
+        {
+            _extendedElsewhere.Enqueue(vaultId);
+        }
+    }
+
+    /// <summary>The MAC of a head this log's key signs (for a writer that extends a chain in its own transaction).</summary>
+    internal byte[] HeadMac(string vaultId, long sequence, byte[] hash) => AuditChain.ComputeHeadMac(_headKey, vaultId, sequence, hash);
+
     private void ForgetHeads(List<string> vaults)
     {
         foreach (var vault in vaults)
@@ -510,8 +475,7 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         }
     }
 
-    private static NpgsqlParameter<T[]> Array<T>(T[] values, NpgsqlDbType elementType) =>
-        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
+    private static NpgsqlParameter<T[]> Array<T>(T[] values, NpgsqlDbType elementType) => AuditEventRows.Array(values, elementType);
 
     private sealed record Head(long Sequence, byte[] Hash);
 

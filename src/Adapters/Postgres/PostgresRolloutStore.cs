@@ -4,6 +4,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Data;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
@@ -54,9 +55,11 @@ public sealed class PostgresRolloutStoreOptions
 /// transaction (migration 0021: the emails themselves are lines of a file in the content store, not outbox rows). Activation and
 /// opposition are single conditional statements (or one short transaction), so concurrent callers get one winner.
 /// </summary>
-public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRolloutStoreOptions? options = null, TimeProvider? time = null) : IRolloutStore
+public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRolloutStoreOptions? options = null, TimeProvider? time = null,
+    PostgresAuditLog? audit = null) : IRolloutStore
 {
     private const string UniqueViolation = "23505";
+    private const string DeadlockDetected = "40P01";
     private const string ValidCodeIndex = "activation_code_valid_idx";
     private const int CopyFlushBytes = 256 * 1024;
 
@@ -1330,8 +1333,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                            WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2)
                            ORDER BY r.nir_hash)
                        END,
-                       EXISTS (SELECT 1 FROM identity_claim k WHERE k.nir_hash = c.nir_hash)
+                       EXISTS (SELECT 1 FROM identity_claim k WHERE k.nir_hash = c.nir_hash),
+                       h.seq, h.hash
                 FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
+                LEFT JOIN audit_head h ON h.vault_id = p.vault_id
                 WHERE c.nir_hash = any($1) AND c.status = 0
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. nirHashes.Select(Hash)] });
@@ -1343,13 +1348,14 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                     r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
                     r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
                     (PersonStatus)r.GetInt16(10), r.IsDBNull(12) ? null : r.GetFieldValue<byte[][]>(12),
-                    r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13), r.GetBoolean(14));
+                    r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13), r.GetBoolean(14),
+                    audit is null ? null : r.IsDBNull(15) ? AuditChainTip.Start() : new AuditChainTip(r.GetInt64(15), r.GetFieldValue<byte[]>(16)));
             }
         }
         return [.. nirHashes.Select(h => found.GetValueOrDefault(Convert.ToHexString(h)))];
     }
 
-    public async Task<IReadOnlySet<long>> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default)
+    public async Task<SettledActivations> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settlement);
         ArgumentOutOfRangeException.ThrowIfLessThan(settlement.MaxAttempts, 1);
@@ -1358,39 +1364,104 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         {
             throw new ArgumentException("a code is consumed at most once per settlement", nameof(settlement));
         }
+        var links = ActivationAuditLinks(settlement.Consume);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        // One statement (so one transaction) for the whole group, the same text whatever its mix of outcomes. The
-        // consume re-checks every condition under the row lock, so concurrent groups (or silos) get one winner per code;
-        // a consume it refuses is a refusal like the others. The counted attempts skip the codes used here (a row is
-        // modified by one part of the statement only); the tally adds each shard's refusals.
-        await using var command = new NpgsqlCommand("""
-            WITH consumed AS (
-                UPDATE activation_code c SET status = 1, closed_at = $6
-                WHERE c.code_id = any($4) AND c.status = 0 AND c.expires_at >= $7
-                  AND EXISTS (SELECT 1 FROM registry_person p WHERE p.nir_hash = c.nir_hash AND p.status = 0)
-                RETURNING c.code_id, c.nir_hash
-            ), activated AS (
-                UPDATE registry_person p SET status = 2, updated_at = $6
-                FROM consumed WHERE p.nir_hash = consumed.nir_hash AND p.status = 0
-            ), refused AS (
-                SELECT r.code_id, r.counted, r.shard FROM unnest($1::bigint[], $2::smallint[], $3::smallint[]) AS r(code_id, counted, shard)
-                UNION ALL
-                SELECT w.code_id, 1::smallint, w.shard FROM unnest($4::bigint[], $5::smallint[]) AS w(code_id, shard)
-                WHERE w.code_id NOT IN (SELECT code_id FROM consumed)
-            ), counted AS (
-                UPDATE activation_code c
-                SET attempts = c.attempts + n.n,
-                    status = CASE WHEN c.attempts + n.n >= $8 THEN 3 ELSE c.status END,
-                    closed_at = CASE WHEN c.attempts + n.n >= $8 THEN $6 ELSE c.closed_at END
-                FROM (SELECT code_id, sum(counted)::smallint AS n FROM refused WHERE counted > 0 GROUP BY code_id) n
-                WHERE c.code_id = n.code_id AND c.status = 0 AND c.code_id NOT IN (SELECT code_id FROM consumed)
-            ), tally AS (
-                INSERT INTO activation_refusal AS t (day, shard, refusals)
-                SELECT $9, shard, count(*) FROM refused GROUP BY shard
-                ON CONFLICT (day, shard) DO UPDATE SET refusals = t.refusals + excluded.refusals
-            )
-            SELECT code_id FROM consumed
-            """, connection);
+        if (links.Count > 0)
+        {
+            try
+            {
+                var settled = await SettleAsync(connection, settlement, links, cancellationToken).ConfigureAwait(false);
+                audit!.ExtendedElsewhere(links.Where(l => settled.Audited.Contains(l.CodeId)).Select(l => l.Link.Event.VaultId));
+                return settled;
+            }
+            catch (PostgresException e) when (e.SqlState is UniqueViolation or DeadlockDetected)
+            {
+                // A chain moved since its tip was read (another writer appended first): the statement applied nothing.
+                // The same group settles without its events, which the caller appends through the audit log.
+            }
+        }
+        return await SettleAsync(connection, settlement, [], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The consumes' activation events chained onto the tips read with their codes (none without the audit log): hash and
+    /// head MAC computed here, since the database holds neither the canonical form nor the key.
+    /// </summary>
+    private List<(long CodeId, AuditChainLink Link, byte[] Mac)> ActivationAuditLinks(IReadOnlyList<ActivationConsume> consume)
+    {
+        var links = new List<(long, AuditChainLink, byte[])>();
+        if (audit is null)
+        {
+            return links;
+        }
+        var vaults = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in consume)
+        {
+            if (c is not { Audit: { } auditEvent, AuditTip: { } tip })
+            {
+                continue;
+            }
+            var normalised = AuditChain.Normalise(auditEvent);
+            if (!vaults.Add(normalised.VaultId))
+            {
+                throw new ArgumentException("a vault's chain is extended at most once per settlement", nameof(consume));
+            }
+            var hash = AuditChain.ComputeHash(tip.Hash, normalised);
+            links.Add((c.CodeId, new AuditChainLink(tip.Sequence + 1, normalised, tip.Hash, hash), audit.HeadMac(normalised.VaultId, tip.Sequence + 1, hash)));
+        }
+        return links;
+    }
+
+    private static readonly string SettleActivationsSql = $"""
+        WITH consumed AS (
+            UPDATE activation_code c SET status = 1, closed_at = $6
+            WHERE c.code_id = any($4) AND c.status = 0 AND c.expires_at >= $7
+              AND EXISTS (SELECT 1 FROM registry_person p WHERE p.nir_hash = c.nir_hash AND p.status = 0)
+            RETURNING c.code_id, c.nir_hash
+        ), activated AS (
+            UPDATE registry_person p SET status = 2, updated_at = $6
+            FROM consumed WHERE p.nir_hash = consumed.nir_hash AND p.status = 0
+        ), refused AS (
+            SELECT r.code_id, r.counted, r.shard FROM unnest($1::bigint[], $2::smallint[], $3::smallint[]) AS r(code_id, counted, shard)
+            UNION ALL
+            SELECT w.code_id, 1::smallint, w.shard FROM unnest($4::bigint[], $5::smallint[]) AS w(code_id, shard)
+            WHERE w.code_id NOT IN (SELECT code_id FROM consumed)
+        ), counted AS (
+            UPDATE activation_code c
+            SET attempts = c.attempts + n.n,
+                status = CASE WHEN c.attempts + n.n >= $8 THEN 3 ELSE c.status END,
+                closed_at = CASE WHEN c.attempts + n.n >= $8 THEN $6 ELSE c.closed_at END
+            FROM (SELECT code_id, sum(counted)::smallint AS n FROM refused WHERE counted > 0 GROUP BY code_id) n
+            WHERE c.code_id = n.code_id AND c.status = 0 AND c.code_id NOT IN (SELECT code_id FROM consumed)
+        ), tally AS (
+            INSERT INTO activation_refusal AS t (day, shard, refusals)
+            SELECT $9, shard, count(*) FROM refused GROUP BY shard
+            ON CONFLICT (day, shard) DO UPDATE SET refusals = t.refusals + excluded.refusals
+        ), audited AS (
+            SELECT a.* FROM unnest($10::bigint[], $11::bytea[], {AuditEventRows.Arguments(12)}) AS a(code_id, mac, {AuditEventRows.Columns})
+            WHERE a.code_id IN (SELECT code_id FROM consumed)
+        ), audit_events AS (
+            INSERT INTO audit_event ({AuditEventRows.Columns}) SELECT {AuditEventRows.Columns} FROM audited
+        ), audit_heads AS (
+            INSERT INTO audit_head AS h (vault_id, seq, hash, mac) SELECT vault_id, seq, hash, mac FROM audited
+            ON CONFLICT (vault_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac WHERE h.seq = excluded.seq - 1
+        )
+        SELECT c.code_id, c.code_id IN (SELECT code_id FROM audited) FROM consumed c
+        """;
+
+    /// <summary>
+    /// One statement (so one transaction) for the whole group, the same text whatever its mix of outcomes. The consume
+    /// re-checks every condition under the row lock, so concurrent groups (or silos) get one winner per code; a consume it
+    /// refuses is a refusal like the others. The counted attempts skip the codes used here (a row is modified by one part
+    /// of the statement only); the tally adds each shard's refusals. Each used code's activation event (when given) joins
+    /// its vault's chain at the tip read with the code: the event's key (vault, seq) is unique, so a chain that moved
+    /// since fails the statement with a unique violation and nothing is applied (the head moves only from the tip, so its
+    /// append-only trigger never fires first).
+    /// </summary>
+    private async Task<SettledActivations> SettleAsync(NpgsqlConnection connection, ActivationSettlement settlement,
+        IReadOnlyList<(long CodeId, AuditChainLink Link, byte[] Mac)> links, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(SettleActivationsSql, connection);
         var refusals = settlement.Refusals;
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. refusals.Select(r => r.CodeId ?? -1)] });
         command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. refusals.Select(r => (short)(r.CountAttempt && r.CodeId is not null ? 1 : 0))] });
@@ -1401,13 +1472,23 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = settlement.ExpiryCutoff });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settlement.MaxAttempts });
         command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = RolloutRules.RefusalDay(settlement.Now) });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. links.Select(l => l.CodeId)] });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. links.Select(l => l.Mac)] });
+        command.Parameters.AddRange(AuditEventRows.Parameters([.. links.Select(l => l.Link)]));
         var used = new HashSet<long>();
+        var audited = new HashSet<long>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             used.Add(reader.GetInt64(0));
+            if (reader.GetBoolean(1))
+            {
+                audited.Add(reader.GetInt64(0));
+            }
         }
-        return used;
+        // The events' inserts finish after the last row: an error there surfaces here, before anything is returned.
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        return new SettledActivations(used, audited);
     }
 
     public async Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default)

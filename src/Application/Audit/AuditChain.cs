@@ -243,6 +243,15 @@ public sealed record AuditChainLink(long Sequence, AuditEvent Event, byte[] Prev
 public sealed record AuditHead(string VaultId, long Sequence, byte[] Hash, byte[] Mac);
 
 /// <summary>
+/// Where a vault's chain ended when it was read (sequence 0 and the genesis hash for a chain with no head): a writer
+/// that appends in its own transaction chains onto it, and loses to any writer that moved the chain since.
+/// </summary>
+public sealed record AuditChainTip(long Sequence, byte[] Hash)
+{
+    public static AuditChainTip Start() => new(0, AuditChain.Genesis.ToArray());
+}
+
+/// <summary>
 /// Checks a chain link by link, in sequence order, without holding it (the PostgreSQL store streams it). Feed
 /// links with <see cref="Add"/> until it returns false (broken: stop reading), then call <see cref="Complete"/>.
 /// </summary>

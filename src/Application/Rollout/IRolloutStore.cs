@@ -190,9 +190,11 @@ public interface IRolloutStore
     /// outcomes): uses the codes of <see cref="ActivationSettlement.Consume"/> that are still usable and marks their people
     /// activated, counts the refusals in the day's tally (one per refusal, including lost consumes) and the counted
     /// attempts on valid codes (locking at <see cref="ActivationSettlement.MaxAttempts"/>). Returns the code ids that were
-    /// used: single use under concurrency is decided by the database. Nothing is applied when it throws.
+    /// used (single use under concurrency is decided by the database) and those whose <see cref="ActivationConsume.Audit"/>
+    /// event it appended in the same transaction (a store that cannot, or a chain that moved since its tip was read,
+    /// leaves it to the caller). Nothing is applied when it throws.
     /// </summary>
-    Task<IReadOnlySet<long>> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default);
+    Task<SettledActivations> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default);
 
     /// <summary>Counts a failed attempt on a valid code; the code locks when attempts reach <paramref name="maxAttempts"/>.</summary>
     Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default);

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Coffre.Application.Audit;
+using Coffre.Domain.Auditing;
 using Coffre.Domain.Content;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Rollout;
@@ -291,7 +293,8 @@ public sealed record ActivationCodeRecord(
     PersonStatus PersonStatus,
     IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null,
     IReadOnlyList<byte[]>? RepresentativeNirHashes = null,
-    bool IdentityClaimed = false)
+    bool IdentityClaimed = false,
+    AuditChainTip? AuditTip = null)
 {
     /// <summary>
     /// <see cref="RepresentativeVitaleHashes"/>: for a minor (no Vitale serial of their own), the Vitale hashes of their legal
@@ -299,6 +302,8 @@ public sealed record ActivationCodeRecord(
     /// <see cref="RepresentativeNirHashes"/>: those representatives' NIR hashes, in the same order (whose card matched).
     /// <see cref="IdentityClaimed"/>: the person's identity grain recorded a claim (<see cref="IRolloutStore.RecordIdentityClaimAsync"/>):
     /// their activation goes through that grain, which knows the claimed vault.
+    /// <see cref="AuditTip"/>: where the audit chain of <see cref="VaultId"/> ended at this read, when the store can append
+    /// the activation's event in the settlement's transaction (null otherwise).
     /// </summary>
     public bool PersonRegistered => PersonStatus == PersonStatus.Registered;
 }
@@ -317,8 +322,19 @@ public sealed record ActivationSettlement(
     DateTimeOffset Now,
     DateTimeOffset ExpiryCutoff);
 
-/// <summary>A code to use (distinct within a settlement) and its person's NIR hash (for the refusal shard if it loses).</summary>
-public sealed record ActivationConsume(long CodeId, byte[] NirHash);
+/// <summary>
+/// A code to use (distinct within a settlement) and its person's NIR hash (for the refusal shard if it loses). With
+/// <see cref="Audit"/> (normalised, on the person's vault) and the <see cref="AuditTip"/> read with the code, a store that can
+/// appends the event to the vault's chain in the same transaction when the code is used — unless the chain moved since
+/// the read — and says so (<see cref="SettledActivations.Audited"/>); otherwise the caller appends it through the audit log.
+/// </summary>
+public sealed record ActivationConsume(long CodeId, byte[] NirHash, AuditEvent? Audit = null, AuditChainTip? AuditTip = null);
+
+/// <summary>
+/// What a settlement did: the codes used, and among them those whose activation event it appended to the vault's audit
+/// chain in its own transaction (the others' events are still to be appended).
+/// </summary>
+public sealed record SettledActivations(IReadOnlySet<long> Used, IReadOnlySet<long> Audited);
 
 /// <summary>A refused attempt: the NIR hash it named, the valid code found (null: none) and whether it counts toward the lock.</summary>
 public sealed record ActivationRefusal(byte[] NirHash, long? CodeId, bool CountAttempt);

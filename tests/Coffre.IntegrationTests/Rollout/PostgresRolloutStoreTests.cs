@@ -1,8 +1,12 @@
+using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Coffre.Adapters.Blob;
 using Coffre.Adapters.Postgres;
+using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
+using Coffre.Domain.Access;
+using Coffre.Domain.Auditing;
 using Coffre.Domain.Content;
 using Coffre.Domain.Rollout;
 using Coffre.IntegrationTests.Infrastructure;
@@ -125,6 +129,46 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
     }
 
     [Fact]
+    public async Task A_settlement_appends_each_activation_event_to_its_vaults_chain_in_its_own_transaction_unless_the_chain_moved()
+    {
+        await CommitRowsAsync("imp-aud", People(3).Select(RolloutKit.Row));
+        await CampaignAsync("c-aud");
+        var eligible = await EligibleAsync("c-aud");
+        await CommitChunkAsync(Chunk("c-aud", eligible).Chunk);
+        await using var log = new PostgresAuditLog(_dataSource!, RandomNumberGenerator.GetBytes(32));
+        var store = new PostgresRolloutStore(_dataSource!, audit: log);
+        var (a, b, c) = (eligible[0], eligible[1], eligible[2]);
+        // b's chain already holds an event the log wrote (and whose head the log keeps in memory).
+        Assert.Equal(1, await log.AppendAsync(Event(b.VaultId, "vault.read")));
+
+        var found = await store.FindValidCodesAsync([a.NirHash, b.NirHash, c.NirHash]);
+        Assert.Equal([0L, 1L, 0L], found.Select(f => f!.AuditTip!.Sequence));
+        Assert.Null((await Store.FindValidCodesAsync([a.NirHash]))[0]!.AuditTip); // a store without the log offers no tip
+        ActivationConsume Consume(EligiblePerson person, ActivationCodeRecord code) =>
+            new(code.CodeId, person.NirHash, Event(person.VaultId, "vault.activate"), code.AuditTip);
+
+        var settled = await store.SettleActivationsAsync(new ActivationSettlement([Consume(a, found[0]!), Consume(b, found[1]!)], [], 3, T0, T0));
+        Assert.Equal([found[0]!.CodeId, found[1]!.CodeId], settled.Used.Order());
+        Assert.Equal(settled.Used.Order(), settled.Audited.Order());
+        Assert.Equal("vault.activate", Assert.Single((await log.ReadAsync(a.VaultId, null, 10)).Items).Event.Operation);
+        // The log continues b's chain after the settlement's event (its cached head is dropped, not trusted), and both verify.
+        Assert.Equal(3, await log.AppendAsync(Event(b.VaultId, "vault.read")));
+        Assert.True((await log.VerifyAsync(a.VaultId)).Intact);
+        Assert.Equal(new ChainVerification(true, 3, null, null), await log.VerifyAsync(b.VaultId));
+
+        // c's chain moves after its tip was read: the code is still used and the person activated, the event left to the caller.
+        Assert.Equal(1, await log.AppendAsync(Event(c.VaultId, "vault.read")));
+        var late = await store.SettleActivationsAsync(new ActivationSettlement([Consume(c, found[2]!)], [], 3, T0, T0));
+        Assert.Equal([found[2]!.CodeId], late.Used);
+        Assert.Empty(late.Audited);
+        Assert.Equal(PersonStatus.Activated, (await Store.FindPersonAsync(c.NirHash))!.Status);
+        Assert.Equal(new ChainVerification(true, 1, null, null), await log.VerifyAsync(c.VaultId));
+    }
+
+    private static AuditEvent Event(string vaultId, string operation) =>
+        AuditEvents.Create(vaultId, Caller.Operator("system:test"), operation, "vault", AccessDecision.Allow(LegalBasis.Grant, "test"), T0);
+
+    [Fact]
     public async Task Eligible_people_stream_in_key_order_so_chunks_fill_the_unique_index_in_ascending_ranges()
     {
         var people = People(300);
@@ -199,7 +243,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         foreach (var nirHash in chosen)
         {
             var code = (await Store.FindValidCodeAsync(nirHash))!;
-            Assert.Single(await Store.SettleActivationsAsync(new ActivationSettlement([new(code.CodeId, nirHash)], [], 3, T0, T0)));
+            Assert.Single((await Store.SettleActivationsAsync(new ActivationSettlement([new(code.CodeId, nirHash)], [], 3, T0, T0))).Used);
         }
 
         // The pool's connections close, so their backends hand in their statistics.

@@ -572,12 +572,13 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         var day = DateOnly.FromDateTime(T0.UtcDateTime);
         var before = await Store.CountRefusalsAsync(day);
 
-        var used = await Store.SettleActivationsAsync(new ActivationSettlement(
+        var settled = await Store.SettleActivationsAsync(new ActivationSettlement(
             Consume: [new(codeA.CodeId, a), new(codeE.CodeId, e)],
             Refusals: [new(b, codeB.CodeId, CountAttempt: false), new(c, codeC.CodeId, CountAttempt: true), new(d, codeD.CodeId, CountAttempt: true), new(unknown, null, CountAttempt: true)],
             MaxAttempts: 3, Now: T0, ExpiryCutoff: T0));
         // e's code was used meanwhile: its consume is lost and becomes a refusal (nothing left to count); a's is used.
-        Assert.Equal([codeA.CodeId], used.Order());
+        Assert.Equal([codeA.CodeId], settled.Used.Order());
+        Assert.Empty(settled.Audited); // no activation event was given
         Assert.Equal(PersonStatus.Activated, (await Store.FindPersonAsync(a))!.Status);
         Assert.Null(await Store.FindValidCodeAsync(a));
         Assert.Equal(0, (await Store.FindValidCodeAsync(b))!.Attempts);
@@ -588,8 +589,8 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         Assert.Equal(before + 5, await Store.CountRefusalsAsync(day));
 
         // A code used already is not used again; an empty settlement changes nothing.
-        Assert.Empty(await Store.SettleActivationsAsync(new ActivationSettlement([new(codeA.CodeId, a)], [], 3, T0, T0)));
-        Assert.Empty(await Store.SettleActivationsAsync(new ActivationSettlement([], [], 3, T0, T0)));
+        Assert.Empty((await Store.SettleActivationsAsync(new ActivationSettlement([new(codeA.CodeId, a)], [], 3, T0, T0))).Used);
+        Assert.Empty((await Store.SettleActivationsAsync(new ActivationSettlement([], [], 3, T0, T0))).Used);
         Assert.Equal(before + 6, await Store.CountRefusalsAsync(day));
     }
 

@@ -34,8 +34,9 @@ internal static class SettlerKit
 
 /// <summary>
 /// Group commit of activations (issue 10) on the real PostgreSQL store and audit log: single use under concurrency
-/// (within a group, across groups and across two silos' settlers), a group mixing outcomes, a group whose transaction
-/// fails (nothing applied, every attempt unavailable), and the group size bound.
+/// (within a group, across groups and across two silos' settlers), a group mixing outcomes (the winner's audit event
+/// written by the settlement itself), a group whose transaction fails (nothing applied, every attempt unavailable), and
+/// the group size bound.
 /// </summary>
 [Collection(RolloutEndToEndCollection.Name)]
 public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLifetime
@@ -69,24 +70,34 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
 
     private PersonRecord Next() => _people.People[_people.TakeAdults(1)[0]];
 
+    private PostgresRolloutStore Store => _db.StoreWith(_audit);
+
+    private Task<long> ActivationEventsAsync(PersonRecord person) =>
+        _db.ScalarAsync<long>("SELECT count(*) FROM audit_event WHERE vault_id = $1 AND operation = 'vault.activate' AND allowed", E2e.VaultId(person.Nir));
+
     [Fact]
     public async Task Concurrent_attempts_with_the_same_code_activate_once_within_a_group_across_groups_and_across_silos()
     {
         // Two silos' settlers on one database; small groups, so the 24 attempts spread over several groups in each.
-        await using var first = SettlerKit.Settler(_db.Store, _audit, maxGroupSize: 4, gatherWindow: TimeSpan.Zero);
-        await using var second = SettlerKit.Settler(_db.Store, _audit, maxGroupSize: 4, gatherWindow: TimeSpan.Zero);
+        await using var first = SettlerKit.Settler(Store, _audit, maxGroupSize: 4, gatherWindow: TimeSpan.Zero);
+        await using var second = SettlerKit.Settler(Store, _audit, maxGroupSize: 4, gatherWindow: TimeSpan.Zero);
         var person = Next();
         var request = RefusalWorkTests.Request(person, await _db.CodeOfAsync(person));
-        var outcomes = (await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
-            (i % 2 == 0 ? first : second).SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, request))))).Select(s => s.Activated).ToArray();
+        var settled = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+            (i % 2 == 0 ? first : second).SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, request))));
+        var outcomes = settled.Select(s => s.Activated).ToArray();
         output.WriteLine($"{outcomes.Count(o => o)} of {outcomes.Length} activated; groups: {first.Settled.Groups} + {second.Settled.Groups}");
         Assert.Single(outcomes, o => o);
+        // The winner's event joined the chain in its settlement unless a refusal's append moved the chain first (then the
+        // caller appends it); either way the chain the refusals share with it verifies.
+        Assert.Equal(settled.Single(s => s.Activated).Audited ? 1L : 0L, await ActivationEventsAsync(person));
+        Assert.True((await _audit.VerifyAsync(E2e.VaultId(person.Nir))).Intact);
         Assert.Equal((short)CodeStatus.Used, (await _db.LatestCodeAsync(person)).Status);
         Assert.Equal((short)PersonStatus.Activated, await _db.PersonStatusAsync(person));
         Assert.Equal(23L, await _db.DenialsAsync(E2e.VaultId(person.Nir)));
 
         // Within one group: the first passing attempt on a code is its one consume.
-        await using var one = SettlerKit.Settler(_db.Store, _audit, maxGroupSize: 8);
+        await using var one = SettlerKit.Settler(Store, _audit, maxGroupSize: 8);
         var other = Next();
         var again = RefusalWorkTests.Request(other, await _db.CodeOfAsync(other));
         var inGroup = await SettlerKit.SettleAllAsync(one, [.. Enumerable.Repeat(again, 8)]);
@@ -97,7 +108,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
     [Fact]
     public async Task A_group_mixing_outcomes_applies_each_one()
     {
-        await using var settler = SettlerKit.Settler(_db.Store, _audit, maxGroupSize: 6);
+        await using var settler = SettlerKit.Settler(Store, _audit, maxGroupSize: 6);
         var ok = Next();
         var wrongCode = Next();
         var wrongSecrets = Next();
@@ -117,6 +128,8 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
         var outcomes = await SettlerKit.SettleAllAsync(settler, requests);
         Assert.Equal(1, settler.Settled.Groups);
         Assert.Equal(new[] { true, false, false, false, false, false }, outcomes);
+        Assert.Equal(1L, await ActivationEventsAsync(ok)); // appended by the settlement's transaction
+        Assert.True((await _audit.VerifyAsync(E2e.VaultId(ok.Nir))).Intact);
         Assert.Equal((short)CodeStatus.Used, (await _db.LatestCodeAsync(ok)).Status);
         Assert.Equal((short)PersonStatus.Activated, await _db.PersonStatusAsync(ok));
         Assert.Equal(((short)CodeStatus.Valid, (short)1), ((await _db.LatestCodeAsync(wrongCode)).Status, (await _db.LatestCodeAsync(wrongCode)).Attempts));
@@ -130,7 +143,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
     [Fact]
     public async Task A_group_whose_transaction_fails_applies_nothing_and_every_attempt_answers_unavailable()
     {
-        await using var settler = SettlerKit.Settler(_db.Store, _audit, maxGroupSize: 3);
+        await using var settler = SettlerKit.Settler(Store, _audit, maxGroupSize: 3);
         var ok = Next();
         var wrong = Next();
         var requests = new[]
@@ -155,6 +168,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(0, (await _db.LatestCodeAsync(wrong)).Attempts);
         Assert.Equal(tally, await _db.Store.CountRefusalsAsync(day));
         Assert.Equal(0L, await _db.AuditEventsAsync(E2e.VaultId(wrong.Nir)));
+        Assert.Equal(0L, await _db.AuditEventsAsync(E2e.VaultId(ok.Nir)));
 
         // Once the database accepts again, the same attempts settle.
         await _db.ExecuteAsync("DROP TRIGGER refuse_tally ON activation_refusal");
@@ -164,7 +178,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
     [Fact]
     public async Task A_group_holds_at_most_the_configured_number_of_attempts()
     {
-        await using var settler = SettlerKit.Settler(_db.Store, _audit, maxGroupSize: 4, maxConcurrentGroups: 1);
+        await using var settler = SettlerKit.Settler(Store, _audit, maxGroupSize: 4, maxConcurrentGroups: 1);
         var requests = Enumerable.Range(0, 10).Select(i => RefusalWorkTests.Request(Population.Unknown(600 + i), ActivationCodes.Generate())).ToList();
         var outcomes = await SettlerKit.SettleAllAsync(settler, requests);
         Assert.All(outcomes, Assert.False);

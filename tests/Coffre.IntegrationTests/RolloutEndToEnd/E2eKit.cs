@@ -478,6 +478,9 @@ internal sealed class RolloutDatabase(string connectionString, string container)
     public string Container { get; } = container;
     public NpgsqlDataSource Data => _data;
     public PostgresRolloutStore Store => new(_data);
+
+    /// <summary>The store as the silo composes it: with the audit log, so a settlement appends its activations' events itself.</summary>
+    public PostgresRolloutStore StoreWith(PostgresAuditLog audit) => new(_data, audit: audit);
     public BlobContentStore Content { get; } = new(new Azure.Storage.Blobs.BlobServiceClient(TestServices.Blob).GetBlobContainerClient(container));
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)

@@ -10,7 +10,7 @@ namespace Coffre.Grains.Rollout;
 /// <summary>
 /// Code + NIR + birth date + Vitale serial → an active vault. The grain hashes the NIR and the Vitale serial and hands
 /// the attempt to the silo's <see cref="ActivationSettler"/>, which settles it with the concurrent ones (one registry
-/// read and one transaction per group). Every refusal takes the same path and returns the same answer: the same checks
+/// read and one transaction per group, which on PostgreSQL also appends each activation's audit event). Every refusal takes the same path and returns the same answer: the same checks
 /// (code hash and Vitale hash for every attempt), a share of the group's one read and one transaction (the day's
 /// refusal tally always written), one audit append on the chain of the vault id derived from the NIR — the person's
 /// vault when the registry knows them, a chain of the same kind otherwise. Only an attempt that proves the person's
@@ -28,7 +28,7 @@ namespace Coffre.Grains.Rollout;
 public sealed class ActivationGrain(ActivationSettler settler, NirHasher nirHasher, IAuditLog audit, TimeProvider clock) : Grain, IActivationGrain
 {
     private const string InvalidNir = "000000000000000";
-    private static readonly Caller System = Caller.Operator("system:activation");
+    private static readonly Caller System = RegistryActivation.Activation;
 
     async Task<ActivationResult> IActivationGrain.ActivateAsync(ActivationRequest request)
     {
@@ -52,7 +52,15 @@ public sealed class ActivationGrain(ActivationSettler settler, NirHasher nirHash
         else
         {
             vaultId = RegistryVaultIds.For(attempt.NirHash);
-            await RegistryActivation.AuditAsync(audit, vaultId, System, RegistryActivation.RequireSystem(System), clock.GetUtcNow());
+            if (settled.Audited)
+            {
+                // The settlement's transaction appended the event to the vault's chain (PostgreSQL).
+                Operations.SiloCounters.AuditEventAppended();
+            }
+            else
+            {
+                await RegistryActivation.AuditAsync(audit, vaultId, System, RegistryActivation.RequireSystem(System), clock.GetUtcNow());
+            }
         }
         Operations.SiloCounters.ActivationSettled(activated: true);
         // A minor's code proved with a legal representative's card: the child's vault is active, but the session is the

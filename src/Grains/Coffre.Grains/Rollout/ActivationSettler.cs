@@ -19,8 +19,10 @@ public sealed record ActivationAttempt(byte[] NirHash, bool NirValid, string? Co
 /// (a minor's code), that representative's NIR hash: the session is theirs, never the child's owner session.
 /// <see cref="IdentityClaimed"/>: the person's identity grain claimed a vault for them (a referent opened or attached
 /// one), so the activation must reach that vault through the grain; otherwise their registry vault is the one.
+/// <see cref="Audited"/>: the settlement's transaction also appended the activation's event to that registry vault's
+/// audit chain (nothing left to append).
 /// </summary>
-public sealed record ActivationSettled(bool Activated, byte[]? RepresentativeNirHash, bool IdentityClaimed = false)
+public sealed record ActivationSettled(bool Activated, byte[]? RepresentativeNirHash, bool IdentityClaimed = false, bool Audited = false)
 {
     public static readonly ActivationSettled Refused = new(false, null);
 }
@@ -188,13 +190,14 @@ public sealed class ActivationSettler : IAsyncDisposable
             now = _clock.GetUtcNow();
             var candidates = await _store.FindCandidatesAsync([.. live.Select(p => p.Attempt.NirHash)], timeout.Token).ConfigureAwait(false);
             var (consume, owners, refusals, refusedIndexes) = Decide(live, candidates, now);
-            var used = await _store.SettleAsync(consume, refusals, now, timeout.Token).ConfigureAwait(false);
+            var settled = await _store.SettleAsync(consume, refusals, now, timeout.Token).ConfigureAwait(false);
             refused = refusedIndexes;
             foreach (var (codeId, index, representative) in owners)
             {
-                if (used.Contains(codeId))
+                if (settled.Used.Contains(codeId))
                 {
-                    live[index].Completion.TrySetResult(new ActivationSettled(true, representative, candidates[index]!.IdentityClaimed));
+                    live[index].Completion.TrySetResult(new ActivationSettled(true, representative, candidates[index]!.IdentityClaimed,
+                        settled.Audited.Contains(codeId)));
                 }
                 else
                 {
@@ -247,6 +250,7 @@ public sealed class ActivationSettler : IAsyncDisposable
         var claimed = new HashSet<long>();
         var refusals = new List<ActivationRefusal>(live.Count);
         var refused = new List<int>(live.Count);
+        AccessDecision? system = null;
         for (var i = 0; i < live.Count; i++)
         {
             var attempt = live[i].Attempt;
@@ -254,7 +258,13 @@ public sealed class ActivationSettler : IAsyncDisposable
             var verdict = Check(attempt, candidate, now);
             if (verdict.Ok && claimed.Add(candidate!.CodeId))
             {
-                consume.Add(new ActivationConsume(candidate.CodeId, attempt.NirHash));
+                // The activation's event on the registry vault's chain, for the store to append in the same transaction
+                // when it read the chain's tip (a claimed person's vault is audited by their identity grain instead).
+                var vaultId = RegistryVaultIds.For(attempt.NirHash);
+                var audit = !candidate.IdentityClaimed && candidate.AuditTip is not null && string.Equals(candidate.VaultId, vaultId, StringComparison.Ordinal)
+                    ? RegistryActivation.Event(vaultId, RegistryActivation.Activation, system ??= RegistryActivation.RequireSystem(RegistryActivation.Activation), now)
+                    : null;
+                consume.Add(new ActivationConsume(candidate.CodeId, attempt.NirHash, audit, audit is null ? null : candidate.AuditTip));
                 owners.Add((candidate.CodeId, i, verdict.Representative));
             }
             else

@@ -1,3 +1,4 @@
+using Coffre.Application.Audit;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Documents;
 using Coffre.Domain.Vaults;
@@ -14,9 +15,10 @@ public interface IActivationStore
     /// Settles a group in one transaction whatever its mix: uses the codes of <paramref name="consume"/> still usable
     /// (single use under concurrency decided by the store; a lost consume becomes a counted refusal) and marks their
     /// people activated; records every refusal (the day's tally by shard, and a failed attempt on the code when it
-    /// counts, locking it at the configured maximum). Returns the code ids used. Nothing is applied when it throws.
+    /// counts, locking it at the configured maximum). Returns the code ids used, and those whose activation event
+    /// (<see cref="ActivationConsume.Audit"/>) it appended in the same transaction. Nothing is applied when it throws.
     /// </summary>
-    Task<IReadOnlySet<long>> SettleAsync(IReadOnlyList<ActivationConsume> consume, IReadOnlyList<ActivationRefusal> refusals, DateTimeOffset now,
+    Task<SettledActivations> SettleAsync(IReadOnlyList<ActivationConsume> consume, IReadOnlyList<ActivationRefusal> refusals, DateTimeOffset now,
         CancellationToken cancellationToken = default);
 }
 
@@ -45,7 +47,8 @@ public sealed record ActivationCandidate(
     bool PersonRegistered,
     IReadOnlyList<byte[]>? RepresentativeVitaleHashes = null,
     IReadOnlyList<byte[]>? RepresentativeNirHashes = null,
-    bool IdentityClaimed = false);
+    bool IdentityClaimed = false,
+    AuditChainTip? AuditTip = null);
 
 [GenerateSerializer, Immutable, Alias("coffre.registry-identity")]
 public sealed record RegistryIdentity(

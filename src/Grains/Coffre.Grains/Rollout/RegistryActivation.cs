@@ -10,6 +10,9 @@ namespace Coffre.Grains.Rollout;
 /// </summary>
 internal static class RegistryActivation
 {
+    /// <summary>The operator identity of the activation path (the activation grain and its settler).</summary>
+    public static readonly Caller Activation = Caller.Operator("system:activation");
+
     /// <summary>Steps of the rollout call with their system operator identity: the one evaluator decides, denying anyone else.</summary>
     public static AccessDecision RequireSystem(Caller caller)
     {
@@ -23,5 +26,9 @@ internal static class RegistryActivation
     /// it active in the registry (its truth), so no grain of the vault is loaded to write anything.
     /// </summary>
     public static Task<long> AuditAsync(IAuditLog audit, string vaultId, Caller system, AccessDecision decision, DateTimeOffset now) =>
-        audit.AppendAsync(AuditEvents.Create(vaultId, system, "vault.activate", "vault", decision, now));
+        audit.AppendAsync(Event(vaultId, system, decision, now));
+
+    /// <summary>The trace of a registry vault's activation (appended by the audit log, or by the settlement's own transaction).</summary>
+    public static AuditEvent Event(string vaultId, Caller system, AccessDecision decision, DateTimeOffset now) =>
+        AuditEvents.Create(vaultId, system, "vault.activate", "vault", decision, now);
 }

@@ -34,13 +34,13 @@ public sealed class RolloutRegistry(IRolloutStore store, IOptions<ActivationOpti
         [.. (await store.FindValidCodesAsync(nirHashes, cancellationToken)).Select(code => code is null ? null
             : new ActivationCandidate(code.CodeId, code.KeyId, code.CodeHash, code.IssuedAt, code.ExpiresAt, code.Attempts,
                 code.BirthDate ?? default, code.VitaleHash, code.VaultId, code.PersonRegistered, code.RepresentativeVitaleHashes,
-                code.RepresentativeNirHashes, code.IdentityClaimed))];
+                code.RepresentativeNirHashes, code.IdentityClaimed, code.AuditTip))];
 
     public Task RecordClaimAsync(byte[] nirHash, CancellationToken cancellationToken = default) =>
         store.RecordIdentityClaimAsync(nirHash, clock.GetUtcNow(), cancellationToken);
 
     /// <summary>The store refuses a code past its expiry; the tolerated clock skew is granted here (the time of use stays now).</summary>
-    public Task<IReadOnlySet<long>> SettleAsync(IReadOnlyList<ActivationConsume> consume, IReadOnlyList<ActivationRefusal> refusals, DateTimeOffset now,
+    public Task<SettledActivations> SettleAsync(IReadOnlyList<ActivationConsume> consume, IReadOnlyList<ActivationRefusal> refusals, DateTimeOffset now,
         CancellationToken cancellationToken = default) =>
         store.SettleActivationsAsync(new ActivationSettlement(consume, refusals, options.Value.MaxAttempts, now, now - options.Value.ClockSkew), cancellationToken);
 }
