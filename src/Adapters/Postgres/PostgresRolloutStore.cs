@@ -1320,7 +1320,16 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         if (nirHashes.Count > 0)
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("""
+            // With the audit log, the tips of the people's registry vaults (their ids derive from the NIR hashes) are read in
+            // the same round trip, by key and planned for each group with its values: audit_head starts empty and grows by a
+            // row per activated vault, and a plan made while it was small scans the whole table for every group (a join to it
+            // did, measured at N = 1 M: PostgreSQL CPU per activation 150 → 284 µs). The setting ends with the batch.
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"),
+                    new NpgsqlBatchCommand("""
                 SELECT c.code_id, c.campaign_id, c.key_id, c.code_hash, c.issued_at, c.expires_at, c.attempts,
                        p.vault_id, p.birth_date, p.vitale_hash, p.status, c.nir_hash,
                        CASE WHEN p.vitale_hash IS NULL AND p.representative_nir_hashes IS NOT NULL THEN ARRAY(
@@ -1333,14 +1342,24 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                            WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2)
                            ORDER BY r.nir_hash)
                        END,
-                       EXISTS (SELECT 1 FROM identity_claim k WHERE k.nir_hash = c.nir_hash),
-                       h.seq, h.hash
+                       EXISTS (SELECT 1 FROM identity_claim k WHERE k.nir_hash = c.nir_hash)
                 FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
-                LEFT JOIN audit_head h ON h.vault_id = p.vault_id
                 WHERE c.nir_hash = any($1) AND c.status = 0
-                """, connection);
-            command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. nirHashes.Select(Hash)] });
-            await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                """)
+                    {
+                        Parameters = { new NpgsqlParameter<byte[][]> { TypedValue = [.. nirHashes.Select(Hash)] } },
+                    },
+                },
+            };
+            if (audit is not null)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT vault_id, seq, hash FROM audit_head WHERE vault_id = any($1)")
+                {
+                    Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. nirHashes.Select(h => RegistryVaultIds.For(h))] } },
+                });
+            }
+            await using var r = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
             while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 found[Convert.ToHexString(r.GetFieldValue<byte[]>(11))] = new ActivationCodeRecord(
@@ -1348,8 +1367,19 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                     r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt16(6),
                     r.GetString(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateOnly>(8), r.IsDBNull(9) ? null : r.GetFieldValue<byte[]>(9),
                     (PersonStatus)r.GetInt16(10), r.IsDBNull(12) ? null : r.GetFieldValue<byte[][]>(12),
-                    r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13), r.GetBoolean(14),
-                    audit is null ? null : r.IsDBNull(15) ? AuditChainTip.Start() : new AuditChainTip(r.GetInt64(15), r.GetFieldValue<byte[]>(16)));
+                    r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13), r.GetBoolean(14));
+            }
+            if (audit is not null && await r.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var tips = new Dictionary<string, AuditChainTip>(StringComparer.Ordinal);
+                while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    tips[r.GetString(0)] = new AuditChainTip(r.GetInt64(1), r.GetFieldValue<byte[]>(2));
+                }
+                foreach (var key in found.Keys.ToList())
+                {
+                    found[key] = found[key] with { AuditTip = tips.GetValueOrDefault(found[key].VaultId) ?? AuditChainTip.Start() };
+                }
             }
         }
         return [.. nirHashes.Select(h => found.GetValueOrDefault(Convert.ToHexString(h)))];
