@@ -46,7 +46,9 @@ public sealed class PostgresAuditLogOptions
 /// transaction, and only after the commit completes the callers' tasks with their sequence numbers. If the batch
 /// fails, every caller's task fails: an event is never acknowledged without its commit. If another process appended
 /// to one of the vaults first (briefly possible after a failover), the primary key refuses the stale sequence; the
-/// writer then forgets the batch's cached heads, re-reads them and retries.
+/// writer then forgets the batch's cached heads, re-reads them and retries. The rollout store is the other writer of
+/// this process: an activation's settlement appends its event in its own transaction and tells the log
+/// (<see cref="ExtendedElsewhere"/>), which drops those heads before its next batch.
 /// </summary>
 public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
 {

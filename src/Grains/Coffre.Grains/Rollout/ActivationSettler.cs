@@ -32,9 +32,9 @@ public sealed record ActivationSettled(bool Activated, byte[]? RepresentativeNir
 /// already waiting, then up to <see cref="ActivationOptions.GatherWindow"/> more, at most
 /// <see cref="ActivationOptions.MaxGroupSize"/> — and settles the group with one read of every candidate, the same
 /// checks per attempt as ever (constant work: one code hash verification and one Vitale comparison for every attempt,
-/// known or unknown person), and one transaction that uses the winners' codes, marks their people activated and records
-/// every refusal. Then each refusal's audit event is appended (the audit log batches concurrent appends into one
-/// transaction). The statements a group sends do not depend on its mix of outcomes. Up to
+/// known or unknown person), and one transaction that uses the winners' codes, marks their people activated, appends
+/// each winner's audit event to their vault's chain (when the store read its tip: PostgreSQL) and records every refusal.
+/// Then each refusal's audit event is appended (the audit log batches concurrent appends into one transaction). The statements a group sends do not depend on its mix of outcomes. Up to
 /// <see cref="ActivationOptions.MaxConcurrentGroups"/> groups settle at once, so throughput grows with concurrency
 /// instead of round trips. A group whose read or transaction fails (or times out) applies nothing and fails each of its
 /// attempts with <see cref="ActivationUnavailableException"/> (503 <c>UNAVAILABLE</c>).
@@ -261,8 +261,10 @@ public sealed class ActivationSettler : IAsyncDisposable
                 // The activation's event on the registry vault's chain, for the store to append in the same transaction
                 // when it read the chain's tip (a claimed person's vault is audited by their identity grain instead).
                 var vaultId = RegistryVaultIds.For(attempt.NirHash);
-                var audit = !candidate.IdentityClaimed && candidate.AuditTip is not null && string.Equals(candidate.VaultId, vaultId, StringComparison.Ordinal)
-                    ? RegistryActivation.Event(vaultId, RegistryActivation.Activation, system ??= RegistryActivation.RequireSystem(RegistryActivation.Activation), now)
+                var audit = !candidate.IdentityClaimed && candidate.AuditTip is not null
+                    && string.Equals(candidate.VaultId, vaultId, StringComparison.Ordinal)
+                    ? RegistryActivation.Event(vaultId, RegistryActivation.Activation,
+                        system ??= RegistryActivation.RequireSystem(RegistryActivation.Activation), now)
                     : null;
                 consume.Add(new ActivationConsume(candidate.CodeId, attempt.NirHash, audit, audit is null ? null : candidate.AuditTip));
                 owners.Add((candidate.CodeId, i, verdict.Representative));
