@@ -1,5 +1,6 @@
 using System.Net;
 using Coffre.Grains;
+using Coffre.Grains.Operations;
 using Orleans.Configuration;
 using Orleans.Storage;
 
@@ -55,6 +56,7 @@ public static class OrleansHosting
                 silo.AddCoffrePostgresState(connectionString);
             }
             silo.AddActivityPropagation();
+            CachedGrainInterfaceTypes.Use(silo.Services);
         });
         return builder;
     }
@@ -111,6 +113,7 @@ public static class OrleansHosting
             client.Services.AddSingleton(new ConnectionLossWatch(cluster.ConnectionLossGrace));
             client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ConnectionLossWatch>());
             client.AddOutgoingGrainCallFilter<FailFastOnConnectionLoss>();
+            CachedGrainInterfaceTypes.Use(client.Services);
         });
         return builder;
     }

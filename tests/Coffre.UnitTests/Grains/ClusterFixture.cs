@@ -4,6 +4,7 @@ using Coffre.Application.Rollout;
 using Coffre.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
+using Coffre.Grains.Operations;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;
@@ -71,6 +72,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         silo.Services.AddSingleton(NirHasher);
         silo.Services.AddSingleton(new Coffre.Domain.Rollout.CodeHasher(new Dictionary<short, byte[]> { [1] = new byte[32] }, 1));
         silo.Services.AddCoffreGrainServices();
+        CachedGrainInterfaceTypes.Use(silo.Services);
     }
 
     public IGrainFactory Grains => Cluster.Client;
