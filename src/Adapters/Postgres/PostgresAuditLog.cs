@@ -369,7 +369,7 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         var headVaults = written.Select(h => h.Key).ToArray();
         var headSeqs = written.Select(h => h.Value.Sequence).ToArray();
         var headHashes = written.Select(h => h.Value.Hash).ToArray();
-        var headMacs = written.Select(h => AuditChain.ComputeHeadMac(_headKey, h.Key, h.Value.Sequence, h.Value.Hash)).ToArray();
+        var headMacs = written.Select(h => HeadMac(h.Key, h.Value.Sequence, h.Value.Hash)).ToArray();
 
         var events = new NpgsqlBatchCommand(InsertEventsSql);
         events.Parameters.AddRange(AuditEventRows.Parameters(links));

@@ -1320,15 +1320,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         if (nirHashes.Count > 0)
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            // With the audit log, the tips of the people's registry vaults (their ids derive from the NIR hashes) are read in
-            // the same round trip, by key and planned for each group with its values: audit_head starts empty and grows by a
-            // row per activated vault, and a plan made while it was small scans the whole table for every group (a join to it
-            // did, measured at N = 1 M: PostgreSQL CPU per activation 150 → 284 µs). The setting ends with the batch.
             await using var batch = new NpgsqlBatch(connection)
             {
                 BatchCommands =
                 {
-                    new NpgsqlBatchCommand("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"),
                     new NpgsqlBatchCommand("""
                 SELECT c.code_id, c.campaign_id, c.key_id, c.code_hash, c.issued_at, c.expires_at, c.attempts,
                        p.vault_id, p.birth_date, p.vitale_hash, p.status, c.nir_hash,
@@ -1353,13 +1348,18 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             };
             if (audit is not null)
             {
+                // With the audit log, the tips of the people's registry vaults (their ids derive from the NIR hashes) are read
+                // in the same round trip, by key and planned for each group with its values (the setting lasts to the batch's
+                // end): audit_head starts empty and grows by a row per activated vault, and a plan made while it was small
+                // scans the whole table for every group (a join to it did at N = 1 M: PostgreSQL CPU per activation
+                // 150 → 284 µs). The codes' query above keeps its cached plan.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"));
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT vault_id, seq, hash FROM audit_head WHERE vault_id = any($1)")
                 {
                     Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. nirHashes.Select(h => RegistryVaultIds.For(h))] } },
                 });
             }
             await using var r = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
             while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 found[Convert.ToHexString(r.GetFieldValue<byte[]>(11))] = new ActivationCodeRecord(
@@ -1369,7 +1369,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                     (PersonStatus)r.GetInt16(10), r.IsDBNull(12) ? null : r.GetFieldValue<byte[][]>(12),
                     r.IsDBNull(13) ? null : r.GetFieldValue<byte[][]>(13), r.GetBoolean(14));
             }
-            if (audit is not null && await r.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            if (audit is not null && await r.NextResultAsync(cancellationToken).ConfigureAwait(false)
+                && await r.NextResultAsync(cancellationToken).ConfigureAwait(false))
             {
                 var tips = new Dictionary<string, AuditChainTip>(StringComparer.Ordinal);
                 while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
