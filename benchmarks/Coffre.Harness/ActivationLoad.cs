@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -10,9 +9,10 @@ namespace Coffre.Harness;
 /// Activation requests over HTTP/1.1 to <c>/graphql</c>: a closed model (fixed concurrency, bounded count) for peak
 /// throughput, and an open model (fixed arrival rate, bounded duration) whose latency is measured from each request's
 /// SCHEDULED send time, so a stalled server cannot hide its queue (no coordinated omission). Each request activates a
-/// distinct person; success = <c>session.vaultId</c> equal to the person's vault.
+/// distinct person; success = <c>session.vaultId</c> equal to the person's vault. Requests go through the
+/// <see cref="LoadClient"/> named by <paramref name="client"/> (<c>--load-client</c>).
 /// </summary>
-public sealed class ActivationLoad(Uri graphql)
+public sealed class ActivationLoad(Uri graphql, string client)
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
@@ -84,8 +84,8 @@ public sealed class ActivationLoad(Uri graphql)
         }
     }
 
-    /// <summary>The harness's HTTP/1.1 client: <paramref name="connections"/> pooled keep-alive connections to the silo.</summary>
-    internal static HttpClient Client(int connections) => new(new SocketsHttpHandler
+    /// <summary>The harness's <see cref="HttpClient"/> (setup traffic; the <c>httpclient</c> load client): <paramref name="connections"/> pooled keep-alive HTTP/1.1 connections to the silo.</summary>
+    internal static HttpClient Client(int connections, TimeSpan? timeout = null) => new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = connections,
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
@@ -96,7 +96,7 @@ public sealed class ActivationLoad(Uri graphql)
         ConnectTimeout = TimeSpan.FromSeconds(10),
     })
     {
-        Timeout = RequestTimeout,
+        Timeout = timeout ?? RequestTimeout,
         DefaultRequestVersion = HttpVersion.Version11,
         DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
     };
@@ -108,8 +108,8 @@ public sealed class ActivationLoad(Uri graphql)
     public async Task<Run> ClosedAsync(string model, ActivationPerson[] people, int concurrency, TimeSpan maxDuration)
     {
         var run = new Run(model, people) { Connections = concurrency };
-        var bodies = people.Select(p => p.RequestBody()).ToArray();
-        using var http = Client(concurrency);
+        await using var http = LoadClient.Create(client, graphql, concurrency, RequestTimeout);
+        var bodies = people.Select(p => http.Post(graphql.AbsolutePath, p.RequestBody())).ToArray();
         var next = -1;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
@@ -144,8 +144,8 @@ public sealed class ActivationLoad(Uri graphql)
     public async Task<Run> OpenAsync(string model, ActivationPerson[] people, double rate, int connections, int maxInFlight = 20_000)
     {
         var run = new Run(model, people) { TargetRate = rate, Connections = connections };
-        var bodies = people.Select(p => p.RequestBody()).ToArray();
-        using var http = Client(connections);
+        await using var http = LoadClient.Create(client, graphql, connections, RequestTimeout);
+        var bodies = people.Select(p => http.Post(graphql.AbsolutePath, p.RequestBody())).ToArray();
         var inFlight = 0;
         var peak = 0;
         var done = 0;
@@ -190,17 +190,14 @@ public sealed class ActivationLoad(Uri graphql)
         return run;
     }
 
-    private async Task<Outcome> SendAsync(HttpClient http, byte[] body, string vaultId, Run run)
+    private static async Task<Outcome> SendAsync(LoadClient http, LoadRequest request, string vaultId, Run run)
     {
         try
         {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(graphql, content);
-            var bytes = await response.Content.ReadAsByteArrayAsync();
-            if (response.StatusCode != HttpStatusCode.OK)
+            var (status, bytes) = await http.SendAsync(request);
+            if (status != (int)HttpStatusCode.OK)
             {
-                Note(run, $"HTTP {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 300)))}");
+                Note(run, $"HTTP {status}: {System.Text.Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 300)))}");
                 return Outcome.HttpError;
             }
             using var json = JsonDocument.Parse(bytes);
@@ -222,12 +219,12 @@ public sealed class ActivationLoad(Uri graphql)
             Note(run, "response: " + System.Text.Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 300))));
             return Outcome.GraphQLError;
         }
-        catch (TaskCanceledException)
+        catch (TimeoutException)
         {
             Note(run, "timeout");
             return Outcome.Timeout;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or JsonException)
         {
             Note(run, $"{e.GetType().Name}: {e.Message}");
             return Outcome.Exception;

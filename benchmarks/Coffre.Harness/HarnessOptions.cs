@@ -61,6 +61,9 @@ public sealed class HarnessOptions
     public double OpenSeconds { get; private set; } = 10;
     public int OpenConnections { get; private set; } = 256;
 
+    /// <summary>The measured phases' HTTP client (<see cref="Harness.LoadClient"/>): <c>raw</c> or <c>httpclient</c>.</summary>
+    public string LoadClient { get; private set; } = Harness.LoadClient.Raw;
+
     /// <summary>Second open run at this fraction of the closed-model throughput when that is below <see cref="Rate"/> (0 = off).</summary>
     public double SustainableFraction { get; private set; } = 0.5;
 
@@ -129,6 +132,10 @@ public sealed class HarnessOptions
                 case "--rate": o.Rate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--open-seconds": o.OpenSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--open-connections": o.OpenConnections = Int(Value()); break;
+                case "--load-client":
+                    var client = Value();
+                    o.LoadClient = client is Harness.LoadClient.Raw or Harness.LoadClient.Http ? client : throw new ArgumentException($"--load-client is {Harness.LoadClient.Raw} or {Harness.LoadClient.Http}");
+                    break;
                 case "--sustainable-fraction": o.SustainableFraction = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--verify-sample": o.VerifySample = Int(Value()); break;
                 case "--drain-outbox-seconds": o.DrainOutboxSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;

@@ -180,6 +180,7 @@ public sealed class MacroHarness(HarnessOptions options)
         ["openRatePerSecond"] = options.Rate,
         ["openSeconds"] = options.OpenSeconds,
         ["openConnections"] = options.OpenConnections,
+        ["loadClient"] = options.LoadClient,
         ["sustainableFraction"] = options.SustainableFraction,
         ["verifySample"] = options.VerifySample,
         ["drainOutboxSeconds"] = options.DrainOutboxSeconds,
@@ -475,7 +476,7 @@ public sealed class MacroHarness(HarnessOptions options)
             activation["idle"] = idle;
             Say($"idle      5 s without requests: silo {idle["coresBusySilo"]} cores busy, postgres {idle["coresBusyPostgres"]}; the outbox dispatcher delivered {idle["outboxDelivered"]} activation emails meanwhile");
 
-            var load = new ActivationLoad(new Uri(silo.BaseAddress, "/graphql"));
+            var load = new ActivationLoad(new Uri(silo.BaseAddress, "/graphql"), options.LoadClient);
             async Task<ActivationLoad.Run?> Measure(string name, Func<Task<ActivationLoad.Run>> run, int count)
             {
                 if (count == 0)

@@ -42,20 +42,22 @@ public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, U
         report["setup"] = setupFigures;
         say($"read      set up {vaults.Count} vaults × {options.ReadDocuments} documents and a granted doctor in {setupFigures["seconds"]} s");
 
-        var baselineBody = Body(Typename, null);
-        var documentBodies = vaults.Select(v => Body(DocumentsQuery, v)).ToArray();
-        var summaryBodies = vaults.Select(v => Body(SummaryQuery, v)).ToArray();
-        var countBodies = vaults.Select(v => Body(CountQuery, v)).ToArray();
-        var baseline = await MeasureAsync(http, "readBaseline", "{ __typename }", doctor, _ => baselineBody, root => root.TryGetProperty("data", out var d) && d.TryGetProperty("__typename", out _));
-        var documents = await MeasureAsync(http, "readDocuments", "vault documents(first: 20)", doctor, i => documentBodies[i % documentBodies.Length],
+        await using var load = LoadClient.Create(options.LoadClient, baseAddress, options.ReadConnections, ActivationLoad.RequestTimeout);
+        LoadRequest Post(string query, string? vault) => load.Post(_graphql.AbsolutePath, Body(query, vault), doctor);
+        var baselineRequest = Post(Typename, null);
+        var documentRequests = vaults.Select(v => Post(DocumentsQuery, v)).ToArray();
+        var summaryRequests = vaults.Select(v => Post(SummaryQuery, v)).ToArray();
+        var countRequests = vaults.Select(v => Post(CountQuery, v)).ToArray();
+        var baseline = await MeasureAsync(load, "readBaseline", "{ __typename }", _ => baselineRequest, root => root.TryGetProperty("data", out var d) && d.TryGetProperty("__typename", out _));
+        var documents = await MeasureAsync(load, "readDocuments", "vault documents(first: 20)", i => documentRequests[i % documentRequests.Length],
             root => !root.TryGetProperty("errors", out _) && root.GetProperty("data").GetProperty("vault").GetProperty("documents").GetProperty("edges").GetArrayLength() == options.ReadDocuments);
         report["baseline"] = baseline;
         report["documents"] = documents;
         // Where the difference goes: the same vault read without documents (grain call, decision, audit append), then
         // with the documents listed but only counted (the evaluator over the 20 documents, no nodes to serialise).
-        var summary = await MeasureAsync(http, "readSummary", "vault { vaultId }", doctor, i => summaryBodies[i % summaryBodies.Length],
+        var summary = await MeasureAsync(load, "readSummary", "vault { vaultId }", i => summaryRequests[i % summaryRequests.Length],
             root => !root.TryGetProperty("errors", out _) && root.GetProperty("data").GetProperty("vault").ValueKind == JsonValueKind.Object);
-        var counted = await MeasureAsync(http, "readCount", "vault documents(first: 20) totalCount", doctor, i => countBodies[i % countBodies.Length],
+        var counted = await MeasureAsync(load, "readCount", "vault documents(first: 20) totalCount", i => countRequests[i % countRequests.Length],
             root => !root.TryGetProperty("errors", out _) && root.GetProperty("data").GetProperty("vault").GetProperty("documents").GetProperty("totalCount").GetInt32() == options.ReadDocuments);
         report["attribution"] = new JsonObject
         {
@@ -165,11 +167,11 @@ public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, U
 
     // ------------------------------------------------------------------ the closed loop
 
-    private async Task<JsonObject> MeasureAsync(HttpClient http, string name, string what, string token, Func<int, byte[]> body, Func<JsonElement, bool> ok)
+    private async Task<JsonObject> MeasureAsync(LoadClient load, string name, string what, Func<int, LoadRequest> request, Func<JsonElement, bool> ok)
     {
-        await LoopAsync(http, token, body, ok, TimeSpan.FromSeconds(Math.Min(3, options.ReadSeconds / 4)));
+        await LoopAsync(load, request, ok, TimeSpan.FromSeconds(Math.Min(3, options.ReadSeconds / 4)));
         var phase = await probe.BeginAsync(name);
-        var (latencies, errors, firstError, seconds) = await LoopAsync(http, token, body, ok, TimeSpan.FromSeconds(options.ReadSeconds));
+        var (latencies, errors, firstError, seconds) = await LoopAsync(load, request, ok, TimeSpan.FromSeconds(options.ReadSeconds));
         var resources = await phase.EndAsync();
         var requests = latencies.Count;
         var figures = new JsonObject
@@ -202,7 +204,7 @@ public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, U
     }
 
     private async Task<(List<double> Latencies, int Errors, string? FirstError, double Seconds)> LoopAsync(
-        HttpClient http, string token, Func<int, byte[]> body, Func<JsonElement, bool> ok, TimeSpan duration)
+        LoadClient load, Func<int, LoadRequest> request, Func<JsonElement, bool> ok, TimeSpan duration)
     {
         var latencies = new List<double>[options.ReadConnections];
         var errors = 0;
@@ -219,14 +221,13 @@ public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, U
                 string? error;
                 try
                 {
-                    using var request = Request(body(i), token);
-                    using var response = await http.SendAsync(request);
-                    var bytes = await response.Content.ReadAsByteArrayAsync();
-                    error = response.StatusCode == HttpStatusCode.OK && ok(JsonDocument.Parse(bytes).RootElement)
+                    var (status, bytes) = await load.SendAsync(request(i));
+                    using var json = status == (int)HttpStatusCode.OK ? JsonDocument.Parse(bytes) : null;
+                    error = json is not null && ok(json.RootElement)
                         ? null
-                        : $"HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 300)))}";
+                        : $"HTTP {status}: {Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 300)))}";
                 }
-                catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException or KeyNotFoundException or InvalidOperationException)
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or JsonException or TimeoutException or KeyNotFoundException or InvalidOperationException)
                 {
                     error = $"{e.GetType().Name}: {e.Message}";
                 }
