@@ -72,6 +72,8 @@ public sealed class LoadClientTests : IAsyncLifetime
 
     public static TheoryData<string> Kinds => [LoadClient.Raw, LoadClient.Http];
 
+    private static LoadRequest EmptyPost(LoadClient client, string path) => client.Post(path, "{}"u8.ToArray());
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task The_server_reads_the_request_as_prepared_and_the_client_reads_the_answer_on_one_kept_connection(string kind)
@@ -95,7 +97,7 @@ public sealed class LoadClientTests : IAsyncLifetime
     public async Task A_chunked_answer_larger_than_the_read_buffer_is_read_whole(string kind)
     {
         await using var client = LoadClient.Create(kind, _base, connections: 2, TimeSpan.FromSeconds(10));
-        var request = client.Post("/chunked", "{}"u8.ToArray());
+        var request = EmptyPost(client, "/chunked");
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.SendAsync(request)));
 
@@ -112,8 +114,8 @@ public sealed class LoadClientTests : IAsyncLifetime
     public async Task An_error_status_is_answered_with_its_body_and_a_closed_connection_is_replaced(string kind)
     {
         await using var client = LoadClient.Create(kind, _base, connections: 1, TimeSpan.FromSeconds(10));
-        var refuse = client.Post("/refuse", "{}"u8.ToArray());
-        var close = client.Post("/close", "{}"u8.ToArray());
+        var refuse = EmptyPost(client, "/refuse");
+        var close = EmptyPost(client, "/close");
 
         var refused = await client.SendAsync(refuse);
         var closed = await client.SendAsync(close);
@@ -129,8 +131,8 @@ public sealed class LoadClientTests : IAsyncLifetime
     public async Task An_answer_later_than_the_timeout_is_a_timeout_and_the_next_request_gets_a_fresh_connection(string kind)
     {
         await using var client = LoadClient.Create(kind, _base, connections: 1, TimeSpan.FromMilliseconds(300));
-        var slow = client.Post("/slow", "{}"u8.ToArray());
-        var echo = client.Post("/echo", "{}"u8.ToArray());
+        var slow = EmptyPost(client, "/slow");
+        var echo = EmptyPost(client, "/echo");
 
         await Assert.ThrowsAsync<TimeoutException>(() => client.SendAsync(slow));
         var (status, answer) = await client.SendAsync(echo);
@@ -149,6 +151,6 @@ public sealed class LoadClientTests : IAsyncLifetime
         probe.Stop();
         await using var client = LoadClient.Create(kind, new Uri($"http://127.0.0.1:{port}/"), connections: 1, TimeSpan.FromSeconds(5));
 
-        await Assert.ThrowsAsync<IOException>(() => client.SendAsync(client.Post("/echo", "{}"u8.ToArray())));
+        await Assert.ThrowsAsync<IOException>(() => client.SendAsync(EmptyPost(client, "/echo")));
     }
 }
