@@ -2,9 +2,9 @@ using Coffre.Adapters.Local;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Grains;
+using Coffre.Grains.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
-using Coffre.Grains.Operations;
 using Xunit;
 
 namespace Coffre.UnitTests.Grains;

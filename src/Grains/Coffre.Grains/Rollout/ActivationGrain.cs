@@ -11,10 +11,10 @@ namespace Coffre.Grains.Rollout;
 /// Code + NIR + birth date + Vitale serial → an active vault. The grain hashes the NIR and the Vitale serial and hands
 /// the attempt to the silo's <see cref="ActivationSettler"/>, which settles it with the concurrent ones (one registry
 /// read and one transaction per group, which on PostgreSQL also appends each activation's audit event). Every refusal
-/// takes the same path and returns the same answer: the same checks
-/// (code hash and Vitale hash for every attempt), a share of the group's one read and one transaction (the day's
-/// refusal tally always written), one audit append on the chain of the vault id derived from the NIR — the person's
-/// vault when the registry knows them, a chain of the same kind otherwise. Only an attempt that proves the person's
+/// takes the same path and returns the same answer: the same checks (code hash and Vitale hash for every attempt), a
+/// share of the group's one read and one transaction (the day's refusal tally always written), one audit append on the
+/// chain of the vault id derived from the NIR — the person's vault when the registry knows them, a chain of the same
+/// kind otherwise. Only an attempt that proves the person's
 /// secrets (birth date and Vitale serial) with a wrong, expired or otherwise refused code counts toward the code's
 /// lock: a NIR alone cannot lock anyone's code (wrong secrets are rate limited per client and per person before
 /// reaching here). The code is single use (the settlement's conditional update decides the one winner).

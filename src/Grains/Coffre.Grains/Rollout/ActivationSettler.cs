@@ -35,8 +35,9 @@ public sealed record ActivationSettled(bool Activated, byte[]? RepresentativeNir
 /// known or unknown person), and one transaction that uses the winners' codes, marks their people activated, appends
 /// each winner's audit event to their vault's chain (when the store read its tip: PostgreSQL) and records every refusal.
 /// Then each refusal's audit event is appended (the audit log batches concurrent appends into one transaction). The
-/// statements a group sends do not depend on its mix of outcomes. Up to <see cref="ActivationOptions.MaxConcurrentGroups"/>
-/// groups settle at once, so throughput grows with concurrency instead of round trips. A group whose read or transaction fails (or times out) applies nothing and fails each of its
+/// statements a group sends do not depend on its mix of outcomes. Up to
+/// <see cref="ActivationOptions.MaxConcurrentGroups"/> groups settle at once, so throughput grows with concurrency
+/// instead of round trips. A group whose read or transaction fails (or times out) applies nothing and fails each of its
 /// attempts with <see cref="ActivationUnavailableException"/> (503 <c>UNAVAILABLE</c>).
 /// </summary>
 public sealed class ActivationSettler : IAsyncDisposable
