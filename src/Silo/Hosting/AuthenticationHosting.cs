@@ -69,8 +69,20 @@ public static class AuthenticationHosting
         }
         services.AddAuthorization();
         services.AddSingleton(new OidcIssuer(issuer));
+        services.AddSingleton(new ProviderPaths(issuer));
         services.AddSingleton<Coffre.GraphQL.Transport.IWebSocketAuthenticator, JwtWebSocketAuthenticator>();
         return services;
+    }
+
+    /// <summary>
+    /// Authenticates requests with <see cref="BearerAuthenticationMiddleware"/> in place of ASP.NET Core's
+    /// <c>UseAuthentication</c>. The mark set first is the one <c>UseAuthentication</c> sets: without it the web
+    /// application would add ASP.NET Core's authentication middleware again at the head of the pipeline.
+    /// </summary>
+    public static IApplicationBuilder UseCoffreAuthentication(this IApplicationBuilder app)
+    {
+        app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app.UseMiddleware<BearerAuthenticationMiddleware>();
     }
 
     /// <summary>The <c>iss</c> of a signed bearer token (unvalidated: only to pick the validator), null otherwise.</summary>

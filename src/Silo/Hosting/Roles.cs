@@ -94,7 +94,7 @@ public static class Roles
             return next(http);
         });
         app.UseWebSockets();
-        app.UseAuthentication();
+        app.UseCoffreAuthentication();
         app.UseCoffreDashboardGuard(options);
         app.MapCoffreHealth();
         app.MapCoffreGraphQL();
