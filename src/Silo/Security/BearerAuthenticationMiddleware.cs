@@ -8,7 +8,7 @@ namespace Coffre.Silo.Security;
 /// The authentication step of every server role's HTTP pipeline, in place of ASP.NET Core's <c>UseAuthentication</c>.
 /// That middleware first offers each request to every scheme that can handle requests itself; OpenIddict's server is
 /// one, and deciding that a request is none of its endpoints (absolute URIs built and compared for each endpoint) was
-/// 18 % of the silo's CPU samples on <c>{ __typename }</c>, more than the GraphQL endpoint's own 14 %. Here:
+/// 18 % of the silo's CPU samples on <c>{ __typename }</c>, more than the GraphQL endpoint's own 13 %. Here:
 /// <list type="bullet">
 /// <item>the OpenID provider's paths (<see cref="ProviderPaths"/>: its endpoints, sign-in pages and discovery documents)
 /// go through ASP.NET Core's middleware unchanged;</item>
