@@ -45,6 +45,9 @@ public sealed class ActivationLoad(Uri graphql, string client)
 
         public int Count(Outcome o) => Outcomes.Count(x => x == o);
 
+        /// <summary>Width of an open run's latency timeline slots (<see cref="Latency.Timeline"/>).</summary>
+        public const double TimelineSlotSeconds = 0.25;
+
         /// <summary>Requests whose effect is unknown (timed out, connection lost, or never answered): the server may have activated them.</summary>
         public int UnknownOutcomes => Count(Outcome.Timeout) + Count(Outcome.Exception) + (Sent - Outcomes.Count(x => x != Outcome.None));
 
@@ -79,6 +82,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
                 o["achievedSendRatePerSecond"] = ResourceProbe.Round(Sent / Math.Max(SendSeconds, 1e-6), 1);
                 o["sendSeconds"] = ResourceProbe.Round(SendSeconds, 3);
                 o["maxInFlight"] = MaxInFlight;
+                o["latencyByDueTimeMs"] = Latency.Timeline(LatencyMs, rate, TimelineSlotSeconds);
             }
             return o;
         }

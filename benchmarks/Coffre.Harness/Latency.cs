@@ -26,4 +26,32 @@ public static class Latency
             ["max"] = ResourceProbe.Round(sorted[^1], 2),
         };
     }
+
+    /// <summary>
+    /// An open run's latencies by the slot of <paramref name="slotSeconds"/> in which each request was due (request i is
+    /// due at i / <paramref name="rate"/> seconds): per slot its start, the requests answered, and their p50, p99 and
+    /// max. Shows whether a run's tail is spread evenly (something periodic) or held by a few slots (a stall).
+    /// </summary>
+    public static JsonArray Timeline(IReadOnlyList<double> milliseconds, double rate, double slotSeconds)
+    {
+        var perSlot = Math.Max(1, (int)Math.Round(rate * slotSeconds));
+        var timeline = new JsonArray();
+        for (var from = 0; from < milliseconds.Count; from += perSlot)
+        {
+            var slot = new List<double>(perSlot);
+            for (var i = from; i < Math.Min(milliseconds.Count, from + perSlot); i++)
+            {
+                if (!double.IsNaN(milliseconds[i]))
+                {
+                    slot.Add(milliseconds[i]);
+                }
+            }
+            slot.Sort();
+            double P(double q) => ResourceProbe.Round(slot[Math.Clamp((int)Math.Ceiling(q * slot.Count) - 1, 0, slot.Count - 1)], 1);
+            timeline.Add(slot.Count == 0
+                ? new JsonObject { ["at"] = ResourceProbe.Round(from / rate, 2), ["answered"] = 0 }
+                : new JsonObject { ["at"] = ResourceProbe.Round(from / rate, 2), ["answered"] = slot.Count, ["p50"] = P(0.5), ["p99"] = P(0.99), ["max"] = ResourceProbe.Round(slot[^1], 1) });
+        }
+        return timeline;
+    }
 }
