@@ -7,13 +7,12 @@ public static class Latency
 {
     public static JsonObject Summarise(IEnumerable<double> milliseconds)
     {
-        var sorted = milliseconds.Where(v => !double.IsNaN(v)).ToArray();
-        Array.Sort(sorted);
+        var sorted = Answered(milliseconds);
         if (sorted.Length == 0)
         {
             return new JsonObject { ["count"] = 0 };
         }
-        double P(double q) => ResourceProbe.Round(sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)], 2);
+        double P(double q) => ResourceProbe.Round(Rank(sorted, q), 2);
         return new JsonObject
         {
             ["count"] = sorted.Length,
@@ -38,20 +37,27 @@ public static class Latency
         var timeline = new JsonArray();
         for (var from = 0; from < milliseconds.Count; from += perSlot)
         {
-            var slot = new List<double>(perSlot);
-            for (var i = from; i < Math.Min(milliseconds.Count, from + perSlot); i++)
+            var slot = Answered(milliseconds.Skip(from).Take(perSlot));
+            var entry = new JsonObject { ["at"] = ResourceProbe.Round(from / rate, 2), ["answered"] = slot.Length };
+            if (slot.Length > 0)
             {
-                if (!double.IsNaN(milliseconds[i]))
-                {
-                    slot.Add(milliseconds[i]);
-                }
+                entry["p50"] = ResourceProbe.Round(Rank(slot, 0.5), 1);
+                entry["p99"] = ResourceProbe.Round(Rank(slot, 0.99), 1);
+                entry["max"] = ResourceProbe.Round(slot[^1], 1);
             }
-            slot.Sort();
-            double P(double q) => ResourceProbe.Round(slot[Math.Clamp((int)Math.Ceiling(q * slot.Count) - 1, 0, slot.Count - 1)], 1);
-            timeline.Add(slot.Count == 0
-                ? new JsonObject { ["at"] = ResourceProbe.Round(from / rate, 2), ["answered"] = 0 }
-                : new JsonObject { ["at"] = ResourceProbe.Round(from / rate, 2), ["answered"] = slot.Count, ["p50"] = P(0.5), ["p99"] = P(0.99), ["max"] = ResourceProbe.Round(slot[^1], 1) });
+            timeline.Add(entry);
         }
         return timeline;
     }
+
+    /// <summary>The answered latencies (an unanswered request's is NaN), sorted.</summary>
+    private static double[] Answered(IEnumerable<double> milliseconds)
+    {
+        var sorted = milliseconds.Where(v => !double.IsNaN(v)).ToArray();
+        Array.Sort(sorted);
+        return sorted;
+    }
+
+    /// <summary>The nearest-rank <paramref name="q"/> quantile of a non-empty sorted array.</summary>
+    private static double Rank(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
