@@ -16,6 +16,9 @@ public sealed class ActivationLoad(Uri graphql, string client)
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>The generator's garbage-collection pauses, recorded from the first load run on.</summary>
+    private static readonly GcPauses Pauses = new();
+
     public enum Outcome : byte
     {
         None,
@@ -42,6 +45,10 @@ public sealed class ActivationLoad(Uri graphql, string client)
         public int Connections { get; set; }
         public int MaxInFlight { get; set; }
         public string? FirstError { get; set; }
+
+        /// <summary>When the run began and ended (UTC), to set its timeline beside other processes' records.</summary>
+        public DateTime StartedAt { get; set; }
+        public DateTime EndedAt { get; set; }
 
         public int Count(Outcome o) => Outcomes.Count(x => x == o);
 
@@ -75,6 +82,8 @@ public sealed class ActivationLoad(Uri graphql, string client)
                 ["latencyMs"] = Latency.Summarise(LatencyMs),
                 ["latencySuccessMs"] = Latency.Summarise(LatencyMs.Where((_, i) => Outcomes[i] == Outcome.Success)),
                 ["firstError"] = FirstError,
+                ["startedAtUtc"] = StartedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["generatorGcPauses"] = Pauses.Describe(StartedAt, EndedAt),
             };
             if (TargetRate is { } rate)
             {
@@ -115,6 +124,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
         await using var http = LoadClient.Create(client, graphql, concurrency, RequestTimeout);
         var bodies = people.Select(p => http.Post(graphql.AbsolutePath, p.RequestBody())).ToArray();
         var next = -1;
+        run.StartedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -136,6 +146,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
             }
         })));
         run.Seconds = clock.Elapsed.TotalSeconds;
+        run.EndedAt = DateTime.UtcNow;
         run.Sent = Math.Min(people.Length, next + 1);
         return run;
     }
@@ -155,6 +166,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
         var done = 0;
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var frequency = (double)Stopwatch.Frequency;
+        run.StartedAt = DateTime.UtcNow;
         var start = Stopwatch.GetTimestamp();
 
         async Task FireAsync(int i, long scheduled)
@@ -190,6 +202,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
         run.Sent = sent;
         await Task.WhenAny(allDone.Task, Task.Delay(RequestTimeout + TimeSpan.FromSeconds(5)));
         run.Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        run.EndedAt = DateTime.UtcNow;
         run.MaxInFlight = peak;
         return run;
     }

@@ -74,6 +74,12 @@ public sealed class HarnessOptions
     /// email (0 = do not wait): with it idle, the models measure activation alone.
     /// </summary>
     public double DrainOutboxSeconds { get; private set; }
+
+    /// <summary>
+    /// Before the silo starts, read the activation path's tables and indexes once (<c>pg_prewarm</c>, into the operating
+    /// system's cache), as a registry that serves activations all day has them: the bulk phases before it leave it cold.
+    /// </summary>
+    public bool Prewarm { get; private set; }
     public bool SkipActivation { get; private set; }
 
     /// <summary>Extra settings for the silo process (<c>--silo-env KEY=VALUE</c>, repeatable), e.g. a tuning under test.</summary>
@@ -140,6 +146,7 @@ public sealed class HarnessOptions
                 case "--verify-sample": o.VerifySample = Int(Value()); break;
                 case "--drain-outbox-seconds": o.DrainOutboxSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--skip-activation": o.SkipActivation = true; break;
+                case "--prewarm": o.Prewarm = true; break;
                 case "--silo-env":
                     var pair = Value();
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);

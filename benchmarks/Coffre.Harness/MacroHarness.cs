@@ -443,6 +443,16 @@ public sealed class MacroHarness(HarnessOptions options)
             return taken;
         }
 
+        if (options.Prewarm)
+        {
+            var prewarmPhase = await _probe.BeginAsync("prewarm");
+            var blocks = await ScalarAsync<long>(PrewarmSql);
+            var prewarm = await EndAsync(prewarmPhase, null);
+            prewarm["blocks"] = blocks;
+            activation["prewarm"] = prewarm;
+            Say($"prewarm   {blocks * 8192 / 1e9:F2} GB of the activation path's tables and indexes read into the OS cache in {S(prewarm)} s");
+        }
+
         var environment = SiloEnvironment();
         var startPhase = await _probe.BeginAsync("siloStart");
         await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"));
@@ -477,15 +487,22 @@ public sealed class MacroHarness(HarnessOptions options)
             Say($"idle      5 s without requests: silo {idle["coresBusySilo"]} cores busy, postgres {idle["coresBusyPostgres"]}; the outbox dispatcher delivered {idle["outboxDelivered"]} activation emails meanwhile");
 
             var load = new ActivationLoad(new Uri(silo.BaseAddress, "/graphql"), options.LoadClient);
-            async Task<ActivationLoad.Run?> Measure(string name, Func<Task<ActivationLoad.Run>> run, int count)
+            async Task<ActivationLoad.Run?> Measure(string name, Func<Task<ActivationLoad.Run>> run, int count, bool timeline = false)
             {
                 if (count == 0)
                 {
                     return null;
                 }
                 var phase = await _probe.BeginAsync(name);
+                await using var resources = timeline
+                    ? await ResourceTimeline.StartAsync(_probe, _dataSource, TimeSpan.FromSeconds(ActivationLoad.Run.TimelineSlotSeconds))
+                    : null;
                 var result = await run();
                 var figures = result.Describe();
+                if (resources is not null)
+                {
+                    figures["resourcesByTime"] = await resources.StopAsync(result.StartedAt);
+                }
                 foreach (var (k, v) in await EndAsync(phase, null))
                 {
                     figures["resources." + k] = v?.DeepClone();
@@ -529,7 +546,7 @@ public sealed class MacroHarness(HarnessOptions options)
                 var rate = Math.Max(1, Math.Round(closedRate * options.SustainableFraction / 10) * 10);
                 var people = Take((int)Math.Ceiling(rate * options.OpenSeconds));
                 activation["openSustainableNote"] = $"the closed model peaked at {closedRate:F0}/s, below the {options.Rate:F0}/s offered: an open run at {rate:F0}/s ({options.SustainableFraction:P0} of the peak) shows latency below saturation";
-                if (await Measure("openSustainable", () => load.OpenAsync("open (sustainable)", people, rate, options.OpenConnections), people.Length) is { } sustainable)
+                if (await Measure("openSustainable", () => load.OpenAsync("open (sustainable)", people, rate, options.OpenConnections), people.Length, timeline: true) is { } sustainable)
                 {
                     runs.Add(sustainable);
                 }
@@ -539,7 +556,7 @@ public sealed class MacroHarness(HarnessOptions options)
             {
                 activation["openNote"] = $"only {openPeople.Length} codes left for the open model: its duration is {openPeople.Length / options.Rate:F1} s instead of {options.OpenSeconds} s";
             }
-            if (await Measure("open", () => load.OpenAsync("open", openPeople, options.Rate, options.OpenConnections), openPeople.Length) is { } open)
+            if (await Measure("open", () => load.OpenAsync("open", openPeople, options.Rate, options.OpenConnections), openPeople.Length, timeline: true) is { } open)
             {
                 runs.Add(open);
             }
@@ -814,6 +831,17 @@ public sealed class MacroHarness(HarnessOptions options)
         }
         return figures;
     }
+
+    /// <summary>The relations an activation reads or writes, with their indexes, read once; answers the blocks read.</summary>
+    private const string PrewarmSql = """
+        CREATE EXTENSION IF NOT EXISTS pg_prewarm;
+        SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0)::bigint FROM pg_class c
+        WHERE c.relkind IN ('r', 'i') AND c.relnamespace = 'public'::regnamespace
+          AND (c.relname IN ('registry_person', 'activation_code', 'audit_head', 'audit_event', 'identity_claim')
+               OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM pg_class
+                   WHERE relname IN ('registry_person', 'activation_code', 'audit_head', 'audit_event', 'identity_claim')
+                     AND relnamespace = 'public'::regnamespace)));
+        """;
 
     private async Task<T> ScalarAsync<T>(string sql)
     {

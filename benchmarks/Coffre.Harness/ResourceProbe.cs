@@ -286,14 +286,106 @@ public sealed class ResourceProbe
         }
     }
 
+    /// <summary>
+    /// A light sample for a timeline (no database query but the WAL position): CPU seconds of the machine, the silo and its
+    /// garbage collector's threads, PostgreSQL and the harness, and the whole disks' counters.
+    /// </summary>
+    public async Task<Light> SampleLightAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint", connection);
+        var lsn = (long)(await command.ExecuteScalarAsync())!;
+        using var self = Process.GetCurrentProcess();
+        return new Light(DateTime.UtcNow, ReadMachineCpu(), SiloPid is { } pid ? ReadStat(pid)?.OwnSeconds ?? 0 : 0,
+            SiloPid is { } gcPid ? GcThreadSeconds(gcPid) : 0, PostgresCpuSeconds(ReadAllProcesses()), self.TotalProcessorTime.TotalSeconds,
+            ReadDiskCounters(), lsn);
+    }
+
+    public sealed record Light(DateTime At, MachineCpu Machine, double Silo, double SiloGc, double Postgres, double Harness, DiskCounters Disk, long WalLsn);
+
+    /// <summary>Whole disks' counters summed (/proc/diskstats): completions, milliseconds spent, flushes, milliseconds busy.</summary>
+    public sealed record DiskCounters(long Reads, long ReadMs, long Writes, long WriteMs, long Flushes, long BusyMs);
+
+    /// <summary>CPU seconds of the process's garbage-collector threads (named ".NET Server GC", ".NET BGC", ".NET Background GC").</summary>
+    private static double GcThreadSeconds(int pid)
+    {
+        double total = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    var text = File.ReadAllText(Path.Combine(task, "stat"));
+                    var open = text.IndexOf('(');
+                    var close = text.LastIndexOf(')');
+                    if (open < 0 || close < open || !IsGcThread(text[(open + 1)..close]))
+                    {
+                        continue;
+                    }
+                    var f = text[(close + 2)..].Split(' ');
+                    total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / ClockTicks;
+                }
+                catch (IOException)
+                {
+                    // The thread ended.
+                }
+            }
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 0;
+        }
+        return total;
+    }
+
+    private static bool IsGcThread(string name) =>
+        name.StartsWith(".NET Server GC", StringComparison.Ordinal) || name.StartsWith(".NET BGC", StringComparison.Ordinal)
+        || name.StartsWith(".NET Background", StringComparison.Ordinal);
+
+    private static DiskCounters ReadDiskCounters()
+    {
+        long reads = 0, readMs = 0, writes = 0, writeMs = 0, flushes = 0, busy = 0;
+        try
+        {
+            var disks = WholeDisks();
+            foreach (var line in File.ReadLines("/proc/diskstats"))
+            {
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length <= 12 || !disks.Contains(f[2]))
+                {
+                    continue;
+                }
+                long F(int i) => i < f.Length ? long.Parse(f[i], CultureInfo.InvariantCulture) : 0;
+                reads += F(3);
+                readMs += F(6);
+                writes += F(7);
+                writeMs += F(10);
+                busy += F(12);
+                flushes += F(18);
+            }
+        }
+        catch (IOException)
+        {
+            // No disk counters here.
+        }
+        return new DiskCounters(reads, readMs, writes, writeMs, flushes, busy);
+    }
+
+    private static HashSet<string> WholeDisks() => Directory.EnumerateDirectories("/sys/block").Select(Path.GetFileName)
+        .Where(n => n is not null && !n.StartsWith("loop", StringComparison.Ordinal) && !n.StartsWith("ram", StringComparison.Ordinal)
+            && !n.StartsWith("zram", StringComparison.Ordinal))
+        .Select(n => n!).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Bytes written to whole disks (not partitions, loop or ram devices) since boot.</summary>
     private static long ReadDiskWrittenBytes()
     {
         try
         {
-            var disks = Directory.EnumerateDirectories("/sys/block").Select(Path.GetFileName)
-                .Where(n => n is not null && !n.StartsWith("loop", StringComparison.Ordinal) && !n.StartsWith("ram", StringComparison.Ordinal))
-                .ToHashSet(StringComparer.Ordinal);
+            var disks = WholeDisks();
             long total = 0;
             foreach (var line in File.ReadLines("/proc/diskstats"))
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Coffre.Application.Audit;
@@ -189,9 +190,16 @@ public sealed class ActivationSettler : IAsyncDisposable
         {
             using var timeout = new CancellationTokenSource(_options.SettleTimeout);
             now = _clock.GetUtcNow();
+            var started = Stopwatch.GetTimestamp();
             var candidates = await _store.FindCandidatesAsync([.. live.Select(p => p.Attempt.NirHash)], timeout.Token).ConfigureAwait(false);
+            var read = Stopwatch.GetTimestamp();
             var (consume, owners, refusals, refusedIndexes) = Decide(live, candidates, now);
             var settled = await _store.SettleAsync(consume, refusals, now, timeout.Token).ConfigureAwait(false);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                RolloutLog.ActivationGroupSettled(_logger, live.Count, Stopwatch.GetElapsedTime(live[0].QueuedAt, started).TotalMilliseconds,
+                    Stopwatch.GetElapsedTime(started, read).TotalMilliseconds, Stopwatch.GetElapsedTime(read).TotalMilliseconds);
+            }
             refused = refusedIndexes;
             foreach (var (codeId, index, representative) in owners)
             {
@@ -325,5 +333,6 @@ public sealed class ActivationSettler : IAsyncDisposable
         public ActivationAttempt Attempt { get; } = attempt;
         public CancellationToken CancellationToken { get; } = cancellationToken;
         public TaskCompletionSource<ActivationSettled> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long QueuedAt { get; } = Stopwatch.GetTimestamp();
     }
 }

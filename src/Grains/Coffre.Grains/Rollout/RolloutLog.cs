@@ -12,6 +12,9 @@ internal static partial class RolloutLog
     [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "an activation group of {Count} attempts failed to settle: each answered unavailable")]
     public static partial void ActivationGroupFailed(ILogger logger, Exception exception, int count);
 
+    [LoggerMessage(EventId = 2203, Level = LogLevel.Debug, Message = "activation group of {Count} settled: first attempt waited {WaitedMs} ms, read {ReadMs} ms, transaction {SettleMs} ms")]
+    public static partial void ActivationGroupSettled(ILogger logger, int count, double waitedMs, double readMs, double settleMs);
+
     [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "the audit event of a refused activation failed: that attempt answered unavailable")]
     public static partial void ActivationAuditFailed(ILogger logger, Exception exception);
 

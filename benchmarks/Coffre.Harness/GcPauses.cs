@@ -1,0 +1,86 @@
+using System.Diagnostics.Tracing;
+using System.Text.Json.Nodes;
+
+namespace Coffre.Harness;
+
+/// <summary>
+/// The load generator's own garbage-collection pauses while a run lasts, from the runtime's GC events (suspension begun →
+/// threads restarted, with the generation of the collection inside): a pause of the generator delays the reading of
+/// every answer that arrives meanwhile, so an open run's latency tail must be read beside them. Reported per run as
+/// counts, total and longest pause, and each pause of 2 ms or more at its offset from the run's start.
+/// </summary>
+public sealed class GcPauses : EventListener
+{
+    private const string RuntimeSource = "Microsoft-Windows-DotNETRuntime";
+    private const EventKeywords GcKeyword = (EventKeywords)0x1;
+    private const int GcStartId = 1;
+    private const int RestartEndId = 3;
+    private const int SuspendBeginId = 9;
+
+    private readonly Lock _lock = new();
+    private readonly List<(DateTime At, double Ms, int Generation)> _pauses = [];
+    private DateTime? _suspendedAt;
+    private int _generation = -1;
+
+    protected override void OnEventSourceCreated(EventSource eventSource)
+    {
+        if (eventSource.Name == RuntimeSource)
+        {
+            EnableEvents(eventSource, EventLevel.Informational, GcKeyword);
+        }
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs e)
+    {
+        lock (_lock)
+        {
+            switch (e.EventId)
+            {
+                case SuspendBeginId:
+                    _suspendedAt = e.TimeStamp;
+                    _generation = -1;
+                    break;
+                case GcStartId when e.PayloadNames?.IndexOf("Depth") is int depth and >= 0:
+                    _generation = Convert.ToInt32(e.Payload![depth], System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case RestartEndId when _suspendedAt is { } from:
+                    _pauses.Add((from, (e.TimeStamp - from).TotalMilliseconds, _generation));
+                    _suspendedAt = null;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The pauses that began between <paramref name="from"/> and <paramref name="to"/> (UTC), described.</summary>
+    public JsonObject Describe(DateTime from, DateTime to)
+    {
+        List<(DateTime At, double Ms, int Generation)> within;
+        lock (_lock)
+        {
+            within = _pauses.Where(p => p.At >= from && p.At <= to).ToList();
+        }
+        var listed = new JsonArray();
+        foreach (var (at, ms, generation) in within.Where(p => p.Ms >= 2))
+        {
+            listed.Add(new JsonObject
+            {
+                ["at"] = ResourceProbe.Round((at - from).TotalSeconds, 3),
+                ["ms"] = ResourceProbe.Round(ms, 1),
+                ["generation"] = generation,
+            });
+        }
+        return new JsonObject
+        {
+            ["count"] = within.Count,
+            ["byGeneration"] = new JsonObject
+            {
+                ["0"] = within.Count(p => p.Generation == 0),
+                ["1"] = within.Count(p => p.Generation == 1),
+                ["2"] = within.Count(p => p.Generation == 2),
+            },
+            ["totalMs"] = ResourceProbe.Round(within.Sum(p => p.Ms), 1),
+            ["maxMs"] = ResourceProbe.Round(within.Count == 0 ? 0 : within.Max(p => p.Ms), 1),
+            ["atLeast2Ms"] = listed,
+        };
+    }
+}

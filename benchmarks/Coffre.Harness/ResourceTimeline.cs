@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Coffre.Harness;
+
+/// <summary>
+/// What the machine did during an open run, slot by slot (the same 250 ms as the run's latency timeline, from the run's
+/// start): CPU of the silo (and of its garbage collector's threads), PostgreSQL, the harness and the machine; the disks'
+/// reads, writes and flushes with their mean service time and busy time; WAL written. A slot whose latency jumps can then
+/// be read beside its resources: a disk that stopped answering, a collector, a process that took the cores.
+/// </summary>
+public sealed class ResourceTimeline : IAsyncDisposable
+{
+    private readonly ResourceProbe _probe;
+    private readonly NpgsqlConnection _connection;
+    private readonly List<ResourceProbe.Light> _samples = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    private ResourceTimeline(ResourceProbe probe, NpgsqlConnection connection, TimeSpan slot)
+    {
+        _probe = probe;
+        _connection = connection;
+        _loop = Task.Run(() => LoopAsync(slot));
+    }
+
+    /// <summary>Starts sampling every <paramref name="slot"/> on a connection of its own.</summary>
+    public static async Task<ResourceTimeline> StartAsync(ResourceProbe probe, NpgsqlDataSource dataSource, TimeSpan slot)
+    {
+        var connection = await dataSource.OpenConnectionAsync();
+        var timeline = new ResourceTimeline(probe, connection, slot);
+        return timeline;
+    }
+
+    private async Task LoopAsync(TimeSpan slot)
+    {
+        using var timer = new PeriodicTimer(slot);
+        _samples.Add(await _probe.SampleLightAsync(_connection));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                _samples.Add(await _probe.SampleLightAsync(_connection));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>Stops sampling and describes each interval between two samples, placed in seconds from <paramref name="runStart"/>.</summary>
+    public async Task<JsonArray> StopAsync(DateTime runStart)
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _samples.Add(await _probe.SampleLightAsync(_connection));
+        var slots = new JsonArray();
+        for (var i = 1; i < _samples.Count; i++)
+        {
+            var (a, b) = (_samples[i - 1], _samples[i]);
+            var seconds = Math.Max(1e-6, (b.At - a.At).TotalSeconds);
+            double Cores(double from, double to) => ResourceProbe.Round((to - from) / seconds, 2);
+            var machine = b.Machine.Minus(a.Machine);
+            var reads = b.Disk.Reads - a.Disk.Reads;
+            var writes = b.Disk.Writes - a.Disk.Writes;
+            slots.Add(new JsonObject
+            {
+                ["at"] = ResourceProbe.Round((a.At - runStart).TotalSeconds, 2),
+                ["seconds"] = ResourceProbe.Round(seconds, 3),
+                ["coresSilo"] = Cores(a.Silo, b.Silo),
+                ["coresSiloGc"] = Cores(a.SiloGc, b.SiloGc),
+                ["coresPostgres"] = Cores(a.Postgres, b.Postgres),
+                ["coresHarness"] = Cores(a.Harness, b.Harness),
+                ["coresMachine"] = ResourceProbe.Round(machine.BusySeconds / seconds, 2),
+                ["iowaitPercent"] = machine.Percentages()["iowait"]?.DeepClone(),
+                ["diskReads"] = reads,
+                ["diskReadMsMean"] = reads == 0 ? 0 : ResourceProbe.Round((b.Disk.ReadMs - a.Disk.ReadMs) / (double)reads, 2),
+                ["diskWrites"] = writes,
+                ["diskWriteMsMean"] = writes == 0 ? 0 : ResourceProbe.Round((b.Disk.WriteMs - a.Disk.WriteMs) / (double)writes, 2),
+                ["diskFlushes"] = b.Disk.Flushes - a.Disk.Flushes,
+                ["diskBusyMs"] = b.Disk.BusyMs - a.Disk.BusyMs,
+                ["walBytes"] = b.WalLsn - a.WalLsn,
+            });
+        }
+        return slots;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+            await _loop;
+        }
+        await _connection.DisposeAsync();
+        _stop.Dispose();
+    }
+}
