@@ -1,4 +1,5 @@
 using System.Diagnostics.Tracing;
+using System.Runtime;
 using System.Text.Json.Nodes;
 
 namespace Coffre.Harness;
@@ -83,4 +84,27 @@ public sealed class GcPauses : EventListener
             ["atLeast2Ms"] = listed,
         };
     }
+}
+
+/// <summary>
+/// The generator's own collections must not pass for the server's latency (a 93 ms blocking generation-2 collection of
+/// the generator once landed inside a 5 000/s run): a full blocking collection before the run, and before its resources
+/// are sampled so that its cost is in no phase, leaves a generation-2 collection nothing to do during it; and
+/// <see cref="GCLatencyMode.SustainedLowLatency"/> while the run lasts keeps generation-2 work in the background.
+/// Disposing restores the former mode.
+/// </summary>
+public sealed class QuietCollector : IDisposable
+{
+    private readonly GCLatencyMode _former = GCSettings.LatencyMode;
+
+    private QuietCollector()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
+    }
+
+    public static QuietCollector Begin() => new();
+
+    public void Dispose() => GCSettings.LatencyMode = _former;
 }

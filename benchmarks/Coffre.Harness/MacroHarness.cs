@@ -493,6 +493,7 @@ public sealed class MacroHarness(HarnessOptions options)
                 {
                     return null;
                 }
+                using var quiet = QuietCollector.Begin();
                 var phase = await _probe.BeginAsync(name);
                 await using var resources = timeline
                     ? await ResourceTimeline.StartAsync(_probe, _dataSource, TimeSpan.FromSeconds(ActivationLoad.Run.TimelineSlotSeconds))

@@ -292,15 +292,36 @@ public sealed class ResourceProbe
     /// </summary>
     public async Task<Light> SampleLightAsync(NpgsqlConnection connection)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint", connection);
-        var lsn = (long)(await command.ExecuteScalarAsync())!;
+        await using var command = new NpgsqlCommand("""
+            SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,
+                   (SELECT string_agg(query, '; ' ORDER BY query) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'),
+                   (SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'checkpointer'),
+                   (SELECT buffers_checkpoint + buffers_backend FROM pg_stat_bgwriter),
+                   (SELECT string_agg(left(regexp_replace(query, '\s+', ' ', 'g'), 80), ' | ' ORDER BY query_start) FROM pg_stat_activity
+                    WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()
+                      AND now() - query_start > interval '100 milliseconds')
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var lsn = reader.GetInt64(0);
+        var autovacuum = reader.IsDBNull(1) ? null : reader.GetString(1);
+        var checkpointer = reader.IsDBNull(2) ? null : reader.GetString(2);
+        var buffersWritten = reader.IsDBNull(3) ? 0 : reader.GetInt64(3);
+        var longRunning = reader.IsDBNull(4) ? null : reader.GetString(4);
         using var self = Process.GetCurrentProcess();
         return new Light(DateTime.UtcNow, ReadMachineCpu(), SiloPid is { } pid ? ReadStat(pid)?.OwnSeconds ?? 0 : 0,
             SiloPid is { } gcPid ? GcThreadSeconds(gcPid) : 0, PostgresCpuSeconds(ReadAllProcesses()), self.TotalProcessorTime.TotalSeconds,
-            ReadDiskCounters(), lsn);
+            ReadDiskCounters(), lsn, autovacuum, checkpointer, buffersWritten, longRunning);
     }
 
-    public sealed record Light(DateTime At, MachineCpu Machine, double Silo, double SiloGc, double Postgres, double Harness, DiskCounters Disk, long WalLsn);
+    /// <summary>
+    /// A timeline sample. <c>Autovacuum</c>: what PostgreSQL's autovacuum workers were doing then (table names only), if
+    /// any; <c>Checkpointer</c>: the checkpointer's wait event (writing a spread checkpoint, syncing data files…);
+    /// <c>BuffersWritten</c>: data pages written by checkpoints and by backends since the statistics' reset;
+    /// <c>LongRunning</c>: the statements (their parameterised text's start, no values) running for more than 100 ms then.
+    /// </summary>
+    public sealed record Light(DateTime At, MachineCpu Machine, double Silo, double SiloGc, double Postgres, double Harness, DiskCounters Disk, long WalLsn,
+        string? Autovacuum, string? Checkpointer, long BuffersWritten, string? LongRunning);
 
     /// <summary>Whole disks' counters summed (/proc/diskstats): completions, milliseconds spent, flushes, milliseconds busy.</summary>
     public sealed record DiskCounters(long Reads, long ReadMs, long Writes, long WriteMs, long Flushes, long BusyMs);

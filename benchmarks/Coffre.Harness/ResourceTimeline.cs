@@ -6,7 +6,9 @@ namespace Coffre.Harness;
 /// <summary>
 /// What the machine did during an open run, slot by slot (the same 250 ms as the run's latency timeline, from the run's
 /// start): CPU of the silo (and of its garbage collector's threads), PostgreSQL, the harness and the machine; the disks'
-/// reads, writes and flushes with their mean service time and busy time; WAL written. A slot whose latency jumps can then
+/// reads, writes and flushes with their mean service time and busy time; WAL and data pages written (by checkpoints and
+/// backends); what PostgreSQL's checkpointer and autovacuum workers were doing at the slot's end, and which statements
+/// had then been running for more than 100 ms. A slot whose latency jumps can then
 /// be read beside its resources: a disk that stopped answering, a collector, a process that took the cores.
 /// </summary>
 public sealed class ResourceTimeline : IAsyncDisposable
@@ -81,7 +83,17 @@ public sealed class ResourceTimeline : IAsyncDisposable
                 ["diskFlushes"] = b.Disk.Flushes - a.Disk.Flushes,
                 ["diskBusyMs"] = b.Disk.BusyMs - a.Disk.BusyMs,
                 ["walBytes"] = b.WalLsn - a.WalLsn,
+                ["dataPagesWritten"] = b.BuffersWritten - a.BuffersWritten,
+                ["checkpointerAtEnd"] = b.Checkpointer,
             });
+            if (b.Autovacuum is { } autovacuum)
+            {
+                slots[^1]!["autovacuumAtEnd"] = autovacuum;
+            }
+            if (b.LongRunning is { } longRunning)
+            {
+                slots[^1]!["statementsOver100MsAtEnd"] = longRunning;
+            }
         }
         return slots;
     }

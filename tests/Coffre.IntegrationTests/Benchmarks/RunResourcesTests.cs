@@ -38,7 +38,7 @@ public sealed class RunResourcesTests
     }
 
     [Fact]
-    public async Task The_timeline_has_a_slot_per_interval_with_this_process_cpu_and_the_wal_it_wrote()
+    public async Task The_timeline_has_a_slot_per_interval_with_this_process_cpu_the_wal_and_the_checkpoint()
     {
         var connectionString = await TestServices.NewMigratedDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -56,7 +56,7 @@ public sealed class RunResourcesTests
         }
         await using (var connection = await dataSource.OpenConnectionAsync())
         await using (var command = new NpgsqlCommand(
-            "CREATE TABLE timeline_probe AS SELECT g, md5(g::text) AS h FROM generate_series(1, 20000) g", connection))
+            "CREATE TABLE timeline_probe AS SELECT g, md5(g::text) AS h FROM generate_series(1, 20000) g; CHECKPOINT", connection))
         {
             await command.ExecuteNonQueryAsync();
         }
@@ -70,10 +70,13 @@ public sealed class RunResourcesTests
             Assert.InRange(s!["seconds"]!.GetValue<double>(), 0.0, 1.0);
             Assert.True(s["coresHarness"]!.GetValue<double>() >= 0);
             Assert.True(s["walBytes"]!.GetValue<long>() >= 0);
+            Assert.True(s["dataPagesWritten"]!.GetValue<long>() >= 0);
+            Assert.False(string.IsNullOrEmpty(s["checkpointerAtEnd"]!.GetValue<string>()), "the checkpointer is always there, waiting on something");
         });
         Assert.Equal(slots.Select(s => s!["at"]!.GetValue<double>()).Order(), slots.Select(s => s!["at"]!.GetValue<double>()));
         Assert.True(slots.Max(s => s!["coresHarness"]!.GetValue<double>()) > 0.2, "the spinning slots show this process's CPU");
         Assert.True(slots.Sum(s => s!["walBytes"]!.GetValue<long>()) > 500_000, "the table's WAL shows");
         Assert.True(slots.Sum(s => s!["coresPostgres"]!.GetValue<double>()) > 0, "PostgreSQL's CPU shows");
+        Assert.True(slots.Sum(s => s!["dataPagesWritten"]!.GetValue<long>()) > 0, "the checkpoint's pages show");
     }
 }
