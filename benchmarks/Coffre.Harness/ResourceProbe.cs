@@ -295,7 +295,7 @@ public sealed class ResourceProbe
         await using var command = new NpgsqlCommand("""
             SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,
                    (SELECT string_agg(query, '; ' ORDER BY query) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'),
-                   (SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'checkpointer'),
+                   (SELECT coalesce(wait_event, 'running') FROM pg_stat_activity WHERE backend_type = 'checkpointer'),
                    (SELECT buffers_checkpoint + buffers_backend FROM pg_stat_bgwriter),
                    (SELECT string_agg(left(regexp_replace(query, '\s+', ' ', 'g'), 80), ' | ' ORDER BY query_start) FROM pg_stat_activity
                     WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()
@@ -316,8 +316,8 @@ public sealed class ResourceProbe
 
     /// <summary>
     /// A timeline sample. <c>Autovacuum</c>: what PostgreSQL's autovacuum workers were doing then (table names only), if
-    /// any; <c>Checkpointer</c>: the checkpointer's wait event (writing a spread checkpoint, syncing data files…);
-    /// <c>BuffersWritten</c>: data pages written by checkpoints and by backends since the statistics' reset;
+    /// any; <c>Checkpointer</c>: the checkpointer's wait event (pausing between a spread checkpoint's writes, syncing data
+    /// files…), or "running" when it waits on nothing; <c>BuffersWritten</c>: data pages written by checkpoints and by backends since the statistics' reset;
     /// <c>LongRunning</c>: the statements (their parameterised text's start, no values) running for more than 100 ms then.
     /// </summary>
     public sealed record Light(DateTime At, MachineCpu Machine, double Silo, double SiloGc, double Postgres, double Harness, DiskCounters Disk, long WalLsn,
