@@ -60,7 +60,8 @@ public sealed class RunResourcesTests
         {
             await command.ExecuteNonQueryAsync();
         }
-        await Task.Delay(250);
+        // Idle long enough for several ticks even if the spin above starved the sampling loop of a thread (2 cores, tests in parallel).
+        await Task.Delay(1000);
         var slots = await timeline.StopAsync(start);
 
         Assert.True(x > 0);
