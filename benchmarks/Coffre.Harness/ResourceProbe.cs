@@ -171,15 +171,22 @@ public sealed class ResourceProbe
         {
             return null;
         }
-        var close = text.LastIndexOf(')');
-        if (close < 0)
+        if (ParseStat(text) is not { } stat)
         {
             return null;
         }
-        var f = text[(close + 2)..].Split(' ');
+        var f = stat.Fields;
         // f[0] = state (field 3), f[1] = ppid (4), f[11] = utime (14), f[12] = stime (15), f[13] = cutime (16), f[14] = cstime (17).
         double T(int i) => long.Parse(f[i], CultureInfo.InvariantCulture) / ClockTicks;
         return new ProcStat(int.Parse(f[1], CultureInfo.InvariantCulture), T(11) + T(12), T(13) + T(14));
+    }
+
+    /// <summary>A /proc stat line: the name between its parentheses and the fields after them (field 3 on); null if malformed.</summary>
+    private static (string Name, string[] Fields)? ParseStat(string text)
+    {
+        var open = text.IndexOf('(');
+        var close = text.LastIndexOf(')');
+        return open < 0 || close < open ? null : (text[(open + 1)..close], text[(close + 2)..].Split(' '));
     }
 
     /// <summary>The postmaster (own + reaped children) plus every live child (own + their reaped children).</summary>
@@ -222,15 +229,13 @@ public sealed class ResourceProbe
             {
                 continue;
             }
-            var open = text.IndexOf('(');
-            var close = text.LastIndexOf(')');
-            if (open < 0 || close < open)
+            if (ParseStat(text) is not { } stat)
             {
                 continue;
             }
-            var f = text[(close + 2)..].Split(' ');
+            var f = stat.Fields;
             double T(int i) => long.Parse(f[i], CultureInfo.InvariantCulture) / ClockTicks;
-            all[pid] = new ProcessCpu(pid, int.Parse(f[1], CultureInfo.InvariantCulture), text[(open + 1)..close], T(11) + T(12), T(13) + T(14),
+            all[pid] = new ProcessCpu(pid, int.Parse(f[1], CultureInfo.InvariantCulture), stat.Name, T(11) + T(12), T(13) + T(14),
                 long.Parse(f[19], CultureInfo.InvariantCulture));
         }
         return all;
@@ -287,8 +292,9 @@ public sealed class ResourceProbe
     }
 
     /// <summary>
-    /// A light sample for a timeline (no database query but the WAL position): CPU seconds of the machine, the silo and its
-    /// garbage collector's threads, PostgreSQL and the harness, and the whole disks' counters.
+    /// A light sample for a timeline (one small query on <paramref name="connection"/>): CPU seconds of the machine, the
+    /// silo and its garbage collector's threads, PostgreSQL and the harness; the whole disks' counters; the WAL position,
+    /// data pages written, and what the checkpointer, autovacuum and long statements were doing.
     /// </summary>
     public async Task<Light> SampleLightAsync(NpgsqlConnection connection)
     {
@@ -317,8 +323,8 @@ public sealed class ResourceProbe
     /// <summary>
     /// A timeline sample. <c>Autovacuum</c>: what PostgreSQL's autovacuum workers were doing then (table names only), if
     /// any; <c>Checkpointer</c>: the checkpointer's wait event (pausing between a spread checkpoint's writes, syncing data
-    /// files…), or "running" when it waits on nothing; <c>BuffersWritten</c>: data pages written by checkpoints and by backends since the statistics' reset;
-    /// <c>LongRunning</c>: the statements (their parameterised text's start, no values) running for more than 100 ms then.
+    /// files…), or "running" when it waits on nothing; <c>BuffersWritten</c>: data pages written by checkpoints and by
+    /// backends since the statistics' reset; <c>LongRunning</c>: the statements (their parameterised text's start, no values) running for more than 100 ms then.
     /// </summary>
     public sealed record Light(DateTime At, MachineCpu Machine, double Silo, double SiloGc, double Postgres, double Harness, DiskCounters Disk, long WalLsn,
         string? Autovacuum, string? Checkpointer, long BuffersWritten, string? LongRunning);
@@ -336,15 +342,11 @@ public sealed class ResourceProbe
             {
                 try
                 {
-                    var text = File.ReadAllText(Path.Combine(task, "stat"));
-                    var open = text.IndexOf('(');
-                    var close = text.LastIndexOf(')');
-                    if (open < 0 || close < open || !IsGcThread(text[(open + 1)..close]))
+                    if (ParseStat(File.ReadAllText(Path.Combine(task, "stat"))) is not { } stat || !IsGcThread(stat.Name))
                     {
                         continue;
                     }
-                    var f = text[(close + 2)..].Split(' ');
-                    total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / ClockTicks;
+                    total += (long.Parse(stat.Fields[11], CultureInfo.InvariantCulture) + long.Parse(stat.Fields[12], CultureInfo.InvariantCulture)) / ClockTicks;
                 }
                 catch (IOException)
                 {

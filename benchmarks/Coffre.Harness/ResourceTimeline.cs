@@ -29,9 +29,7 @@ public sealed class ResourceTimeline : IAsyncDisposable
     /// <summary>Starts sampling every <paramref name="slot"/> on a connection of its own.</summary>
     public static async Task<ResourceTimeline> StartAsync(ResourceProbe probe, NpgsqlDataSource dataSource, TimeSpan slot)
     {
-        var connection = await dataSource.OpenConnectionAsync();
-        var timeline = new ResourceTimeline(probe, connection, slot);
-        return timeline;
+        return new ResourceTimeline(probe, await dataSource.OpenConnectionAsync(), slot);
     }
 
     private async Task LoopAsync(TimeSpan slot)

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
 using Coffre.Domain.Content;
