@@ -80,6 +80,19 @@ public sealed class HarnessOptions
     /// system's cache), as a registry that serves activations all day has them: the bulk phases before it leave it cold.
     /// </summary>
     public bool Prewarm { get; private set; }
+
+    /// <summary>
+    /// Before the silo starts (after <see cref="Prewarm"/>), a <c>CHECKPOINT</c>: the bulk phases' dirty pages are written
+    /// and synced before the activation models, as in a rollout that opens activations days after its import. Without
+    /// it the checkpoint their WAL started spreads its writes and its final syncs through the activation phases.
+    /// </summary>
+    public bool Checkpoint { get; private set; }
+
+    /// <summary>
+    /// During each open run, a <see cref="FlushProbe"/> in the work directory (PostgreSQL's file system): every 10 ms an
+    /// 8 KiB write made durable with <c>fdatasync</c>, timed, reported per slot of <c>resourcesByTime</c> and for the run.
+    /// </summary>
+    public bool FlushProbe { get; private set; }
     public bool SkipActivation { get; private set; }
 
     /// <summary>Extra settings for the silo process (<c>--silo-env KEY=VALUE</c>, repeatable), e.g. a tuning under test.</summary>
@@ -147,6 +160,8 @@ public sealed class HarnessOptions
                 case "--drain-outbox-seconds": o.DrainOutboxSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--skip-activation": o.SkipActivation = true; break;
                 case "--prewarm": o.Prewarm = true; break;
+                case "--checkpoint": o.Checkpoint = true; break;
+                case "--flush-probe": o.FlushProbe = true; break;
                 case "--silo-env":
                     var pair = Value();
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);

@@ -453,6 +453,15 @@ public sealed class MacroHarness(HarnessOptions options)
             Say($"prewarm   {blocks * 8192 / 1e9:F2} GB of the activation path's tables and indexes read into the OS cache in {S(prewarm)} s");
         }
 
+        if (options.Checkpoint)
+        {
+            var checkpointPhase = await _probe.BeginAsync("checkpoint");
+            await ScalarAsync<object?>("CHECKPOINT");
+            var checkpoint = await EndAsync(checkpointPhase, null);
+            activation["checkpoint"] = checkpoint;
+            Say($"checkpoint the bulk phases' dirty pages written and synced in {S(checkpoint)} s");
+        }
+
         var environment = SiloEnvironment();
         var startPhase = await _probe.BeginAsync("siloStart");
         await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"));
@@ -496,13 +505,18 @@ public sealed class MacroHarness(HarnessOptions options)
                 using var quiet = QuietCollector.Begin();
                 var phase = await _probe.BeginAsync(name);
                 await using var resources = timeline
-                    ? await ResourceTimeline.StartAsync(_probe, _dataSource, TimeSpan.FromSeconds(ActivationLoad.Run.TimelineSlotSeconds))
+                    ? await ResourceTimeline.StartAsync(_probe, _dataSource, TimeSpan.FromSeconds(ActivationLoad.Run.TimelineSlotSeconds),
+                        options.FlushProbe ? options.WorkDirectory : null)
                     : null;
                 var result = await run();
                 var figures = result.Describe();
                 if (resources is not null)
                 {
                     figures["resourcesByTime"] = await resources.StopAsync(result.StartedAt);
+                    if (resources.FlushSummary is { } flushes)
+                    {
+                        figures["flushProbe"] = flushes;
+                    }
                 }
                 foreach (var (k, v) in await EndAsync(phase, null))
                 {

@@ -8,8 +8,9 @@ namespace Coffre.Harness;
 /// start): CPU of the silo (and of its garbage collector's threads), PostgreSQL, the harness and the machine; the disks'
 /// reads, writes and flushes with their mean service time and busy time; WAL and data pages written (by checkpoints and
 /// backends); what PostgreSQL's checkpointer and autovacuum workers were doing at the slot's end, and which statements
-/// had then been running for more than 100 ms. A slot whose latency jumps can then
-/// be read beside its resources: a disk that stopped answering, a collector, a process that took the cores.
+/// had then been running for more than 100 ms; with a <see cref="FlushProbe"/>, how long the disk took to make an 8 KiB
+/// write durable in the slot (count, mean, maximum). A slot whose latency jumps can then be read beside its resources: a
+/// disk that stopped answering, a collector, a process that took the cores.
 /// </summary>
 public sealed class ResourceTimeline : IAsyncDisposable
 {
@@ -18,19 +19,28 @@ public sealed class ResourceTimeline : IAsyncDisposable
     private readonly List<ResourceProbe.Light> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly FlushProbe? _flushes;
 
-    private ResourceTimeline(ResourceProbe probe, NpgsqlConnection connection, TimeSpan slot)
+    private ResourceTimeline(ResourceProbe probe, NpgsqlConnection connection, TimeSpan slot, FlushProbe? flushes)
     {
         _probe = probe;
         _connection = connection;
+        _flushes = flushes;
         _loop = Task.Run(() => LoopAsync(slot));
     }
 
-    /// <summary>Starts sampling every <paramref name="slot"/> on a connection of its own.</summary>
-    public static async Task<ResourceTimeline> StartAsync(ResourceProbe probe, NpgsqlDataSource dataSource, TimeSpan slot)
+    /// <summary>
+    /// Starts sampling every <paramref name="slot"/> on a connection of its own, and a <see cref="FlushProbe"/> in
+    /// <paramref name="flushDirectory"/> when given.
+    /// </summary>
+    public static async Task<ResourceTimeline> StartAsync(ResourceProbe probe, NpgsqlDataSource dataSource, TimeSpan slot, string? flushDirectory = null)
     {
-        return new ResourceTimeline(probe, await dataSource.OpenConnectionAsync(), slot);
+        var connection = await dataSource.OpenConnectionAsync();
+        return new ResourceTimeline(probe, connection, slot, flushDirectory is null ? null : FlushProbe.Start(flushDirectory));
     }
+
+    /// <summary>The flush probe's figures over the whole run (set by <see cref="StopAsync"/> when there is a probe).</summary>
+    public JsonObject? FlushSummary { get; private set; }
 
     private async Task LoopAsync(TimeSpan slot)
     {
@@ -55,6 +65,14 @@ public sealed class ResourceTimeline : IAsyncDisposable
         await _stop.CancelAsync();
         await _loop;
         _samples.Add(await _probe.SampleLightAsync(_connection));
+        var flushes = _flushes?.Stop();
+        if (flushes is not null)
+        {
+            FlushSummary = FlushProbe.Describe(flushes, DateTime.MinValue, DateTime.MaxValue);
+            FlushSummary["flushMsP99"] = flushes.Count == 0 ? 0 : ResourceProbe.Round(flushes.Select(f => f.Ms).Order().ElementAt((int)Math.Ceiling(flushes.Count * 0.99) - 1), 2);
+            FlushSummary["intervalMs"] = _flushes!.Interval.TotalMilliseconds;
+            FlushSummary["blockBytes"] = FlushProbe.BlockBytes;
+        }
         var slots = new JsonArray();
         for (var i = 1; i < _samples.Count; i++)
         {
@@ -84,6 +102,13 @@ public sealed class ResourceTimeline : IAsyncDisposable
                 ["dataPagesWritten"] = b.BuffersWritten - a.BuffersWritten,
                 ["checkpointerAtEnd"] = b.Checkpointer,
             });
+            if (flushes is not null)
+            {
+                foreach (var (k, v) in FlushProbe.Describe(flushes, a.At, b.At))
+                {
+                    slots[^1]![k] = v?.DeepClone();
+                }
+            }
             if (b.Autovacuum is { } autovacuum)
             {
                 slots[^1]!["autovacuumAtEnd"] = autovacuum;
@@ -104,6 +129,7 @@ public sealed class ResourceTimeline : IAsyncDisposable
             await _loop;
         }
         await _connection.DisposeAsync();
+        _flushes?.Dispose();
         _stop.Dispose();
     }
 }

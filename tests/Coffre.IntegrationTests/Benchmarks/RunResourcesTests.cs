@@ -80,4 +80,56 @@ public sealed class RunResourcesTests
         Assert.True(slots.Sum(s => s!["coresPostgres"]!.GetValue<double>()) > 0, "PostgreSQL's CPU shows");
         Assert.True(slots.Sum(s => s!["dataPagesWritten"]!.GetValue<long>()) > 0, "the checkpoint's pages show");
     }
+
+    [Fact]
+    public async Task The_flush_probe_times_durable_writes_and_the_timeline_reports_them_per_slot()
+    {
+        var connectionString = await TestServices.NewMigratedDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var probe = new ResourceProbe(dataSource);
+        await probe.InitialiseAsync();
+        var directory = Directory.CreateTempSubdirectory("coffre-flush-probe-");
+        try
+        {
+            var start = DateTime.UtcNow;
+            await using (var timeline = await ResourceTimeline.StartAsync(probe, dataSource, TimeSpan.FromMilliseconds(100), directory.FullName))
+            {
+                await Task.Delay(1000);
+                Assert.Equal(FlushProbe.BlockBytes, Assert.Single(directory.GetFiles()).Length);
+                var slots = await timeline.StopAsync(start);
+
+                var summary = timeline.FlushSummary!;
+                // One flush every 10 ms plus the flush's own time: far more than ten in a second, each taking some time.
+                Assert.InRange(summary["flushes"]!.GetValue<int>(), 10, 200);
+                Assert.True(summary["flushMsMean"]!.GetValue<double>() > 0);
+                Assert.True(summary["flushMsMax"]!.GetValue<double>() >= summary["flushMsP99"]!.GetValue<double>());
+                Assert.Equal(FlushProbe.BlockBytes, summary["blockBytes"]!.GetValue<int>());
+                // Each slot counts the flushes that started in it (not those before the first sample or after the last).
+                Assert.All(slots, s => Assert.True(s!["flushes"]!.GetValue<int>() >= 0));
+                Assert.InRange(slots.Sum(s => s!["flushes"]!.GetValue<int>()), summary["flushes"]!.GetValue<int>() / 2, summary["flushes"]!.GetValue<int>());
+                Assert.True(slots.Max(s => s!["flushMsMax"]!.GetValue<double>()) > 0);
+            }
+            Assert.Empty(directory.GetFiles());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Describe_counts_only_the_flushes_that_started_in_the_window()
+    {
+        var t = new DateTime(2026, 12, 6, 4, 0, 0, DateTimeKind.Utc);
+        FlushProbe.Flush[] flushes = [new(t, 0.5), new(t.AddMilliseconds(10), 25), new(t.AddMilliseconds(20), 80), new(t.AddMilliseconds(250), 3)];
+
+        var window = FlushProbe.Describe(flushes, t, t.AddMilliseconds(250));
+
+        Assert.Equal(3, window["flushes"]!.GetValue<int>());
+        Assert.Equal(80, window["flushMsMax"]!.GetValue<double>());
+        Assert.Equal(35.17, window["flushMsMean"]!.GetValue<double>());
+        Assert.Equal(2, window["flushesOver20Ms"]!.GetValue<int>());
+        Assert.Equal(1, window["flushesOver50Ms"]!.GetValue<int>());
+        Assert.Equal(0, FlushProbe.Describe(flushes, t.AddSeconds(1), t.AddSeconds(2))["flushes"]!.GetValue<int>());
+    }
 }

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
+
+namespace Coffre.Harness;
+
+/// <summary>
+/// How long the disk takes to make a small write durable while a run goes on: a thread of its own overwrites one 8 KiB
+/// block of a file in <c>directory</c> (the file system PostgreSQL's WAL is on) and calls <c>fdatasync</c>, as a commit's
+/// WAL flush does, every <c>interval</c>. A commit waits for such a flush, so a flush that takes 100 ms holds every
+/// commit issued meanwhile, whatever the design above it. It adds about 0.8 MB/s of writes at the default interval.
+/// </summary>
+public sealed class FlushProbe : IDisposable
+{
+    public const int BlockBytes = 8192;
+
+    private readonly string _path;
+    private readonly SafeFileHandle _file;
+    private readonly TimeSpan _interval;
+    private readonly List<Flush> _flushes = [];
+    private readonly Thread _thread;
+    private volatile bool _stop;
+    private string? _failure;
+
+    /// <summary>One flush: when the write started and how long the write and its <c>fdatasync</c> took.</summary>
+    public readonly record struct Flush(DateTime At, double Ms);
+
+    private FlushProbe(string directory, TimeSpan interval)
+    {
+        _path = Path.Combine(directory, $"flush-probe-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        _file = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, BlockBytes);
+        _interval = interval;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "flush-probe", Priority = ThreadPriority.AboveNormal };
+    }
+
+    /// <summary>Starts flushing in <paramref name="directory"/> every <paramref name="interval"/> (10 ms when null).</summary>
+    public static FlushProbe Start(string directory, TimeSpan? interval = null)
+    {
+        var probe = new FlushProbe(directory, interval ?? TimeSpan.FromMilliseconds(10));
+        probe._thread.Start();
+        return probe;
+    }
+
+    public TimeSpan Interval => _interval;
+
+    /// <summary>Stops the thread and returns every flush it timed (the first one, which allocates the block, excluded).</summary>
+    public IReadOnlyList<Flush> Stop()
+    {
+        _stop = true;
+        _thread.Join();
+        if (_failure is not null)
+        {
+            throw new IOException("the flush probe failed: " + _failure);
+        }
+        return _flushes.Count > 1 ? _flushes.GetRange(1, _flushes.Count - 1) : [];
+    }
+
+    /// <summary>Count, maximum and count over 20 and 50 ms of the flushes that started in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public static JsonObject Describe(IReadOnlyList<Flush> flushes, DateTime from, DateTime to)
+    {
+        int count = 0, over20 = 0, over50 = 0;
+        double max = 0, total = 0;
+        foreach (var f in flushes)
+        {
+            if (f.At < from || f.At >= to)
+            {
+                continue;
+            }
+            count++;
+            total += f.Ms;
+            max = Math.Max(max, f.Ms);
+            over20 += f.Ms > 20 ? 1 : 0;
+            over50 += f.Ms > 50 ? 1 : 0;
+        }
+        return new JsonObject
+        {
+            ["flushes"] = count,
+            ["flushMsMean"] = count == 0 ? 0 : ResourceProbe.Round(total / count, 2),
+            ["flushMsMax"] = ResourceProbe.Round(max, 2),
+            ["flushesOver20Ms"] = over20,
+            ["flushesOver50Ms"] = over50,
+        };
+    }
+
+    private void Loop()
+    {
+        var block = new byte[BlockBytes];
+        var fd = (int)_file.DangerousGetHandle();
+        try
+        {
+            while (!_stop)
+            {
+                block[0]++;
+                var at = DateTime.UtcNow;
+                var started = Stopwatch.GetTimestamp();
+                RandomAccess.Write(_file, block, 0);
+                if (FlushData(fd) != 0)
+                {
+                    throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()})");
+                }
+                _flushes.Add(new Flush(at, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                Thread.Sleep(_interval);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _failure = e.Message;
+        }
+    }
+
+    // A blittable signature: no marshalling code, so no unsafe blocks in the harness.
+    [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static extern int FlushData(int fd);
+
+    public void Dispose()
+    {
+        if (!_stop)
+        {
+            _stop = true;
+            _thread.Join();
+        }
+        _file.Dispose();
+        File.Delete(_path);
+    }
+}
