@@ -7,7 +7,9 @@ PG_TUNING=(
   -c checkpoint_timeout=30min -c checkpoint_completion_target=0.9 -c wal_compression=lz4
   -c maintenance_work_mem=1GB -c max_connections=300
 )
-PG_NOTES="fresh cluster started with: ${PG_TUNING[*]//-c /} (durable: fsync, synchronous_commit and full_page_writes on; sizes raised for the bulk load)"
+# BENCH_PG_OPTIONS: more server options for a diagnostic run (e.g. "-c session_preload_libraries=auto_explain
+# -c auto_explain.log_min_duration=100ms"), appended after PG_TUNING and named in the report's notes.
+PG_NOTES="fresh cluster started with: ${PG_TUNING[*]//-c /}${BENCH_PG_OPTIONS:+ plus ${BENCH_PG_OPTIONS//-c /}} (durable: fsync, synchronous_commit and full_page_writes on; sizes raised for the bulk load)"
 
 start_bench_postgres() { # DIR PORT — start_postgres from lib.sh, with the benchmark's settings
   local dir="$1" port="$2" bin
@@ -17,7 +19,7 @@ start_bench_postgres() { # DIR PORT — start_postgres from lib.sh, with the ben
   runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir ${PG_TUNING[*]}" start >/dev/null \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir ${PG_TUNING[*]} ${BENCH_PG_OPTIONS:-}" start >/dev/null \
     || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
   runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres coffre
 }

@@ -93,6 +93,12 @@ public sealed class HarnessOptions
     /// 8 KiB write made durable with <c>fdatasync</c>, timed, reported per slot of <c>resourcesByTime</c> and for the run.
     /// </summary>
     public bool FlushProbe { get; private set; }
+
+    /// <summary>
+    /// The silo's niceness (<c>--silo-nice N</c>, -20 to 19; 0 by default): on these two shared cores a positive value
+    /// lets PostgreSQL finish the settlements already under way before the silo reads more requests.
+    /// </summary>
+    public int SiloNice { get; private set; }
     public bool SkipActivation { get; private set; }
 
     /// <summary>Extra settings for the silo process (<c>--silo-env KEY=VALUE</c>, repeatable), e.g. a tuning under test.</summary>
@@ -162,6 +168,13 @@ public sealed class HarnessOptions
                 case "--prewarm": o.Prewarm = true; break;
                 case "--checkpoint": o.Checkpoint = true; break;
                 case "--flush-probe": o.FlushProbe = true; break;
+                case "--silo-nice":
+                    o.SiloNice = Int(Value());
+                    if (o.SiloNice is < -20 or > 19)
+                    {
+                        throw new ArgumentException("--silo-nice is between -20 and 19");
+                    }
+                    break;
                 case "--silo-env":
                     var pair = Value();
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);

@@ -187,6 +187,10 @@ public sealed class MacroHarness(HarnessOptions options)
         ["requestTimeoutSeconds"] = ActivationLoad.RequestTimeout.TotalSeconds,
         ["readPath"] = options.SkipReadPath ? null : $"{options.ReadVaults} vaults × {options.ReadDocuments} documents, {options.ReadConnections} connections, {options.ReadSeconds} s per run",
         ["siloExtraEnvironment"] = new JsonObject(options.SiloEnvironment.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
+        ["prewarm"] = options.Prewarm,
+        ["checkpointBeforeActivation"] = options.Checkpoint,
+        ["flushProbe"] = options.FlushProbe,
+        ["siloNice"] = options.SiloNice,
     };
 
     // ------------------------------------------------------------------ phases
@@ -464,7 +468,7 @@ public sealed class MacroHarness(HarnessOptions options)
 
         var environment = SiloEnvironment();
         var startPhase = await _probe.BeginAsync("siloStart");
-        await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"));
+        await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"), options.SiloNice);
         _probe.SiloPid = silo.Pid;
         await File.WriteAllTextAsync(Path.Combine(options.WorkDirectory, "silo.pid"), silo.Pid.ToString(CultureInfo.InvariantCulture)); // for run-macro.sh's cleanup
         long successes = 0;
@@ -472,6 +476,7 @@ public sealed class MacroHarness(HarnessOptions options)
         {
             await silo.WaitReadyAsync(TimeSpan.FromSeconds(120));
             var start = await EndAsync(startPhase, null);
+            start["niceness"] = ResourceProbe.Niceness(silo.Pid);
             activation["siloStart"] = start;
             Say($"silo      pid {silo.Pid} ready at {silo.BaseAddress} in {S(start)} s");
 

@@ -181,6 +181,19 @@ public sealed class ResourceProbe
         return new ProcStat(int.Parse(f[1], CultureInfo.InvariantCulture), T(11) + T(12), T(13) + T(14));
     }
 
+    /// <summary>A process's niceness (field 19 of /proc/PID/stat), or null when it is gone.</summary>
+    public static int? Niceness(int pid)
+    {
+        try
+        {
+            return ParseStat(File.ReadAllText($"/proc/{pid}/stat")) is { } stat ? int.Parse(stat.Fields[16], CultureInfo.InvariantCulture) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A /proc stat line: the name between its parentheses and the fields after them (field 3 on); null if malformed.</summary>
     private static (string Name, string[] Fields)? ParseStat(string text)
     {

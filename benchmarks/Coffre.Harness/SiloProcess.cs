@@ -27,16 +27,26 @@ public sealed class SiloProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
-    public static SiloProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath)
+    /// <summary>
+    /// Starts the silo; a <paramref name="nice"/> other than 0 starts it through <c>nice -n</c> (its threads inherit the
+    /// niceness; the process keeps its PID, since <c>nice</c> replaces itself with <c>dotnet</c>).
+    /// </summary>
+    public static SiloProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath, int nice = 0)
     {
         var httpPort = FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(nice == 0 ? "dotnet" : "nice")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
         };
+        if (nice != 0)
+        {
+            info.ArgumentList.Add("-n");
+            info.ArgumentList.Add(nice.ToString(CultureInfo.InvariantCulture));
+            info.ArgumentList.Add("dotnet");
+        }
         info.ArgumentList.Add(Path.GetFullPath(dll));
         info.ArgumentList.Add("silo");
         info.Environment["Urls"] = $"http://127.0.0.1:{httpPort}";

@@ -132,4 +132,28 @@ public sealed class RunResourcesTests
         Assert.Equal(1, window["flushesOver50Ms"]!.GetValue<int>());
         Assert.Equal(0, FlushProbe.Describe(flushes, t.AddSeconds(1), t.AddSeconds(2))["flushes"]!.GetValue<int>());
     }
+
+    [Fact]
+    public void Niceness_reads_what_nice_gave_a_process_and_its_threads()
+    {
+        var own = ResourceProbe.Niceness(Environment.ProcessId);
+        Assert.NotNull(own);
+        // The way the harness starts a niced silo: `nice -n N` replaces itself with the program, which keeps its PID.
+        using var niced = Process.Start(new ProcessStartInfo("nice") { ArgumentList = { "-n", "7", "sleep", "30" }, UseShellExecute = false })!;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (File.ReadAllText($"/proc/{niced.Id}/comm").Trim() != "sleep" && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(10);
+            }
+            Assert.Equal(Math.Min(19, own!.Value + 7), ResourceProbe.Niceness(niced.Id));
+        }
+        finally
+        {
+            niced.Kill();
+            niced.WaitForExit();
+        }
+        Assert.Null(ResourceProbe.Niceness(niced.Id));
+    }
 }
