@@ -40,10 +40,8 @@ public sealed class RunResourcesTests
     [Fact]
     public async Task The_timeline_has_a_slot_per_interval_with_this_process_cpu_the_wal_and_the_checkpoint()
     {
-        var connectionString = await TestServices.NewMigratedDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var probe = new ResourceProbe(dataSource);
-        await probe.InitialiseAsync();
+        await using var dataSource = await FreshDatabaseAsync();
+        var probe = await ProbeAsync(dataSource);
         var start = DateTime.UtcNow;
 
         await using var timeline = await ResourceTimeline.StartAsync(probe, dataSource, TimeSpan.FromMilliseconds(100));
@@ -84,10 +82,8 @@ public sealed class RunResourcesTests
     [Fact]
     public async Task The_flush_probe_times_durable_writes_and_the_timeline_reports_them_per_slot()
     {
-        var connectionString = await TestServices.NewMigratedDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var probe = new ResourceProbe(dataSource);
-        await probe.InitialiseAsync();
+        await using var dataSource = await FreshDatabaseAsync();
+        var probe = await ProbeAsync(dataSource);
         var directory = Directory.CreateTempSubdirectory("coffre-flush-probe-");
         try
         {
@@ -155,5 +151,14 @@ public sealed class RunResourcesTests
             niced.WaitForExit();
         }
         Assert.Null(ResourceProbe.Niceness(niced.Id));
+    }
+
+    private static async Task<NpgsqlDataSource> FreshDatabaseAsync() => NpgsqlDataSource.Create(await TestServices.NewMigratedDatabaseAsync());
+
+    private static async Task<ResourceProbe> ProbeAsync(NpgsqlDataSource dataSource)
+    {
+        var probe = new ResourceProbe(dataSource);
+        await probe.InitialiseAsync();
+        return probe;
     }
 }
