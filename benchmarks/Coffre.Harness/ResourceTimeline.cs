@@ -36,7 +36,16 @@ public sealed class ResourceTimeline : IAsyncDisposable
     public static async Task<ResourceTimeline> StartAsync(ResourceProbe probe, NpgsqlDataSource dataSource, TimeSpan slot, string? flushDirectory = null)
     {
         var connection = await dataSource.OpenConnectionAsync();
-        return new ResourceTimeline(probe, connection, slot, flushDirectory is null ? null : FlushProbe.Start(flushDirectory));
+        try
+        {
+            return new ResourceTimeline(probe, connection, slot, flushDirectory is null ? null : FlushProbe.Start(flushDirectory));
+        }
+        catch
+        {
+            // The probe's file could not be created: the connection goes back to the pool.
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The flush probe's figures over the whole run (set by <see cref="StopAsync"/> when there is a probe).</summary>
