@@ -33,6 +33,8 @@ public static class GraphQLServiceCollectionExtensions
             // Depth and complexity are measured by Validation.DocumentBudget before validation, in one pass linear in the
             // document's size (GraphQL.NET's analyser walks fragments once per spread).
             .AddSystemTextJson());
+        // A text that passed validation is validated again per request only for its variables and arguments.
+        services.AddSingleton<IDocumentValidator>(new PreparedOperationValidator(new DocumentValidator()));
         services.AddSingleton<IValidationRule>(sp => new MaxAliasesRule(sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.MaxAliases));
         services.AddSingleton<IValidationRule>(sp => sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.Introspection == true
             ? new NoOpRule()
