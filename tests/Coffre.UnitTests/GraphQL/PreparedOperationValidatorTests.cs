@@ -43,6 +43,17 @@ public sealed class PreparedOperationValidatorTests : IDisposable
         fragment Notice on NewDocumentNotice { typeCode }
         """;
 
+    /// <summary>What GraphiQL and code generators send: meta fields with arguments and nested fragments.</summary>
+    private const string Introspection = """
+        query Introspect($deprecated: Boolean = true, $name: String!) {
+          __schema { queryType { name } types { ...Type } directives { name args { ...Input } } }
+          __type(name: $name) { name fields(includeDeprecated: $deprecated) { name args { ...Input } } }
+        }
+        fragment Type on __Type { kind name fields(includeDeprecated: true) { name args { ...Input } type { ...Ref } } inputFields { ...Input } }
+        fragment Input on __InputValue { name defaultValue type { ...Ref } }
+        fragment Ref on __Type { kind name ofType { kind name ofType { kind name } } }
+        """;
+
     private readonly ServiceProvider _services;
     private readonly CoffreSchema _schema;
 
@@ -64,6 +75,8 @@ public sealed class PreparedOperationValidatorTests : IDisposable
         { Mixed, """{"id":"v-1","withGrants":true,"ids":["v-1","v-2"]}""" },
         { Mixed, """{"id":"v-1","first":7,"classes":["11","12"],"withGrants":false,"skipCount":true,"ids":[],"why":"d-1"}""" },
         { Mixed, """{"id":"v-1","first":null,"classes":null,"withGrants":true,"ids":["v-3"]}""" },
+        { Introspection, """{"name":"Vault"}""" },
+        { Introspection, """{"name":"Document","deprecated":false}""" },
     };
 
     /// <summary>Requests whose variables or arguments are refused: a missing non-null value, a wrong type, a bad date, a null where none may be.</summary>
@@ -76,6 +89,7 @@ public sealed class PreparedOperationValidatorTests : IDisposable
         { Mixed, """{"id":"v-1","first":"many","withGrants":true,"ids":[]}""" },
         { Mixed, """{"id":"v-1","withGrants":null,"ids":[]}""" },
         { Mixed, """{"id":"v-1","withGrants":true,"ids":[null]}""" },
+        { Introspection, """{"deprecated":true}""" },
     };
 
     [Theory]
