@@ -111,7 +111,7 @@ public sealed class FlushProbe : IDisposable
 
     // A blittable signature: no marshalling code, so no unsafe blocks in the harness.
     [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    private static extern int FlushData(int fd);
+    internal static extern int FlushData(int fd);
 
     public void Dispose()
     {

@@ -20,6 +20,11 @@ if (args is ["export", ..])
     return await ExportBench.RunAsync(args[1..]);
 }
 
+if (args is ["disk-flush", ..])
+{
+    return await DiskFlushBench.RunAsync(args[1..]);
+}
+
 if (args is ["directory-search", ..])
 {
     return await DirectorySearchBench.RunAsync(args[1..]);
