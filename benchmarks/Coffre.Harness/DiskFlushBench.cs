@@ -32,6 +32,7 @@ public static class DiskFlushBench
             throw new ArgumentException("--seconds and --window-seconds must be positive, --wal-mbps zero or more");
         }
 
+        Directory.CreateDirectory(directory);
         // The stream first (its file is allocated before the clock starts), then the probe's measured span.
         using var stream = walMbps > 0 ? new StreamWriterThread(directory, walMbps) : null;
         var started = DateTime.UtcNow;
