@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -90,87 +89,49 @@ public static class DiskFlushBench
     public sealed record Streamed(long Bytes, long Syncs, double MaxSyncMs);
 
     /// <summary>A WAL-like writer: sequential writes into a recycled file, each followed by <c>fdatasync</c>, paced.</summary>
-    private sealed class StreamWriterThread : IDisposable
+    private sealed class StreamWriterThread : SyncedFileLoop
     {
-        private readonly string _path;
-        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _file;
         private readonly byte[] _chunk;
-        private readonly Thread _thread;
-        private volatile bool _stop;
-        private long _bytes, _syncs;
+        private readonly long _period = (long)(Stopwatch.Frequency / SyncsPerSecond);
+        private long _next = Stopwatch.GetTimestamp();
+        private long _offset, _bytes, _syncs;
         private double _maxSyncMs;
-        private string? _failure;
 
         public StreamWriterThread(string directory, double megabytesPerSecond)
+            : base(directory, "disk-flush-stream", StreamFileBytes)
         {
-            _path = Path.Combine(directory, $"disk-flush-stream-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
-            _file = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, StreamFileBytes);
             // One write per sync; rounded to whole 8 KiB pages, as WAL is written.
             var bytes = (int)Math.Max(FlushProbe.BlockBytes, Math.Round(megabytesPerSecond * 1_000_000 / SyncsPerSecond / FlushProbe.BlockBytes) * FlushProbe.BlockBytes);
             _chunk = new byte[bytes];
             Random.Shared.NextBytes(_chunk);
-            _thread = new Thread(Loop) { IsBackground = true, Name = "disk-flush-stream" };
-            _thread.Start();
+            StartLoop();
         }
 
         public Streamed Stop()
         {
-            _stop = true;
-            _thread.Join();
-            if (_failure is not null)
-            {
-                throw new IOException("the stream writer failed: " + _failure);
-            }
+            StopLoop("the stream writer");
             return new Streamed(_bytes, _syncs, _maxSyncMs);
         }
 
-        private void Loop()
+        protected override void Step()
         {
-            var fd = (int)_file.DangerousGetHandle();
-            var period = TimeSpan.FromSeconds(1 / SyncsPerSecond);
-            var next = Stopwatch.GetTimestamp();
-            long offset = 0;
-            try
+            if (_offset + _chunk.Length > StreamFileBytes)
             {
-                while (!_stop)
-                {
-                    if (offset + _chunk.Length > StreamFileBytes)
-                    {
-                        offset = 0; // recycled, as PostgreSQL renames an old segment rather than creating one
-                    }
-                    var started = Stopwatch.GetTimestamp();
-                    RandomAccess.Write(_file, _chunk, offset);
-                    if (FlushProbe.FlushData(fd) != 0)
-                    {
-                        throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()})");
-                    }
-                    _maxSyncMs = Math.Max(_maxSyncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    offset += _chunk.Length;
-                    _bytes += _chunk.Length;
-                    _syncs++;
-                    next += (long)(period.TotalSeconds * Stopwatch.Frequency);
-                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
-                    if (wait > TimeSpan.Zero)
-                    {
-                        Thread.Sleep(wait);
-                    }
-                }
+                _offset = 0; // recycled, as PostgreSQL renames an old segment rather than creating one
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            var started = Stopwatch.GetTimestamp();
+            RandomAccess.Write(File, _chunk, _offset);
+            SyncData();
+            _maxSyncMs = Math.Max(_maxSyncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _offset += _chunk.Length;
+            _bytes += _chunk.Length;
+            _syncs++;
+            _next += _period;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _next);
+            if (wait > TimeSpan.Zero)
             {
-                _failure = e.Message;
+                Thread.Sleep(wait);
             }
-        }
-
-        public void Dispose()
-        {
-            if (!_stop)
-            {
-                _stop = true;
-                _thread.Join();
-            }
-            _file.Dispose();
-            File.Delete(_path);
         }
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using Microsoft.Win32.SafeHandles;
 
 namespace Coffre.Harness;
 
@@ -11,34 +9,25 @@ namespace Coffre.Harness;
 /// WAL flush does, every <c>interval</c>. A commit waits for such a flush, so a flush that takes 100 ms holds every
 /// commit issued meanwhile, whatever the design above it. It adds about 0.8 MB/s of writes at the default interval.
 /// </summary>
-public sealed class FlushProbe : IDisposable
+public sealed class FlushProbe : SyncedFileLoop
 {
     public const int BlockBytes = 8192;
 
-    private readonly string _path;
-    private readonly SafeFileHandle _file;
     private readonly TimeSpan _interval;
     private readonly List<Flush> _flushes = [];
-    private readonly Thread _thread;
-    private volatile bool _stop;
-    private string? _failure;
+    private readonly byte[] _block = new byte[BlockBytes];
 
     /// <summary>One flush: when the write started and how long the write and its <c>fdatasync</c> took.</summary>
     public readonly record struct Flush(DateTime At, double Ms);
 
     private FlushProbe(string directory, TimeSpan interval)
-    {
-        _path = Path.Combine(directory, $"flush-probe-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
-        _file = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, BlockBytes);
-        _interval = interval;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "flush-probe", Priority = ThreadPriority.AboveNormal };
-    }
+        : base(directory, "flush-probe", BlockBytes, ThreadPriority.AboveNormal) => _interval = interval;
 
     /// <summary>Starts flushing in <paramref name="directory"/> every <paramref name="interval"/> (10 ms when null).</summary>
     public static FlushProbe Start(string directory, TimeSpan? interval = null)
     {
         var probe = new FlushProbe(directory, interval ?? TimeSpan.FromMilliseconds(10));
-        probe._thread.Start();
+        probe.StartLoop();
         return probe;
     }
 
@@ -47,12 +36,7 @@ public sealed class FlushProbe : IDisposable
     /// <summary>Stops the thread and returns every flush it timed (the first one, which allocates the block, excluded).</summary>
     public IReadOnlyList<Flush> Stop()
     {
-        _stop = true;
-        _thread.Join();
-        if (_failure is not null)
-        {
-            throw new IOException("the flush probe failed: " + _failure);
-        }
+        StopLoop("the flush probe");
         return _flushes.Count > 1 ? _flushes.GetRange(1, _flushes.Count - 1) : [];
     }
 
@@ -83,44 +67,14 @@ public sealed class FlushProbe : IDisposable
         };
     }
 
-    private void Loop()
+    protected override void Step()
     {
-        var block = new byte[BlockBytes];
-        var fd = (int)_file.DangerousGetHandle();
-        try
-        {
-            while (!_stop)
-            {
-                block[0]++;
-                var at = DateTime.UtcNow;
-                var started = Stopwatch.GetTimestamp();
-                RandomAccess.Write(_file, block, 0);
-                if (FlushData(fd) != 0)
-                {
-                    throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()})");
-                }
-                _flushes.Add(new Flush(at, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-                Thread.Sleep(_interval);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _failure = e.Message;
-        }
-    }
-
-    // A blittable signature: no marshalling code, so no unsafe blocks in the harness.
-    [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    internal static extern int FlushData(int fd);
-
-    public void Dispose()
-    {
-        if (!_stop)
-        {
-            _stop = true;
-            _thread.Join();
-        }
-        _file.Dispose();
-        File.Delete(_path);
+        _block[0]++;
+        var at = DateTime.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        RandomAccess.Write(File, _block, 0);
+        SyncData();
+        _flushes.Add(new Flush(at, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+        Thread.Sleep(_interval);
     }
 }

@@ -34,7 +34,8 @@ public sealed class PreparedOperationValidator(IDocumentValidator standard) : ID
         var (schema, document) = (options.Schema, options.Document);
         schema.Initialize();
         var prepared = _prepared.GetValue(options.Operation, operation => PreparedOperation.Of(schema, document, operation));
-        return prepared.Preparable ? PreparedAsync(prepared, options) : standard.ValidateAsync(options);
+        // Prepared against the schema of its first request: any other schema is validated the usual way.
+        return prepared.Preparable && prepared.Schema == schema ? PreparedAsync(prepared, options) : standard.ValidateAsync(options);
     }
 
     /// <summary>Prepared operations built so far and still alive (for tests).</summary>
@@ -73,6 +74,9 @@ public sealed class PreparedOperation
 
     /// <summary>False for an operation this class does not prepare (an operation type the schema lacks): the standard validator takes it.</summary>
     public bool Preparable { get; private init; }
+
+    /// <summary>The schema the operation was prepared against.</summary>
+    public ISchema Schema => _schema;
 
     /// <summary>The fields whose arguments each request parses, in document order.</summary>
     public IReadOnlyList<(GraphQLField Node, FieldType Definition)> FieldsWithArguments => _fieldsWithArguments;
