@@ -58,7 +58,6 @@ public static class DiskFlushBench
             windowsWithStall += (int)described["flushesOver50Ms"]! > 0 ? 1 : 0;
             windows.Add(described);
         }
-        var ordered = flushes.Select(f => f.Ms).Order().ToArray();
         var result = new JsonObject
         {
             ["directory"] = directory,
@@ -68,7 +67,7 @@ public static class DiskFlushBench
             ["streamSyncs"] = streamed?.Syncs ?? 0,
             ["streamSyncMsMax"] = ResourceProbe.Round(streamed?.MaxSyncMs ?? 0, 2),
             ["flushProbe"] = FlushProbe.Describe(flushes, started, ended),
-            ["flushMsP99"] = ordered.Length == 0 ? 0 : ResourceProbe.Round(ordered[(int)Math.Min(ordered.Length - 1, Math.Ceiling(ordered.Length * 0.99) - 1)], 2),
+            ["flushMsP99"] = FlushProbe.P99Ms(flushes),
             ["windowSeconds"] = window,
             ["windows"] = windows.Count,
             ["windowsWithAFlushOver50Ms"] = windowsWithStall,

@@ -40,6 +40,10 @@ public sealed class FlushProbe : SyncedFileLoop
         return _flushes.Count > 1 ? _flushes.GetRange(1, _flushes.Count - 1) : [];
     }
 
+    /// <summary>The 99th percentile of the flushes' durations in ms (nearest rank), 0 when there are none.</summary>
+    public static double P99Ms(IReadOnlyList<Flush> flushes) =>
+        flushes.Count == 0 ? 0 : ResourceProbe.Round(flushes.Select(f => f.Ms).Order().ElementAt((int)Math.Ceiling(flushes.Count * 0.99) - 1), 2);
+
     /// <summary>Count, maximum and count over 20 and 50 ms of the flushes that started in [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public static JsonObject Describe(IReadOnlyList<Flush> flushes, DateTime from, DateTime to)
     {

@@ -78,7 +78,7 @@ public sealed class ResourceTimeline : IAsyncDisposable
         if (flushes is not null)
         {
             FlushSummary = FlushProbe.Describe(flushes, DateTime.MinValue, DateTime.MaxValue);
-            FlushSummary["flushMsP99"] = flushes.Count == 0 ? 0 : ResourceProbe.Round(flushes.Select(f => f.Ms).Order().ElementAt((int)Math.Ceiling(flushes.Count * 0.99) - 1), 2);
+            FlushSummary["flushMsP99"] = FlushProbe.P99Ms(flushes);
             FlushSummary["intervalMs"] = _flushes!.Interval.TotalMilliseconds;
             FlushSummary["blockBytes"] = FlushProbe.BlockBytes;
         }

@@ -78,9 +78,6 @@ public sealed class PreparedOperation
     /// <summary>The schema the operation was prepared against.</summary>
     public ISchema Schema => _schema;
 
-    /// <summary>The fields whose arguments each request parses, in document order.</summary>
-    public IReadOnlyList<(GraphQLField Node, FieldType Definition)> FieldsWithArguments => _fieldsWithArguments;
-
     public static PreparedOperation Of(ISchema schema, GraphQLDocument document, GraphQLOperationDefinition operation)
     {
         IComplexGraphType? root = operation.Operation switch
