@@ -95,6 +95,12 @@ public sealed class HarnessOptions
     public bool FlushProbe { get; private set; }
 
     /// <summary>
+    /// After each activation run, where its WAL went (<see cref="WalBreakdown"/>: full-page images per relation, bytes
+    /// per record type), read from the log with <c>pg_walinspect</c>.
+    /// </summary>
+    public bool WalBreakdown { get; private set; }
+
+    /// <summary>
     /// The silo's niceness (<c>--silo-nice N</c>, -20 to 19; 0 by default): on these two shared cores a positive value
     /// lets PostgreSQL finish the settlements already under way before the silo reads more requests.
     /// </summary>
@@ -168,6 +174,7 @@ public sealed class HarnessOptions
                 case "--prewarm": o.Prewarm = true; break;
                 case "--checkpoint": o.Checkpoint = true; break;
                 case "--flush-probe": o.FlushProbe = true; break;
+                case "--wal-breakdown": o.WalBreakdown = true; break;
                 case "--silo-nice":
                     o.SiloNice = Int(Value());
                     if (o.SiloNice is < -20 or > 19)

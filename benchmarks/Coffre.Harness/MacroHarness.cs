@@ -190,6 +190,7 @@ public sealed class MacroHarness(HarnessOptions options)
         ["prewarm"] = options.Prewarm,
         ["checkpointBeforeActivation"] = options.Checkpoint,
         ["flushProbe"] = options.FlushProbe,
+        ["walBreakdown"] = options.WalBreakdown,
         ["siloNice"] = options.SiloNice,
     };
 
@@ -466,6 +467,11 @@ public sealed class MacroHarness(HarnessOptions options)
             Say($"checkpoint the bulk phases' dirty pages written and synced in {S(checkpoint)} s");
         }
 
+        if (options.WalBreakdown)
+        {
+            await WalBreakdown.EnableAsync(_dataSource);
+        }
+
         var environment = SiloEnvironment();
         var startPhase = await _probe.BeginAsync("siloStart");
         await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"), options.SiloNice);
@@ -526,6 +532,10 @@ public sealed class MacroHarness(HarnessOptions options)
                 foreach (var (k, v) in await EndAsync(phase, null))
                 {
                     figures["resources." + k] = v?.DeepClone();
+                }
+                if (options.WalBreakdown)
+                {
+                    figures["walBreakdown"] = await WalBreakdown.ReadAsync(_dataSource, phase.Start.WalLsn);
                 }
                 figures["siloPeakRssBytes"] = ResourceProbe.PeakRss(silo.Pid);
                 activation[name] = figures;
