@@ -5,49 +5,46 @@ using System.Text.Json.Nodes;
 namespace Coffre.Harness;
 
 /// <summary>
-/// The load generator's own garbage-collection pauses while a run lasts, from the runtime's GC events (suspension begun →
-/// threads restarted, with the generation of the collection inside): a pause of the generator delays the reading of
-/// every answer that arrives meanwhile, so an open run's latency tail must be read beside them. Reported per run as
-/// counts, total and longest pause, and each pause of 2 ms or more at its offset from the run's start.
+/// A process's garbage-collection pauses (suspension begun → threads restarted, with the generation of the collection
+/// inside), as <see cref="GcPauses"/> and <see cref="SiloGcPauses"/> observe them: a pause delays every request that the
+/// paused process holds meanwhile, so an open run's latency tail must be read beside them. Described per run as counts,
+/// total and longest pause, and each pause of 2 ms or more at its offset from the run's start.
 /// </summary>
-public sealed class GcPauses : EventListener
+public sealed class PauseLog
 {
-    private const string RuntimeSource = "Microsoft-Windows-DotNETRuntime";
-    private const EventKeywords GcKeyword = (EventKeywords)0x1;
-    private const int GcStartId = 1;
-    private const int RestartEndId = 3;
-    private const int SuspendBeginId = 9;
-
     private readonly Lock _lock = new();
     private readonly List<(DateTime At, double Ms, int Generation)> _pauses = [];
     private DateTime? _suspendedAt;
     private int _generation = -1;
 
-    protected override void OnEventSourceCreated(EventSource eventSource)
-    {
-        if (eventSource.Name == RuntimeSource)
-        {
-            EnableEvents(eventSource, EventLevel.Informational, GcKeyword);
-        }
-    }
-
-    protected override void OnEventWritten(EventWrittenEventArgs e)
+    /// <summary>The runtime began suspending the process's threads (UTC).</summary>
+    public void Suspending(DateTime at)
     {
         lock (_lock)
         {
-            switch (e.EventId)
+            _suspendedAt = at;
+            _generation = -1;
+        }
+    }
+
+    /// <summary>The collection inside the pause started, of this generation.</summary>
+    public void Collecting(int generation)
+    {
+        lock (_lock)
+        {
+            _generation = generation;
+        }
+    }
+
+    /// <summary>The threads run again (UTC): the pause begun at the last <see cref="Suspending"/> is over.</summary>
+    public void Restarted(DateTime at)
+    {
+        lock (_lock)
+        {
+            if (_suspendedAt is { } from)
             {
-                case SuspendBeginId:
-                    _suspendedAt = e.TimeStamp;
-                    _generation = -1;
-                    break;
-                case GcStartId when e.PayloadNames?.IndexOf("Depth") is int depth and >= 0:
-                    _generation = Convert.ToInt32(e.Payload![depth], System.Globalization.CultureInfo.InvariantCulture);
-                    break;
-                case RestartEndId when _suspendedAt is { } from:
-                    _pauses.Add((from, (e.TimeStamp - from).TotalMilliseconds, _generation));
-                    _suspendedAt = null;
-                    break;
+                _pauses.Add((from, (at - from).TotalMilliseconds, _generation));
+                _suspendedAt = null;
             }
         }
     }
@@ -84,6 +81,48 @@ public sealed class GcPauses : EventListener
             ["atLeast2Ms"] = listed,
         };
     }
+}
+
+/// <summary>
+/// The load generator's own garbage-collection pauses while a run lasts, from the runtime's GC events in this process
+/// (<see cref="PauseLog"/>): a pause of the generator delays the reading of every answer that arrives meanwhile.
+/// </summary>
+public sealed class GcPauses : EventListener
+{
+    private const string RuntimeSource = "Microsoft-Windows-DotNETRuntime";
+    private const EventKeywords GcKeyword = (EventKeywords)0x1;
+    private const int GcStartId = 1;
+    private const int RestartEndId = 3;
+    private const int SuspendBeginId = 9;
+
+    private readonly PauseLog _log = new();
+
+    protected override void OnEventSourceCreated(EventSource eventSource)
+    {
+        if (eventSource.Name == RuntimeSource)
+        {
+            EnableEvents(eventSource, EventLevel.Informational, GcKeyword);
+        }
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs e)
+    {
+        switch (e.EventId)
+        {
+            case SuspendBeginId:
+                _log.Suspending(e.TimeStamp);
+                break;
+            case GcStartId when e.PayloadNames?.IndexOf("Depth") is int depth and >= 0:
+                _log.Collecting(Convert.ToInt32(e.Payload![depth], System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case RestartEndId:
+                _log.Restarted(e.TimeStamp);
+                break;
+        }
+    }
+
+    /// <summary>The pauses that began between <paramref name="from"/> and <paramref name="to"/> (UTC), described.</summary>
+    public JsonObject Describe(DateTime from, DateTime to) => _log.Describe(from, to);
 }
 
 /// <summary>

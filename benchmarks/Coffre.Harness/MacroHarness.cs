@@ -485,6 +485,11 @@ public sealed class MacroHarness(HarnessOptions options)
             start["niceness"] = ResourceProbe.Niceness(silo.Pid);
             activation["siloStart"] = start;
             Say($"silo      pid {silo.Pid} ready at {silo.BaseAddress} in {S(start)} s");
+            await using var siloGc = SiloGcPauses.TryStart(silo.Pid, out var siloGcError);
+            if (siloGcError is not null)
+            {
+                activation["siloGcPausesUnavailable"] = siloGcError;
+            }
 
             if (options.DrainOutboxSeconds > 0)
             {
@@ -521,6 +526,10 @@ public sealed class MacroHarness(HarnessOptions options)
                     : null;
                 var result = await run();
                 var figures = result.Describe();
+                if (siloGc is not null)
+                {
+                    figures["siloGcPauses"] = await siloGc.DescribeAsync(result.StartedAt, result.EndedAt);
+                }
                 if (resources is not null)
                 {
                     figures["resourcesByTime"] = await resources.StopAsync(result.StartedAt);

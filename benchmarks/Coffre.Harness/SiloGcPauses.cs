@@ -1,0 +1,95 @@
+using System.Diagnostics.Tracing;
+using System.Text.Json.Nodes;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
+
+namespace Coffre.Harness;
+
+/// <summary>
+/// The silo's garbage-collection pauses, seen from outside the silo: an EventPipe session on the silo process (the
+/// runtime's diagnostic port, as <c>dotnet-trace</c> uses it) with the runtime's GC events only, read into a
+/// <see cref="PauseLog"/>. A pause of the silo holds every request it serves meanwhile, so an open run's slots are read
+/// beside it. The silo is not changed: the session adds a few events per collection.
+/// </summary>
+public sealed class SiloGcPauses : IAsyncDisposable
+{
+    private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
+
+    private readonly PauseLog _log = new();
+    private readonly EventPipeSession _session;
+    private readonly EventPipeEventSource _source;
+    private readonly Task _reading;
+    private long _lastEventTicks;
+
+    private SiloGcPauses(int pid)
+    {
+        var client = new DiagnosticsClient(pid);
+        _session = client.StartEventPipeSession(
+            [new EventPipeProvider(RuntimeProvider, EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC)],
+            requestRundown: false, circularBufferMB: 16);
+        _source = new EventPipeEventSource(_session.EventStream);
+        _source.Clr.GCSuspendEEStart += e => _log.Suspending(Seen(e.TimeStamp));
+        _source.Clr.GCStart += e => _log.Collecting(e.Depth);
+        _source.Clr.GCRestartEEStop += e => _log.Restarted(Seen(e.TimeStamp));
+        _reading = Task.Run(() => _source.Process());
+    }
+
+    /// <summary>Starts reading the GC events of process <paramref name="pid"/> (a .NET process of this machine).</summary>
+    public static SiloGcPauses Start(int pid) => new(pid);
+
+    /// <summary>
+    /// As <see cref="Start"/>, or null with the reason when the process's diagnostic port cannot be reached (a silo
+    /// started with <c>DOTNET_EnableDiagnostics=0</c>, another temporary folder): the run goes on without it.
+    /// </summary>
+    public static SiloGcPauses? TryStart(int pid, out string? error)
+    {
+        try
+        {
+            error = null;
+            return new SiloGcPauses(pid);
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or UnsupportedCommandException or IOException or TimeoutException or UnauthorizedAccessException)
+        {
+            error = $"{e.GetType().Name}: {e.Message}";
+            return null;
+        }
+    }
+
+    private DateTime Seen(DateTime timeStamp)
+    {
+        var utc = timeStamp.ToUniversalTime();
+        Interlocked.Exchange(ref _lastEventTicks, utc.Ticks);
+        return utc;
+    }
+
+    /// <summary>
+    /// The pauses that began between <paramref name="from"/> and <paramref name="to"/> (UTC), described as
+    /// <see cref="PauseLog.Describe"/> does. The runtime hands its events over in batches: this waits (at most
+    /// <paramref name="settle"/>, 2 s by default) for an event at or after <paramref name="to"/> before describing.
+    /// </summary>
+    public async Task<JsonObject> DescribeAsync(DateTime from, DateTime to, TimeSpan? settle = null)
+    {
+        var deadline = DateTime.UtcNow + (settle ?? TimeSpan.FromSeconds(2));
+        while (Interlocked.Read(ref _lastEventTicks) < to.Ticks && DateTime.UtcNow < deadline && !_reading.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+        return _log.Describe(from, to);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _session.StopAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or EndOfStreamException or IOException or TimeoutException)
+        {
+            // The silo has already exited: its stream ends by itself.
+        }
+        await Task.WhenAny(_reading, Task.Delay(TimeSpan.FromSeconds(5)));
+        _source.Dispose();
+        _session.Dispose();
+    }
+}
