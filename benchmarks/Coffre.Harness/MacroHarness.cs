@@ -525,7 +525,9 @@ public sealed class MacroHarness(HarnessOptions options)
                         options.FlushProbe ? options.WorkDirectory : null)
                     : null;
                 var result = await run();
+                quiet.Dispose(); // the run is over: what follows may collect
                 var figures = result.Describe();
+                figures["generatorCollector"] = quiet.Describe();
                 if (siloGc is not null)
                 {
                     figures["siloGcPauses"] = await siloGc.DescribeAsync(result.StartedAt, result.EndedAt);

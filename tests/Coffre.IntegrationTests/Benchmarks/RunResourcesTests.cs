@@ -38,6 +38,31 @@ public sealed class RunResourcesTests
     }
 
     [Fact]
+    public void The_quiet_collector_runs_its_span_in_a_no_gc_region_counts_what_it_allocated_and_restores_the_mode()
+    {
+        var former = System.Runtime.GCSettings.LatencyMode;
+        var quiet = QuietCollector.Begin();
+        Assert.InRange(quiet.RegionGranted, 16L << 20, QuietCollector.RegionBytes);
+        var kept = new List<byte[]>();
+        for (var i = 0; i < 64; i++)
+        {
+            kept.Add(new byte[16 * 1024]);
+        }
+        quiet.Dispose();
+        var described = quiet.Describe();
+
+        Assert.Equal(former, System.Runtime.GCSettings.LatencyMode);
+        Assert.Equal(quiet.RegionGranted, described["noGcRegionBytes"]!.GetValue<long>());
+        // At least the megabyte kept above (other tests of this process allocate too, into the same counters).
+        Assert.True(described["allocatedBytes"]!.GetValue<long>() >= 64 * 16 * 1024, described.ToJsonString());
+        Assert.True(described["collections"]!["0"]!.GetValue<int>() >= 0);
+        Assert.Equal(64, kept.Count);
+        // Disposed twice: nothing more happens, and the figures stay those of the span.
+        quiet.Dispose();
+        Assert.Equal(described.ToJsonString(), quiet.Describe().ToJsonString());
+    }
+
+    [Fact]
     public async Task The_timeline_has_a_slot_per_interval_with_this_process_cpu_the_wal_and_the_checkpoint()
     {
         await using var dataSource = await FreshDatabaseAsync();
