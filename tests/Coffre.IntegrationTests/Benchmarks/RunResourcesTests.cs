@@ -38,11 +38,11 @@ public sealed class RunResourcesTests
     }
 
     [Fact]
-    public void The_quiet_collector_runs_its_span_in_a_no_gc_region_counts_what_it_allocated_and_restores_the_mode()
+    public void The_quiet_collector_counts_what_its_span_allocated_and_restores_the_mode()
     {
         var former = System.Runtime.GCSettings.LatencyMode;
         var quiet = QuietCollector.Begin();
-        Assert.InRange(quiet.RegionGranted, 16L << 20, QuietCollector.RegionBytes);
+        Assert.Equal(System.Runtime.GCLatencyMode.SustainedLowLatency, System.Runtime.GCSettings.LatencyMode);
         var kept = new List<byte[]>();
         for (var i = 0; i < 64; i++)
         {
@@ -52,7 +52,6 @@ public sealed class RunResourcesTests
         var described = quiet.Describe();
 
         Assert.Equal(former, System.Runtime.GCSettings.LatencyMode);
-        Assert.Equal(quiet.RegionGranted, described["noGcRegionBytes"]!.GetValue<long>());
         // At least the megabyte kept above (other tests of this process allocate too, into the same counters).
         Assert.True(described["allocatedBytes"]!.GetValue<long>() >= 64 * 16 * 1024, described.ToJsonString());
         Assert.True(described["collections"]!["0"]!.GetValue<int>() >= 0);
