@@ -528,10 +528,6 @@ public sealed class MacroHarness(HarnessOptions options)
                 quiet.Dispose(); // the run is over: what follows may collect
                 var figures = result.Describe();
                 figures["generatorCollector"] = quiet.Describe();
-                if (siloGc is not null)
-                {
-                    figures["siloGcPauses"] = await siloGc.DescribeAsync(result.StartedAt, result.EndedAt);
-                }
                 if (resources is not null)
                 {
                     figures["resourcesByTime"] = await resources.StopAsync(result.StartedAt);
@@ -543,6 +539,11 @@ public sealed class MacroHarness(HarnessOptions options)
                 foreach (var (k, v) in await EndAsync(phase, null))
                 {
                     figures["resources." + k] = v?.DeepClone();
+                }
+                // After the run's resources are closed: waiting for the silo's last events must not stretch their window.
+                if (siloGc is not null)
+                {
+                    figures["siloGcPauses"] = await siloGc.DescribeAsync(result.StartedAt, result.EndedAt);
                 }
                 if (options.WalBreakdown)
                 {
