@@ -48,7 +48,11 @@ public sealed class ExportClusterFixture : IAsyncLifetime
 
     public Task InitializeAsync() => Cluster.DeployAsync();
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        global::Coffre.UnitTests.Grains.ClusterFixture.DeleteFolder(Root);
+    }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
 

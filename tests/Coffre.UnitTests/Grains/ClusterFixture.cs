@@ -41,11 +41,13 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// </summary>
     public static ShiftableClock Clock { get; } = new();
 
+    private readonly string _folder = NewFolder();
+
     public ClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => ConfigureSilo(silo, Clock));
+        builder.ConfigureSilo((_, silo) => ConfigureSilo(silo, Clock, _folder));
         builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(context =>
         {
             ClientCalls.Enqueue((context.InterfaceMethod.Name, context.TargetId.Key.ToString()));
@@ -54,17 +56,28 @@ public sealed class ClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
     }
 
+    /// <summary>A temporary folder for one cluster's silos, removed by <see cref="DeleteFolder"/> when the cluster is disposed.</summary>
+    internal static string NewFolder() => Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N"));
+
+    internal static void DeleteFolder(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>
     /// A silo built with the servers' own extensions (Roles.AddCoffreServer composes the same ones for the embedded default),
-    /// telling time by <paramref name="clock"/>.
+    /// telling time by <paramref name="clock"/>, its local files in a folder of its own under <paramref name="folder"/>.
     /// </summary>
-    internal static void ConfigureSilo(ISiloBuilder silo, TimeProvider clock)
+    internal static void ConfigureSilo(ISiloBuilder silo, TimeProvider clock, string folder)
     {
         silo.AddMemoryGrainStorage(GrainNames.Storage);
         silo.UseInMemoryReminderService();
         silo.Services.AddSingleton(clock);
         silo.Services.AddCoffreAccess();
-        silo.Services.AddCoffreLocal(Path.Combine(Path.GetTempPath(), "coffre-cluster-tests-" + Guid.NewGuid().ToString("N")), new byte[32]);
+        silo.Services.AddCoffreLocal(Path.Combine(folder, Guid.NewGuid().ToString("N")), new byte[32]);
         // One registry for both silos: a person's identity grain and their vault may live on different silos.
         silo.Services.AddSingleton<IRolloutStore>(Registry);
         silo.Services.AddSingleton<IOutbox>(Outbox);
@@ -79,7 +92,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public Task InitializeAsync() => Cluster.DeployAsync();
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        DeleteFolder(_folder);
+    }
 }
 
 [CollectionDefinition(Name)]

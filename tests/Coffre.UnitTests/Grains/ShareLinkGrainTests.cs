@@ -33,11 +33,13 @@ public sealed class ShareClusterFixture : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; }
 
+    private readonly string _folder = ClusterFixture.NewFolder();
+
     public ShareClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => ClusterFixture.ConfigureSilo(silo, Clock));
+        builder.ConfigureSilo((_, silo) => ClusterFixture.ConfigureSilo(silo, Clock, _folder));
         Cluster = builder.Build();
     }
 
@@ -45,7 +47,11 @@ public sealed class ShareClusterFixture : IAsyncLifetime
 
     public Task InitializeAsync() => Cluster.DeployAsync();
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        ClusterFixture.DeleteFolder(_folder);
+    }
 }
 
 [CollectionDefinition(Name)]
