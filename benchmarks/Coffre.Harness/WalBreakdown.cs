@@ -29,22 +29,25 @@ public static class WalBreakdown
     // file is named only in its own database (another database's file number may name an unrelated relation here).
     private const string BlockPattern = @"rel \d+/(\d+)/(\d+)(?: fork (\w+))? blk \d+( \(?FPW)?";
 
-    private static string ByRelationSql(string records) => $"""
+    // The run's records are read from the log once, into a temporary table both lists group.
+    private const string Records = "pg_temp.wal_breakdown_records";
+
+    private const string ByRelationSql = $"""
         SELECT CASE WHEN b[1]::oid = (SELECT oid FROM pg_database WHERE datname = current_database())
                     THEN coalesce(pg_filenode_relation(0, b[2]::oid)::regclass::text, 'file ' || b[2])
                     WHEN b[1] = '0' THEN 'shared catalog'
                     ELSE 'another database' END
                    || CASE WHEN coalesce(b[3], 'main') = 'main' THEN '' ELSE ' (' || b[3] || ')' END,
                count(*), count(b[4])
-        FROM {records} r,
+        FROM {Records} r,
              regexp_matches(r.block_ref, '{BlockPattern}', 'g') b
-        GROUP BY 1 ORDER BY 3 DESC, 2 DESC LIMIT $2
+        GROUP BY 1 ORDER BY 3 DESC, 2 DESC LIMIT $1
         """;
 
-    private static string ByRecordSql(string records) => $"""
+    private const string ByRecordSql = $"""
         SELECT resource_manager || '/' || record_type, count(*), sum(record_length)::bigint, sum(fpi_length)::bigint
-        FROM {records}
-        GROUP BY 1 ORDER BY sum(record_length) DESC LIMIT $2
+        FROM {Records}
+        GROUP BY 1 ORDER BY sum(record_length) DESC LIMIT $1
         """;
 
     /// <summary>
@@ -69,26 +72,38 @@ public static class WalBreakdown
         var source = connection.PostgreSqlVersion.Major >= 16
             ? "pg_get_wal_records_info($1::pg_lsn, 'FFFFFFFF/FFFFFFFF')"
             : "pg_get_wal_records_info_till_end_of_wal($1::pg_lsn)";
-        await ReadRowsAsync(connection, ByRelationSql(source), fromLsn, top, relations, r => new JsonObject
+        await using (var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {Records}", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+        await using (var copy = new NpgsqlCommand($"CREATE TEMP TABLE {Records} AS SELECT resource_manager, record_type, record_length, fpi_length, block_ref FROM {source}", connection) { CommandTimeout = 600 })
+        {
+            copy.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Lsn(fromLsn) });
+            await copy.ExecuteNonQueryAsync();
+        }
+        await ReadRowsAsync(connection, ByRelationSql, top, relations, r => new JsonObject
         {
             ["relation"] = r.GetString(0),
             ["blockChanges"] = r.GetInt64(1),
             ["fullPageImages"] = r.GetInt64(2),
         });
-        await ReadRowsAsync(connection, ByRecordSql(source), fromLsn, top, records, r => new JsonObject
+        await ReadRowsAsync(connection, ByRecordSql, top, records, r => new JsonObject
         {
             ["record"] = r.GetString(0),
             ["count"] = r.GetInt64(1),
             ["bytes"] = r.GetInt64(2),
             ["fullPageImageBytes"] = r.GetInt64(3),
         });
+        await using (var drop = new NpgsqlCommand($"DROP TABLE {Records}", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
         return result;
     }
 
-    private static async Task ReadRowsAsync(NpgsqlConnection connection, string sql, long fromLsn, int top, JsonArray into, Func<NpgsqlDataReader, JsonObject> row)
+    private static async Task ReadRowsAsync(NpgsqlConnection connection, string sql, int top, JsonArray into, Func<NpgsqlDataReader, JsonObject> row)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Lsn(fromLsn) });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = top });
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
