@@ -8,6 +8,7 @@ namespace Coffre.IntegrationTests.Benchmarks;
 /// The macro harness's view of the silo's garbage-collection pauses: a real EventPipe session on a real .NET process (this
 /// test process, whose collections the test forces), and the pause log's arithmetic with fixed times.
 /// </summary>
+[Collection(ForcedCollectionsCollection.Name)]
 public sealed class SiloGcPausesTests
 {
     [Fact]
@@ -77,4 +78,14 @@ public sealed class SiloGcPausesTests
         Assert.Equal(3, all["count"]!.GetValue<int>());
         Assert.Equal(1, all["byGeneration"]!["1"]!.GetValue<int>());
     }
+}
+
+/// <summary>
+/// Tests that force full collections of the test process and watch it over EventPipe: they pause every thread of the
+/// process, so they run alone, never beside the timeline and flush-probe tests whose sampling threads they would stop.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ForcedCollectionsCollection
+{
+    public const string Name = "ForcedCollections";
 }
