@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Coffre.Adapters.Postgres;
 using Coffre.Adapters.Sms;
@@ -251,7 +249,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
     {
         var vault = Vault();
         var id = await NotifyAsync(vault, new ContactPreferences($"x-{Guid.NewGuid():N}@example.test", null, [AlertChannel.Email], null));
-        var failed = await Running(Dispatcher($"127.0.0.1:{FreePort()}", maxAttempts: 3), () => Until(() => One(id), m => m.State != DeliveryState.Pending, "given up"));
+        var failed = await Running(Dispatcher($"127.0.0.1:{CoffreProcess.FreePort()}", maxAttempts: 3), () => Until(() => One(id), m => m.State != DeliveryState.Pending, "given up"));
         Assert.Equal(DeliveryState.Failed, failed.State);
         Assert.Equal(3, failed.Attempts);
         Assert.StartsWith("failed for good after 3 attempts", await _outbox.LastErrorAsync(id), StringComparison.Ordinal);
@@ -263,7 +261,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         var vault = Vault();
         var address = $"late-{Guid.NewGuid():N}@example.test";
         var id = await NotifyAsync(vault, new ContactPreferences(address, null, [AlertChannel.Email], null));
-        var (port, api) = (FreePort(), FreePort());
+        var (port, api) = (CoffreProcess.FreePort(), CoffreProcess.FreePort());
         var dispatcher = Dispatcher($"127.0.0.1:{port}");
         await dispatcher.StartAsync(CancellationToken.None);
         try
@@ -336,12 +334,5 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
             await Until(async () => Assert.Single(await outbox.ListDeliveriesAsync(new DeliveryQuery(null, id, null, null, 1))).State, s => s == DeliveryState.Sent, "delivered after the crash");
             Assert.Single((await _sms.GetFromJsonAsync<JsonArray>($"/messages?reference={id:D}"))!);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
