@@ -10,7 +10,7 @@ import { findBreakingChanges, findDangerousChanges } from 'graphql';
 import { spawn, execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -100,16 +100,34 @@ export async function answerOf(response) {
 
 // ------------------------------------------------------------------ processes and ports
 
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
+// Ports for the processes the tests start come from below the kernel's ephemeral range (ip_local_port_range,
+// 32768–60999 by default): a port the kernel handed out for listen(0) is one the run's own outgoing connections can
+// take before the process binds it ("address already in use"). Each test process walks the range from a random start.
+const PORT_RANGE = (() => {
+  let low = 32768;
+  try {
+    low = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0], 10) || low;
+  } catch { /* not Linux: the default range */ }
+  const first = Math.max(1024, low - 12000);
+  return { first, count: Math.max(1000, low - first) };
+})();
+let nextPort = randomInt(PORT_RANGE.count);
+
+function listensFreely(port) {
+  return new Promise((resolveFree) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
   });
+}
+
+export async function freePort() {
+  for (let tries = 0; tries < PORT_RANGE.count; tries++) {
+    const port = PORT_RANGE.first + (nextPort++ % PORT_RANGE.count);
+    if (await listensFreely(port)) return port;
+  }
+  throw new Error(`no free loopback port in ${PORT_RANGE.first}–${PORT_RANGE.first + PORT_RANGE.count - 1}`);
 }
 
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes; returns that value or throws `message`. */
