@@ -51,9 +51,17 @@ ensure_tools() {
   fi
 }
 
+# free_port: a loopback port nothing listens on, below the kernel's ephemeral range (ip_local_port_range), so that no
+# outgoing connection takes it before the service binds it.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
-    || echo $(( 20000 + RANDOM % 20000 ))
+  local low=32768 first port i
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  first=$(( low > 13024 ? low - 12000 : 1024 ))
+  for ((i = 0; i < 200; i++)); do
+    port=$(( first + (RANDOM * 32768 + RANDOM) % (low - first) ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  log "no free loopback port below $low"; return 1
 }
 
 wait_port() { # host port seconds
