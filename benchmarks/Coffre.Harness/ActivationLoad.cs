@@ -84,6 +84,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
                 ["firstError"] = FirstError,
                 ["startedAtUtc"] = StartedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                 ["generatorGcPauses"] = Pauses.Describe(StartedAt, EndedAt),
+                ["generatorAllocationSamples"] = Pauses.DescribeAllocations(StartedAt, EndedAt),
             };
             if (TargetRate is { } rate)
             {
@@ -207,7 +208,8 @@ public sealed class ActivationLoad(Uri graphql, string client)
         return run;
     }
 
-    private static async Task<Outcome> SendAsync(LoadClient http, LoadRequest request, string vaultId, Run run)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Outcome> SendAsync(LoadClient http, LoadRequest request, string vaultId, Run run)
     {
         try
         {
@@ -223,7 +225,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
                 && data.TryGetProperty("activateVault", out var payload) && payload.ValueKind == JsonValueKind.Object)
             {
                 if (payload.TryGetProperty("session", out var session) && session.ValueKind == JsonValueKind.Object
-                    && session.TryGetProperty("vaultId", out var id) && id.GetString() == vaultId)
+                    && session.TryGetProperty("vaultId", out var id) && id.ValueKind == JsonValueKind.String && id.ValueEquals(vaultId))
                 {
                     return Outcome.Success;
                 }

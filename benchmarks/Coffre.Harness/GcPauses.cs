@@ -85,7 +85,9 @@ public sealed class PauseLog
 
 /// <summary>
 /// The load generator's own garbage-collection pauses while a run lasts, from the runtime's GC events in this process
-/// (<see cref="PauseLog"/>): a pause of the generator delays the reading of every answer that arrives meanwhile.
+/// (<see cref="PauseLog"/>): a pause of the generator delays the reading of every answer that arrives meanwhile. It also
+/// keeps the runtime's allocation samples (one event per ~100 KB allocated, naming the type of the object that crossed
+/// the mark), so a run can tell which of the generator's allocations feed its collections.
 /// </summary>
 public sealed class GcPauses : EventListener
 {
@@ -94,14 +96,17 @@ public sealed class GcPauses : EventListener
     private const int GcStartId = 1;
     private const int RestartEndId = 3;
     private const int SuspendBeginId = 9;
+    private const int AllocationTickId = 10;
 
     private readonly PauseLog _log = new();
+    private readonly AllocationSamples _samples = new();
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
         if (eventSource.Name == RuntimeSource)
         {
-            EnableEvents(eventSource, EventLevel.Informational, GcKeyword);
+            // Verbose: the allocation ticks are verbose GC events.
+            EnableEvents(eventSource, EventLevel.Verbose, GcKeyword);
         }
     }
 
@@ -118,11 +123,61 @@ public sealed class GcPauses : EventListener
             case RestartEndId:
                 _log.Restarted(e.TimeStamp);
                 break;
+            case AllocationTickId when e.PayloadNames is { } names && names.IndexOf("TypeName") is var type and >= 0 && names.IndexOf("AllocationAmount64") is var amount and >= 0:
+                _samples.Add(e.TimeStamp, e.Payload![type] as string ?? "?", Convert.ToInt64(e.Payload[amount], System.Globalization.CultureInfo.InvariantCulture));
+                break;
         }
     }
 
     /// <summary>The pauses that began between <paramref name="from"/> and <paramref name="to"/> (UTC), described.</summary>
     public JsonObject Describe(DateTime from, DateTime to) => _log.Describe(from, to);
+
+    /// <summary>The allocation samples taken between <paramref name="from"/> and <paramref name="to"/> (UTC), by type.</summary>
+    public JsonObject DescribeAllocations(DateTime from, DateTime to) => _samples.Describe(from, to);
+}
+
+/// <summary>
+/// The runtime's allocation samples (each stands for the ~100 KB allocated since the last one and names the type of the
+/// object being allocated when the mark was crossed): over many samples, each type's share of the bytes allocated.
+/// </summary>
+public sealed class AllocationSamples
+{
+    /// <summary>Types listed per description, the largest first.</summary>
+    public const int Listed = 12;
+
+    private readonly Lock _lock = new();
+    private readonly List<(DateTime At, string Type, long Bytes)> _samples = [];
+
+    public void Add(DateTime at, string type, long bytes)
+    {
+        lock (_lock)
+        {
+            _samples.Add((at, type, bytes));
+        }
+    }
+
+    public JsonObject Describe(DateTime from, DateTime to)
+    {
+        List<(DateTime At, string Type, long Bytes)> within;
+        lock (_lock)
+        {
+            within = _samples.Where(s => s.At >= from && s.At <= to).ToList();
+        }
+        var total = within.Sum(s => s.Bytes);
+        var byType = new JsonArray();
+        foreach (var group in within.GroupBy(s => s.Type).Select(g => (Type: g.Key, Samples: g.Count(), Bytes: g.Sum(s => s.Bytes)))
+                     .OrderByDescending(g => g.Bytes).ThenBy(g => g.Type, StringComparer.Ordinal).Take(Listed))
+        {
+            byType.Add(new JsonObject
+            {
+                ["type"] = group.Type,
+                ["samples"] = group.Samples,
+                ["bytes"] = group.Bytes,
+                ["share"] = ResourceProbe.Round(group.Bytes / (double)Math.Max(total, 1), 3),
+            });
+        }
+        return new JsonObject { ["samples"] = within.Count, ["bytes"] = total, ["byType"] = byType };
+    }
 }
 
 /// <summary>

@@ -29,7 +29,7 @@ public abstract class LoadClient : IAsyncDisposable
     /// <summary>The answer's status and body.</summary>
     /// <exception cref="TimeoutException">No complete answer within the timeout.</exception>
     /// <exception cref="IOException">The connection failed, or the answer could not be read.</exception>
-    public abstract Task<(int Status, byte[] Body)> SendAsync(LoadRequest request);
+    public abstract ValueTask<(int Status, byte[] Body)> SendAsync(LoadRequest request);
 
     public abstract ValueTask DisposeAsync();
 
@@ -41,7 +41,7 @@ public abstract class LoadClient : IAsyncDisposable
 
         public override LoadRequest Post(string path, byte[] body, string? token = null) => new(new Prepared(new Uri(server, path), body, token));
 
-        public override async Task<(int Status, byte[] Body)> SendAsync(LoadRequest request)
+        public override async ValueTask<(int Status, byte[] Body)> SendAsync(LoadRequest request)
         {
             var prepared = (Prepared)request.Prepared;
             using var message = new HttpRequestMessage(HttpMethod.Post, prepared.Uri) { Content = new ByteArrayContent(prepared.Body) };

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -60,7 +61,8 @@ public sealed class RawHttpClient : LoadClient
         return new LoadRequest(request);
     }
 
-    public override async Task<(int Status, byte[] Body)> SendAsync(LoadRequest request)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<(int Status, byte[] Body)> SendAsync(LoadRequest request)
     {
         var connection = await _slots.Reader.ReadAsync().ConfigureAwait(false);
         try
@@ -160,7 +162,8 @@ public sealed class RawHttpClient : LoadClient
             }
         }
 
-        public async Task<Answer> ExchangeAsync(byte[] request)
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<Answer> ExchangeAsync(byte[] request)
         {
             _deadline.CancelAfter(_timeout);
             try
@@ -177,7 +180,8 @@ public sealed class RawHttpClient : LoadClient
             }
         }
 
-        private async Task<Answer> ReadAnswerAsync(CancellationToken cancellationToken)
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<Answer> ReadAnswerAsync(CancellationToken cancellationToken)
         {
             _count = 0;
             int headerEnd;
@@ -196,7 +200,9 @@ public sealed class RawHttpClient : LoadClient
                 return new Answer(status, _buffer.AsSpan(position, length).ToArray(), keepAlive && _count == position + length);
             }
             // Chunked: each chunk's size line, its bytes and CRLF, until the empty chunk and the final CRLF (no trailers).
-            var body = new MemoryStream();
+            // The chunks' bytes are moved down in the buffer as they come, so the body ends up whole right after the head.
+            var bodyStart = position;
+            var bodyEnd = position;
             while (true)
             {
                 int lineEnd;
@@ -225,9 +231,10 @@ public sealed class RawHttpClient : LoadClient
                 }
                 if (size == 0)
                 {
-                    return new Answer(status, body.ToArray(), keepAlive && _count == position + LineEnd.Length);
+                    return new Answer(status, _buffer.AsSpan(bodyStart, bodyEnd - bodyStart).ToArray(), keepAlive && _count == position + LineEnd.Length);
                 }
-                body.Write(_buffer, position, size);
+                _buffer.AsSpan(position, size).CopyTo(_buffer.AsSpan(bodyEnd));
+                bodyEnd += size;
                 position += size + LineEnd.Length;
             }
         }
@@ -278,7 +285,8 @@ public sealed class RawHttpClient : LoadClient
             return (status, length, chunked, keepAlive);
         }
 
-        private async Task FillAsync(CancellationToken cancellationToken)
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask FillAsync(CancellationToken cancellationToken)
         {
             if (_count == _buffer.Length)
             {

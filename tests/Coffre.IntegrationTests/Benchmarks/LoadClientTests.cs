@@ -99,7 +99,7 @@ public sealed class LoadClientTests : IAsyncLifetime
         await using var client = LoadClient.Create(kind, _base, connections: 2, TimeSpan.FromSeconds(10));
         var request = EmptyPost(client, "/chunked");
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.SendAsync(request)));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.SendAsync(request).AsTask()));
 
         var expected = new string('a', 5000) + new string('b', 10000) + new string('c', 15000);
         Assert.All(answers, a =>
@@ -134,7 +134,7 @@ public sealed class LoadClientTests : IAsyncLifetime
         var slow = EmptyPost(client, "/slow");
         var echo = EmptyPost(client, "/echo");
 
-        await Assert.ThrowsAsync<TimeoutException>(() => client.SendAsync(slow));
+        await Assert.ThrowsAsync<TimeoutException>(() => client.SendAsync(slow).AsTask());
         var (status, answer) = await client.SendAsync(echo);
 
         Assert.Equal(200, status);
@@ -151,6 +151,6 @@ public sealed class LoadClientTests : IAsyncLifetime
         probe.Stop();
         await using var client = LoadClient.Create(kind, new Uri($"http://127.0.0.1:{port}/"), connections: 1, TimeSpan.FromSeconds(5));
 
-        await Assert.ThrowsAsync<IOException>(() => client.SendAsync(EmptyPost(client, "/echo")));
+        await Assert.ThrowsAsync<IOException>(() => client.SendAsync(EmptyPost(client, "/echo")).AsTask());
     }
 }

@@ -13,6 +13,80 @@ namespace Coffre.IntegrationTests.Benchmarks;
 public sealed class RunResourcesTests
 {
     [Fact]
+    public async Task The_generators_allocations_are_sampled_by_type_within_the_run()
+    {
+        using var pauses = new GcPauses();
+        await Task.Delay(100); // the listener is enabled on the runtime's source as it is created
+        var from = DateTime.UtcNow;
+        var kept = new List<Marker[]>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            kept.Add(new Marker[256]); // 2 KB each, 40 MB in all
+            if (kept.Count > 100)
+            {
+                kept.Clear();
+            }
+        }
+
+        // The runtime hands its events to listeners asynchronously: wait until the samples arrive (bounded).
+        var clock = Stopwatch.StartNew();
+        System.Text.Json.Nodes.JsonObject described;
+        do
+        {
+            await Task.Delay(50);
+            described = pauses.DescribeAllocations(from, DateTime.UtcNow);
+        }
+        while (MarkerSamples(described) < 100 && clock.Elapsed < TimeSpan.FromSeconds(10));
+
+        // One sample per ~100 KB allocated: 40 MB of markers give hundreds, and they lead the list.
+        Assert.True(MarkerSamples(described) >= 100, described.ToJsonString());
+        var first = described["byType"]!.AsArray()[0]!;
+        Assert.Equal(MarkerArray, first["type"]!.GetValue<string>());
+        Assert.True(described["bytes"]!.GetValue<long>() >= first["bytes"]!.GetValue<long>());
+        Assert.Equal(0, pauses.DescribeAllocations(from.AddHours(-1), from.AddHours(-1).AddSeconds(1))["samples"]!.GetValue<int>());
+        GC.KeepAlive(kept);
+    }
+
+    private sealed class Marker;
+
+    /// <summary>The runtime names a nested type's array without its namespace or declaring type.</summary>
+    private const string MarkerArray = "Marker[]";
+
+    private static int MarkerSamples(System.Text.Json.Nodes.JsonObject described) =>
+        described["byType"]!.AsArray().Where(t => t!["type"]!.GetValue<string>() == MarkerArray).Sum(t => t!["samples"]!.GetValue<int>());
+
+    [Fact]
+    public void Allocation_samples_are_summed_by_type_largest_first_with_their_share_and_cut()
+    {
+        var samples = new AllocationSamples();
+        var at = new DateTime(2026, 12, 6, 12, 0, 0, DateTimeKind.Utc);
+        samples.Add(at.AddSeconds(-1), "Before", 999_999);
+        for (var i = 0; i < 3; i++)
+        {
+            samples.Add(at.AddSeconds(i), "Byte[]", 100_000);
+        }
+        samples.Add(at.AddSeconds(1), "Char[]", 100_000);
+        for (var t = 0; t < AllocationSamples.Listed + 3; t++)
+        {
+            samples.Add(at.AddSeconds(2), $"T{t:D2}", 1_000);
+        }
+        samples.Add(at.AddSeconds(11), "After", 999_999);
+
+        var described = samples.Describe(at, at.AddSeconds(10));
+
+        Assert.Equal(4 + AllocationSamples.Listed + 3, described["samples"]!.GetValue<int>());
+        Assert.Equal(400_000 + (AllocationSamples.Listed + 3) * 1_000, described["bytes"]!.GetValue<long>());
+        var byType = described["byType"]!.AsArray();
+        Assert.Equal(AllocationSamples.Listed, byType.Count);
+        Assert.Equal("Byte[]", byType[0]!["type"]!.GetValue<string>());
+        Assert.Equal(3, byType[0]!["samples"]!.GetValue<int>());
+        Assert.Equal(Math.Round(300_000 / 415_000.0, 3), byType[0]!["share"]!.GetValue<double>());
+        Assert.Equal("Char[]", byType[1]!["type"]!.GetValue<string>());
+        Assert.Equal("T00", byType[2]!["type"]!.GetValue<string>()); // equal bytes: by name
+        Assert.DoesNotContain(byType, t => t!["type"]!.GetValue<string>() is "Before" or "After");
+    }
+
+    [Fact]
     public async Task A_blocking_full_collection_is_reported_as_a_generation_2_pause_within_the_run()
     {
         using var pauses = new GcPauses();
