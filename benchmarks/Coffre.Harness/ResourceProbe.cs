@@ -156,51 +156,11 @@ public sealed class ResourceProbe
     public sealed record ProcStat(int ParentPid, double OwnSeconds, double ChildrenSeconds);
 
     /// <summary>/proc/PID/stat: parent pid, utime+stime and cutime+cstime in seconds; null when the process is gone.</summary>
-    public static ProcStat? ReadStat(int pid)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-        if (ParseStat(text) is not { } stat)
-        {
-            return null;
-        }
-        var f = stat.Fields;
-        // f[0] = state (field 3), f[1] = ppid (4), f[11] = utime (14), f[12] = stime (15), f[13] = cutime (16), f[14] = cstime (17).
-        double T(int i) => long.Parse(f[i], CultureInfo.InvariantCulture) / ClockTicks;
-        return new ProcStat(int.Parse(f[1], CultureInfo.InvariantCulture), T(11) + T(12), T(13) + T(14));
-    }
+    public static ProcStat? ReadStat(int pid) =>
+        ProcFiles.TryReadStat($"/proc/{pid}/stat", out var stat) ? new ProcStat(stat.ParentPid, stat.OwnTicks / ClockTicks, stat.ChildTicks / ClockTicks) : null;
 
     /// <summary>A process's niceness (field 19 of /proc/PID/stat), or null when it is gone.</summary>
-    public static int? Niceness(int pid)
-    {
-        try
-        {
-            return ParseStat(File.ReadAllText($"/proc/{pid}/stat")) is { } stat ? int.Parse(stat.Fields[16], CultureInfo.InvariantCulture) : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>A /proc stat line: the name between its parentheses and the fields after them (field 3 on); null if malformed.</summary>
-    private static (string Name, string[] Fields)? ParseStat(string text)
-    {
-        var open = text.IndexOf('(');
-        var close = text.LastIndexOf(')');
-        return open < 0 || close < open ? null : (text[(open + 1)..close], text[(close + 2)..].Split(' '));
-    }
+    public static int? Niceness(int pid) => ProcFiles.TryReadStat($"/proc/{pid}/stat", out var stat) ? stat.Nice : null;
 
     /// <summary>The postmaster (own + reaped children) plus every live child (own + their reaped children).</summary>
     private double PostgresCpuSeconds(Dictionary<int, ProcessCpu> processes)
@@ -226,32 +186,35 @@ public sealed class ResourceProbe
     private static Dictionary<int, ProcessCpu> ReadAllProcesses()
     {
         var all = new Dictionary<int, ProcessCpu>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var pid in ProcFiles.ProcessIds())
         {
-            var name = Path.GetFileName(dir);
-            if (name.Length == 0 || !char.IsAsciiDigit(name[0]) || !int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            if (ProcFiles.TryReadStat($"/proc/{pid}/stat", out var stat, out var name))
             {
-                continue;
+                all[pid] = new ProcessCpu(pid, stat.ParentPid, name, stat.OwnTicks / ClockTicks, stat.ChildTicks / ClockTicks, stat.StartTicks);
             }
-            string text;
-            try
-            {
-                text = File.ReadAllText($"/proc/{pid}/stat");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            if (ParseStat(text) is not { } stat)
-            {
-                continue;
-            }
-            var f = stat.Fields;
-            double T(int i) => long.Parse(f[i], CultureInfo.InvariantCulture) / ClockTicks;
-            all[pid] = new ProcessCpu(pid, int.Parse(f[1], CultureInfo.InvariantCulture), stat.Name, T(11) + T(12), T(13) + T(14),
-                long.Parse(f[19], CultureInfo.InvariantCulture));
         }
         return all;
+    }
+
+    /// <summary>
+    /// As <see cref="PostgresCpuSeconds(Dictionary{int, ProcessCpu})"/>, in one pass over /proc that keeps nothing: the
+    /// timeline's sample, taken four times a second while a run lasts.
+    /// </summary>
+    private double PostgresCpuSecondsNow()
+    {
+        if (_postmasterPid == 0)
+        {
+            return 0;
+        }
+        long ticks = 0;
+        foreach (var pid in ProcFiles.ProcessIds())
+        {
+            if (ProcFiles.TryReadStat($"/proc/{pid}/stat", out var stat) && (pid == _postmasterPid || stat.ParentPid == _postmasterPid))
+            {
+                ticks += stat.OwnTicks + stat.ChildTicks;
+            }
+        }
+        return ticks / ClockTicks;
     }
 
     /// <summary>The five processes outside the harness, PostgreSQL, the silo and Azurite that used the most CPU between two samples.</summary>
@@ -329,7 +292,7 @@ public sealed class ResourceProbe
         var longRunning = reader.IsDBNull(4) ? null : reader.GetString(4);
         using var self = Process.GetCurrentProcess();
         return new Light(DateTime.UtcNow, ReadMachineCpu(), SiloPid is { } pid ? ReadStat(pid)?.OwnSeconds ?? 0 : 0,
-            SiloPid is { } gcPid ? GcThreadSeconds(gcPid) : 0, PostgresCpuSeconds(ReadAllProcesses()), self.TotalProcessorTime.TotalSeconds,
+            SiloPid is { } gcPid ? GcThreadSeconds(gcPid) : 0, PostgresCpuSecondsNow(), self.TotalProcessorTime.TotalSeconds,
             ReadDiskCounters(), lsn, autovacuum, checkpointer, buffersWritten, longRunning);
     }
 
@@ -353,17 +316,10 @@ public sealed class ResourceProbe
         {
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
-                try
+                // A thread that ended meanwhile has no stat line any more.
+                if (ProcFiles.TryReadStat(task + "/stat", IsGcThread, out var stat))
                 {
-                    if (ParseStat(File.ReadAllText(Path.Combine(task, "stat"))) is not { } stat || !IsGcThread(stat.Name))
-                    {
-                        continue;
-                    }
-                    total += (long.Parse(stat.Fields[11], CultureInfo.InvariantCulture) + long.Parse(stat.Fields[12], CultureInfo.InvariantCulture)) / ClockTicks;
-                }
-                catch (IOException)
-                {
-                    // The thread ended.
+                    total += stat.OwnTicks / ClockTicks;
                 }
             }
         }
@@ -378,9 +334,8 @@ public sealed class ResourceProbe
         return total;
     }
 
-    private static bool IsGcThread(string name) =>
-        name.StartsWith(".NET Server GC", StringComparison.Ordinal) || name.StartsWith(".NET BGC", StringComparison.Ordinal)
-        || name.StartsWith(".NET Background", StringComparison.Ordinal);
+    private static bool IsGcThread(ReadOnlySpan<byte> name) =>
+        name.StartsWith(".NET Server GC"u8) || name.StartsWith(".NET BGC"u8) || name.StartsWith(".NET Background"u8);
 
     private static DiskCounters ReadDiskCounters()
     {
@@ -411,10 +366,13 @@ public sealed class ResourceProbe
         return new DiskCounters(reads, readMs, writes, writeMs, flushes, busy);
     }
 
-    private static HashSet<string> WholeDisks() => Directory.EnumerateDirectories("/sys/block").Select(Path.GetFileName)
+    /// <summary>The machine's whole disks (read once: disks do not come and go during a run).</summary>
+    private static HashSet<string> WholeDisks() => s_wholeDisks.Value;
+
+    private static readonly Lazy<HashSet<string>> s_wholeDisks = new(() => Directory.EnumerateDirectories("/sys/block").Select(Path.GetFileName)
         .Where(n => n is not null && !n.StartsWith("loop", StringComparison.Ordinal) && !n.StartsWith("ram", StringComparison.Ordinal)
             && !n.StartsWith("zram", StringComparison.Ordinal))
-        .Select(n => n!).ToHashSet(StringComparer.Ordinal);
+        .Select(n => n!).ToHashSet(StringComparer.Ordinal));
 
     /// <summary>Bytes written to whole disks (not partitions, loop or ram devices) since boot.</summary>
     private static long ReadDiskWrittenBytes()
