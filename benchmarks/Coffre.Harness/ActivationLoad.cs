@@ -116,14 +116,42 @@ public sealed class ActivationLoad(Uri graphql, string client)
     };
 
     /// <summary>
-    /// Fixed concurrency: <paramref name="concurrency"/> loops over one pool of as many connections, until every person
-    /// is used or <paramref name="maxDuration"/> has passed (then the loops stop sending; answers are awaited).
+    /// A run's people with each one's request encoded and the client of <see cref="Connections"/> connections (which
+    /// connect on first use): built before the run's clock, resource window and quiet collector start, so that neither
+    /// the encoding's CPU nor its allocations are the run's.
     /// </summary>
-    public async Task<Run> ClosedAsync(string model, ActivationPerson[] people, int concurrency, TimeSpan maxDuration)
+    public sealed class Prepared : IAsyncDisposable
     {
+        internal Prepared(ActivationPerson[] people, int connections, LoadClient http, LoadRequest[] requests)
+        {
+            People = people;
+            Connections = connections;
+            Http = http;
+            Requests = requests;
+        }
+
+        public ActivationPerson[] People { get; }
+        public int Connections { get; }
+        internal LoadClient Http { get; }
+        internal LoadRequest[] Requests { get; }
+
+        public ValueTask DisposeAsync() => Http.DisposeAsync();
+    }
+
+    public Prepared Prepare(ActivationPerson[] people, int connections)
+    {
+        var http = LoadClient.Create(client, graphql, connections, RequestTimeout);
+        return new Prepared(people, connections, http, [.. people.Select(p => http.Post(graphql.AbsolutePath, p.RequestBody()))]);
+    }
+
+    /// <summary>
+    /// Fixed concurrency: one loop per connection of <paramref name="prepared"/>, until every person is used or
+    /// <paramref name="maxDuration"/> has passed (then the loops stop sending; answers are awaited).
+    /// </summary>
+    public static async Task<Run> ClosedAsync(string model, Prepared prepared, TimeSpan maxDuration)
+    {
+        var (people, concurrency, http, bodies) = (prepared.People, prepared.Connections, prepared.Http, prepared.Requests);
         var run = new Run(model, people) { Connections = concurrency };
-        await using var http = LoadClient.Create(client, graphql, concurrency, RequestTimeout);
-        var bodies = people.Select(p => http.Post(graphql.AbsolutePath, p.RequestBody())).ToArray();
         var next = -1;
         run.StartedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -155,13 +183,13 @@ public sealed class ActivationLoad(Uri graphql, string client)
     /// <summary>
     /// Fixed arrival rate: request i is due at start + i / rate; a 1 ms tick sends every due request without waiting for
     /// answers (at most <paramref name="maxInFlight"/> outstanding: beyond, sending waits, and the wait is in the latency,
-    /// which always counts from the scheduled time). Answers are awaited at most the request timeout after the last send.
+    /// which always counts from the scheduled time), over the connections of <paramref name="prepared"/>. Answers are
+    /// awaited at most the request timeout after the last send.
     /// </summary>
-    public async Task<Run> OpenAsync(string model, ActivationPerson[] people, double rate, int connections, int maxInFlight = 20_000)
+    public static async Task<Run> OpenAsync(string model, Prepared prepared, double rate, int maxInFlight = 20_000)
     {
-        var run = new Run(model, people) { TargetRate = rate, Connections = connections };
-        await using var http = LoadClient.Create(client, graphql, connections, RequestTimeout);
-        var bodies = people.Select(p => http.Post(graphql.AbsolutePath, p.RequestBody())).ToArray();
+        var (people, http, bodies) = (prepared.People, prepared.Http, prepared.Requests);
+        var run = new Run(model, people) { TargetRate = rate, Connections = prepared.Connections };
         var inFlight = 0;
         var peak = 0;
         var done = 0;

@@ -512,19 +512,21 @@ public sealed class MacroHarness(HarnessOptions options)
             Say($"idle      5 s without requests: silo {idle["coresBusySilo"]} cores busy, postgres {idle["coresBusyPostgres"]}; the outbox dispatcher delivered {idle["outboxDelivered"]} activation emails meanwhile");
 
             var load = new ActivationLoad(new Uri(silo.BaseAddress, "/graphql"), options.LoadClient);
-            async Task<ActivationLoad.Run?> Measure(string name, Func<Task<ActivationLoad.Run>> run, int count, bool timeline = false)
+            async Task<ActivationLoad.Run?> Measure(string name, ActivationPerson[] people, int connections, Func<ActivationLoad.Prepared, Task<ActivationLoad.Run>> run, bool timeline = false)
             {
-                if (count == 0)
+                if (people.Length == 0)
                 {
                     return null;
                 }
+                // The requests are encoded before the run's windows open: their cost is no phase's.
+                await using var prepared = load.Prepare(people, connections);
                 using var quiet = QuietCollector.Begin();
                 var phase = await _probe.BeginAsync(name);
                 await using var resources = timeline
                     ? await ResourceTimeline.StartAsync(_probe, _dataSource, TimeSpan.FromSeconds(ActivationLoad.Run.TimelineSlotSeconds),
                         options.FlushProbe ? options.WorkDirectory : null)
                     : null;
-                var result = await run();
+                var result = await run(prepared);
                 quiet.Dispose(); // the run is over: what follows may collect
                 var figures = result.Describe();
                 figures["generatorCollector"] = quiet.Describe();
@@ -570,12 +572,12 @@ public sealed class MacroHarness(HarnessOptions options)
             var closedLimit = TimeSpan.FromSeconds(options.ClosedSeconds);
             // At most a quarter of the people collected, so a small N leaves people for the measured runs.
             var warmupPeople = Take(Math.Min(options.WarmupActivations, collected.People.Count / 4));
-            if (await Measure("warmup", () => load.ClosedAsync("closed (warm-up)", warmupPeople, options.Concurrency, closedLimit / 4), warmupPeople.Length) is { } warmup)
+            if (await Measure("warmup", warmupPeople, options.Concurrency, p => ActivationLoad.ClosedAsync("closed (warm-up)", p, closedLimit / 4)) is { } warmup)
             {
                 runs.Add(warmup);
             }
             var closedPeople = Take(options.Activations);
-            var closed = await Measure("closed", () => load.ClosedAsync("closed", closedPeople, options.Concurrency, closedLimit), closedPeople.Length);
+            var closed = await Measure("closed", closedPeople, options.Concurrency, p => ActivationLoad.ClosedAsync("closed", p, closedLimit));
             if (closed is not null)
             {
                 runs.Add(closed);
@@ -588,7 +590,7 @@ public sealed class MacroHarness(HarnessOptions options)
                 var rate = Math.Max(1, Math.Round(closedRate * options.SustainableFraction / 10) * 10);
                 var people = Take((int)Math.Ceiling(rate * options.OpenSeconds));
                 activation["openSustainableNote"] = $"the closed model peaked at {closedRate:F0}/s, below the {options.Rate:F0}/s offered: an open run at {rate:F0}/s ({options.SustainableFraction:P0} of the peak) shows latency below saturation";
-                if (await Measure("openSustainable", () => load.OpenAsync("open (sustainable)", people, rate, options.OpenConnections), people.Length, timeline: true) is { } sustainable)
+                if (await Measure("openSustainable", people, options.OpenConnections, p => ActivationLoad.OpenAsync("open (sustainable)", p, rate), timeline: true) is { } sustainable)
                 {
                     runs.Add(sustainable);
                 }
@@ -598,7 +600,7 @@ public sealed class MacroHarness(HarnessOptions options)
             {
                 activation["openNote"] = $"only {openPeople.Length} codes left for the open model: its duration is {openPeople.Length / options.Rate:F1} s instead of {options.OpenSeconds} s";
             }
-            if (await Measure("open", () => load.OpenAsync("open", openPeople, options.Rate, options.OpenConnections), openPeople.Length, timeline: true) is { } open)
+            if (await Measure("open", openPeople, options.OpenConnections, p => ActivationLoad.OpenAsync("open", p, options.Rate), timeline: true) is { } open)
             {
                 runs.Add(open);
             }
