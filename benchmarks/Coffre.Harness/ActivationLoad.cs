@@ -35,6 +35,9 @@ public sealed class ActivationLoad(Uri graphql, string client)
         public string Model { get; } = model;
         public ActivationPerson[] People { get; } = people;
         public double[] LatencyMs { get; } = Enumerable.Repeat(double.NaN, people.Length).ToArray();
+
+        /// <summary>An open run's lag of each send behind its due time (NaN: not sent), so a stall of the generator's own send loop shows as one.</summary>
+        public double[] SendLagMs { get; } = Enumerable.Repeat(double.NaN, people.Length).ToArray();
         public Outcome[] Outcomes { get; } = new Outcome[people.Length];
         public double Seconds { get; set; }
         public double SendSeconds { get; set; }
@@ -92,7 +95,8 @@ public sealed class ActivationLoad(Uri graphql, string client)
                 o["achievedSendRatePerSecond"] = ResourceProbe.Round(Sent / Math.Max(SendSeconds, 1e-6), 1);
                 o["sendSeconds"] = ResourceProbe.Round(SendSeconds, 3);
                 o["maxInFlight"] = MaxInFlight;
-                o["latencyByDueTimeMs"] = Latency.Timeline(LatencyMs, rate, TimelineSlotSeconds);
+                o["sendLagMs"] = Latency.Summarise(SendLagMs);
+                o["latencyByDueTimeMs"] = Latency.Timeline(LatencyMs, rate, TimelineSlotSeconds, SendLagMs);
             }
             return o;
         }
@@ -183,8 +187,8 @@ public sealed class ActivationLoad(Uri graphql, string client)
     /// <summary>
     /// Fixed arrival rate: request i is due at start + i / rate; a 1 ms tick sends every due request without waiting for
     /// answers (at most <paramref name="maxInFlight"/> outstanding: beyond, sending waits, and the wait is in the latency,
-    /// which always counts from the scheduled time), over the connections of <paramref name="prepared"/>. Answers are
-    /// awaited at most the request timeout after the last send.
+    /// which always counts from the scheduled time), over the connections of <paramref name="prepared"/>, from a thread
+    /// of its own. Answers are awaited at most the request timeout after the last send.
     /// </summary>
     public static async Task<Run> OpenAsync(string model, Prepared prepared, double rate, int maxInFlight = 20_000)
     {
@@ -200,6 +204,7 @@ public sealed class ActivationLoad(Uri graphql, string client)
 
         async Task FireAsync(int i, long scheduled)
         {
+            run.SendLagMs[i] = (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / frequency;
             var outcome = await SendAsync(http, bodies[i], people[i].VaultId, run);
             run.LatencyMs[i] = (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / frequency;
             run.Outcomes[i] = outcome;
@@ -210,23 +215,33 @@ public sealed class ActivationLoad(Uri graphql, string client)
             }
         }
 
+        // The send loop has a thread of its own: on the thread pool its 1 ms tick queued behind the answers' completions
+        // whenever the cores were busy, and every request it sent late counted the lag as the server's latency.
         var sent = 0;
-        while (sent < people.Length)
+        var sendingDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sender = new Thread(() =>
         {
-            var due = (int)Math.Min(people.Length, Math.Floor((Stopwatch.GetTimestamp() - start) / frequency * rate) + 1);
-            while (sent < due && Volatile.Read(ref inFlight) < maxInFlight)
+            while (sent < people.Length)
             {
-                var i = sent++;
-                var scheduled = start + (long)(i / rate * frequency);
-                var now = Interlocked.Increment(ref inFlight);
-                peak = Math.Max(peak, now);
-                _ = FireAsync(i, scheduled);
+                var due = (int)Math.Min(people.Length, Math.Floor((Stopwatch.GetTimestamp() - start) / frequency * rate) + 1);
+                while (sent < due && Volatile.Read(ref inFlight) < maxInFlight)
+                {
+                    var i = sent++;
+                    var scheduled = start + (long)(i / rate * frequency);
+                    var now = Interlocked.Increment(ref inFlight);
+                    peak = Math.Max(peak, now);
+                    _ = FireAsync(i, scheduled);
+                }
+                if (sent < people.Length)
+                {
+                    Thread.Sleep(1);
+                }
             }
-            if (sent < people.Length)
-            {
-                await Task.Delay(1);
-            }
-        }
+            sendingDone.SetResult();
+        })
+        { IsBackground = true, Name = "open-model sender" };
+        sender.Start();
+        await sendingDone.Task;
         run.SendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         run.Sent = sent;
         await Task.WhenAny(allDone.Task, Task.Delay(RequestTimeout + TimeSpan.FromSeconds(5)));

@@ -29,9 +29,12 @@ public static class Latency
     /// <summary>
     /// An open run's latencies by the slot of <paramref name="slotSeconds"/> in which each request was due (request i is
     /// due at i / <paramref name="rate"/> seconds): per slot its start, the requests answered, and their p50, p99 and
-    /// max. Shows whether a run's tail is spread evenly (something periodic) or held by a few slots (a stall).
+    /// max. Shows whether a run's tail is spread evenly (something periodic) or held by a few slots (a stall). With
+    /// <paramref name="sendLagMs"/> (how late the generator sent each request after its due time; NaN = never sent),
+    /// each slot also has the largest lag of its requests (<c>sendLagMax</c>): a stall that the generator's own send
+    /// loop already had is the generator's, not the server's.
     /// </summary>
-    public static JsonArray Timeline(IReadOnlyList<double> milliseconds, double rate, double slotSeconds)
+    public static JsonArray Timeline(IReadOnlyList<double> milliseconds, double rate, double slotSeconds, IReadOnlyList<double>? sendLagMs = null)
     {
         var perSlot = Math.Max(1, (int)Math.Round(rate * slotSeconds));
         var timeline = new JsonArray();
@@ -44,6 +47,10 @@ public static class Latency
                 entry["p50"] = ResourceProbe.Round(Rank(slot, 0.5), 1);
                 entry["p99"] = ResourceProbe.Round(Rank(slot, 0.99), 1);
                 entry["max"] = ResourceProbe.Round(slot[^1], 1);
+            }
+            if (sendLagMs is not null && Answered(sendLagMs.Skip(from).Take(perSlot)) is { Length: > 0 } lags)
+            {
+                entry["sendLagMax"] = ResourceProbe.Round(lags[^1], 1);
             }
             timeline.Add(entry);
         }

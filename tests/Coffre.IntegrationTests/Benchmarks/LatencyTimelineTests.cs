@@ -35,4 +35,17 @@ public sealed class LatencyTimelineTests
         Assert.Equal(7.0, timeline[2]!["max"]!.GetValue<double>());
         Assert.Equal(2.0, timeline[2]!["at"]!.GetValue<double>());
     }
+
+    [Fact]
+    public void With_the_send_lags_each_slot_shows_its_largest_and_a_slot_sent_late_stands_out()
+    {
+        var latencies = Enumerable.Range(0, 20).Select(i => i is >= 10 and < 15 ? 300.0 : 10.0).ToArray();
+        var lags = Enumerable.Range(0, 20).Select(i => i is >= 10 and < 15 ? 250.0 + i : 0.1 * i).ToArray();
+        lags[19] = double.NaN; // never sent
+
+        var timeline = Latency.Timeline(latencies, rate: 10, slotSeconds: 0.5, lags);
+
+        Assert.Equal([0.4, 0.9, 264.0, 1.8], timeline.Select(s => s!["sendLagMax"]!.GetValue<double>()));
+        Assert.Null(Latency.Timeline(latencies, rate: 10, slotSeconds: 0.5)[0]!["sendLagMax"]);
+    }
 }
