@@ -33,6 +33,32 @@ public static class MachineFacts
         };
     }
 
+    /// <summary>
+    /// A single-thread CPU speed index: SHA-256 over a 64 KiB buffer for about <paramref name="duration"/> (1 s by
+    /// default), in MB/s. The build machine is a shared virtual machine: the same code's CPU per request moved by a
+    /// quarter to a half between runs hours apart, on every process alike. Taken at a run's start and end, on a quiet
+    /// machine, it lets a reader tell a slower machine from slower code.
+    /// </summary>
+    public static double CpuSpeedIndex(TimeSpan? duration = null)
+    {
+        var limit = duration ?? TimeSpan.FromSeconds(1);
+        var buffer = new byte[64 * 1024];
+        Random.Shared.NextBytes(buffer);
+        Span<byte> hash = stackalloc byte[32];
+        long bytes = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                System.Security.Cryptography.SHA256.HashData(buffer, hash);
+                buffer[0] ^= hash[0];
+            }
+            bytes += 16L * buffer.Length;
+        }
+        return ResourceProbe.Round(bytes / clock.Elapsed.TotalSeconds / 1e6, 1);
+    }
+
     public static async Task<JsonObject> PostgresAsync(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync();

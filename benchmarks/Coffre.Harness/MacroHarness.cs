@@ -64,7 +64,9 @@ public sealed class MacroHarness(HarnessOptions options)
         _report["harness"] = "benchmarks/Coffre.Harness (macro)";
         _report["startedAt"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         _report["source"] = MachineFacts.Commit();
-        _report["machine"] = MachineFacts.Machine();
+        var machine = MachineFacts.Machine();
+        machine["cpuSpeedIndexAtStartMBps"] = MachineFacts.CpuSpeedIndex();
+        _report["machine"] = machine;
         _report["settings"] = Settings();
         _report["phases"] = _phases;
         var total = Stopwatch.StartNew();
@@ -135,6 +137,7 @@ public sealed class MacroHarness(HarnessOptions options)
         }
         finally
         {
+            machine["cpuSpeedIndexAtEndMBps"] = MachineFacts.CpuSpeedIndex();
             _report["totalSeconds"] = ResourceProbe.Round(total.Elapsed.TotalSeconds, 1);
             _report["finishedAt"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
             _report["summary"] = new JsonArray([.. _summary.Select(s => (JsonNode)JsonValue.Create(s)!)]);
