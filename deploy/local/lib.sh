@@ -56,7 +56,7 @@ ensure_tools() {
 free_port() {
   local low=32768 first port i
   [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-  first=$(( low > 13024 ? low - 12000 : 1024 ))
+  first=$(( low > 11024 ? low - 10000 : 1024 ))
   for ((i = 0; i < 200; i++)); do
     port=$(( first + (RANDOM * 32768 + RANDOM) % (low - first) ))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }

@@ -108,7 +108,7 @@ const PORT_RANGE = (() => {
   try {
     low = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0], 10) || low;
   } catch { /* not Linux: the default range */ }
-  const first = Math.max(1024, low - 12000);
+  const first = Math.max(1024, low - 10000);
   return { first, count: Math.max(1000, low - first) };
 })();
 let nextPort = randomInt(PORT_RANGE.count);

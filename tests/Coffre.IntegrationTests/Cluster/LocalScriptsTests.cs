@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Coffre.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -226,25 +225,11 @@ public sealed class LocalScriptsTests(ITestOutputHelper output) : IAsyncLifetime
         {
             var candidate = Random.Shared.Next(12000, 22000);
             var apart = _bases.All(b => Math.Abs(b - candidate) > 3);
-            if ((apart && Enumerable.Range(1, 3).All(i => IsFree(candidate + i))) || attempt > 50)
+            if ((apart && Enumerable.Range(1, 3).All(i => CoffreProcess.IsFree(candidate + i))) || attempt > 50)
             {
                 _bases.Add(candidate);
                 return candidate;
             }
-        }
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 

@@ -164,11 +164,13 @@ public sealed class CoffreProcess : IAsyncDisposable
     {
         const string range = "/proc/sys/net/ipv4/ip_local_port_range";
         var low = File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var l) ? l : 32768;
-        var first = Math.Max(1024, low - 12000);
+        // 10 000 ports under the range (the local-cluster script tests take theirs from 12 000–22 003).
+        var first = Math.Max(1024, low - 10000);
         return (first, Math.Max(1000, low - first));
     }
 
-    private static bool IsFree(int port)
+    /// <summary>Whether a listener could bind <paramref name="port"/> on loopback now.</summary>
+    public static bool IsFree(int port)
     {
         try
         {
