@@ -36,7 +36,11 @@ public sealed class ActivationLoad(Uri graphql, string client)
         public ActivationPerson[] People { get; } = people;
         public double[] LatencyMs { get; } = Enumerable.Repeat(double.NaN, people.Length).ToArray();
 
-        /// <summary>An open run's lag of each send behind its due time (NaN: not sent), so a stall of the generator's own send loop shows as one.</summary>
+        /// <summary>
+        /// An open run's lag of each request behind its due time when the send loop handed it to the client (NaN: not
+        /// sent), so a stall of the generator's own loop shows as one. A wait for a free connection, which a slow server
+        /// causes, comes after and is not in it.
+        /// </summary>
         public double[] SendLagMs { get; } = Enumerable.Repeat(double.NaN, people.Length).ToArray();
         public Outcome[] Outcomes { get; } = new Outcome[people.Length];
         public double Seconds { get; set; }
