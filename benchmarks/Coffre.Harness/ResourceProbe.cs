@@ -163,22 +163,13 @@ public sealed class ResourceProbe
     public static int? Niceness(int pid) => ProcFiles.TryReadStat($"/proc/{pid}/stat", out var stat) ? stat.Nice : null;
 
     /// <summary>The postmaster (own + reaped children) plus every live child (own + their reaped children).</summary>
-    private double PostgresCpuSeconds(Dictionary<int, ProcessCpu> processes)
-    {
-        if (_postmasterPid == 0 || !processes.TryGetValue(_postmasterPid, out var postmaster))
-        {
-            return 0;
-        }
-        var total = postmaster.Seconds + postmaster.ChildrenSeconds;
-        foreach (var child in processes.Values)
-        {
-            if (child.ParentPid == _postmasterPid)
-            {
-                total += child.Seconds + child.ChildrenSeconds;
-            }
-        }
-        return total;
-    }
+    private double PostgresCpuSeconds(Dictionary<int, ProcessCpu> processes) =>
+        _postmasterPid != 0 && processes.ContainsKey(_postmasterPid)
+            ? processes.Values.Where(p => IsPostgres(p.Pid, p.ParentPid)).Sum(p => p.Seconds + p.ChildrenSeconds)
+            : 0;
+
+    /// <summary>This PostgreSQL instance: its postmaster or one of the postmaster's children.</summary>
+    private bool IsPostgres(int pid, int parentPid) => pid == _postmasterPid || parentPid == _postmasterPid;
 
     /// <summary>One process's CPU (own and reaped children), with its name.</summary>
     public sealed record ProcessCpu(int Pid, int ParentPid, string Name, double Seconds, double ChildrenSeconds, long StartTicks);
@@ -209,7 +200,7 @@ public sealed class ResourceProbe
         long ticks = 0;
         foreach (var pid in ProcFiles.ProcessIds())
         {
-            if (ProcFiles.TryReadStat($"/proc/{pid}/stat", out var stat) && (pid == _postmasterPid || stat.ParentPid == _postmasterPid))
+            if (ProcFiles.TryReadStat($"/proc/{pid}/stat", out var stat) && IsPostgres(pid, stat.ParentPid))
             {
                 ticks += stat.OwnTicks + stat.ChildTicks;
             }
@@ -222,7 +213,7 @@ public sealed class ResourceProbe
     {
         var self = Environment.ProcessId;
         var top = b.Processes.Values
-            .Where(p => p.Pid != self && p.Pid != _postmasterPid && p.ParentPid != _postmasterPid && p.Pid != SiloPid && p.Pid != AzuritePid)
+            .Where(p => p.Pid != self && !IsPostgres(p.Pid, p.ParentPid) && p.Pid != SiloPid && p.Pid != AzuritePid)
             // Same pid and start time = the same process (kernel workers rename themselves after their current work item).
             .Select(p => (p.Pid, p.Name, Seconds: p.Seconds - (a.Processes.TryGetValue(p.Pid, out var before) && before.StartTicks == p.StartTicks ? before.Seconds : 0)))
             .Where(p => p.Seconds >= 0.05)
