@@ -101,6 +101,12 @@ public sealed class HarnessOptions
     public bool WalBreakdown { get; private set; }
 
     /// <summary>
+    /// Each activation run's settlement groups as the silo logs them (<see cref="SettlementGroups"/>: size, wait before
+    /// the group, read, transaction), summed per run and per slot of an open run's timeline.
+    /// </summary>
+    public bool GroupTimings { get; private set; }
+
+    /// <summary>
     /// The silo's niceness (<c>--silo-nice N</c>, -20 to 19; 0 by default): on these two shared cores a positive value
     /// lets PostgreSQL finish the settlements already under way before the silo reads more requests.
     /// </summary>
@@ -175,6 +181,7 @@ public sealed class HarnessOptions
                 case "--checkpoint": o.Checkpoint = true; break;
                 case "--flush-probe": o.FlushProbe = true; break;
                 case "--wal-breakdown": o.WalBreakdown = true; break;
+                case "--group-timings": o.GroupTimings = true; break;
                 case "--silo-nice":
                     o.SiloNice = Int(Value());
                     if (o.SiloNice is < -20 or > 19)

@@ -194,6 +194,7 @@ public sealed class MacroHarness(HarnessOptions options)
         ["checkpointBeforeActivation"] = options.Checkpoint,
         ["flushProbe"] = options.FlushProbe,
         ["walBreakdown"] = options.WalBreakdown,
+        ["groupTimings"] = options.GroupTimings,
         ["siloNice"] = options.SiloNice,
     };
 
@@ -477,7 +478,8 @@ public sealed class MacroHarness(HarnessOptions options)
 
         var environment = SiloEnvironment();
         var startPhase = await _probe.BeginAsync("siloStart");
-        await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"), options.SiloNice);
+        var groups = options.GroupTimings ? new SettlementGroups() : null;
+        await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"), options.SiloNice, groups);
         _probe.SiloPid = silo.Pid;
         await File.WriteAllTextAsync(Path.Combine(options.WorkDirectory, "silo.pid"), silo.Pid.ToString(CultureInfo.InvariantCulture)); // for run-macro.sh's cleanup
         long successes = 0;
@@ -553,6 +555,16 @@ public sealed class MacroHarness(HarnessOptions options)
                 if (options.WalBreakdown)
                 {
                     figures["walBreakdown"] = await WalBreakdown.ReadAsync(_dataSource, phase.Start.WalLsn);
+                }
+                if (groups is not null)
+                {
+                    // The last group's line arrives a moment after its answers: the run's end plus a second covers it.
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                    figures["settlementGroups"] = groups.Summary(result.StartedAt, result.EndedAt.AddSeconds(1));
+                    if (timeline)
+                    {
+                        figures["settlementGroupsByTime"] = groups.Describe(result.StartedAt, result.EndedAt, ActivationLoad.Run.TimelineSlotSeconds);
+                    }
                 }
                 figures["siloPeakRssBytes"] = ResourceProbe.PeakRss(silo.Pid);
                 activation[name] = figures;
@@ -659,6 +671,10 @@ public sealed class MacroHarness(HarnessOptions options)
             ["Coffre__Activation__RateLimits__GlobalPerSecond"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        if (options.GroupTimings)
+        {
+            environment[SettlementGroups.LogLevelSetting] = "Debug";
+        }
         foreach (var (k, v) in options.SiloEnvironment)
         {
             environment[k] = v;

@@ -20,6 +20,10 @@ public sealed class ResourceProbe
 {
     private static readonly double ClockTicks = ReadClockTicks();
     private readonly NpgsqlDataSource _dataSource;
+    private readonly ThreadCpu _siloThreads = new();
+
+    /// <summary>The kernel's clock ticks per second, the unit of /proc's CPU times.</summary>
+    public static double TicksPerSecond => ClockTicks;
     private int _postmasterPid;
 
     public ResourceProbe(NpgsqlDataSource dataSource) => _dataSource = dataSource;
@@ -260,7 +264,7 @@ public sealed class ResourceProbe
 
     /// <summary>
     /// A light sample for a timeline (one small query on <paramref name="connection"/>): CPU seconds of the machine, the
-    /// silo and its garbage collector's threads, PostgreSQL and the harness; the whole disks' counters; the WAL position,
+    /// silo (and of each of its threads), PostgreSQL and the harness; the whole disks' counters; the WAL position,
     /// data pages written, and what the checkpointer, autovacuum and long statements were doing.
     /// </summary>
     public async Task<Light> SampleLightAsync(NpgsqlConnection connection)
@@ -283,7 +287,7 @@ public sealed class ResourceProbe
         var longRunning = reader.IsDBNull(4) ? null : reader.GetString(4);
         using var self = Process.GetCurrentProcess();
         return new Light(DateTime.UtcNow, ReadMachineCpu(), SiloPid is { } pid ? ReadStat(pid)?.OwnSeconds ?? 0 : 0,
-            SiloPid is { } gcPid ? GcThreadSeconds(gcPid) : 0, PostgresCpuSecondsNow(), self.TotalProcessorTime.TotalSeconds,
+            SiloPid is { } threadsPid ? _siloThreads.Read(threadsPid) : [], PostgresCpuSecondsNow(), self.TotalProcessorTime.TotalSeconds,
             ReadDiskCounters(), lsn, autovacuum, checkpointer, buffersWritten, longRunning);
     }
 
@@ -293,40 +297,11 @@ public sealed class ResourceProbe
     /// files…), or "running" when it waits on nothing; <c>BuffersWritten</c>: data pages written by checkpoints and by
     /// backends since the statistics' reset; <c>LongRunning</c>: the statements (their parameterised text's start, no values) running for more than 100 ms then.
     /// </summary>
-    public sealed record Light(DateTime At, MachineCpu Machine, double Silo, double SiloGc, double Postgres, double Harness, DiskCounters Disk, long WalLsn,
+    public sealed record Light(DateTime At, MachineCpu Machine, double Silo, ThreadTicks[] SiloThreads, double Postgres, double Harness, DiskCounters Disk, long WalLsn,
         string? Autovacuum, string? Checkpointer, long BuffersWritten, string? LongRunning);
 
     /// <summary>Whole disks' counters summed (/proc/diskstats): completions, milliseconds spent, flushes, milliseconds busy.</summary>
     public sealed record DiskCounters(long Reads, long ReadMs, long Writes, long WriteMs, long Flushes, long BusyMs);
-
-    /// <summary>CPU seconds of the process's garbage-collector threads (named ".NET Server GC", ".NET BGC", ".NET Background GC").</summary>
-    private static double GcThreadSeconds(int pid)
-    {
-        double total = 0;
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                // A thread that ended meanwhile has no stat line any more.
-                if (ProcFiles.TryReadStat(task + "/stat", IsGcThread, out var stat))
-                {
-                    total += stat.OwnTicks / ClockTicks;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return 0;
-        }
-        return total;
-    }
-
-    private static bool IsGcThread(ReadOnlySpan<byte> name) =>
-        name.StartsWith(".NET Server GC"u8) || name.StartsWith(".NET BGC"u8) || name.StartsWith(".NET Background"u8);
 
     private static DiskCounters ReadDiskCounters()
     {

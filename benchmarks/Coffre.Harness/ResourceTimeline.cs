@@ -5,7 +5,7 @@ namespace Coffre.Harness;
 
 /// <summary>
 /// What the machine did during an open run, slot by slot (the same 250 ms as the run's latency timeline, from the run's
-/// start): CPU of the silo (and of its garbage collector's threads), PostgreSQL, the harness and the machine; the disks'
+/// start): CPU of the silo (and of its threads, by name: the garbage collector's, the thread pool's workers…), PostgreSQL, the harness and the machine; the disks'
 /// reads, writes and flushes with their mean service time and busy time; WAL and data pages written (by checkpoints and
 /// backends); what PostgreSQL's checkpointer and autovacuum workers were doing at the slot's end, and which statements
 /// had then been running for more than 100 ms; with a <see cref="FlushProbe"/>, how long the disk took to make an 8 KiB
@@ -91,12 +91,14 @@ public sealed class ResourceTimeline : IAsyncDisposable
             var machine = b.Machine.Minus(a.Machine);
             var reads = b.Disk.Reads - a.Disk.Reads;
             var writes = b.Disk.Writes - a.Disk.Writes;
+            var siloThreads = ThreadCpu.SecondsByName(a.SiloThreads, b.SiloThreads, ResourceProbe.TicksPerSecond);
             slots.Add(new JsonObject
             {
                 ["at"] = ResourceProbe.Round((a.At - runStart).TotalSeconds, 2),
                 ["seconds"] = ResourceProbe.Round(seconds, 3),
                 ["coresSilo"] = Cores(a.Silo, b.Silo),
-                ["coresSiloGc"] = Cores(a.SiloGc, b.SiloGc),
+                ["coresSiloGc"] = ResourceProbe.Round(siloThreads.Where(t => ThreadCpu.IsGcThread(t.Name)).Sum(t => t.Seconds) / seconds, 2),
+                ["siloThreads"] = ThreadCpu.Describe(siloThreads, seconds),
                 ["coresPostgres"] = Cores(a.Postgres, b.Postgres),
                 ["coresHarness"] = Cores(a.Harness, b.Harness),
                 ["coresMachine"] = ResourceProbe.Round(machine.BusySeconds / seconds, 2),

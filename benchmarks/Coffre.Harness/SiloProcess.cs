@@ -29,9 +29,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the silo; a <paramref name="nice"/> other than 0 starts it through <c>nice -n</c> (its threads inherit the
-    /// niceness; the process keeps its PID, since <c>nice</c> replaces itself with <c>dotnet</c>).
+    /// niceness; the process keeps its PID, since <c>nice</c> replaces itself with <c>dotnet</c>). Each line of its output
+    /// goes to <paramref name="logPath"/>, and to <paramref name="groups"/> when given (the settler's group lines).
     /// </summary>
-    public static SiloProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath, int nice = 0)
+    public static SiloProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath, int nice = 0, SettlementGroups? groups = null)
     {
         var httpPort = FreePort();
         var info = new ProcessStartInfo(nice == 0 ? "dotnet" : "nice")
@@ -59,7 +60,14 @@ public sealed class SiloProcess : IAsyncDisposable
         }
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Append(log, e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && groups?.TryRecord(line, DateTime.UtcNow) == true)
+            {
+                return; // a group's line is a measurement, not the log's
+            }
+            Append(log, e.Data);
+        };
         process.ErrorDataReceived += (_, e) => Append(log, e.Data);
         process.Start();
         process.BeginOutputReadLine();
