@@ -250,13 +250,13 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
 
     /// <summary>
     /// While the process serves at least <see cref="EmailBatchOptions.BusyRequestsPerSecond"/> interactive requests a
-    /// second, pages leave at <see cref="EmailBatchOptions.EmailsPerSecondWhileBusy"/> emails a second across every call
+    /// second (in the last whole second, or already in the current one: <see cref="InteractiveLoad.IsBusy"/>), pages leave at <see cref="EmailBatchOptions.EmailsPerSecondWhileBusy"/> emails a second across every call
     /// of this router (a page waits for its slot); otherwise, or without a load counter or with a rate of 0, at once.
     /// False when the slot comes after <paramref name="stopAt"/> (the call answers "deferred" and the next one resumes).
     /// </summary>
     private async Task<bool> WaitForPageSlotAsync(int lines, DateTimeOffset stopAt, CancellationToken cancellationToken)
     {
-        if (_load is null || _options.EmailsPerSecondWhileBusy == 0 || _load.LastSecond < _options.BusyRequestsPerSecond)
+        if (_load is null || _options.EmailsPerSecondWhileBusy == 0 || !_load.IsBusy(_options.BusyRequestsPerSecond))
         {
             return true;
         }
@@ -372,7 +372,10 @@ public sealed class EmailBatchOptions
     [Range(0, 1_000_000)]
     public int EmailsPerSecondWhileBusy { get; set; } = 1_000;
 
-    /// <summary>Interactive requests and grain calls in the last second from which the silo counts as busy (<see cref="InteractiveLoad"/>).</summary>
+    /// <summary>
+    /// Interactive requests and grain calls in a second from which the silo counts as busy: in the last whole second, or
+    /// already in the current one (<see cref="InteractiveLoad.IsBusy"/>).
+    /// </summary>
     [Range(1, 1_000_000)]
     public int BusyRequestsPerSecond { get; set; } = 20;
 

@@ -2,8 +2,8 @@ namespace Coffre.Application.Outbox;
 
 /// <summary>
 /// How many interactive requests (people's and professionals' HTTP requests, the API) this process served in the last
-/// whole second, so that bulk background work can leave them the machine: the email batch router paces itself while
-/// the count is at or above its threshold (<c>Mail/EmailBatchChannel</c>). The host's HTTP pipeline calls <see cref="Record"/> once per
+/// whole second and so far in the current one, so that bulk background work can leave them the machine: the email batch
+/// router paces itself while either count is at or above its threshold (<see cref="IsBusy"/>, <c>Mail/EmailBatchChannel</c>). The host's HTTP pipeline calls <see cref="Record"/> once per
 /// request (health probes not counted) and a silo's grain-call filter once per grain call it serves (behind gateways the
 /// API's requests reach a silo that way). Counts only, nothing about who asked or what.
 /// </summary>
@@ -36,6 +36,23 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
             return Volatile.Read(ref _previous);
         }
     }
+
+    /// <summary>Requests counted so far in the current second.</summary>
+    public int CurrentSecond
+    {
+        get
+        {
+            Roll(Second());
+            return Volatile.Read(ref _current);
+        }
+    }
+
+    /// <summary>
+    /// Whether the process is busy: at least <paramref name="threshold"/> requests in the last whole second, or already
+    /// in the current one. A burst after a quiet spell counts from its first requests, not from the next whole second:
+    /// background work that waited a second or two to notice it held the cores while the burst's first requests queued.
+    /// </summary>
+    public bool IsBusy(int threshold) => LastSecond >= threshold || CurrentSecond >= threshold;
 
     private long Second() => _time.GetUtcNow().ToUnixTimeSeconds();
 

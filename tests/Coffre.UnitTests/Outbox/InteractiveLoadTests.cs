@@ -42,6 +42,30 @@ public sealed class InteractiveLoadTests
         Assert.Equal(80_000, load.LastSecond);
     }
 
+    [Fact]
+    public void A_burst_after_a_quiet_spell_is_busy_from_its_first_requests_not_from_the_next_whole_second()
+    {
+        var clock = new ManualClock();
+        var load = new InteractiveLoad(clock);
+        clock.Now += TimeSpan.FromMilliseconds(100);
+        RecordMany(load, 19);
+        Assert.Equal(19, load.CurrentSecond);
+        Assert.False(load.IsBusy(20));
+        load.Record();
+        Assert.Equal(0, load.LastSecond);
+        Assert.True(load.IsBusy(20));
+
+        // The next second: busy by the last whole second's count before any request of its own.
+        clock.Now += TimeSpan.FromSeconds(1);
+        Assert.Equal(0, load.CurrentSecond);
+        Assert.True(load.IsBusy(20));
+
+        // Quiet again: neither count reaches the threshold.
+        clock.Now += TimeSpan.FromSeconds(1);
+        Assert.False(load.IsBusy(20));
+        Assert.False(load.IsBusy(1));
+    }
+
     private static void RecordMany(InteractiveLoad load, int requests)
     {
         for (var i = 0; i < requests; i++)
