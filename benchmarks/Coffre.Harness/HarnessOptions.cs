@@ -101,8 +101,8 @@ public sealed class HarnessOptions
     public bool WalBreakdown { get; private set; }
 
     /// <summary>
-    /// Each activation run's settlement groups as the silo logs them (<see cref="SettlementGroups"/>: size, wait before
-    /// the group, read, transaction), summed per run and per slot of an open run's timeline.
+    /// Each activation run's settlement groups and campaign email pages as the silo logs them (<see cref="SiloLogTimings"/>:
+    /// a group's size, wait before it, read and transaction; the router's lines), per run and per slot of an open run's timeline.
     /// </summary>
     public bool GroupTimings { get; private set; }
 

@@ -478,8 +478,8 @@ public sealed class MacroHarness(HarnessOptions options)
 
         var environment = SiloEnvironment();
         var startPhase = await _probe.BeginAsync("siloStart");
-        var groups = options.GroupTimings ? new SettlementGroups() : null;
-        await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"), options.SiloNice, groups);
+        var logTimings = options.GroupTimings ? new SiloLogTimings() : null;
+        await using var silo = SiloProcess.Start(siloDll, environment, Path.Combine(options.WorkDirectory, "silo.log"), options.SiloNice, logTimings);
         _probe.SiloPid = silo.Pid;
         await File.WriteAllTextAsync(Path.Combine(options.WorkDirectory, "silo.pid"), silo.Pid.ToString(CultureInfo.InvariantCulture)); // for run-macro.sh's cleanup
         long successes = 0;
@@ -556,14 +556,14 @@ public sealed class MacroHarness(HarnessOptions options)
                 {
                     figures["walBreakdown"] = await WalBreakdown.ReadAsync(_dataSource, phase.Start.WalLsn);
                 }
-                if (groups is not null)
+                if (logTimings is not null)
                 {
                     // The last group's line arrives a moment after its answers: the run's end plus a second covers it.
                     await Task.Delay(TimeSpan.FromSeconds(1));
-                    figures["settlementGroups"] = groups.Summary(result.StartedAt, result.EndedAt.AddSeconds(1));
+                    figures["siloLogTimings"] = logTimings.Summary(result.StartedAt, result.EndedAt.AddSeconds(1));
                     if (timeline)
                     {
-                        figures["settlementGroupsByTime"] = groups.Describe(result.StartedAt, result.EndedAt, ActivationLoad.Run.TimelineSlotSeconds);
+                        figures["siloLogTimingsByTime"] = logTimings.Describe(result.StartedAt, result.EndedAt, ActivationLoad.Run.TimelineSlotSeconds);
                     }
                 }
                 figures["siloPeakRssBytes"] = ResourceProbe.PeakRss(silo.Pid);
@@ -673,7 +673,10 @@ public sealed class MacroHarness(HarnessOptions options)
         };
         if (options.GroupTimings)
         {
-            environment[SettlementGroups.LogLevelSetting] = "Debug";
+            foreach (var setting in SiloLogTimings.LogLevelSettings)
+            {
+                environment[setting] = "Debug";
+            }
         }
         foreach (var (k, v) in options.SiloEnvironment)
         {

@@ -30,9 +30,9 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>
     /// Starts the silo; a <paramref name="nice"/> other than 0 starts it through <c>nice -n</c> (its threads inherit the
     /// niceness; the process keeps its PID, since <c>nice</c> replaces itself with <c>dotnet</c>). Each line of its output
-    /// goes to <paramref name="logPath"/>, and to <paramref name="groups"/> when given (the settler's group lines).
+    /// goes to <paramref name="logPath"/>, but the lines <paramref name="logTimings"/> records (when given) go there instead.
     /// </summary>
-    public static SiloProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath, int nice = 0, SettlementGroups? groups = null)
+    public static SiloProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath, int nice = 0, SiloLogTimings? logTimings = null)
     {
         var httpPort = FreePort();
         var info = new ProcessStartInfo(nice == 0 ? "dotnet" : "nice")
@@ -62,9 +62,9 @@ public sealed class SiloProcess : IAsyncDisposable
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is { } line && groups?.TryRecord(line, DateTime.UtcNow) == true)
+            if (e.Data is { } line && logTimings?.TryRecord(line, DateTime.UtcNow) == true)
             {
-                return; // a group's line is a measurement, not the log's
+                return; // a group's or a page's line is a measurement, not the log's
             }
             Append(log, e.Data);
         };
