@@ -250,8 +250,9 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
 
     /// <summary>
     /// While the process serves at least <see cref="EmailBatchOptions.BusyRequestsPerSecond"/> interactive requests a
-    /// second (in the last whole second, or already in the current one: <see cref="InteractiveLoad.IsBusy"/>), pages leave at <see cref="EmailBatchOptions.EmailsPerSecondWhileBusy"/> emails a second across every call
-    /// of this router (a page waits for its slot); otherwise, or without a load counter or with a rate of 0, at once.
+    /// second (in the last whole second, or already in the current one: <see cref="InteractiveLoad.IsBusy"/>), pages
+    /// leave at <see cref="EmailBatchOptions.EmailsPerSecondWhileBusy"/> emails a second across every call of this
+    /// router (a page waits for its slot); otherwise, or without a load counter or with a rate of 0, at once.
     /// False when the slot comes after <paramref name="stopAt"/> (the call answers "deferred" and the next one resumes).
     /// </summary>
     private async Task<bool> WaitForPageSlotAsync(int lines, DateTimeOffset stopAt, CancellationToken cancellationToken)

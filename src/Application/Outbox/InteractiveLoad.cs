@@ -3,9 +3,10 @@ namespace Coffre.Application.Outbox;
 /// <summary>
 /// How many interactive requests (people's and professionals' HTTP requests, the API) this process served in the last
 /// whole second and so far in the current one, so that bulk background work can leave them the machine: the email batch
-/// router paces itself while either count is at or above its threshold (<see cref="IsBusy"/>, <c>Mail/EmailBatchChannel</c>). The host's HTTP pipeline calls <see cref="Record"/> once per
-/// request (health probes not counted) and a silo's grain-call filter once per grain call it serves (behind gateways the
-/// API's requests reach a silo that way). Counts only, nothing about who asked or what.
+/// router paces itself while either count is at or above its threshold (<see cref="IsBusy"/>,
+/// <c>Mail/EmailBatchChannel</c>). The host's HTTP pipeline calls <see cref="Record"/> once per request (health probes
+/// not counted) and a silo's grain-call filter once per grain call it serves (behind gateways the API's requests reach a
+/// silo that way). Counts only, nothing about who asked or what.
 /// </summary>
 public sealed class InteractiveLoad(TimeProvider? time = null)
 {
