@@ -66,5 +66,5 @@ public static class Latency
     }
 
     /// <summary>The nearest-rank <paramref name="q"/> quantile of a non-empty sorted array.</summary>
-    private static double Rank(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+    public static double Rank(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -98,13 +98,28 @@ public static class ProcFiles
     }
 
     /// <summary>The numeric directories of <c>/proc</c>: the live processes' ids.</summary>
-    public static IEnumerable<int> ProcessIds()
+    public static IEnumerable<int> ProcessIds() => NumericDirectories("/proc");
+
+    /// <summary>The numeric directories of <c>/proc/PID/task</c>: the process's live threads' ids (none when it is gone).</summary>
+    public static IEnumerable<int> ThreadIds(int pid)
     {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        try
         {
-            if (ProcessId(dir) is { } pid)
+            return [.. NumericDirectories($"/proc/{pid}/task")];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static IEnumerable<int> NumericDirectories(string path)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(path))
+        {
+            if (ProcessId(dir) is { } id)
             {
-                yield return pid;
+                yield return id;
             }
         }
     }

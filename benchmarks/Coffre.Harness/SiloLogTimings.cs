@@ -130,10 +130,11 @@ public sealed partial class SiloLogTimings
     private static JsonObject Spread(IEnumerable<double> values, bool withP99 = false)
     {
         var sorted = values.Order().ToArray();
+        // The median as the upper middle value (of two, the larger), as the committed reports have it.
         var spread = new JsonObject { ["p50"] = ResourceProbe.Round(sorted[sorted.Length / 2], 1) };
         if (withP99)
         {
-            spread["p99"] = ResourceProbe.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)], 1);
+            spread["p99"] = ResourceProbe.Round(Latency.Rank(sorted, 0.99), 1);
         }
         spread["max"] = ResourceProbe.Round(sorted[^1], 1);
         return spread;

@@ -20,21 +20,13 @@ public sealed class ThreadCpu
     public ThreadTicks[] Read(int pid)
     {
         var threads = new List<ThreadTicks>(64);
-        try
+        foreach (var tid in ProcFiles.ThreadIds(pid))
         {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            // A thread that ended meanwhile has no stat line any more.
+            if (ProcFiles.TryParseStat(ProcFiles.Read($"/proc/{pid}/task/{tid}/stat"), out var raw, out var stat))
             {
-                // A thread that ended meanwhile has no stat line any more.
-                if (int.TryParse(Path.GetFileName(task.AsSpan()), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var tid)
-                    && ProcFiles.TryParseStat(ProcFiles.Read(task + "/stat"), out var raw, out var stat))
-                {
-                    threads.Add(new ThreadTicks(tid, NameOf(tid, raw), stat.OwnTicks));
-                }
+                threads.Add(new ThreadTicks(tid, NameOf(tid, raw), stat.OwnTicks));
             }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The process is gone.
         }
         return [.. threads];
     }
