@@ -53,7 +53,11 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
     /// in the current one. A burst after a quiet spell counts from its first requests, not from the next whole second:
     /// background work that waited a second or two to notice it held the cores while the burst's first requests queued.
     /// </summary>
-    public bool IsBusy(int threshold) => LastSecond >= threshold || CurrentSecond >= threshold;
+    public bool IsBusy(int threshold)
+    {
+        Roll(Second());
+        return Volatile.Read(ref _previous) >= threshold || Volatile.Read(ref _current) >= threshold;
+    }
 
     private long Second() => _time.GetUtcNow().ToUnixTimeSeconds();
 
