@@ -8,6 +8,9 @@ namespace Coffre.Silo.Security;
 /// <summary>Mints development tokens with the local signing key (operator command <c>coffre token</c>).</summary>
 public static class TokenIssuer
 {
+    /// <summary>One handler for every token minted or validated here (it keeps no state between tokens).</summary>
+    private static readonly JsonWebTokenHandler Handler = new();
+
     public static string Mint(AuthSettings settings, SymmetricSecurityKey key, string role, string subject, string? rpps, TimeSpan lifetime, string? profession = null, string? finess = null, string? operatorRoles = null)
     {
         var claims = new Dictionary<string, object>
@@ -32,7 +35,7 @@ public static class TokenIssuer
             claims[CallerFactory.FinessClaim] = finess;
         }
         var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        return Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = settings.Issuer,
             Audience = settings.Audience,
@@ -46,7 +49,7 @@ public static class TokenIssuer
 
     public static ClaimsPrincipal? Validate(AuthSettings settings, SymmetricSecurityKey key, string token)
     {
-        var result = new JsonWebTokenHandler().ValidateTokenAsync(token, Parameters(settings, key)).GetAwaiter().GetResult();
+        var result = Handler.ValidateTokenAsync(token, Parameters(settings, key)).GetAwaiter().GetResult();
         return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
     }
 
