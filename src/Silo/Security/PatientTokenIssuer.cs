@@ -17,8 +17,7 @@ public sealed class PatientTokenIssuer : IPatientTokenIssuer
     public PatientTokenIssuer(IConfiguration configuration, CoffreOptions options)
     {
         _settings = AuthSettings.Read(configuration);
-        var settings = _settings;
-        _key = new Lazy<SymmetricSecurityKey?>(() => settings.ResolveSigningKey(options));
+        _key = new Lazy<SymmetricSecurityKey?>(() => _settings.ResolveSigningKey(options));
     }
 
     public string? IssueFor(string vaultId, TimeSpan lifetime) =>
