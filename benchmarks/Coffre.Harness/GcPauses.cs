@@ -13,9 +13,10 @@ namespace Coffre.Harness;
 public sealed class PauseLog
 {
     private readonly Lock _lock = new();
-    private readonly List<(DateTime At, double Ms, int Generation)> _pauses = [];
+    private readonly List<(DateTime At, double Ms, int Generation, long? Promoted)> _pauses = [];
     private DateTime? _suspendedAt;
     private int _generation = -1;
+    private long? _promoted;
 
     /// <summary>The runtime began suspending the process's threads (UTC).</summary>
     public void Suspending(DateTime at)
@@ -24,6 +25,7 @@ public sealed class PauseLog
         {
             _suspendedAt = at;
             _generation = -1;
+            _promoted = null;
         }
     }
 
@@ -36,6 +38,15 @@ public sealed class PauseLog
         }
     }
 
+    /// <summary>The collection inside the pause promoted these bytes (survivors moved to an older generation).</summary>
+    public void Promoted(long bytes)
+    {
+        lock (_lock)
+        {
+            _promoted = (_promoted ?? 0) + bytes;
+        }
+    }
+
     /// <summary>The threads run again (UTC): the pause begun at the last <see cref="Suspending"/> is over.</summary>
     public void Restarted(DateTime at)
     {
@@ -43,7 +54,7 @@ public sealed class PauseLog
         {
             if (_suspendedAt is { } from)
             {
-                _pauses.Add((from, (at - from).TotalMilliseconds, _generation));
+                _pauses.Add((from, (at - from).TotalMilliseconds, _generation, _promoted));
                 _suspendedAt = null;
             }
         }
@@ -52,22 +63,27 @@ public sealed class PauseLog
     /// <summary>The pauses that began between <paramref name="from"/> and <paramref name="to"/> (UTC), described.</summary>
     public JsonObject Describe(DateTime from, DateTime to)
     {
-        List<(DateTime At, double Ms, int Generation)> within;
+        List<(DateTime At, double Ms, int Generation, long? Promoted)> within;
         lock (_lock)
         {
             within = _pauses.Where(p => p.At >= from && p.At <= to).ToList();
         }
         var listed = new JsonArray();
-        foreach (var (at, ms, generation) in within.Where(p => p.Ms >= 2))
+        foreach (var (at, ms, generation, promoted) in within.Where(p => p.Ms >= 2))
         {
-            listed.Add(new JsonObject
+            var pause = new JsonObject
             {
                 ["at"] = ResourceProbe.Round((at - from).TotalSeconds, 3),
                 ["ms"] = ResourceProbe.Round(ms, 1),
                 ["generation"] = generation,
-            });
+            };
+            if (promoted is { } bytes)
+            {
+                pause["promotedBytes"] = bytes;
+            }
+            listed.Add(pause);
         }
-        return new JsonObject
+        var described = new JsonObject
         {
             ["count"] = within.Count,
             ["byGeneration"] = new JsonObject
@@ -80,6 +96,12 @@ public sealed class PauseLog
             ["maxMs"] = ResourceProbe.Round(within.Count == 0 ? 0 : within.Max(p => p.Ms), 1),
             ["atLeast2Ms"] = listed,
         };
+        if (within.Any(p => p.Promoted is not null))
+        {
+            // What the collections promoted (when the observer sees it: the silo's session does): the survivors they copied.
+            described["promotedBytes"] = within.Sum(p => p.Promoted ?? 0);
+        }
+        return described;
     }
 }
 

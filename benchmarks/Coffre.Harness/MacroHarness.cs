@@ -551,6 +551,7 @@ public sealed class MacroHarness(HarnessOptions options)
                 if (siloGc is not null)
                 {
                     figures["siloGcPauses"] = await siloGc.DescribeAsync(result.StartedAt, result.EndedAt);
+                    figures["siloAllocationSamples"] = siloGc.DescribeAllocations(result.StartedAt, result.EndedAt);
                 }
                 if (options.WalBreakdown)
                 {

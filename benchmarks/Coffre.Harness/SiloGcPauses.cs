@@ -10,13 +10,16 @@ namespace Coffre.Harness;
 /// The silo's garbage-collection pauses, seen from outside the silo: an EventPipe session on the silo process (the
 /// runtime's diagnostic port, as <c>dotnet-trace</c> uses it) with the runtime's GC events only, read into a
 /// <see cref="PauseLog"/>. A pause of the silo holds every request it serves meanwhile, so an open run's slots are read
-/// beside it. The silo is not changed: the session adds a few events per collection.
+/// beside it. The session also keeps the runtime's allocation samples (one per ~100 KB the silo allocates, naming a type)
+/// and what each collection promoted, so a run tells how much the silo allocates per request and what survives. The
+/// silo is not changed: the session adds a few events per collection and one per ~100 KB allocated.
 /// </summary>
 public sealed class SiloGcPauses : IAsyncDisposable
 {
     private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
 
     private readonly PauseLog _log = new();
+    private readonly AllocationSamples _samples = new();
     private readonly EventPipeSession _session;
     private readonly EventPipeEventSource _source;
     private readonly Task _reading;
@@ -26,12 +29,15 @@ public sealed class SiloGcPauses : IAsyncDisposable
     {
         var client = new DiagnosticsClient(pid);
         _session = client.StartEventPipeSession(
-            [new EventPipeProvider(RuntimeProvider, EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC)],
+            // Verbose: the allocation ticks are verbose GC events.
+            [new EventPipeProvider(RuntimeProvider, EventLevel.Verbose, (long)ClrTraceEventParser.Keywords.GC)],
             requestRundown: false, circularBufferMB: 16);
         _source = new EventPipeEventSource(_session.EventStream);
         _source.Clr.GCSuspendEEStart += e => _log.Suspending(Seen(e.TimeStamp));
         _source.Clr.GCStart += e => _log.Collecting(e.Depth);
         _source.Clr.GCRestartEEStop += e => _log.Restarted(Seen(e.TimeStamp));
+        _source.Clr.GCHeapStats += e => _log.Promoted(e.TotalPromotedSize0 + e.TotalPromotedSize1);
+        _source.Clr.GCAllocationTick += e => _samples.Add(Seen(e.TimeStamp), e.TypeName ?? "?", e.AllocationAmount64);
         _reading = Task.Run(() => _source.Process());
     }
 
@@ -77,6 +83,9 @@ public sealed class SiloGcPauses : IAsyncDisposable
         }
         return _log.Describe(from, to);
     }
+
+    /// <summary>The silo's allocation samples between <paramref name="from"/> and <paramref name="to"/> (UTC), by type (call after <see cref="DescribeAsync"/>).</summary>
+    public JsonObject DescribeAllocations(DateTime from, DateTime to) => _samples.Describe(from, to);
 
     public async ValueTask DisposeAsync()
     {

@@ -40,6 +40,39 @@ public sealed class SiloGcPausesTests
     }
 
     [Fact]
+    public async Task What_the_watched_process_allocates_is_sampled_by_type()
+    {
+        await using var pauses = SiloGcPauses.TryStart(Environment.ProcessId, out var error);
+        Assert.True(pauses is not null, error);
+        await Task.Delay(500);
+        var from = DateTime.UtcNow;
+        // 64 MB in arrays of 64 KB: about 650 samples of ~100 KB each, nearly all of them naming the array's type.
+        var kept = 0L;
+        for (var i = 0; i < 1024; i++)
+        {
+            var chunk = new long[8 * 1024];
+            chunk[i % chunk.Length] = i;
+            kept += chunk[i % chunk.Length];
+        }
+        Assert.Equal(1023L * 1024 / 2, kept);
+        var to = DateTime.UtcNow;
+
+        var clock = Stopwatch.StartNew();
+        System.Text.Json.Nodes.JsonObject samples;
+        do
+        {
+            await pauses.DescribeAsync(from, to, TimeSpan.FromSeconds(1));
+            samples = pauses.DescribeAllocations(from.AddMilliseconds(-50), to.AddMilliseconds(50));
+        }
+        while (samples["bytes"]!.GetValue<long>() < 48L << 20 && clock.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.True(samples["bytes"]!.GetValue<long>() >= 48L << 20, samples.ToJsonString());
+        var largest = samples["byType"]!.AsArray()[0]!;
+        Assert.Equal("System.Int64[]", largest["type"]!.GetValue<string>());
+        Assert.True(largest["share"]!.GetValue<double>() > 0.5, samples.ToJsonString());
+    }
+
+    [Fact]
     public void The_process_that_cannot_be_reached_gives_a_reason_and_no_watcher()
     {
         // A process id no process has: no diagnostic port to reach.
@@ -58,6 +91,8 @@ public sealed class SiloGcPausesTests
         log.Restarted(t0.AddMilliseconds(101));
         log.Suspending(t0.AddMilliseconds(500));
         log.Collecting(2);
+        log.Promoted(3_000_000);
+        log.Promoted(1_000);
         log.Restarted(t0.AddMilliseconds(530));
         log.Restarted(t0.AddMilliseconds(600)); // a restart without its suspension (the session began mid-pause) counts nothing
         log.Suspending(t0.AddSeconds(5));
@@ -73,6 +108,13 @@ public sealed class SiloGcPausesTests
         var listed = Assert.Single(firstSecond["atLeast2Ms"]!.AsArray());
         Assert.Equal(0.5, listed!["at"]!.GetValue<double>());
         Assert.Equal(2, listed["generation"]!.GetValue<int>());
+        Assert.Equal(3_001_000, listed["promotedBytes"]!.GetValue<long>());
+        Assert.Equal(3_001_000, firstSecond["promotedBytes"]!.GetValue<long>());
+        // An observer that never sees what collections promote (the generator's own listener) reports no such figure.
+        var unseen = new PauseLog();
+        unseen.Suspending(t0);
+        unseen.Restarted(t0.AddMilliseconds(3));
+        Assert.Null(unseen.Describe(t0, t0.AddSeconds(1))["promotedBytes"]);
 
         var all = log.Describe(t0, t0.AddSeconds(10));
         Assert.Equal(3, all["count"]!.GetValue<int>());
