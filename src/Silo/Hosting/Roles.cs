@@ -85,13 +85,29 @@ public static class Roles
     {
         app.UseCoffreErrorBoundary();
         var load = app.Services.GetRequiredService<InteractiveLoad>();
-        app.Use((HttpContext http, RequestDelegate next) =>
+        app.Use(async (HttpContext http, RequestDelegate next) =>
         {
-            if (!http.Request.Path.StartsWithSegments(HealthHosting.PathPrefix))
+            if (http.Request.Path.StartsWithSegments(HealthHosting.PathPrefix))
             {
-                load.Record();
+                await next(http);
+                return;
             }
-            return next(http);
+            if (http.WebSockets.IsWebSocketRequest)
+            {
+                // A subscription's socket lasts as long as the client keeps it: counted, never in progress.
+                load.Record();
+                await next(http);
+                return;
+            }
+            load.Enter();
+            try
+            {
+                await next(http);
+            }
+            finally
+            {
+                load.Leave();
+            }
         });
         app.UseWebSockets();
         app.UseCoffreAuthentication();
