@@ -254,9 +254,9 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
     /// While the process serves at least <see cref="EmailBatchOptions.BusyRequestsPerSecond"/> interactive requests a
     /// second (in the last whole second, or already in the current one: <see cref="InteractiveLoad.IsBusy"/>), pages
     /// leave at <see cref="EmailBatchOptions.EmailsPerSecondWhileBusy"/> emails a second across every call of this
-    /// router (a page waits for its slot); otherwise, or without a load counter or with a rate of 0, at once. Then, while
-    /// <see cref="EmailBatchOptions.HoldWhileInFlight"/> or more interactive requests were in progress at once in the last
-    /// quarter second (people queue: the silo is behind), the page does not leave until they are fewer.
+    /// router (a page waits for its slot); otherwise, or without a load counter or with a rate of 0, at once. Before
+    /// that, while <see cref="EmailBatchOptions.HoldWhileInFlight"/> or more interactive requests are in progress (people
+    /// queue: the silo is behind), no page leaves at all until they are fewer.
     /// False when the slot comes after <paramref name="stopAt"/> (the call answers "deferred" and the next one resumes).
     /// </summary>
     private async Task<bool> WaitForPageSlotAsync(int lines, DateTimeOffset stopAt, CancellationToken cancellationToken)
@@ -265,33 +265,33 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         {
             return true;
         }
-        if (_options.EmailsPerSecondWhileBusy > 0 && _load.IsBusy(_options.BusyRequestsPerSecond))
-        {
-            var now = _time.GetUtcNow();
-            TimeSpan wait;
-            lock (_pace)
-            {
-                var start = _nextPageAt > now ? _nextPageAt : now;
-                if (start >= stopAt)
-                {
-                    return false;
-                }
-                _nextPageAt = start + TimeSpan.FromSeconds(lines / (double)_options.EmailsPerSecondWhileBusy);
-                wait = start - now;
-            }
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        // Last, right before the page leaves: people queueing now hold it, whatever its slot.
-        while (_options.HoldWhileInFlight > 0 && _load.PeakInFlight >= _options.HoldWhileInFlight)
+        while (_options.HoldWhileInFlight > 0 && _load.InFlight >= _options.HoldWhileInFlight)
         {
             if (_time.GetUtcNow() + HoldCheck >= stopAt)
             {
                 return false;
             }
             await Task.Delay(HoldCheck, _time, cancellationToken).ConfigureAwait(false);
+        }
+        if (_options.EmailsPerSecondWhileBusy == 0 || !_load.IsBusy(_options.BusyRequestsPerSecond))
+        {
+            return true;
+        }
+        var now = _time.GetUtcNow();
+        TimeSpan wait;
+        lock (_pace)
+        {
+            var start = _nextPageAt > now ? _nextPageAt : now;
+            if (start >= stopAt)
+            {
+                return false;
+            }
+            _nextPageAt = start + TimeSpan.FromSeconds(lines / (double)_options.EmailsPerSecondWhileBusy);
+            wait = start - now;
+        }
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
         }
         return true;
     }
@@ -400,9 +400,9 @@ public sealed class EmailBatchOptions
     public int BusyRequestsPerSecond { get; set; } = 20;
 
     /// <summary>
-    /// Interactive requests in progress at once (the most in the last quarter second or so:
-    /// <see cref="InteractiveLoad.PeakInFlight"/>) from which the router sends no page at all until they are fewer: people
-    /// are queueing, and the paced rate's share of the cores would slow the drain. 5 000 requests a second answered in 20 ms each are 100 in progress (Little's law). 0: never held.
+    /// Interactive requests in progress at once (<see cref="InteractiveLoad.InFlight"/>) from which the router sends no
+    /// page at all until they are fewer: people are queueing, and the paced rate's share of the cores would slow the
+    /// drain. 5 000 requests a second answered in 20 ms each are 100 in progress (Little's law). 0: never held.
     /// </summary>
     [Range(0, 1_000_000)]
     public int HoldWhileInFlight { get; set; } = 128;

@@ -6,9 +6,8 @@ namespace Coffre.Application.Outbox;
 /// router paces itself while either count is at or above its threshold (<see cref="IsBusy"/>,
 /// <c>Mail/EmailBatchChannel</c>). The host's HTTP pipeline calls <see cref="Record"/> once per request (health probes
 /// not counted) and a silo's grain-call filter once per grain call it serves (behind gateways the API's requests reach a
-/// silo that way). It also keeps how many are in progress (<see cref="InFlight"/>) and the most at once over the last
-/// quarter second (<see cref="PeakInFlight"/>): when people queue, the router holds its pages altogether until they are
-/// served. Counts only, nothing about who asked or what.
+/// silo that way). It also keeps how many are in progress (<see cref="InFlight"/>): when people queue, the router holds
+/// its pages altogether until they are served. Counts only, nothing about who asked or what.
 /// </summary>
 public sealed class InteractiveLoad(TimeProvider? time = null)
 {
@@ -19,12 +18,6 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
     private int _previous;
     private readonly long[] _totals = new long[2];
     private readonly int[] _inFlight = new int[2];
-    private long _peakWindow = long.MinValue;
-    private int _peak;
-    private int _peakBefore;
-
-    /// <summary>The windows of <see cref="PeakInFlight"/>: a quarter of a second each.</summary>
-    public static readonly TimeSpan PeakWindow = TimeSpan.FromMilliseconds(250);
 
     /// <summary>One interactive request, or grain call, served now.</summary>
     public void Record(InteractiveSource source = InteractiveSource.Request)
@@ -41,12 +34,7 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
     public void Enter(InteractiveSource source = InteractiveSource.Request)
     {
         Record(source);
-        var inFlight = Interlocked.Increment(ref _inFlight[(int)source]);
-        RollPeak(Window());
-        int seen;
-        while (inFlight > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, inFlight, seen) != seen)
-        {
-        }
+        Interlocked.Increment(ref _inFlight[(int)source]);
     }
 
     /// <summary>The request, or grain call, begun by <see cref="Enter"/> is over (answered or failed).</summary>
@@ -57,20 +45,6 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
     /// this process serves makes a grain call too, and is one request, not two; behind gateways a silo sees the calls only).
     /// </summary>
     public int InFlight => Math.Max(Volatile.Read(ref _inFlight[(int)InteractiveSource.Request]), Volatile.Read(ref _inFlight[(int)InteractiveSource.GrainCall]));
-
-    /// <summary>
-    /// The most requests (or grain calls) in progress at once in this quarter second and the one before it, or now if
-    /// more. Read at one instant, <see cref="InFlight"/> misses a queue that a batch drains at once: activations settle in
-    /// groups, so the count falls to nearly nothing each time a group answers and climbs again while the next one settles.
-    /// </summary>
-    public int PeakInFlight
-    {
-        get
-        {
-            RollPeak(Window());
-            return Math.Max(InFlight, Math.Max(Volatile.Read(ref _peak), Volatile.Read(ref _peakBefore)));
-        }
-    }
 
     /// <summary>What <paramref name="source"/> counted since the process started.</summary>
     public long TotalOf(InteractiveSource source) => Interlocked.Read(ref _totals[(int)source]);
@@ -107,28 +81,6 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
     }
 
     private long Second() => _time.GetUtcNow().ToUnixTimeSeconds();
-
-    private long Window() => _time.GetUtcNow().ToUnixTimeMilliseconds() / (long)PeakWindow.TotalMilliseconds;
-
-    /// <summary>Moves the peak to <paramref name="window"/>: the current peak becomes the previous window's, or zero after a gap.</summary>
-    private void RollPeak(long window)
-    {
-        if (Volatile.Read(ref _peakWindow) == window)
-        {
-            return;
-        }
-        lock (_roll)
-        {
-            var last = _peakWindow;
-            if (last == window)
-            {
-                return;
-            }
-            var peak = Interlocked.Exchange(ref _peak, 0);
-            Volatile.Write(ref _peakBefore, window == last + 1 ? peak : 0);
-            Volatile.Write(ref _peakWindow, window);
-        }
-    }
 
     /// <summary>Moves the counters to <paramref name="second"/>: the current count becomes the previous second's, or zero after a gap.</summary>
     private void Roll(long second)

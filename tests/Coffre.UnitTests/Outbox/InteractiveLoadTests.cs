@@ -109,47 +109,6 @@ public sealed class InteractiveLoadTests
         Assert.Equal(80, load.TotalOf(InteractiveSource.GrainCall));
     }
 
-    [Fact]
-    public void The_peak_in_progress_keeps_a_queue_that_a_batch_drained_at_once_for_a_quarter_second_or_two()
-    {
-        var clock = new ManualClock();
-        var load = new InteractiveLoad(clock);
-        clock.Now += TimeSpan.FromMilliseconds(10);
-
-        // 150 requests queue, then one group answers them all at once: nothing is in progress, the peak still says 150.
-        for (var i = 0; i < 150; i++)
-        {
-            load.Enter();
-        }
-        for (var i = 0; i < 150; i++)
-        {
-            load.Leave();
-        }
-        Assert.Equal(0, load.InFlight);
-        Assert.Equal(150, load.PeakInFlight);
-
-        // The next quarter second: the one before it still counts; 20 new requests do not lower it.
-        clock.Now += InteractiveLoad.PeakWindow;
-        for (var i = 0; i < 20; i++)
-        {
-            load.Enter();
-        }
-        Assert.Equal(150, load.PeakInFlight);
-
-        // Two windows on, the burst is forgotten: the peak is what is in progress now.
-        clock.Now += InteractiveLoad.PeakWindow;
-        Assert.Equal(20, load.PeakInFlight);
-
-        // After a gap with no requests, the windows before it count nothing.
-        clock.Now += TimeSpan.FromSeconds(3);
-        Assert.Equal(20, load.PeakInFlight);
-        for (var i = 0; i < 20; i++)
-        {
-            load.Leave();
-        }
-        Assert.Equal(0, load.PeakInFlight);
-    }
-
     private static void RecordMany(InteractiveLoad load, int requests)
     {
         for (var i = 0; i < requests; i++)
