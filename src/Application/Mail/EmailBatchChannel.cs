@@ -67,10 +67,9 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
             throw new ArgumentException("the inner channel of the email batch router must be an email channel", nameof(inner));
         }
         _options = options ?? new EmailBatchOptions();
-        if (_options.PageSize < 1 || _options.TimeBudget <= TimeSpan.Zero || _options.EmailsPerSecondWhileBusy < 0 || _options.BusyRequestsPerSecond < 1
-            || _options.HoldWhileInFlight < 0)
+        if (_options.PageSize < 1 || _options.TimeBudget <= TimeSpan.Zero || _options.EmailsPerSecondWhileBusy < 0 || _options.BusyRequestsPerSecond < 1)
         {
-            throw new ArgumentException("the email batch page size, time budget and busy threshold must be positive, the paced rate and the hold threshold positive or zero", nameof(options));
+            throw new ArgumentException("the email batch page size, time budget and busy threshold must be positive, the paced rate positive or zero", nameof(options));
         }
         _store = store;
         _content = content;
@@ -99,7 +98,6 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
                 PageSize = bound.PageSize,
                 EmailsPerSecondWhileBusy = bound.EmailsPerSecondWhileBusy,
                 BusyRequestsPerSecond = bound.BusyRequestsPerSecond,
-                HoldWhileInFlight = bound.HoldWhileInFlight,
                 TimeBudget = timeout * 2 / 3,
             },
             services.GetService<ILogger<EmailBatchChannel>>(),
@@ -254,26 +252,12 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
     /// While the process serves at least <see cref="EmailBatchOptions.BusyRequestsPerSecond"/> interactive requests a
     /// second (in the last whole second, or already in the current one: <see cref="InteractiveLoad.IsBusy"/>), pages
     /// leave at <see cref="EmailBatchOptions.EmailsPerSecondWhileBusy"/> emails a second across every call of this
-    /// router (a page waits for its slot); otherwise, or without a load counter or with a rate of 0, at once. Before
-    /// that, while <see cref="EmailBatchOptions.HoldWhileInFlight"/> or more interactive requests are in progress (people
-    /// queue: the silo is behind), no page leaves at all until they are fewer.
+    /// router (a page waits for its slot); otherwise, or without a load counter or with a rate of 0, at once.
     /// False when the slot comes after <paramref name="stopAt"/> (the call answers "deferred" and the next one resumes).
     /// </summary>
     private async Task<bool> WaitForPageSlotAsync(int lines, DateTimeOffset stopAt, CancellationToken cancellationToken)
     {
-        if (_load is null)
-        {
-            return true;
-        }
-        while (_options.HoldWhileInFlight > 0 && _load.InFlight >= _options.HoldWhileInFlight)
-        {
-            if (_time.GetUtcNow() + HoldCheck >= stopAt)
-            {
-                return false;
-            }
-            await Task.Delay(HoldCheck, _time, cancellationToken).ConfigureAwait(false);
-        }
-        if (_options.EmailsPerSecondWhileBusy == 0 || !_load.IsBusy(_options.BusyRequestsPerSecond))
+        if (_load is null || _options.EmailsPerSecondWhileBusy == 0 || !_load.IsBusy(_options.BusyRequestsPerSecond))
         {
             return true;
         }
@@ -295,9 +279,6 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         }
         return true;
     }
-
-    /// <summary>How often a held router looks again at the requests in progress.</summary>
-    private static readonly TimeSpan HoldCheck = TimeSpan.FromMilliseconds(50);
 
     /// <summary>One page through the inner channel: the lines settled from the first on (all of them unless cut), and whether it was cut.</summary>
     private async Task<(EmailBatchAdvance Settled, bool Cut)> SendPageAsync(EmailBatch batch, int from, List<EmailBatchLine> page, CancellationToken cancellationToken)
@@ -398,14 +379,6 @@ public sealed class EmailBatchOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int BusyRequestsPerSecond { get; set; } = 20;
-
-    /// <summary>
-    /// Interactive requests in progress at once (<see cref="InteractiveLoad.InFlight"/>) from which the router sends no
-    /// page at all until they are fewer: people are queueing, and the paced rate's share of the cores would slow the
-    /// drain. 5 000 requests a second answered in 20 ms each are 100 in progress (Little's law). 0: never held.
-    /// </summary>
-    [Range(0, 1_000_000)]
-    public int HoldWhileInFlight { get; set; } = 128;
 
     /// <summary>How long one delivery call may route before it answers "deferred" (below the dispatcher's delivery timeout; the composition sets it to two thirds of it).</summary>
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromSeconds(20);

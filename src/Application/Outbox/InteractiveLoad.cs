@@ -6,8 +6,7 @@ namespace Coffre.Application.Outbox;
 /// router paces itself while either count is at or above its threshold (<see cref="IsBusy"/>,
 /// <c>Mail/EmailBatchChannel</c>). The host's HTTP pipeline calls <see cref="Record"/> once per request (health probes
 /// not counted) and a silo's grain-call filter once per grain call it serves (behind gateways the API's requests reach a
-/// silo that way). It also keeps how many are in progress (<see cref="InFlight"/>): when people queue, the router holds
-/// its pages altogether until they are served. Counts only, nothing about who asked or what.
+/// silo that way). Counts only, nothing about who asked or what.
 /// </summary>
 public sealed class InteractiveLoad(TimeProvider? time = null)
 {
@@ -17,7 +16,6 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
     private int _current;
     private int _previous;
     private readonly long[] _totals = new long[2];
-    private readonly int[] _inFlight = new int[2];
 
     /// <summary>One interactive request, or grain call, served now.</summary>
     public void Record(InteractiveSource source = InteractiveSource.Request)
@@ -26,25 +24,6 @@ public sealed class InteractiveLoad(TimeProvider? time = null)
         Interlocked.Increment(ref _current);
         Interlocked.Increment(ref _totals[(int)source]);
     }
-
-    /// <summary>
-    /// One interactive request, or grain call, begins now: counted as <see cref="Record"/> counts it, and in progress
-    /// until the matching <see cref="Leave"/>.
-    /// </summary>
-    public void Enter(InteractiveSource source = InteractiveSource.Request)
-    {
-        Record(source);
-        Interlocked.Increment(ref _inFlight[(int)source]);
-    }
-
-    /// <summary>The request, or grain call, begun by <see cref="Enter"/> is over (answered or failed).</summary>
-    public void Leave(InteractiveSource source = InteractiveSource.Request) => Interlocked.Decrement(ref _inFlight[(int)source]);
-
-    /// <summary>
-    /// Interactive requests in progress now: the larger of the HTTP requests' and the grain calls' counts (a request that
-    /// this process serves makes a grain call too, and is one request, not two; behind gateways a silo sees the calls only).
-    /// </summary>
-    public int InFlight => Math.Max(Volatile.Read(ref _inFlight[(int)InteractiveSource.Request]), Volatile.Read(ref _inFlight[(int)InteractiveSource.GrainCall]));
 
     /// <summary>What <paramref name="source"/> counted since the process started.</summary>
     public long TotalOf(InteractiveSource source) => Interlocked.Read(ref _totals[(int)source]);

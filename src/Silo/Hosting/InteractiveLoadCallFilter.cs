@@ -4,21 +4,13 @@ namespace Coffre.Silo.Hosting;
 
 /// <summary>
 /// Counts every grain call this silo serves as interactive load (<see cref="InteractiveLoad"/>): behind gateways a silo
-/// sees the API's requests as grain calls, not as HTTP requests, and its email router must still yield to them. Each call
-/// is in progress until it answers (<see cref="InteractiveLoad.InFlight"/>).
+/// sees the API's requests as grain calls, not as HTTP requests, and its email router must still yield to them.
 /// </summary>
 internal sealed class InteractiveLoadCallFilter(InteractiveLoad load) : IIncomingGrainCallFilter
 {
-    public async Task Invoke(IIncomingGrainCallContext context)
+    public Task Invoke(IIncomingGrainCallContext context)
     {
-        load.Enter(InteractiveSource.GrainCall);
-        try
-        {
-            await context.Invoke();
-        }
-        finally
-        {
-            load.Leave(InteractiveSource.GrainCall);
-        }
+        load.Record(InteractiveSource.GrainCall);
+        return context.Invoke();
     }
 }

@@ -85,29 +85,13 @@ public static class Roles
     {
         app.UseCoffreErrorBoundary();
         var load = app.Services.GetRequiredService<InteractiveLoad>();
-        app.Use(async (HttpContext http, RequestDelegate next) =>
+        app.Use((HttpContext http, RequestDelegate next) =>
         {
-            if (http.Request.Path.StartsWithSegments(HealthHosting.PathPrefix))
+            if (!http.Request.Path.StartsWithSegments(HealthHosting.PathPrefix))
             {
-                await next(http);
-                return;
-            }
-            if (http.WebSockets.IsWebSocketRequest)
-            {
-                // A subscription's socket lasts as long as the client keeps it: counted, never in progress.
                 load.Record();
-                await next(http);
-                return;
             }
-            load.Enter();
-            try
-            {
-                await next(http);
-            }
-            finally
-            {
-                load.Leave();
-            }
+            return next(http);
         });
         app.UseWebSockets();
         app.UseCoffreAuthentication();

@@ -171,47 +171,6 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
     }
 
     [Fact]
-    public async Task While_people_queue_the_router_holds_every_page_and_sends_at_once_when_they_are_served()
-    {
-        var (outbox, store, content) = await IssueToEmailAsync(30, 95_000, "hold");
-        var lines = await EmailBatchLines.ReadAsync(store, content, "c-hold");
-        var batchMessage = Assert.Single(await outbox.ClaimAsync(10, TimeSpan.FromMinutes(1)));
-        var sink = new FileDeliveryChannel(Path.Combine(_folder, "notifications-hold"), OutboxChannel.Email);
-
-        // 40 requests in progress against a hold threshold of 40: the silo is behind. The paced rate would let a page leave
-        // at once (the first page's slot is now); the hold keeps it back, looking again every 50 ms, until the call's budget
-        // (0.12 s) would end before the next look: "deferred", nothing sent.
-        var loadClock = new SkippingClock();
-        var load = new InteractiveLoad(loadClock);
-        for (var i = 0; i < 40; i++)
-        {
-            load.Enter();
-        }
-        var clock = new SkippingClock();
-        var options = new Coffre.Application.Mail.EmailBatchOptions
-        {
-            PageSize = 10, EmailsPerSecondWhileBusy = 100, BusyRequestsPerSecond = 1_000, HoldWhileInFlight = 40, TimeBudget = TimeSpan.FromSeconds(0.12),
-        };
-        var router = new Coffre.Application.Mail.EmailBatchChannel(store, content, sink, options, time: clock, load: load);
-        Assert.IsType<DeliveryDeferredException>((await router.DeliverBatchAsync([batchMessage]))[batchMessage.Id]);
-        Assert.Equal([TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50)], clock.Waits);
-        Assert.Equal(0, Assert.Single(await store.ListEmailBatchesAsync("c-hold")).SentThrough);
-        Assert.False(File.Exists(sink.FilePath));
-
-        // One request answered: 39 in progress, under the threshold (and under the busy rate): every page leaves at once.
-        load.Leave();
-        clock.Waits.Clear();
-        Assert.Empty(await router.DeliverBatchAsync([batchMessage]));
-        Assert.Empty(clock.Waits);
-        var batch = Assert.Single(await store.ListEmailBatchesAsync("c-hold"));
-        Assert.Equal((lines.Count, lines.Count), (batch.SentThrough, batch.Sent));
-
-        // A negative threshold is refused (0 turns the hold off).
-        Assert.Throws<ArgumentException>(() => new Coffre.Application.Mail.EmailBatchChannel(store, content, sink,
-            new Coffre.Application.Mail.EmailBatchOptions { HoldWhileInFlight = -1 }));
-    }
-
-    [Fact]
     public async Task Batches_after_the_one_that_spent_the_time_budget_are_deferred_without_reading_their_files()
     {
         var (outbox, store, content) = await IssueToEmailAsync(40, 93_000, "budget", chunkSize: 8);

@@ -66,49 +66,6 @@ public sealed class InteractiveLoadTests
         Assert.False(load.IsBusy(1));
     }
 
-    [Fact]
-    public async Task Requests_in_progress_are_counted_until_they_leave_and_a_request_with_its_grain_call_counts_once()
-    {
-        var clock = new ManualClock();
-        var load = new InteractiveLoad(clock);
-        Assert.Equal(0, load.InFlight);
-
-        // 8 threads each begin 1 000 requests, and end all but 10 of them: 80 left in progress.
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-        {
-            for (var i = 0; i < 1_000; i++)
-            {
-                load.Enter();
-            }
-            for (var i = 0; i < 990; i++)
-            {
-                load.Leave();
-            }
-        })));
-        Assert.Equal(80, load.InFlight);
-        Assert.Equal(8_000, load.CurrentSecond);
-
-        // Each of those requests makes a grain call in this process: still 80 in progress, not 160. Behind gateways a
-        // silo sees the calls only, and counts them.
-        for (var i = 0; i < 80; i++)
-        {
-            load.Enter(InteractiveSource.GrainCall);
-        }
-        Assert.Equal(80, load.InFlight);
-        for (var i = 0; i < 80; i++)
-        {
-            load.Leave();
-        }
-        Assert.Equal(80, load.InFlight);
-        for (var i = 0; i < 80; i++)
-        {
-            load.Leave(InteractiveSource.GrainCall);
-        }
-        Assert.Equal(0, load.InFlight);
-        Assert.Equal(8_000, load.TotalOf(InteractiveSource.Request));
-        Assert.Equal(80, load.TotalOf(InteractiveSource.GrainCall));
-    }
-
     private static void RecordMany(InteractiveLoad load, int requests)
     {
         for (var i = 0; i < requests; i++)
