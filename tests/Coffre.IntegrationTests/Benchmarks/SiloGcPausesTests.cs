@@ -14,10 +14,7 @@ public sealed class SiloGcPausesTests
     [Fact]
     public async Task A_forced_blocking_collection_of_the_watched_process_is_seen_as_a_generation_2_pause()
     {
-        await using var pauses = SiloGcPauses.TryStart(Environment.ProcessId, out var error);
-        Assert.True(pauses is not null, error);
-        // The session is running once the runtime accepted it; give it a moment to deliver its first buffers.
-        await Task.Delay(500);
+        await using var pauses = await WatchThisProcessAsync();
         var from = DateTime.UtcNow;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
@@ -42,9 +39,7 @@ public sealed class SiloGcPausesTests
     [Fact]
     public async Task What_the_watched_process_allocates_is_sampled_by_type()
     {
-        await using var pauses = SiloGcPauses.TryStart(Environment.ProcessId, out var error);
-        Assert.True(pauses is not null, error);
-        await Task.Delay(500);
+        await using var pauses = await WatchThisProcessAsync();
         var from = DateTime.UtcNow;
         // 64 MB in arrays of 64 KB: about 650 samples of ~100 KB each, nearly all of them naming the array's type.
         var kept = 0L;
@@ -70,6 +65,16 @@ public sealed class SiloGcPausesTests
         var largest = samples["byType"]!.AsArray()[0]!;
         Assert.Equal("System.Int64[]", largest["type"]!.GetValue<string>());
         Assert.True(largest["share"]!.GetValue<double>() > 0.5, samples.ToJsonString());
+    }
+
+    /// <summary>An EventPipe session on this test process, as the harness opens one on the silo.</summary>
+    private static async Task<SiloGcPauses> WatchThisProcessAsync()
+    {
+        var pauses = SiloGcPauses.TryStart(Environment.ProcessId, out var error);
+        Assert.True(pauses is not null, error);
+        // The session is running once the runtime accepted it; give it a moment to deliver its first buffers.
+        await Task.Delay(500);
+        return pauses;
     }
 
     [Fact]
