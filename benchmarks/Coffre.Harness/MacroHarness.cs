@@ -627,7 +627,7 @@ public sealed class MacroHarness(HarnessOptions options)
             var deliveredAfter = await ScalarAsync<long>(EmailsSettledSql);
             if (!options.SkipReadPath)
             {
-                _phases["readPath"] = await new ReadPathPhase(options, _probe, silo.BaseAddress, _signingKey, Say).RunAsync();
+                _phases["readPath"] = await new ReadPathPhase(options, _probe, silo.BaseAddress, _signingKey, Say, siloGc).RunAsync();
             }
             activation["outboxDeliveredDuringActivation"] = deliveredAfter - deliveredBefore;
             activation["siloPeakRssBytes"] = ResourceProbe.PeakRss(silo.Pid);

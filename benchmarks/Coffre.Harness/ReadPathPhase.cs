@@ -18,9 +18,11 @@ namespace Coffre.Harness;
 /// Two closed-loop runs of <see cref="HarnessOptions.ReadSeconds"/> at <see cref="HarnessOptions.ReadConnections"/>
 /// connections, with the doctor's token: first <c>{ __typename }</c> (the same-run baseline: HTTP, token validation,
 /// caller resolution and GraphQL execution with no grain call), then the vault-documents query spread over the
-/// vaults. Each run is preceded by a short unmeasured warm-up.
+/// vaults. Each run is preceded by a short unmeasured warm-up. With the silo's EventPipe watcher (<paramref name="siloGc"/>),
+/// each run also reports the silo's collections and allocations while it lasted, as the activation runs do.
 /// </summary>
-public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, Uri baseAddress, byte[] signingKey, Action<string> say)
+public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, Uri baseAddress, byte[] signingKey, Action<string> say,
+    SiloGcPauses? siloGc = null)
 {
     public const string DocumentsQuery =
         "query Documents($id: ID!) { vault(id: $id) { documents(first: 20) { edges { node { documentId title typeCode createdAt size } } } } }";
@@ -171,7 +173,9 @@ public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, U
     {
         await LoopAsync(load, request, ok, TimeSpan.FromSeconds(Math.Min(3, options.ReadSeconds / 4)));
         var phase = await probe.BeginAsync(name);
+        var started = DateTime.UtcNow;
         var (latencies, errors, firstError, seconds) = await LoopAsync(load, request, ok, TimeSpan.FromSeconds(options.ReadSeconds));
+        var ended = DateTime.UtcNow;
         var resources = await phase.EndAsync();
         var requests = latencies.Count;
         var figures = new JsonObject
@@ -195,6 +199,11 @@ public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, U
         foreach (var (k, v) in resources)
         {
             figures["resources." + k] = v?.DeepClone();
+        }
+        if (siloGc is not null)
+        {
+            figures["siloGcPauses"] = await siloGc.DescribeAsync(started, ended);
+            figures["siloAllocationSamples"] = siloGc.DescribeAllocations(started, ended);
         }
         var lat = (JsonObject)figures["latencyMs"]!;
         var cpu = (JsonObject)figures["cpuMicrosecondsPerRequest"]!;
