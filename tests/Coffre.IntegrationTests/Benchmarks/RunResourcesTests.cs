@@ -164,7 +164,9 @@ public sealed class RunResourcesTests
         Assert.True(slots.Count >= 5, $"{slots.Count} slots");
         Assert.All(slots, s =>
         {
-            Assert.InRange(s!["seconds"]!.GetValue<double>(), 0.0, 1.0);
+            // A slot lasts as long as its sampler took to wake: 0.1 s here, but a sampler starved by the machine (2 cores,
+            // tests in parallel) once stretched one to 1.016 s. Positive and of the order of seconds, not its nominal length.
+            Assert.InRange(s!["seconds"]!.GetValue<double>(), 0.0, 5.0);
             Assert.True(s["coresHarness"]!.GetValue<double>() >= 0);
             Assert.True(s["walBytes"]!.GetValue<long>() >= 0);
             Assert.True(s["dataPagesWritten"]!.GetValue<long>() >= 0);
