@@ -550,8 +550,7 @@ public sealed class MacroHarness(HarnessOptions options)
                 // After the run's resources are closed: waiting for the silo's last events must not stretch their window.
                 if (siloGc is not null)
                 {
-                    figures["siloGcPauses"] = await siloGc.DescribeAsync(result.StartedAt, result.EndedAt);
-                    figures["siloAllocationSamples"] = siloGc.DescribeAllocations(result.StartedAt, result.EndedAt);
+                    await siloGc.AddRunAsync(figures, result.StartedAt, result.EndedAt);
                 }
                 if (options.WalBreakdown)
                 {

@@ -15,11 +15,12 @@ namespace Coffre.Harness;
 /// Issue 10's read path on the activation phase's silo: a doctor (profession 10, registered in the directory) with a
 /// grant on <see cref="HarnessOptions.ReadVaults"/> vaults, each opened by a social worker and holding
 /// <see cref="HarnessOptions.ReadDocuments"/> biology reports deposited by the person through the upload endpoint.
-/// Two closed-loop runs of <see cref="HarnessOptions.ReadSeconds"/> at <see cref="HarnessOptions.ReadConnections"/>
+/// Closed-loop runs of <see cref="HarnessOptions.ReadSeconds"/> at <see cref="HarnessOptions.ReadConnections"/>
 /// connections, with the doctor's token: first <c>{ __typename }</c> (the same-run baseline: HTTP, token validation,
 /// caller resolution and GraphQL execution with no grain call), then the vault-documents query spread over the
-/// vaults. Each run is preceded by a short unmeasured warm-up. With the silo's EventPipe watcher (<paramref name="siloGc"/>),
-/// each run also reports the silo's collections and allocations while it lasted, as the activation runs do.
+/// vaults, then the vault alone and the documents' count (where the documents query's cost goes). Each run is preceded
+/// by a short unmeasured warm-up. With the silo's EventPipe watcher (<paramref name="siloGc"/>), each run also reports
+/// the silo's collections and allocations while it lasted, as the activation runs do.
 /// </summary>
 public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, Uri baseAddress, byte[] signingKey, Action<string> say,
     SiloGcPauses? siloGc = null)
@@ -202,8 +203,7 @@ public sealed class ReadPathPhase(HarnessOptions options, ResourceProbe probe, U
         }
         if (siloGc is not null)
         {
-            figures["siloGcPauses"] = await siloGc.DescribeAsync(started, ended);
-            figures["siloAllocationSamples"] = siloGc.DescribeAllocations(started, ended);
+            await siloGc.AddRunAsync(figures, started, ended);
         }
         var lat = (JsonObject)figures["latencyMs"]!;
         var cpu = (JsonObject)figures["cpuMicrosecondsPerRequest"]!;

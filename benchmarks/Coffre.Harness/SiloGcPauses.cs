@@ -87,6 +87,16 @@ public sealed class SiloGcPauses : IAsyncDisposable
     /// <summary>The silo's allocation samples between <paramref name="from"/> and <paramref name="to"/> (UTC), by type (call after <see cref="DescribeAsync"/>).</summary>
     public JsonObject DescribeAllocations(DateTime from, DateTime to) => _samples.Describe(from, to);
 
+    /// <summary>
+    /// One run's view, as every run of the harness reports it: <c>siloGcPauses</c> (<see cref="DescribeAsync"/>, which waits
+    /// for the run's last events) then <c>siloAllocationSamples</c> (<see cref="DescribeAllocations"/>), into <paramref name="figures"/>.
+    /// </summary>
+    public async Task AddRunAsync(JsonObject figures, DateTime from, DateTime to)
+    {
+        figures["siloGcPauses"] = await DescribeAsync(from, to);
+        figures["siloAllocationSamples"] = DescribeAllocations(from, to);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
