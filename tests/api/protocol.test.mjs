@@ -68,10 +68,27 @@ describe('GraphQL over HTTP', () => {
   });
 
   test('invalid JSON → 400 BAD_REQUEST; no query → 400 BAD_REQUEST; not JSON → 415', async () => {
-    await assertRequestError(await post('{"query": '), 400, 'BAD_REQUEST');
-    await assertRequestError(await post({ variables: {} }), 400, 'BAD_REQUEST');
+    const broken = await assertRequestError(await post('{"query": '), 400, 'BAD_REQUEST');
+    assert.equal(broken.errors[0].extensions.field, 'body');
+    assert.match(broken.errors[0].message, /not valid JSON .*line 1, byte \d+/);
+    const noQuery = await assertRequestError(await post({ variables: {} }), 400, 'BAD_REQUEST');
+    assert.equal(noQuery.errors[0].extensions.field, 'query');
     const form = await fetch(`${api.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ service { name } }' });
     await assertRequestError(form, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  test('a body of the wrong shape → 400 BAD_REQUEST naming the field and its rule', async () => {
+    for (const [body, field, rule] of [
+      [{ query: 5 }, 'query', /'query' must be a string/],
+      [{ query: '{ service { name } }', variables: '{"id": 1}' }, 'variables', /'variables' must be a JSON object/],
+      [{ query: '{ service { name } }', variables: [1] }, 'variables', /'variables' must be a JSON object/],
+      [{ query: '{ service { name } }', operationName: 7 }, 'operationName', /'operationName' must be a string/],
+      [[{ query: '{ service { name } }' }], 'body', /batches .* are not accepted/],
+    ]) {
+      const answer = await assertRequestError(await post(body), 400, 'BAD_REQUEST');
+      assert.equal(answer.errors[0].extensions.field, field, JSON.stringify(answer));
+      assert.match(answer.errors[0].message, rule);
+    }
   });
 
   test('parse error → 400 GRAPHQL_PARSE_FAILED', async () => {

@@ -51,9 +51,9 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
                 await WriteRequestErrorAsync(http, StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as application/json");
                 return;
             }
+            using var limited = new MemoryStream(http.Request.ContentLength is { } length and > 0 ? (int)length : 0);
             try
             {
-                using var limited = new MemoryStream(http.Request.ContentLength is { } length and > 0 ? (int)length : 0);
                 await CopyLimitedAsync(http.Request.Body, limited, options.Value.MaxRequestBytes, http.RequestAborted);
                 limited.Position = 0;
                 request = await serializer.ReadAsync<GraphQLRequest>(limited, http.RequestAborted);
@@ -63,15 +63,11 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
                 await WriteRequestErrorAsync(http, StatusCodes.Status413PayloadTooLarge, "REQUEST_TOO_LARGE", $"request body exceeds {options.Value.MaxRequestBytes} bytes");
                 return;
             }
-            catch (JsonException e)
+            catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
             {
-                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", $"body is not a GraphQL JSON request: {e.Message.Split('.')[0]}", "body");
-                return;
-            }
-            catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
-            {
-                // A well-formed JSON document of the wrong shape (variables as an array, a query as a number…).
-                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", "body is not a GraphQL JSON request: query must be a string, variables and extensions objects", "body");
+                // Not JSON, or JSON of the wrong shape (a batch, variables as an array, a query as a number…): the field and its rule.
+                var (field, rule) = GraphQLRequestShape.Diagnose(limited.GetBuffer().AsMemory(0, (int)limited.Length));
+                await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", $"body is not a GraphQL JSON request: {rule}", field);
                 return;
             }
         }
@@ -84,7 +80,7 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
 
         if (request is null || string.IsNullOrWhiteSpace(request.Query))
         {
-            await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", "the request has no 'query'");
+            await WriteRequestErrorAsync(http, StatusCodes.Status400BadRequest, "BAD_REQUEST", "the request has no 'query': give the GraphQL document as a string", "query");
             return;
         }
 
