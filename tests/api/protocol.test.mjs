@@ -490,6 +490,23 @@ describe('graphql-transport-ws', () => {
     assert.equal(code, 4401);
   });
 
+  test('a subscribe payload of the wrong shape closes with 4400 naming the member and its rule (raw ws)', async () => {
+    for (const [payload, reason] of [
+      [{ query: 'subscription { __typename }', variables: [1] }, "subscribe payload: 'variables' must be a JSON object (names to values) or null"],
+      [{ query: 5 }, "subscribe payload: 'query' must be a string holding the GraphQL document"],
+      [{ query: 'subscription { __typename }', operationName: 3 }, "subscribe payload: 'operationName' must be a string or null"],
+      [{ variables: {} }, 'subscribe payload needs a query'],
+      ['a string', 'subscribe payload needs a query'],
+    ]) {
+      const { socket, messages, closed } = await rawSocket();
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${scene.owner.token}` } }));
+      const deadline = Date.now() + 5_000;
+      while (messages.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload }));
+      assert.deepEqual(await closed.then(({ code, reason: r }) => [code, r]), [4400, reason], JSON.stringify(payload));
+    }
+  });
+
   test('ping → pong; a second connection_init closes with 4429 (raw ws)', async () => {
     const { socket, messages, closed } = await rawSocket();
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${scene.owner.token}` } }));
@@ -517,6 +534,15 @@ describe('graphql-transport-ws', () => {
       assert.ok(waited >= 9_500 && waited < 13_000, `closed after ${waited} ms`);
     }
     assert.deepEqual(closes.map((c) => c.code), [4408, 4408, 4408, 4408], 'every idle socket must be closed with 4408');
+  });
+});
+
+describe('the server\'s own log', () => {
+  // Last in this file: the server has started, registered its event relay and answered every test above.
+  test('holds no warning or error with a stack trace (none at start: the event relay waits for the silo)', () => {
+    const output = api.server.allOutput();
+    assert.doesNotMatch(output, /^warn: Polly|^fail: /m);
+    assert.doesNotMatch(output, /^\s+at [\w.`<>|]+\(/m, 'a stack frame in the server\'s output');
   });
 });
 

@@ -10,8 +10,12 @@ namespace Coffre.GraphQL.Subscriptions;
 /// The serving process's end of the event path: ONE observer registered with each hub partition (renewed every
 /// <see cref="VaultEventPartitions.RenewEvery"/>), whatever the number of subscribers; each event received is handed to
 /// the local listeners of its vault (a dictionary look-up). A listener never calls a grain from here: it queues.
+/// The first registration waits for the host to have started (<paramref name="lifetime"/>): the host starts this service
+/// before the co-hosted silo, or before the gateway's client connects, and a call then only meets "no active nodes"
+/// and the runtime's placement retries (each logged as a warning with its stack trace).
 /// </summary>
-public sealed partial class VaultEventRelay(IGrainFactory grains, ILogger<VaultEventRelay> logger) : BackgroundService, IVaultEventObserver
+public sealed partial class VaultEventRelay(IGrainFactory grains, ILogger<VaultEventRelay> logger, IHostApplicationLifetime? lifetime = null)
+    : BackgroundService, IVaultEventObserver
 {
     private readonly ConcurrentDictionary<string, ImmutableArray<Action<VaultEventEntry>>> _listeners = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -50,6 +54,7 @@ public sealed partial class VaultEventRelay(IGrainFactory grains, ILogger<VaultE
         _reference = grains.CreateObjectReference<IVaultEventObserver>(this);
         try
         {
+            await HostStartedAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
                 var missing = 0;
@@ -79,6 +84,17 @@ public sealed partial class VaultEventRelay(IGrainFactory grains, ILogger<VaultE
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private async Task HostStartedAsync(CancellationToken stoppingToken)
+    {
+        if (lifetime is null || lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            return;
+        }
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -31,20 +31,30 @@ public static class GraphQLRequestShape
                     ? "the body must be one JSON object: batches (an array of requests) are not accepted"
                     : "the body must be a JSON object with a 'query' string");
             }
-            foreach (var property in root.EnumerateObject())
-            {
-                var kind = property.Value.ValueKind;
-                switch (property.Name)
-                {
-                    case "query" when kind != JsonValueKind.String:
-                        return ("query", "'query' must be a string holding the GraphQL document");
-                    case "operationName" when kind is not (JsonValueKind.String or JsonValueKind.Null):
-                        return ("operationName", "'operationName' must be a string or null");
-                    case "variables" or "extensions" when kind is not (JsonValueKind.Object or JsonValueKind.Null):
-                        return (property.Name, $"'{property.Name}' must be a JSON object (names to values) or null");
-                }
-            }
-            return ("body", "the body must be a JSON object with a 'query' string, optional 'operationName' string, 'variables' and 'extensions' objects");
+            return WrongMember(root)
+                ?? ("body", "the body must be a JSON object with a 'query' string, optional 'operationName' string, 'variables' and 'extensions' objects");
         }
+    }
+
+    /// <summary>
+    /// The first member of a request object (a POSTed body, a WebSocket <c>subscribe</c> payload) whose JSON type is wrong,
+    /// or null when each has its type.
+    /// </summary>
+    public static (string Field, string Rule)? WrongMember(JsonElement request)
+    {
+        foreach (var property in request.EnumerateObject())
+        {
+            var kind = property.Value.ValueKind;
+            switch (property.Name)
+            {
+                case "query" when kind != JsonValueKind.String:
+                    return ("query", "'query' must be a string holding the GraphQL document");
+                case "operationName" when kind is not (JsonValueKind.String or JsonValueKind.Null):
+                    return ("operationName", "'operationName' must be a string or null");
+                case "variables" or "extensions" when kind is not (JsonValueKind.Object or JsonValueKind.Null):
+                    return (property.Name, $"'{property.Name}' must be a JSON object (names to values) or null");
+            }
+        }
+        return null;
     }
 }

@@ -187,7 +187,7 @@ public sealed class GraphQLWebSocketEndpoint(GraphQLRequestExecutor executor, IG
             {
                 request = endpoint.Serializer.ReadNode<GraphQLRequest>(payload);
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
             {
                 request = null;
             }
@@ -195,7 +195,10 @@ public sealed class GraphQLWebSocketEndpoint(GraphQLRequestExecutor executor, IG
             {
                 _subscriptions.TryRemove(id, out _);
                 placeholder.Dispose();
-                await CloseAsync(4400, "subscribe payload needs a query");
+                // The close reason names the member of the wrong type, if any (a close reason holds at most 123 bytes).
+                await CloseAsync(4400, payload is JsonElement { ValueKind: JsonValueKind.Object } element && GraphQLRequestShape.WrongMember(element) is { } wrong
+                    ? $"subscribe payload: {wrong.Rule}"
+                    : "subscribe payload needs a query");
                 return false;
             }
             _ = Task.Run(() => placeholder.StartAsync(request, _user));

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Coffre.GraphQL.Transport;
 using Xunit;
 
@@ -50,5 +51,22 @@ public sealed class GraphQLRequestShapeTests
         var (field, rule) = Diagnose("""{"query": "{ a }", "operationName": null, "variables": null, "extensions": null}""");
         Assert.Equal("body", field);
         Assert.Contains("'variables' and 'extensions' objects", rule, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"query": "subscription { a }", "variables": [1]}""", "variables")]
+    [InlineData("""{"query": null}""", "query")]
+    [InlineData("""{"query": "{ a }", "operationName": {}}""", "operationName")]
+    public void A_subscribe_payload_member_of_the_wrong_type_is_named(string payload, string field)
+    {
+        using var document = JsonDocument.Parse(payload);
+        Assert.Equal(field, GraphQLRequestShape.WrongMember(document.RootElement)?.Field);
+    }
+
+    [Fact]
+    public void A_payload_whose_members_have_their_types_has_no_wrong_member()
+    {
+        using var document = JsonDocument.Parse("""{"variables": {"id": 1}, "extensions": null, "other": [1]}""");
+        Assert.Null(GraphQLRequestShape.WrongMember(document.RootElement));
     }
 }
