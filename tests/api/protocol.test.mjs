@@ -539,9 +539,10 @@ describe('graphql-transport-ws', () => {
 
 describe('the server\'s own log', () => {
   // Last in this file: the server has started, registered its event relay and answered every test above.
-  test('holds no warning or error with a stack trace (none at start: the event relay waits for the silo)', () => {
+  test('holds no warning or error with a stack trace (none at start: the event relay waits for the silo), no key stored in clear', () => {
     const output = api.server.allOutput();
     assert.doesNotMatch(output, /^warn: Polly|^fail: /m);
+    assert.doesNotMatch(output, /No XML encryptor configured/, 'the data-protection key ring is encrypted at rest');
     assert.doesNotMatch(output, /^\s+at [\w.`<>|]+\(/m, 'a stack frame in the server\'s output');
   });
 });

@@ -56,8 +56,13 @@ public static class OidcHosting
         }
 
         services.AddDataProtection().SetApplicationName("coffre");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(
-            o => o.XmlRepository = new OidcXmlRepository(sp.GetRequiredService<IServiceScopeFactory>())));
+        // The key ring in the database, each new key encrypted with a key derived from the provider's encryption key.
+        services.AddSingleton(new KeyRingKey(encryption.Key));
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+        {
+            o.XmlRepository = new OidcXmlRepository(sp.GetRequiredService<IServiceScopeFactory>());
+            o.XmlEncryptor = new KeyRingEncryptor(sp.GetRequiredService<KeyRingKey>());
+        }));
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "coffre.csrf";
