@@ -63,7 +63,7 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
                 await WriteRequestErrorAsync(http, StatusCodes.Status413PayloadTooLarge, "REQUEST_TOO_LARGE", $"request body exceeds {options.Value.MaxRequestBytes} bytes");
                 return;
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
+            catch (Exception e) when (GraphQLRequestShape.IsMalformedInput(e))
             {
                 // Not JSON, or JSON of the wrong shape (a batch, variables as an array, a query as a number…): the field and its rule.
                 var (field, rule) = GraphQLRequestShape.Diagnose(limited.GetBuffer().AsMemory(0, (int)limited.Length));
@@ -139,7 +139,7 @@ public sealed class GraphQLHttpEndpoint(GraphQLRequestExecutor executor, IGraphQ
             inputs = serializer.Deserialize<Inputs>(json);
             return true;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
+        catch (Exception e) when (GraphQLRequestShape.IsMalformedInput(e))
         {
             return false;
         }

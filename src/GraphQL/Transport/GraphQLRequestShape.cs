@@ -8,6 +8,13 @@ namespace Coffre.GraphQL.Transport;
 /// </summary>
 public static class GraphQLRequestShape
 {
+    /// <summary>
+    /// What the serializer throws for input that is not a GraphQL request (not JSON, or JSON of the wrong shape), as
+    /// opposed to a fault of the server: the transports answer it as a bad request.
+    /// </summary>
+    public static bool IsMalformedInput(Exception e) =>
+        e is JsonException or InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException;
+
     /// <summary>The field at fault (<c>body</c>, <c>query</c>, <c>operationName</c>, <c>variables</c>, <c>extensions</c>) and its rule.</summary>
     public static (string Field, string Rule) Diagnose(ReadOnlyMemory<byte> body)
     {

@@ -187,7 +187,7 @@ public sealed class GraphQLWebSocketEndpoint(GraphQLRequestExecutor executor, IG
             {
                 request = endpoint.Serializer.ReadNode<GraphQLRequest>(payload);
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or FormatException or ArgumentException or OverflowException)
+            catch (Exception e) when (GraphQLRequestShape.IsMalformedInput(e))
             {
                 request = null;
             }
