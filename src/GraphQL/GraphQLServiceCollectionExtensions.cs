@@ -43,6 +43,8 @@ public static class GraphQLServiceCollectionExtensions
         services.AddHttpContextAccessor();
         services.AddOptions<Activation.ActivationRateLimitOptions>();
         services.AddSingleton<Activation.ActivationRateLimiter>();
+        // A silo registers its own way to its settler first; a gateway's attempts go to the activation grain.
+        services.TryAddSingleton<Grains.Rollout.IActivations, Grains.Rollout.GrainActivations>();
         services.AddSingleton<Authorization.CallerResolver>();
         services.AddScoped<Activation.PassphraseWorkBudget>();
         services.AddSingleton(sp => new DocumentCache(sp.GetRequiredService<IOptions<GraphQLOptions>>().Value.DocumentCacheSize));

@@ -34,6 +34,9 @@ public static class GrainServices
         services.AddSingleton<IVaultRegistry>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<IActivationStore>(sp => sp.GetRequiredService<RolloutRegistry>());
         services.AddSingleton<ActivationSettler>();
+        // The API in this process hands activation attempts to this silo's settler directly (a gateway uses the grain).
+        services.AddSingleton<SiloActivations>();
+        services.AddSingleton<IActivations>(sp => sp.GetRequiredService<SiloActivations>());
         services.AddSingleton<PersonNotifier>();
         // Exports read this clock (a test moves it to expire archives without moving the silo's).
         services.TryAddKeyedSingleton<TimeProvider>(Exports.ExportGrain.ClockKey, (sp, _) => sp.GetService<TimeProvider>() ?? TimeProvider.System);

@@ -180,7 +180,7 @@ public sealed partial class CoffreMutation : ObjectGraphType
             async (ctx, _, input) =>
             {
                 RequireAttemptAllowed(ctx, input.Nir);
-                var result = await ctx.Grains().GetGrain<IActivationGrain>(0)
+                var result = await ctx.RequestServices!.GetRequiredService<IActivations>()
                     .ActivateAsync(new ActivationRequest(input.Code, input.Nir, input.BirthDate, input.VitaleSerial));
                 if (result.Outcome != ActivationOutcome.Activated)
                 {

@@ -197,7 +197,7 @@ public static partial class OidcEndpoints
         return Results.Redirect(returnUrl);
     }
 
-    private static async Task<IResult> ActivateAsync(HttpContext http, IAntiforgery csrf, ActivationRateLimiter limiter, NirHasher hasher, IGrainFactory grains)
+    private static async Task<IResult> ActivateAsync(HttpContext http, IAntiforgery csrf, ActivationRateLimiter limiter, NirHasher hasher, IActivations activations)
     {
         var attempt = await ReadAttemptAsync(http, csrf, limiter, hasher);
         if (attempt is not ({ } form, var returnUrl, var nir, null))
@@ -211,7 +211,7 @@ public static partial class OidcEndpoints
         {
             return refused;
         }
-        var result = await grains.GetGrain<IActivationGrain>(0).ActivateAsync(new ActivationRequest(code, nir, birthDate, serial));
+        var result = await activations.ActivateAsync(new ActivationRequest(code, nir, birthDate, serial));
         if (result.Outcome != ActivationOutcome.Activated || result.VaultId is not { } vaultId)
         {
             return refused;

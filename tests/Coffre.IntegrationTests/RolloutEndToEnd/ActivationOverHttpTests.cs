@@ -59,6 +59,38 @@ public sealed partial class ActivationOverHttpTests(NationalRolloutFixture fixtu
         Assert.Equal("ACTIVE", (await Http.PostAsync(RawGraphQL.ReadVault, new { id = fixture.VaultId(index) }, token)).Field("vault")!["status"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// The API in a silo's process hands attempts to that silo's settler directly; a gateway's go through the activation
+    /// grain. Both ways give the same answers and the same effects.
+    /// </summary>
+    [Fact]
+    public async Task A_gateway_activates_through_the_activation_grain_with_the_answers_of_the_silos_own_api()
+    {
+        var index = fixture.People.TakeAdults(1)[0];
+        var person = fixture.Person(index);
+        var code = await Db.CodeOfAsync(person);
+
+        var wrong = await fixture.GatewayHttp.ActivateAsync(person, RolloutDatabase.WrongCode(code));
+        var unknownAtSilo = await Http.ActivateAsync(Population.Unknown(7), ActivationCodes.Generate());
+        Assert.Equal(RefusedOnly, wrong.UserErrorCodes("activateVault"));
+        Assert.Equal(unknownAtSilo.Body, wrong.Body);
+        Assert.Equal((short)PersonStatus.Registered, await Db.PersonStatusAsync(person));
+
+        var activated = await fixture.GatewayHttp.ActivateAsync(person, ActivationCodes.Display(code));
+        Assert.True(activated.Status == 200, activated.ToString());
+        var session = activated.Field("activateVault")?["session"];
+        Assert.True(session is JsonObject, activated.ToString());
+        Assert.Equal(fixture.VaultId(index), session!["vaultId"]!.GetValue<string>());
+        Assert.Equal((short)PersonStatus.Activated, await Db.PersonStatusAsync(person));
+        Assert.Equal((short)CodeStatus.Used, (await Db.LatestCodeAsync(person)).Status);
+
+        // The session the gateway issued opens the vault at the silo; the used code is refused there like anywhere.
+        var vault = await Http.PostAsync(RawGraphQL.ReadVault, new { id = fixture.VaultId(index) }, session["token"]!.GetValue<string>());
+        Assert.Equal("ACTIVE", vault.Field("vault")!["status"]!.GetValue<string>());
+        var again = await Http.ActivateAsync(person, ActivationCodes.Display(code));
+        Assert.Equal(unknownAtSilo.Body, again.Body);
+    }
+
     [Fact]
     public async Task Unknown_person_wrong_expired_and_revoked_codes_get_byte_identical_refusals_and_are_audited()
     {

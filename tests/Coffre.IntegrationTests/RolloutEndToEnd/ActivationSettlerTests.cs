@@ -29,7 +29,7 @@ internal static class SettlerKit
 
     /// <summary>Submits every request at once (a burst) and returns each outcome (true: activated), in order.</summary>
     public static async Task<bool[]> SettleAllAsync(ActivationSettler settler, IReadOnlyList<ActivationRequest> requests) =>
-        [.. (await Task.WhenAll(requests.Select(r => settler.SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, r))))).Select(s => s.Activated)];
+        [.. (await Task.WhenAll(requests.Select(r => settler.SettleAsync(SiloActivations.Attempt(E2e.NirHasher, r))))).Select(s => s.Activated)];
 }
 
 /// <summary>
@@ -84,7 +84,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
         var person = Next();
         var request = RefusalWorkTests.Request(person, await _db.CodeOfAsync(person));
         var settled = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
-            (i % 2 == 0 ? first : second).SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, request))));
+            (i % 2 == 0 ? first : second).SettleAsync(SiloActivations.Attempt(E2e.NirHasher, request))));
         var outcomes = settled.Select(s => s.Activated).ToArray();
         output.WriteLine($"{outcomes.Count(o => o)} of {outcomes.Length} activated; groups: {first.Settled.Groups} + {second.Settled.Groups}");
         Assert.Single(outcomes, o => o);
@@ -137,7 +137,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(((short)CodeStatus.Locked, (short)3), ((await _db.LatestCodeAsync(nearlyLocked)).Status, (await _db.LatestCodeAsync(nearlyLocked)).Attempts));
         Assert.Equal((short)PersonStatus.Registered, await _db.PersonStatusAsync(nearlyLocked));
         // A locked code refuses even the right code afterwards.
-        Assert.False((await settler.SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, RefusalWorkTests.Request(nearlyLocked, lockCode)))).Activated);
+        Assert.False((await settler.SettleAsync(SiloActivations.Attempt(E2e.NirHasher, RefusalWorkTests.Request(nearlyLocked, lockCode)))).Activated);
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class ActivationSettlerTests(ITestOutputHelper output) : IAsyncLif
         // A real failure inside the group's transaction: the refusal tally's insert raises, after the consume ran.
         await _db.ExecuteAsync("CREATE FUNCTION refuse_tally() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''tally refused for the test''; END'");
         await _db.ExecuteAsync("CREATE TRIGGER refuse_tally BEFORE INSERT OR UPDATE ON activation_refusal FOR EACH ROW EXECUTE FUNCTION refuse_tally()");
-        var attempts = requests.Select(r => settler.SettleAsync(ActivationGrain.Attempt(E2e.NirHasher, r))).ToList();
+        var attempts = requests.Select(r => settler.SettleAsync(SiloActivations.Attempt(E2e.NirHasher, r))).ToList();
         foreach (var attempt in attempts)
         {
             var error = await Assert.ThrowsAsync<ActivationUnavailableException>(() => attempt);

@@ -24,6 +24,9 @@ public sealed class NationalRolloutFixture : IAsyncLifetime
     internal RolloutDatabase Db { get; private set; } = null!;
     internal Population People { get; } = new(Size);
     internal RawGraphQL Http { get; private set; } = null!;
+
+    /// <summary>The same API served by a gateway process (an Orleans client): its activations reach the silo as grain calls.</summary>
+    internal RawGraphQL GatewayHttp { get; private set; } = null!;
     internal IssuanceService Reissue { get; private set; } = null!;
 
     /// <summary>The environment of an operator command against this rollout.</summary>
@@ -47,9 +50,10 @@ public sealed class NationalRolloutFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await LocalCluster.StartAsync(silos: 1, gateway: false, settings: E2e.SiloSettings(maxAttempts: 3));
+        Cluster = await LocalCluster.StartAsync(silos: 1, gateway: true, settings: E2e.SiloSettings(maxAttempts: 3));
         Db = new RolloutDatabase(Cluster.ConnectionString, Cluster.BlobContainer);
         Http = new RawGraphQL(Cluster.Silos[0].BaseAddress);
+        GatewayHttp = new RawGraphQL(Cluster.Gateway!.BaseAddress);
         Reissue = E2e.Issuance(Db.Store, Db.Content);
         var cli = Cli = E2e.CliEnvironment(Cluster.ConnectionString, Cluster.BlobContainer);
         // The opposition command reaches the cluster as an Orleans client to close a vault in use.

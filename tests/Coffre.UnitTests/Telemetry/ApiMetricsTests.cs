@@ -36,7 +36,7 @@ public sealed class ApiMetricsTests : IAsyncLifetime
         Directory.Delete(_data, recursive: true);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
