@@ -19,9 +19,7 @@ public sealed class ActivationWiringTests : IDisposable
     [Fact]
     public async Task The_api_in_a_silos_own_process_hands_attempts_to_that_silos_settler()
     {
-        await using var app = await ServeCommand.BuildAsync(CoffreRole.Embedded,
-            [$"--Coffre:DataPath={_data}", "--Urls=http://127.0.0.1:0",
-             $"--Coffre:Cluster:SiloPort={Telemetry.ApiMetricsTests.FreePort()}", $"--Coffre:Cluster:GatewayPort={Telemetry.ApiMetricsTests.FreePort()}"]);
+        await using var app = await ServeCommand.BuildAsync(CoffreRole.Embedded, EmbeddedServerArgs.For(_data));
 
         var activations = app.Services.GetRequiredService<IActivations>();
 

@@ -19,7 +19,7 @@ public sealed class ApiMetricsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = await ServeCommand.BuildAsync(CoffreRole.Embedded,
-            [$"--Coffre:DataPath={_data}", "--Urls=http://127.0.0.1:0", $"--Coffre:Cluster:SiloPort={FreePort()}", $"--Coffre:Cluster:GatewayPort={FreePort()}", "--Coffre:Dashboard=false"]);
+            EmbeddedServerArgs.For(_data, "--Coffre:Dashboard=false"));
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _http = new HttpClient { BaseAddress = new Uri(address) };
@@ -34,13 +34,6 @@ public sealed class ApiMetricsTests : IAsyncLifetime
             await _app.DisposeAsync();
         }
         Directory.Delete(_data, recursive: true);
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]
