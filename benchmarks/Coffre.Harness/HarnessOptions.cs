@@ -23,7 +23,8 @@ public sealed class HarnessOptions
     public int IssueChunk { get; private set; } = 250_000;
     public int IssueWriters { get; private set; } = 2;
     public int IssueQueued { get; private set; } = 1;
-    public bool CountFirst { get; private set; } = true;
+    /// <summary>Issuance counts the eligible people exactly first (<c>--count-first</c>; the product's default is not to).</summary>
+    public bool CountFirst { get; private set; }
 
     /// <summary>Also COPY outbox-shaped rows (the write set of issuance before email batches: codes + one outbox row per email) in a second raw run, kept as a comparison.</summary>
     public bool RawWithOutbox { get; private set; } = true;
@@ -154,6 +155,7 @@ public sealed class HarnessOptions
                 case "--issue-chunk": o.IssueChunk = Int(Value()); break;
                 case "--writers": o.IssueWriters = Int(Value()); break;
                 case "--queued-chunks": o.IssueQueued = Int(Value()); break;
+                case "--count-first": o.CountFirst = true; break;
                 case "--no-count-first": o.CountFirst = false; break;
                 case "--no-raw-outbox": o.RawWithOutbox = false; break;
                 case "--no-raw-key-order": o.RawKeyOrder = false; break;

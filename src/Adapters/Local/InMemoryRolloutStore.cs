@@ -327,20 +327,27 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
 
     // ---------------------------------------------------------------- issuance
 
-    public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
+        StreamEligibleAsync(campaignId, new EligibleReadTally(), cancellationToken);
+
+    public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, EligibleReadTally tally, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(tally);
         List<EligiblePerson> snapshot;
+        long unreachableMinors;
         lock (_lock)
         {
             var campaign = Campaign(campaignId).Campaign;
             var now = _time.GetUtcNow();
             snapshot = [.. _people.Values.Where(p => Eligible(campaign, p, now)).OrderBy(p => p.NirHash, ByteOrder).Select(p => ToEligible(campaign, p, now))];
+            unreachableMinors = _people.Values.Count(p => UnreachableMinor(campaign, p, now));
         }
         foreach (var person in snapshot)
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return person;
         }
+        tally.UnreachableMinors = unreachableMinors;
         await Task.CompletedTask.ConfigureAwait(false);
     }
 

@@ -687,15 +687,18 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
             """;
 
-        /// <summary>The eligible people of this class (<see cref="ReadEligible"/>'s columns), or one of them by <c>@nir</c>.</summary>
-        public string Select(bool segment, bool byNir = false) => $"""
+        /// <summary>
+        /// The eligible people of this class (<see cref="ReadEligible"/>'s columns), or one of them by <c>@nir</c>; with
+        /// <paramref name="andUnreachable"/>, the unreachable ones too, told apart by an eleventh column (reachable).
+        /// </summary>
+        public string Select(bool segment, bool byNir = false, bool andUnreachable = false) => $"""
             SELECT p.nir_hash, p.vault_id, {ByEmail},
                    CASE WHEN NOT {ByEmail} THEN p.given_names END, CASE WHEN NOT {ByEmail} THEN {FamilyName} END,
                    CASE WHEN NOT {ByEmail} THEN {Line1} END, CASE WHEN NOT {ByEmail} THEN {Line2} END,
                    CASE WHEN NOT {ByEmail} THEN {PostalCode} END, CASE WHEN NOT {ByEmail} THEN {City} END,
-                   {(AreMinors ? "true" : "false")}
+                   {(AreMinors ? "true" : "false")}{(andUnreachable ? $", {Reachable}" : "")}
             FROM {From}
-            WHERE {(byNir ? "p.nir_hash = @nir AND " : "")}{Where(segment)} AND {Reachable}
+            WHERE {(byNir ? "p.nir_hash = @nir AND " : "")}{Where(segment)}{(andUnreachable ? "" : $" AND {Reachable}")}
             """;
     }
 
@@ -741,8 +744,16 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     /// <c>enable_sort</c> is off for it, so PostgreSQL walks the primary key and merges with the partial indexes on valid
     /// and locked codes. A segment, and the minors, are sorted as the planner sees fit (a fraction of the registry).
     /// </remarks>
-    public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
+        StreamEligibleAsync(campaignId, new EligibleReadTally(), cancellationToken);
+
+    /// <remarks>
+    /// The minors' statement also returns the minors none of whose representatives can be written to, flagged, so the
+    /// tally counts them in the same read (issuance reads the segment once: no count before, none after).
+    /// </remarks>
+    public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, EligibleReadTally tally, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(tally);
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
         var segment = campaign.Departements is not null;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -752,13 +763,21 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         {
             var walkTheKey = !segment && !addressees.AreMinors;
             await ExecuteAsync(connection, tx, $"SET LOCAL enable_sort = {(walkTheKey ? "off" : "on")}", cancellationToken).ConfigureAwait(false);
-            await using var command = Bulk(new NpgsqlCommand($"{addressees.Select(segment)} ORDER BY p.nir_hash", connection, tx));
+            var andUnreachable = addressees.AreMinors;
+            await using var command = Bulk(new NpgsqlCommand($"{addressees.Select(segment, andUnreachable: andUnreachable)} ORDER BY p.nir_hash", connection, tx));
             AddEligibleParameters(command.Parameters, campaign);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var unreachable = 0L;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (andUnreachable && !reader.GetBoolean(10))
+                {
+                    unreachable++;
+                    continue;
+                }
                 yield return ReadEligible(reader);
             }
+            tally.UnreachableMinors += unreachable;
         }
     }
 

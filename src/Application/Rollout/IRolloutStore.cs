@@ -77,6 +77,12 @@ public interface IRolloutStore
     /// </summary>
     IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="StreamEligibleAsync(string, CancellationToken)"/>, and counts into <paramref name="tally"/> the minors
+    /// <see cref="CountUnreachableMinorsAsync"/> would count, read by the same statements: issuance's one read of the segment.
+    /// </summary>
+    IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, EligibleReadTally tally, CancellationToken cancellationToken = default);
+
     /// <summary>The person if eligible for this campaign now, else null.</summary>
     Task<EligiblePerson?> FindEligibleAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default);
 

@@ -25,15 +25,23 @@ public sealed class IssuanceOptions
     /// <summary>Passes over the eligible people when chunks conflict (someone got a valid code meanwhile).</summary>
     public int MaxPasses { get; set; } = 3;
 
-    /// <summary>Count the eligible people first (for the ETA; one extra read of the segment).</summary>
-    public bool CountFirst { get; set; } = true;
+    /// <summary>
+    /// Count the eligible people exactly before issuing (one extra read of the segment: a tenth to a quarter of the run at
+    /// 1 M people, benchmarks/results/issue10-count-first). Without it the progress total is estimated from where the read
+    /// is in the key space (<see cref="KeyspaceEstimate"/>).
+    /// </summary>
+    public bool CountFirst { get; set; }
 
     /// <summary>How far before the run's start oppositions are looked at when revoking codes that raced with them.</summary>
     public TimeSpan OppositionRaceMargin { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-/// <summary>Progress after each committed chunk. <see cref="Total"/> and <see cref="Eta"/> need <see cref="IssuanceOptions.CountFirst"/>.</summary>
-public sealed record IssuanceProgress(long Issued, long Emails, long Letters, int Batches, long? Total, double CodesPerSecond, TimeSpan Elapsed, TimeSpan? Eta);
+/// <summary>
+/// Progress after each committed chunk. <see cref="Total"/> is the exact count with <see cref="IssuanceOptions.CountFirst"/>,
+/// else an estimate (<see cref="TotalEstimated"/>, <see cref="KeyspaceEstimate"/>) once the first pass has read a chunk.
+/// </summary>
+public sealed record IssuanceProgress(long Issued, long Emails, long Letters, int Batches, long? Total, double CodesPerSecond, TimeSpan Elapsed, TimeSpan? Eta,
+    bool TotalEstimated = false);
 
 public sealed record IssuanceResult(
     string CampaignId,
@@ -133,18 +141,17 @@ public sealed class IssuanceService
         var started = _time.GetUtcNow();
         await _store.SetCampaignStatusAsync(campaignId, CampaignStatus.Issuing, cancellationToken).ConfigureAwait(false);
         var expired = await _store.ExpireCodesAsync(started, cancellationToken).ConfigureAwait(false);
-        // Counting first also counts the minors nobody can be written to (one read of the segment instead of two).
-        var counted = _options.CountFirst ? await _store.CountEligibleAndUnreachableAsync(campaignId, cancellationToken).ConfigureAwait(false) : null;
-        long? total = counted?.Eligible;
+        long? total = _options.CountFirst ? await _store.CountEligibleAsync(campaignId, cancellationToken).ConfigureAwait(false) : null;
 
         var tally = new Tally(total, clock, progress);
         var passes = 0;
         var conflicts = 0;
         int conflicted;
+        long minorsUnreachable;
         do
         {
             passes++;
-            conflicted = await RunPassAsync(campaign, tally, cancellationToken).ConfigureAwait(false);
+            (conflicted, minorsUnreachable) = await RunPassAsync(campaign, tally, estimate: passes == 1 && total is null, cancellationToken).ConfigureAwait(false);
             conflicts += conflicted;
         }
         while (conflicted > 0 && passes < _options.MaxPasses);
@@ -155,9 +162,8 @@ public sealed class IssuanceService
             throw new IssuanceConflictException(
                 $"campaign '{campaignId}': {conflicted} chunks still conflicted after {passes} passes (people receiving codes concurrently); run the issuance again");
         }
-        // Minors none of whose legal representatives can be written to get no code (they are not eligible): counted once,
-        // with the eligible people when the run counted first, else now.
-        var minorsUnreachable = counted?.UnreachableMinors ?? await _store.CountUnreachableMinorsAsync(campaignId, cancellationToken).ConfigureAwait(false);
+        // Minors none of whose legal representatives can be written to get no code (they are not eligible): counted by the
+        // last pass's read, which reads them with the others.
         await _store.SetCampaignStatusAsync(campaignId, CampaignStatus.Issued, cancellationToken).ConfigureAwait(false);
         return new IssuanceResult(campaignId, tally.Issued, tally.Emails, tally.Letters, tally.Batches, passes, conflicts, expired, revoked, clock.Elapsed,
             minorsUnreachable);
@@ -252,8 +258,11 @@ public sealed class IssuanceService
         return campaign;
     }
 
-    /// <summary>One pass: producer → bounded channel → committers. Returns the number of chunks refused for a conflict.</summary>
-    private async Task<int> RunPassAsync(Campaign campaign, Tally tally, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass: producer → bounded channel → committers. Returns the number of chunks refused for a conflict and the
+    /// minors the read found unreachable; with <paramref name="estimate"/>, estimates the progress total as it reads.
+    /// </summary>
+    private async Task<(int Conflicts, long UnreachableMinors)> RunPassAsync(Campaign campaign, Tally tally, bool estimate, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(_options.QueuedChunks) { SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
@@ -261,6 +270,7 @@ public sealed class IssuanceService
         var poolSize = _options.Writers + _options.QueuedChunks + 1;
         var created = 0;
         var conflicts = 0;
+        var read = new EligibleReadTally();
         Exception? failure = null;
 
         async Task<Work> RentAsync()
@@ -320,19 +330,31 @@ public sealed class IssuanceService
         {
             var work = await RentAsync().ConfigureAwait(false);
             var builder = new Builder(this, campaign, work);
-            await foreach (var person in _store.StreamEligibleAsync(campaign.CampaignId, stop.Token).ConfigureAwait(false))
+            var keyspace = estimate ? new KeyspaceEstimate() : null;
+            await foreach (var person in _store.StreamEligibleAsync(campaign.CampaignId, read, stop.Token).ConfigureAwait(false))
             {
+                // A full chunk leaves when the next person arrives, so the last one always leaves after the read ended
+                // (and after the exact total, below).
+                if (work.Chunk.IsFull)
+                {
+                    if (keyspace is not null)
+                    {
+                        tally.Estimate(keyspace.Total);
+                    }
+                    await queue.Writer.WriteAsync(work, stop.Token).ConfigureAwait(false);
+                    work = await RentAsync().ConfigureAwait(false);
+                    builder = new Builder(this, campaign, work);
+                }
                 if (work.Chunk.BatchNo is null)
                 {
                     work.Chunk.BatchNo = await _store.AllocatePrintBatchAsync(campaign.CampaignId, stop.Token).ConfigureAwait(false);
                 }
                 builder.Add(person);
-                if (work.Chunk.IsFull)
-                {
-                    await queue.Writer.WriteAsync(work, stop.Token).ConfigureAwait(false);
-                    work = await RentAsync().ConfigureAwait(false);
-                    builder = new Builder(this, campaign, work);
-                }
+                keyspace?.Add(person);
+            }
+            if (keyspace is not null)
+            {
+                tally.Estimate(keyspace.Read);   // the whole read: the pass's exact count
             }
             if (work.Chunk.Count > 0)
             {
@@ -358,7 +380,7 @@ public sealed class IssuanceService
             cancellationToken.ThrowIfCancellationRequested();
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
-        return conflicts;
+        return (conflicts, read.UnreachableMinors);
     }
 
     /// <summary>Print batch file and manifest (when there are letters) and email batch file (when there are emails) first, then the one transaction.</summary>
@@ -470,6 +492,8 @@ public sealed class IssuanceService
     private sealed class Tally(long? total, Stopwatch clock, IProgress<IssuanceProgress>? progress)
     {
         private readonly Lock _lock = new();
+        private readonly bool _counted = total is not null;
+        private long? _total = total;
         public long Issued { get; private set; }
         public long Emails { get; private set; }
         public long Letters { get; private set; }
@@ -486,10 +510,20 @@ public sealed class IssuanceService
                 Batches += chunk.Letters > 0 ? 1 : 0;
                 var elapsed = clock.Elapsed;
                 var rate = Issued / Math.Max(elapsed.TotalSeconds, 1e-3);
-                TimeSpan? eta = total is { } t && rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, t - Issued) / rate) : null;
-                report = new IssuanceProgress(Issued, Emails, Letters, Batches, total, rate, elapsed, eta);
+                var known = _total is { } t ? Math.Max(t, Issued) : (long?)null;
+                TimeSpan? eta = known is { } k && rate > 0 ? TimeSpan.FromSeconds((k - Issued) / rate) : null;
+                report = new IssuanceProgress(Issued, Emails, Letters, Batches, known, rate, elapsed, eta, TotalEstimated: known is not null && !_counted);
             }
             progress?.Report(report);
+        }
+
+        /// <summary>The producer's estimate of the total (when the run did not count first).</summary>
+        public void Estimate(long estimated)
+        {
+            lock (_lock)
+            {
+                _total = estimated;
+            }
         }
     }
 }

@@ -165,13 +165,23 @@ public sealed record Campaign(
     public override int GetHashCode() => HashCode.Combine(CampaignId, Name, CreatedAt, Status);
 }
 
+/// <summary>A campaign's eligible people and the minors none of whose legal representatives can be written to (no code for them).</summary>
+public sealed record EligibleCounts(long Eligible, long UnreachableMinors);
+
+/// <summary>
+/// What a streamed eligible read (<see cref="IRolloutStore.StreamEligibleAsync(string, EligibleReadTally, CancellationToken)"/>)
+/// counted besides the people it yielded, read by the same statements in the same snapshot; complete once the stream ended.
+/// </summary>
+public sealed class EligibleReadTally
+{
+    /// <summary>Minors of the segment who would be eligible but none of whose legal representatives can be written to.</summary>
+    public long UnreachableMinors { get; set; }
+}
+
 /// <summary>
 /// A campaign's figures. <see cref="Eligible"/> is who the next issuance run would give a code to.
 /// Code counts are over the campaign's codes; <see cref="Opposed"/> and <see cref="Activated"/> over the segment's people.
 /// </summary>
-/// <summary>A campaign's eligible people and the minors none of whose legal representatives can be written to (no code for them).</summary>
-public sealed record EligibleCounts(long Eligible, long UnreachableMinors);
-
 public sealed record CampaignCounts(
     long Eligible,
     long IssuedValid,

@@ -16,7 +16,8 @@ public static class CommandLine
           migrate    apply Coffre's PostgreSQL schema (idempotent)
           import     load a population file: --file F [--import-id ID] [--report R] [--chunk-size N] (resumable)
           campaign   create --id ID [--name N] [--departements 75,93] [--opposition-weeks 6] [--validity-weeks 6]
-                     issue --id ID [--chunk-size N] [--writers N]   (idempotent, resumable)
+                     issue --id ID [--chunk-size N] [--writers N] [--count-first true]   (idempotent, resumable;
+                       the progress total is estimated unless counted first, one more read of the segment)
                      status --id ID | export --id ID --out DIR
                      post-bounces --id ID   (bounced activation emails → new codes in the next print batch)
                      close-window --id ID [--chunk-size N]   (after the opposition window: vaults of people who neither

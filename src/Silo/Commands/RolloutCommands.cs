@@ -198,11 +198,18 @@ public static class RolloutCommands
         {
             ChunkSize = Int(configuration, "chunk-size", 250_000),
             Writers = Int(configuration, "writers", 2),
+            CountFirst = configuration["count-first"] switch
+            {
+                null => false,
+                var v when bool.TryParse(v, out var b) => b,
+                _ => throw new StartupException("--count-first must be true or false"),
+            },
         });
         var progress = new ConsoleProgress($"issue {id}", total: null);
         var result = await service.IssueAsync(id, new Progress<IssuanceProgress>(p =>
         {
-            progress.Report(p.Issued, $"{p.Emails:N0} emails, {p.Letters:N0} letters, {p.Batches} batches" + (p.Total is { } t ? $", of {t:N0}" : ""));
+            progress.Report(p.Issued, $"{p.Emails:N0} emails, {p.Letters:N0} letters, {p.Batches} batches"
+                + (p.Total is { } t ? $", of {(p.TotalEstimated ? "about " : "")}{t:N0}" : "") + (p.Eta is { } eta ? $", {eta:hh\\:mm\\:ss} left" : ""));
         }), verb.Cancellation);
         progress.Done(result.Issued);
         CommandOutput.Print(result);

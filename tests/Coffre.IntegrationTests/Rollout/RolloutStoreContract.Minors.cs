@@ -51,6 +51,9 @@ public abstract partial class RolloutStoreContract
         var eligible = await EligibleAsync("c-minors");
         Assert.Equal(6, eligible.Count);   // the three adults who did not oppose, and minors 0 to 2
         Assert.Equal(2, await Store.CountUnreachableMinorsAsync("c-minors"));
+        var streamed = new EligibleReadTally();
+        Assert.Equal(6, await Store.StreamEligibleAsync("c-minors", streamed).CountAsync());
+        Assert.Equal(2, streamed.UnreachableMinors);   // issuance's one read counts them as it goes
         Assert.Equal(new EligibleCounts(6, 2), await Store.CountEligibleAndUnreachableAsync("c-minors"));   // one read, the same figures
         var letterOfMinor = Assert.Single(eligible, e => e.VaultId == Vault(minors[1]));
         Assert.Equal((false, true, minors[1].GivenNames, null, parentByPost.Address),
