@@ -35,6 +35,9 @@ public sealed class HarnessOptions
     /// <summary>After the import, the PostgreSQL floor of the registry (RegistryCopyBaseline): the same rows COPYed, indexed and analysed.</summary>
     public bool RegistryFloor { get; private set; } = true;
 
+    /// <summary>Measure the parts of the issuance floor (<see cref="IssuanceFloor"/>): the registry read both ways and the codes minted.</summary>
+    public bool IssuanceFloor { get; private set; } = true;
+
     /// <summary>Also COPY the code rows into a table without any index or constraint (what the indexes cost).</summary>
     public bool RawWithoutIndexes { get; private set; }
 
@@ -160,6 +163,7 @@ public sealed class HarnessOptions
                 case "--no-raw-outbox": o.RawWithOutbox = false; break;
                 case "--no-raw-key-order": o.RawKeyOrder = false; break;
                 case "--no-registry-floor": o.RegistryFloor = false; break;
+                case "--no-issuance-floor": o.IssuanceFloor = false; break;
                 case "--raw-without-indexes": o.RawWithoutIndexes = true; break;
                 case "--naive-sample": o.NaiveSample = Int(Value()); break;
                 case "--naive-loops": o.NaiveLoops = Int(Value()); break;

@@ -110,6 +110,10 @@ public sealed class MacroHarness(HarnessOptions options)
             {
                 await RawCopyAsync(issuance, withOutbox: false, withoutIndexes: true);
             }
+            if (options.IssuanceFloor)
+            {
+                await IssuanceFloorAsync(issuance);
+            }
             NaiveGrainBaseline.Result? naive = null;
             if (!options.SkipNaive && options.NaiveSample > 0)
             {
@@ -362,6 +366,37 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["notes"] = "the minimal durable issuance: per chunk, the print-batch bytes of that many letters written to the content store, then binary COPY of the minimal rows, one durable transaction per chunk";
         PerUnitCpu(figures, limit.Rows);
         Say($"limit     {limit.Rows:N0} minimal rows + {issuance.Letters * bytesPerLetter / 1e6:F0} MB of print batches in {S(figures)} s = {Rate(limit.Rows, figures):N0} rows/s {Cpu(figures)}");
+    }
+
+    /// <summary>The parts of the issuance floor measured here: the registry read both ways, and the codes minted (<see cref="IssuanceFloor"/>).</summary>
+    private async Task IssuanceFloorAsync(IssuanceResult issuance)
+    {
+        var registered = await IssuanceFloor.CountRegisteredAsync(_dataSource);
+        foreach (var keyOrder in new[] { true, false })
+        {
+            var name = keyOrder ? "floorReadKeyOrder" : "floorReadScan";
+            var phase = await _probe.BeginAsync(name);
+            var read = await IssuanceFloor.ReadRegistryAsync(_dataSource, registered, keyOrder);
+            var figures = await EndAsync(phase, name);
+            figures["rows"] = read.Rows;
+            figures["bytes"] = read.Bytes;
+            figures["rowsPerSecond"] = Rate(read.Rows, figures);
+            figures["notes"] = $"COPY (SELECT the registered people's key, email, names, address and birth date FROM registry_person{(keyOrder ? " ORDER BY nir_hash, primary key walked, enable_sort off" : ", sequential scan")}) TO STDOUT binary, bytes discarded; CPU per unit is per code issued";
+            PerUnitCpu(figures, issuance.Issued);
+            Say($"floor read {read.Rows:N0} registry rows {(keyOrder ? "in key order" : "by a scan")} ({read.Bytes / 1e6:N0} MB) in {S(figures)} s = {Rate(read.Rows, figures):N0} rows/s {Cpu(figures)}");
+        }
+        {
+            var phase = await _probe.BeginAsync("floorMint");
+            var mint = IssuanceFloor.Mint(_codeHasher, issuance.Issued, options.IssueWriters);
+            var figures = await EndAsync(phase);
+            figures["codes"] = mint.Codes;
+            figures["threads"] = mint.Threads;
+            figures["codesPerSecond"] = Rate(mint.Codes, figures);
+            figures["checksum"] = mint.Checksum;
+            figures["notes"] = "ActivationCodes.Generate (CSPRNG) + CodeHasher.Hash (HMAC-SHA256 under the code key) per code issued, nothing stored";
+            PerUnitCpu(figures, mint.Codes);
+            Say($"floor mint {mint.Codes:N0} codes + keyed hashes on {mint.Threads} threads in {S(figures)} s = {Rate(mint.Codes, figures):N0} codes/s {Cpu(figures)}");
+        }
     }
 
     private async Task GrainMemoryAsync()
@@ -832,6 +867,11 @@ public sealed class MacroHarness(HarnessOptions options)
             ["issuanceOverNaive"] = R(issue / naiveRate),
         };
         _report["ratios"] = ratios;
+        var floor = IssuanceFloorFigures();
+        if (floor is not null)
+        {
+            _report["issuanceFloor"] = floor;
+        }
 
         var targets = new JsonArray();
         void Target(string name, double value, string comparison, double goal, string unit, string? note = null)
@@ -861,6 +901,12 @@ public sealed class MacroHarness(HarnessOptions options)
             Report("issuance / raw COPY of the same rows in issuance's key order", issue / rawKeyOrder, "×");
         }
         Report("issuance / limit (minimal rows, unindexed, + print-batch bytes)", issue / limitRate, "×");
+        if (floor is not null)
+        {
+            Report($"issuance floor: CPU µs per code of the parts no design leaves out ({floor["path"]}), against issuance's own {floor["issuanceMicrosecondsPerCode"]} µs",
+                floor["floorMicrosecondsPerCode"]!.GetValue<double>(), "µs");
+            Report($"issuance ceiling on {Environment.ProcessorCount} cores at that floor, every core busy (goal 250 000)", floor["ceilingCodesPerSecond"]!.GetValue<double>(), "codes/s");
+        }
         Target("issuance / naive per-grain baseline", issue / naiveRate, ">=", 20, "×");
         Target("import validated rows/s including indexes", importRate, ">=", 250_000, "rows/s");
         if (options.RegistryFloor)
@@ -877,6 +923,45 @@ public sealed class MacroHarness(HarnessOptions options)
         Target("memory per idle vault grain (managed heap, one silo)", vaultBytes / 1024, "<=", 4, "KiB",
             options.MemoryVaults >= 1_000_000 && options.People >= 1_000_000 ? null : "the goal is stated over 1 000 000 vaults");
         _report["targets"] = targets;
+    }
+
+    /// <summary>
+    /// Issuance's floor in CPU µs per code, every part from this run: the registry read and the code rows' COPY in key order
+    /// (or a scan and a COPY in the scan's order, whichever costs less), the codes minted, and the content store's CPU for the
+    /// letters' bytes (the limit phase). Emails' delivery bytes, the minors' lookups, AES-GCM and every bookkeeping write are
+    /// left out, so no design can issue with less; at that floor and every core busy, the ceiling is cores × 10⁶ / floor.
+    /// </summary>
+    private JsonObject? IssuanceFloorFigures()
+    {
+        double? All(string phase) => _phases[phase]?["cpuMicrosecondsPerUnit"] is JsonObject us
+            ? us["harness"]!.GetValue<double>() + us["postgres"]!.GetValue<double>() + (us["azurite"]?.GetValue<double>() ?? 0)
+            : null;
+        double? Part(string phase, string process) => _phases[phase]?["cpuMicrosecondsPerUnit"]?[process]?.GetValue<double>();
+        if (All("floorReadKeyOrder") is not { } readKeyOrder || All("floorReadScan") is not { } readScan || Part("floorMint", "harness") is not { } mint
+            || All("rawCopy") is not { } copyScanOrder || Part("limit", "azurite") is not { } letters || All("issuance") is not { } issuance)
+        {
+            return null;
+        }
+        var keyOrderPath = All("rawCopyKeyOrder") is { } copyKeyOrder ? readKeyOrder + copyKeyOrder : double.PositiveInfinity;
+        var scanPath = readScan + copyScanOrder;
+        var path = keyOrderPath <= scanPath ? "read and COPY in key order" : "read by a scan, COPY in its order";
+        var total = Math.Min(keyOrderPath, scanPath) + mint + letters;
+        var ceiling = Environment.ProcessorCount * 1e6 / total;
+        return new JsonObject
+        {
+            ["path"] = path,
+            ["readAndStoreMicroseconds"] = R(Math.Min(keyOrderPath, scanPath)),
+            ["keyOrderPathMicroseconds"] = R(keyOrderPath),
+            ["scanPathMicroseconds"] = R(scanPath),
+            ["mintMicroseconds"] = R(mint),
+            ["lettersContentStoreMicroseconds"] = R(letters),
+            ["floorMicrosecondsPerCode"] = R(total),
+            ["cores"] = Environment.ProcessorCount,
+            ["ceilingCodesPerSecond"] = R(Math.Round(ceiling)),
+            ["issuanceMicrosecondsPerCode"] = R(issuance),
+            ["issuanceOverFloor"] = R(issuance / total),
+            ["notes"] = "CPU µs per code (harness + PostgreSQL + content store) of the parts every issuance must do, each at its cheapest in this run; ceiling = cores × 10⁶ / floor, with every core busy and nothing else",
+        };
     }
 
     private static double? R(double value) => double.IsNaN(value) || double.IsInfinity(value) ? null : ResourceProbe.Round(value, 3);

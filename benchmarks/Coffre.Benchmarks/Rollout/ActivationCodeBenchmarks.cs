@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using Coffre.Domain.Rollout;
 
@@ -25,6 +26,27 @@ public class ActivationCodeBenchmarks
     public char GenerateIntoSpan()
     {
         ActivationCodes.Generate(_destination);
+        return _destination[10];
+    }
+
+    /// <summary>The same-run baseline: one CSPRNG call per code (how <see cref="ActivationCodes.Generate(Span{char})"/> drew until 2026-12-07).</summary>
+    [Benchmark(Baseline = true)]
+    public char GenerateOneCsprngCallPerCode()
+    {
+        Span<byte> random = stackalloc byte[7];
+        RandomNumberGenerator.Fill(random);
+        ulong bits = 0;
+        for (var i = 0; i < random.Length; i++)
+        {
+            bits = (bits << 8) | random[i];
+        }
+        var value = bits >> 6;
+        for (var i = 0; i < ActivationCodes.DataSymbols; i++)
+        {
+            _destination[i] = CrockfordBase32.Alphabet[(int)((value >> (5 * (ActivationCodes.DataSymbols - 1 - i))) & 31)];
+        }
+        _destination[ActivationCodes.DataSymbols] = ActivationCodes.CheckAlphabet[(int)(value % 37)];
+        CryptographicOperations.ZeroMemory(random);
         return _destination[10];
     }
 

@@ -45,8 +45,7 @@ public static class ActivationCodes
         {
             throw new ArgumentException($"The destination must hold {CanonicalLength} characters.", nameof(destination));
         }
-        Span<byte> random = stackalloc byte[7];
-        RandomNumberGenerator.Fill(random);
+        var random = TakeRandom();
         ulong bits = 0;
         for (var i = 0; i < random.Length; i++)
         {
@@ -59,7 +58,40 @@ public static class ActivationCodes
             destination[i] = CrockfordBase32.Alphabet[(int)((value >> (5 * (DataSymbols - 1 - i))) & 31)];
         }
         destination[DataSymbols] = CheckAlphabet[(int)(value % 37)];
-        CryptographicOperations.ZeroMemory(random); // do not leave the secret's bits on the stack
+        CryptographicOperations.ZeroMemory(random); // do not leave the secret's bits in the buffer once used
+    }
+
+    private const int RandomBytesPerCode = 7;
+
+    /// <summary>Whole codes' worth of CSPRNG output drawn at once (one call per 585 codes instead of one per code).</summary>
+    private const int RandomBlock = 4096 - 4096 % RandomBytesPerCode;
+
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    [ThreadStatic]
+    private static int t_randomAt;
+
+    /// <summary>
+    /// The next 7 bytes of this thread's block of CSPRNG output (<see cref="RandomNumberGenerator.Fill"/>), refilled when
+    /// used up; the caller zeroes them after use, so the block holds only bytes not handed out yet. One CSPRNG call per
+    /// code cost about 0.9 µs here, most of a code's generation (benchmarks/Coffre.Benchmarks ActivationCodeBenchmarks).
+    /// </summary>
+    private static Span<byte> TakeRandom()
+    {
+        if (t_random is null)
+        {
+            t_random = new byte[RandomBlock];
+            t_randomAt = RandomBlock;
+        }
+        if (t_randomAt + RandomBytesPerCode > RandomBlock)
+        {
+            RandomNumberGenerator.Fill(t_random);
+            t_randomAt = 0;
+        }
+        var random = t_random.AsSpan(t_randomAt, RandomBytesPerCode);
+        t_randomAt += RandomBytesPerCode;
+        return random;
     }
 
     /// <summary>Normalises user input; false when it is not 11 symbols or its check symbol is wrong.</summary>
