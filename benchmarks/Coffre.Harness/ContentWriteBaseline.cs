@@ -10,7 +10,7 @@ namespace Coffre.Harness;
 
 /// <summary>
 /// The feed benchmark's same-run baseline (<c>Coffre.Harness content-baseline --blob CS --container C --documents N
-/// --size BYTES --concurrency K --out FILE.json</c>): N writes of BYTES each straight to the content store
+/// --size BYTES --concurrency K [--block-size BYTES] --out FILE.json</c>): N writes of BYTES each straight to the content store
 /// (<see cref="IContentStore"/> on Blob storage, SHA-256 checked as the feed's writes are), K at a time — what the feed's
 /// end-to-end rate is compared with.
 /// </summary>
@@ -22,7 +22,8 @@ public static class ContentWriteBaseline
         var documents = int.Parse(Arg("--documents"), CultureInfo.InvariantCulture);
         var size = int.Parse(Arg("--size"), CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Arg("--concurrency"), CultureInfo.InvariantCulture);
-        var store = new BlobContentStore(new BlobServiceClient(Arg("--blob")).GetBlobContainerClient(Arg("--container")));
+        var blockSize = args.Contains("--block-size") ? int.Parse(Arg("--block-size"), CultureInfo.InvariantCulture) : 4 * 1024 * 1024;
+        var store = new BlobContentStore(new BlobServiceClient(Arg("--blob")).GetBlobContainerClient(Arg("--container")), blockSize);
         var payloads = Enumerable.Range(0, documents).Select(i =>
         {
             var bytes = new byte[size];

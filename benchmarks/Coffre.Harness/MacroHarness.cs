@@ -94,6 +94,10 @@ public sealed class MacroHarness(HarnessOptions options)
                 await RegistryFloorAsync();
             }
             await CampaignAsync();
+            if (options.IssuanceFloor)
+            {
+                await EligibleReadAsync();
+            }
             var issuance = await IssueAsync();
             _peakThroughIssuance = _peakWorkingSet;
             await LimitAsync(issuance);
@@ -366,6 +370,32 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["notes"] = "the minimal durable issuance: per chunk, the print-batch bytes of that many letters written to the content store, then binary COPY of the minimal rows, one durable transaction per chunk";
         PerUnitCpu(figures, limit.Rows);
         Say($"limit     {limit.Rows:N0} minimal rows + {issuance.Letters * bytesPerLetter / 1e6:F0} MB of print batches in {S(figures)} s = {Rate(limit.Rows, figures):N0} rows/s {Cpu(figures)}");
+    }
+
+    /// <summary>
+    /// Issuance's own read alone, before issuance (everyone is still eligible): the store's eligible stream
+    /// (<see cref="PostgresRolloutStore.StreamEligibleAsync(string, EligibleReadTally, CancellationToken)"/>) read to the end,
+    /// each person parsed as issuance gets them, nothing else. Beside the floor's reads it says what the product's read
+    /// costs above the cheapest one.
+    /// </summary>
+    private async Task EligibleReadAsync()
+    {
+        var phase = await _probe.BeginAsync("eligibleRead");
+        var tally = new EligibleReadTally();
+        long people = 0, letters = 0;
+        await foreach (var person in _store.StreamEligibleAsync(CampaignId, tally))
+        {
+            people++;
+            letters += person.HasEmail ? 0 : 1;
+        }
+        var figures = await EndAsync(phase);
+        figures["people"] = people;
+        figures["letters"] = letters;
+        figures["unreachableMinors"] = tally.UnreachableMinors;
+        figures["peoplePerSecond"] = Rate(people, figures);
+        figures["notes"] = "issuance's eligible read alone (adults' and minors' statements in one snapshot, rows parsed into EligiblePerson), before issuance; CPU per unit is per person read";
+        PerUnitCpu(figures, people);
+        Say($"eligible  {people:N0} people read as issuance reads them ({tally.UnreachableMinors:N0} unreachable minors counted) in {S(figures)} s = {Rate(people, figures):N0}/s {Cpu(figures)}");
     }
 
     /// <summary>The parts of the issuance floor measured here: the registry read both ways, and the codes minted (<see cref="IssuanceFloor"/>).</summary>
@@ -953,6 +983,8 @@ public sealed class MacroHarness(HarnessOptions options)
             ["readAndStoreMicroseconds"] = R(Math.Min(keyOrderPath, scanPath)),
             ["keyOrderPathMicroseconds"] = R(keyOrderPath),
             ["scanPathMicroseconds"] = R(scanPath),
+            ["productReadMicroseconds"] = All("eligibleRead") is { } productRead ? R(productRead) : null,
+            ["readKeyOrderMicroseconds"] = R(readKeyOrder),
             ["mintMicroseconds"] = R(mint),
             ["lettersContentStoreMicroseconds"] = R(letters),
             ["floorMicrosecondsPerCode"] = R(total),
