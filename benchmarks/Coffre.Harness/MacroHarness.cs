@@ -314,7 +314,7 @@ public sealed class MacroHarness(HarnessOptions options)
         figures["walBytesPerCode"] = PerUnit(figures["walBytes"], result.Issued);
         PerUnitCpu(figures, result.Issued);
         figures["contentStore"] = "Azure Blob (Azurite) container " + options.Container;
-        figures["notes"] = (options.CountFirst ? "end to end: lock, expiry sweep, eligible count first (--count-first), streamed eligible read (with the unreachable minors counted)," : "end to end: lock, expiry sweep, one streamed eligible read (the unreachable minors counted in it, the progress total estimated from the key space),") + " CSPRNG code + HMAC, AES-GCM email payloads, print batch CSV + manifest and email batch file uploaded to Blob, COPY of codes + print_batch and email_batch rows + one outbox row per email batch in one durable transaction per chunk";
+        figures["notes"] = (options.CountFirst ? "end to end: lock, expiry sweep, eligible count first (--count-first), streamed eligible read (with the unreachable minors counted)," : "end to end: lock, expiry sweep, one streamed eligible read (the unreachable minors counted in it, the progress total estimated from how far through the registry it is; each chunk sorted by NIR hash before its COPY),") + " CSPRNG code + HMAC, AES-GCM email payloads, print batch CSV + manifest and email batch file uploaded to Blob, COPY of codes + print_batch and email_batch rows + one outbox row per email batch in one durable transaction per chunk";
         Say($"issuance  {result.Issued:N0} codes ({result.Emails:N0} emails, {result.Letters:N0} letters in {result.Batches} print batches) in {S(figures)} s = {Rate(result.Issued, figures):N0} codes/s {Cpu(figures)}");
         return result;
     }

@@ -342,9 +342,14 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
             snapshot = [.. _people.Values.Where(p => Eligible(campaign, p, now)).OrderBy(p => p.NirHash, ByteOrder).Select(p => ToEligible(campaign, p, now))];
             unreachableMinors = _people.Values.Count(p => UnreachableMinor(campaign, p, now));
         }
+        // Adults and minors are each a class of the read: its place is how many of its class were yielded so far.
+        var minorsInAll = snapshot.Count(p => p.ForRepresentatives);
+        var adultsInAll = snapshot.Count - minorsInAll;
+        long adults = 0, minors = 0;
         foreach (var person in snapshot)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            tally.Place = person.ForRepresentatives ? (double)++minors / minorsInAll : (double)++adults / adultsInAll;
             yield return person;
         }
         tally.UnreachableMinors = unreachableMinors;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Data;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Coffre.Application.Audit;
@@ -689,14 +690,15 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
         /// <summary>
         /// The eligible people of this class (<see cref="ReadEligible"/>'s columns), or one of them by <c>@nir</c>; with
-        /// <paramref name="andUnreachable"/>, the unreachable ones too, told apart by an eleventh column (reachable).
+        /// <paramref name="andUnreachable"/>, the unreachable ones too, told apart by an eleventh column (reachable); with
+        /// <paramref name="withPlace"/>, the row's <c>ctid</c> last (where a scan is in the table).
         /// </summary>
-        public string Select(bool segment, bool byNir = false, bool andUnreachable = false) => $"""
+        public string Select(bool segment, bool byNir = false, bool andUnreachable = false, bool withPlace = false) => $"""
             SELECT p.nir_hash, p.vault_id, {ByEmail},
                    CASE WHEN NOT {ByEmail} THEN p.given_names END, CASE WHEN NOT {ByEmail} THEN {FamilyName} END,
                    CASE WHEN NOT {ByEmail} THEN {Line1} END, CASE WHEN NOT {ByEmail} THEN {Line2} END,
                    CASE WHEN NOT {ByEmail} THEN {PostalCode} END, CASE WHEN NOT {ByEmail} THEN {City} END,
-                   {(AreMinors ? "true" : "false")}{(andUnreachable ? $", {Reachable}" : "")}
+                   {(AreMinors ? "true" : "false")}{(andUnreachable ? $", {Reachable}" : "")}{(withPlace ? ", p.ctid" : "")}
             FROM {From}
             WHERE {(byNir ? "p.nir_hash = @nir AND " : "")}{Where(segment)}{(andUnreachable ? "" : $" AND {Reachable}")}
             """;
@@ -732,24 +734,24 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
     /// <summary>
     /// The adults' statement, then the minors', in one REPEATABLE READ (read-only) transaction: one snapshot, so a row whose
-    /// birth date an import corrects in between is read by exactly one of them. Each statement returns its people in
-    /// <c>nir_hash</c> order, so consecutive chunks insert into the unique index on valid codes
-    /// (<c>activation_code_valid_idx</c>, keyed by <c>nir_hash</c>) in ascending key ranges instead of at random pages.
+    /// birth date an import corrects in between is read by exactly one of them. Neither is ordered: PostgreSQL reads the
+    /// registry as it finds cheapest (a sequential scan for a national campaign), and issuance sorts each chunk by NIR
+    /// hash before its COPY (<see cref="IssuanceChunk.PersonInKeyOrder"/>).
     /// </summary>
     /// <remarks>
-    /// Measured here (benchmarks/results/issue10-sorted): 4 M code rows COPYed in 16 transactions take 46 s in random key
-    /// order and 24 s in ascending order (each leaf page written once, no random page splits, fewer full-page images),
-    /// while reading the registry in key order (its primary-key index) costs about 2 µs a row more than a sequential scan.
-    /// For a national campaign the adults' statement must not sort (9 of 10 rows, gigabytes at national scale):
-    /// <c>enable_sort</c> is off for it, so PostgreSQL walks the primary key and merges with the partial indexes on valid
-    /// and locked codes. A segment, and the minors, are sorted as the planner sees fit (a fraction of the registry).
+    /// Measured here (benchmarks/results/issue10-floor, 10 M people, same run): reading the registry by walking its
+    /// primary key (the order the codes' unique index takes cheapest) cost PostgreSQL 2.5 µs a person against 0.9 for a
+    /// scan, while COPYing each chunk sorted cost 0.5 µs a code more than one ascending run over the whole campaign.
+    /// Until 2026-12-07 both statements were ordered by <c>nir_hash</c>, the adults' by walking the primary key
+    /// (benchmarks/results/issue10-sorted: 46 s in random order, 24 s in ascending order for 4 M code rows).
     /// </remarks>
     public IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
         StreamEligibleAsync(campaignId, new EligibleReadTally(), cancellationToken);
 
     /// <remarks>
     /// The minors' statement also returns the minors none of whose representatives can be written to, flagged, so the
-    /// tally counts them in the same read (issuance reads the segment once: no count before, none after).
+    /// tally counts them in the same read (issuance reads the segment once: no count before, none after). Each row's
+    /// heap block over the table's size gives the tally's <see cref="EligibleReadTally.Place"/>.
     /// </remarks>
     public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, EligibleReadTally tally, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -759,14 +761,18 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, tx, $"SET LOCAL work_mem = '{_options.EligibleWorkMem.Replace("'", "", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
+        double blocks;
+        await using (var size = new NpgsqlCommand("SELECT pg_relation_size('registry_person') / current_setting('block_size')::int", connection, tx))
+        {
+            blocks = Math.Max(1, Convert.ToDouble(await size.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture));
+        }
         foreach (var addressees in new[] { Adults, Minors })
         {
-            var walkTheKey = !segment && !addressees.AreMinors;
-            await ExecuteAsync(connection, tx, $"SET LOCAL enable_sort = {(walkTheKey ? "off" : "on")}", cancellationToken).ConfigureAwait(false);
             var andUnreachable = addressees.AreMinors;
-            await using var command = Bulk(new NpgsqlCommand($"{addressees.Select(segment, andUnreachable: andUnreachable)} ORDER BY p.nir_hash", connection, tx));
+            await using var command = Bulk(new NpgsqlCommand(addressees.Select(segment, andUnreachable: andUnreachable, withPlace: true), connection, tx));
             AddEligibleParameters(command.Parameters, campaign);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var place = reader.FieldCount - 1;
             var unreachable = 0L;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -775,6 +781,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                     unreachable++;
                     continue;
                 }
+                tally.Place = Math.Min(1, (reader.GetFieldValue<NpgsqlTid>(place).BlockNumber + 1) / blocks);
                 yield return ReadEligible(reader);
             }
             tally.UnreachableMinors += unreachable;
@@ -934,8 +941,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         var copy = Bulk(await connection.BeginRawBinaryCopyAsync(
             "COPY activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel, batch_no) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false));
-        await WriteCopyAsync(copy, chunk.Count, (w, i) =>
+        await WriteCopyAsync(copy, chunk.Count, (w, rank) =>
         {
+            // In NIR-hash order: each chunk's codes enter the unique index on valid codes as one ascending run.
+            var i = chunk.PersonInKeyOrder(rank);
             PgBinary.Row(w, 8);
             PgBinary.TextUtf8(w, campaign);
             PgBinary.Bytea(w, chunk.NirHash(i));

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Coffre.Application.Rollout;
@@ -21,6 +22,9 @@ public sealed class IssuanceChunk
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
     private readonly int[] _payloadEnds;
     private readonly ArrayBufferWriter<byte> _payloads;
+    private readonly ulong[] _keyHeads;
+    private readonly int[] _keyOrder;
+    private bool _keyOrderSorted;
 
     public IssuanceChunk(int capacity)
     {
@@ -33,6 +37,8 @@ public sealed class IssuanceChunk
         _emailIndex = new int[capacity];
         _payloadEnds = new int[capacity];
         _payloads = new ArrayBufferWriter<byte>(Math.Min(capacity, 4096) * 160);
+        _keyHeads = new ulong[capacity];
+        _keyOrder = new int[capacity];
         CampaignId = "";
     }
 
@@ -85,6 +91,27 @@ public sealed class IssuanceChunk
         BatchNo = null;
         PostedBounces.Clear();
         _payloads.ResetWrittenCount();
+        _keyOrderSorted = false;
+    }
+
+    /// <summary>
+    /// The person at <paramref name="rank"/> in NIR-hash order (the people sorted by their hash's first 8 bytes, once, at
+    /// the first call after the last add). The store COPYs the chunk's codes in this order, so they enter the unique index
+    /// on valid codes (keyed by NIR hash) as an ascending run whatever order the registry was read in.
+    /// </summary>
+    public int PersonInKeyOrder(int rank)
+    {
+        if (!_keyOrderSorted)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                _keyHeads[i] = BinaryPrimitives.ReadUInt64BigEndian(_nirHashes.AsSpan(i * 32, 8));
+                _keyOrder[i] = i;
+            }
+            Array.Sort(_keyHeads, _keyOrder, 0, Count);
+            _keyOrderSorted = true;
+        }
+        return _keyOrder[Index(rank)];
     }
 
     /// <summary>
@@ -144,6 +171,7 @@ public sealed class IssuanceChunk
         nirHash.CopyTo(_nirHashes.AsSpan(Count * 32));
         codeHash.CopyTo(_codeHashes.AsSpan(Count * 32));
         _channels[Count] = channel;
+        _keyOrderSorted = false;
         return Count++;
     }
 

@@ -27,8 +27,8 @@ public sealed class IssuanceOptions
 
     /// <summary>
     /// Count the eligible people exactly before issuing (one extra read of the segment: a tenth to a quarter of the run at
-    /// 1 M people, benchmarks/results/issue10-count-first). Without it the progress total is estimated from where the read
-    /// is in the key space (<see cref="KeyspaceEstimate"/>).
+    /// 1 M people, benchmarks/results/issue10-count-first). Without it the progress total is estimated from how far
+    /// through the registry the read is (<see cref="ReadEstimate"/>).
     /// </summary>
     public bool CountFirst { get; set; }
 
@@ -38,7 +38,7 @@ public sealed class IssuanceOptions
 
 /// <summary>
 /// Progress after each committed chunk. <see cref="Total"/> is the exact count with <see cref="IssuanceOptions.CountFirst"/>,
-/// else an estimate (<see cref="TotalEstimated"/>, <see cref="KeyspaceEstimate"/>) once the first pass has read a chunk.
+/// else an estimate (<see cref="TotalEstimated"/>, <see cref="ReadEstimate"/>) once the first pass has read a chunk.
 /// </summary>
 public sealed record IssuanceProgress(long Issued, long Emails, long Letters, int Batches, long? Total, double CodesPerSecond, TimeSpan Elapsed, TimeSpan? Eta,
     bool TotalEstimated = false);
@@ -330,16 +330,16 @@ public sealed class IssuanceService
         {
             var work = await RentAsync().ConfigureAwait(false);
             var builder = new Builder(this, campaign, work);
-            var keyspace = estimate ? new KeyspaceEstimate() : null;
+            var estimated = estimate ? new ReadEstimate() : null;
             await foreach (var person in _store.StreamEligibleAsync(campaign.CampaignId, read, stop.Token).ConfigureAwait(false))
             {
                 // A full chunk leaves when the next person arrives, so the last one always leaves after the read ended
                 // (and after the exact total, below).
                 if (work.Chunk.IsFull)
                 {
-                    if (keyspace is not null)
+                    if (estimated is not null)
                     {
-                        tally.Estimate(keyspace.Total);
+                        tally.Estimate(estimated.Total);
                     }
                     await queue.Writer.WriteAsync(work, stop.Token).ConfigureAwait(false);
                     work = await RentAsync().ConfigureAwait(false);
@@ -350,11 +350,11 @@ public sealed class IssuanceService
                     work.Chunk.BatchNo = await _store.AllocatePrintBatchAsync(campaign.CampaignId, stop.Token).ConfigureAwait(false);
                 }
                 builder.Add(person);
-                keyspace?.Add(person);
+                estimated?.Add(person, read.Place);
             }
-            if (keyspace is not null)
+            if (estimated is not null)
             {
-                tally.Estimate(keyspace.Read);   // the whole read: the pass's exact count
+                tally.Estimate(estimated.Read);   // the whole read: the pass's exact count
             }
             if (work.Chunk.Count > 0)
             {

@@ -176,6 +176,12 @@ public sealed class EligibleReadTally
 {
     /// <summary>Minors of the segment who would be eligible but none of whose legal representatives can be written to.</summary>
     public long UnreachableMinors { get; set; }
+
+    /// <summary>
+    /// Where the read of the last person yielded is in its class's read (adults, then minors), in (0, 1]: how far through
+    /// the table the scan is (NaN when the store cannot tell). What <see cref="ReadEstimate"/> estimates the total from.
+    /// </summary>
+    public double Place { get; set; } = double.NaN;
 }
 
 /// <summary>
