@@ -169,7 +169,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         AuditEvents.Create(vaultId, Caller.Operator("system:test"), operation, "vault", AccessDecision.Allow(LegalBasis.Grant, "test"), T0);
 
     [Fact]
-    public async Task Eligible_people_stream_in_key_order_so_chunks_fill_the_unique_index_in_ascending_ranges()
+    public async Task Eligible_people_stream_once_each_and_each_chunk_is_copied_in_key_order()
     {
         var people = People(300);
         await ImportAsync(people, "imp-order");
@@ -177,17 +177,27 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         await CampaignAsync("c-order-all");
         await CampaignAsync("c-order-seg", departements);
 
-        // National: the primary key is walked (no sort); a segment: sorted by PostgreSQL. Both ascending in nir_hash.
+        // Read as PostgreSQL finds cheapest (no ORDER BY): everyone eligible exactly once, each with a place in the table
+        // in (0, 1]. The chunk, whatever the stream's order, COPYs its people in key order.
         foreach (var (campaign, expected) in new[] { ("c-order-all", people.Count), ("c-order-seg", people.Count(p => departements.Contains(p.Address!.Departement))) })
         {
-            var streamed = new List<byte[]>();
-            await foreach (var person in Store.StreamEligibleAsync(campaign))
+            var streamed = new List<EligiblePerson>();
+            var tally = new EligibleReadTally();
+            var places = new List<double>();
+            await foreach (var person in Store.StreamEligibleAsync(campaign, tally))
             {
-                streamed.Add(person.NirHash);
+                streamed.Add(person);
+                places.Add(tally.Place);
             }
             Assert.Equal(expected, streamed.Count);
-            Assert.All(streamed.Zip(streamed.Skip(1)), pair => Assert.True(pair.First.AsSpan().SequenceCompareTo(pair.Second) < 0,
-                $"{campaign}: the stream is not in ascending nir_hash order"));
+            Assert.Equal(expected, streamed.Select(p => Convert.ToHexString(p.NirHash)).Distinct().Count());
+            Assert.All(places, place => Assert.InRange(place, double.Epsilon, 1));
+
+            var chunk = Chunk(campaign, streamed).Chunk;
+            var inKeyOrder = Enumerable.Range(0, chunk.Count).Select(rank => chunk.NirHash(chunk.PersonInKeyOrder(rank)).ToArray()).ToList();
+            Assert.Equal(expected, inKeyOrder.Select(Convert.ToHexString).Distinct().Count());
+            Assert.All(inKeyOrder.Zip(inKeyOrder.Skip(1)), pair => Assert.True(pair.First.AsSpan().SequenceCompareTo(pair.Second) < 0,
+                $"{campaign}: the chunk's key order is not ascending"));
         }
     }
 
