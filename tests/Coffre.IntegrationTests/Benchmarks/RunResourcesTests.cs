@@ -143,12 +143,17 @@ public sealed class RunResourcesTests
         var start = DateTime.UtcNow;
 
         await using var timeline = await ResourceTimeline.StartAsync(probe, dataSource, TimeSpan.FromMilliseconds(100));
-        // Busy for a while: CPU in this process, and WAL from a table filled in PostgreSQL.
+        // Busy for a while: 0.3 s of CPU in this process (CPU time, not wall time: with tests in parallel on 2 cores a
+        // wall-clock spin once got too little of it), and WAL from a table filled in PostgreSQL.
         var spin = Stopwatch.StartNew();
+        var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         var x = 0.0;
-        while (spin.ElapsedMilliseconds < 300)
+        while (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart < TimeSpan.FromMilliseconds(300) && spin.Elapsed < TimeSpan.FromSeconds(10))
         {
-            x += Math.Sqrt(spin.ElapsedTicks);
+            for (var i = 0; i < 100_000; i++)
+            {
+                x += Math.Sqrt(i + spin.ElapsedTicks);
+            }
         }
         await using (var connection = await dataSource.OpenConnectionAsync())
         await using (var command = new NpgsqlCommand(
@@ -173,7 +178,8 @@ public sealed class RunResourcesTests
             Assert.False(string.IsNullOrEmpty(s["checkpointerAtEnd"]!.GetValue<string>()), "the checkpointer is always there: waiting on something, or running");
         });
         Assert.Equal(slots.Select(s => s!["at"]!.GetValue<double>()).Order(), slots.Select(s => s!["at"]!.GetValue<double>()));
-        Assert.True(slots.Max(s => s!["coresHarness"]!.GetValue<double>()) > 0.2, "the spinning slots show this process's CPU");
+        // The spin's CPU shows, whatever length the sampler gave the slots: at least 0.2 s of the 0.3 s spun.
+        Assert.True(slots.Sum(s => s!["coresHarness"]!.GetValue<double>() * s["seconds"]!.GetValue<double>()) > 0.2, "the spinning slots show this process's CPU");
         Assert.True(slots.Sum(s => s!["walBytes"]!.GetValue<long>()) > 500_000, "the table's WAL shows");
         Assert.True(slots.Sum(s => s!["coresPostgres"]!.GetValue<double>()) > 0, "PostgreSQL's CPU shows");
         Assert.True(slots.Sum(s => s!["dataPagesWritten"]!.GetValue<long>()) > 0, "the checkpoint's pages show");
