@@ -327,9 +327,6 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
 
     // ---------------------------------------------------------------- issuance
 
-    public IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
-        StreamEligibleAsync(campaignId, new EligibleReadTally(), cancellationToken);
-
     public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, EligibleReadTally tally, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tally);
@@ -352,7 +349,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
             tally.Place = person.ForRepresentatives ? (double)++minors / minorsInAll : (double)++adults / adultsInAll;
             yield return person;
         }
-        tally.UnreachableMinors = unreachableMinors;
+        tally.UnreachableMinors += unreachableMinors;
         await Task.CompletedTask.ConfigureAwait(false);
     }
 

@@ -629,98 +629,105 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
 
     // ---------------------------------------------------------------- issuance
 
-    /// <summary>
-    /// Eligibility, for a registry row <c>p</c>. Both NOT EXISTS probes hit a partial index (valid codes, locked codes).
-    /// </summary>
-    // A person whose activation email of this campaign bounced is never emailed again in it: while a bounce awaits its
-    // round (status 0) the round posts their letter, so issuance leaves them to it; after that (posted, unreachable,
-    // superseded) a new code goes by post, or nowhere without a postal address. Joined once (a hash join on the
-    // campaign's few bounces), not probed per row.
-    private const string EligibleFrom = """
-        registry_person p LEFT JOIN (
-            SELECT nir_hash, bool_or(status = 0) AS awaiting FROM email_bounce WHERE campaign_id = @campaign GROUP BY nir_hash
-        ) eb ON eb.nir_hash = p.nir_hash
-        """;
-
     // A person under 18 at @minors_born_after (RolloutRules.MinorsBornAfter) is written to at their legal representatives'
     // contact: the first registry row of representative_nir_hashes (in order) neither opposed nor closed that has an email,
     // and for post the first that has an address. Anyone else (an adult, or a row without a birth date) at their own row.
     private const string Minor = "(p.birth_date > @minors_born_after)";
 
     /// <summary>
-    /// A <c>LEFT JOIN LATERAL</c> named <paramref name="alias"/>: <paramref name="columns"/> of the first registry row of
-    /// <c>p.representative_nir_hashes</c> (in order) neither opposed nor closed that satisfies <paramref name="having"/>.
-    /// The LIMIT keeps PostgreSQL from pulling the subquery up, so it runs once per outer row that reaches the join (one
-    /// primary-key probe per representative), and <paramref name="gate"/> (outer columns only) stops it before any probe.
+    /// A sub-select of <paramref name="columns"/> from the first registry row of <paramref name="representatives"/> (in
+    /// order) neither opposed nor closed that satisfies <paramref name="having"/>: one primary-key probe per representative
+    /// until one qualifies.
     /// </summary>
-    private static string RepresentativeWith(string alias, string columns, string having, string gate = "") => $"""
-        LEFT JOIN LATERAL (
-            SELECT {columns} FROM unnest(p.representative_nir_hashes) WITH ORDINALITY AS u(h, o) JOIN registry_person r ON r.nir_hash = u.h
-            WHERE r.status IN (0, 2) AND {having} {gate} ORDER BY u.o LIMIT 1
-        ) {alias} ON true
+    private static string FirstRepresentative(string columns, string having, string representatives = "p.representative_nir_hashes", string gate = "") => $"""
+        SELECT {columns} FROM unnest({representatives}) WITH ORDINALITY AS u(h, o) JOIN registry_person r ON r.nir_hash = u.h
+        WHERE r.status IN (0, 2) AND {having} {gate} ORDER BY u.o LIMIT 1
         """;
+
+    /// <summary>
+    /// A <c>LEFT JOIN LATERAL</c> named <paramref name="alias"/> on <see cref="FirstRepresentative"/>. The LIMIT keeps
+    /// PostgreSQL from pulling the subquery up, so it runs once per outer row that reaches the join, and
+    /// <paramref name="gate"/> (outer columns only) stops it before any probe.
+    /// </summary>
+    private static string RepresentativeWith(string alias, string columns, string having, string gate = "") =>
+        $"LEFT JOIN LATERAL ({FirstRepresentative(columns, having, gate: gate)}) {alias} ON true";
 
     private const string AddressColumns = "r.address_line1, r.address_line2, r.postal_code, r.city";
 
-    /// <summary>
-    /// The eligible people, in two classes read by two statements in one snapshot, each addressed without a test on the
-    /// other's. <see cref="Adults"/> is the statement issuance had before minors were routed (issue 13): the row's own
-    /// email or address, no join. <see cref="Minors"/> reads only the minors' rows (the birth-date filter is on the scan)
-    /// and only for them probes their representatives. One statement with a lateral gated on the birth date ran its
-    /// sub-selects for every row: 3.5–5.2 s of PostgreSQL CPU per million people, against 1.3–1.6 s for the adults' statement
-    /// and 1.6–2.5 s for the minors' (about 10 % of the people; benchmarks/results/issue10-issuance).
-    /// </summary>
-    private sealed record Addressees(string Who, string Joins, string Email, string Line1, string Line2, string PostalCode, string City, string FamilyName, bool AreMinors)
+    /// <summary>What the eligible read may leave out because its snapshot shows it cannot matter.</summary>
+    /// <param name="Bounces">The campaign has email bounces: join them (a person whose bounce awaits its round is left to
+    /// it, and one whose email bounced is written to by post).</param>
+    /// <param name="Codes">Some valid or locked code exists: leave out the people holding one.</param>
+    private sealed record EligibleJoins(bool Bounces, bool Codes)
     {
-        public string ByEmail => $"({Email} IS NOT NULL AND eb.nir_hash IS NULL)";
-
-        /// <summary>A usable email (none bounced in this campaign) or a postal address.</summary>
-        public string Reachable => $"({ByEmail} OR {Line1} IS NOT NULL)";
-
-        public string From => $"{EligibleFrom} {Joins}";
-
-        /// <summary>Eligibility without reachability.</summary>
-        public string Where(bool segment) => $"""
-            p.status = 0 AND {Who}
-            AND eb.awaiting IS NOT TRUE
-            {(segment ? "AND p.departement = ANY(@departements)" : "")}
-            AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0)
-            AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
-            """;
-
-        /// <summary>
-        /// The eligible people of this class (<see cref="ReadEligible"/>'s columns), or one of them by <c>@nir</c>; with
-        /// <paramref name="andUnreachable"/>, the unreachable ones too, told apart by an eleventh column (reachable); with
-        /// <paramref name="withPlace"/>, the row's <c>ctid</c> last (where a scan is in the table).
-        /// </summary>
-        public string Select(bool segment, bool byNir = false, bool andUnreachable = false, bool withPlace = false) => $"""
-            SELECT p.nir_hash, p.vault_id, {ByEmail},
-                   CASE WHEN NOT {ByEmail} THEN p.given_names END, CASE WHEN NOT {ByEmail} THEN {FamilyName} END,
-                   CASE WHEN NOT {ByEmail} THEN {Line1} END, CASE WHEN NOT {ByEmail} THEN {Line2} END,
-                   CASE WHEN NOT {ByEmail} THEN {PostalCode} END, CASE WHEN NOT {ByEmail} THEN {City} END,
-                   {(AreMinors ? "true" : "false")}{(andUnreachable ? $", {Reachable}" : "")}{(withPlace ? ", p.ctid" : "")}
-            FROM {From}
-            WHERE {(byNir ? "p.nir_hash = @nir AND " : "")}{Where(segment)}{(andUnreachable ? "" : $" AND {Reachable}")}
-            """;
+        /// <summary>Every join: for a statement that runs outside the snapshot that looked.</summary>
+        public static readonly EligibleJoins All = new(true, true);
     }
 
-    private static readonly Addressees Adults = new($"{Minor} IS NOT TRUE", "",
-        "p.email", "p.address_line1", "p.address_line2", "p.postal_code", "p.city", "p.family_name", AreMinors: false);
+    /// <summary>One row: whether the campaign has email bounces, and whether any valid or locked code exists (the partial indexes' first entries).</summary>
+    private const string EligibleJoinsSql = """
+        SELECT EXISTS (SELECT 1 FROM email_bounce WHERE campaign_id = @campaign),
+               EXISTS (SELECT 1 FROM activation_code WHERE status = 0) OR EXISTS (SELECT 1 FROM activation_code WHERE status = 3)
+        """;
 
-    // A minor's letter names no family name: it is addressed to the child's representatives (EligiblePerson.ForRepresentatives).
-    private static readonly Addressees Minors = new(Minor,
-        $"{RepresentativeWith("re", "r.email", "r.email IS NOT NULL")}\n{RepresentativeWith("ra", AddressColumns, "r.address_line1 IS NOT NULL")}",
-        "re.email", "ra.address_line1", "ra.address_line2", "ra.postal_code", "ra.city", "NULL::text", AreMinors: true);
+    private const string ByEmail = "(s.email IS NOT NULL AND NOT s.bounced)";
+
+    /// <summary>
+    /// The eligible people of both classes in one scan of the registry (<see cref="ReadEligible"/>'s columns, named), or
+    /// one of them by <c>@nir</c>: registered, in the segment, holding no valid or locked code, and reachable, except that
+    /// minors none of whose representatives can be written to are returned too (no email and a null
+    /// <c>representative_address</c>) so that the reader counts them.
+    /// </summary>
+    /// <remarks>
+    /// A minor's representatives are probed in sub-selects under a <c>CASE</c> on the birth date, which PostgreSQL runs only
+    /// for the rows that take that branch: the email for every minor, the address only for a minor with no usable email.
+    /// <c>OFFSET 0</c> keeps the inner select whole, so its email sub-select runs once per row, not once per reference.
+    /// The read was two statements until 2026-12-07 (adults, then minors with two laterals each, each a scan of the
+    /// registry): at 1 M people the two cost PostgreSQL 1.33 + 1.44 s; this one 2.29 s with every join, 1.39 s with the
+    /// bounces' join and the two code anti-joins left out when the snapshot has none (<see cref="EligibleJoins"/>).
+    /// A person whose activation email of this campaign bounced is never emailed again in it: while a bounce awaits its
+    /// round (status 0) the round posts their letter, so issuance leaves them to it; after that (posted, unreachable,
+    /// superseded) a new code goes by post, or nowhere without a postal address. Joined once (a hash join on the
+    /// campaign's few bounces), not probed per row.
+    /// </remarks>
+    private static string EligibleSql(bool segment, EligibleJoins joins, bool byNir = false) => $"""
+        SELECT s.nir_hash, s.vault_id, {ByEmail} AS by_email,
+               CASE WHEN NOT {ByEmail} THEN s.given_names END AS given_names,
+               CASE WHEN NOT {ByEmail} AND NOT s.minor THEN s.family_name END AS family_name,
+               CASE WHEN NOT {ByEmail} AND NOT s.minor THEN s.address_line1 END AS address_line1,
+               CASE WHEN NOT {ByEmail} AND NOT s.minor THEN s.address_line2 END AS address_line2,
+               CASE WHEN NOT {ByEmail} AND NOT s.minor THEN s.postal_code END AS postal_code,
+               CASE WHEN NOT {ByEmail} AND NOT s.minor THEN s.city END AS city,
+               s.minor,
+               CASE WHEN NOT {ByEmail} AND s.minor THEN (
+                   {FirstRepresentative("ARRAY[r.address_line1, r.address_line2, r.postal_code, r.city]", "r.address_line1 IS NOT NULL", "s.representatives")}
+               ) END AS representative_address,
+               s.ctid
+        FROM (
+            SELECT p.nir_hash, p.vault_id, p.given_names, p.family_name, p.address_line1, p.address_line2, p.postal_code, p.city, p.ctid,
+                   p.representative_nir_hashes AS representatives, {Minor} IS TRUE AS minor,
+                   CASE WHEN {Minor} THEN ({FirstRepresentative("r.email", "r.email IS NOT NULL")}) ELSE p.email END AS email,
+                   {(joins.Bounces ? "eb.nir_hash IS NOT NULL" : "false")} AS bounced
+            FROM registry_person p
+            {(joins.Bounces ? "LEFT JOIN (SELECT nir_hash, bool_or(status = 0) AS awaiting FROM email_bounce WHERE campaign_id = @campaign GROUP BY nir_hash) eb ON eb.nir_hash = p.nir_hash" : "")}
+            WHERE p.status = 0
+            {(joins.Bounces ? "AND eb.awaiting IS NOT TRUE" : "")}
+            {(segment ? "AND p.departement = ANY(@departements)" : "")}
+            {(byNir ? "AND p.nir_hash = @nir" : "")}
+            {(joins.Codes ? """
+                AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0)
+                AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
+                """ : "")}
+            OFFSET 0
+        ) s
+        WHERE s.minor OR {ByEmail} OR s.address_line1 IS NOT NULL
+        """;
 
     /// <summary>One row: the eligible people (both classes), and the minors nobody can be written to.</summary>
     private static string CountsSql(bool segment) => $"""
-        SELECT (SELECT count(*) FROM {Adults.From} WHERE {Adults.Where(segment)} AND {Adults.Reachable}) + m.reachable, m.unreachable
-        FROM ({MinorCountsSql(segment)}) m
-        """;
-
-    private static string MinorCountsSql(bool segment) => $"""
-        SELECT count(*) FILTER (WHERE {Minors.Reachable}) AS reachable, count(*) FILTER (WHERE NOT {Minors.Reachable}) AS unreachable
-        FROM {Minors.From} WHERE {Minors.Where(segment)}
+        SELECT count(*) FILTER (WHERE NOT e.minor OR e.by_email OR e.representative_address IS NOT NULL),
+               count(*) FILTER (WHERE e.minor AND NOT e.by_email AND e.representative_address IS NULL)
+        FROM ({EligibleSql(segment, EligibleJoins.All)} OFFSET 0) e
         """;
 
     // For the keyed reads of one contact (a batch of emails, a bounce round): the same laterals, gated on the birth date.
@@ -733,25 +740,21 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     private static string Address(string column) => $"CASE WHEN {Minor} THEN ra.{column} ELSE p.{column} END";
 
     /// <summary>
-    /// The adults' statement, then the minors', in one REPEATABLE READ (read-only) transaction: one snapshot, so a row whose
-    /// birth date an import corrects in between is read by exactly one of them. Neither is ordered: PostgreSQL reads the
-    /// registry as it finds cheapest (a sequential scan for a national campaign), and issuance sorts each chunk by NIR
-    /// hash before its COPY (<see cref="IssuanceChunk.PersonInKeyOrder"/>).
+    /// One statement (<see cref="EligibleSql"/>) in a REPEATABLE READ (read-only) transaction, after a look in the same
+    /// snapshot at whether the campaign has bounces and whether any valid or locked code exists: the joins that cannot
+    /// match are left out (a first national campaign has neither). Not ordered: PostgreSQL reads the registry as it finds
+    /// cheapest (a sequential scan for a national campaign), and issuance sorts each chunk by NIR hash before its COPY
+    /// (<see cref="IssuanceChunk.PersonInKeyOrder"/>).
     /// </summary>
     /// <remarks>
     /// Measured here (benchmarks/results/issue10-floor, 10 M people, same run): reading the registry by walking its
     /// primary key (the order the codes' unique index takes cheapest) cost PostgreSQL 2.5 µs a person against 0.9 for a
     /// scan, while COPYing each chunk sorted cost 0.5 µs a code more than one ascending run over the whole campaign.
-    /// Until 2026-12-07 both statements were ordered by <c>nir_hash</c>, the adults' by walking the primary key
+    /// Until 2026-12-07 the read was ordered by <c>nir_hash</c>, walking the primary key
     /// (benchmarks/results/issue10-sorted: 46 s in random order, 24 s in ascending order for 4 M code rows).
-    /// </remarks>
-    public IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
-        StreamEligibleAsync(campaignId, new EligibleReadTally(), cancellationToken);
-
-    /// <remarks>
-    /// The minors' statement also returns the minors none of whose representatives can be written to, flagged, so the
-    /// tally counts them in the same read (issuance reads the segment once: no count before, none after). Each row's
-    /// heap block over the table's size gives the tally's <see cref="EligibleReadTally.Place"/>.
+    /// The minors none of whose representatives can be written to are read too and counted into the tally, not returned
+    /// (issuance reads the segment once: no count before, none after). Each row's heap block over the table's size gives
+    /// the tally's <see cref="EligibleReadTally.Place"/>.
     /// </remarks>
     public async IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, EligibleReadTally tally, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -762,30 +765,30 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, tx, $"SET LOCAL work_mem = '{_options.EligibleWorkMem.Replace("'", "", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
         double blocks;
-        await using (var size = new NpgsqlCommand("SELECT pg_relation_size('registry_person') / current_setting('block_size')::int", connection, tx))
+        EligibleJoins joins;
+        await using (var look = new NpgsqlCommand($"SELECT pg_relation_size('registry_person') / current_setting('block_size')::int, j.* FROM ({EligibleJoinsSql}) j", connection, tx))
         {
-            blocks = Math.Max(1, Convert.ToDouble(await size.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture));
+            look.Parameters.Add(new NpgsqlParameter<string>("campaign", campaign.CampaignId));
+            await using var row = await look.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await row.ReadAsync(cancellationToken).ConfigureAwait(false);
+            blocks = Math.Max(1, Convert.ToDouble(row.GetValue(0), CultureInfo.InvariantCulture));
+            joins = new EligibleJoins(row.GetBoolean(1), row.GetBoolean(2));
         }
-        foreach (var addressees in new[] { Adults, Minors })
+        await using var command = Bulk(new NpgsqlCommand(EligibleSql(segment, joins), connection, tx));
+        AddEligibleParameters(command.Parameters, campaign);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var unreachable = 0L;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var andUnreachable = addressees.AreMinors;
-            await using var command = Bulk(new NpgsqlCommand(addressees.Select(segment, andUnreachable: andUnreachable, withPlace: true), connection, tx));
-            AddEligibleParameters(command.Parameters, campaign);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var place = reader.FieldCount - 1;
-            var unreachable = 0L;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (ReadEligible(reader) is not { } person)
             {
-                if (andUnreachable && !reader.GetBoolean(10))
-                {
-                    unreachable++;
-                    continue;
-                }
-                tally.Place = Math.Min(1, (reader.GetFieldValue<NpgsqlTid>(place).BlockNumber + 1) / blocks);
-                yield return ReadEligible(reader);
+                unreachable++;
+                continue;
             }
-            tally.UnreachableMinors += unreachable;
+            tally.Place = Math.Min(1, (reader.GetFieldValue<NpgsqlTid>(11).BlockNumber + 1) / blocks);
+            yield return person;
         }
+        tally.UnreachableMinors += unreachable;
     }
 
     public async Task<EligiblePerson?> FindEligibleAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default)
@@ -793,7 +796,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
         var segment = campaign.Departements is not null;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"{Adults.Select(segment, byNir: true)} UNION ALL {Minors.Select(segment, byNir: true)}", connection);
+        await using var command = new NpgsqlCommand(EligibleSql(segment, EligibleJoins.All, byNir: true), connection);
         AddEligibleParameters(command.Parameters, campaign);
         command.Parameters.Add(new NpgsqlParameter<byte[]>("nir", Hash(nirHash)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -804,7 +807,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         CountAsync(campaignId, segment => $"SELECT c.eligible FROM ({CountsSql(segment)}) c(eligible, unreachable)", cancellationToken);
 
     public Task<long> CountUnreachableMinorsAsync(string campaignId, CancellationToken cancellationToken = default) =>
-        CountAsync(campaignId, segment => $"SELECT m.unreachable FROM ({MinorCountsSql(segment)}) m", cancellationToken);
+        CountAsync(campaignId, segment => $"SELECT c.unreachable FROM ({CountsSql(segment)}) c(eligible, unreachable)", cancellationToken);
 
     public Task<EligibleCounts> CountEligibleAndUnreachableAsync(string campaignId, CancellationToken cancellationToken = default) =>
         CountAsync(campaignId, CountsSql, row => new EligibleCounts(row.GetInt64(0), row.GetInt64(1)), cancellationToken);
@@ -1069,18 +1072,23 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    private static EligiblePerson ReadEligible(NpgsqlDataReader r)
+    /// <summary>A row of <see cref="EligibleSql"/>, or null for a minor none of whose representatives can be written to.</summary>
+    private static EligiblePerson? ReadEligible(NpgsqlDataReader r)
     {
-        var hasEmail = r.GetBoolean(2);
+        var byEmail = r.GetBoolean(2);
         var minor = r.GetBoolean(9);
-        if (hasEmail)
+        if (byEmail)
         {
             return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), true, null, null, null, minor);
         }
         string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        var line1 = S(5);
+        string?[]? address = minor ? (r.IsDBNull(10) ? null : r.GetFieldValue<string?[]>(10)) : [S(5), S(6), S(7), S(8)];
+        if (minor && address is null)
+        {
+            return null;
+        }
         return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), false, S(3), S(4),
-            line1 is null ? null : new PostalAddress(line1, S(6), S(7) ?? "", S(8) ?? ""), minor);
+            address is [{ } line1, var line2, var postalCode, var city] ? new PostalAddress(line1, line2, postalCode ?? "", city ?? "") : null, minor);
     }
 
     private void AddEligibleParameters(NpgsqlParameterCollection parameters, Campaign campaign)

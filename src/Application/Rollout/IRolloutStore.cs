@@ -75,7 +75,8 @@ public interface IRolloutStore
     /// <see cref="EligiblePerson.ForRepresentatives"/>), holding no valid code (of any campaign: at most one valid code per person) and no locked code
     /// (that needs a re-issue).
     /// </summary>
-    IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<EligiblePerson> StreamEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
+        StreamEligibleAsync(campaignId, new EligibleReadTally(), cancellationToken);
 
     /// <summary>
     /// <see cref="StreamEligibleAsync(string, CancellationToken)"/>, and counts into <paramref name="tally"/> the minors
