@@ -1,15 +1,17 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Coffre.Domain.Rollout;
 
 namespace Coffre.Application.Rollout;
 
 /// <summary>
-/// Encrypts activation codes for the email channel: an email batch line (<see cref="EmailBatchFiles"/>, the compact
-/// sealed form of <see cref="WriteSealed"/>) and the payload of the <c>activation-code</c> message the router builds
+/// Encrypts activation codes for the email channel: an email batch record (<see cref="EmailBatchFiles"/>, the binary
+/// sealed form of <see cref="Seal(PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>) and the payload of the <c>activation-code</c> message the router builds
 /// from it (<see cref="PayloadFromSealed"/>, or requeues in the outbox) carry the
 /// code as AES-256-GCM ciphertext under a delivery key (key id + 12-byte nonce + ciphertext‖tag), bound to the campaign
 /// and the recipient vault id as associated data. The email channel decrypts at send time with
@@ -87,38 +89,53 @@ public sealed class DeliveryCodeCipher
         ArgumentNullException.ThrowIfNull(template);
         Span<byte> nonce = stackalloc byte[NonceSize];
         Span<byte> sealedCode = stackalloc byte[32 + TagSize];
-        var length = Seal(template, vaultId, canonicalCode, nonce, sealedCode);
+        var length = Encrypt(template, vaultId, canonicalCode, nonce, sealedCode);
         template.Write(destination, nonce, sealedCode[..length]);
     }
 
+    /// <summary>The size of a sealed form (<see cref="Seal(PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>).</summary>
+    public const int SealedSize = 2 + NonceSize + ActivationCodes.CanonicalLength + TagSize;
+
     /// <summary>
-    /// Encrypts <paramref name="canonicalCode"/> for <paramref name="vaultId"/> and appends its compact sealed form as UTF-8:
-    /// <c>{keyId} {nonce base64} {ciphertext‖tag base64}</c> — what an email batch line carries; the campaign and expiry
-    /// are the batch's (<see cref="PayloadFromSealed"/> rebuilds the payload JSON).
+    /// Encrypts <paramref name="canonicalCode"/> for <paramref name="vaultId"/> into its sealed form, <see cref="SealedSize"/>
+    /// bytes: key id (big-endian), nonce, ciphertext‖tag — what an email batch record carries; the campaign and expiry are
+    /// the batch's (<see cref="PayloadFromSealed(string, DateTimeOffset, ReadOnlySpan{byte})"/> rebuilds the payload JSON).
     /// </summary>
-    public void WriteSealed(IBufferWriter<byte> destination, PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode)
+    public void Seal(PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode, Span<byte> sealedForm)
     {
-        ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(template);
-        Span<byte> nonce = stackalloc byte[NonceSize];
-        Span<byte> sealedCode = stackalloc byte[32 + TagSize];
-        var length = Seal(template, vaultId, canonicalCode, nonce, sealedCode);
-        var span = destination.GetSpan(8 + Base64.GetMaxEncodedToUtf8Length(NonceSize) + Base64.GetMaxEncodedToUtf8Length(length));
-        template.KeyId.TryFormat(span, out var at, provider: CultureInfo.InvariantCulture);
-        span[at++] = (byte)' ';
-        Base64.EncodeToUtf8(nonce, span[at..], out _, out var written);
-        at += written;
-        span[at++] = (byte)' ';
-        Base64.EncodeToUtf8(sealedCode[..length], span[at..], out _, out written);
-        destination.Advance(at + written);
+        if (canonicalCode.Length != ActivationCodes.CanonicalLength || sealedForm.Length != SealedSize)
+        {
+            throw new ArgumentException($"a sealed form holds a code of {ActivationCodes.CanonicalLength} characters in {SealedSize} bytes");
+        }
+        BinaryPrimitives.WriteInt16BigEndian(sealedForm, template.KeyId);
+        Encrypt(template, vaultId, canonicalCode, sealedForm.Slice(2, NonceSize), sealedForm[(2 + NonceSize)..]);
     }
 
     /// <summary>
-    /// The <c>activation-code</c> payload JSON of a sealed form written by <see cref="WriteSealed"/> for a code of
+    /// The <c>activation-code</c> payload JSON of a sealed form written by
+    /// <see cref="Seal(PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/> for a code of <paramref name="campaignId"/>
+    /// expiring at <paramref name="expiresAt"/>. Throws <see cref="FormatException"/> when <paramref name="sealedForm"/> is
+    /// not <see cref="SealedSize"/> bytes.
+    /// </summary>
+    public static string PayloadFromSealed(string campaignId, DateTimeOffset expiresAt, ReadOnlySpan<byte> sealedForm)
+    {
+        if (sealedForm.Length != SealedSize)
+        {
+            throw new FormatException("a sealed activation code is malformed");
+        }
+        var writer = new ArrayBufferWriter<byte>(192);
+        TemplateFor(campaignId, BinaryPrimitives.ReadInt16BigEndian(sealedForm), expiresAt).Write(writer, sealedForm.Slice(2, NonceSize), sealedForm[(2 + NonceSize)..]);
+        return Encoding.UTF8.GetString(writer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The <c>activation-code</c> payload JSON of the text sealed form that version 1 email batch lines carry,
+    /// <c>{keyId} {nonce base64} {ciphertext‖tag base64}</c> (issuance wrote it until 2026-12-07), for a code of
     /// <paramref name="campaignId"/> expiring at <paramref name="expiresAt"/>. Throws <see cref="FormatException"/> when
     /// <paramref name="sealedForm"/> is not one.
     /// </summary>
-    public static string PayloadFromSealed(string campaignId, DateTimeOffset expiresAt, ReadOnlySpan<byte> sealedForm)
+    public static string PayloadFromSealedText(string campaignId, DateTimeOffset expiresAt, ReadOnlySpan<byte> sealedForm)
     {
         var first = sealedForm.IndexOf((byte)' ');
         var second = first < 0 ? -1 : sealedForm[(first + 1)..].IndexOf((byte)' ');
@@ -138,7 +155,7 @@ public sealed class DeliveryCodeCipher
     }
 
     /// <summary>AES-256-GCM under the template's key, bound to the campaign and vault; returns the ciphertext‖tag length.</summary>
-    private int Seal(PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode, Span<byte> nonce, Span<byte> sealedCode)
+    private int Encrypt(PayloadTemplate template, string vaultId, ReadOnlySpan<char> canonicalCode, Span<byte> nonce, Span<byte> sealedCode)
     {
         ArgumentException.ThrowIfNullOrEmpty(vaultId);
         if (!_keys.TryGetValue(template.KeyId, out var key))

@@ -8,14 +8,15 @@ namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// A chunk's activation emails as one delivery batch in the content store (Blob in a cluster, local disk embedded), next
-/// to its print batch: <c>email/{campaign}/{batch:D6}.txt</c>, UTF-8, '\n' after each line. The first line names the
-/// batch: <c>coffre-email-batch 1 {campaign} {batch} {expiry, Unix seconds}</c>; then one line per email:
-/// <c>{vault id} {code hash, base64} {delivery key id} {nonce, base64} {ciphertext‖tag, base64}</c> — the recipient vault,
-/// the keyed hash of the code (the send-time check that the line still carries the person's valid email code) and the
-/// code sealed for the email channel (<see cref="DeliveryCodeCipher.WriteSealed"/>: the file never holds a code in clear).
-/// The message id of line i is derived from (campaign, batch, i) (<see cref="LineId"/>): the email's Message-ID and the
-/// key of its bounce. About 120 bytes a line: what the file costs the content store is most of what emailing adds to
-/// issuance (the JSON lines first used were 280 bytes).
+/// to its print batch: <c>email/{campaign}/{batch:D6}.txt</c>. The first line names the batch, UTF-8 ending in '\n':
+/// <c>coffre-email-batch 2 {campaign} {batch} {expiry, Unix seconds} {record size}</c>; then one fixed-size binary record
+/// per email (<see cref="RecordSize"/> = 75 bytes): the recipient vault id (22 ASCII bytes), the first
+/// <see cref="CodeHashPrefix"/> bytes of the code's keyed hash (the send-time check that the record still carries the
+/// person's valid email code) and the code sealed for the email channel (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>:
+/// the file never holds a code in clear). The message id of record i is derived from (campaign, batch, i)
+/// (<see cref="LineId"/>): the email's Message-ID and the key of its bounce. What the file costs the content store is most
+/// of what emailing adds to issuance: version 1 (text lines, base64, the whole hash; still read) took 124 bytes an email,
+/// the JSON lines first used 280.
 /// </summary>
 public static class EmailBatchFiles
 {
@@ -24,7 +25,15 @@ public static class EmailBatchFiles
 
     public static string FileKey(string campaignId, int batchNo) => $"email/{campaignId}/{batchNo:D6}.txt";
 
-    private static ReadOnlySpan<byte> Magic => "coffre-email-batch 1 "u8;
+    /// <summary>How much of the code's keyed hash a record keeps: 96 bits tell the person's valid code from any other.</summary>
+    public const int CodeHashPrefix = 12;
+
+    /// <summary>The size of a version 2 record: vault id, code hash prefix, sealed code.</summary>
+    public const int RecordSize = IssuanceChunk.VaultIdLength + CodeHashPrefix + DeliveryCodeCipher.SealedSize;
+
+    private static ReadOnlySpan<byte> Magic => "coffre-email-batch 2 "u8;
+
+    private static ReadOnlySpan<byte> MagicText => "coffre-email-batch 1 "u8;
 
     /// <summary>
     /// The batch's outbox message id, derived from (campaign, batch) (SHA-256, shaped as a version 8 UUID): committing or
@@ -62,14 +71,14 @@ public static class EmailBatchFiles
         }
     }
 
-    /// <summary>Appends the batch's first line, then a line per email person of the chunk, in chunk order, to <paramref name="destination"/>.</summary>
+    /// <summary>Appends the batch's first line, then a record per email person of the chunk, in chunk order, to <paramref name="destination"/>.</summary>
     public static void Write(IBufferWriter<byte> destination, IssuanceChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(chunk);
         destination.Write(Magic);
         destination.Write(Encoding.UTF8.GetBytes(
-            $"{chunk.CampaignId} {chunk.BatchNo ?? throw new RolloutException("an email batch needs its batch number")} {chunk.ExpiresAt.ToUnixTimeSeconds()}\n"));
+            $"{chunk.CampaignId} {chunk.BatchNo ?? throw new RolloutException("an email batch needs its batch number")} {chunk.ExpiresAt.ToUnixTimeSeconds()} {RecordSize}\n"));
         for (var i = 0; i < chunk.Count; i++)
         {
             if (chunk.EmailOrdinal(i) is not (var e and >= 0))
@@ -77,45 +86,62 @@ public static class EmailBatchFiles
                 continue;
             }
             var sealedCode = chunk.SealedCode(e);
-            var span = destination.GetSpan(IssuanceChunk.VaultIdLength + 48 + sealedCode.Length);
-            chunk.VaultIdAscii(i).CopyTo(span);
-            var at = IssuanceChunk.VaultIdLength;
-            span[at++] = (byte)' ';
-            System.Buffers.Text.Base64.EncodeToUtf8(chunk.CodeHash(i), span[at..], out _, out var written);
-            at += written;
-            span[at++] = (byte)' ';
-            sealedCode.CopyTo(span[at..]);
-            at += sealedCode.Length;
-            span[at++] = (byte)'\n';
-            destination.Advance(at);
+            if (sealedCode.Length != DeliveryCodeCipher.SealedSize)
+            {
+                throw new RolloutException("an email's sealed code is not a sealed form");
+            }
+            var record = destination.GetSpan(RecordSize)[..RecordSize];
+            chunk.VaultIdAscii(i).CopyTo(record);
+            chunk.CodeHash(i)[..CodeHashPrefix].CopyTo(record[IssuanceChunk.VaultIdLength..]);
+            sealedCode.CopyTo(record[(IssuanceChunk.VaultIdLength + CodeHashPrefix)..]);
+            destination.Advance(RecordSize);
         }
     }
 
     /// <summary>
-    /// A batch file's bytes, its first line read and its email lines located (<see cref="Count"/>), each parsed on demand
-    /// (<see cref="Line"/>). Throws <see cref="FormatException"/> when the first line is not an email batch's.
+    /// A batch file's bytes, its first line read and its emails located (<see cref="Count"/>), each parsed on demand
+    /// (<see cref="Line"/>): version 2 records, or version 1 text lines (<c>{vault id} {code hash, base64} {sealed code as
+    /// text}</c>, written until 2026-12-07). Throws <see cref="FormatException"/> when the first line is not an email
+    /// batch's, or the records do not fill the file.
     /// </summary>
     public sealed class ParsedFile
     {
         private readonly byte[] _bytes;
-        private readonly List<Range> _lines;
+        private readonly List<Range>? _lines;
+        private readonly int _recordsStart;
 
         public ParsedFile(byte[] bytes)
         {
             ArgumentNullException.ThrowIfNull(bytes);
             _bytes = bytes;
-            _lines = LineRanges(bytes);
-            var header = _lines.Count == 0 ? default : bytes.AsSpan()[_lines[0]];
-            if (!header.StartsWith(Magic) || Encoding.UTF8.GetString(header[Magic.Length..]).Split(' ') is not [var campaign, var batch, var expiry]
-                || !int.TryParse(batch, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var batchNo)
-                || !long.TryParse(expiry, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            var end = bytes.AsSpan().IndexOf((byte)'\n');
+            var header = end < 0 ? default : bytes.AsSpan(0, end);
+            var text = header.StartsWith(MagicText);
+            var fields = text || header.StartsWith(Magic) ? Encoding.UTF8.GetString(header[Magic.Length..]).Split(' ') : [];
+            if (fields.Length != (text ? 3 : 4)
+                || !int.TryParse(fields[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var batchNo)
+                || !long.TryParse(fields[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                || !text && fields[3] != RecordSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 throw new FormatException("not an email batch file (first line)");
             }
-            CampaignId = campaign;
+            CampaignId = fields[0];
             BatchNo = batchNo;
             ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
-            _lines.RemoveAt(0);
+            _recordsStart = end + 1;
+            if (text)
+            {
+                _lines = LineRanges(bytes.AsSpan(_recordsStart));
+                Count = _lines.Count;
+            }
+            else if ((bytes.Length - _recordsStart) % RecordSize != 0)
+            {
+                throw new FormatException("an email batch file ends inside a record");
+            }
+            else
+            {
+                Count = (bytes.Length - _recordsStart) / RecordSize;
+            }
         }
 
         public string CampaignId { get; }
@@ -124,13 +150,32 @@ public static class EmailBatchFiles
 
         public DateTimeOffset ExpiresAt { get; }
 
-        /// <summary>The number of emails (lines after the first).</summary>
-        public int Count => _lines.Count;
+        /// <summary>The number of emails.</summary>
+        public int Count { get; }
 
-        /// <summary>Email <paramref name="index"/> (from 0): its derived message id, vault, code hash and payload JSON.</summary>
+        /// <summary>Email <paramref name="index"/> (from 0): its derived message id, vault, code hash (or its prefix) and payload JSON.</summary>
         public EmailBatchLine Line(int index)
         {
-            var line = _bytes.AsSpan()[_lines[index]];
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+            if (_lines is not null)
+            {
+                return TextLine(index);
+            }
+            var record = _bytes.AsSpan(_recordsStart + index * RecordSize, RecordSize);
+            var vault = record[..IssuanceChunk.VaultIdLength];
+            if (vault.ContainsAnyExceptInRange((byte)'!', (byte)'~'))
+            {
+                throw new FormatException($"record {index + 1} of an email batch file has no vault id");
+            }
+            return new EmailBatchLine(LineId(CampaignId, BatchNo, index), Encoding.ASCII.GetString(vault),
+                record.Slice(IssuanceChunk.VaultIdLength, CodeHashPrefix).ToArray(),
+                DeliveryCodeCipher.PayloadFromSealed(CampaignId, ExpiresAt, record[(IssuanceChunk.VaultIdLength + CodeHashPrefix)..]));
+        }
+
+        private EmailBatchLine TextLine(int index)
+        {
+            var line = _bytes.AsSpan(_recordsStart)[_lines![index]];
             var first = line.IndexOf((byte)' ');
             var second = first < 0 ? -1 : line[(first + 1)..].IndexOf((byte)' ');
             if (first != IssuanceChunk.VaultIdLength || second < 0)
@@ -143,7 +188,7 @@ public static class EmailBatchFiles
                 throw new FormatException($"line {index + 2} of an email batch file has no code hash");
             }
             return new EmailBatchLine(LineId(CampaignId, BatchNo, index), Encoding.ASCII.GetString(line[..first]), codeHash,
-                DeliveryCodeCipher.PayloadFromSealed(CampaignId, ExpiresAt, line[(first + second + 2)..]));
+                DeliveryCodeCipher.PayloadFromSealedText(CampaignId, ExpiresAt, line[(first + second + 2)..]));
         }
     }
 
@@ -223,5 +268,12 @@ public static class EmailBatchFiles
     private static readonly JsonSerializerOptions ReferenceJsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 }
 
-/// <summary>One email of a batch file: message id, recipient vault id, the code's keyed hash and the encrypted payload.</summary>
-public sealed record EmailBatchLine(Guid Id, string VaultId, byte[] CodeHash, string PayloadJson);
+/// <summary>
+/// One email of a batch file: message id, recipient vault id, the code's keyed hash (its first
+/// <see cref="EmailBatchFiles.CodeHashPrefix"/> bytes in a version 2 file, all 32 in a version 1 file) and the encrypted payload.
+/// </summary>
+public sealed record EmailBatchLine(Guid Id, string VaultId, byte[] CodeHash, string PayloadJson)
+{
+    /// <summary>Whether <paramref name="codeHash"/> (a whole keyed hash) is the one this email carries.</summary>
+    public bool Carries(ReadOnlySpan<byte> codeHash) => CodeHash.Length >= EmailBatchFiles.CodeHashPrefix && codeHash.StartsWith(CodeHash);
+}

@@ -7,7 +7,7 @@ namespace Coffre.Application.Rollout;
 /// <summary>
 /// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
 /// for each person the NIR hash, vault id, code hash and channel; for email people their code sealed for the email channel
-/// (<see cref="DeliveryCodeCipher.WriteSealed"/>), which goes to the chunk's email batch file (<see cref="EmailBatchFiles"/>);
+/// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>), which goes to the chunk's email batch file (<see cref="EmailBatchFiles"/>);
 /// and, once their files are written, the print batch holding its letters and the email batch holding its emails.
 /// <see cref="IRolloutStore.CommitIssuanceAsync"/> stores codes and batch rows in one transaction.
 /// </summary>
@@ -36,7 +36,7 @@ public sealed class IssuanceChunk
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
         _payloadEnds = new int[capacity];
-        _payloads = new ArrayBufferWriter<byte>(Math.Min(capacity, 4096) * 160);
+        _payloads = new ArrayBufferWriter<byte>(Math.Min(capacity, 4096) * DeliveryCodeCipher.SealedSize);
         _keyHeads = new ulong[capacity];
         _keyOrder = new int[capacity];
         CampaignId = "";
@@ -116,7 +116,7 @@ public sealed class IssuanceChunk
 
     /// <summary>
     /// Adds a person reached by email: <paramref name="sealedCode"/> is their code sealed for the email channel
-    /// (<see cref="DeliveryCodeCipher.WriteSealed"/>), their line of the chunk's email batch file.
+    /// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>), their record of the chunk's email batch file.
     /// </summary>
     public void AddEmail(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<byte> sealedCode)
     {

@@ -443,7 +443,6 @@ public sealed class IssuanceService
         private readonly Work _work;
         private readonly DeliveryCodeCipher.PayloadTemplate _template;
         private readonly string _expiresText;
-        private readonly ArrayBufferWriter<byte> _payload = new(256);
         private readonly PrintCsvWriter _csv = new();
 
         public Builder(IssuanceService service, Campaign campaign, Work work)
@@ -469,9 +468,9 @@ public sealed class IssuanceService
             var chunk = _work.Chunk;
             if (person.HasEmail)
             {
-                _payload.ResetWrittenCount();
-                _service._cipher.WriteSealed(_payload, _template, person.VaultId, code);
-                chunk.AddEmail(person.NirHash, person.VaultId, hash, _payload.WrittenSpan);
+                Span<byte> sealedCode = stackalloc byte[DeliveryCodeCipher.SealedSize];
+                _service._cipher.Seal(_template, person.VaultId, code, sealedCode);
+                chunk.AddEmail(person.NirHash, person.VaultId, hash, sealedCode);
                 CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
                 return;
             }

@@ -41,7 +41,7 @@ internal static class EmailBatchLines
         }
         var recipients = await store.FindEmailRecipientsAsync([.. lines.Select(l => l.VaultId).Distinct(StringComparer.Ordinal)]);
         return [.. lines
-            .Where(l => recipients.GetValueOrDefault(l.VaultId)?.ValidEmailCodeHash is { } valid && valid.AsSpan().SequenceEqual(l.CodeHash))
+            .Where(l => recipients.GetValueOrDefault(l.VaultId)?.ValidEmailCodeHash is { } valid && l.Carries(valid))
             .Select(l => Message(l))];
     }
 

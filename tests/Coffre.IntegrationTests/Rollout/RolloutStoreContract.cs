@@ -107,9 +107,9 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
             codes[person.VaultId] = code;
             if (person.HasEmail)
             {
-                var payload = new System.Buffers.ArrayBufferWriter<byte>();
-                Cipher.WriteSealed(payload, template, person.VaultId, code);
-                chunk.AddEmail(person.NirHash, person.VaultId, hash, payload.WrittenSpan);
+                var sealedCode = new byte[DeliveryCodeCipher.SealedSize];
+                Cipher.Seal(template, person.VaultId, code, sealedCode);
+                chunk.AddEmail(person.NirHash, person.VaultId, hash, sealedCode);
             }
             else
             {
@@ -386,7 +386,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         foreach (var line in lines)
         {
             var valid = (await Store.FindValidCodeAsync(eligible.Single(p => p.VaultId == line.VaultId).NirHash))!;
-            Assert.Equal(valid.CodeHash, line.CodeHash);
+            Assert.True(line.Carries(valid.CodeHash));
         }
     }
 

@@ -111,15 +111,17 @@ public sealed class EmailBatchRouterOverSmtpTests(ITestOutputHelper output) : IA
     public async Task A_tampered_batch_file_is_never_sent()
     {
         var batch = Assert.Single(await _db.Store.ListEmailBatchesAsync(Campaign));
-        // Someone rewrites the file in the content store: one line's recipient changed.
+        // Someone rewrites the file in the content store: one record's recipient changed (the vault id is ASCII in it).
         var lines = await EmailBatchLines.ReadAsync(_db.Store, _db.Content, Campaign);
-        var text = new StringBuilder();
+        using var original = new MemoryStream();
         await using (var reader = (await _db.Content.OpenReadAsync(new ContentKey(batch.ContentKey)))!)
         {
-            using var stream = new StreamReader(reader.Stream);
-            text.Append(await stream.ReadToEndAsync());
+            await reader.Stream.CopyToAsync(original);
         }
-        var tampered = Encoding.UTF8.GetBytes(text.ToString().Replace(lines[0].VaultId, lines[1].VaultId, StringComparison.Ordinal));
+        var tampered = original.ToArray();
+        var at = tampered.AsSpan().IndexOf(Encoding.ASCII.GetBytes(lines[0].VaultId));
+        Assert.True(at > 0);
+        Encoding.ASCII.GetBytes(lines[1].VaultId).CopyTo(tampered, at);
         using (var file = new MemoryStream(tampered))
         {
             await _db.Content.WriteAsync(new ContentKey(batch.ContentKey), file);

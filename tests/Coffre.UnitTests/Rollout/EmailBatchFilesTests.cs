@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Coffre.Application.Rollout;
@@ -24,7 +26,7 @@ public sealed class EmailBatchFilesTests
         chunk.Reset("c-2027", 1, Expires.AddDays(-42), Expires);
         chunk.BatchNo = 7;
         var template = Cipher.Template("c-2027", Expires);
-        var sealedCode = new ArrayBufferWriter<byte>();
+        var sealedCode = new byte[DeliveryCodeCipher.SealedSize];
         var written = new List<(string, string, byte[])>();
         for (var i = 0; i < emails + letters; i++)
         {
@@ -37,9 +39,8 @@ public sealed class EmailBatchFilesTests
                 continue;
             }
             var code = ActivationCodes.Generate();
-            sealedCode.ResetWrittenCount();
-            Cipher.WriteSealed(sealedCode, template, vault, code);
-            chunk.AddEmail(nir, vault, hash, sealedCode.WrittenSpan);
+            Cipher.Seal(template, vault, code, sealedCode);
+            chunk.AddEmail(nir, vault, hash, sealedCode);
             written.Add((vault, code, hash));
         }
         var file = new ArrayBufferWriter<byte>();
@@ -58,7 +59,9 @@ public sealed class EmailBatchFilesTests
         {
             var line = parsed.Line(i);
             Assert.Equal(emails[i].Vault, line.VaultId);
-            Assert.Equal(emails[i].Hash, line.CodeHash);
+            Assert.Equal(emails[i].Hash[..EmailBatchFiles.CodeHashPrefix], line.CodeHash);
+            Assert.True(line.Carries(emails[i].Hash));
+            Assert.False(line.Carries(emails[(i + 1) % emails.Count].Hash));
             Assert.Equal(EmailBatchFiles.LineId("c-2027", 7, i), line.Id);
             Assert.Equal(emails[i].Code, Cipher.DecryptCode(line.PayloadJson, line.VaultId));
             var payload = DeliveryPayload.Parse(line.PayloadJson);
@@ -71,15 +74,54 @@ public sealed class EmailBatchFilesTests
     }
 
     [Fact]
-    public void A_line_stays_small_and_carries_no_code_in_clear()
+    public void A_record_is_75_bytes_and_carries_no_code_in_clear()
     {
         var (file, emails) = Batch(emails: 100);
 
-        var text = Encoding.UTF8.GetString(file);
+        var header = Encoding.UTF8.GetString(file, 0, Array.IndexOf(file, (byte)'\n') + 1);
+        Assert.Equal($"coffre-email-batch 2 c-2027 7 {Expires.ToUnixTimeSeconds()} 75\n", header);
+        Assert.Equal(header.Length + 100 * 75, file.Length);
+        var text = Encoding.Latin1.GetString(file);
         Assert.All(emails, e => Assert.DoesNotContain(e.Code, text, StringComparison.Ordinal));
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(101, lines.Length);
-        Assert.All(lines.Skip(1), l => Assert.InRange(Encoding.UTF8.GetByteCount(l), 100, 130));
+    }
+
+    [Fact]
+    public void A_version_1_file_written_before_records_still_reads()
+    {
+        var (file, emails) = Batch(emails: 3);
+        var parsed = new EmailBatchFiles.ParsedFile(file);
+        // The same emails as version 1 text lines: vault id, whole code hash and sealed code as text, base64.
+        var v1 = new StringBuilder($"coffre-email-batch 1 c-2027 7 {Expires.ToUnixTimeSeconds()}\n");
+        var start = file.Length - 3 * EmailBatchFiles.RecordSize;
+        for (var i = 0; i < 3; i++)
+        {
+            var sealedForm = file.AsSpan(start + i * EmailBatchFiles.RecordSize + 22 + EmailBatchFiles.CodeHashPrefix, DeliveryCodeCipher.SealedSize);
+            v1.Append(CultureInfo.InvariantCulture, $"{emails[i].Vault} {Convert.ToBase64String(emails[i].Hash)} {BinaryPrimitives.ReadInt16BigEndian(sealedForm)} ")
+                .Append(CultureInfo.InvariantCulture, $"{Convert.ToBase64String(sealedForm.Slice(2, 12))} {Convert.ToBase64String(sealedForm[14..])}\n");
+        }
+
+        var old = new EmailBatchFiles.ParsedFile(Encoding.UTF8.GetBytes(v1.ToString()));
+        Assert.Equal(3, old.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            var line = old.Line(i);
+            Assert.Equal((parsed.Line(i).Id, emails[i].Vault), (line.Id, line.VaultId));
+            Assert.Equal(emails[i].Hash, line.CodeHash);
+            Assert.True(line.Carries(emails[i].Hash));
+            Assert.Equal(emails[i].Code, Cipher.DecryptCode(line.PayloadJson, line.VaultId));
+        }
+    }
+
+    [Fact]
+    public void A_file_whose_records_do_not_fill_it_or_of_another_record_size_is_refused()
+    {
+        var (file, _) = Batch(emails: 2);
+        var header = Array.IndexOf(file, (byte)'\n') + 1;
+        var otherSize = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(file, 0, header).Replace(" 75\n", " 76\n", StringComparison.Ordinal));
+
+        Assert.Equal(2, new EmailBatchFiles.ParsedFile(file).Count);
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(file[..^1]));
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile([.. otherSize, .. file[header..]]));
     }
 
     [Fact]
@@ -95,6 +137,7 @@ public sealed class EmailBatchFilesTests
     [Theory]
     [InlineData("not an email batch\n")]
     [InlineData("coffre-email-batch 1 c-2027 seven 1800000000\n")]
+    [InlineData("coffre-email-batch 2 c-2027 7 1800000000\n")]
     [InlineData("")]
     public void A_file_without_its_first_line_is_refused(string text) =>
         Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(Encoding.UTF8.GetBytes(text)));
