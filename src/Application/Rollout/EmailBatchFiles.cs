@@ -8,7 +8,8 @@ namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// A chunk's activation emails as one delivery batch in the content store (Blob in a cluster, local disk embedded), next
-/// to its print batch: <c>email/{campaign}/{batch:D6}.txt</c>. The first line names the batch, UTF-8 ending in '\n':
+/// to its print batch: <c>email/{campaign}/{batch:D6}.bin</c> (<c>.txt</c> for version 1 files: each batch's row keeps
+/// its file's key). The first line names the batch, UTF-8 ending in '\n':
 /// <c>coffre-email-batch 2 {campaign} {batch} {expiry, Unix seconds} {record size}</c>; then one fixed-size binary record
 /// per email (<see cref="RecordSize"/> = 75 bytes): the recipient vault id (22 ASCII bytes), the first
 /// <see cref="CodeHashPrefix"/> bytes of the code's keyed hash (the send-time check that the record still carries the
@@ -23,7 +24,7 @@ public static class EmailBatchFiles
     /// <summary>The kind of the one outbox message per email batch; its payload is <c>{"campaign":"…","batch":n}</c>.</summary>
     public const string OutboxKind = "activation-email-batch";
 
-    public static string FileKey(string campaignId, int batchNo) => $"email/{campaignId}/{batchNo:D6}.txt";
+    public static string FileKey(string campaignId, int batchNo) => $"email/{campaignId}/{batchNo:D6}.bin";
 
     /// <summary>How much of the code's keyed hash a record keeps: 96 bits tell the person's valid code from any other.</summary>
     public const int CodeHashPrefix = 12;

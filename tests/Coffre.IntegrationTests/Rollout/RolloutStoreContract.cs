@@ -375,7 +375,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
 
         // The emails are one batch under the chunk's number, handed to the router by ONE outbox message (no row per email).
         var emails = Assert.Single(await Store.ListEmailBatchesAsync("c-iss"));
-        Assert.Equal((1, chunk.Emails, "email/c-iss/000001.txt", 0, (DateTimeOffset?)null), (emails.BatchNo, emails.Emails, emails.ContentKey, emails.SentThrough, emails.CompletedAt));
+        Assert.Equal((1, chunk.Emails, "email/c-iss/000001.bin", 0, (DateTimeOffset?)null), (emails.BatchNo, emails.Emails, emails.ContentKey, emails.SentThrough, emails.CompletedAt));
         Assert.Equal(emails, await Store.GetEmailBatchAsync("c-iss", 1));
         var handed = Assert.Single(await Outbox.ClaimAsync(1_000, TimeSpan.FromMinutes(1)));
         Assert.Equal((EmailBatchFiles.MessageId("c-iss", 1), OutboxChannel.Email, "c-iss", EmailBatchFiles.OutboxKind),
