@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
@@ -58,7 +57,7 @@ public class EmailBatchFileBenchmarks
             Base64.EncodeToUtf8(_chunk.CodeHash(i), span[at..], out _, out var written);
             at += written;
             span[at++] = (byte)' ';
-            BinaryPrimitives.ReadInt16BigEndian(sealedForm).TryFormat(span[at..], out written, provider: CultureInfo.InvariantCulture);
+            BinaryPrimitives.ReadInt16BigEndian(sealedForm).TryFormat(span[at..], out written, provider: System.Globalization.CultureInfo.InvariantCulture);
             at += written;
             span[at++] = (byte)' ';
             Base64.EncodeToUtf8(sealedForm.Slice(2, 12), span[at..], out _, out written);
