@@ -115,9 +115,9 @@ public static class RawCopyBaseline
 
     /// <param name="postShare">Fraction of rows sent by post (channel 1, with a batch number), as in the issuance.</param>
     /// <param name="keyOrder">NIR hashes ascending across the run (row number in the first 8 bytes, big-endian, then random), as
-    /// issuance writes them since it streams the eligible people in key order; false: random, as before.</param>
+    /// issuance wrote them while it streamed the eligible people in key order (until 2026-12-07); false: random.</param>
     /// <param name="sortedPerChunk">NIR hashes random across the run but each chunk's sorted before its COPY (the sort in the
-    /// timed work): what a design that scans the registry and sorts each chunk would write.</param>
+    /// timed work): what issuance writes since 2026-12-07 (a scan of the registry, each chunk sorted).</param>
     public static async Task<Result> RunAsync(NpgsqlDataSource dataSource, long rows, int chunkSize, int writers, double postShare, bool withOutbox,
         bool keyOrder = false, bool sortedPerChunk = false)
     {

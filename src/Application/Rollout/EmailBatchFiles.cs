@@ -87,10 +87,6 @@ public static class EmailBatchFiles
                 continue;
             }
             var sealedCode = chunk.SealedCode(e);
-            if (sealedCode.Length != DeliveryCodeCipher.SealedSize)
-            {
-                throw new RolloutException("an email's sealed code is not a sealed form");
-            }
             var record = destination.GetSpan(RecordSize)[..RecordSize];
             chunk.VaultIdAscii(i).CopyTo(record);
             chunk.CodeHash(i)[..CodeHashPrefix].CopyTo(record[IssuanceChunk.VaultIdLength..]);

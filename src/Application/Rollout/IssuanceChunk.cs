@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -20,8 +19,7 @@ public sealed class IssuanceChunk
     private readonly byte[] _vaultIds;
     private readonly CodeChannel[] _channels;
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
-    private readonly int[] _payloadEnds;
-    private readonly ArrayBufferWriter<byte> _payloads;
+    private readonly byte[] _sealedCodes;  // email ordinal → sealed code, DeliveryCodeCipher.SealedSize bytes each
     private readonly ulong[] _keyHeads;
     private readonly int[] _keyOrder;
     private bool _keyOrderSorted;
@@ -35,8 +33,7 @@ public sealed class IssuanceChunk
         _vaultIds = new byte[capacity * VaultIdLength];
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
-        _payloadEnds = new int[capacity];
-        _payloads = new ArrayBufferWriter<byte>(Math.Min(capacity, 4096) * DeliveryCodeCipher.SealedSize);
+        _sealedCodes = new byte[capacity * DeliveryCodeCipher.SealedSize];
         _keyHeads = new ulong[capacity];
         _keyOrder = new int[capacity];
         CampaignId = "";
@@ -90,7 +87,6 @@ public sealed class IssuanceChunk
         EmailBatch = null;
         BatchNo = null;
         PostedBounces.Clear();
-        _payloads.ResetWrittenCount();
         _keyOrderSorted = false;
     }
 
@@ -116,14 +112,18 @@ public sealed class IssuanceChunk
 
     /// <summary>
     /// Adds a person reached by email: <paramref name="sealedCode"/> is their code sealed for the email channel
-    /// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>), their record of the chunk's email batch file.
+    /// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>,
+    /// <see cref="DeliveryCodeCipher.SealedSize"/> bytes), in their record of the chunk's email batch file.
     /// </summary>
     public void AddEmail(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<byte> sealedCode)
     {
+        if (sealedCode.Length != DeliveryCodeCipher.SealedSize)
+        {
+            throw new ArgumentException($"a sealed code is {DeliveryCodeCipher.SealedSize} bytes", nameof(sealedCode));
+        }
         var i = Next(nirHash, vaultId, codeHash, CodeChannel.Email);
         _emailIndex[i] = Emails;
-        _payloads.Write(sealedCode);
-        _payloadEnds[Emails] = _payloads.WrittenCount;
+        sealedCode.CopyTo(_sealedCodes.AsSpan(Emails * DeliveryCodeCipher.SealedSize));
         Emails++;
     }
 
@@ -147,12 +147,8 @@ public sealed class IssuanceChunk
     /// <summary>The email ordinal of person <paramref name="i"/> (an index for <see cref="SealedCode"/>), -1 for post.</summary>
     public int EmailOrdinal(int i) => _emailIndex[Index(i)];
 
-    public ReadOnlySpan<byte> SealedCode(int emailOrdinal)
-    {
-        var e = EmailIndex(emailOrdinal);
-        var start = e == 0 ? 0 : _payloadEnds[e - 1];
-        return _payloads.WrittenSpan[start.._payloadEnds[e]];
-    }
+    public ReadOnlySpan<byte> SealedCode(int emailOrdinal) =>
+        _sealedCodes.AsSpan(EmailIndex(emailOrdinal) * DeliveryCodeCipher.SealedSize, DeliveryCodeCipher.SealedSize);
 
     private int Next(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, CodeChannel channel)
     {

@@ -1,12 +1,12 @@
 namespace Coffre.Application.Rollout;
 
 /// <summary>
-/// Issuance's progress total without a count first. The store reads each class of eligible people (adults, then the
-/// minors written to at their representatives', <see cref="EligiblePerson.ForRepresentatives"/>) in one pass over the
-/// registry and tells how far through it each person was (<see cref="EligibleReadTally.Place"/>: the row's block over
-/// the table's). People spread evenly over the table, so n people of a class read by place f means about n / f in all.
-/// A class not reached yet counts 0 (until the minors' read starts the estimate leaves them out, about a tenth of a
-/// national population); without a place the estimate is what was read.
+/// Issuance's progress total without a count first. The store tells how far through its read of the registry each
+/// eligible person was (<see cref="EligibleReadTally.Place"/>: in PostgreSQL the row's block over the table's, one scan
+/// for adults and minors alike; the in-memory store gives each class its own place). People spread evenly over the
+/// read, so n people of a class read by place f means about n / f in all; each class (adults, and the minors written to
+/// at their representatives', <see cref="EligiblePerson.ForRepresentatives"/>) is estimated by its own furthest place,
+/// a class not reached yet counting 0. Without a place the estimate is what was read.
 /// </summary>
 public sealed class ReadEstimate
 {
