@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using Coffre.Adapters.Blob;
+using Coffre.Domain.Content;
+using Coffre.IntegrationTests.Infrastructure;
+using Xunit;
+
+namespace Coffre.IntegrationTests.Content;
+
+/// <summary>
+/// Each block the Blob content store stages carries its MD5, and the service (Azurite, started by ./test.sh) checks it:
+/// a block damaged between the store and the service is refused, the write fails as the store being unavailable (a
+/// caller retries), and no blob is left behind.
+/// </summary>
+public sealed class BlobTransitIntegrityTests : IAsyncDisposable
+{
+    private readonly BlockTap _tap = new();
+    private readonly BlobContainerClient _container;
+    private readonly BlobContentStore _store;
+
+    public BlobTransitIntegrityTests()
+    {
+        var options = new BlobClientOptions();
+        options.AddPolicy(_tap, HttpPipelinePosition.BeforeTransport);
+        var name = TestServices.NewContainer().Name;
+        _container = new BlobServiceClient(TestServices.Blob, options).GetBlobContainerClient(name);
+        _store = new BlobContentStore(_container, blockSize: 64 * 1024);
+    }
+
+    [Fact]
+    public async Task Every_staged_block_carries_the_MD5_of_its_bytes()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(150 * 1024);
+
+        await _store.WriteAsync(new ContentKey("print/c/000001.csv"), new MemoryStream(bytes));
+
+        Assert.Equal(3, _tap.Blocks.Count);
+        var offset = 0;
+        foreach (var (md5, body) in _tap.Blocks)
+        {
+            Assert.Equal(MD5.HashData(bytes.AsSpan(offset, body.Length)), md5);
+            offset += body.Length;
+        }
+        Assert.Equal(bytes.Length, offset);
+    }
+
+    [Fact]
+    public async Task A_block_damaged_in_transit_is_refused_and_nothing_is_stored()
+    {
+        var key = new ContentKey("email/c/000001.bin");
+        _tap.DamageBlock = 1;
+
+        var error = await Assert.ThrowsAsync<ContentStoreUnavailableException>(
+            () => _store.WriteAsync(key, new MemoryStream(RandomNumberGenerator.GetBytes(150 * 1024))));
+
+        Assert.Contains("MD5", error.Message);
+        Assert.Null(await _store.OpenReadAsync(key));
+    }
+
+    public async ValueTask DisposeAsync() => await _container.DeleteIfExistsAsync();
+
+    /// <summary>Records each Put Block's Content-MD5 and body, and can flip one bit of a chosen block after the MD5 was set.</summary>
+    private sealed class BlockTap : HttpPipelinePolicy
+    {
+        public List<(byte[] Md5, byte[] Body)> Blocks { get; } = [];
+
+        public int? DamageBlock { get; set; }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException("the content store calls the service asynchronously");
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (message.Request.Uri.Query.TrimStart('?').Split('&').Contains("comp=block") && message.Request.Content is { } content)
+            {
+                using var copy = new MemoryStream();
+                await content.WriteToAsync(copy, message.CancellationToken);
+                var body = copy.ToArray();
+                var md5 = message.Request.Headers.TryGetValue("Content-MD5", out var header) ? Convert.FromBase64String(header) : [];
+                if (DamageBlock == Blocks.Count)
+                {
+                    body[body.Length / 2] ^= 0x01;
+                }
+                Blocks.Add((md5, body));
+                message.Request.Content = RequestContent.Create(body);
+            }
+            await ProcessNextAsync(message, pipeline);
+        }
+    }
+}
