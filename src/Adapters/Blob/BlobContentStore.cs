@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Storage;
@@ -9,9 +10,11 @@ using Coffre.Domain.Content;
 namespace Coffre.Adapters.Blob;
 
 /// <summary>
-/// Content in Azure Blob storage. A write stages blocks while hashing and commits the block list with the
-/// SHA-256 as blob metadata only when the hash is right, so a rejected upload leaves no blob behind
-/// (uncommitted blocks are discarded by the service). Each block carries its MD5, so the service refuses a block
+/// Content in Azure Blob storage. Content that fits in one block is hashed first and stored in one request (Put Blob)
+/// only when the hash is right. Larger content is staged block by block while hashing, and the block list is committed
+/// with the SHA-256 as blob metadata only when the hash is right, so a rejected upload leaves no blob behind
+/// (uncommitted blocks are discarded by the service). The one buffer is pooled and wiped after use. Each request's
+/// body carries its MD5, so the service refuses a block
 /// damaged in transit (and computes no checksum of its own: Azurite's is a byte-at-a-time CRC-64 in JavaScript, which
 /// cost it half its CPU per byte). Reads stream and verify against that metadata.
 /// </summary>
@@ -19,51 +22,58 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
 {
     private const string ShaMetadata = "sha256";
 
-    private static readonly BlockBlobStageBlockOptions StageWithMd5 = new()
-    {
-        TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
-    };
+    private static readonly UploadTransferValidationOptions Md5 = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
+
+    private static readonly BlockBlobStageBlockOptions StageWithMd5 = new() { TransferValidation = Md5 };
     private int _containerReady;
 
     public async Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default)
     {
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         var blob = container.GetBlockBlobClient(key.Value);
-        var writer = Guid.NewGuid().ToString("N");
-        var blockIds = new List<string>();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[blockSize];
-        long length = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
+        var filled = 0;
+        var used = 0;
         try
         {
+            filled = used = await FillAsync(content, buffer.AsMemory(0, blockSize), cancellationToken).ConfigureAwait(false);
+            hash.AppendData(buffer, 0, filled);
+            if (filled < blockSize)
+            {
+                // The whole content is in hand: checked first, then stored in one request (Put Blob), or not at all.
+                var sha = Checked(hash, expectedSha256);
+                using var whole = new MemoryStream(buffer, 0, filled, writable: false);
+                await blob.UploadAsync(whole, new BlobUploadOptions { Metadata = Metadata(sha, filled), TransferValidation = Md5 }, cancellationToken).ConfigureAwait(false);
+                return new StoredContent(key, filled, sha);
+            }
+            var writer = Guid.NewGuid().ToString("N");
+            var blockIds = new List<string>();
+            long length = 0;
             while (true)
             {
-                var filled = await FillAsync(content, buffer, cancellationToken).ConfigureAwait(false);
-                if (filled == 0 && blockIds.Count > 0)
+                length += filled;
+                // Block ids must all have the same length within a blob: writer id + 6-digit ordinal.
+                var id = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{writer}{blockIds.Count:D6}"));
+                using (var chunk = new MemoryStream(buffer, 0, filled, writable: false))
+                {
+                    await blob.StageBlockAsync(id, chunk, StageWithMd5, cancellationToken).ConfigureAwait(false);
+                }
+                blockIds.Add(id);
+                if (filled < blockSize)
+                {
+                    break;
+                }
+                filled = await FillAsync(content, buffer.AsMemory(0, blockSize), cancellationToken).ConfigureAwait(false);
+                used = Math.Max(used, filled);
+                if (filled == 0)
                 {
                     break;
                 }
                 hash.AppendData(buffer, 0, filled);
-                length += filled;
-                // Block ids must all have the same length within a blob: writer id + 6-digit ordinal.
-                var id = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{writer}{blockIds.Count:D6}"));
-                using var chunk = new MemoryStream(buffer, 0, filled, writable: false);
-                await blob.StageBlockAsync(id, chunk, StageWithMd5, cancellationToken).ConfigureAwait(false);
-                blockIds.Add(id);
-                if (filled < buffer.Length)
-                {
-                    break;
-                }
             }
-            var actual = Sha256Hex.Of(hash);
-            if (expectedSha256 is not null && !Sha256Hex.Matches(expectedSha256, actual))
-            {
-                throw new ContentHashMismatchException(expectedSha256, actual);
-            }
-            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions
-            {
-                Metadata = new Dictionary<string, string> { [ShaMetadata] = actual, ["length"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            }, cancellationToken).ConfigureAwait(false);
+            var actual = Checked(hash, expectedSha256);
+            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions { Metadata = Metadata(actual, length) }, cancellationToken).ConfigureAwait(false);
             return new StoredContent(key, length, actual);
         }
         catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.InvalidBlockList || e.Status == 409)
@@ -72,13 +82,33 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
         }
         catch (RequestFailedException e) when (e.ErrorCode == "Md5Mismatch")
         {
-            throw new ContentStoreUnavailableException($"a block of '{key}' reached blob storage damaged (its MD5 did not match); nothing was committed", e);
+            throw new ContentStoreUnavailableException($"'{key}' reached blob storage damaged (its MD5 did not match); nothing was stored", e);
         }
         catch (RequestFailedException e) when (e.Status == 0 || e.Status >= 500)
         {
             throw new ContentStoreUnavailableException($"blob storage did not accept '{key}': {e.Message.Split('\n')[0]}", e);
         }
+        finally
+        {
+            // The buffer held the content (documents of the people): wiped before another write may rent it.
+            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, used));
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    private static string Checked(IncrementalHash hash, string? expectedSha256)
+    {
+        var actual = Sha256Hex.Of(hash);
+        return expectedSha256 is not null && !Sha256Hex.Matches(expectedSha256, actual)
+            ? throw new ContentHashMismatchException(expectedSha256, actual)
+            : actual;
+    }
+
+    private static Dictionary<string, string> Metadata(string sha256, long length) => new()
+    {
+        [ShaMetadata] = sha256,
+        ["length"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public async Task<ContentReader?> OpenReadAsync(ContentKey key, CancellationToken cancellationToken = default)
     {
@@ -131,12 +161,12 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
         Volatile.Write(ref _containerReady, 1);
     }
 
-    private static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    private static async Task<int> FillAsync(Stream source, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var filled = 0;
         while (filled < buffer.Length)
         {
-            var n = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            var n = await source.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 break;
