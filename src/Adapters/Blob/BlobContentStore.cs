@@ -35,6 +35,7 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
         var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
         var filled = 0;
         var used = 0;
+        var completed = false;
         try
         {
             filled = used = await FillAsync(content, buffer.AsMemory(0, blockSize), cancellationToken).ConfigureAwait(false);
@@ -45,6 +46,7 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
                 var sha = Checked(hash, expectedSha256);
                 using var whole = new MemoryStream(buffer, 0, filled, writable: false);
                 await blob.UploadAsync(whole, new BlobUploadOptions { Metadata = Metadata(sha, filled), TransferValidation = Md5 }, cancellationToken).ConfigureAwait(false);
+                completed = true;
                 return new StoredContent(key, filled, sha);
             }
             var writer = Guid.NewGuid().ToString("N");
@@ -74,6 +76,7 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
             }
             var actual = Checked(hash, expectedSha256);
             await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions { Metadata = Metadata(actual, length) }, cancellationToken).ConfigureAwait(false);
+            completed = true;
             return new StoredContent(key, length, actual);
         }
         catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.InvalidBlockList || e.Status == 409)
@@ -90,8 +93,9 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
         }
         finally
         {
-            // The buffer held the content (documents of the people): wiped before another write may rent it.
-            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, used));
+            // The buffer held the content (people's documents): wiped before another write may rent it; all of it when a
+            // read or a request failed part-way (what a failed read had filled is not counted in `used`).
+            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, completed ? used : blockSize));
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
