@@ -1,24 +1,17 @@
-using System.Net;
-using System.Net.Sockets;
+using Coffre.TestSupport;
 
 namespace Coffre.UnitTests;
 
 /// <summary>
 /// Arguments for an embedded server in a test's process: its data folder, an HTTP port and the silo's and gateway's
-/// ports picked free on loopback (Orleans refuses port 0 once a grain factory is resolved), then the test's own.
+/// ports picked free on loopback below the kernel's ephemeral range (<see cref="LoopbackPorts"/>; Orleans refuses port 0
+/// once a grain factory is resolved), then the test's own.
 /// </summary>
 internal static class EmbeddedServerArgs
 {
     public static string[] For(string dataPath, params string[] extra) =>
     [
         $"--Coffre:DataPath={dataPath}", "--Urls=http://127.0.0.1:0",
-        $"--Coffre:Cluster:SiloPort={FreePort()}", $"--Coffre:Cluster:GatewayPort={FreePort()}", .. extra,
+        $"--Coffre:Cluster:SiloPort={LoopbackPorts.Free()}", $"--Coffre:Cluster:GatewayPort={LoopbackPorts.Free()}", .. extra,
     ];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Coffre.TestSupport;
 
 namespace Coffre.IntegrationTests.Infrastructure;
 
@@ -138,51 +138,11 @@ public sealed class CoffreProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>
-    /// A loopback port nothing listens on, for a process to bind later. It is taken below the kernel's ephemeral range
-    /// (<c>ip_local_port_range</c>, 32768–60999 by default): a port the kernel handed out for <c>bind(0)</c> is one the
-    /// run's own outgoing connections can take before the process binds it ("address already in use"). Each port is
-    /// handed out once per test process.
-    /// </summary>
-    public static int FreePort()
-    {
-        for (var tries = 0; tries < PortRange.Count; tries++)
-        {
-            var port = PortRange.First + (int)((uint)Interlocked.Increment(ref s_nextPort) % (uint)PortRange.Count);
-            if (IsFree(port))
-            {
-                return port;
-            }
-        }
-        throw new InvalidOperationException($"no free loopback port in {PortRange.First}–{PortRange.First + PortRange.Count - 1}");
-    }
-
-    private static readonly (int First, int Count) PortRange = BelowEphemeralRange();
-    private static int s_nextPort = Random.Shared.Next(PortRange.Count);
-
-    private static (int First, int Count) BelowEphemeralRange()
-    {
-        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
-        var low = File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var l) ? l : 32768;
-        // 10 000 ports under the range (the local-cluster script tests take theirs from 12 000–22 003).
-        var first = Math.Max(1024, low - 10000);
-        return (first, Math.Max(1000, low - first));
-    }
+    /// <summary>A loopback port nothing listens on, below the kernel's ephemeral range, once per test process (<see cref="LoopbackPorts"/>).</summary>
+    public static int FreePort() => LoopbackPorts.Free();
 
     /// <summary>Whether a listener could bind <paramref name="port"/> on loopback now.</summary>
-    public static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    public static bool IsFree(int port) => LoopbackPorts.IsFree(port);
 
     private void Append(string? line)
     {
