@@ -10,13 +10,12 @@ using Coffre.Domain.Content;
 namespace Coffre.Adapters.Blob;
 
 /// <summary>
-/// Content in Azure Blob storage. Content that fits in one block is hashed first and stored in one request (Put Blob)
-/// only when the hash is right. Larger content is staged block by block while hashing, and the block list is committed
-/// with the SHA-256 as blob metadata only when the hash is right, so a rejected upload leaves no blob behind
-/// (uncommitted blocks are discarded by the service). The one buffer is pooled and wiped after use. Each request's
-/// body carries its MD5, so the service refuses a block
-/// damaged in transit (and computes no checksum of its own: Azurite's is a byte-at-a-time CRC-64 in JavaScript, which
-/// cost it half its CPU per byte). Reads stream and verify against that metadata.
+/// Content in Azure Blob storage. Content that fits in one block is hashed, checked and stored in one request (Put
+/// Blob). Larger content is staged block by block while hashing, and the block list is committed, with the SHA-256 as
+/// blob metadata, only when the hash is right: a rejected upload leaves no blob behind (uncommitted blocks are discarded
+/// by the service). Every request body carries its MD5, which the service checks, so a body damaged in transit is
+/// refused; given one, Azurite also skips the CRC-64 it otherwise computes a byte at a time in JavaScript (half its CPU
+/// per byte). The one buffer is pooled and wiped after use. Reads stream and verify against that metadata.
 /// </summary>
 public sealed class BlobContentStore(BlobContainerClient container, int blockSize = 4 * 1024 * 1024) : IContentStore
 {
