@@ -227,9 +227,9 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
 
     /// <summary>
     /// The batch's file, read and verified (<see cref="EmailBatchFiles.ReadVerifiedAsync"/>) once while this router comes
-    /// back to the same batch call after call: a paced router sends a 250 000-line file over many calls, and reading its
-    /// 19 MB (30 MB as version 1 text) from the content store again at each one cost the content store a third of a core at 10 M. One file is
-    /// kept, known by its content key and committed SHA-256, and let go when its batch completes.
+    /// back to the same batch call after call: a paced router sends a 250 000-email file over many calls, and reading its
+    /// 19 MB (30 MB as version 1 text) from the content store again at each one cost the content store a third of a core
+    /// at 10 M. One file is kept, known by its content key and committed SHA-256, and let go when its batch completes.
     /// </summary>
     private async Task<EmailBatchFiles.ParsedFile> FileAsync(EmailBatch batch, CancellationToken cancellationToken)
     {

@@ -11,8 +11,8 @@ namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// Encrypts activation codes for the email channel: an email batch record (<see cref="EmailBatchFiles"/>, the binary
-/// sealed form of <see cref="Seal(PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>) and the payload of the <c>activation-code</c> message the router builds
-/// from it (<see cref="PayloadFromSealed"/>, or requeues in the outbox) carry the
+/// sealed form of <see cref="Seal(PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>) and the payload of the
+/// <c>activation-code</c> message the router builds from it (<see cref="PayloadFromSealed"/>, or requeues in the outbox) carry the
 /// code as AES-256-GCM ciphertext under a delivery key (key id + 12-byte nonce + ciphertext‖tag), bound to the campaign
 /// and the recipient vault id as associated data. The email channel decrypts at send time with
 /// <see cref="DecryptCode"/>; neither the database nor the content store holds an emailed code in clear. Several keys may be live so the delivery key

@@ -114,7 +114,7 @@ public static class EmailBatchFiles
             var end = bytes.AsSpan().IndexOf((byte)'\n');
             var header = end < 0 ? default : bytes.AsSpan(0, end);
             var text = header.StartsWith(MagicText);
-            var fields = text || header.StartsWith(Magic) ? Encoding.UTF8.GetString(header[Magic.Length..]).Split(' ') : [];
+            var fields = text || header.StartsWith(Magic) ? Encoding.UTF8.GetString(header[(text ? MagicText : Magic).Length..]).Split(' ') : [];
             if (fields.Length != (text ? 3 : 4)
                 || !int.TryParse(fields[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var batchNo)
                 || !long.TryParse(fields[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
