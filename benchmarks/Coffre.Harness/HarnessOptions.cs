@@ -29,8 +29,11 @@ public sealed class HarnessOptions
     /// <summary>Also COPY outbox-shaped rows (the write set of issuance before email batches: codes + one outbox row per email) in a second raw run, kept as a comparison.</summary>
     public bool RawWithOutbox { get; private set; } = true;
 
-    /// <summary>Also COPY the code rows with ascending NIR hashes (the order issuance writes them in); --no-raw-key-order skips it.</summary>
-    public bool RawKeyOrder { get; private set; } = true;
+    /// <summary>
+    /// Also COPY the code rows with person numbers random across the run, each chunk sorted (how the valid-code index was
+    /// entered before migration 0024); --no-raw-sorted skips it.
+    /// </summary>
+    public bool RawSortedPerChunk { get; private set; } = true;
 
     /// <summary>After the import, the PostgreSQL floor of the registry (RegistryCopyBaseline): the same rows COPYed, indexed and analysed.</summary>
     public bool RegistryFloor { get; private set; } = true;
@@ -161,7 +164,7 @@ public sealed class HarnessOptions
                 case "--count-first": o.CountFirst = true; break;
                 case "--no-count-first": o.CountFirst = false; break;
                 case "--no-raw-outbox": o.RawWithOutbox = false; break;
-                case "--no-raw-key-order": o.RawKeyOrder = false; break;
+                case "--no-raw-sorted": o.RawSortedPerChunk = false; break;
                 case "--no-registry-floor": o.RegistryFloor = false; break;
                 case "--no-issuance-floor": o.IssuanceFloor = false; break;
                 case "--raw-without-indexes": o.RawWithoutIndexes = true; break;

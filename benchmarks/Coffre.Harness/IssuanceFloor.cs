@@ -17,7 +17,7 @@ public static class IssuanceFloor
     /// The least a read of the registry for issuance returns: every registered person's key, contact and what a letter
     /// and the minors' rule need (no vault id: it derives from the key; no representatives' lookups).
     /// </summary>
-    private const string Columns = "nir_hash, email, given_names, family_name, address_line1, address_line2, postal_code, city, birth_date";
+    private const string Columns = "nir_hash, person_no, email, given_names, family_name, address_line1, address_line2, postal_code, city, birth_date";
 
     public sealed record ReadResult(long Rows, long Bytes, double Seconds);
 
@@ -31,23 +31,20 @@ public static class IssuanceFloor
     }
 
     /// <summary>
-    /// The registered people's <see cref="Columns"/> as PostgreSQL's binary COPY hands them out, bytes discarded (no
-    /// parsing): in key order (the primary key walked, no sort), the order the code rows' unique index takes cheapest,
-    /// or as the table's sequential scan returns them.
+    /// The registered people's <see cref="Columns"/> as PostgreSQL's binary COPY hands them out from a sequential scan,
+    /// bytes discarded (no parsing). Since migration 0024 the scan's order is about the order of the code rows' unique
+    /// index (person numbers follow the registry's physical order); until then the floor also read the registry by
+    /// walking its primary key, the NIR-hash order that index took then.
     /// </summary>
-    public static async Task<ReadResult> ReadRegistryAsync(NpgsqlDataSource dataSource, long rows, bool keyOrder)
+    public static async Task<ReadResult> ReadRegistryAsync(NpgsqlDataSource dataSource, long rows)
     {
         var clock = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await using (var setting = new NpgsqlCommand($"SET LOCAL enable_sort = {(keyOrder ? "off" : "on")}", connection, tx))
-        {
-            await setting.ExecuteNonQueryAsync();
-        }
         var bytes = 0L;
         var buffer = new byte[256 * 1024];
         await using (var copy = await connection.BeginRawBinaryCopyAsync(
-            $"COPY (SELECT {Columns} FROM registry_person WHERE status = 0{(keyOrder ? " ORDER BY nir_hash" : "")}) TO STDOUT (FORMAT BINARY)"))
+            $"COPY (SELECT {Columns} FROM registry_person WHERE status = 0) TO STDOUT (FORMAT BINARY)"))
         {
             int read;
             while ((read = await copy.ReadAsync(buffer, 0, buffer.Length)) > 0)

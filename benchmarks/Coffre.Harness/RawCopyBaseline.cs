@@ -114,12 +114,12 @@ public static class RawCopyBaseline
     }
 
     /// <param name="postShare">Fraction of rows sent by post (channel 1, with a batch number), as in the issuance.</param>
-    /// <param name="keyOrder">NIR hashes ascending across the run (row number in the first 8 bytes, big-endian, then random), as
-    /// issuance wrote them while it streamed the eligible people in key order (until 2026-12-07); false: random.</param>
-    /// <param name="sortedPerChunk">NIR hashes random across the run but each chunk's sorted before its COPY (the sort in the
-    /// timed work): what issuance writes since 2026-12-07 (a scan of the registry, each chunk sorted).</param>
+    /// <param name="sortedPerChunk">Person numbers random across the run, each chunk's sorted before its COPY (the sort in
+    /// the timed work): how codes entered the unique index on valid codes until migration 0024, when it was keyed by the NIR
+    /// hash and issuance sorted each chunk of a registry scan. False: person numbers ascending across the run (chunk ×
+    /// chunk size + row), as issuance writes them since (a scan follows the numbers an import gave). NIR hashes are random.</param>
     public static async Task<Result> RunAsync(NpgsqlDataSource dataSource, long rows, int chunkSize, int writers, double postShare, bool withOutbox,
-        bool keyOrder = false, bool sortedPerChunk = false)
+        bool sortedPerChunk = false)
     {
         var chunks = (int)((rows + chunkSize - 1) / chunkSize);
         var next = -1;
@@ -145,42 +145,25 @@ public static class RawCopyBaseline
                 {
                     channels[i] = random.NextDouble() < postShare;
                 }
-                ulong[]? heads = null;
+                long[]? numbers = null;
                 if (sortedPerChunk)
                 {
-                    heads = new ulong[count];
+                    numbers = new long[count];
                     for (var i = 0; i < count; i++)
                     {
-                        heads[i] = (ulong)random.NextInt64() << 1 ^ (ulong)random.Next(2);
+                        numbers[i] = random.NextInt64();
                     }
-                    Array.Sort(heads);
+                    Array.Sort(numbers);
                 }
                 await using var connection = await dataSource.OpenConnectionAsync();
                 await using var tx = await connection.BeginTransactionAsync();
-                await CopyAsync(connection, $"COPY {Schema}.activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel, batch_no) FROM STDIN (FORMAT BINARY)",
+                await CopyAsync(connection, $"COPY {Schema}.activation_code (campaign_id, nir_hash, person_no, key_id, code_hash, issued_at, expires_at, channel, batch_no) FROM STDIN (FORMAT BINARY)",
                     buffer, count, (b, i) =>
                     {
-                        Row(b, 8);
+                        Row(b, 9);
                         Bytes(b, campaign);
-                        if (keyOrder || heads is not null)
-                        {
-                            Length(b, 32);
-                            if (heads is not null)
-                            {
-                                BinaryPrimitives.WriteUInt64BigEndian(b.GetSpan(8), heads[i]);
-                            }
-                            else
-                            {
-                                BinaryPrimitives.WriteInt64BigEndian(b.GetSpan(8), (long)chunk * chunkSize + i);
-                            }
-                            b.Advance(8);
-                            random.NextBytes(b.GetSpan(24)[..24]);
-                            b.Advance(24);
-                        }
-                        else
-                        {
-                            RandomBytes(b, random, 32);
-                        }
+                        RandomBytes(b, random, 32);
+                        Int64(b, numbers?[i] ?? (long)chunk * chunkSize + i);
                         Int16(b, 1);
                         RandomBytes(b, random, 32);
                         Timestamp(b, issuedAt);
@@ -307,12 +290,15 @@ public static class RawCopyBaseline
         b.Advance(4);
     }
 
-    private static void Timestamp(IBufferWriter<byte> b, DateTimeOffset value)
+    private static void Int64(IBufferWriter<byte> b, long value)
     {
         Length(b, 8);
-        BinaryPrimitives.WriteInt64BigEndian(b.GetSpan(8), (value.UtcTicks - PostgresEpochTicks) / TimeSpan.TicksPerMicrosecond);
+        BinaryPrimitives.WriteInt64BigEndian(b.GetSpan(8), value);
         b.Advance(8);
     }
+
+    private static void Timestamp(IBufferWriter<byte> b, DateTimeOffset value) =>
+        Int64(b, (value.UtcTicks - PostgresEpochTicks) / TimeSpan.TicksPerMicrosecond);
 
     private static void Uuid(IBufferWriter<byte> b, Guid value)
     {

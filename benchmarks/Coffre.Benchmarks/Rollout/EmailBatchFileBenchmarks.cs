@@ -37,7 +37,7 @@ public class EmailBatchFileBenchmarks
         {
             var vault = $"v{i:D21}";
             cipher.Seal(template, vault, ActivationCodes.Generate(), sealedCode);
-            _chunk.AddEmail(RandomNumberGenerator.GetBytes(32), vault, RandomNumberGenerator.GetBytes(32), sealedCode);
+            _chunk.AddEmail(RandomNumberGenerator.GetBytes(32), i, vault, RandomNumberGenerator.GetBytes(32), sealedCode);
         }
     }
 

@@ -317,9 +317,10 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             }
         }
 
+        // person_no too: someone the registry already had keeps their number (their codes are keyed by it).
         const string Columns =
             "vault_id, nir_masked, birth_date, family_name, given_names, sex, email, address_line1, address_line2, postal_code, city, " +
-            "departement, vitale_hash, representative_nir_hashes, status, import_id, updated_at";
+            "departement, vitale_hash, representative_nir_hashes, status, import_id, updated_at, person_no";
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, tx, $"""
             LOCK TABLE registry_person IN ACCESS EXCLUSIVE MODE;
@@ -359,9 +360,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             SELECT {{PersonColumns}}, window_closed_at,
                    CASE WHEN status = 0 AND window_closed_at IS NULL THEN (
                        SELECT max(k.opposition_window_ends_at) FROM campaign k WHERE k.campaign_id IN (
-                           SELECT c.campaign_id FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0
+                           SELECT c.campaign_id FROM activation_code c WHERE c.person_no = p.person_no AND c.status = 0
                            UNION ALL
-                           SELECT c.campaign_id FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3))
+                           SELECT c.campaign_id FROM activation_code c WHERE c.person_no = p.person_no AND c.status = 3))
                    END
             FROM registry_person p WHERE vault_id = $1
             """, connection);
@@ -397,7 +398,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                 WHERE p.nir_hash IN (SELECT nir_hash FROM codes) AND p.status = 0 AND p.window_closed_at IS NULL
                   -- not while they hold a valid or locked code of a campaign whose window is still open
                   AND NOT EXISTS (SELECT 1 FROM activation_code o JOIN campaign k ON k.campaign_id = o.campaign_id
-                                  WHERE o.nir_hash = p.nir_hash AND o.status IN (0, 3) AND k.opposition_window_ends_at > $4)
+                                  WHERE o.person_no = p.person_no AND o.status IN (0, 3) AND k.opposition_window_ends_at > $4)
                 RETURNING 1
             )
             SELECT coalesce((SELECT max(code_id) FROM codes), $2), (SELECT count(*) FROM codes), (SELECT count(*) FROM created)
@@ -702,9 +703,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                CASE WHEN NOT {ByEmail} AND s.minor THEN (
                    {FirstRepresentative("ARRAY[r.address_line1, r.address_line2, r.postal_code, r.city]", "r.address_line1 IS NOT NULL", "s.representatives")}
                ) END AS representative_address,
-               s.ctid
+               s.ctid, s.person_no
         FROM (
-            SELECT p.nir_hash, p.vault_id, p.given_names, p.family_name, p.address_line1, p.address_line2, p.postal_code, p.city, p.ctid,
+            SELECT p.nir_hash, p.person_no, p.vault_id, p.given_names, p.family_name, p.address_line1, p.address_line2, p.postal_code, p.city, p.ctid,
                    p.representative_nir_hashes AS representatives, {Minor} IS TRUE AS minor,
                    CASE WHEN {Minor} THEN ({FirstRepresentative("r.email", "r.email IS NOT NULL")}) ELSE p.email END AS email,
                    {(joins.Bounces ? "eb.nir_hash IS NOT NULL" : "false")} AS bounced
@@ -715,8 +716,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             {(segment ? "AND p.departement = ANY(@departements)" : "")}
             {(byNir ? "AND p.nir_hash = @nir" : "")}
             {(joins.Codes ? """
-                AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0)
-                AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 3)
+                AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.person_no = p.person_no AND c.status = 0)
+                AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.person_no = p.person_no AND c.status = 3)
                 """ : "")}
             OFFSET 0
         ) s
@@ -942,15 +943,16 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     {
         var campaign = Encoding.UTF8.GetBytes(chunk.CampaignId);
         var copy = Bulk(await connection.BeginRawBinaryCopyAsync(
-            "COPY activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel, batch_no) FROM STDIN (FORMAT BINARY)",
+            "COPY activation_code (campaign_id, nir_hash, person_no, key_id, code_hash, issued_at, expires_at, channel, batch_no) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false));
         await WriteCopyAsync(copy, chunk.Count, (w, rank) =>
         {
-            // In NIR-hash order: each chunk's codes enter the unique index on valid codes as one ascending run.
+            // In person-number order: each chunk's codes enter the unique index on valid codes as one ascending run.
             var i = chunk.PersonInKeyOrder(rank);
-            PgBinary.Row(w, 8);
+            PgBinary.Row(w, 9);
             PgBinary.TextUtf8(w, campaign);
             PgBinary.Bytea(w, chunk.NirHash(i));
+            PgBinary.Int64(w, chunk.PersonNo(i));
             PgBinary.Int16(w, chunk.KeyId);
             PgBinary.Bytea(w, chunk.CodeHash(i));
             PgBinary.TimestampTz(w, chunk.IssuedAt);
@@ -1039,8 +1041,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await using var command = new NpgsqlCommand("""
             WITH revoked AS (
                 UPDATE activation_code c SET status = 2, closed_at = $2
-                FROM opposition o
-                WHERE o.recorded_at >= $1 AND c.nir_hash = o.nir_hash AND c.status = 0
+                FROM opposition o JOIN registry_person p ON p.nir_hash = o.nir_hash
+                WHERE o.recorded_at >= $1 AND c.person_no = p.person_no AND c.status = 0
                 RETURNING c.nir_hash
             ), dropped AS (
                 DELETE FROM outbox x USING revoked r, registry_person p
@@ -1058,9 +1060,11 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     {
         await using var command = new NpgsqlCommand("""
             WITH valid AS (
-                UPDATE activation_code SET status = 2, closed_at = $2 WHERE nir_hash = $1 AND status = 0 RETURNING 1
+                UPDATE activation_code SET status = 2, closed_at = $2
+                WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0 RETURNING 1
             ), locked AS (
-                UPDATE activation_code SET status = 2, closed_at = $2 WHERE nir_hash = $1 AND status = 3 RETURNING 1
+                UPDATE activation_code SET status = 2, closed_at = $2
+                WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 3 RETURNING 1
             ), dropped AS (
                 DELETE FROM outbox x USING registry_person p
                 WHERE p.nir_hash = $1 AND x.recipient = p.vault_id AND x.kind = 'activation-code' AND x.delivered_at IS NULL
@@ -1079,7 +1083,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         var minor = r.GetBoolean(9);
         if (byEmail)
         {
-            return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), true, null, null, null, minor);
+            return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), true, null, null, null, minor, r.GetInt64(12));
         }
         string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
         string?[]? address = minor ? (r.IsDBNull(10) ? null : r.GetFieldValue<string?[]>(10)) : [S(5), S(6), S(7), S(8)];
@@ -1088,7 +1092,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             return null;
         }
         return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), false, S(3), S(4),
-            address is [{ } line1, var line2, var postalCode, var city] ? new PostalAddress(line1, line2, postalCode ?? "", city ?? "") : null, minor);
+            address is [{ } line1, var line2, var postalCode, var city] ? new PostalAddress(line1, line2, postalCode ?? "", city ?? "") : null, minor,
+            r.GetInt64(12));
     }
 
     private void AddEligibleParameters(NpgsqlParameterCollection parameters, Campaign campaign)
@@ -1144,7 +1149,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             SELECT p.vault_id, {Email}, p.given_names, p.status, c.campaign_id, {Minor} IS TRUE, c.code_hash
             FROM registry_person p {RepresentativeEmail}
             LEFT JOIN LATERAL (
-                SELECT v.campaign_id, v.code_hash FROM activation_code v WHERE v.nir_hash = p.nir_hash AND v.status = 0 AND v.channel = 0 LIMIT 1
+                SELECT v.campaign_id, v.code_hash FROM activation_code v WHERE v.person_no = p.person_no AND v.status = 0 AND v.channel = 0 LIMIT 1
             ) c ON true
             WHERE p.vault_id = ANY(@vaults)
             """, connection);
@@ -1255,18 +1260,18 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         // (channel 1) is never touched.
         await using var command = new NpgsqlCommand("""
             WITH incoming AS (
-                SELECT b.outbox_id, b.campaign_id, p.nir_hash, p.vault_id
+                SELECT b.outbox_id, b.campaign_id, p.nir_hash, p.person_no, p.vault_id
                 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS b(outbox_id, campaign_id, vault_id)
                 JOIN registry_person p ON p.vault_id = b.vault_id
             ), recorded AS (
                 INSERT INTO email_bounce (outbox_id, campaign_id, nir_hash, vault_id, bounced_at)
                 SELECT outbox_id, campaign_id, nir_hash, vault_id, $4 FROM incoming
                 ON CONFLICT (outbox_id) DO NOTHING
-                RETURNING campaign_id, nir_hash
+                RETURNING outbox_id
             ), revoked AS (
                 UPDATE activation_code c SET status = 2, closed_at = $4
-                FROM recorded r
-                WHERE c.nir_hash = r.nir_hash AND c.campaign_id = r.campaign_id AND c.status = 0 AND c.channel = 0
+                FROM recorded r JOIN incoming i USING (outbox_id)
+                WHERE c.person_no = i.person_no AND c.campaign_id = i.campaign_id AND c.status = 0 AND c.channel = 0
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM recorded)::int, (SELECT count(*) FROM revoked)::int
@@ -1289,11 +1294,11 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         await using var command = new NpgsqlCommand($"""
             SELECT b.outbox_id, b.nir_hash, b.vault_id,
                    p.status = 0
-                   AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = b.nir_hash AND c.status = 0)
-                   AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.nir_hash = b.nir_hash AND c.status = 3),
+                   AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.person_no = p.person_no AND c.status = 0)
+                   AND NOT EXISTS (SELECT 1 FROM activation_code c WHERE c.person_no = p.person_no AND c.status = 3),
                    p.given_names, CASE WHEN {Minor} IS NOT TRUE THEN p.family_name END,
                    {Address("address_line1")}, {Address("address_line2")}, {Address("postal_code")}, {Address("city")},
-                   {Minor} IS TRUE
+                   {Minor} IS TRUE, p.person_no
             FROM email_bounce b JOIN registry_person p ON p.nir_hash = b.nir_hash {RepresentativeAddress}
             WHERE b.campaign_id = @campaign AND b.status = 0
             ORDER BY b.bounced_at, b.outbox_id
@@ -1309,7 +1314,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
             var line1 = S(6);
             list.Add(new BouncedPerson(reader.GetGuid(0), reader.GetFieldValue<byte[]>(1), reader.GetString(2), reader.GetBoolean(3), S(4), S(5),
-                line1 is null ? null : new PostalAddress(line1, S(7), S(8) ?? "", S(9) ?? ""), reader.GetBoolean(10)));
+                line1 is null ? null : new PostalAddress(line1, S(7), S(8) ?? "", S(9) ?? ""), reader.GetBoolean(10), reader.GetInt64(11)));
         }
         return list;
     }
@@ -1362,7 +1367,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                 {
                     new NpgsqlBatchCommand("""
                 SELECT c.code_id, c.campaign_id, c.key_id, c.code_hash, c.issued_at, c.expires_at, c.attempts,
-                       p.vault_id, p.birth_date, p.vitale_hash, p.status, c.nir_hash,
+                       p.vault_id, p.birth_date, p.vitale_hash, p.status, p.nir_hash,
                        CASE WHEN p.vitale_hash IS NULL AND p.representative_nir_hashes IS NOT NULL THEN ARRAY(
                            SELECT r.vitale_hash FROM registry_person r
                            WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2)
@@ -1373,9 +1378,9 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                            WHERE r.nir_hash = ANY(p.representative_nir_hashes) AND r.vitale_hash IS NOT NULL AND r.status IN (0, 2)
                            ORDER BY r.nir_hash)
                        END,
-                       EXISTS (SELECT 1 FROM identity_claim k WHERE k.nir_hash = c.nir_hash)
-                FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash
-                WHERE c.nir_hash = any($1) AND c.status = 0
+                       EXISTS (SELECT 1 FROM identity_claim k WHERE k.nir_hash = p.nir_hash)
+                FROM registry_person p JOIN activation_code c ON c.person_no = p.person_no AND c.status = 0
+                WHERE p.nir_hash = any($1)
                 """)
                     {
                         Parameters = { new NpgsqlParameter<byte[][]> { TypedValue = [.. nirHashes.Select(Hash)] } },

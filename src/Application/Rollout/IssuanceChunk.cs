@@ -1,11 +1,10 @@
-using System.Buffers.Binary;
 using System.Text;
 
 namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
-/// for each person the NIR hash, vault id, code hash and channel; for email people their code sealed for the email channel
+/// for each person the NIR hash, the store's person number (<see cref="EligiblePerson.PersonNo"/>), vault id, code hash and channel; for email people their code sealed for the email channel
 /// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>), which goes to the chunk's email batch file (<see cref="EmailBatchFiles"/>);
 /// and, once their files are written, the print batch holding its letters and the email batch holding its emails.
 /// <see cref="IRolloutStore.CommitIssuanceAsync"/> stores codes and batch rows in one transaction.
@@ -15,12 +14,13 @@ public sealed class IssuanceChunk
     public const int VaultIdLength = 22;
 
     private readonly byte[] _nirHashes;
+    private readonly long[] _personNos;
     private readonly byte[] _codeHashes;
     private readonly byte[] _vaultIds;
     private readonly CodeChannel[] _channels;
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
     private readonly byte[] _sealedCodes;  // email ordinal → sealed code, DeliveryCodeCipher.SealedSize bytes each
-    private readonly ulong[] _keyHeads;
+    private readonly long[] _keyHeads;
     private readonly int[] _keyOrder;
     private bool _keyOrderSorted;
 
@@ -29,12 +29,13 @@ public sealed class IssuanceChunk
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         Capacity = capacity;
         _nirHashes = new byte[capacity * 32];
+        _personNos = new long[capacity];
         _codeHashes = new byte[capacity * 32];
         _vaultIds = new byte[capacity * VaultIdLength];
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
         _sealedCodes = new byte[capacity * DeliveryCodeCipher.SealedSize];
-        _keyHeads = new ulong[capacity];
+        _keyHeads = new long[capacity];
         _keyOrder = new int[capacity];
         CampaignId = "";
     }
@@ -91,17 +92,17 @@ public sealed class IssuanceChunk
     }
 
     /// <summary>
-    /// The person at <paramref name="rank"/> in NIR-hash order (the people sorted by their hash's first 8 bytes, once, at
-    /// the first call after the last add). The store COPYs the chunk's codes in this order, so they enter the unique index
-    /// on valid codes (keyed by NIR hash) as an ascending run whatever order the registry was read in.
+    /// The person at <paramref name="rank"/> in person-number order (sorted once, at the first call after the last add).
+    /// The store COPYs the chunk's codes in this order, so they enter the unique index on valid codes (keyed by person
+    /// number) as an ascending run whatever order the registry was read in.
     /// </summary>
     public int PersonInKeyOrder(int rank)
     {
         if (!_keyOrderSorted)
         {
+            _personNos.AsSpan(0, Count).CopyTo(_keyHeads);
             for (var i = 0; i < Count; i++)
             {
-                _keyHeads[i] = BinaryPrimitives.ReadUInt64BigEndian(_nirHashes.AsSpan(i * 32, 8));
                 _keyOrder[i] = i;
             }
             Array.Sort(_keyHeads, _keyOrder, 0, Count);
@@ -115,26 +116,28 @@ public sealed class IssuanceChunk
     /// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>,
     /// <see cref="DeliveryCodeCipher.SealedSize"/> bytes), in their record of the chunk's email batch file.
     /// </summary>
-    public void AddEmail(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<byte> sealedCode)
+    public void AddEmail(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<byte> sealedCode)
     {
         if (sealedCode.Length != DeliveryCodeCipher.SealedSize)
         {
             throw new ArgumentException($"a sealed code is {DeliveryCodeCipher.SealedSize} bytes", nameof(sealedCode));
         }
-        var i = Next(nirHash, vaultId, codeHash, CodeChannel.Email);
+        var i = Next(nirHash, personNo, vaultId, codeHash, CodeChannel.Email);
         _emailIndex[i] = Emails;
         sealedCode.CopyTo(_sealedCodes.AsSpan(Emails * DeliveryCodeCipher.SealedSize));
         Emails++;
     }
 
     /// <summary>Adds a person reached by post (their letter is in the chunk's print batch).</summary>
-    public void AddLetter(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash)
+    public void AddLetter(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash)
     {
-        var i = Next(nirHash, vaultId, codeHash, CodeChannel.Post);
+        var i = Next(nirHash, personNo, vaultId, codeHash, CodeChannel.Post);
         _emailIndex[i] = -1;
     }
 
     public ReadOnlySpan<byte> NirHash(int i) => _nirHashes.AsSpan(Index(i) * 32, 32);
+
+    public long PersonNo(int i) => _personNos[Index(i)];
 
     public ReadOnlySpan<byte> CodeHash(int i) => _codeHashes.AsSpan(Index(i) * 32, 32);
 
@@ -150,7 +153,7 @@ public sealed class IssuanceChunk
     public ReadOnlySpan<byte> SealedCode(int emailOrdinal) =>
         _sealedCodes.AsSpan(EmailIndex(emailOrdinal) * DeliveryCodeCipher.SealedSize, DeliveryCodeCipher.SealedSize);
 
-    private int Next(ReadOnlySpan<byte> nirHash, string vaultId, ReadOnlySpan<byte> codeHash, CodeChannel channel)
+    private int Next(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash, CodeChannel channel)
     {
         if (Count == Capacity)
         {
@@ -165,6 +168,7 @@ public sealed class IssuanceChunk
             throw new ArgumentException($"vault id '{vaultId}' is not {VaultIdLength} ASCII characters", nameof(vaultId));
         }
         nirHash.CopyTo(_nirHashes.AsSpan(Count * 32));
+        _personNos[Count] = personNo;
         codeHash.CopyTo(_codeHashes.AsSpan(Count * 32));
         _channels[Count] = channel;
         _keyOrderSorted = false;

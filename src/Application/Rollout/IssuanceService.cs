@@ -231,7 +231,7 @@ public sealed class IssuanceService
                 foreach (var person in letters)
                 {
                     var b = person.First();
-                    builder.Add(new EligiblePerson(b.NirHash, b.VaultId, HasEmail: false, b.GivenNames, b.FamilyName, b.Address, b.ForRepresentatives));
+                    builder.Add(new EligiblePerson(b.NirHash, b.VaultId, HasEmail: false, b.GivenNames, b.FamilyName, b.Address, b.ForRepresentatives, b.PersonNo));
                     work.Chunk.PostedBounces.AddRange(person.Select(p => p.OutboxId));
                 }
                 await CommitAsync(work, cancellationToken).ConfigureAwait(false);
@@ -470,7 +470,7 @@ public sealed class IssuanceService
             {
                 Span<byte> sealedCode = stackalloc byte[DeliveryCodeCipher.SealedSize];
                 _service._cipher.Seal(_template, person.VaultId, code, sealedCode);
-                chunk.AddEmail(person.NirHash, person.VaultId, hash, sealedCode);
+                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, sealedCode);
                 CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
                 return;
             }
@@ -482,7 +482,7 @@ public sealed class IssuanceService
             _csv.Letter(_work.Csv, chunk.BatchNo!.Value, chunk.Letters + 1, person.VaultId,
                 person.ForRepresentatives ? RolloutRules.RepresentativesAddressee(person.GivenNames) : PrintBatchFiles.Name(person.GivenNames, person.FamilyName),
                 address, code, _expiresText, person.ForRepresentatives);
-            chunk.AddLetter(person.NirHash, person.VaultId, hash);
+            chunk.AddLetter(person.NirHash, person.PersonNo, person.VaultId, hash);
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
         }
     }

@@ -85,13 +85,15 @@ public static class PgBinary
         w.Advance(8);
     }
 
-    public static void TimestampTz(IBufferWriter<byte> w, DateTimeOffset value)
+    public static void Int64(IBufferWriter<byte> w, long value)
     {
         var span = w.GetSpan(12);
         BinaryPrimitives.WriteInt32BigEndian(span, 8);
-        BinaryPrimitives.WriteInt64BigEndian(span[4..], Micros(value));
+        BinaryPrimitives.WriteInt64BigEndian(span[4..], value);
         w.Advance(12);
     }
+
+    public static void TimestampTz(IBufferWriter<byte> w, DateTimeOffset value) => Int64(w, Micros(value));
 
     public static void Date(IBufferWriter<byte> w, DateOnly value)
     {

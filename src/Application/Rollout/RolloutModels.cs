@@ -246,7 +246,7 @@ public enum BounceStatus : short
 /// </summary>
 /// <remarks>For a minor (<see cref="ForRepresentatives"/>) the address is their first legal representative's that has one.</remarks>
 public sealed record BouncedPerson(Guid OutboxId, byte[] NirHash, string VaultId, bool Eligible, string? GivenNames, string? FamilyName, PostalAddress? Address,
-    bool ForRepresentatives = false);
+    bool ForRepresentatives = false, long PersonNo = 0);
 
 /// <summary>
 /// A committed email batch (table <c>email_batch</c>): the file at <see cref="ContentKey"/>
@@ -280,7 +280,9 @@ public sealed record PrintBatch(string CampaignId, int BatchNo, string ContentKe
 /// One person the next issuance gives a code to. Names and address only for post (no email). For a person under 18 at
 /// issuance (<see cref="ForRepresentatives"/>) the email or address is their legal representative's (the first in
 /// <c>representative_nir_hashes</c> order, neither opposed nor closed, with an email; else the first with an address)
-/// and <see cref="GivenNames"/> are the child's.
+/// and <see cref="GivenNames"/> are the child's. <see cref="PersonNo"/> is the store's number for the person, which follows
+/// the order it stores people in (PostgreSQL: <c>registry_person.person_no</c>, the key of the unique index on valid codes);
+/// issuance stores each chunk's codes in that order. 0 from a store that keeps none.
 /// </summary>
 public sealed record EligiblePerson(
     byte[] NirHash,
@@ -289,7 +291,8 @@ public sealed record EligiblePerson(
     string? GivenNames,
     string? FamilyName,
     PostalAddress? Address,
-    bool ForRepresentatives = false)
+    bool ForRepresentatives = false,
+    long PersonNo = 0)
 {
     public CodeChannel Channel => HasEmail ? CodeChannel.Email : CodeChannel.Post;
 }

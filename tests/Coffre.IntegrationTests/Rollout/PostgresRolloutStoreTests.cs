@@ -62,6 +62,19 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
 
     private Task<long> CountAsync(string sql) => TestServices.ScalarAsync<long>(_connectionString, sql);
 
+    /// <summary>Each registry row's person number, by NIR hash (hex).</summary>
+    private async Task<Dictionary<string, long>> PersonNumbersAsync()
+    {
+        var numbers = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var command = _dataSource!.CreateCommand("SELECT nir_hash, person_no FROM registry_person");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            numbers.Add(Convert.ToHexString(reader.GetFieldValue<byte[]>(0)), reader.GetInt64(1));
+        }
+        return numbers;
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var command = _dataSource!.CreateCommand(sql);
@@ -122,8 +135,8 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         var eligible = await EligibleAsync("c-sql");
         await CommitChunkAsync(Chunk("c-sql", eligible).Chunk);
         var error = await Assert.ThrowsAsync<PostgresException>(() => CountAsync("""
-            INSERT INTO activation_code (campaign_id, nir_hash, key_id, code_hash, issued_at, expires_at, channel)
-            SELECT 'c-sql', nir_hash, 1, code_hash, now(), now(), 0 FROM activation_code RETURNING 1::bigint
+            INSERT INTO activation_code (campaign_id, nir_hash, person_no, key_id, code_hash, issued_at, expires_at, channel)
+            SELECT 'c-sql', nir_hash, person_no, 1, code_hash, now(), now(), 0 FROM activation_code RETURNING 1::bigint
             """));
         Assert.Equal("activation_code_valid_idx", error.ConstraintName);
     }
@@ -148,7 +161,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
             new(code.CodeId, person.NirHash, Event(person.VaultId, "vault.activate"), code.AuditTip);
 
         var settled = await store.SettleActivationsAsync(new ActivationSettlement([Consume(a, found[0]!), Consume(b, found[1]!)], [], 3, T0, T0));
-        Assert.Equal([found[0]!.CodeId, found[1]!.CodeId], settled.Used.Order());
+        Assert.Equal(new[] { found[0]!.CodeId, found[1]!.CodeId }.Order(), settled.Used.Order());
         Assert.Equal(settled.Used.Order(), settled.Audited.Order());
         Assert.Equal("vault.activate", Assert.Single((await log.ReadAsync(a.VaultId, null, 10)).Items).Event.Operation);
         // The log continues b's chain after the settlement's event (its cached head is dropped, not trusted), and both verify.
@@ -178,7 +191,8 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         await CampaignAsync("c-order-seg", departements);
 
         // Read as PostgreSQL finds cheapest (no ORDER BY): everyone eligible exactly once, each with a place in the table
-        // in (0, 1]. The chunk, whatever the stream's order, COPYs its people in key order.
+        // in (0, 1], under their registry person number. The chunk, whatever the stream's order, COPYs its people in
+        // person-number order (the valid-code index's key).
         foreach (var (campaign, expected) in new[] { ("c-order-all", people.Count), ("c-order-seg", people.Count(p => departements.Contains(p.Address!.Departement))) })
         {
             var streamed = new List<EligiblePerson>();
@@ -192,13 +206,69 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
             Assert.Equal(expected, streamed.Count);
             Assert.Equal(expected, streamed.Select(p => Convert.ToHexString(p.NirHash)).Distinct().Count());
             Assert.All(places, place => Assert.InRange(place, double.Epsilon, 1));
+            var numbers = await PersonNumbersAsync();
+            Assert.All(streamed, p => Assert.Equal(numbers[Convert.ToHexString(p.NirHash)], p.PersonNo));
 
             var chunk = Chunk(campaign, streamed).Chunk;
-            var inKeyOrder = Enumerable.Range(0, chunk.Count).Select(rank => chunk.NirHash(chunk.PersonInKeyOrder(rank)).ToArray()).ToList();
-            Assert.Equal(expected, inKeyOrder.Select(Convert.ToHexString).Distinct().Count());
-            Assert.All(inKeyOrder.Zip(inKeyOrder.Skip(1)), pair => Assert.True(pair.First.AsSpan().SequenceCompareTo(pair.Second) < 0,
+            var inKeyOrder = Enumerable.Range(0, chunk.Count).Select(rank => chunk.PersonInKeyOrder(rank)).ToList();
+            Assert.Equal(expected, inKeyOrder.Distinct().Count());
+            Assert.All(inKeyOrder.Zip(inKeyOrder.Skip(1)), pair => Assert.True(chunk.PersonNo(pair.First) < chunk.PersonNo(pair.Second),
                 $"{campaign}: the chunk's key order is not ascending"));
         }
+    }
+
+    [Fact]
+    public async Task Person_numbers_follow_the_registrys_order_are_never_reused_and_key_each_code()
+    {
+        // An initial load interrupted after two chunks, then an opposition of someone not yet loaded (their row, and their
+        // number, come first), then the load completes: the rest are numbered in file order, which is also the table's
+        // physical order, and the opposed person keeps the number their row was given.
+        var people = People(60);
+        var file = WriteFile(Files, people.Take(50));
+        using var cancel = new CancellationTokenSource();
+        var chunks = 0;
+        var progress = new SyncProgress<ImportProgress>(_ =>
+        {
+            if (++chunks == 2)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Importer(Store, chunkSize: 10).ImportAsync("imp-no", file, file + ".rejects", progress, cancel.Token));
+        var opposed = Convert.ToHexString(NirHash(people[40]));
+        await Store.RecordOppositionAsync(new OppositionRequest(NirHash(people[40]), OppositionChannel.Operator, "operator:9", T0));
+        var opposedNumber = (await PersonNumbersAsync())[opposed];
+        await Importer(Store, chunkSize: 10).ImportAsync("imp-no", file, file + ".rejects");
+
+        var loaded = await PersonNumbersAsync();
+        Assert.Equal(50, loaded.Values.Distinct().Count());
+        Assert.Equal(opposedNumber, loaded[opposed]);
+        var inFileOrder = people.Take(50).Select(p => Convert.ToHexString(NirHash(p))).Where(h => h != opposed).Select(h => loaded[h]).ToList();
+        Assert.Equal(inFileOrder.Order(), inFileOrder);
+        var inHeapOrder = new List<long>();
+        await using (var command = _dataSource!.CreateCommand($"SELECT person_no FROM registry_person WHERE nir_hash <> '\\x{opposed}'::bytea ORDER BY ctid"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                inHeapOrder.Add(reader.GetInt64(0));
+            }
+        }
+        Assert.Equal(inFileOrder, inHeapOrder);
+
+        // An upsert changes ten people and adds ten: the ten keep their numbers, the newcomers get higher ones.
+        await ImportAsync(people.Take(10).Select(p => p with { GivenNames = "Renommé" }).Concat(people.Skip(50)), "imp-no-2");
+        var after = await PersonNumbersAsync();
+        Assert.Equal(60, after.Values.Distinct().Count());
+        Assert.All(loaded, pair => Assert.Equal(pair.Value, after[pair.Key]));
+        Assert.All(people.Skip(50), p => Assert.True(after[Convert.ToHexString(NirHash(p))] > loaded.Values.Max()));
+
+        // Each code carries its person's number; a revocation by NIR finds the code through it.
+        await CampaignAsync("c-no");
+        await CommitChunkAsync(Chunk("c-no", await EligibleAsync("c-no")).Chunk);
+        Assert.Equal(59, await CountAsync("SELECT count(*) FROM activation_code c JOIN registry_person p ON p.nir_hash = c.nir_hash AND p.person_no = c.person_no"));
+        Assert.Equal(1, await Store.RevokeCodesAsync(NirHash(people[3]), T0));
+        Assert.Equal(58, await CountAsync("SELECT count(*) FROM activation_code WHERE status = 0"));
     }
 
     [Fact]
@@ -224,7 +294,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         Assert.Equal(200, found.Count);
         var plan = Assert.Single(explained.PlansOf("FROM activation_code v"));
         Assert.Contains("Index Scan using activation_code_valid_idx", plan, StringComparison.Ordinal);
-        Assert.Contains("Index Cond: (nir_hash = p.nir_hash)", plan, StringComparison.Ordinal);
+        Assert.Contains("Index Cond: (person_no = p.person_no)", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Bitmap Heap Scan on activation_code", plan, StringComparison.Ordinal);
     }
 

@@ -109,11 +109,11 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
             {
                 var sealedCode = new byte[DeliveryCodeCipher.SealedSize];
                 Cipher.Seal(template, person.VaultId, code, sealedCode);
-                chunk.AddEmail(person.NirHash, person.VaultId, hash, sealedCode);
+                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, sealedCode);
             }
             else
             {
-                chunk.AddLetter(person.NirHash, person.VaultId, hash);
+                chunk.AddLetter(person.NirHash, person.PersonNo, person.VaultId, hash);
             }
         }
         chunk.BatchNo = batchNo;

@@ -514,7 +514,7 @@ internal sealed class RolloutDatabase(string connectionString, string container)
         short channel;
         int? batchNo;
         string campaign;
-        await using (var command = _data.CreateCommand("SELECT key_id, code_hash, channel, batch_no, campaign_id FROM activation_code WHERE nir_hash = $1 AND status = 0"))
+        await using (var command = _data.CreateCommand("SELECT key_id, code_hash, channel, batch_no, campaign_id FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = nirHash });
             await using var reader = await command.ExecuteReaderAsync();
@@ -566,7 +566,7 @@ internal sealed class RolloutDatabase(string connectionString, string container)
     /// <summary>The person's valid code, else their most recently issued one.</summary>
     public async Task<(short Status, short Attempts, short KeyId)> LatestCodeAsync(PersonRecord person)
     {
-        await using var command = _data.CreateCommand("SELECT status, attempts, key_id FROM activation_code WHERE nir_hash = $1 ORDER BY status = 0 DESC, issued_at DESC, closed_at DESC NULLS FIRST LIMIT 1");
+        await using var command = _data.CreateCommand("SELECT status, attempts, key_id FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) ORDER BY status = 0 DESC, issued_at DESC, closed_at DESC NULLS FIRST LIMIT 1");
         command.Parameters.Add(new NpgsqlParameter { Value = E2e.NirHash(person.Nir) });
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync()

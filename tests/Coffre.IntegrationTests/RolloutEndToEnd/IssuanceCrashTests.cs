@@ -169,7 +169,7 @@ public sealed class IssuanceCrashTests(IssuanceCrashFixture fixture, ITestOutput
         Assert.Equal(0L, await Db.ScalarAsync<long>("""
             SELECT count(*) FROM registry_person p
             WHERE p.status = 0 AND (p.email IS NOT NULL OR p.address_line1 IS NOT NULL)
-              AND (SELECT count(*) FROM activation_code c WHERE c.nir_hash = p.nir_hash AND c.status = 0) <> 1
+              AND (SELECT count(*) FROM activation_code c WHERE c.person_no = p.person_no AND c.status = 0) <> 1
             """));
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM (SELECT nir_hash FROM activation_code WHERE status = 0 GROUP BY nir_hash HAVING count(*) > 1) twice"));
         Assert.Equal((long)IssuanceCrashFixture.Size, await Db.ScalarAsync<long>("SELECT count(*) FROM activation_code"));

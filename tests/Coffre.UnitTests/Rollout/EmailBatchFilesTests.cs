@@ -35,12 +35,12 @@ public sealed class EmailBatchFilesTests
             var hash = SHA256.HashData(nir);
             if (i % 2 == 1 && letters > 0 && i / 2 < letters)
             {
-                chunk.AddLetter(nir, vault, hash);
+                chunk.AddLetter(nir, i, vault, hash);
                 continue;
             }
             var code = ActivationCodes.Generate();
             Cipher.Seal(template, vault, code, sealedCode);
-            chunk.AddEmail(nir, vault, hash, sealedCode);
+            chunk.AddEmail(nir, i, vault, hash, sealedCode);
             written.Add((vault, code, hash));
         }
         var file = new ArrayBufferWriter<byte>();
