@@ -744,13 +744,14 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     /// One statement (<see cref="EligibleSql"/>) in a REPEATABLE READ (read-only) transaction, after a look in the same
     /// snapshot at whether the campaign has bounces and whether any valid or locked code exists: the joins that cannot
     /// match are left out (a first national campaign has neither). Not ordered: PostgreSQL reads the registry as it finds
-    /// cheapest (a sequential scan for a national campaign), and issuance sorts each chunk by NIR hash before its COPY
-    /// (<see cref="IssuanceChunk.PersonInKeyOrder"/>).
+    /// cheapest (a sequential scan for a national campaign), and issuance sorts each chunk by person number before its
+    /// COPY (<see cref="IssuanceChunk.PersonInKeyOrder"/>). Person numbers follow the registry's physical order (migration
+    /// 0024), so a scan's chunks enter the unique index on valid codes near its right edge.
     /// </summary>
     /// <remarks>
-    /// Measured here (benchmarks/results/issue10-floor, 10 M people, same run): reading the registry by walking its
-    /// primary key (the order the codes' unique index takes cheapest) cost PostgreSQL 2.5 µs a person against 0.9 for a
-    /// scan, while COPYing each chunk sorted cost 0.5 µs a code more than one ascending run over the whole campaign.
+    /// While that index was keyed by the NIR hash (until migration 0024), reading the registry by walking its primary key
+    /// cost PostgreSQL 2.5 µs a person against 0.9 for a scan (benchmarks/results/issue10-floor, 10 M people), and each
+    /// chunk of a scan, sorted, still entered the index at random leaves: 1.0–1.6 µs a code more than one ascending run.
     /// Until 2026-12-07 the read was ordered by <c>nir_hash</c>, walking the primary key
     /// (benchmarks/results/issue10-sorted: 46 s in random order, 24 s in ascending order for 4 M code rows).
     /// The minors none of whose representatives can be written to are read too and counted into the tally, not returned
