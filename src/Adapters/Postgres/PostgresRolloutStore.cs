@@ -950,10 +950,16 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         {
             // In person-number order: each chunk's codes enter the unique index on valid codes as one ascending run.
             var i = chunk.PersonInKeyOrder(rank);
+            var personNo = chunk.PersonNo(i);
+            if (personNo < 1)
+            {
+                // The registry's numbers start at 1: a person not read from this registry (a store without numbers).
+                throw new RolloutException($"an issuance chunk of campaign '{chunk.CampaignId}' holds a person without a registry person number");
+            }
             PgBinary.Row(w, 9);
             PgBinary.TextUtf8(w, campaign);
             PgBinary.Bytea(w, chunk.NirHash(i));
-            PgBinary.Int64(w, chunk.PersonNo(i));
+            PgBinary.Int64(w, personNo);
             PgBinary.Int16(w, chunk.KeyId);
             PgBinary.Bytea(w, chunk.CodeHash(i));
             PgBinary.TimestampTz(w, chunk.IssuedAt);

@@ -20,7 +20,7 @@ public sealed class IssuanceChunk
     private readonly CodeChannel[] _channels;
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
     private readonly byte[] _sealedCodes;  // email ordinal → sealed code, DeliveryCodeCipher.SealedSize bytes each
-    private readonly long[] _keyHeads;
+    private readonly long[] _sortKeys;
     private readonly int[] _keyOrder;
     private bool _keyOrderSorted;
 
@@ -35,7 +35,7 @@ public sealed class IssuanceChunk
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
         _sealedCodes = new byte[capacity * DeliveryCodeCipher.SealedSize];
-        _keyHeads = new long[capacity];
+        _sortKeys = new long[capacity];
         _keyOrder = new int[capacity];
         CampaignId = "";
     }
@@ -100,12 +100,12 @@ public sealed class IssuanceChunk
     {
         if (!_keyOrderSorted)
         {
-            _personNos.AsSpan(0, Count).CopyTo(_keyHeads);
+            _personNos.AsSpan(0, Count).CopyTo(_sortKeys);
             for (var i = 0; i < Count; i++)
             {
                 _keyOrder[i] = i;
             }
-            Array.Sort(_keyHeads, _keyOrder, 0, Count);
+            Array.Sort(_sortKeys, _keyOrder, 0, Count);
             _keyOrderSorted = true;
         }
         return _keyOrder[Index(rank)];

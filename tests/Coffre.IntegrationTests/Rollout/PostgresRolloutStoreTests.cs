@@ -142,6 +142,19 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
     }
 
     [Fact]
+    public async Task A_chunk_whose_people_carry_no_registry_person_number_is_refused_and_stores_nothing()
+    {
+        await CommitRowsAsync("imp-nonum", People(3).Select(RolloutKit.Row));
+        await CampaignAsync("c-nonum");
+        var eligible = await EligibleAsync("c-nonum");
+        var unnumbered = eligible.Select((p, i) => i == 1 ? p with { PersonNo = 0 } : p).ToList();
+        var error = await Assert.ThrowsAsync<RolloutException>(() => CommitChunkAsync(Chunk("c-nonum", unnumbered).Chunk));
+        Assert.Contains("person number", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM activation_code"));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM print_batch"));
+    }
+
+    [Fact]
     public async Task A_settlement_appends_each_activation_event_to_its_vaults_chain_in_its_own_transaction_unless_the_chain_moved()
     {
         await CommitRowsAsync("imp-aud", People(3).Select(RolloutKit.Row));
