@@ -238,16 +238,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         // physical order, and the opposed person keeps the number their row was given.
         var people = People(60);
         var file = WriteFile(Files, people.Take(50));
-        using var cancel = new CancellationTokenSource();
-        var chunks = 0;
-        var progress = new SyncProgress<ImportProgress>(_ =>
-        {
-            if (++chunks == 2)
-            {
-                cancel.Cancel();
-            }
-        });
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Importer(Store, chunkSize: 10).ImportAsync("imp-no", file, file + ".rejects", progress, cancel.Token));
+        await InterruptedImportAsync("imp-no", file);
         var opposed = Convert.ToHexString(NirHash(people[40]));
         await Store.RecordOppositionAsync(new OppositionRequest(NirHash(people[40]), OppositionChannel.Operator, "operator:9", T0));
         var opposedNumber = (await PersonNumbersAsync())[opposed];

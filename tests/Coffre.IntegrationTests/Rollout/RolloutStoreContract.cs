@@ -153,6 +153,21 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
     /// <summary>The activation emails the router would still send, from every campaign's email batch files.</summary>
     protected Task<List<OutboxMessage>> ActivationMessagesAsync() => EmailBatchLines.SendableAsync(Store, Content);
 
+    /// <summary>Imports <paramref name="file"/> in chunks of 10 lines and cancels the import once two chunks are committed.</summary>
+    protected async Task InterruptedImportAsync(string importId, string file)
+    {
+        using var cancel = new CancellationTokenSource();
+        var chunks = 0;
+        var progress = new SyncProgress<ImportProgress>(_ =>
+        {
+            if (++chunks == 2)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Importer(Store, chunkSize: 10).ImportAsync(importId, file, file + ".rejects", progress, cancel.Token));
+    }
+
     protected async Task ImportAsync(IEnumerable<PersonRecord> people, string? importId = null, int chunkSize = 100_000)
     {
         var file = WriteFile(Files, people);
@@ -860,16 +875,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         var people = People(50);
         var lines = people.Select(PopulationCsv.Format).Append(PopulationCsv.Format(people[3] with { GivenNames = "Dernier" })).ToList();
         var file = WriteFile(Files, lines);
-        using var cancel = new CancellationTokenSource();
-        var chunks = 0;
-        var progress = new SyncProgress<ImportProgress>(_ =>
-        {
-            if (++chunks == 2)
-            {
-                cancel.Cancel();
-            }
-        });
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Importer(Store, chunkSize: 10).ImportAsync("imp-initial", file, file + ".rejects", progress, cancel.Token));
+        await InterruptedImportAsync("imp-initial", file);
         Assert.Equal(ImportMode.InitialLoad, (await Store.GetImportAsync("imp-initial"))!.Mode);
         Assert.Equal(0, await Store.CountPeopleAsync());
 
