@@ -40,7 +40,9 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource)
             foreach (var migration in Migrations.Where(m => m.Version > current))
             {
                 await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (var command = new NpgsqlCommand(migration.Sql, connection, tx))
+                // No command timeout: a migration may rewrite or index a national table (0024 rewrites the registry), far
+                // longer than the connection's ordinary timeout; it runs under the advisory lock and stops on cancellation.
+                await using (var command = new NpgsqlCommand(migration.Sql, connection, tx) { CommandTimeout = 0 })
                 {
                     await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }

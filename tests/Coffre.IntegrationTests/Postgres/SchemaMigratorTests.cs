@@ -39,6 +39,34 @@ public sealed class SchemaMigratorTests
     }
 
     [Fact]
+    public async Task A_migration_longer_than_the_connections_command_timeout_completes()
+    {
+        // The last migration applied again (each file can be) while another session holds a lock its statements wait
+        // for: it runs longer than the connection's 1 s command timeout, as a rewrite of a national table would.
+        var cs = await TestServices.NewMigratedDatabaseAsync();
+        var last = SchemaMigrator.Migrations[^1];
+        await TestServices.ScalarAsync<int>(cs, $"DELETE FROM coffre_schema_version WHERE version = {last.Version} RETURNING version");
+        await using var holder = new NpgsqlConnection(cs);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var locks = new NpgsqlCommand("LOCK TABLE registry_person, activation_code IN ACCESS SHARE MODE", holder, hold))
+        {
+            await locks.ExecuteNonQueryAsync();
+        }
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cs) { CommandTimeout = 1 }.ConnectionString);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var migrating = new SchemaMigrator(dataSource).MigrateAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.False(migrating.IsCompleted);
+        await hold.CommitAsync();
+
+        var applied = await migrating;
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(2), "the migration did not outlast the command timeout");
+        Assert.Equal(last.Version, Assert.Single(applied).Version);
+        Assert.Equal(SchemaMigrator.ExpectedVersion, await new SchemaMigrator(dataSource).CurrentVersionAsync());
+    }
+
+    [Fact]
     public async Task Empty_database_is_reported_as_needing_migration()
     {
         var cs = await TestServices.NewDatabaseAsync();
