@@ -21,28 +21,31 @@ public sealed class ResourceTimeline : IAsyncDisposable
     private readonly Task _loop;
     private readonly FlushProbe? _flushes;
 
-    private ResourceTimeline(ResourceProbe probe, NpgsqlConnection connection, TimeSpan slot, FlushProbe? flushes)
+    private ResourceTimeline(ResourceProbe probe, NpgsqlConnection connection, TimeSpan slot, ResourceProbe.Light first, FlushProbe? flushes)
     {
         _probe = probe;
         _connection = connection;
         _flushes = flushes;
+        _samples.Add(first);
         _loop = Task.Run(() => LoopAsync(slot));
     }
 
     /// <summary>
     /// Starts sampling every <paramref name="slot"/> on a connection of its own, and a <see cref="FlushProbe"/> in
-    /// <paramref name="flushDirectory"/> when given.
+    /// <paramref name="flushDirectory"/> when given. The first sample is taken before this returns, so the first slot
+    /// covers whatever the caller does next even when the sampling loop's thread is slow to start (a busy machine).
     /// </summary>
     public static async Task<ResourceTimeline> StartAsync(ResourceProbe probe, NpgsqlDataSource dataSource, TimeSpan slot, string? flushDirectory = null)
     {
         var connection = await dataSource.OpenConnectionAsync();
         try
         {
-            return new ResourceTimeline(probe, connection, slot, flushDirectory is null ? null : FlushProbe.Start(flushDirectory));
+            var first = await probe.SampleLightAsync(connection);
+            return new ResourceTimeline(probe, connection, slot, first, flushDirectory is null ? null : FlushProbe.Start(flushDirectory));
         }
         catch
         {
-            // The probe's file could not be created: the connection goes back to the pool.
+            // The first sample failed or the probe's file could not be created: the connection goes back to the pool.
             await connection.DisposeAsync();
             throw;
         }
@@ -54,7 +57,6 @@ public sealed class ResourceTimeline : IAsyncDisposable
     private async Task LoopAsync(TimeSpan slot)
     {
         using var timer = new PeriodicTimer(slot);
-        _samples.Add(await _probe.SampleLightAsync(_connection));
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
