@@ -40,7 +40,6 @@ public static class IssuanceFloor
     {
         var clock = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
         var bytes = 0L;
         var buffer = new byte[256 * 1024];
         await using (var copy = await connection.BeginRawBinaryCopyAsync(
@@ -52,7 +51,6 @@ public static class IssuanceFloor
                 bytes += read;
             }
         }
-        await tx.CommitAsync();
         return new ReadResult(rows, bytes, clock.Elapsed.TotalSeconds);
     }
 

@@ -1066,12 +1066,12 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     private static async Task<int> RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            WITH valid AS (
-                UPDATE activation_code SET status = 2, closed_at = $2
-                WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0 RETURNING 1
+            WITH person AS (
+                SELECT person_no FROM registry_person WHERE nir_hash = $1
+            ), valid AS (
+                UPDATE activation_code SET status = 2, closed_at = $2 WHERE person_no = (SELECT person_no FROM person) AND status = 0 RETURNING 1
             ), locked AS (
-                UPDATE activation_code SET status = 2, closed_at = $2
-                WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 3 RETURNING 1
+                UPDATE activation_code SET status = 2, closed_at = $2 WHERE person_no = (SELECT person_no FROM person) AND status = 3 RETURNING 1
             ), dropped AS (
                 DELETE FROM outbox x USING registry_person p
                 WHERE p.nir_hash = $1 AND x.recipient = p.vault_id AND x.kind = 'activation-code' AND x.delivered_at IS NULL

@@ -46,7 +46,7 @@ public sealed partial class ActivationOverHttpTests(NationalRolloutFixture fixtu
         Assert.Equal((short)PersonStatus.Activated, await Db.PersonStatusAsync(person));
         Assert.Equal((short)CodeStatus.Used, (await Db.LatestCodeAsync(person)).Status);
         var times = await Db.ScalarAsync<string>(
-            "SELECT format('issued_at %s, closed_at %s, now %s', c.issued_at, c.closed_at, now()) FROM activation_code c WHERE c.person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1)",
+            $"SELECT format('issued_at %s, closed_at %s, now %s', c.issued_at, c.closed_at, now()) FROM activation_code c WHERE c.person_no = {E2e.PersonOf}",
             E2e.NirHash(person.Nir));
         output.WriteLine("used code: " + times);
 
@@ -116,7 +116,7 @@ public sealed partial class ActivationOverHttpTests(NationalRolloutFixture fixtu
             // Expired an hour ago: far beyond the 5 minutes of tolerated clock skew.
             var e = fixture.Person(expired[k]);
             var expiredCode = await Db.CodeOfAsync(e);
-            Assert.Equal(1, await Db.ExecuteAsync("UPDATE activation_code SET expires_at = now() - interval '1 hour' WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(e.Nir)));
+            Assert.Equal(1, await Db.ExecuteAsync($"UPDATE activation_code SET expires_at = now() - interval '1 hour' WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(e.Nir)));
             attempts["expired code"].Add((e, expiredCode, fixture.VaultId(expired[k])));
 
             // Re-issued: the letter or email they still hold carries a revoked code.
@@ -234,10 +234,10 @@ public sealed partial class ActivationOverHttpTests(NationalRolloutFixture fixtu
             codes[p] = await Db.CodeOfAsync(p);
         }
         // Verifier's clock ahead of the issuer's: the code expired 4 or 6 minutes ago. Behind: issued 4 or 6 minutes from now.
-        await Db.ExecuteAsync("UPDATE activation_code SET expires_at = now() - interval '4 minutes' WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(expired4.Nir));
-        await Db.ExecuteAsync("UPDATE activation_code SET expires_at = now() - interval '6 minutes' WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(expired6.Nir));
-        await Db.ExecuteAsync("UPDATE activation_code SET issued_at = now() + interval '4 minutes' WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(early4.Nir));
-        await Db.ExecuteAsync("UPDATE activation_code SET issued_at = now() + interval '6 minutes' WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(early6.Nir));
+        await Db.ExecuteAsync($"UPDATE activation_code SET expires_at = now() - interval '4 minutes' WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(expired4.Nir));
+        await Db.ExecuteAsync($"UPDATE activation_code SET expires_at = now() - interval '6 minutes' WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(expired6.Nir));
+        await Db.ExecuteAsync($"UPDATE activation_code SET issued_at = now() + interval '4 minutes' WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(early4.Nir));
+        await Db.ExecuteAsync($"UPDATE activation_code SET issued_at = now() + interval '6 minutes' WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(early6.Nir));
 
         var ok4 = await Http.ActivateAsync(expired4, codes[expired4]);
         var ko6 = await Http.ActivateAsync(expired6, codes[expired6]);
@@ -319,7 +319,7 @@ public sealed partial class ActivationOverHttpTests(NationalRolloutFixture fixtu
         Assert.Equal(1L, await Db.ScalarAsync<long>(
             "SELECT count(*) FROM registry_person WHERE nir_hash = $1 AND status = 1 AND family_name IS NULL AND given_names IS NULL AND birth_date IS NULL AND email IS NULL AND address_line1 IS NULL AND vitale_hash IS NULL",
             nirHash));
-        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1)", nirHash));
+        Assert.Equal(0L, await Db.ScalarAsync<long>($"SELECT count(*) FROM activation_code WHERE person_no = {E2e.PersonOf}", nirHash));
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE recipient = $1", fixture.VaultId(fixture.OpposedBeforeIssuance)));
         // Everyone else eligible got exactly one code: 999 codes for 1 000 people.
         Assert.Equal(NationalRolloutFixture.Size - 1L, fixture.IssueCommand.Json["issued"]!.GetValue<long>());

@@ -54,6 +54,12 @@ internal static class E2e
 
     public static DeliveryCodeCipher Cipher { get; } = new(1, Convert.FromBase64String(DeliveryKey1));
 
+    /// <summary>
+    /// SQL for the registry person number of the NIR hash in <c>$1</c>: what a person's codes are found by (their NIR hash
+    /// on a code has no index since migration 0024).
+    /// </summary>
+    public const string PersonOf = "(SELECT person_no FROM registry_person WHERE nir_hash = $1)";
+
     public static byte[] NirHash(string nir)
     {
         var hash = new byte[NirHasher.HashSize];
@@ -514,7 +520,7 @@ internal sealed class RolloutDatabase(string connectionString, string container)
         short channel;
         int? batchNo;
         string campaign;
-        await using (var command = _data.CreateCommand("SELECT key_id, code_hash, channel, batch_no, campaign_id FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0"))
+        await using (var command = _data.CreateCommand($"SELECT key_id, code_hash, channel, batch_no, campaign_id FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = nirHash });
             await using var reader = await command.ExecuteReaderAsync();
@@ -566,7 +572,7 @@ internal sealed class RolloutDatabase(string connectionString, string container)
     /// <summary>The person's valid code, else their most recently issued one.</summary>
     public async Task<(short Status, short Attempts, short KeyId)> LatestCodeAsync(PersonRecord person)
     {
-        await using var command = _data.CreateCommand("SELECT status, attempts, key_id FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) ORDER BY status = 0 DESC, issued_at DESC, closed_at DESC NULLS FIRST LIMIT 1");
+        await using var command = _data.CreateCommand($"SELECT status, attempts, key_id FROM activation_code WHERE person_no = {E2e.PersonOf} ORDER BY status = 0 DESC, issued_at DESC, closed_at DESC NULLS FIRST LIMIT 1");
         command.Parameters.Add(new NpgsqlParameter { Value = E2e.NirHash(person.Nir) });
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync()

@@ -24,7 +24,7 @@ public sealed class MinorCodesEndToEndTests(NationalRolloutFixture fixture) : IC
         var (minor, representative) = await MinorWithValidCodeAsync(CodeChannel.Email);
         Assert.NotNull(representative.Email);
         var vaultId = RegistryVaultIds.For(E2e.NirHash(minor.Nir));
-        var campaign = await fixture.Db.ScalarAsync<string>("SELECT campaign_id FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(minor.Nir));
+        var campaign = await fixture.Db.ScalarAsync<string>($"SELECT campaign_id FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(minor.Nir));
         // The child's line of the campaign's email batch files, as the batch router hands it to the email channel.
         var message = EmailBatchLines.Message((await EmailBatchLines.FindAsync(fixture.Db.Store, fixture.Db.Content, campaign, vaultId))!);
 
@@ -51,8 +51,8 @@ public sealed class MinorCodesEndToEndTests(NationalRolloutFixture fixture) : IC
     {
         var (minor, representative) = await MinorWithValidCodeAsync(CodeChannel.Post);
         var vaultId = RegistryVaultIds.For(E2e.NirHash(minor.Nir));
-        var batchNo = await fixture.Db.ScalarAsync<int>("SELECT batch_no FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(minor.Nir));
-        var campaign = await fixture.Db.ScalarAsync<string>("SELECT campaign_id FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(minor.Nir));
+        var batchNo = await fixture.Db.ScalarAsync<int>($"SELECT batch_no FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(minor.Nir));
+        var campaign = await fixture.Db.ScalarAsync<string>($"SELECT campaign_id FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(minor.Nir));
         var batch = (await fixture.Db.Store.ListPrintBatchesAsync(campaign)).Single(b => b.BatchNo == batchNo);
         var letter = (await PrintBatchFiles.ReadAsync(fixture.Db.Content, batch)).Single(l => l.VaultId == vaultId);
         Assert.Equal((true, RolloutRules.RepresentativesAddressee(minor.GivenNames)), (letter.ForRepresentatives, letter.Name));
@@ -71,7 +71,7 @@ public sealed class MinorCodesEndToEndTests(NationalRolloutFixture fixture) : IC
         {
             var p = people[i];
             if (p.RepresentativeNirs.Count > 0 && RolloutRules.IsMinorAt(p.BirthDate, today) && await fixture.Db.ScalarAsync<long>(
-                "SELECT count(*) FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0 AND channel = $2", E2e.NirHash(p.Nir), (short)channel) == 1)
+                $"SELECT count(*) FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0 AND channel = $2", E2e.NirHash(p.Nir), (short)channel) == 1)
             {
                 return (p, people.Single(r => r.Nir == p.RepresentativeNirs[0]));
             }

@@ -48,7 +48,7 @@ public sealed class RefusalTimingTests(ITestOutputHelper output)
 
             var e = Next();
             var eCode = await db.CodeOfAsync(e);
-            Assert.Equal(1, await db.ExecuteAsync("UPDATE activation_code SET expires_at = now() - interval '1 hour' WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(e.Nir)));
+            Assert.Equal(1, await db.ExecuteAsync($"UPDATE activation_code SET expires_at = now() - interval '1 hour' WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(e.Nir)));
             Add("expired", () => RawGraphQL.ActivationInput(e, eCode));
 
             var v = Next();
@@ -64,7 +64,7 @@ public sealed class RefusalTimingTests(ITestOutputHelper output)
 
             var l = Next();
             var lCode = await db.CodeOfAsync(l);
-            Assert.Equal(1, await db.ExecuteAsync("UPDATE activation_code SET status = 3, attempts = 5, closed_at = now() WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(l.Nir)));
+            Assert.Equal(1, await db.ExecuteAsync($"UPDATE activation_code SET status = 3, attempts = 5, closed_at = now() WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(l.Nir)));
             Add("locked", () => RawGraphQL.ActivationInput(l, lCode));
         }
 

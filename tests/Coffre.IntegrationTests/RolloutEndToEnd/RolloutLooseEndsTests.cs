@@ -84,7 +84,7 @@ public sealed class RolloutLooseEndsTests(NationalRolloutFixture fixture) : ICla
         var index = fixture.People.TakeAdults(1)[0];
         var person = fixture.Person(index);
         var hash = E2e.NirHash(person.Nir);
-        var validBefore = await Db.ScalarAsync<long>("SELECT count(*) FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", hash);
+        var validBefore = await Db.ScalarAsync<long>($"SELECT count(*) FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0", hash);
         var elsewhere = await Db.ScalarAsync<string>(
             "SELECT CASE WHEN departement = '2A' THEN '2B' ELSE '2A' END FROM registry_person WHERE nir_hash = $1", hash);
         var created = await CliAsync("campaign", "create", "--id", "e2e-elsewhere", "--name", "Elsewhere", "--departements", elsewhere,
@@ -94,7 +94,7 @@ public sealed class RolloutLooseEndsTests(NationalRolloutFixture fixture) : ICla
         var refused = await CliAsync("campaign", "reissue", "--id", "e2e-elsewhere", "--nir", person.Nir, "--by", "operator:e2e");
         Assert.True(refused.ExitCode == 2, refused.ToString());
         Assert.Contains("départements do not include", refused.Stderr, StringComparison.Ordinal);
-        Assert.Equal(validBefore, await Db.ScalarAsync<long>("SELECT count(*) FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", hash));
+        Assert.Equal(validBefore, await Db.ScalarAsync<long>($"SELECT count(*) FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0", hash));
     }
 
     [Fact]
@@ -210,7 +210,7 @@ public sealed class MinorActivationTests(NationalRolloutFixture fixture) : IClas
         {
             var p = people[i];
             if (p.VitaleSerial is null && p.RepresentativeNirs.Count > 0 && await fixture.Db.ScalarAsync<long>(
-                "SELECT count(*) FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(p.Nir)) == 1)
+                $"SELECT count(*) FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(p.Nir)) == 1)
             {
                 (minor, code) = (p, await fixture.Db.CodeOfAsync(p));
                 break;
@@ -246,7 +246,7 @@ public sealed class MinorActivationTests(NationalRolloutFixture fixture) : IClas
             var p = people[i];
             if (p.VitaleSerial is not null && p.RepresentativeNirs.Count == 0 && p.BirthDate.AddYears(19) < DateOnly.FromDateTime(DateTime.UtcNow)
                 && !minor.RepresentativeNirs.Contains(p.Nir) && await fixture.Db.ScalarAsync<long>(
-                    "SELECT count(*) FROM activation_code WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $1) AND status = 0", E2e.NirHash(p.Nir)) == 1
+                    $"SELECT count(*) FROM activation_code WHERE person_no = {E2e.PersonOf} AND status = 0", E2e.NirHash(p.Nir)) == 1
                 && await fixture.Db.PersonStatusAsync(p) == (short)PersonStatus.Registered)
             {
                 adult = p;
