@@ -79,7 +79,7 @@ public static class CodePool
             foreach (var batch in await store.ListEmailBatchesAsync(campaignId))
             {
                 batchesRead++;
-                foreach (var line in await EmailBatchFiles.ReadAsync(content, batch))
+                foreach (var line in await EmailBatchFiles.ReadAsync(content, batch, cipher))
                 {
                     if (candidates.ContainsKey(line.VaultId) && codes.TryAdd(line.VaultId, (cipher.DecryptCode(line.PayloadJson, line.VaultId), false)))
                     {

@@ -50,6 +50,7 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
     private readonly EmailBatchOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly DeliveryCodeCipher? _cipher;
 
     private readonly InteractiveLoad? _load;
     private readonly Lock _pace = new();
@@ -57,7 +58,7 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
     private KeptFile? _kept;
 
     public EmailBatchChannel(IRolloutStore store, IContentStore content, IDeliveryChannel inner, EmailBatchOptions? options = null,
-        ILogger<EmailBatchChannel>? logger = null, TimeProvider? time = null, InteractiveLoad? load = null)
+        ILogger<EmailBatchChannel>? logger = null, TimeProvider? time = null, InteractiveLoad? load = null, DeliveryCodeCipher? cipher = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(content);
@@ -77,12 +78,14 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         _logger = logger ?? NullLogger<EmailBatchChannel>.Instance;
         _time = time ?? TimeProvider.System;
         _load = load;
+        _cipher = cipher;
     }
 
     /// <summary>
     /// The router around <paramref name="inner"/> as a composition registers it: the rollout store and content store from
     /// <paramref name="services"/>, the bound <see cref="EmailBatchOptions"/> with a time budget of two thirds of the
-    /// dispatcher's delivery timeout, and the process's <see cref="InteractiveLoad"/> when the host counts it.
+    /// dispatcher's delivery timeout, the process's <see cref="InteractiveLoad"/> when the host counts it, and its
+    /// <see cref="DeliveryCodeCipher"/> (the delivery keys a version 3 batch file is read with).
     /// </summary>
     public static EmailBatchChannel Around(IServiceProvider services, IDeliveryChannel inner)
     {
@@ -102,7 +105,8 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
             },
             services.GetService<ILogger<EmailBatchChannel>>(),
             services.GetService<TimeProvider>(),
-            services.GetService<InteractiveLoad>());
+            services.GetService<InteractiveLoad>(),
+            services.GetService<DeliveryCodeCipher>());
     }
 
     public OutboxChannel Channel => OutboxChannel.Email;
@@ -238,7 +242,7 @@ public sealed partial class EmailBatchChannel : IDeliveryChannel
         {
             return kept.File;
         }
-        var file = new EmailBatchFiles.ParsedFile(await EmailBatchFiles.ReadVerifiedAsync(_content, batch, cancellationToken).ConfigureAwait(false));
+        var file = new EmailBatchFiles.ParsedFile(await EmailBatchFiles.ReadVerifiedAsync(_content, batch, cancellationToken).ConfigureAwait(false), _cipher);
         Volatile.Write(ref _kept, new KeptFile(key, file));
         return file;
     }

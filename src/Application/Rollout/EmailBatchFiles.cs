@@ -3,21 +3,26 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Coffre.Domain.Content;
+using Coffre.Domain.Rollout;
 
 namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// A chunk's activation emails as one delivery batch in the content store (Blob in a cluster, local disk embedded), next
 /// to its print batch: <c>email/{campaign}/{batch:D6}.bin</c> (<c>.txt</c> for version 1 files: each batch's row keeps
-/// its file's key). The first line names the batch, UTF-8 ending in '\n':
-/// <c>coffre-email-batch 2 {campaign} {batch} {expiry, Unix seconds} {record size}</c>; then one fixed-size binary record
-/// per email (<see cref="RecordSize"/> = 75 bytes): the recipient vault id (22 ASCII bytes), the first
+/// its file's key). Version 3 (written since 2026-12-07, <see cref="Write"/>): a first line, UTF-8 ending in '\n',
+/// <c>coffre-email-batch 3 {campaign} {batch} {expiry, Unix seconds} {record size} {delivery key id} {nonce, base64}</c>;
+/// then, per email, <see cref="ClearRecordSize"/> bytes in clear: the recipient vault id (22 ASCII bytes) and the first
 /// <see cref="CodeHashPrefix"/> bytes of the code's keyed hash (the send-time check that the record still carries the
-/// person's valid email code) and the code sealed for the email channel (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>:
-/// the file never holds a code in clear). The message id of record i is derived from (campaign, batch, i)
-/// (<see cref="LineId"/>): the email's Message-ID and the key of its bounce. What the file costs the content store is most
-/// of what emailing adds to issuance: version 1 (text lines, base64, the whole hash; still read) took 124 bytes an email,
-/// the JSON lines first used 280.
+/// person's valid email code); then every email's code, ASCII, encrypted together in ONE AES-256-GCM operation under
+/// the delivery key (<see cref="DeliveryCodeCipher.SealBatch"/>), whose associated data is everything before them (first
+/// line and clear records); then the 16-byte tag. <see cref="RecordSize"/> = 45 bytes an email. The file never holds a
+/// code in clear, and no byte of it can change unnoticed. Reading it takes the delivery key: <see cref="ParsedFile"/>
+/// opens the codes once and seals each again for its own message (the payload an email of version 2 carried), so what
+/// the router hands on is unchanged. The message id of record i is derived from (campaign, batch, i) (<see cref="LineId"/>):
+/// the email's Message-ID and the key of its bounce. Still read: version 2 (75-byte records, each code sealed alone with
+/// its own nonce and tag: one AES-GCM call per email cost issuance about 1 µs, nearly all of it the call) and version 1
+/// (text lines, base64, the whole hash, 124 bytes an email).
 /// </summary>
 public static class EmailBatchFiles
 {
@@ -29,10 +34,18 @@ public static class EmailBatchFiles
     /// <summary>How much of the code's keyed hash a record keeps: 96 bits tell the person's valid code from any other.</summary>
     public const int CodeHashPrefix = 12;
 
-    /// <summary>The size of a version 2 record: vault id, code hash prefix, sealed code.</summary>
-    public const int RecordSize = IssuanceChunk.VaultIdLength + CodeHashPrefix + DeliveryCodeCipher.SealedSize;
+    /// <summary>The clear part of an email's record: vault id and code hash prefix.</summary>
+    public const int ClearRecordSize = IssuanceChunk.VaultIdLength + CodeHashPrefix;
 
-    private static ReadOnlySpan<byte> Magic => "coffre-email-batch 2 "u8;
+    /// <summary>What a version 3 file holds per email: the clear record and the code's ciphertext.</summary>
+    public const int RecordSize = ClearRecordSize + ActivationCodes.CanonicalLength;
+
+    /// <summary>The size of a version 2 record: the clear record and the code sealed alone (<see cref="DeliveryCodeCipher.SealedSize"/>).</summary>
+    public const int SealedRecordSize = ClearRecordSize + DeliveryCodeCipher.SealedSize;
+
+    private static ReadOnlySpan<byte> Magic => "coffre-email-batch 3 "u8;
+
+    private static ReadOnlySpan<byte> MagicSealedRecords => "coffre-email-batch 2 "u8;
 
     private static ReadOnlySpan<byte> MagicText => "coffre-email-batch 1 "u8;
 
@@ -72,34 +85,59 @@ public static class EmailBatchFiles
         }
     }
 
-    /// <summary>Appends the batch's first line, then a record per email person of the chunk, in chunk order, to <paramref name="destination"/>.</summary>
-    public static void Write(IBufferWriter<byte> destination, IssuanceChunk chunk)
+    /// <summary>
+    /// Appends the chunk's email batch file (version 3, see the class summary) to <paramref name="destination"/>: a
+    /// record per email person of the chunk, in chunk order, their codes sealed together under
+    /// <paramref name="cipher"/>'s current key.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> destination, IssuanceChunk chunk, DeliveryCodeCipher cipher)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(chunk);
-        destination.Write(Magic);
-        destination.Write(Encoding.UTF8.GetBytes(
-            $"{chunk.CampaignId} {chunk.BatchNo ?? throw new RolloutException("an email batch needs its batch number")} {chunk.ExpiresAt.ToUnixTimeSeconds()} {RecordSize}\n"));
-        for (var i = 0; i < chunk.Count; i++)
+        ArgumentNullException.ThrowIfNull(cipher);
+        var batchNo = chunk.BatchNo ?? throw new RolloutException("an email batch needs its batch number");
+        Span<byte> nonce = stackalloc byte[DeliveryCodeCipher.BatchNonceSize];
+        cipher.NewBatchNonce(nonce);
+        var header = Encoding.UTF8.GetBytes(
+            $"coffre-email-batch 3 {chunk.CampaignId} {batchNo} {chunk.ExpiresAt.ToUnixTimeSeconds()} {RecordSize} {cipher.CurrentKeyId} {Convert.ToBase64String(nonce)}\n");
+        var emails = chunk.Emails;
+        var clearLength = header.Length + emails * ClearRecordSize;
+        var codesLength = emails * ActivationCodes.CanonicalLength;
+        var total = clearLength + codesLength + DeliveryCodeCipher.BatchTagSize;
+        var file = ArrayPool<byte>.Shared.Rent(total);
+        var codes = ArrayPool<byte>.Shared.Rent(Math.Max(1, codesLength));
+        try
         {
-            if (chunk.EmailOrdinal(i) is not (var e and >= 0))
+            header.CopyTo(file, 0);
+            for (var i = 0; i < chunk.Count; i++)
             {
-                continue;
+                if (chunk.EmailOrdinal(i) is not (var e and >= 0))
+                {
+                    continue;
+                }
+                var record = file.AsSpan(header.Length + e * ClearRecordSize, ClearRecordSize);
+                chunk.VaultIdAscii(i).CopyTo(record);
+                chunk.CodeHash(i)[..CodeHashPrefix].CopyTo(record[IssuanceChunk.VaultIdLength..]);
+                chunk.EmailCode(e).CopyTo(codes.AsSpan(e * ActivationCodes.CanonicalLength));
             }
-            var sealedCode = chunk.SealedCode(e);
-            var record = destination.GetSpan(RecordSize)[..RecordSize];
-            chunk.VaultIdAscii(i).CopyTo(record);
-            chunk.CodeHash(i)[..CodeHashPrefix].CopyTo(record[IssuanceChunk.VaultIdLength..]);
-            sealedCode.CopyTo(record[(IssuanceChunk.VaultIdLength + CodeHashPrefix)..]);
-            destination.Advance(RecordSize);
+            cipher.SealBatch(nonce, file.AsSpan(0, clearLength), codes.AsSpan(0, codesLength),
+                file.AsSpan(clearLength, codesLength), file.AsSpan(clearLength + codesLength, DeliveryCodeCipher.BatchTagSize));
+            destination.Write(file.AsSpan(0, total));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(codes.AsSpan(0, codesLength));
+            ArrayPool<byte>.Shared.Return(codes);
+            ArrayPool<byte>.Shared.Return(file);
         }
     }
 
     /// <summary>
     /// A batch file's bytes, its first line read and its emails located (<see cref="Count"/>), each parsed on demand
-    /// (<see cref="Line"/>): version 2 records, or version 1 text lines (<c>{vault id} {code hash, base64} {sealed code as
-    /// text}</c>, written until 2026-12-07). Throws <see cref="FormatException"/> when the first line is not an email
-    /// batch's, or the records do not fill the file.
+    /// (<see cref="Line"/>): version 3 (opened with <c>cipher</c>, each code sealed again for its message), version 2
+    /// records, or version 1 text lines (<c>{vault id} {code hash, base64} {sealed code as text}</c>, written until
+    /// 2026-12-07). Throws <see cref="FormatException"/> when the first line is not an email batch's, the records do not
+    /// fill the file, or a version 3 file cannot be opened (no cipher, unknown key, anything altered).
     /// </summary>
     public sealed class ParsedFile
     {
@@ -107,18 +145,18 @@ public static class EmailBatchFiles
         private readonly List<Range>? _lines;
         private readonly int _recordsStart;
 
-        public ParsedFile(byte[] bytes)
+        public ParsedFile(byte[] bytes, DeliveryCodeCipher? cipher = null)
         {
             ArgumentNullException.ThrowIfNull(bytes);
             _bytes = bytes;
             var end = bytes.AsSpan().IndexOf((byte)'\n');
             var header = end < 0 ? default : bytes.AsSpan(0, end);
-            var text = header.StartsWith(MagicText);
-            var fields = text || header.StartsWith(Magic) ? Encoding.UTF8.GetString(header[(text ? MagicText : Magic).Length..]).Split(' ') : [];
-            if (fields.Length != (text ? 3 : 4)
+            var version = header.StartsWith(Magic) ? 3 : header.StartsWith(MagicSealedRecords) ? 2 : header.StartsWith(MagicText) ? 1 : 0;
+            var fields = version > 0 ? Encoding.UTF8.GetString(header[Magic.Length..]).Split(' ') : [];
+            if (fields.Length != version switch { 1 => 3, 2 => 4, 3 => 6, _ => -1 }
                 || !int.TryParse(fields[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var batchNo)
                 || !long.TryParse(fields[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-                || !text && fields[3] != RecordSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                || version > 1 && fields[3] != (version == 3 ? RecordSize : SealedRecordSize).ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 throw new FormatException("not an email batch file (first line)");
             }
@@ -126,18 +164,83 @@ public static class EmailBatchFiles
             BatchNo = batchNo;
             ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
             _recordsStart = end + 1;
-            if (text)
+            if (version == 1)
             {
                 _lines = LineRanges(bytes.AsSpan(_recordsStart));
                 Count = _lines.Count;
             }
-            else if ((bytes.Length - _recordsStart) % RecordSize != 0)
+            else if (version == 3)
+            {
+                _bytes = OpenSealed(bytes, _recordsStart, fields, cipher ?? throw new FormatException("a version 3 email batch file is read with the delivery key"));
+                _recordsStart = 0;
+                Count = _bytes.Length / SealedRecordSize;
+            }
+            else if ((bytes.Length - _recordsStart) % SealedRecordSize != 0)
             {
                 throw new FormatException("an email batch file ends inside a record");
             }
             else
             {
-                Count = (bytes.Length - _recordsStart) / RecordSize;
+                Count = (bytes.Length - _recordsStart) / SealedRecordSize;
+            }
+        }
+
+        /// <summary>
+        /// A version 3 file's emails as version 2 records: the codes opened together, then each sealed alone for its
+        /// message under the same key (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>),
+        /// so that no code stays in clear after this returns.
+        /// </summary>
+        private byte[] OpenSealed(byte[] bytes, int recordsStart, string[] fields, DeliveryCodeCipher cipher)
+        {
+            Span<byte> nonce = stackalloc byte[DeliveryCodeCipher.BatchNonceSize];
+            if (!short.TryParse(fields[4], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var keyId)
+                || !Convert.TryFromBase64String(fields[5], nonce, out var nonceLength) || nonceLength != nonce.Length)
+            {
+                throw new FormatException("not an email batch file (first line)");
+            }
+            var body = bytes.Length - recordsStart - DeliveryCodeCipher.BatchTagSize;
+            if (body < 0 || body % RecordSize != 0)
+            {
+                throw new FormatException("an email batch file ends inside a record");
+            }
+            var count = body / RecordSize;
+            var clearLength = recordsStart + count * ClearRecordSize;
+            var codesLength = count * ActivationCodes.CanonicalLength;
+            var codes = ArrayPool<byte>.Shared.Rent(Math.Max(1, codesLength));
+            try
+            {
+                try
+                {
+                    cipher.OpenBatch(keyId, nonce, bytes.AsSpan(0, clearLength), bytes.AsSpan(clearLength, codesLength),
+                        bytes.AsSpan(clearLength + codesLength, DeliveryCodeCipher.BatchTagSize), codes.AsSpan(0, codesLength));
+                }
+                catch (CryptographicException e)
+                {
+                    throw new FormatException("an email batch file cannot be opened with the delivery keys (unknown key, or altered)", e);
+                }
+                var template = DeliveryCodeCipher.TemplateFor(CampaignId, keyId, ExpiresAt);
+                var records = new byte[count * SealedRecordSize];
+                Span<char> code = stackalloc char[ActivationCodes.CanonicalLength];
+                for (var i = 0; i < count; i++)
+                {
+                    var clear = bytes.AsSpan(recordsStart + i * ClearRecordSize, ClearRecordSize);
+                    var record = records.AsSpan(i * SealedRecordSize, SealedRecordSize);
+                    clear.CopyTo(record);
+                    var vault = clear[..IssuanceChunk.VaultIdLength];
+                    if (vault.ContainsAnyExceptInRange((byte)'!', (byte)'~'))
+                    {
+                        throw new FormatException($"record {i + 1} of an email batch file has no vault id");
+                    }
+                    Ascii.ToUtf16(codes.AsSpan(i * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength), code, out _);
+                    cipher.Seal(template, Encoding.ASCII.GetString(vault), code, record[ClearRecordSize..]);
+                }
+                code.Clear();
+                return records;
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(codes.AsSpan(0, codesLength));
+                ArrayPool<byte>.Shared.Return(codes);
             }
         }
 
@@ -159,7 +262,7 @@ public static class EmailBatchFiles
             {
                 return TextLine(index);
             }
-            var record = _bytes.AsSpan(_recordsStart + index * RecordSize, RecordSize);
+            var record = _bytes.AsSpan(_recordsStart + index * SealedRecordSize, SealedRecordSize);
             var vault = record[..IssuanceChunk.VaultIdLength];
             if (vault.ContainsAnyExceptInRange((byte)'!', (byte)'~'))
             {
@@ -189,10 +292,10 @@ public static class EmailBatchFiles
         }
     }
 
-    /// <summary>Every email line of a batch file's bytes.</summary>
-    public static IReadOnlyList<EmailBatchLine> Parse(byte[] file)
+    /// <summary>Every email line of a batch file's bytes (<paramref name="cipher"/>: the delivery keys, for version 3).</summary>
+    public static IReadOnlyList<EmailBatchLine> Parse(byte[] file, DeliveryCodeCipher? cipher = null)
     {
-        var parsed = new ParsedFile(file);
+        var parsed = new ParsedFile(file, cipher);
         return [.. Enumerable.Range(0, parsed.Count).Select(parsed.Line)];
     }
 
@@ -250,9 +353,9 @@ public static class EmailBatchFiles
     }
 
     /// <summary>The lines of a committed batch, checked as <see cref="ReadVerifiedAsync"/> does, and their count against the row.</summary>
-    public static async Task<IReadOnlyList<EmailBatchLine>> ReadAsync(IContentStore content, EmailBatch batch, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<EmailBatchLine>> ReadAsync(IContentStore content, EmailBatch batch, DeliveryCodeCipher? cipher, CancellationToken cancellationToken = default)
     {
-        var lines = Parse(await ReadVerifiedAsync(content, batch, cancellationToken).ConfigureAwait(false));
+        var lines = Parse(await ReadVerifiedAsync(content, batch, cancellationToken).ConfigureAwait(false), cipher);
         if (lines.Count != batch.Emails)
         {
             throw new RolloutException($"email batch {batch.BatchNo} holds {lines.Count} emails, {batch.Emails} were committed");

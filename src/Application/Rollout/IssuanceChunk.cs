@@ -1,11 +1,13 @@
+using System.Security.Cryptography;
 using System.Text;
+using Coffre.Domain.Rollout;
 
 namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
-/// for each person the NIR hash, the store's person number (<see cref="EligiblePerson.PersonNo"/>), vault id, code hash and channel; for email people their code sealed for the email channel
-/// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>), which goes to the chunk's email batch file (<see cref="EmailBatchFiles"/>);
+/// for each person the NIR hash, the store's person number (<see cref="EligiblePerson.PersonNo"/>), vault id, code hash and channel; for email people their code (ASCII, held until the chunk's email batch file seals them all at once:
+/// <see cref="EmailBatchFiles.Write"/>; wiped at <see cref="Reset"/>);
 /// and, once their files are written, the print batch holding its letters and the email batch holding its emails.
 /// <see cref="IRolloutStore.CommitIssuanceAsync"/> stores codes and batch rows in one transaction.
 /// </summary>
@@ -19,7 +21,7 @@ public sealed class IssuanceChunk
     private readonly byte[] _vaultIds;
     private readonly CodeChannel[] _channels;
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
-    private readonly byte[] _sealedCodes;  // email ordinal → sealed code, DeliveryCodeCipher.SealedSize bytes each
+    private readonly byte[] _emailCodes;  // email ordinal → canonical code, ASCII, ActivationCodes.CanonicalLength bytes each
     private readonly long[] _sortKeys;
     private readonly int[] _keyOrder;
     private bool _keyOrderSorted;
@@ -34,7 +36,7 @@ public sealed class IssuanceChunk
         _vaultIds = new byte[capacity * VaultIdLength];
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
-        _sealedCodes = new byte[capacity * DeliveryCodeCipher.SealedSize];
+        _emailCodes = new byte[capacity * ActivationCodes.CanonicalLength];
         _sortKeys = new long[capacity];
         _keyOrder = new int[capacity];
         CampaignId = "";
@@ -74,10 +76,11 @@ public sealed class IssuanceChunk
     /// <summary>The bounced emails (outbox ids) whose people this chunk's letters reach instead (a bounce → post round).</summary>
     public List<Guid> PostedBounces { get; } = [];
 
-    /// <summary>Empties the chunk for a new use (arrays are kept).</summary>
+    /// <summary>Empties the chunk for a new use (arrays are kept; the email codes are wiped).</summary>
     public void Reset(string campaignId, short keyId, DateTimeOffset issuedAt, DateTimeOffset expiresAt)
     {
         ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        CryptographicOperations.ZeroMemory(_emailCodes.AsSpan(0, Emails * ActivationCodes.CanonicalLength));
         CampaignId = campaignId;
         KeyId = keyId;
         IssuedAt = issuedAt;
@@ -112,19 +115,18 @@ public sealed class IssuanceChunk
     }
 
     /// <summary>
-    /// Adds a person reached by email: <paramref name="sealedCode"/> is their code sealed for the email channel
-    /// (<see cref="DeliveryCodeCipher.Seal(DeliveryCodeCipher.PayloadTemplate, string, ReadOnlySpan{char}, Span{byte})"/>,
-    /// <see cref="DeliveryCodeCipher.SealedSize"/> bytes), in their record of the chunk's email batch file.
+    /// Adds a person reached by email with their canonical <paramref name="code"/>, which the chunk's email batch file
+    /// seals (<see cref="EmailBatchFiles.Write"/>).
     /// </summary>
-    public void AddEmail(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<byte> sealedCode)
+    public void AddEmail(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<char> code)
     {
-        if (sealedCode.Length != DeliveryCodeCipher.SealedSize)
+        if (code.Length != ActivationCodes.CanonicalLength || !Ascii.IsValid(code))
         {
-            throw new ArgumentException($"a sealed code is {DeliveryCodeCipher.SealedSize} bytes", nameof(sealedCode));
+            throw new ArgumentException($"a code is {ActivationCodes.CanonicalLength} ASCII characters", nameof(code));
         }
         var i = Next(nirHash, personNo, vaultId, codeHash, CodeChannel.Email);
         _emailIndex[i] = Emails;
-        sealedCode.CopyTo(_sealedCodes.AsSpan(Emails * DeliveryCodeCipher.SealedSize));
+        Ascii.FromUtf16(code, _emailCodes.AsSpan(Emails * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength), out _);
         Emails++;
     }
 
@@ -147,11 +149,12 @@ public sealed class IssuanceChunk
 
     public CodeChannel Channel(int i) => _channels[Index(i)];
 
-    /// <summary>The email ordinal of person <paramref name="i"/> (an index for <see cref="SealedCode"/>), -1 for post.</summary>
+    /// <summary>The email ordinal of person <paramref name="i"/> (an index for <see cref="EmailCode"/>), -1 for post.</summary>
     public int EmailOrdinal(int i) => _emailIndex[Index(i)];
 
-    public ReadOnlySpan<byte> SealedCode(int emailOrdinal) =>
-        _sealedCodes.AsSpan(EmailIndex(emailOrdinal) * DeliveryCodeCipher.SealedSize, DeliveryCodeCipher.SealedSize);
+    /// <summary>The canonical code (ASCII) of email <paramref name="emailOrdinal"/>.</summary>
+    public ReadOnlySpan<byte> EmailCode(int emailOrdinal) =>
+        _emailCodes.AsSpan(EmailIndex(emailOrdinal) * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength);
 
     private int Next(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash, CodeChannel channel)
     {

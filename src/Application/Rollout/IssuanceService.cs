@@ -409,7 +409,7 @@ public sealed class IssuanceService
             var batchNo = chunk.BatchNo!.Value;
             var fileKey = EmailBatchFiles.FileKey(chunk.CampaignId, batchNo);
             using var lines = new SegmentBuffer();
-            EmailBatchFiles.Write(lines, chunk);
+            EmailBatchFiles.Write(lines, chunk, _cipher);
             StoredContent stored;
             await using (var file = lines.OpenRead())
             {
@@ -441,7 +441,6 @@ public sealed class IssuanceService
     {
         private readonly IssuanceService _service;
         private readonly Work _work;
-        private readonly DeliveryCodeCipher.PayloadTemplate _template;
         private readonly string _expiresText;
         private readonly PrintCsvWriter _csv = new();
 
@@ -455,7 +454,6 @@ public sealed class IssuanceService
             var expires = (issuedAt + campaign.CodeValidity).UtcTicks;
             var expiresAt = new DateTimeOffset(expires - expires % TimeSpan.TicksPerSecond, TimeSpan.Zero);
             work.Chunk.Reset(campaign.CampaignId, service._keyId, issuedAt, expiresAt);
-            _template = service._cipher.Template(campaign.CampaignId, expiresAt);
             _expiresText = PrintBatchFiles.FormatExpiry(expiresAt);
         }
 
@@ -468,9 +466,7 @@ public sealed class IssuanceService
             var chunk = _work.Chunk;
             if (person.HasEmail)
             {
-                Span<byte> sealedCode = stackalloc byte[DeliveryCodeCipher.SealedSize];
-                _service._cipher.Seal(_template, person.VaultId, code, sealedCode);
-                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, sealedCode);
+                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, code);
                 CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
                 return;
             }

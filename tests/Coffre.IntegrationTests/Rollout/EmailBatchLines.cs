@@ -11,13 +11,20 @@ namespace Coffre.IntegrationTests.Rollout;
 /// </summary>
 internal static class EmailBatchLines
 {
+    /// <summary>The delivery keys the tests' issuances seal email batches with (the rollout kit's and the end-to-end kit's).</summary>
+    private static readonly DeliveryCodeCipher Keys = new(new Dictionary<short, byte[]>
+    {
+        [7] = RolloutKit.DeliveryKey,
+        [1] = Convert.FromBase64String(RolloutEndToEnd.E2e.DeliveryKey1),
+    }, 7);
+
     /// <summary>Every line of the campaign's committed email batches, in batch then line order.</summary>
     public static async Task<List<EmailBatchLine>> ReadAsync(IRolloutStore store, IContentStore content, string campaignId)
     {
         var lines = new List<EmailBatchLine>();
         foreach (var batch in await store.ListEmailBatchesAsync(campaignId))
         {
-            lines.AddRange(await EmailBatchFiles.ReadAsync(content, batch));
+            lines.AddRange(await EmailBatchFiles.ReadAsync(content, batch, Keys));
         }
         return lines;
     }

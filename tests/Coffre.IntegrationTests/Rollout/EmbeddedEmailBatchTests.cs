@@ -30,7 +30,8 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         var services = new ServiceCollection()
             .AddSingleton(TimeProvider.System)
             .AddCoffreLocal(Path.Combine(_folder, "data"), new byte[32])
-            .AddCoffreFileDelivery(Path.Combine(_folder, "notifications"));
+            .AddCoffreFileDelivery(Path.Combine(_folder, "notifications"))
+            .AddSingleton(Cipher);
         await using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<IRolloutStore>();
         var content = provider.GetRequiredService<IContentStore>();
@@ -97,7 +98,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
             [lines[1].Id] = new Coffre.Application.Mail.MailTransientException("SMTP 451"),
             [lines[4].Id] = new DeliveryDeferredException(DateTimeOffset.UtcNow),
         });
-        var router = new Coffre.Application.Mail.EmailBatchChannel(store, content, inner, new Coffre.Application.Mail.EmailBatchOptions { PageSize = 100 });
+        var router = new Coffre.Application.Mail.EmailBatchChannel(store, content, inner, new Coffre.Application.Mail.EmailBatchOptions { PageSize = 100 }, cipher: Cipher);
         var answer = await router.DeliverBatchAsync([batchMessage]);
         Assert.IsType<DeliveryDeferredException>(answer[batchMessage.Id]);
         var batch = Assert.Single(await store.ListEmailBatchesAsync("c-requeue"));
@@ -151,7 +152,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         var reads = new CountedReads(content);
         var paced = new Coffre.Application.Mail.EmailBatchChannel(store, reads, sink,
             new Coffre.Application.Mail.EmailBatchOptions { PageSize = 10, EmailsPerSecondWhileBusy = 100, BusyRequestsPerSecond = 20, TimeBudget = TimeSpan.FromSeconds(0.25) },
-            time: clock, load: load);
+            time: clock, load: load, cipher: Cipher);
         var answer = await paced.DeliverBatchAsync([batchMessage]);
         Assert.IsType<DeliveryDeferredException>(answer[batchMessage.Id]);
         Assert.Equal([TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.1)], clock.Waits);
@@ -182,7 +183,7 @@ public sealed class EmbeddedEmailBatchTests : IDisposable
         // The clock moves a second at each reading; the budget (2.5 s) ends while the first batch completes (one page):
         // the second batch stops before reading its file, and the others are deferred without being looked at.
         var router = new Coffre.Application.Mail.EmailBatchChannel(store, reads, sink,
-            new Coffre.Application.Mail.EmailBatchOptions { PageSize = 100, TimeBudget = TimeSpan.FromSeconds(2.5) }, time: new SteppingClock());
+            new Coffre.Application.Mail.EmailBatchOptions { PageSize = 100, TimeBudget = TimeSpan.FromSeconds(2.5) }, time: new SteppingClock(), cipher: Cipher);
         var answer = await router.DeliverBatchAsync(messages);
         Assert.Equal(messages.Skip(1).Select(m => m.Id).Order(), answer.Keys.Order());
         Assert.All(answer.Values, e => Assert.IsType<DeliveryDeferredException>(e));

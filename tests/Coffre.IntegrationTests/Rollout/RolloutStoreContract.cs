@@ -98,7 +98,6 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         var expires = at + (validity ?? TimeSpan.FromDays(42));
         chunk.Reset(campaignId, keyId, at, expires);
         var codes = new Dictionary<string, string>();
-        var template = Cipher.Template(campaignId, expires);
         foreach (var person in list)
         {
             var code = ActivationCodes.Generate();
@@ -107,9 +106,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
             codes[person.VaultId] = code;
             if (person.HasEmail)
             {
-                var sealedCode = new byte[DeliveryCodeCipher.SealedSize];
-                Cipher.Seal(template, person.VaultId, code, sealedCode);
-                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, sealedCode);
+                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, code);
             }
             else
             {
@@ -142,7 +139,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
             }
             var key = EmailBatchFiles.FileKey(chunk.CampaignId, chunk.BatchNo!.Value);
             var lines = new System.Buffers.ArrayBufferWriter<byte>();
-            EmailBatchFiles.Write(lines, chunk);
+            EmailBatchFiles.Write(lines, chunk, Cipher);
             using var file = new MemoryStream(lines.WrittenSpan.ToArray());
             var stored = await Content.WriteAsync(new ContentKey(key), file);
             chunk.EmailBatch = new EmailBatch(chunk.CampaignId, chunk.BatchNo.Value, key, chunk.Emails, stored.Sha256, chunk.IssuedAt);

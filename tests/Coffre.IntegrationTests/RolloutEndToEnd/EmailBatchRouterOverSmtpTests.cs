@@ -148,7 +148,7 @@ public sealed class EmailBatchRouterOverSmtpTests(ITestOutputHelper output) : IA
         }), NullLogger<SmtpMailTransport>.Instance);
         var inner = new EmailDeliveryChannel(_db.Store, E2e.Cipher, transport,
             new ActivationEmail(new ActivationEmailOptions { ActivationUrl = new Uri("https://coffre.example.fr/connect/activate") }));
-        return new EmailBatchChannel(_db.Store, _db.Content, inner, options, time: clock);
+        return new EmailBatchChannel(_db.Store, _db.Content, inner, options, time: clock, cipher: E2e.Cipher);
     }
 
     /// <summary>The batch's one outbox message, as the dispatcher claims it.</summary>

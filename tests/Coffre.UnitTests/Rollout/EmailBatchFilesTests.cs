@@ -25,8 +25,6 @@ public sealed class EmailBatchFilesTests
         var chunk = new IssuanceChunk(emails + letters);
         chunk.Reset("c-2027", 1, Expires.AddDays(-42), Expires);
         chunk.BatchNo = 7;
-        var template = Cipher.Template("c-2027", Expires);
-        var sealedCode = new byte[DeliveryCodeCipher.SealedSize];
         var written = new List<(string, string, byte[])>();
         for (var i = 0; i < emails + letters; i++)
         {
@@ -39,13 +37,26 @@ public sealed class EmailBatchFilesTests
                 continue;
             }
             var code = ActivationCodes.Generate();
-            Cipher.Seal(template, vault, code, sealedCode);
-            chunk.AddEmail(nir, i, vault, hash, sealedCode);
+            chunk.AddEmail(nir, i, vault, hash, code);
             written.Add((vault, code, hash));
         }
         var file = new ArrayBufferWriter<byte>();
-        EmailBatchFiles.Write(file, chunk);
+        EmailBatchFiles.Write(file, chunk, Cipher);
         return (file.WrittenSpan.ToArray(), written);
+    }
+
+    /// <summary>The same emails as a version 2 file (written until 2026-12-07): 75-byte records, each code sealed alone.</summary>
+    private static byte[] Version2(List<(string Vault, string Code, byte[] Hash)> emails)
+    {
+        var template = Cipher.Template("c-2027", Expires);
+        var file = new List<byte>(Encoding.UTF8.GetBytes($"coffre-email-batch 2 c-2027 7 {Expires.ToUnixTimeSeconds()} 75\n"));
+        var sealedCode = new byte[DeliveryCodeCipher.SealedSize];
+        foreach (var (vault, code, hash) in emails)
+        {
+            Cipher.Seal(template, vault, code, sealedCode);
+            file.AddRange([.. Encoding.ASCII.GetBytes(vault), .. hash[..EmailBatchFiles.CodeHashPrefix], .. sealedCode]);
+        }
+        return [.. file];
     }
 
     [Fact]
@@ -53,7 +64,7 @@ public sealed class EmailBatchFilesTests
     {
         var (file, emails) = Batch(emails: 5, letters: 3);
 
-        var parsed = new EmailBatchFiles.ParsedFile(file);
+        var parsed = new EmailBatchFiles.ParsedFile(file, Cipher);
         Assert.Equal(("c-2027", 7, Expires, emails.Count), (parsed.CampaignId, parsed.BatchNo, parsed.ExpiresAt, parsed.Count));
         for (var i = 0; i < emails.Count; i++)
         {
@@ -67,35 +78,75 @@ public sealed class EmailBatchFilesTests
             var payload = DeliveryPayload.Parse(line.PayloadJson);
             Assert.Equal(("c-2027", (short)2, Expires), (payload.Campaign, payload.KeyId, payload.ExpiresAt));
         }
-        Assert.Equal(emails.Count, EmailBatchFiles.Parse(file).Count);
+        Assert.Equal(emails.Count, EmailBatchFiles.Parse(file, Cipher).Count);
         // The ids are the same whenever the file is read (the Message-ID and the bounce key), and differ between lines.
-        Assert.Equal(parsed.Line(3).Id, new EmailBatchFiles.ParsedFile(file).Line(3).Id);
+        Assert.Equal(parsed.Line(3).Id, new EmailBatchFiles.ParsedFile(file, Cipher).Line(3).Id);
         Assert.Equal(emails.Count, Enumerable.Range(0, parsed.Count).Select(i => parsed.Line(i).Id).Distinct().Count());
     }
 
     [Fact]
-    public void A_record_is_75_bytes_and_carries_no_code_in_clear()
+    public void An_email_takes_45_bytes_and_the_file_carries_no_code_in_clear()
     {
         var (file, emails) = Batch(emails: 100);
 
         var header = Encoding.UTF8.GetString(file, 0, Array.IndexOf(file, (byte)'\n') + 1);
-        Assert.Equal($"coffre-email-batch 2 c-2027 7 {Expires.ToUnixTimeSeconds()} 75\n", header);
-        Assert.Equal(header.Length + 100 * 75, file.Length);
+        Assert.StartsWith($"coffre-email-batch 3 c-2027 7 {Expires.ToUnixTimeSeconds()} 45 2 ", header, StringComparison.Ordinal);
+        Assert.Equal(16, Convert.FromBase64String(header.Split(' ')[^1].TrimEnd('\n')).Length + 4);
+        Assert.Equal(header.Length + 100 * 45 + 16, file.Length);
         var text = Encoding.Latin1.GetString(file);
         Assert.All(emails, e => Assert.DoesNotContain(e.Code, text, StringComparison.Ordinal));
+        // Two batches of the same codes share no ciphertext: each file has its own nonce.
+        Assert.NotEqual(header, Encoding.UTF8.GetString(Batch(emails: 1).File).Split('\n')[0] + "\n");
+    }
+
+    [Fact]
+    public void A_version_3_file_is_read_only_with_its_key_and_unaltered()
+    {
+        var (file, _) = Batch(emails: 4);
+        var header = Array.IndexOf(file, (byte)'\n') + 1;
+        var otherKey = new DeliveryCodeCipher(1, [.. Enumerable.Range(0, 32).Select(i => (byte)i)]);
+
+        Assert.Equal(4, new EmailBatchFiles.ParsedFile(file, Cipher).Count);
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(file));
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(file, otherKey));
+        // A byte changed anywhere (first line, a vault id, a hash prefix, a code, the tag) and nothing is read.
+        foreach (var at in new[] { 25, header, header + 30, header + 4 * 34 + 3, file.Length - 1 })
+        {
+            var altered = (byte[])file.Clone();
+            altered[at] ^= 0x01;
+            Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(altered, Cipher));
+        }
+    }
+
+    [Fact]
+    public void A_version_2_file_written_before_batch_sealing_still_reads()
+    {
+        var (_, emails) = Batch(emails: 3);
+        var v2 = Version2(emails);
+
+        var parsed = new EmailBatchFiles.ParsedFile(v2);
+        Assert.Equal(3, parsed.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            var line = parsed.Line(i);
+            Assert.Equal((EmailBatchFiles.LineId("c-2027", 7, i), emails[i].Vault), (line.Id, line.VaultId));
+            Assert.True(line.Carries(emails[i].Hash));
+            Assert.Equal(emails[i].Code, Cipher.DecryptCode(line.PayloadJson, line.VaultId));
+        }
     }
 
     [Fact]
     public void A_version_1_file_written_before_records_still_reads()
     {
-        var (file, emails) = Batch(emails: 3);
+        var (_, emails) = Batch(emails: 3);
+        var file = Version2(emails);
         var parsed = new EmailBatchFiles.ParsedFile(file);
         // The same emails as version 1 text lines: vault id, whole code hash and sealed code as text, base64.
         var v1 = new StringBuilder($"coffre-email-batch 1 c-2027 7 {Expires.ToUnixTimeSeconds()}\n");
-        var start = file.Length - 3 * EmailBatchFiles.RecordSize;
+        var start = file.Length - 3 * EmailBatchFiles.SealedRecordSize;
         for (var i = 0; i < 3; i++)
         {
-            var sealedForm = file.AsSpan(start + i * EmailBatchFiles.RecordSize + 22 + EmailBatchFiles.CodeHashPrefix, DeliveryCodeCipher.SealedSize);
+            var sealedForm = file.AsSpan(start + i * EmailBatchFiles.SealedRecordSize + 22 + EmailBatchFiles.CodeHashPrefix, DeliveryCodeCipher.SealedSize);
             v1.Append(CultureInfo.InvariantCulture, $"{emails[i].Vault} {Convert.ToBase64String(emails[i].Hash)} {BinaryPrimitives.ReadInt16BigEndian(sealedForm)} ")
                 .Append(CultureInfo.InvariantCulture, $"{Convert.ToBase64String(sealedForm.Slice(2, 12))} {Convert.ToBase64String(sealedForm[14..])}\n");
         }
@@ -117,18 +168,24 @@ public sealed class EmailBatchFilesTests
     {
         var (file, _) = Batch(emails: 2);
         var header = Array.IndexOf(file, (byte)'\n') + 1;
-        var otherSize = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(file, 0, header).Replace(" 75\n", " 76\n", StringComparison.Ordinal));
+        var otherSize = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(file, 0, header).Replace(" 45 2 ", " 46 2 ", StringComparison.Ordinal));
+        var v2 = Version2(Batch(emails: 2).Emails);
+        var v2Header = Array.IndexOf(v2, (byte)'\n') + 1;
+        var v2OtherSize = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(v2, 0, v2Header).Replace(" 75\n", " 76\n", StringComparison.Ordinal));
 
-        Assert.Equal(2, new EmailBatchFiles.ParsedFile(file).Count);
-        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(file[..^1]));
-        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile([.. otherSize, .. file[header..]]));
+        Assert.Equal(2, new EmailBatchFiles.ParsedFile(file, Cipher).Count);
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(file[..^1], Cipher));
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile([.. otherSize, .. file[header..]], Cipher));
+        Assert.Equal(2, new EmailBatchFiles.ParsedFile(v2).Count);
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(v2[..^1]));
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile([.. v2OtherSize, .. v2[v2Header..]]));
     }
 
     [Fact]
     public void A_line_bound_to_another_vault_does_not_decrypt()
     {
         var (file, _) = Batch(emails: 2);
-        var parsed = new EmailBatchFiles.ParsedFile(file);
+        var parsed = new EmailBatchFiles.ParsedFile(file, Cipher);
 
         var line = parsed.Line(0);
         Assert.ThrowsAny<CryptographicException>(() => Cipher.DecryptCode(line.PayloadJson, parsed.Line(1).VaultId));
@@ -138,9 +195,10 @@ public sealed class EmailBatchFilesTests
     [InlineData("not an email batch\n")]
     [InlineData("coffre-email-batch 1 c-2027 seven 1800000000\n")]
     [InlineData("coffre-email-batch 2 c-2027 7 1800000000\n")]
+    [InlineData("coffre-email-batch 3 c-2027 7 1800000000 45 2\n")]
     [InlineData("")]
     public void A_file_without_its_first_line_is_refused(string text) =>
-        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(Encoding.UTF8.GetBytes(text)));
+        Assert.Throws<FormatException>(() => new EmailBatchFiles.ParsedFile(Encoding.UTF8.GetBytes(text), Cipher));
 
     [Theory]
     [InlineData("v000000000000000000000 notbase64!! 2 AAAAAAAAAAAAAAAA AAAA")]
