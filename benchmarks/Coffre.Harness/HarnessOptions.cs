@@ -89,6 +89,16 @@ public sealed class HarnessOptions
     public bool Prewarm { get; private set; }
 
     /// <summary>
+    /// Bring the database to rest between the bulk phases, as the days between a rollout's steps do (on by default; off
+    /// with <c>--no-settle</c>): after the import a <c>VACUUM (ANALYZE)</c> of the registry (what autovacuum otherwise runs
+    /// during the next phase, and the hint bits the first read of each row would otherwise write), then before each later
+    /// bulk phase (registry floor, eligible read, issuance, limit, each raw COPY, issuance floor) a <c>CHECKPOINT</c>:
+    /// the previous phase's dirty pages are written before the next starts, and its WAL segments are recycled instead of
+    /// each new one being created and zero-filled. Each is its own reported step (<c>settle</c>), outside the phases.
+    /// </summary>
+    public bool Settle { get; private set; } = true;
+
+    /// <summary>
     /// Before the silo starts (after <see cref="Prewarm"/>), a <c>CHECKPOINT</c>: the bulk phases' dirty pages are written
     /// and synced before the activation models, as in a rollout that opens activations days after its import. Without
     /// it the checkpoint their WAL started spreads its writes and its final syncs through the activation phases.
@@ -187,6 +197,7 @@ public sealed class HarnessOptions
                 case "--drain-outbox-seconds": o.DrainOutboxSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--skip-activation": o.SkipActivation = true; break;
                 case "--prewarm": o.Prewarm = true; break;
+                case "--no-settle": o.Settle = false; break;
                 case "--checkpoint": o.Checkpoint = true; break;
                 case "--flush-probe": o.FlushProbe = true; break;
                 case "--wal-breakdown": o.WalBreakdown = true; break;

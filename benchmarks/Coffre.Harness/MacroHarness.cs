@@ -89,9 +89,11 @@ public sealed class MacroHarness(HarnessOptions options)
             await MigrateAsync();
             await ImportAsync(csv);
             File.Delete(csv); // the CSV is only the import's input; free the disk for the rest of the run
+            await SettleAsync("after the import", vacuumRegistry: true);
             if (options.RegistryFloor)
             {
                 await RegistryFloorAsync();
+                await SettleAsync("after the registry floor");
             }
             await CampaignAsync();
             if (options.IssuanceFloor)
@@ -100,22 +102,28 @@ public sealed class MacroHarness(HarnessOptions options)
             }
             var issuance = await IssueAsync();
             _peakThroughIssuance = _peakWorkingSet;
+            await SettleAsync("after issuance");
             await LimitAsync(issuance);
+            await SettleAsync("after the limit");
             await RawCopyAsync(issuance, withOutbox: false);
             if (options.RawSortedPerChunk)
             {
+                await SettleAsync("after raw COPY");
                 await RawCopyAsync(issuance, withOutbox: false, sortedPerChunk: true);
             }
             if (options.RawWithOutbox)
             {
+                await SettleAsync("after raw COPY");
                 await RawCopyAsync(issuance, withOutbox: true);
             }
             if (options.RawWithoutIndexes)
             {
+                await SettleAsync("after raw COPY");
                 await RawCopyAsync(issuance, withOutbox: false, withoutIndexes: true);
             }
             if (options.IssuanceFloor)
             {
+                await SettleAsync("after raw COPY");
                 await IssuanceFloorAsync(issuance);
             }
             NaiveGrainBaseline.Result? naive = null;
@@ -199,6 +207,7 @@ public sealed class MacroHarness(HarnessOptions options)
         ["readPath"] = options.SkipReadPath ? null : $"{options.ReadVaults} vaults × {options.ReadDocuments} documents, {options.ReadConnections} connections, {options.ReadSeconds} s per run",
         ["siloExtraEnvironment"] = new JsonObject(options.SiloEnvironment.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
         ["prewarm"] = options.Prewarm,
+        ["settle"] = options.Settle,
         ["checkpointBeforeActivation"] = options.Checkpoint,
         ["flushProbe"] = options.FlushProbe,
         ["walBreakdown"] = options.WalBreakdown,
@@ -1026,6 +1035,29 @@ public sealed class MacroHarness(HarnessOptions options)
                    WHERE relname IN ('registry_person', 'activation_code', 'audit_head', 'audit_event', 'identity_claim')
                      AND relnamespace = 'public'::regnamespace)));
         """;
+
+    /// <summary>
+    /// <see cref="HarnessOptions.Settle"/>: a <c>VACUUM (ANALYZE)</c> of the registry when asked, then a <c>CHECKPOINT</c>;
+    /// reported under <c>settle</c> (time, CPU, WAL), in the order run, and not counted in any phase.
+    /// </summary>
+    private async Task SettleAsync(string when, bool vacuumRegistry = false)
+    {
+        if (!options.Settle)
+        {
+            return;
+        }
+        var phase = await _probe.BeginAsync("settle");
+        if (vacuumRegistry)
+        {
+            await ScalarAsync<object?>("VACUUM (ANALYZE) registry_person");
+        }
+        await ScalarAsync<object?>("CHECKPOINT");
+        var figures = await EndAsync(phase, null);
+        figures["when"] = when;
+        figures["statements"] = vacuumRegistry ? "VACUUM (ANALYZE) registry_person; CHECKPOINT" : "CHECKPOINT";
+        ((JsonArray)(_report["settle"] ??= new JsonArray())).Add(figures);
+        Say($"settle    {when}: {figures["statements"]} in {S(figures)} s {Cpu(figures)}");
+    }
 
     private async Task<T> ScalarAsync<T>(string sql)
     {
