@@ -91,8 +91,9 @@ public sealed class HarnessOptions
     /// <summary>
     /// Bring the database to rest between the bulk phases, as the days between a rollout's steps do (on by default; off
     /// with <c>--no-settle</c>): after the import a <c>VACUUM (ANALYZE)</c> of the registry (what autovacuum otherwise runs
-    /// during the next phase, and the hint bits the first read of each row would otherwise write), then before each later
-    /// bulk phase (registry floor, eligible read, issuance, limit, each raw COPY, issuance floor) a <c>CHECKPOINT</c>:
+    /// during the next phase, and the hint bits the first read of each row would otherwise write; after the registry floor,
+    /// which runs right after the import so that the two compare like with like), then before each later bulk phase
+    /// (issuance, limit, each raw COPY, issuance floor) a <c>CHECKPOINT</c>:
     /// the previous phase's dirty pages are written before the next starts, and its WAL segments are recycled instead of
     /// each new one being created and zero-filled. Each is its own reported step (<c>settle</c>), outside the phases.
     /// </summary>
