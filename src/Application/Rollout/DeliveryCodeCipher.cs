@@ -194,7 +194,7 @@ public sealed class DeliveryCodeCipher
     /// Encrypts a whole batch's codes (<paramref name="codes"/>, ASCII, concatenated) in ONE AES-256-GCM operation under
     /// the current key, the batch's clear parts authenticated as <paramref name="associatedData"/>: an email batch file of
     /// version 3 (<see cref="EmailBatchFiles"/>). One operation per batch instead of one per email: through .NET's
-    /// OpenSSL interop, sealing a code alone cost about 1 µs, nearly all of it per call (benchmarks/results/issue10-crypto).
+    /// OpenSSL interop, sealing a code alone cost about 1 µs, nearly all of it per call (benchmarks/results/issue10-batchseal).
     /// </summary>
     public void SealBatch(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> codes, Span<byte> ciphertext, Span<byte> tag)
     {

@@ -80,7 +80,7 @@ public sealed class IssuanceChunk
     public void Reset(string campaignId, short keyId, DateTimeOffset issuedAt, DateTimeOffset expiresAt)
     {
         ArgumentException.ThrowIfNullOrEmpty(campaignId);
-        CryptographicOperations.ZeroMemory(_emailCodes.AsSpan(0, Emails * ActivationCodes.CanonicalLength));
+        WipeCodes();
         CampaignId = campaignId;
         KeyId = keyId;
         IssuedAt = issuedAt;
@@ -93,6 +93,9 @@ public sealed class IssuanceChunk
         PostedBounces.Clear();
         _keyOrderSorted = false;
     }
+
+    /// <summary>Wipes the email codes held in clear (at <see cref="Reset"/>, and when the chunk is let go).</summary>
+    public void WipeCodes() => CryptographicOperations.ZeroMemory(_emailCodes.AsSpan(0, Emails * ActivationCodes.CanonicalLength));
 
     /// <summary>
     /// The person at <paramref name="rank"/> in person-number order (sorted once, at the first call after the last add).

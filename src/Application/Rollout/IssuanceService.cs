@@ -433,7 +433,11 @@ public sealed class IssuanceService
             Csv = new SegmentBuffer();
         }
 
-        public void Dispose() => Csv.Dispose();
+        public void Dispose()
+        {
+            Chunk.WipeCodes();
+            Csv.Dispose();
+        }
     }
 
     /// <summary>Fills one chunk (producer thread only): code, hash, then the email payload or the letter.</summary>

@@ -100,6 +100,20 @@ public sealed class EmailBatchFilesTests
     }
 
     [Fact]
+    public void The_codes_a_chunk_holds_for_its_file_are_wiped_when_it_is_let_go_and_must_be_ASCII()
+    {
+        var chunk = new IssuanceChunk(2);
+        chunk.Reset("c-2027", 1, Expires.AddDays(-42), Expires);
+        var code = ActivationCodes.Generate();
+        chunk.AddEmail(new byte[32], 1, $"v{1:D21}", new byte[32], code);
+        Assert.Equal(code, Encoding.ASCII.GetString(chunk.EmailCode(0)));
+
+        chunk.WipeCodes();
+        Assert.All(chunk.EmailCode(0).ToArray(), b => Assert.Equal(0, b));
+        Assert.Throws<ArgumentException>(() => chunk.AddEmail(new byte[32], 2, $"v{2:D21}", new byte[32], "ÉÉÉÉÉÉÉÉÉÉÉ"));
+    }
+
+    [Fact]
     public void A_version_3_file_is_read_only_with_its_key_and_unaltered()
     {
         var (file, _) = Batch(emails: 4);
