@@ -226,13 +226,9 @@ public static class EmailBatchFiles
                     var clear = bytes.AsSpan(recordsStart + i * ClearRecordSize, ClearRecordSize);
                     var record = records.AsSpan(i * SealedRecordSize, SealedRecordSize);
                     clear.CopyTo(record);
-                    var vault = clear[..IssuanceChunk.VaultIdLength];
-                    if (vault.ContainsAnyExceptInRange((byte)'!', (byte)'~'))
-                    {
-                        throw new FormatException($"record {i + 1} of an email batch file has no vault id");
-                    }
                     Ascii.ToUtf16(codes.AsSpan(i * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength), code, out _);
-                    cipher.Seal(template, Encoding.ASCII.GetString(vault), code, record[ClearRecordSize..]);
+                    // The vault id is checked where every version's record is read (Line); here it is only the sealing's associated data.
+                    cipher.Seal(template, Encoding.ASCII.GetString(clear[..IssuanceChunk.VaultIdLength]), code, record[ClearRecordSize..]);
                 }
                 code.Clear();
                 return records;
