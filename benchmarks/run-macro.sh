@@ -45,6 +45,7 @@ cleanup() {
   if [ -n "$HARNESS_PID" ] && kill -0 "$HARNESS_PID" 2>/dev/null; then kill "$HARNESS_PID" 2>/dev/null; wait "$HARNESS_PID" 2>/dev/null; fi
   if [ -f "$WORK/harness/silo.pid" ]; then kill "$(cat "$WORK/harness/silo.pid")" 2>/dev/null; fi
   stop_postgres "$WORK/pg"
+  release_bench_huge_pages
   # BENCH_KEEP_PG_LOG=FILE keeps the server's log (with BENCH_PG_OPTIONS, e.g. auto_explain's slow plans).
   if [ -n "${BENCH_KEEP_PG_LOG:-}" ] && [ -f "$WORK/pg/postgres.log" ]; then cp "$WORK/pg/postgres.log" "$BENCH_KEEP_PG_LOG"; fi
   stop_azurite "$WORK/azurite"
