@@ -126,6 +126,37 @@ public abstract partial class RolloutStoreContract
         Assert.Equal((true, CodeChannel.Post), (reissued.Issued, reissued.Channel));   // to the other representative, by post
         await CheckInvariantsAsync("c-minors");
     }
+    [Fact]
+    public async Task A_minors_representatives_are_tried_in_order_however_many_for_the_email_and_for_the_address_apart()
+    {
+        var adults = People(4);
+        var (parentByEmail, parentByPost, nobodyToWriteTo, emailOnly) =
+            (adults[0] with { Email = "parent@example.test" }, adults[1] with { Email = null },
+             adults[2] with { Email = null, Address = null }, adults[3] with { Email = "email-only@example.test", Address = null });
+        var (stranger, otherStranger) = (People(1)[0], People(1)[0]);   // representatives the registry does not hold
+        var minors = Minors(
+            [stranger.Nir, otherStranger.Nir, parentByEmail.Nir], // 0: the third, past two the registry does not hold: email
+            [nobodyToWriteTo.Nir, stranger.Nir, parentByPost.Nir], // 1: nobody has an email; the third has the first address
+            [parentByPost.Nir, emailOnly.Nir],                     // 2: the second has the first email
+            [nobodyToWriteTo.Nir, stranger.Nir]);                  // 3: nobody can be written to
+        await ImportAsync([parentByEmail, parentByPost, nobodyToWriteTo, emailOnly, .. minors]);
+        await CampaignAsync("c-order");
+        string Vault(PersonRecord p) => RegistryVaultIds.For(NirHash(p));
+
+        var eligible = (await EligibleAsync("c-order")).Where(e => e.ForRepresentatives).ToDictionary(e => e.VaultId);
+        Assert.Equal(3, eligible.Count);
+        Assert.True(eligible[Vault(minors[0])].HasEmail);
+        Assert.Equal((false, parentByPost.Address), (eligible[Vault(minors[1])].HasEmail, eligible[Vault(minors[1])].Address));
+        Assert.True(eligible[Vault(minors[2])].HasEmail);
+        Assert.Equal(1, await Store.CountUnreachableMinorsAsync("c-order"));
+
+        var result = await Issuance(Store, Content).IssueAsync("c-order");
+        Assert.Equal((6L, 4L, 2L, 1L), (result.Issued, result.Emails, result.Letters, result.MinorsUnreachable));   // 3 adults, 3 minors
+        var recipients = await Store.FindEmailRecipientsAsync([Vault(minors[0]), Vault(minors[2])]);
+        Assert.Equal((parentByEmail.Email, emailOnly.Email), (recipients[Vault(minors[0])].Email, recipients[Vault(minors[2])].Email));
+        await CheckInvariantsAsync("c-order");
+    }
+
     /// <summary>
     /// Issuance reads adults and minors by two statements on PostgreSQL (issue 10: the adults' read has no join): whatever
     /// the chunk boundaries, every eligible person of either class gets exactly one code and one delivery record, nobody
