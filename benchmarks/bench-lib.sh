@@ -23,7 +23,8 @@ reserve_bench_huge_pages() { # DIR BIN — adds "-c huge_pages=on|off" to PG_TUN
   PG_TUNING+=(-c huge_pages=off)
   if [ "${BENCH_HUGE_PAGES:-1}" = 0 ]; then PG_NOTES+="; huge pages off (BENCH_HUGE_PAGES=0)"; return 0; fi
   if [ ! -w /proc/sys/vm/nr_hugepages ]; then PG_NOTES+="; huge pages off (cannot reserve them)"; return 0; fi
-  need="$(runuser -u postgres -- "$bin/postgres" -D "$dir/data" -C shared_memory_size_in_huge_pages ${PG_TUNING[*]} 2>/dev/null)" || need=""
+  # shellcheck disable=SC2086 # the options are words
+  need="$(runuser -u postgres -- "$bin/postgres" -D "$dir/data" -C shared_memory_size_in_huge_pages ${PG_TUNING[*]} ${BENCH_PG_OPTIONS:-} 2>/dev/null)" || need=""
   if ! [[ "$need" =~ ^[0-9]+$ ]] || [ "$need" -le 0 ]; then PG_NOTES+="; huge pages off (size unknown)"; return 0; fi
   before="$(cat /proc/sys/vm/nr_hugepages)"
   echo $((before + need)) > /proc/sys/vm/nr_hugepages 2>/dev/null || true
@@ -34,7 +35,7 @@ reserve_bench_huge_pages() { # DIR BIN — adds "-c huge_pages=on|off" to PG_TUN
   fi
   HUGE_PAGES_ADDED="$need"
   PG_TUNING[-1]=huge_pages=on
-  PG_NOTES+="; huge pages on ($need of 2 MiB reserved for the run)"
+  PG_NOTES+="; huge pages on ($need reserved for the run)"
 }
 
 release_bench_huge_pages() {
@@ -45,6 +46,11 @@ release_bench_huge_pages() {
   HUGE_PAGES_ADDED=0
 }
 
+pg_ctl_start_bench() { # DIR PORT BIN
+  runuser -u postgres -- "$3/pg_ctl" -D "$1/data" -l "$1/postgres.log" -w -t 60 \
+    -o "-p $2 -c listen_addresses=127.0.0.1 -k $1 ${PG_TUNING[*]} ${BENCH_PG_OPTIONS:-}" start >/dev/null
+}
+
 start_bench_postgres() { # DIR PORT — start_postgres from lib.sh, with the benchmark's settings
   local dir="$1" port="$2" bin
   bin="$(pg_bin)"
@@ -53,9 +59,14 @@ start_bench_postgres() { # DIR PORT — start_postgres from lib.sh, with the ben
   runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   reserve_bench_huge_pages "$dir" "$bin"
-  runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir ${PG_TUNING[*]} ${BENCH_PG_OPTIONS:-}" start >/dev/null \
-    || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
+  if ! pg_ctl_start_bench "$dir" "$port" "$bin"; then
+    [ "$HUGE_PAGES_ADDED" -gt 0 ] || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
+    log "PostgreSQL did not start with huge pages; starting it without them"
+    release_bench_huge_pages
+    PG_TUNING[-1]=huge_pages=off
+    PG_NOTES="${PG_NOTES%; huge pages on*}; huge pages off (the server did not start with them)"
+    pg_ctl_start_bench "$dir" "$port" "$bin" || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
+  fi
   runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres coffre
 }
 
