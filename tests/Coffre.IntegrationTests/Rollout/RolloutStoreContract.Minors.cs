@@ -126,6 +126,7 @@ public abstract partial class RolloutStoreContract
         Assert.Equal((true, CodeChannel.Post), (reissued.Issued, reissued.Channel));   // to the other representative, by post
         await CheckInvariantsAsync("c-minors");
     }
+
     [Fact]
     public async Task A_minors_representatives_are_tried_in_order_however_many_for_the_email_and_for_the_address_apart()
     {
