@@ -39,8 +39,9 @@ public class EmailBatchFileBenchmarks
         {
             _codes[i] = ActivationCodes.Generate();
             _vaults[i] = $"v{i:D21}";
-            _chunk.AddEmail(RandomNumberGenerator.GetBytes(32), i, _vaults[i], RandomNumberGenerator.GetBytes(32), _codes[i]);
+            _chunk.AddEmail(RandomNumberGenerator.GetBytes(32), i, _vaults[i], _codes[i]);
         }
+        _chunk.HashCodes(new CodeHasher(new Dictionary<short, byte[]> { [1] = RandomNumberGenerator.GetBytes(32) }, 1));
     }
 
     /// <summary>The same-run baseline: version 2, each code sealed alone, then its 75-byte record.</summary>

@@ -6,8 +6,10 @@ namespace Coffre.Application.Rollout;
 
 /// <summary>
 /// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
-/// for each person the NIR hash, the store's person number (<see cref="EligiblePerson.PersonNo"/>), vault id, code hash and channel; for email people their code (ASCII, held until the chunk's email batch file seals them all at once:
-/// <see cref="EmailBatchFiles.Write"/>; wiped at <see cref="Reset"/>);
+/// for each person the NIR hash, the store's person number (<see cref="EligiblePerson.PersonNo"/>), vault id, code and channel;
+/// the codes' hashes, all computed at once by <see cref="HashCodes"/> (eight per step, <see cref="CodeHasher.HashMany"/>),
+/// which then wipes the codes; for email people their code again (ASCII, held until the chunk's email batch file seals
+/// them all at once: <see cref="EmailBatchFiles.Write"/>; wiped at <see cref="Reset"/>);
 /// and, once their files are written, the print batch holding its letters and the email batch holding its emails.
 /// <see cref="IRolloutStore.CommitIssuanceAsync"/> stores codes and batch rows in one transaction.
 /// </summary>
@@ -18,6 +20,8 @@ public sealed class IssuanceChunk
     private readonly byte[] _nirHashes;
     private readonly long[] _personNos;
     private readonly byte[] _codeHashes;
+    private readonly byte[] _codes;       // person index → canonical code, ASCII, until HashCodes wipes it
+    private int _hashed;                  // persons whose code hash is computed
     private readonly byte[] _vaultIds;
     private readonly CodeChannel[] _channels;
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
@@ -33,6 +37,7 @@ public sealed class IssuanceChunk
         _nirHashes = new byte[capacity * 32];
         _personNos = new long[capacity];
         _codeHashes = new byte[capacity * 32];
+        _codes = new byte[capacity * ActivationCodes.CanonicalLength];
         _vaultIds = new byte[capacity * VaultIdLength];
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
@@ -86,6 +91,7 @@ public sealed class IssuanceChunk
         IssuedAt = issuedAt;
         ExpiresAt = expiresAt;
         Count = 0;
+        _hashed = 0;
         Emails = 0;
         PrintBatch = null;
         EmailBatch = null;
@@ -94,8 +100,25 @@ public sealed class IssuanceChunk
         _keyOrderSorted = false;
     }
 
-    /// <summary>Wipes the email codes held in clear (at <see cref="Reset"/>, and when the chunk is let go).</summary>
-    public void WipeCodes() => CryptographicOperations.ZeroMemory(_emailCodes.AsSpan(0, Emails * ActivationCodes.CanonicalLength));
+    /// <summary>Wipes the codes held in clear (at <see cref="Reset"/>, and when the chunk is let go).</summary>
+    public void WipeCodes()
+    {
+        CryptographicOperations.ZeroMemory(_emailCodes.AsSpan(0, Emails * ActivationCodes.CanonicalLength));
+        CryptographicOperations.ZeroMemory(_codes.AsSpan(0, Count * ActivationCodes.CanonicalLength));
+    }
+
+    /// <summary>
+    /// Hashes the codes added since the last call under the chunk's key (<see cref="KeyId"/>), all at once, and wipes
+    /// them (the email codes stay for their batch file). <see cref="CodeHash"/> answers only for hashed codes.
+    /// </summary>
+    public void HashCodes(CodeHasher hasher)
+    {
+        ArgumentNullException.ThrowIfNull(hasher);
+        var codes = _codes.AsSpan(_hashed * ActivationCodes.CanonicalLength, (Count - _hashed) * ActivationCodes.CanonicalLength);
+        hasher.HashMany(KeyId, codes, ActivationCodes.CanonicalLength, _codeHashes.AsSpan(_hashed * 32));
+        CryptographicOperations.ZeroMemory(codes);
+        _hashed = Count;
+    }
 
     /// <summary>
     /// The person at <paramref name="rank"/> in person-number order (sorted once, at the first call after the last add).
@@ -118,25 +141,22 @@ public sealed class IssuanceChunk
     }
 
     /// <summary>
-    /// Adds a person reached by email with their canonical <paramref name="code"/>, which the chunk's email batch file
-    /// seals (<see cref="EmailBatchFiles.Write"/>).
+    /// Adds a person reached by email with their canonical <paramref name="code"/>, which <see cref="HashCodes"/>
+    /// hashes and the chunk's email batch file seals (<see cref="EmailBatchFiles.Write"/>).
     /// </summary>
-    public void AddEmail(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash, ReadOnlySpan<char> code)
+    public void AddEmail(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<char> code)
     {
-        if (code.Length != ActivationCodes.CanonicalLength || !Ascii.IsValid(code))
-        {
-            throw new ArgumentException($"a code is {ActivationCodes.CanonicalLength} ASCII characters", nameof(code));
-        }
-        var i = Next(nirHash, personNo, vaultId, codeHash, CodeChannel.Email);
+        var i = Next(nirHash, personNo, vaultId, code, CodeChannel.Email);
         _emailIndex[i] = Emails;
-        Ascii.FromUtf16(code, _emailCodes.AsSpan(Emails * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength), out _);
+        _codes.AsSpan(i * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength)
+            .CopyTo(_emailCodes.AsSpan(Emails * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength));
         Emails++;
     }
 
-    /// <summary>Adds a person reached by post (their letter is in the chunk's print batch).</summary>
-    public void AddLetter(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash)
+    /// <summary>Adds a person reached by post with their canonical <paramref name="code"/> (their letter, in the chunk's print batch, carries it).</summary>
+    public void AddLetter(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<char> code)
     {
-        var i = Next(nirHash, personNo, vaultId, codeHash, CodeChannel.Post);
+        var i = Next(nirHash, personNo, vaultId, code, CodeChannel.Post);
         _emailIndex[i] = -1;
     }
 
@@ -144,7 +164,10 @@ public sealed class IssuanceChunk
 
     public long PersonNo(int i) => _personNos[Index(i)];
 
-    public ReadOnlySpan<byte> CodeHash(int i) => _codeHashes.AsSpan(Index(i) * 32, 32);
+    /// <summary>The hash of person <paramref name="i"/>'s code (once <see cref="HashCodes"/> has run).</summary>
+    public ReadOnlySpan<byte> CodeHash(int i) => Index(i) < _hashed
+        ? _codeHashes.AsSpan(i * 32, 32)
+        : throw new InvalidOperationException("the chunk's codes are not hashed yet (HashCodes)");
 
     public ReadOnlySpan<byte> VaultIdAscii(int i) => _vaultIds.AsSpan(Index(i) * VaultIdLength, VaultIdLength);
 
@@ -159,15 +182,19 @@ public sealed class IssuanceChunk
     public ReadOnlySpan<byte> EmailCode(int emailOrdinal) =>
         _emailCodes.AsSpan(EmailIndex(emailOrdinal) * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength);
 
-    private int Next(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<byte> codeHash, CodeChannel channel)
+    private int Next(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<char> code, CodeChannel channel)
     {
         if (Count == Capacity)
         {
             throw new InvalidOperationException("the issuance chunk is full");
         }
-        if (nirHash.Length != 32 || codeHash.Length != 32)
+        if (nirHash.Length != 32)
         {
-            throw new ArgumentException("NIR and code hashes are 32 bytes");
+            throw new ArgumentException("a NIR hash is 32 bytes", nameof(nirHash));
+        }
+        if (code.Length != ActivationCodes.CanonicalLength || !Ascii.IsValid(code))
+        {
+            throw new ArgumentException($"a code is {ActivationCodes.CanonicalLength} ASCII characters", nameof(code));
         }
         if (vaultId is not { Length: VaultIdLength } || Encoding.ASCII.GetBytes(vaultId, _vaultIds.AsSpan(Count * VaultIdLength, VaultIdLength)) != VaultIdLength)
         {
@@ -175,7 +202,7 @@ public sealed class IssuanceChunk
         }
         nirHash.CopyTo(_nirHashes.AsSpan(Count * 32));
         _personNos[Count] = personNo;
-        codeHash.CopyTo(_codeHashes.AsSpan(Count * 32));
+        Ascii.FromUtf16(code, _codes.AsSpan(Count * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength), out _);
         _channels[Count] = channel;
         _keyOrderSorted = false;
         return Count++;

@@ -74,8 +74,8 @@ public sealed record ReissueResult(int Revoked, bool Issued, CodeChannel? Channe
 
 /// <summary>
 /// Issues a campaign's codes. The producer streams the eligible people (one read, one snapshot), draws each code from
-/// the CSPRNG (<see cref="ActivationCodes.Generate(Span{char})"/>), hashes it (<see cref="CodeHasher"/>), and fills a
-/// chunk: for email people a line of the chunk's email batch file whose payload holds the code encrypted for the email
+/// the CSPRNG (<see cref="ActivationCodes.Generate(Span{char})"/>) and fills a chunk (whose committer hashes all its
+/// codes at once, <see cref="IssuanceChunk.HashCodes"/>): for email people a line of the chunk's email batch file whose payload holds the code encrypted for the email
 /// channel (<see cref="DeliveryCodeCipher"/>, <see cref="EmailBatchFiles"/>), for the others a line of the chunk's print
 /// batch (the only place a code is in clear). A person under 18 at issuance gets their code at their legal representative's email or address
 /// (<see cref="EligiblePerson.ForRepresentatives"/>; the store reads it in the same statement), in a letter or email
@@ -387,6 +387,7 @@ public sealed class IssuanceService
     private async Task CommitAsync(Work work, CancellationToken cancellationToken)
     {
         var chunk = work.Chunk;
+        chunk.HashCodes(_codeHasher);
         if (chunk.Letters > 0)
         {
             var batchNo = chunk.BatchNo!.Value;
@@ -440,7 +441,7 @@ public sealed class IssuanceService
         }
     }
 
-    /// <summary>Fills one chunk (producer thread only): code, hash, then the email payload or the letter.</summary>
+    /// <summary>Fills one chunk (producer thread only): the code, then the email or the letter.</summary>
     private sealed class Builder
     {
         private readonly IssuanceService _service;
@@ -464,13 +465,11 @@ public sealed class IssuanceService
         public void Add(EligiblePerson person)
         {
             Span<char> code = stackalloc char[ActivationCodes.CanonicalLength];
-            Span<byte> hash = stackalloc byte[CodeHasher.HashSize];
             ActivationCodes.Generate(code);
-            _service._codeHasher.Hash(_service._keyId, code, hash);
             var chunk = _work.Chunk;
             if (person.HasEmail)
             {
-                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, code);
+                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, code);
                 CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
                 return;
             }
@@ -482,7 +481,7 @@ public sealed class IssuanceService
             _csv.Letter(_work.Csv, chunk.BatchNo!.Value, chunk.Letters + 1, person.VaultId,
                 person.ForRepresentatives ? RolloutRules.RepresentativesAddressee(person.GivenNames) : PrintBatchFiles.Name(person.GivenNames, person.FamilyName),
                 address, code, _expiresText, person.ForRepresentatives);
-            chunk.AddLetter(person.NirHash, person.PersonNo, person.VaultId, hash);
+            chunk.AddLetter(person.NirHash, person.PersonNo, person.VaultId, code);
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(code));
         }
     }

@@ -13,7 +13,8 @@ namespace Coffre.Domain.Rollout;
 /// The code is hashed as its ASCII bytes, exactly as given (callers pass the canonical form from
 /// <see cref="ActivationCodes"/>). A reused <see cref="IncrementalHash"/> costs about half the static
 /// <c>HMACSHA256.HashData</c> (≈0.8–1.05 µs against 1.7–2.2 µs measured on the build machine), hence one instance per
-/// key and thread, created on first use.
+/// key and thread, created on first use. Many codes at once (<see cref="HashMany"/>, issuance's chunks) go through
+/// <see cref="HmacSha256Lanes"/> instead, eight per step, at about an eighth of that again.
 /// </remarks>
 public sealed class CodeHasher
 {
@@ -27,6 +28,7 @@ public sealed class CodeHasher
 
     private readonly Dictionary<short, int> slots;
     private readonly byte[][] keys;
+    private readonly HmacSha256Lanes[] lanes;
     private readonly ThreadLocal<IncrementalHash?[]> hashes;
     private readonly short currentKeyId;
 
@@ -52,6 +54,7 @@ public sealed class CodeHasher
             slots.Add(id, slots.Count);
             this.keys[slots[id]] = (byte[])key.Clone();
         }
+        lanes = [.. this.keys.Select(key => new HmacSha256Lanes(key))];
         if (!slots.ContainsKey(currentKeyId))
         {
             throw new ArgumentException($"The current activation-code key id {currentKeyId} is not among the keys ({string.Join(", ", slots.Keys.Order())}).", nameof(currentKeyId));
@@ -85,6 +88,41 @@ public sealed class CodeHasher
         {
             throw new ArgumentException("An activation code is ASCII only.", nameof(canonicalCode));
         }
+    }
+
+    /// <summary>
+    /// Hashes the codes laid end to end in <paramref name="asciiCodes"/> (ASCII, <paramref name="codeLength"/> bytes
+    /// each) under <paramref name="keyId"/> into <paramref name="destination"/>, 32 bytes each in the same order: the
+    /// same hashes as <see cref="Hash(short, ReadOnlySpan{char}, Span{byte})"/>, eight codes per step.
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown key id, a code length out of 1..<see cref="HmacSha256Lanes.MaxMessageLength"/>, codes that are not a whole number of that length or not ASCII, or a destination too short.</exception>
+    public void HashMany(short keyId, ReadOnlySpan<byte> asciiCodes, int codeLength, Span<byte> destination)
+    {
+        if (!slots.TryGetValue(keyId, out var slot))
+        {
+            throw new ArgumentException($"Unknown activation-code key id {keyId}.", nameof(keyId));
+        }
+        if (!Ascii.IsValid(asciiCodes))
+        {
+            throw new ArgumentException("An activation code is ASCII only.", nameof(asciiCodes));
+        }
+        if (HmacSha256Lanes.IsHardwareAccelerated)
+        {
+            lanes[slot].Hash(asciiCodes, codeLength, destination);
+            return;
+        }
+        // Without 256-bit vectors in hardware the platform's HMAC is the faster one.
+        if (codeLength is < 1 or > HmacSha256Lanes.MaxMessageLength || asciiCodes.Length % codeLength != 0 || destination.Length < asciiCodes.Length / codeLength * HashSize)
+        {
+            throw new ArgumentException("The codes must be a whole number of codes of 1 to 55 bytes and the destination must hold their hashes.", nameof(codeLength));
+        }
+        Span<char> code = stackalloc char[HmacSha256Lanes.MaxMessageLength];
+        for (var i = 0; i < asciiCodes.Length / codeLength; i++)
+        {
+            Ascii.ToUtf16(asciiCodes.Slice(i * codeLength, codeLength), code, out _);
+            HashCore(slot, code[..codeLength], destination.Slice(i * HashSize, HashSize));
+        }
+        CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(code));
     }
 
     /// <summary>Constant-time comparison of a candidate code with a stored hash.</summary>

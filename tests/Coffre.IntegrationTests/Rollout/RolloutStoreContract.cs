@@ -101,18 +101,17 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         foreach (var person in list)
         {
             var code = ActivationCodes.Generate();
-            var hash = new byte[32];
-            hasher.Hash(code, hash);
             codes[person.VaultId] = code;
             if (person.HasEmail)
             {
-                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, hash, code);
+                chunk.AddEmail(person.NirHash, person.PersonNo, person.VaultId, code);
             }
             else
             {
-                chunk.AddLetter(person.NirHash, person.PersonNo, person.VaultId, hash);
+                chunk.AddLetter(person.NirHash, person.PersonNo, person.VaultId, code);
             }
         }
+        chunk.HashCodes(hasher);
         chunk.BatchNo = batchNo;
         if (chunk.Letters > 0)
         {

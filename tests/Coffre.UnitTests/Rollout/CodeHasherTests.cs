@@ -142,6 +142,32 @@ public sealed class CodeHasherTests
     }
 
     [Fact]
+    public void HashMany_gives_each_code_the_hash_Hash_gives_it_under_any_live_key()
+    {
+        var hasher = Hasher(current: 2);
+        var codes = Enumerable.Range(0, 19).Select(_ => ActivationCodes.Generate()).ToList();
+        var ascii = Encoding.ASCII.GetBytes(string.Concat(codes));
+        foreach (short keyId in new short[] { 1, 2 })
+        {
+            var hashes = new byte[codes.Count * 32];
+            hasher.HashMany(keyId, ascii, ActivationCodes.CanonicalLength, hashes);
+            for (var i = 0; i < codes.Count; i++)
+            {
+                Assert.Equal(Hash(hasher, codes[i], keyId), hashes.AsSpan(i * 32, 32).ToArray());
+                Assert.True(hasher.Verify(codes[i], keyId, hashes.AsSpan(i * 32, 32)));
+            }
+        }
+    }
+
+    [Fact]
+    public void HashMany_rejects_an_unknown_key_and_non_ascii()
+    {
+        var hasher = Hasher();
+        Assert.Throws<ArgumentException>(() => hasher.HashMany(9, "ABCDEFGHJKQ"u8, 11, new byte[32]));
+        Assert.Throws<ArgumentException>(() => hasher.HashMany(1, Encoding.Latin1.GetBytes("ABCDEFGHJKÉ"), 11, new byte[32]));
+    }
+
+    [Fact]
     public void Hashing_is_thread_safe()
     {
         var hasher = Hasher(2);

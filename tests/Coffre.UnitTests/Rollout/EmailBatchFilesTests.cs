@@ -20,6 +20,8 @@ public sealed class EmailBatchFilesTests
 
     private static readonly DateTimeOffset Expires = new(2027, 1, 15, 10, 0, 0, TimeSpan.Zero);
 
+    private static readonly CodeHasher Hasher = new(new Dictionary<short, byte[]> { [1] = [.. Enumerable.Range(100, 32).Select(i => (byte)i)] }, 1);
+
     private static (byte[] File, List<(string Vault, string Code, byte[] Hash)> Emails) Batch(int emails, int letters = 0)
     {
         var chunk = new IssuanceChunk(emails + letters);
@@ -30,16 +32,18 @@ public sealed class EmailBatchFilesTests
         {
             var vault = $"v{i:D21}";
             var nir = SHA256.HashData(Encoding.UTF8.GetBytes(vault));
-            var hash = SHA256.HashData(nir);
+            var code = ActivationCodes.Generate();
             if (i % 2 == 1 && letters > 0 && i / 2 < letters)
             {
-                chunk.AddLetter(nir, i, vault, hash);
+                chunk.AddLetter(nir, i, vault, code);
                 continue;
             }
-            var code = ActivationCodes.Generate();
-            chunk.AddEmail(nir, i, vault, hash, code);
+            chunk.AddEmail(nir, i, vault, code);
+            var hash = new byte[32];
+            Hasher.Hash(code, hash);
             written.Add((vault, code, hash));
         }
+        chunk.HashCodes(Hasher);
         var file = new ArrayBufferWriter<byte>();
         EmailBatchFiles.Write(file, chunk, Cipher);
         return (file.WrittenSpan.ToArray(), written);
@@ -102,15 +106,51 @@ public sealed class EmailBatchFilesTests
     [Fact]
     public void The_codes_a_chunk_holds_for_its_file_are_wiped_when_it_is_let_go_and_must_be_ASCII()
     {
-        var chunk = new IssuanceChunk(2);
+        var chunk = new IssuanceChunk(3);
         chunk.Reset("c-2027", 1, Expires.AddDays(-42), Expires);
         var code = ActivationCodes.Generate();
-        chunk.AddEmail(new byte[32], 1, $"v{1:D21}", new byte[32], code);
+        chunk.AddEmail(new byte[32], 1, $"v{1:D21}", code);
         Assert.Equal(code, Encoding.ASCII.GetString(chunk.EmailCode(0)));
 
         chunk.WipeCodes();
         Assert.All(chunk.EmailCode(0).ToArray(), b => Assert.Equal(0, b));
-        Assert.Throws<ArgumentException>(() => chunk.AddEmail(new byte[32], 2, $"v{2:D21}", new byte[32], "ÉÉÉÉÉÉÉÉÉÉÉ"));
+        Assert.Throws<ArgumentException>(() => chunk.AddEmail(new byte[32], 2, $"v{2:D21}", "ÉÉÉÉÉÉÉÉÉÉÉ"));
+        Assert.Throws<ArgumentException>(() => chunk.AddLetter(new byte[32], 2, $"v{2:D21}", "ABC"));
+    }
+
+    [Fact]
+    public void A_chunk_hashes_its_codes_at_once_as_the_code_hasher_does_one_by_one_and_only_then_answers_their_hashes()
+    {
+        var chunk = new IssuanceChunk(20);
+        chunk.Reset("c-2027", 1, Expires.AddDays(-42), Expires);
+        var codes = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var code = ActivationCodes.Generate();
+            codes.Add(code);
+            if (i % 3 == 0)
+            {
+                chunk.AddLetter(new byte[32], i, $"v{i:D21}", code);
+            }
+            else
+            {
+                chunk.AddEmail(new byte[32], i, $"v{i:D21}", code);
+            }
+            if (i == 8)
+            {
+                Assert.Throws<InvalidOperationException>(() => chunk.CodeHash(0));
+                chunk.HashCodes(Hasher);   // the first nine; the rest at the second call
+            }
+        }
+        Assert.Throws<InvalidOperationException>(() => chunk.CodeHash(9));
+        chunk.HashCodes(Hasher);
+
+        var expected = new byte[32];
+        for (var i = 0; i < 20; i++)
+        {
+            Hasher.Hash(codes[i], expected);
+            Assert.Equal(expected, chunk.CodeHash(i).ToArray());
+        }
     }
 
     [Fact]
