@@ -5,7 +5,6 @@ using System.Data;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using Coffre.Application.Audit;
 using Coffre.Application.Outbox;
 using Coffre.Application.Rollout;
@@ -675,7 +674,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     private const string ByEmail = "(s.email IS NOT NULL AND NOT s.bounced)";
 
     /// <summary>
-    /// The eligible people of both classes in one scan of the registry (the columns <see cref="EligibleCopyRead"/> parses, in order), or
+    /// The eligible people of both classes in one scan of the registry (<see cref="ReadEligible"/>'s columns, named), or
     /// one of them by <c>@nir</c>: registered, in the segment, holding no valid or locked code, and reachable, except that
     /// minors none of whose representatives can be written to are returned too (no email and a null
     /// <c>representative_address</c>) so that the reader counts them.
@@ -777,175 +776,33 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             blocks = Math.Max(1, Convert.ToDouble(row.GetValue(0), CultureInfo.InvariantCulture));
             joins = new EligibleJoins(row.GetBoolean(1), row.GetBoolean(2));
         }
-        await foreach (var person in CopyEligibleAsync(connection, tx, campaign, joins, null, blocks, tally, cancellationToken).ConfigureAwait(false))
+        await using var command = Bulk(new NpgsqlCommand(EligibleSql(segment, joins), connection, tx));
+        AddEligibleParameters(command.Parameters, campaign);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var unreachable = 0L;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (ReadEligible(reader) is not { } person)
+            {
+                unreachable++;
+                continue;
+            }
+            tally.Place = Math.Min(1, (reader.GetFieldValue<NpgsqlTid>(11).BlockNumber + 1) / blocks);
             yield return person;
         }
-    }
-
-    /// <summary>
-    /// <see cref="EligibleSql"/> (one person's with <paramref name="nirHash"/>) as binary COPY output, parsed in place
-    /// (<see cref="EligibleCopyRead"/>), in <paramref name="tx"/>: each person with the tally's place; the minors nobody
-    /// can be written to counted into the tally. About 0.7 µs a person less for the issuing process than a data reader
-    /// at 10 M (benchmarks/results/issue10-lanes).
-    /// </summary>
-    private async IAsyncEnumerable<EligiblePerson> CopyEligibleAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Campaign campaign,
-        EligibleJoins joins, byte[]? nirHash, double blocks, EligibleReadTally tally, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        // COPY takes no bound parameters: the statement reads them from transaction-local settings, each through an
-        // uncorrelated sub-select that PostgreSQL evaluates once (an init plan), not once per row.
-        await using (var set = new NpgsqlCommand("""
-            SELECT set_config('coffre.campaign', $1, true), set_config('coffre.minors_born_after', $2, true),
-                   set_config('coffre.departements', $3, true), set_config('coffre.nir', $4, true)
-            """, connection, tx))
-        {
-            set.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaign.CampaignId });
-            set.Parameters.Add(new NpgsqlParameter<string> { TypedValue = RolloutRules.MinorsBornAfter(_time.GetUtcNow()).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
-            set.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(campaign.Departements ?? []) });
-            set.Parameters.Add(new NpgsqlParameter<string> { TypedValue = nirHash is null ? "" : Convert.ToHexStringLower(Hash(nirHash)) });
-            await set.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        var sql = EligibleSql(campaign.Departements is not null, joins, byNir: nirHash is not null)
-            .Replace("@campaign", "(SELECT current_setting('coffre.campaign'))", StringComparison.Ordinal)
-            .Replace("@minors_born_after", "(SELECT current_setting('coffre.minors_born_after')::date)", StringComparison.Ordinal)
-            .Replace("@departements", "ARRAY(SELECT jsonb_array_elements_text(current_setting('coffre.departements')::jsonb))", StringComparison.Ordinal)
-            .Replace("@nir", "(SELECT decode(current_setting('coffre.nir'), 'hex'))", StringComparison.Ordinal);
-        var copy = Bulk(await connection.BeginRawBinaryCopyAsync($"COPY ({sql}) TO STDOUT (FORMAT BINARY)", cancellationToken).ConfigureAwait(false));
-        var read = new EligibleCopyRead(blocks);
-        var buffer = new byte[EligibleReadBufferBytes];
-        int filled = 0, parsed = 0;
-        var ended = false;
-        try
-        {
-            while (!ended)
-            {
-                if (parsed > 0)
-                {
-                    buffer.AsSpan(parsed, filled - parsed).CopyTo(buffer);
-                    filled -= parsed;
-                    parsed = 0;
-                }
-                if (filled == buffer.Length)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);   // a tuple longer than the buffer
-                }
-                var got = await copy.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                if (got == 0)
-                {
-                    throw new RolloutException("the eligible read ended inside a row");
-                }
-                filled += got;
-                parsed = read.Parse(buffer.AsSpan(0, filled), out ended);
-                for (var i = 0; i < read.People.Count; i++)
-                {
-                    tally.Place = read.Places[i];
-                    yield return read.People[i];
-                }
-                read.People.Clear();
-                read.Places.Clear();
-            }
-        }
-        finally
-        {
-            if (ended)
-            {
-                await copy.DisposeAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                await CancelQuietlyAsync(copy).ConfigureAwait(false);
-            }
-        }
-        tally.UnreachableMinors += read.Unreachable;
-    }
-
-    /// <summary>What the eligible read reads from PostgreSQL at a time (its COPY output, parsed in place).</summary>
-    private const int EligibleReadBufferBytes = 256 * 1024;
-
-    /// <summary>
-    /// The eligible people in a buffer of <see cref="EligibleSql"/>'s COPY output (<see cref="CopyOutTuples"/>; its
-    /// columns, in order), parsed as whole tuples: each one's person (or a minor nobody can be written to, counted) and
-    /// its place in the registry (heap block over the table's size).
-    /// </summary>
-    private sealed class EligibleCopyRead(double blocks)
-    {
-        private const int Columns = 13;
-        private bool _header;
-
-        public List<EligiblePerson> People { get; } = new(4096);
-        public List<double> Places { get; } = new(4096);
-        public long Unreachable { get; private set; }
-
-        /// <summary>Parses the whole tuples at the start of <paramref name="data"/>; returns the bytes they take.</summary>
-        public int Parse(ReadOnlySpan<byte> data, out bool ended)
-        {
-            ended = false;
-            var at = 0;
-            if (!_header)
-            {
-                if ((at = CopyOutTuples.Header(data)) == 0)
-                {
-                    return 0;
-                }
-                _header = true;
-            }
-            Span<int> offsets = stackalloc int[Columns];
-            Span<int> lengths = stackalloc int[Columns];
-            while (true)
-            {
-                var tuple = data[at..];
-                var length = CopyOutTuples.Next(tuple, offsets, lengths);
-                if (length == 0)
-                {
-                    return at;
-                }
-                if (length == -2)
-                {
-                    ended = true;
-                    return at + 2;
-                }
-                Add(new CopyTuple(tuple, offsets, lengths));
-                at += length;
-            }
-        }
-
-        private void Add(CopyTuple t)
-        {
-            var byEmail = t.Boolean(2);
-            var minor = t.Boolean(9);
-            EligiblePerson person;
-            if (byEmail)
-            {
-                person = new EligiblePerson(t.Bytes(0).ToArray(), t.Text(1)!, true, null, null, null, minor, t.Int64(12));
-            }
-            else
-            {
-                string?[]? address = minor ? (t.IsNull(10) ? null : t.TextArray(10)) : [t.Text(5), t.Text(6), t.Text(7), t.Text(8)];
-                if (minor && address is null)
-                {
-                    Unreachable++;
-                    return;
-                }
-                person = new EligiblePerson(t.Bytes(0).ToArray(), t.Text(1)!, false, t.Text(3), t.Text(4),
-                    address is [{ } line1, var line2, var postalCode, var city] ? new PostalAddress(line1, line2, postalCode ?? "", city ?? "") : null, minor,
-                    t.Int64(12));
-            }
-            People.Add(person);
-            Places.Add(Math.Min(1, (t.TidBlock(11) + 1) / blocks));
-        }
+        tally.UnreachableMinors += unreachable;
     }
 
     public async Task<EligiblePerson?> FindEligibleAsync(string campaignId, byte[] nirHash, CancellationToken cancellationToken = default)
     {
         var campaign = await GetCampaignAsync(campaignId, cancellationToken).ConfigureAwait(false) ?? throw new CampaignNotFoundException(campaignId);
+        var segment = campaign.Departements is not null;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        EligiblePerson? found = null;
-        await foreach (var person in CopyEligibleAsync(connection, tx, campaign, EligibleJoins.All, nirHash, 1, new EligibleReadTally(), cancellationToken).ConfigureAwait(false))
-        {
-            found ??= person;
-        }
-        return found;
+        await using var command = new NpgsqlCommand(EligibleSql(segment, EligibleJoins.All, byNir: true), connection);
+        AddEligibleParameters(command.Parameters, campaign);
+        command.Parameters.Add(new NpgsqlParameter<byte[]>("nir", Hash(nirHash)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEligible(reader) : null;
     }
 
     public Task<long> CountEligibleAsync(string campaignId, CancellationToken cancellationToken = default) =>
@@ -1227,6 +1084,25 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
     }
 
     /// <summary>A row of <see cref="EligibleSql"/>, or null for a minor none of whose representatives can be written to.</summary>
+    private static EligiblePerson? ReadEligible(NpgsqlDataReader r)
+    {
+        var byEmail = r.GetBoolean(2);
+        var minor = r.GetBoolean(9);
+        if (byEmail)
+        {
+            return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), true, null, null, null, minor, r.GetInt64(12));
+        }
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        string?[]? address = minor ? (r.IsDBNull(10) ? null : r.GetFieldValue<string?[]>(10)) : [S(5), S(6), S(7), S(8)];
+        if (minor && address is null)
+        {
+            return null;
+        }
+        return new EligiblePerson(r.GetFieldValue<byte[]>(0), r.GetString(1), false, S(3), S(4),
+            address is [{ } line1, var line2, var postalCode, var city] ? new PostalAddress(line1, line2, postalCode ?? "", city ?? "") : null, minor,
+            r.GetInt64(12));
+    }
+
     private void AddEligibleParameters(NpgsqlParameterCollection parameters, Campaign campaign)
     {
         parameters.Add(new NpgsqlParameter<string>("campaign", campaign.CampaignId));
