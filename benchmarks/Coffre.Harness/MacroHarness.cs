@@ -72,7 +72,7 @@ public sealed class MacroHarness(HarnessOptions options)
         var total = Stopwatch.StartNew();
         try
         {
-            _dataSource = new NpgsqlDataSourceBuilder(options.Postgres).Build();
+            _dataSource = new NpgsqlDataSourceBuilder(PostgresAdapter.WithCoffreDefaults(options.Postgres)).Build();   // as the silo's (Settings)
             var postgres = await MachineFacts.PostgresAsync(_dataSource);
             postgres["runNotes"] = options.PostgresNotes;
             _report["postgres"] = postgres;

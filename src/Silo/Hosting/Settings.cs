@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using Coffre.Adapters.Postgres;
 using Npgsql;
 
 namespace Coffre.Silo.Hosting;
@@ -40,7 +41,7 @@ public static class Settings
         {
             throw new StartupException($"setting {PostgresKey} ({EnvName(PostgresKey)}) names no Host");
         }
-        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        return new NpgsqlDataSourceBuilder(PostgresAdapter.WithCoffreDefaults(builder.ConnectionString)).Build();
     }
 
     public static string PostgresConnectionString(IConfiguration configuration) => Required(configuration, PostgresKey);
