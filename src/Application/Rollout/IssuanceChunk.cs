@@ -8,8 +8,8 @@ namespace Coffre.Application.Rollout;
 /// One transaction's worth of issuance, in flat arrays (no object per person, reusable through <see cref="Reset"/>):
 /// for each person the NIR hash, the store's person number (<see cref="EligiblePerson.PersonNo"/>), vault id, code and channel;
 /// the codes' hashes, all computed at once by <see cref="HashCodes"/> (eight per step, <see cref="CodeHasher.HashMany"/>),
-/// which then wipes the codes; for email people their code again (ASCII, held until the chunk's email batch file seals
-/// them all at once: <see cref="EmailBatchFiles.Write"/>; wiped at <see cref="Reset"/>);
+/// which then wipes the letters' codes; the email people's codes stay (ASCII) until the chunk's email batch file seals
+/// them all at once (<see cref="EmailBatchFiles.Write"/>) and are wiped at <see cref="Reset"/>;
 /// and, once their files are written, the print batch holding its letters and the email batch holding its emails.
 /// <see cref="IRolloutStore.CommitIssuanceAsync"/> stores codes and batch rows in one transaction.
 /// </summary>
@@ -20,12 +20,12 @@ public sealed class IssuanceChunk
     private readonly byte[] _nirHashes;
     private readonly long[] _personNos;
     private readonly byte[] _codeHashes;
-    private readonly byte[] _codes;       // person index → canonical code, ASCII, until HashCodes wipes it
+    private readonly byte[] _codes;       // person index → canonical code, ASCII (a letter's until HashCodes wipes it)
     private int _hashed;                  // persons whose code hash is computed
     private readonly byte[] _vaultIds;
     private readonly CodeChannel[] _channels;
     private readonly int[] _emailIndex;   // person index → email ordinal, -1 for post
-    private readonly byte[] _emailCodes;  // email ordinal → canonical code, ASCII, ActivationCodes.CanonicalLength bytes each
+    private readonly int[] _emailPersons; // email ordinal → person index
     private readonly long[] _sortKeys;
     private readonly int[] _keyOrder;
     private bool _keyOrderSorted;
@@ -41,7 +41,7 @@ public sealed class IssuanceChunk
         _vaultIds = new byte[capacity * VaultIdLength];
         _channels = new CodeChannel[capacity];
         _emailIndex = new int[capacity];
-        _emailCodes = new byte[capacity * ActivationCodes.CanonicalLength];
+        _emailPersons = new int[capacity];
         _sortKeys = new long[capacity];
         _keyOrder = new int[capacity];
         CampaignId = "";
@@ -101,22 +101,25 @@ public sealed class IssuanceChunk
     }
 
     /// <summary>Wipes the codes held in clear (at <see cref="Reset"/>, and when the chunk is let go).</summary>
-    public void WipeCodes()
-    {
-        CryptographicOperations.ZeroMemory(_emailCodes.AsSpan(0, Emails * ActivationCodes.CanonicalLength));
-        CryptographicOperations.ZeroMemory(_codes.AsSpan(0, Count * ActivationCodes.CanonicalLength));
-    }
+    public void WipeCodes() => CryptographicOperations.ZeroMemory(_codes.AsSpan(0, Count * ActivationCodes.CanonicalLength));
 
     /// <summary>
     /// Hashes the codes added since the last call under the chunk's key (<see cref="KeyId"/>), all at once, and wipes
-    /// them (the email codes stay for their batch file). <see cref="CodeHash"/> answers only for hashed codes.
+    /// the letters' among them (the email codes stay for their batch file). <see cref="CodeHash"/> answers only for
+    /// hashed codes.
     /// </summary>
     public void HashCodes(CodeHasher hasher)
     {
         ArgumentNullException.ThrowIfNull(hasher);
         var codes = _codes.AsSpan(_hashed * ActivationCodes.CanonicalLength, (Count - _hashed) * ActivationCodes.CanonicalLength);
         hasher.HashMany(KeyId, codes, ActivationCodes.CanonicalLength, _codeHashes.AsSpan(_hashed * 32));
-        CryptographicOperations.ZeroMemory(codes);
+        for (var i = _hashed; i < Count; i++)
+        {
+            if (_channels[i] == CodeChannel.Post)
+            {
+                CryptographicOperations.ZeroMemory(_codes.AsSpan(i * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength));
+            }
+        }
         _hashed = Count;
     }
 
@@ -148,9 +151,7 @@ public sealed class IssuanceChunk
     {
         var i = Next(nirHash, personNo, vaultId, code, CodeChannel.Email);
         _emailIndex[i] = Emails;
-        _codes.AsSpan(i * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength)
-            .CopyTo(_emailCodes.AsSpan(Emails * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength));
-        Emails++;
+        _emailPersons[Emails++] = i;
     }
 
     /// <summary>Adds a person reached by post with their canonical <paramref name="code"/> (their letter, in the chunk's print batch, carries it).</summary>
@@ -180,7 +181,7 @@ public sealed class IssuanceChunk
 
     /// <summary>The canonical code (ASCII) of email <paramref name="emailOrdinal"/>.</summary>
     public ReadOnlySpan<byte> EmailCode(int emailOrdinal) =>
-        _emailCodes.AsSpan(EmailIndex(emailOrdinal) * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength);
+        _codes.AsSpan(_emailPersons[EmailIndex(emailOrdinal)] * ActivationCodes.CanonicalLength, ActivationCodes.CanonicalLength);
 
     private int Next(ReadOnlySpan<byte> nirHash, long personNo, string vaultId, ReadOnlySpan<char> code, CodeChannel channel)
     {
