@@ -189,13 +189,14 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
         }
     }
 
-    public Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long afterCodeId, int chunkSize, DateTimeOffset at,
+    /// <summary>In code order: <paramref name="after"/> is the last code id read.</summary>
+    public Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long after, int chunkSize, DateTimeOffset at,
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         lock (_lock)
         {
-            var codes = _codes.Where(c => c.Id > afterCodeId && c.CampaignId == campaignId).Take(chunkSize).ToList();
+            var codes = _codes.Where(c => c.Id > after && c.CampaignId == campaignId).Take(chunkSize).ToList();
             var created = 0;
             foreach (var key in codes.Select(c => c.Nir).Distinct())
             {
@@ -208,7 +209,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                     created++;
                 }
             }
-            return Task.FromResult(new WindowCloseChunk(codes.Count > 0 ? codes[^1].Id : afterCodeId, codes.Count, created));
+            return Task.FromResult(new WindowCloseChunk(codes.Count > 0 ? codes[^1].Id : after, codes.Count, created, Done: codes.Count < chunkSize));
         }
     }
 
@@ -746,12 +747,12 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
         {
             // All checks before any change: the settlement applies as a whole (the same outcome as the one PostgreSQL statement).
             var used = settlement.Consume
-                .Where(c => CodeById(c.CodeId) is { Status: CodeStatus.Valid } code && code.ExpiresAt >= settlement.ExpiryCutoff
+                .Where(c => ValidCodeOf(c.NirHash, c.CodeId) is { } code && code.ExpiresAt >= settlement.ExpiryCutoff
                     && _people.TryGetValue(code.Nir, out var person) && person.Status == PersonStatus.Registered)
                 .Select(c => c.CodeId)
                 .ToHashSet();
-            var refused = settlement.Refusals.Select(r => (r.CodeId, Counted: r.CountAttempt && r.CodeId is not null))
-                .Concat(settlement.Consume.Where(c => !used.Contains(c.CodeId)).Select(c => (CodeId: (long?)c.CodeId, Counted: true)))
+            var refused = settlement.Refusals.Select(r => (r.NirHash, r.CodeId, Counted: r.CountAttempt && r.CodeId is not null))
+                .Concat(settlement.Consume.Where(c => !used.Contains(c.CodeId)).Select(c => (c.NirHash, CodeId: (long?)c.CodeId, Counted: true)))
                 .ToList();
             foreach (var codeId in used)
             {
@@ -761,9 +762,9 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
                 person.Status = PersonStatus.Activated;
                 person.UpdatedAt = RolloutRules.Micros(settlement.Now);
             }
-            foreach (var group in refused.Where(r => r.Counted && !used.Contains(r.CodeId!.Value)).GroupBy(r => r.CodeId!.Value))
+            foreach (var group in refused.Where(r => r.Counted && !used.Contains(r.CodeId!.Value)).GroupBy(r => (r.CodeId!.Value, Key(r.NirHash))))
             {
-                if (CodeById(group.Key) is { Status: CodeStatus.Valid } code)
+                if (ValidCodeOf(group.First().NirHash, group.Key.Value) is { } code)
                 {
                     code.Attempts += group.Count();
                     if (code.Attempts >= settlement.MaxAttempts)
@@ -780,13 +781,14 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
         }
     }
 
-    public Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default)
+    public Task<FailedAttemptResult> RecordFailedAttemptAsync(byte[] nirHash, long codeId, int maxAttempts, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxAttempts, short.MaxValue);
         lock (_lock)
         {
-            if (CodeById(codeId) is not { Status: CodeStatus.Valid } code)
+            if (ValidCodeOf(nirHash, codeId) is not { } code)
             {
                 return Task.FromResult(new FailedAttemptResult(false, 0, false));
             }
@@ -799,11 +801,12 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
         }
     }
 
-    public Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null)
+    public Task<bool> ConsumeCodeAsync(byte[] nirHash, long codeId, DateTimeOffset now, CancellationToken cancellationToken = default,
+        DateTimeOffset? expiryCutoff = null)
     {
         lock (_lock)
         {
-            if (CodeById(codeId) is not { Status: CodeStatus.Valid } code || code.ExpiresAt < (expiryCutoff ?? now)
+            if (ValidCodeOf(nirHash, codeId) is not { } code || code.ExpiresAt < (expiryCutoff ?? now)
                 || !_people.TryGetValue(code.Nir, out var person) || person.Status != PersonStatus.Registered)
             {
                 return Task.FromResult(false);
@@ -839,7 +842,7 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
         lock (_lock)
         {
             _refusals[day] = _refusals.GetValueOrDefault(day) + 1;
-            if (!countAttempt || CodeById(codeId ?? -1) is not { Status: CodeStatus.Valid } code)
+            if (!countAttempt || ValidCodeOf(nirHash, codeId ?? -1) is not { } code)
             {
                 return Task.FromResult(new FailedAttemptResult(false, 0, false));
             }
@@ -911,6 +914,10 @@ public sealed class InMemoryRolloutStore(IOutbox outbox, TimeProvider? time = nu
         _campaigns.TryGetValue(campaignId, out var entry) ? entry : throw new CampaignNotFoundException(campaignId);
 
     private Code? CodeById(long codeId) => codeId >= 1 && codeId <= _codes.Count ? _codes[(int)codeId - 1] : null;
+
+    /// <summary>The code <paramref name="codeId"/> when it is the valid code of the person <paramref name="nirHash"/> (as PostgreSQL finds it).</summary>
+    private Code? ValidCodeOf(byte[] nirHash, long codeId) =>
+        CodeById(codeId) is { Status: CodeStatus.Valid } code && code.Nir == Key(nirHash) ? code : null;
 
     private static bool InSegment(Campaign campaign, Person p) =>
         campaign.Departements is null || (p.Departement is not null && campaign.Departements.Contains(p.Departement, StringComparer.Ordinal));

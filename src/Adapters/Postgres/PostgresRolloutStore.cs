@@ -380,19 +380,25 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         };
     }
 
-    public async Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long afterCodeId, int chunkSize, DateTimeOffset at,
+    /// <summary>About how many code rows one 8 KiB page holds (a row is about 160 bytes): a chunk's blocks per code asked for.</summary>
+    private const int CodesPerBlock = 48;
+
+    public async Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long after, int chunkSize, DateTimeOffset at,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(campaignId);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(after);
+        var first = (uint)Math.Min(after, uint.MaxValue);
+        var last = (uint)Math.Min(after + Math.Max(1, chunkSize / CodesPerBlock), uint.MaxValue);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        // One statement per chunk: the campaign's codes in code order (its run appended them together: a primary key
-        // range), their people still registered with no window closed marked in the same statement.
+        // One statement per chunk: the codes of the campaign in a range of the table's blocks (a TID range scan: no index
+        // on code order, migration 0025), their people still registered with no window closed marked in the same statement.
+        // The table's size, read in the same statement, says whether this was the last range.
         await using var command = Bulk(new NpgsqlCommand("""
             WITH codes AS (
-                SELECT code_id, nir_hash FROM activation_code
-                WHERE campaign_id = $1 AND code_id > $2
-                ORDER BY code_id LIMIT $3
+                SELECT nir_hash FROM activation_code
+                WHERE ctid >= $2 AND ctid < $3 AND campaign_id = $1
             ), created AS (
                 UPDATE registry_person p SET window_closed_at = $4, updated_at = $4
                 WHERE p.nir_hash IN (SELECT nir_hash FROM codes) AND p.status = 0 AND p.window_closed_at IS NULL
@@ -401,15 +407,16 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                                   WHERE o.person_no = p.person_no AND o.status IN (0, 3) AND k.opposition_window_ends_at > $4)
                 RETURNING 1
             )
-            SELECT coalesce((SELECT max(code_id) FROM codes), $2), (SELECT count(*) FROM codes), (SELECT count(*) FROM created)
+            SELECT (SELECT count(*) FROM codes), (SELECT count(*) FROM created),
+                   pg_relation_size('activation_code') / current_setting('block_size')::int
             """, connection));
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = campaignId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterCodeId });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = chunkSize });
+        command.Parameters.Add(new NpgsqlParameter<NpgsqlTid> { TypedValue = new NpgsqlTid(first, 0), NpgsqlDbType = NpgsqlDbType.Tid });
+        command.Parameters.Add(new NpgsqlParameter<NpgsqlTid> { TypedValue = new NpgsqlTid(last, 0), NpgsqlDbType = NpgsqlDbType.Tid });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = RolloutRules.Micros(at) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new WindowCloseChunk(reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2));
+        return new WindowCloseChunk(last, (int)reader.GetInt64(0), (int)reader.GetInt64(1), Done: last >= reader.GetInt64(2));
     }
 
     public async Task<IReadOnlyList<string>> ListVaultsBornOnAsync(DateOnly birthDate, CancellationToken cancellationToken = default)
@@ -1491,33 +1498,39 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         return links;
     }
 
+    /// <summary>
+    /// Codes are found through their person (registry primary key, then the person's one valid code in
+    /// activation_code_valid_idx) and checked by code_id there: activation_code has no index on code_id (migration 0025).
+    /// </summary>
     private static readonly string SettleActivationsSql = $"""
         WITH consumed AS (
             UPDATE activation_code c SET status = 1, closed_at = $6
-            WHERE c.code_id = any($4) AND c.status = 0 AND c.expires_at >= $7
-              AND EXISTS (SELECT 1 FROM registry_person p WHERE p.nir_hash = c.nir_hash AND p.status = 0)
+            FROM registry_person p
+            WHERE p.nir_hash = any($13) AND p.status = 0
+              AND c.person_no = p.person_no AND c.status = 0 AND c.code_id = any($4) AND c.expires_at >= $7
             RETURNING c.code_id, c.nir_hash
         ), activated AS (
             UPDATE registry_person p SET status = 2, updated_at = $6
             FROM consumed WHERE p.nir_hash = consumed.nir_hash AND p.status = 0
         ), refused AS (
-            SELECT r.code_id, r.counted, r.shard FROM unnest($1::bigint[], $2::smallint[], $3::smallint[]) AS r(code_id, counted, shard)
+            SELECT r.code_id, r.counted, r.shard, r.nir_hash FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $12::bytea[]) AS r(code_id, counted, shard, nir_hash)
             UNION ALL
-            SELECT w.code_id, 1::smallint, w.shard FROM unnest($4::bigint[], $5::smallint[]) AS w(code_id, shard)
+            SELECT w.code_id, 1::smallint, w.shard, w.nir_hash FROM unnest($4::bigint[], $5::smallint[], $13::bytea[]) AS w(code_id, shard, nir_hash)
             WHERE w.code_id NOT IN (SELECT code_id FROM consumed)
         ), counted AS (
             UPDATE activation_code c
             SET attempts = c.attempts + n.n,
                 status = CASE WHEN c.attempts + n.n >= $8 THEN 3 ELSE c.status END,
                 closed_at = CASE WHEN c.attempts + n.n >= $8 THEN $6 ELSE c.closed_at END
-            FROM (SELECT code_id, sum(counted)::smallint AS n FROM refused WHERE counted > 0 GROUP BY code_id) n
-            WHERE c.code_id = n.code_id AND c.status = 0 AND c.code_id NOT IN (SELECT code_id FROM consumed)
+            FROM (SELECT code_id, nir_hash, sum(counted)::smallint AS n FROM refused WHERE counted > 0 GROUP BY code_id, nir_hash) n
+            JOIN registry_person p ON p.nir_hash = n.nir_hash
+            WHERE c.person_no = p.person_no AND c.status = 0 AND c.code_id = n.code_id AND c.code_id NOT IN (SELECT code_id FROM consumed)
         ), tally AS (
             INSERT INTO activation_refusal AS t (day, shard, refusals)
             SELECT $9, shard, count(*) FROM refused GROUP BY shard
             ON CONFLICT (day, shard) DO UPDATE SET refusals = t.refusals + excluded.refusals
         ), audited AS (
-            SELECT a.* FROM unnest($10::bigint[], $11::bytea[], {AuditEventRows.Arguments(12)}) AS a(code_id, mac, {AuditEventRows.Columns})
+            SELECT a.* FROM unnest($10::bigint[], $11::bytea[], {AuditEventRows.Arguments(14)}) AS a(code_id, mac, {AuditEventRows.Columns})
             WHERE a.code_id IN (SELECT code_id FROM consumed)
         ), audit_events AS (
             INSERT INTO audit_event ({AuditEventRows.Columns}) SELECT {AuditEventRows.Columns} FROM audited
@@ -1553,6 +1566,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = RolloutRules.RefusalDay(settlement.Now) });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. links.Select(l => l.CodeId)] });
         command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. links.Select(l => l.Mac)] });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. refusals.Select(r => Hash(r.NirHash))] });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. settlement.Consume.Select(c => Hash(c.NirHash))] });
         command.Parameters.AddRange(AuditEventRows.Parameters([.. links.Select(l => l.Link)]));
         var used = new HashSet<long>();
         var audited = new HashSet<long>();
@@ -1570,7 +1585,8 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         return new SettledActivations(used, audited);
     }
 
-    public async Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default)
+    public async Task<FailedAttemptResult> RecordFailedAttemptAsync(byte[] nirHash, long codeId, int maxAttempts, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxAttempts, short.MaxValue);
@@ -1580,26 +1596,29 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
             SET attempts = attempts + 1,
                 status = CASE WHEN attempts + 1 >= $2 THEN 3 ELSE 0 END,
                 closed_at = CASE WHEN attempts + 1 >= $2 THEN $3 END
-            WHERE code_id = $1 AND status = 0
+            WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $4) AND status = 0 AND code_id = $1
             RETURNING attempts, status
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = codeId });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
             ? new FailedAttemptResult(true, reader.GetInt16(0), reader.GetInt16(1) == (short)CodeStatus.Locked)
             : new FailedAttemptResult(false, 0, false);
     }
 
-    public async Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null)
+    public async Task<bool> ConsumeCodeAsync(byte[] nirHash, long codeId, DateTimeOffset now, CancellationToken cancellationToken = default,
+        DateTimeOffset? expiryCutoff = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
             WITH used AS (
                 UPDATE activation_code c SET status = 1, closed_at = $2
-                WHERE c.code_id = $1 AND c.status = 0 AND c.expires_at >= $3
-                  AND EXISTS (SELECT 1 FROM registry_person p WHERE p.nir_hash = c.nir_hash AND p.status = 0)
+                FROM registry_person p
+                WHERE p.nir_hash = $4 AND p.status = 0
+                  AND c.person_no = p.person_no AND c.status = 0 AND c.code_id = $1 AND c.expires_at >= $3
                 RETURNING c.nir_hash
             )
             UPDATE registry_person p SET status = 2, updated_at = $2
@@ -1608,6 +1627,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = codeId });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = expiryCutoff ?? now });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash(nirHash) });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -1635,7 +1655,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
                 SET attempts = attempts + $2,
                     status = CASE WHEN $2 > 0 AND attempts + $2 >= $3 THEN 3 ELSE status END,
                     closed_at = CASE WHEN $2 > 0 AND attempts + $2 >= $3 THEN $4 ELSE closed_at END
-                WHERE code_id = $1 AND status = 0
+                WHERE person_no = (SELECT person_no FROM registry_person WHERE nir_hash = $7) AND status = 0 AND code_id = $1
                 RETURNING attempts, status
             ), tally AS (
                 INSERT INTO activation_refusal AS r (day, shard, refusals) VALUES ($5, $6, 1)
@@ -1649,6 +1669,7 @@ public sealed class PostgresRolloutStore(NpgsqlDataSource dataSource, PostgresRo
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
         command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = RolloutRules.RefusalDay(at) });
         command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = RefusalShard(hash) });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && countAttempt
             ? new FailedAttemptResult(true, reader.GetInt16(0), reader.GetInt16(1) == (short)CodeStatus.Locked)

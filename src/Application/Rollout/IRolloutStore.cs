@@ -203,16 +203,20 @@ public interface IRolloutStore
     /// </summary>
     Task<SettledActivations> SettleActivationsAsync(ActivationSettlement settlement, CancellationToken cancellationToken = default);
 
-    /// <summary>Counts a failed attempt on a valid code; the code locks when attempts reach <paramref name="maxAttempts"/>.</summary>
-    Task<FailedAttemptResult> RecordFailedAttemptAsync(long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Counts a failed attempt on the valid code <paramref name="codeId"/> of the person <paramref name="nirHash"/> (a code
+    /// is found through its person); the code locks when attempts reach <paramref name="maxAttempts"/>.
+    /// </summary>
+    Task<FailedAttemptResult> RecordFailedAttemptAsync(byte[] nirHash, long codeId, int maxAttempts, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Uses the code and marks its person activated, atomically: true only for the one call that moved a valid,
-    /// unexpired (expires_at ≥ <paramref name="now"/>) code of a registered person to used.
+    /// Uses the code <paramref name="codeId"/> of the person <paramref name="nirHash"/> and marks them activated, atomically:
+    /// true only for the one call that moved a valid, unexpired (expires_at ≥ <paramref name="now"/>) code of a registered
+    /// person to used.
     /// </summary>
     /// <remarks><paramref name="expiryCutoff"/> (default <paramref name="now"/>) is what expires_at is compared with: callers
     /// that tolerate clock skew pass now minus the skew, while <paramref name="now"/> stays the recorded time of use.</remarks>
-    Task<bool> ConsumeCodeAsync(long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null);
+    Task<bool> ConsumeCodeAsync(byte[] nirHash, long codeId, DateTimeOffset now, CancellationToken cancellationToken = default, DateTimeOffset? expiryCutoff = null);
 
     /// <summary>Registered → activated (idempotent; false when the person is not registered or already activated).</summary>
     Task<bool> MarkActivatedAsync(byte[] nirHash, DateTimeOffset at, CancellationToken cancellationToken = default);
@@ -220,7 +224,7 @@ public interface IRolloutStore
     /// <summary>
     /// Records a refused activation in one statement that always writes and commits: it adds one to the day's refusal
     /// tally (shard of <paramref name="nirHash"/>) and, when <paramref name="countAttempt"/> (the person proved their
-    /// secrets), counts a failed attempt on the valid code <paramref name="codeId"/>, locking it at
+    /// secrets), counts a failed attempt on the person's valid code <paramref name="codeId"/>, locking it at
     /// <paramref name="maxAttempts"/>. The same statement runs whether or not there is a code (null) and whether or not
     /// the attempt counts, so every refusal does the same durable work.
     /// </summary>
@@ -243,11 +247,13 @@ public interface IRolloutStore
     Task<Opposition?> GetOppositionAsync(byte[] nirHash, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// One chunk of closing a campaign's opposition window, in one statement: the next <paramref name="chunkSize"/> codes
-    /// of the campaign after <paramref name="afterCodeId"/> (code order), and for their people still registered (neither
-    /// opposed nor activated) without a closed window, <c>window_closed_at = at</c>. Idempotent.
+    /// One chunk of closing a campaign's opposition window, in one statement: about the next <paramref name="chunkSize"/>
+    /// codes of the campaign from <paramref name="after"/> (0 for the first chunk, then the last chunk's
+    /// <see cref="WindowCloseChunk.Next"/>, until <see cref="WindowCloseChunk.Done"/>; the order is the store's), and for
+    /// their people still registered (neither opposed nor activated) without a closed window, <c>window_closed_at = at</c>.
+    /// Idempotent.
     /// </summary>
-    Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long afterCodeId, int chunkSize, DateTimeOffset at,
+    Task<WindowCloseChunk> CloseOppositionWindowChunkAsync(string campaignId, long after, int chunkSize, DateTimeOffset at,
         CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -6,7 +6,8 @@ namespace Coffre.Application.Rollout;
 /// The end of a campaign's opposition window ("otherwise the profile is created automatically 6 weeks after the letter
 /// is sent"): <c>coffre campaign close-window --id ID</c>. Once the window has ended, every person the campaign sent a
 /// code who neither opposed nor activated gets <c>registry_person.window_closed_at</c>, which their vault grain maps to
-/// ACTIVE (created). Set-based: one statement per chunk of the campaign's codes (in code order), each under the bulk
+/// ACTIVE (created). Set-based: one statement per chunk of the campaign's codes (PostgreSQL: a range of the code table's
+/// blocks), each under the bulk
 /// command timeout. Idempotent (people already created, opposed or activated are left alone) and resumable (a rerun
 /// walks the codes again and changes only what the interrupted run had not reached).
 /// </summary>
@@ -38,9 +39,9 @@ public sealed class OppositionWindow(IRolloutStore store, TimeProvider time)
             chunks++;
             codes += chunk.CodesRead;
             created += chunk.VaultsCreated;
-            after = chunk.LastCodeId;
+            after = chunk.Next;
             progress?.Report(codes);
-            if (chunk.CodesRead < chunkSize)
+            if (chunk.Done)
             {
                 break;
             }

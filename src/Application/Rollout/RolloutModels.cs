@@ -411,8 +411,11 @@ public sealed class CampaignNotFoundException(string campaignId) : RolloutExcept
 /// <summary>A campaign with this id exists with a different definition, or the campaign is closed.</summary>
 public sealed class CampaignConflictException(string message) : RolloutException(message);
 
-/// <summary>One chunk of <c>campaign close-window</c>: the campaign's codes read after <c>AfterCodeId</c>, the last one read, and the vaults created.</summary>
-public sealed record WindowCloseChunk(long LastCodeId, int CodesRead, int VaultsCreated);
+/// <summary>
+/// One chunk of <c>campaign close-window</c>: where the next chunk starts (<see cref="Next"/>, the store's own cursor), the
+/// campaign's codes read, the vaults created, and whether the campaign's codes are all read (<see cref="Done"/>).
+/// </summary>
+public sealed record WindowCloseChunk(long Next, int CodesRead, int VaultsCreated, bool Done);
 
 /// <summary>The result of <c>campaign close-window</c>.</summary>
 public sealed record WindowCloseResult(string CampaignId, DateTimeOffset WindowEndedAt, long CodesRead, long VaultsCreated, int Chunks, TimeSpan Elapsed);

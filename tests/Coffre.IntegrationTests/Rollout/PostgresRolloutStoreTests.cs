@@ -354,6 +354,22 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    [Fact]
+    public async Task Closing_the_window_walks_the_code_table_by_ranges_of_its_blocks_to_the_last()
+    {
+        var people = People(300);
+        await ImportAsync(people);
+        var campaign = await CampaignAsync("c-blocks");
+        Assert.Equal(300, (await Issuance(Store, Content, chunkSize: 70).IssueAsync("c-blocks")).Issued);
+        var pages = await CountAsync("SELECT pg_relation_size('activation_code') / current_setting('block_size')::int");
+        Assert.InRange(pages, 5, 12);
+
+        // A chunk of 48 codes is one page here: one statement a page, and the last one knows it was the last.
+        var closed = await new OppositionWindow(Store, new FixedClock(campaign.OppositionWindowEndsAt.AddSeconds(1))).CloseAsync("c-blocks", chunkSize: 48);
+        Assert.Equal((300L, 300L, (int)pages), (closed.CodesRead, closed.VaultsCreated, closed.Chunks));
+        Assert.Equal(300, await CountAsync("SELECT count(*) FROM registry_person WHERE window_closed_at IS NOT NULL"));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -382,7 +398,7 @@ public sealed class PostgresRolloutStoreTests(ITestOutputHelper output) : Rollou
         }
         Assert.Equal(new[]
         {
-            "activation_code_campaign_brin", "activation_code_locked_idx", "activation_code_pkey", "activation_code_valid_idx",
+            "activation_code_campaign_brin", "activation_code_locked_idx", "activation_code_valid_idx",
             "registry_person_departement_idx", "registry_person_pkey", "registry_person_vault_id_key",
         }, indexes);
     }

@@ -494,20 +494,22 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
 
         // Three attempts allowed: the third failure locks.
         var codeA = (await Store.FindValidCodeAsync(a))!;
-        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordFailedAttemptAsync(-5, 3, T0));   // no such code
-        Assert.Equal(new FailedAttemptResult(true, 1, false), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
+        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordFailedAttemptAsync(a, -5, 3, T0));   // no such code
+        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordFailedAttemptAsync(b, codeA.CodeId, 3, T0));   // not b's code
+        Assert.False(await Store.ConsumeCodeAsync(b, codeA.CodeId, T0));
+        Assert.Equal(new FailedAttemptResult(true, 1, false), await Store.RecordFailedAttemptAsync(a, codeA.CodeId, 3, T0));
         Assert.Equal(1, (await Store.FindValidCodeAsync(a))!.Attempts);
-        Assert.Equal(new FailedAttemptResult(true, 2, false), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
-        Assert.Equal(new FailedAttemptResult(true, 3, true), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
+        Assert.Equal(new FailedAttemptResult(true, 2, false), await Store.RecordFailedAttemptAsync(a, codeA.CodeId, 3, T0));
+        Assert.Equal(new FailedAttemptResult(true, 3, true), await Store.RecordFailedAttemptAsync(a, codeA.CodeId, 3, T0));
         Assert.Null(await Store.FindValidCodeAsync(a));
-        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordFailedAttemptAsync(codeA.CodeId, 3, T0));
-        Assert.False(await Store.ConsumeCodeAsync(codeA.CodeId, T0));
+        Assert.Equal(new FailedAttemptResult(false, 0, false), await Store.RecordFailedAttemptAsync(a, codeA.CodeId, 3, T0));
+        Assert.False(await Store.ConsumeCodeAsync(a, codeA.CodeId, T0));
         Assert.Null(await Store.FindEligibleAsync("c-act", a));     // locked: a re-issue is needed
         Assert.Equal(1, (await Store.GetCampaignCountsAsync("c-act", T0)).Locked);
 
         // Single use under concurrency: one winner, the person is activated.
         var codeB = (await Store.FindValidCodeAsync(b))!;
-        var wins = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.ConsumeCodeAsync(codeB.CodeId, T0.AddDays(1)))));
+        var wins = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.ConsumeCodeAsync(b, codeB.CodeId, T0.AddDays(1)))));
         Assert.Single(wins, w => w);
         Assert.Null(await Store.FindValidCodeAsync(b));
         Assert.Equal(PersonStatus.Activated, (await Store.FindPersonAsync(b))!.Status);
@@ -516,8 +518,8 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
 
         // Expiry is enforced.
         var codeC = (await Store.FindValidCodeAsync(c))!;
-        Assert.False(await Store.ConsumeCodeAsync(codeC.CodeId, codeC.ExpiresAt.AddTicks(10)));
-        Assert.True(await Store.ConsumeCodeAsync(codeC.CodeId, codeC.ExpiresAt));
+        Assert.False(await Store.ConsumeCodeAsync(c, codeC.CodeId, codeC.ExpiresAt.AddTicks(10)));
+        Assert.True(await Store.ConsumeCodeAsync(c, codeC.CodeId, codeC.ExpiresAt));
 
         var counts = await Store.GetCampaignCountsAsync("c-act", T0);
         Assert.Equal((2L, 1L, 0L, 2L), (counts.Used, counts.Locked, counts.IssuedValid, counts.Activated));
@@ -577,9 +579,9 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         var codeC = (await Store.FindValidCodeAsync(c))!;
         var codeD = (await Store.FindValidCodeAsync(d))!;
         var codeE = (await Store.FindValidCodeAsync(e))!;
-        await Store.RecordFailedAttemptAsync(codeD.CodeId, 3, T0);
-        await Store.RecordFailedAttemptAsync(codeD.CodeId, 3, T0);
-        Assert.True(await Store.ConsumeCodeAsync(codeE.CodeId, T0)); // another group (or silo) used e's code first
+        await Store.RecordFailedAttemptAsync(d, codeD.CodeId, 3, T0);
+        await Store.RecordFailedAttemptAsync(d, codeD.CodeId, 3, T0);
+        Assert.True(await Store.ConsumeCodeAsync(e, codeE.CodeId, T0)); // another group (or silo) used e's code first
         var day = DateOnly.FromDateTime(T0.UtcDateTime);
         var before = await Store.CountRefusalsAsync(day);
 
@@ -615,7 +617,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CommitChunkAsync(Chunk("c-rev", eligible).Chunk);
         var target = eligible[0];
         var code = (await Store.FindValidCodeAsync(target.NirHash))!;
-        await Store.RecordFailedAttemptAsync(code.CodeId, 1, T0);   // locked
+        await Store.RecordFailedAttemptAsync(target.NirHash, code.CodeId, 1, T0);   // locked
 
         Assert.Equal(1, await Store.RevokeCodesAsync(target.NirHash, T0));
         Assert.Equal(0, await Store.RevokeCodesAsync(target.NirHash, T0));
@@ -723,7 +725,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         await CampaignAsync("c-early");
         var eligible = Assert.Single(await EligibleAsync("c-early"));
         await CommitChunkAsync(Chunk("c-early", [eligible]).Chunk);
-        Assert.True(await Store.ConsumeCodeAsync((await Store.FindValidCodeAsync(eligible.NirHash))!.CodeId, T0));
+        Assert.True(await Store.ConsumeCodeAsync(eligible.NirHash, (await Store.FindValidCodeAsync(eligible.NirHash))!.CodeId, T0));
 
         var closing = await Store.RecordOppositionAsync(new OppositionRequest(eligible.NirHash, OppositionChannel.Person, eligible.VaultId, T0.AddDays(3)));
         Assert.True(closing.WasActivated);
@@ -1055,7 +1057,8 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
             new OppositionWindow(Store, new FixedClock(campaign.OppositionWindowEndsAt.AddSeconds(-1))).CloseAsync("c-window"));
         var closing = new OppositionWindow(Store, new FixedClock(campaign.OppositionWindowEndsAt.AddSeconds(1)));
         var closed = await closing.CloseAsync("c-window", chunkSize: 5);
-        Assert.Equal((12L, 10L, 3), (closed.CodesRead, closed.VaultsCreated, closed.Chunks));
+        Assert.Equal((12L, 10L), (closed.CodesRead, closed.VaultsCreated));
+        Assert.InRange(closed.Chunks, 1, 3);   // in code order by 5 (memory), or by ranges of the table's blocks (PostgreSQL)
         // Idempotent: a rerun (after a crash, or twice by mistake) creates nothing more.
         Assert.Equal(0L, (await closing.CloseAsync("c-window", chunkSize: 5)).VaultsCreated);
 
@@ -1081,7 +1084,7 @@ public abstract partial class RolloutStoreContract(ITestOutputHelper output) : I
         Assert.Contains(RegistryVaultIds.For(NirHash(minor)), listed);
     }
 
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    protected sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
     }

@@ -67,11 +67,11 @@ public sealed partial class RefusalWorkTests(ITestOutputHelper output)
             kinds["revoked"] = Request(v, revokedCode);
             var u = Next();
             var usedCode = await db.CodeOfAsync(u);
-            Assert.True(await store.ConsumeCodeAsync((await store.FindValidCodeAsync(E2e.NirHash(u.Nir)))!.CodeId, now));
+            Assert.True(await store.ConsumeCodeAsync(E2e.NirHash(u.Nir), (await store.FindValidCodeAsync(E2e.NirHash(u.Nir)))!.CodeId, now));
             kinds["used"] = Request(u, usedCode);
             var l = Next();
             var lockedCode = await db.CodeOfAsync(l);
-            Assert.True((await store.RecordFailedAttemptAsync((await store.FindValidCodeAsync(E2e.NirHash(l.Nir)))!.CodeId, 1, now)).Locked);
+            Assert.True((await store.RecordFailedAttemptAsync(E2e.NirHash(l.Nir), (await store.FindValidCodeAsync(E2e.NirHash(l.Nir)))!.CodeId, 1, now)).Locked);
             kinds["locked"] = Request(l, lockedCode);
             var s = Next();
             var mixed = kinds.Values.Append(Request(s, await db.CodeOfAsync(s))).ToList();

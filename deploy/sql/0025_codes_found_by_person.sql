@@ -1,0 +1,12 @@
+-- 0025_codes_found_by_person
+--
+-- activation_code loses its primary key index (issue 10). Every statement that changes a code changes a valid one
+-- (status 0) of a known person, so it finds the row through activation_code_valid_idx (person_no, the person's one
+-- valid code) and checks code_id there; campaign close-window pages through the table by physical block (a TID range
+-- scan), not by code order. Nothing read a code by code_id alone any more, and the index cost every code one more
+-- B-tree insertion and WAL record (about 66 of issuance's 288 bytes a code; 0.6-0.8 us of PostgreSQL CPU a row in a
+-- COPY of 1 M rows here, benchmarks/results/issue10-nopk), and every activation one more index entry for the row's new
+-- version. code_id keeps its identity sequence, so every code still has its own number (activation holds it between
+-- reading a code and using it, so that a code re-issued meanwhile is not the one used). Dropping an index rewrites
+-- nothing.
+alter table activation_code drop constraint if exists activation_code_pkey;
