@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Storage;
@@ -27,60 +26,9 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
     private static readonly BlockBlobStageBlockOptions StageWithMd5 = new() { TransferValidation = Md5 };
     private int _containerReady;
 
-    private const string LengthMetadata = "length";
-
-    private const string Gzip = "gzip";
-
-    public Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default) =>
-        WriteAsync(key, content, expectedSha256, null, cancellationToken);
-
-    /// <summary>
-    /// Hashes the content as it reads it and compresses it (gzip at the fastest level: a print batch to about a third) into
-    /// one buffer, then stores the compressed bytes like any content, marked <c>Content-Encoding: gzip</c>, with the
-    /// content's own SHA-256 and length as metadata. Readers get the content back (<see cref="OpenReadAsync"/>), checked
-    /// against that hash. The buffers are wiped after use.
-    /// </summary>
-    public async Task<StoredContent> WriteCompressibleAsync(ContentKey key, Stream content, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // Room for a third of the content and some: the buffer rarely grows (a grown buffer's old copy is not wiped).
-        var compressed = new MemoryStream(content.CanSeek ? (int)Math.Min(int.MaxValue, (content.Length - content.Position) / 3 + 65_536) : 65_536);
-        var buffer = ArrayPool<byte>.Shared.Rent(81_920);
-        try
-        {
-            long length = 0;
-            await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                int n;
-                while ((n = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, n);
-                    gzip.Write(buffer, 0, n);
-                    length += n;
-                }
-            }
-            compressed.Position = 0;
-            return await WriteAsync(key, compressed, null, new StoredContent(key, length, Sha256Hex.Of(hash)), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(buffer);
-            ArrayPool<byte>.Shared.Return(buffer);
-            CryptographicOperations.ZeroMemory(compressed.GetBuffer());
-            await compressed.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Stores <paramref name="content"/> as it is; with <paramref name="decompressed"/>, the content is gzip and the blob
-    /// is marked so, with the decompressed content's hash and length as its metadata.
-    /// </summary>
-    private async Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256, StoredContent? decompressed,
-        CancellationToken cancellationToken)
+    public async Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default)
     {
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        var headers = decompressed is null ? null : new BlobHttpHeaders { ContentEncoding = Gzip };
         var blob = container.GetBlockBlobClient(key.Value);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
@@ -94,12 +42,11 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
             if (filled < blockSize)
             {
                 // The whole content is in hand: checked first, then stored in one request (Put Blob), or not at all.
-                var stored = decompressed ?? new StoredContent(key, filled, Checked(hash, expectedSha256));
+                var sha = Checked(hash, expectedSha256);
                 using var whole = new MemoryStream(buffer, 0, filled, writable: false);
-                await blob.UploadAsync(whole, new BlobUploadOptions { Metadata = Metadata(stored), HttpHeaders = headers, TransferValidation = Md5 }, cancellationToken)
-                    .ConfigureAwait(false);
+                await blob.UploadAsync(whole, new BlobUploadOptions { Metadata = Metadata(sha, filled), TransferValidation = Md5 }, cancellationToken).ConfigureAwait(false);
                 completed = true;
-                return stored;
+                return new StoredContent(key, filled, sha);
             }
             var writer = Guid.NewGuid().ToString("N");
             var blockIds = new List<string>();
@@ -126,11 +73,10 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
                 }
                 hash.AppendData(buffer, 0, filled);
             }
-            var staged = decompressed ?? new StoredContent(key, length, Checked(hash, expectedSha256));
-            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions { Metadata = Metadata(staged), HttpHeaders = headers }, cancellationToken)
-                .ConfigureAwait(false);
+            var actual = Checked(hash, expectedSha256);
+            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions { Metadata = Metadata(actual, length) }, cancellationToken).ConfigureAwait(false);
             completed = true;
-            return staged;
+            return new StoredContent(key, length, actual);
         }
         catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.InvalidBlockList || e.Status == 409)
         {
@@ -161,10 +107,10 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
             : actual;
     }
 
-    private static Dictionary<string, string> Metadata(StoredContent content) => new()
+    private static Dictionary<string, string> Metadata(string sha256, long length) => new()
     {
-        [ShaMetadata] = content.Sha256,
-        [LengthMetadata] = content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [ShaMetadata] = sha256,
+        ["length"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     public async Task<ContentReader?> OpenReadAsync(ContentKey key, CancellationToken cancellationToken = default)
@@ -178,17 +124,6 @@ public sealed class BlobContentStore(BlobContainerClient container, int blockSiz
             {
                 response.Value.Dispose();
                 throw new ContentIntegrityException(key);
-            }
-            if (details.ContentEncoding == Gzip)
-            {
-                // Kept compressed (WriteCompressibleAsync): the metadata holds the content's own length.
-                if (!details.Metadata.TryGetValue(LengthMetadata, out var text)
-                    || !long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var decompressed))
-                {
-                    response.Value.Dispose();
-                    throw new ContentIntegrityException(key);
-                }
-                return new ContentReader(new VerifyingReadStream(new GunzipReadStream(response.Value.Content, key), key, sha, decompressed), decompressed, sha);
             }
             var length = details.ContentLength;
             return new ContentReader(new VerifyingReadStream(response.Value.Content, key, sha, length), length, sha);

@@ -395,7 +395,7 @@ public sealed class IssuanceService
             StoredContent stored;
             await using (var csv = work.Csv.OpenRead())
             {
-                stored = await _content.WriteCompressibleAsync(new ContentKey(csvKey), csv, cancellationToken).ConfigureAwait(false);
+                stored = await _content.WriteAsync(new ContentKey(csvKey), csv, null, cancellationToken).ConfigureAwait(false);
             }
             var createdAt = RolloutRules.Micros(_time.GetUtcNow());
             var manifest = PrintBatchFiles.ManifestJson(new PrintBatchManifest(chunk.CampaignId, batchNo, csvKey, chunk.Letters, stored.Sha256, createdAt, chunk.ExpiresAt));

@@ -14,13 +14,6 @@ public interface IContentStore
     Task<StoredContent> WriteAsync(ContentKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// <see cref="WriteAsync"/> for content that compresses well (text files the system writes itself, such as print
-    /// batches): a store may keep it compressed. Readers get the same bytes, length and SHA-256 either way.
-    /// </summary>
-    Task<StoredContent> WriteCompressibleAsync(ContentKey key, Stream content, CancellationToken cancellationToken = default) =>
-        WriteAsync(key, content, null, cancellationToken);
-
-    /// <summary>
     /// Opens the content for reading, or null when the key holds nothing. The stream verifies the stored
     /// SHA-256 as it reaches the end and throws <see cref="ContentIntegrityException"/> on a mismatch.
     /// </summary>
@@ -58,8 +51,8 @@ public sealed class ContentHashMismatchException(string expected, string actual)
 }
 
 /// <summary>The stored bytes no longer hash to the SHA-256 recorded when they were written.</summary>
-public sealed class ContentIntegrityException(ContentKey key, Exception? inner = null)
-    : ContentStoreException($"stored content '{key}' failed its SHA-256 integrity check", inner)
+public sealed class ContentIntegrityException(ContentKey key)
+    : ContentStoreException($"stored content '{key}' failed its SHA-256 integrity check")
 {
     public ContentKey Key { get; } = key;
 }

@@ -40,34 +40,6 @@ public abstract class ContentStoreContract
         Assert.Equal(bytes, await ReadAllAsync(key));
     }
 
-    /// <summary>Print-batch-like text: a little over <paramref name="length"/> bytes of lines, each with random parts.</summary>
-    protected static byte[] CompressibleText(int length)
-    {
-        var text = new System.Text.StringBuilder(length + 200);
-        for (var i = 1; text.Length < length; i++)
-        {
-            text.Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"7;{i};v-{Convert.ToHexString(RandomBytes(10))};Marie MARTIN;{i % 200} rue de la République;;75011;PARIS;{Convert.ToHexString(RandomBytes(5))};2027-03-07T10:00:00Z;person\n");
-        }
-        return System.Text.Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    [Fact]
-    public async Task Compressible_content_reads_back_with_its_own_bytes_length_and_hash()
-    {
-        var key = NewKey();
-        var bytes = CompressibleText(3 * 1024 * 1024);
-        var stored = await Store.WriteCompressibleAsync(key, new MemoryStream(bytes));
-
-        Assert.Equal((bytes.LongLength, Sha256Hex.Of(bytes)), (stored.Length, stored.Sha256));
-        await using (var reader = await Store.OpenReadAsync(key))
-        {
-            Assert.Equal((bytes.LongLength, stored.Sha256), (reader!.Length, reader.Sha256));
-        }
-        Assert.Equal(bytes, await ReadAllAsync(key));
-        Assert.Equal(0, (await Store.WriteCompressibleAsync(NewKey(), new MemoryStream([]))).Length);
-    }
-
     [Fact]
     public async Task Empty_content_round_trips()
     {
